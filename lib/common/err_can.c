@@ -1,0 +1,20 @@
+/* Error table of the can area. Append-only: never renumber. */
+#include <stddef.h>
+
+#include "pl_err_can.h"
+
+static const struct {
+	int code;
+	const char *name;
+	const char *text;
+} table[] = {
+	{ PL_E_CAN_FIRST, "can_first", "reserved can error code" },
+};
+
+const char *pl_err_can_text(int err, int name)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].code == err)
+			return name ? table[i].name : table[i].text;
+	return NULL;
+}

@@ -1,0 +1,20 @@
+/* Error table of the signer area. Append-only: never renumber. */
+#include <stddef.h>
+
+#include "pl_err_signer.h"
+
+static const struct {
+	int code;
+	const char *name;
+	const char *text;
+} table[] = {
+	{ PL_E_SIGNER_FIRST, "signer_first", "reserved signer error code" },
+};
+
+const char *pl_err_signer_text(int err, int name)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].code == err)
+			return name ? table[i].name : table[i].text;
+	return NULL;
+}

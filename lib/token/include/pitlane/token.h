@@ -1,0 +1,247 @@
+/*
+ * libpitlane-token — pitlane capability tokens (CWT in a tagged COSE_Sign1, ES256).
+ *
+ * The portable token library for ECUs and for the broker. C99, no heap, no
+ * recursion, no stdio, no errno: every buffer is the caller's, every function
+ * returns 0 or a negative PLT_E_* code. Signature verification and signing go
+ * through small hooks (struct plt_crypto, plt_sign_fn) so an ECU plugs in its
+ * HSM; lib/token/openssl provides the host binding.
+ *
+ * The format is normative in schema/token.cddl and docs/token.md.
+ * All exported symbols start with "plt_" (see lib/token/libpitlane-token.map).
+ */
+#ifndef PITLANE_TOKEN_H
+#define PITLANE_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors (-1 .. -99; append-only) ---------------------------------- */
+/* The full list with sentences is in token_err.c; plt_strerror() names each. */
+#define PLT_OK 0
+/* The enum itself is in pitlane/token_err.h so this header stays readable. */
+#include "pitlane/token_err.h"
+
+const char *plt_strerror(int err); /* one sentence, never NULL */
+const char *plt_errname(int err);  /* stable code string, e.g. "wrong_vin" */
+
+/* ---- sizes and limits -------------------------------------------------- */
+#define PLT_VIN_LEN 17
+#define PLT_KID_LEN 8          /* first 8 bytes of SHA-256(SubjectPublicKeyInfo DER) */
+#define PLT_P256_PUB_LEN 65    /* uncompressed point 04||X||Y */
+#define PLT_SIG_LEN 64         /* ES256 signature r||s */
+#define PLT_CTI_LEN 16
+#define PLT_CNONCE_MIN 16
+#define PLT_CNONCE_MAX 32
+#define PLT_TOKEN_MAX 512      /* hard upper bound accepted by the decoder */
+#define PLT_OP_MAX 32          /* operation names, e.g. "door.unlock" */
+#define PLT_TEXT_MAX 64        /* iss, workshop, technician, work order */
+#define PLT_CLOCK_SKEW_S 60    /* documented skew for iat/exp against a clock */
+
+/* ---- byte and text views (point into caller memory; not NUL-terminated) */
+struct plt_bytes {
+	const uint8_t *ptr;
+	size_t len;
+};
+
+/* ---- crypto hooks ------------------------------------------------------ */
+/*
+ * The message to verify or sign is handed over in pieces (the Sig_structure
+ * is never materialised): hash the parts in order. An ECU binding feeds them
+ * to its SHA-256 engine.
+ */
+struct plt_iov {
+	const uint8_t *ptr;
+	size_t len;
+};
+
+struct plt_crypto {
+	/* ES256 verify over the concatenation of parts[0..nparts).
+	 * Returns 0 when the signature is valid, nonzero otherwise. */
+	int (*verify_es256)(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
+			    const struct plt_iov *parts, size_t nparts,
+			    const uint8_t sig[PLT_SIG_LEN]);
+	void *ctx;
+};
+
+/* Signs the concatenation of parts with ES256, writing r||s.
+ * Returns 0 on success or a negative code (passed through by the encoder). */
+typedef int (*plt_sign_fn)(void *ctx, const struct plt_iov *parts, size_t nparts,
+			   uint8_t sig[PLT_SIG_LEN]);
+
+/* ---- trust store (caller-owned) --------------------------------------- */
+struct plt_trust_anchor {
+	uint8_t kid[PLT_KID_LEN];
+	uint8_t pub[PLT_P256_PUB_LEN];
+};
+
+struct plt_trust_store {
+	const struct plt_trust_anchor *anchors;
+	size_t count;
+};
+
+/* ---- claims ------------------------------------------------------------ */
+/* Bits of struct plt_claims.present */
+#define PLT_HAS_ISS        (1u << 0)
+#define PLT_HAS_AUD        (1u << 1)
+#define PLT_HAS_EXP        (1u << 2)
+#define PLT_HAS_IAT        (1u << 3)
+#define PLT_HAS_CTI        (1u << 4)
+#define PLT_HAS_SCOPE      (1u << 5)
+#define PLT_HAS_CNONCE     (1u << 6)
+#define PLT_HAS_EXI        (1u << 7)
+#define PLT_HAS_WORKSHOP   (1u << 8)
+#define PLT_HAS_TECHNICIAN (1u << 9)
+#define PLT_HAS_WORK_ORDER (1u << 10)
+#define PLT_HAS_POLICY_VER (1u << 11)
+
+struct plt_claims {
+	unsigned present;
+	struct plt_bytes iss;        /* tstr */
+	struct plt_bytes aud;        /* tstr: the VIN */
+	int64_t exp;
+	int64_t iat;
+	struct plt_bytes cti;        /* bstr, 16 bytes */
+	struct plt_bytes scope;      /* tstr: operation name */
+	struct plt_bytes cnonce;     /* bstr, 16..32 bytes */
+	uint32_t exi;                /* seconds, counted from the challenge */
+	struct plt_bytes workshop;   /* tstr, private claim */
+	struct plt_bytes technician; /* tstr, private claim (pseudonymous id) */
+	struct plt_bytes work_order; /* tstr, private claim */
+	uint32_t policy_version;     /* private claim */
+};
+
+/* A decoded token: views into the caller's token buffer. */
+struct plt_token {
+	int64_t alg;                 /* from the protected header */
+	struct plt_bytes kid;        /* from the protected header */
+	struct plt_bytes protected_hdr; /* the protected bstr contents */
+	struct plt_bytes payload;    /* the payload bstr contents */
+	struct plt_bytes signature;  /* 64 bytes */
+	struct plt_claims claims;
+};
+
+/* ---- encoder (broker side) -------------------------------------------- */
+/*
+ * Builds a tagged COSE_Sign1 {1:-7, 4:kid} over the CWT claims in *c and has
+ * it signed by sign(). Requires: iss, aud (valid VIN), exp, iat, cti (16 bytes),
+ * scope, cnonce (16..32), exi. Writes at most cap bytes to out; *out_len gets
+ * the length. Returns 0, PLT_E_NOSPACE, a claim error, or sign()'s code.
+ */
+int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN],
+	       plt_sign_fn sign, void *sign_ctx,
+	       uint8_t *out, size_t cap, size_t *out_len);
+
+/* ---- decoder / verifier (ECU side) ------------------------------------ */
+/*
+ * Strict pitlane profile decode without signature check (for inspection and
+ * as the first step of plt_verify). On failure *err_off (if not NULL) gets the
+ * byte offset where decoding stopped.
+ */
+int plt_decode(const uint8_t *tok, size_t len, struct plt_token *out, size_t *err_off);
+
+struct plt_expect {
+	const char *vin;             /* NUL-terminated, 17 chars; NULL = don't check */
+	const char *op;              /* NUL-terminated; NULL = don't check */
+	const uint8_t *cnonce;       /* the outstanding challenge; NULL = don't check */
+	size_t cnonce_len;
+	int64_t age_s;               /* seconds since the challenge; <0 = don't check */
+	int have_clock;              /* nonzero: check iat/exp against now (with skew) */
+	int64_t now;                 /* UNIX seconds */
+};
+
+/*
+ * The whole ECU check: strict decode, kid in trust store, ES256 signature,
+ * then aud == vin, scope == op, cnonce == challenge (constant time),
+ * age <= exi, and iat/exp against now when have_clock. Each failure has its
+ * own code. *out (if not NULL) gets the decoded token on success and on
+ * failures after decoding.
+ */
+int plt_verify(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
+	       const struct plt_crypto *crypto, const struct plt_expect *expect,
+	       struct plt_token *out);
+
+/*
+ * Generic RFC 9052 COSE_Sign1 verification (tagged or untagged, any header
+ * placement RFC 9052 allows) with an external AAD, ES256 only. For
+ * interoperability tests; tokens use plt_verify.
+ */
+int plt_cose_sign1_verify(const uint8_t *msg, size_t len,
+			  const uint8_t *external_aad, size_t aad_len,
+			  const uint8_t pub[PLT_P256_PUB_LEN],
+			  const struct plt_crypto *crypto);
+
+/* ---- helpers shared with every program -------------------------------- */
+/* Nonzero when s[0..len) is a VIN: 17 chars of the ISO 3779 alphabet (no I, O, Q). */
+int plt_vin_valid(const char *s, size_t len);
+/* Constant-time equality of two byte strings of the same length (1 = equal). */
+int plt_ct_equal(const void *a, const void *b, size_t len);
+/* Wipes len bytes in a way the compiler cannot elide. */
+void plt_wipe(void *p, size_t len);
+
+/* ---- CBOR (the one strict codec in the tree; also used for the wire) --- */
+/*
+ * Definite lengths only, minimal encodings only, no floats, nesting by explicit
+ * counts (no recursion). Errors are sticky: after the first error every call
+ * is a no-op and the error is reported by finish / r->err.
+ */
+struct plt_cbor_writer {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;
+	int err;
+};
+
+void plt_cbor_writer_init(struct plt_cbor_writer *w, uint8_t *buf, size_t cap);
+void plt_cbor_put_uint(struct plt_cbor_writer *w, uint64_t v);
+void plt_cbor_put_int(struct plt_cbor_writer *w, int64_t v);
+void plt_cbor_put_bstr(struct plt_cbor_writer *w, const void *p, size_t len);
+void plt_cbor_put_tstr(struct plt_cbor_writer *w, const char *p, size_t len);
+void plt_cbor_put_cstr(struct plt_cbor_writer *w, const char *s); /* NUL-terminated */
+void plt_cbor_put_array(struct plt_cbor_writer *w, size_t n);
+void plt_cbor_put_map(struct plt_cbor_writer *w, size_t n);
+void plt_cbor_put_tag(struct plt_cbor_writer *w, uint64_t tag);
+void plt_cbor_put_bool(struct plt_cbor_writer *w, int v);
+void plt_cbor_put_null(struct plt_cbor_writer *w);
+void plt_cbor_put_raw(struct plt_cbor_writer *w, const void *p, size_t len); /* pre-encoded item */
+/* Returns w->err (0 or PLT_E_NOSPACE); *len = bytes written. */
+int plt_cbor_writer_finish(const struct plt_cbor_writer *w, size_t *len);
+
+enum plt_cbor_type {
+	PLT_CBOR_UINT = 0, PLT_CBOR_NINT = 1, PLT_CBOR_BSTR = 2, PLT_CBOR_TSTR = 3,
+	PLT_CBOR_ARRAY = 4, PLT_CBOR_MAP = 5, PLT_CBOR_TAG = 6, PLT_CBOR_SIMPLE = 7,
+};
+
+struct plt_cbor_reader {
+	const uint8_t *buf;
+	size_t len;
+	size_t off;   /* next byte to read; on error, where the bad item starts */
+	int err;
+};
+
+void plt_cbor_reader_init(struct plt_cbor_reader *r, const uint8_t *buf, size_t len);
+/* Type of the next item, or a negative code (end of input, reserved bits). */
+int plt_cbor_peek(const struct plt_cbor_reader *r);
+int plt_cbor_get_uint(struct plt_cbor_reader *r, uint64_t *v);
+int plt_cbor_get_int(struct plt_cbor_reader *r, int64_t *v);   /* major 0 or 1 */
+int plt_cbor_get_bstr(struct plt_cbor_reader *r, struct plt_bytes *v);
+int plt_cbor_get_tstr(struct plt_cbor_reader *r, struct plt_bytes *v); /* valid UTF-8 */
+int plt_cbor_get_array(struct plt_cbor_reader *r, size_t *n);
+int plt_cbor_get_map(struct plt_cbor_reader *r, size_t *n);
+int plt_cbor_get_tag(struct plt_cbor_reader *r, uint64_t *tag);
+int plt_cbor_get_bool(struct plt_cbor_reader *r, int *v);
+int plt_cbor_get_null(struct plt_cbor_reader *r);
+/* Skips one whole item (iteratively, nesting limited to PLT_CBOR_MAX_DEPTH). */
+#define PLT_CBOR_MAX_DEPTH 16
+int plt_cbor_skip(struct plt_cbor_reader *r);
+/* 0 when every byte was consumed, PLT_E_TRAILING otherwise. */
+int plt_cbor_end(const struct plt_cbor_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
