@@ -1,0 +1,159 @@
+/*
+ * pitlane broker policy: YAML files in a directory, loaded into an immutable
+ * struct, and the decision function the broker asks for every token request.
+ *
+ * The language is documented in docs/policy.md; examples are in policy/.
+ * Default deny: a request is allowed only when every check passes, and the
+ * decision names the rule that decided ("workshops.ws-muc-01.vin_prefixes").
+ *
+ * Thread safety: a loaded policy is never modified. policy_decide() and the
+ * accessors may run concurrently on one policy from any number of threads.
+ * Lifetime is reference counted (policy_ref / policy_unref, atomic); for
+ * SIGHUP reloads the server keeps the current policy in a struct policy_slot
+ * (below), which swaps pointers atomically and never drops a policy that a
+ * worker is still using. A policy that fails to load is never installed.
+ *
+ * No function here logs or exits. Functions return 0 or a negative code from
+ * lib/common/pl_err_policy.h (-300..-349) or pl_err.h.
+ */
+#ifndef PITLANE_BROKER_POLICY_H
+#define PITLANE_BROKER_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct policy; /* opaque, immutable after load, reference counted */
+
+/* Where and why a policy failed to load: file:line:col: msg (line/col 1-based; 0 = unknown). */
+struct policy_diag {
+	char file[256];
+	unsigned line, col;
+	char msg[256];
+	int err; /* the PL_E_POLICY_* code of this error */
+};
+
+/* Called once per error found while loading, in file order. */
+typedef void (*policy_diag_fn)(void *ctx, const struct policy_diag *diag);
+
+struct policy_load_opts {
+	policy_diag_fn diag_fn; /* NULL: only the first error is reported (in *first) */
+	void *diag_ctx;
+	const char *zoneinfo_dir; /* NULL: /usr/share/zoneinfo */
+};
+
+/*
+ * Loads every *.yaml / *.yml file of dir (not recursive; names starting with
+ * '.' are skipped; files are read in byte order of their names) into one
+ * policy. On success *out holds a policy with one reference. On failure *out
+ * is untouched, the first error is written to *diag (if not NULL) and its
+ * code is returned. The loader goes on after an error where it can, so
+ * policy_load_dir_opts() reports every error through opts->diag_fn.
+ */
+int policy_load_dir(const char *dir, struct policy **out, struct policy_diag *diag);
+int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
+			 struct policy **out, struct policy_diag *diag);
+/* The same for one file held in memory; name is used in messages. */
+int policy_load_buffer(const char *name, const void *buf, size_t len,
+		       const struct policy_load_opts *opts, struct policy **out,
+		       struct policy_diag *diag);
+
+/* Reference counting (atomic). policy_free() is policy_unref(); NULL is fine. */
+struct policy *policy_ref(struct policy *p);
+void policy_unref(struct policy *p);
+void policy_free(struct policy *p);
+
+/* The `version:` the policy declares (what the audit log and tokens carry). */
+uint32_t policy_version(const struct policy *p);
+/* SHA-256 of the normalised dump: tells two policies with one version apart. */
+void policy_digest(const struct policy *p, uint8_t digest[32]);
+
+/* Risk classes, ordered. */
+enum policy_risk {
+	POLICY_RISK_LOW = 0,
+	POLICY_RISK_MEDIUM = 1,
+	POLICY_RISK_HIGH = 2,
+	POLICY_RISK_CRITICAL = 3,
+};
+const char *policy_risk_name(int risk); /* "low" .. "critical", "?" otherwise */
+
+/* One token request, as the server sees it after TLS and signature checks. */
+struct policy_request {
+	const char *device_cn, *device_workshop;         /* from the device cert (CN, OU) */
+	const char *technician_cn, *technician_workshop; /* from the technician cert (CN, OU) */
+	const char *vin, *op;
+	int64_t now;             /* Unix seconds (UTC) */
+	const char *client_addr; /* may be NULL; not used for decisions yet (issue 7) */
+	uint32_t requested_ttl;  /* seconds; 0 = the operation's default_ttl */
+};
+
+struct policy_decision {
+	int allow;         /* 1 only when every check passed */
+	int need_approval; /* allow == 1 and the operation is listed in `approvals:` */
+	char rule[64];     /* the rule that decided, e.g. "workshops.ws-muc-01.vin_prefixes" */
+	char reason[160];  /* a plain sentence for the technician and the audit log */
+	char workshop_id[64];   /* policy ids, filled as far as they were resolved */
+	char technician_id[64];
+	uint16_t routine_id;    /* UDS routine id of the operation (0 if unknown) */
+	int risk;               /* enum policy_risk of the operation (-1 if unknown) */
+	uint32_t ttl_s;         /* requested TTL clamped to the operation's max_ttl */
+	uint32_t exi_s;         /* the operation's exi */
+	uint32_t policy_version;
+};
+
+/*
+ * Decides one request. Returns 0 and fills *d (allow or deny alike) or
+ * PL_E_INVAL when p, req or d is NULL; a deny is not an error. Never blocks,
+ * never allocates; safe to call from many threads at once.
+ */
+int policy_decide(const struct policy *p, const struct policy_request *req,
+		  struct policy_decision *d);
+
+/* The operations catalogue, for the signer's own copy of the hard limits. */
+size_t policy_op_count(const struct policy *p);
+/* PL_E_RANGE when i >= policy_op_count(); outputs may be NULL. */
+int policy_op_at(const struct policy *p, size_t i, char name[32], uint32_t *max_ttl,
+		 int *risk, uint16_t *routine);
+/* The largest exi of any operation (for signer_limits.max_exi). */
+uint32_t policy_max_exi(const struct policy *p);
+
+/*
+ * Normalised YAML text of the whole policy (one document, fixed key order,
+ * defaults written out). Loading the dump gives the same dump again.
+ * *text is NUL-terminated, caller frees it with free().
+ */
+int policy_dump(const struct policy *p, char **text, size_t *len);
+
+/*
+ * The `tests:` cases carried in the policy files: runs each and calls fn
+ * with its outcome. *failed counts the failures. Returns 0 when it ran them.
+ */
+struct policy_test_result {
+	const char *name;  /* the case's name */
+	const char *file;  /* where it is defined */
+	unsigned line;
+	int pass;
+	char detail[256];  /* what differed (empty on pass) */
+};
+typedef void (*policy_test_fn)(void *ctx, const struct policy_test_result *r);
+int policy_run_tests(const struct policy *p, policy_test_fn fn, void *ctx,
+		     size_t *total, size_t *failed);
+
+/*
+ * A slot holding "the current policy" for a threaded server.
+ * policy_slot_get() returns the current policy with a new reference (drop it
+ * with policy_unref() when the request is done). policy_slot_reload() loads
+ * dir and installs it only if it loaded without error; on failure the old
+ * policy stays in force and the error is returned (with *diag filled).
+ */
+struct policy_slot;
+int policy_slot_new(struct policy *initial, struct policy_slot **out); /* takes the reference */
+void policy_slot_free(struct policy_slot *s);
+struct policy *policy_slot_get(struct policy_slot *s);
+void policy_slot_set(struct policy_slot *s, struct policy *p); /* takes the reference */
+int policy_slot_reload(struct policy_slot *s, const char *dir, const struct policy_load_opts *opts,
+		       struct policy_diag *diag);
+
+/* `pitlanectl policy check|dump|test DIR` (argv[0] == "policy"). Exit codes: docs/policy.md. */
+int ctl_policy_main(int argc, char **argv);
+
+#endif
