@@ -1,0 +1,307 @@
+/* Strict decoder of the POST /v1/token body (see request.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "pl_err.h"
+#include "pl_err_server.h"
+#include "request.h"
+
+#define COSE_SIGN1_TAG 18
+
+struct dec {
+	struct plt_cbor_reader r;
+	size_t base;       /* offset of r.buf inside the whole body */
+	size_t err_off;
+	char *why;
+	size_t whylen;
+};
+
+static int fail(struct dec *d, int code, const char *msg)
+{
+	d->err_off = d->base + d->r.off;
+	if (d->why != NULL && d->whylen > 0)
+		snprintf(d->why, d->whylen, "%s (at byte %zu)", msg, d->err_off);
+	return code;
+}
+
+int request_op_valid(const char *s, size_t len)
+{
+	if (len == 0 || len >= PLT_OP_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* Printable text: no control characters (UTF-8 was checked by the reader). */
+static int text_ok(const struct plt_bytes *t)
+{
+	for (size_t i = 0; i < t->len; i++)
+		if (t->ptr[i] < 0x20 || t->ptr[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int copy_text(struct dec *d, const struct plt_bytes *t, char *dst, size_t cap,
+		     size_t min, const char *what)
+{
+	char msg[96];
+
+	if (t->len < min || t->len >= cap || !text_ok(t)) {
+		snprintf(msg, sizeof(msg), "%s must be %zu..%zu printable characters", what, min,
+			 cap - 1);
+		return fail(d, PL_E_SRV_REQ_FIELD, msg);
+	}
+	memcpy(dst, t->ptr, t->len);
+	dst[t->len] = '\0';
+	return 0;
+}
+
+static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
+{
+	struct plt_cbor_reader *r = &d->r;
+	struct plt_bytes b;
+	uint64_t u;
+
+	switch (key) {
+	case REQ_K_VIN:
+		if (plt_cbor_get_tstr(r, &b) != 0)
+			return fail(d, PL_E_SRV_REQ_FIELD, "vin (1) must be a text string");
+		if (b.len != PLT_VIN_LEN || !plt_vin_valid((const char *)b.ptr, b.len))
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "vin (1) must be 17 characters of the VIN alphabet (no I, O, Q)");
+		return copy_text(d, &b, q->vin, sizeof(q->vin), PLT_VIN_LEN, "vin");
+	case REQ_K_OP:
+		if (plt_cbor_get_tstr(r, &b) != 0 || !request_op_valid((const char *)b.ptr, b.len))
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "op (2) must be an operation name like door.unlock");
+		return copy_text(d, &b, q->op, sizeof(q->op), 1, "op");
+	case REQ_K_CNONCE:
+		if (plt_cbor_get_bstr(r, &b) != 0 || b.len < PLT_CNONCE_MIN ||
+		    b.len > PLT_CNONCE_MAX)
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "cnonce (3) must be the ECU challenge, a byte string of 16..32 bytes");
+		memcpy(q->cnonce, b.ptr, b.len);
+		q->cnonce_len = (uint8_t)b.len;
+		return 0;
+	case REQ_K_WORK_ORDER:
+		if (plt_cbor_get_tstr(r, &b) != 0)
+			return fail(d, PL_E_SRV_REQ_FIELD, "work_order (4) must be a text string");
+		return copy_text(d, &b, q->work_order, sizeof(q->work_order), 1, "work_order");
+	case REQ_K_REASON:
+		if (plt_cbor_get_tstr(r, &b) != 0)
+			return fail(d, PL_E_SRV_REQ_FIELD, "reason (5) must be a text string");
+		return copy_text(d, &b, q->reason, sizeof(q->reason), 0, "reason");
+	case REQ_K_NONCE:
+		if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_NONCE_LEN)
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "nonce (6) must be a byte string of exactly 16 random bytes");
+		memcpy(q->nonce, b.ptr, b.len);
+		return 0;
+	case REQ_K_IAT:
+		if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > INT64_MAX)
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "iat (7) must be a positive integer (UNIX seconds)");
+		q->iat = (int64_t)u;
+		return 0;
+	case REQ_K_TTL:
+		if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > REQ_TTL_MAX)
+			return fail(d, PL_E_SRV_REQ_FIELD, "ttl (8) must be 1..86400 seconds");
+		q->ttl = (uint32_t)u;
+		return 0;
+	default:
+		return fail(d, PL_E_SRV_REQ_FIELD, "unknown payload key (known keys are 1..8)");
+	}
+}
+
+static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec *outer,
+			  struct token_request *q)
+{
+	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	unsigned seen = 0;
+	size_t n;
+	int r;
+
+	plt_cbor_reader_init(&d.r, p, len);
+	if (plt_cbor_get_map(&d.r, &n) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key;
+
+		if (plt_cbor_get_uint(&d.r, &key) != 0) {
+			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
+			goto out;
+		}
+		if (key >= 1 && key <= 8) {
+			if (seen & (1u << key)) {
+				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
+				goto out;
+			}
+			seen |= 1u << key;
+		}
+		if ((r = payload_field(&d, key, q)) != 0)
+			goto out;
+	}
+	if (plt_cbor_end(&d.r) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
+		goto out;
+	}
+	for (unsigned k = REQ_K_VIN; k <= REQ_K_IAT; k++) {
+		if (!(seen & (1u << k))) {
+			static const char *const names[] = { "", "vin (1)", "op (2)", "cnonce (3)",
+				"work_order (4)", "reason (5)", "nonce (6)", "iat (7)" };
+			char msg[80];
+
+			snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
+			d.r.off = 0;
+			r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	outer->err_off = d.err_off;
+	return r;
+}
+
+static int decode_x5chain(struct dec *d, struct token_request *q)
+{
+	struct plt_cbor_reader *r = &d->r;
+	struct plt_bytes b;
+	size_t n;
+	int t = plt_cbor_peek(r);
+
+	if (t == PLT_CBOR_BSTR) {
+		if (plt_cbor_get_bstr(r, &b) != 0 || b.len == 0)
+			return fail(d, PL_E_SRV_REQ_NO_X5CHAIN, "x5chain certificate is empty");
+		q->cert[0] = b;
+		q->ncert = 1;
+		return 0;
+	}
+	if (t != PLT_CBOR_ARRAY || plt_cbor_get_array(r, &n) != 0 || n == 0 ||
+	    n > REQ_X5CHAIN_MAX)
+		return fail(d, PL_E_SRV_REQ_NO_X5CHAIN,
+			    "x5chain (33) must be a DER certificate or an array of 1..4 of them");
+	for (size_t i = 0; i < n; i++) {
+		if (plt_cbor_get_bstr(r, &b) != 0 || b.len == 0)
+			return fail(d, PL_E_SRV_REQ_NO_X5CHAIN,
+				    "x5chain entries must be DER certificates (byte strings)");
+		q->cert[i] = b;
+	}
+	q->ncert = n;
+	return 0;
+}
+
+static int decode_protected(const uint8_t *p, size_t len, size_t base, struct dec *outer,
+			    struct token_request *q)
+{
+	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	int have_alg = 0, have_x5 = 0, r;
+	size_t n;
+
+	plt_cbor_reader_init(&d.r, p, len);
+	if (plt_cbor_get_map(&d.r, &n) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "protected header must be a CBOR map");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int64_t label, alg;
+
+		if (plt_cbor_get_int(&d.r, &label) != 0) {
+			r = fail(&d, PL_E_SRV_REQ_MALFORMED, "header labels must be integers");
+			goto out;
+		}
+		if (label == REQ_HDR_ALG && !have_alg) {
+			if (plt_cbor_get_int(&d.r, &alg) != 0 || alg != REQ_ALG_ES256) {
+				r = fail(&d, PL_E_SRV_REQ_ALG, "alg (1) must be ES256 (-7)");
+				goto out;
+			}
+			have_alg = 1;
+		} else if (label == REQ_HDR_X5CHAIN && !have_x5) {
+			if ((r = decode_x5chain(&d, q)) != 0)
+				goto out;
+			have_x5 = 1;
+		} else {
+			r = fail(&d, PL_E_SRV_REQ_MALFORMED,
+				 "protected header may hold only alg (1) and x5chain (33), once each");
+			goto out;
+		}
+	}
+	if (plt_cbor_end(&d.r) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "trailing bytes in the protected header");
+		goto out;
+	}
+	if (!have_alg) {
+		r = fail(&d, PL_E_SRV_REQ_ALG, "protected header lacks alg (1)");
+		goto out;
+	}
+	if (!have_x5) {
+		r = fail(&d, PL_E_SRV_REQ_NO_X5CHAIN, "protected header lacks x5chain (33)");
+		goto out;
+	}
+	r = 0;
+out:
+	outer->err_off = d.err_off;
+	return r;
+}
+
+int request_decode(const uint8_t *body, size_t len, struct token_request *out,
+		   size_t *err_off, char *why, size_t whylen)
+{
+	struct dec d = { .why = why, .whylen = whylen };
+	struct token_request q;
+	struct plt_bytes prot, payload, sig;
+	uint64_t tag;
+	size_t n;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	plt_cbor_reader_init(&d.r, body, len);
+	if (plt_cbor_get_tag(&d.r, &tag) != 0 || tag != COSE_SIGN1_TAG) {
+		r = fail(&d, PL_E_SRV_REQ_NOT_SIGN1, "body must start with COSE_Sign1 tag 18");
+		goto out;
+	}
+	if (plt_cbor_get_array(&d.r, &n) != 0 || n != 4) {
+		r = fail(&d, PL_E_SRV_REQ_NOT_SIGN1, "COSE_Sign1 must be an array of 4");
+		goto out;
+	}
+	if (plt_cbor_get_bstr(&d.r, &prot) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "protected header must be a byte string");
+		goto out;
+	}
+	if ((r = decode_protected(prot.ptr, prot.len, (size_t)(prot.ptr - body), &d, &q)) != 0)
+		goto out;
+	if (plt_cbor_get_map(&d.r, &n) != 0 || n != 0) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "unprotected header must be an empty map");
+		goto out;
+	}
+	if (plt_cbor_get_bstr(&d.r, &payload) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "payload must be an embedded byte string");
+		goto out;
+	}
+	if ((r = decode_payload(payload.ptr, payload.len, (size_t)(payload.ptr - body), &d,
+				&q)) != 0)
+		goto out;
+	if (plt_cbor_get_bstr(&d.r, &sig) != 0 || sig.len != PLT_SIG_LEN) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "signature must be a 64-byte string");
+		goto out;
+	}
+	if (plt_cbor_end(&d.r) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "trailing bytes after the COSE_Sign1");
+		goto out;
+	}
+	*out = q;
+	return 0;
+out:
+	if (err_off != NULL)
+		*err_off = d.err_off;
+	return r;
+}

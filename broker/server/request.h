@@ -1,0 +1,65 @@
+/*
+ * POST /v1/token request decoding (untrusted bytes -> plain struct).
+ *
+ * The body is a tagged COSE_Sign1 (tag 18) signed by the technician:
+ *   protected   = bstr .cbor { 1: -7, 33: x5chain }   (exactly these two labels)
+ *   unprotected = {}                                   (empty)
+ *   payload     = bstr .cbor token-request             (keys 1..8, docs/protocol.md)
+ *   signature   = bstr .size 64
+ * x5chain is one DER certificate (bstr) or an array of 1..REQ_X5CHAIN_MAX
+ * (leaf first). The decoder checks structure only; the certificate and the
+ * signature are checked by techid_verify() and plt_cose_sign1_verify().
+ * Pure function: no allocation, no OpenSSL, no clock (a fuzz target).
+ */
+#ifndef PITLANE_BROKER_REQUEST_H
+#define PITLANE_BROKER_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pitlane/token.h"
+
+#define REQ_X5CHAIN_MAX 4
+#define REQ_NONCE_LEN 16
+#define REQ_WORK_ORDER_MAX 64   /* incl. NUL */
+#define REQ_REASON_MAX 161      /* incl. NUL */
+#define REQ_TTL_MAX 86400
+
+/* Payload map keys. */
+enum req_key {
+	REQ_K_VIN = 1, REQ_K_OP = 2, REQ_K_CNONCE = 3, REQ_K_WORK_ORDER = 4,
+	REQ_K_REASON = 5, REQ_K_NONCE = 6, REQ_K_IAT = 7, REQ_K_TTL = 8,
+};
+
+/* COSE header labels used. */
+#define REQ_HDR_ALG 1
+#define REQ_HDR_X5CHAIN 33
+#define REQ_ALG_ES256 (-7)
+
+struct token_request {
+	struct plt_bytes cert[REQ_X5CHAIN_MAX]; /* views into the body; [0] = leaf */
+	size_t ncert;
+	char vin[PLT_VIN_LEN + 1];
+	char op[PLT_OP_MAX];
+	uint8_t cnonce[PLT_CNONCE_MAX];
+	uint8_t cnonce_len;
+	char work_order[REQ_WORK_ORDER_MAX];
+	char reason[REQ_REASON_MAX];
+	uint8_t nonce[REQ_NONCE_LEN];
+	int64_t iat;
+	uint32_t ttl;                           /* 0 = let the policy choose */
+};
+
+/*
+ * Decodes body[0..len). On failure returns PL_E_SRV_REQ_MALFORMED,
+ * _NOT_SIGN1, _NO_X5CHAIN, _FIELD or _ALG, sets *err_off (if not NULL) to the
+ * byte offset of the bad item and writes a sentence into why (if not NULL).
+ * *out is written only on success.
+ */
+int request_decode(const uint8_t *body, size_t len, struct token_request *out,
+		   size_t *err_off, char *why, size_t whylen);
+
+/* Nonzero when s[0..len) is a well-formed operation name: [a-z0-9._-], 1..31. */
+int request_op_valid(const char *s, size_t len);
+
+#endif

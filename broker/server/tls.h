@@ -1,0 +1,32 @@
+/*
+ * The broker's TLS server context: TLS 1.3 only, client certificate required
+ * and verified against the dealer CA (plus CRL when configured, leaf checked),
+ * client purpose enforced, session tickets and the session cache off (so every
+ * connection is verified against the current CRL).
+ */
+#ifndef PITLANE_BROKER_TLS_H
+#define PITLANE_BROKER_TLS_H
+
+#include <stddef.h>
+
+#include <openssl/ssl.h>
+
+#include "config.h"
+#include "identity.h"
+
+/*
+ * Builds the context from c. verify_cb (may be NULL) is installed as the
+ * verification callback (for logging). err gets file names and the OpenSSL
+ * reason. Errors: PL_E_SRV_TLS_SETUP, PL_E_NOMEM.
+ */
+int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_CTX **out,
+		   char *err, size_t errlen);
+
+/*
+ * Identity of the verified peer of ssl. Refuses (PL_E_SRV_IDENTITY) a NULL
+ * ssl (a plaintext connection), an incomplete handshake, a missing peer
+ * certificate or a verify result other than X509_V_OK.
+ */
+int tls_peer_identity(SSL *ssl, struct cert_identity *out);
+
+#endif
