@@ -1,0 +1,219 @@
+/*
+ * pitlane-ecusim: the reference ECU. Receives UDS requests over ISO-TP on a
+ * CAN transport, answers them with the pitlane_ecu state machine, logs every
+ * event and persists the vehicle state (before the answer leaves, so a reset
+ * can never undo a counted failure).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+#include "can_transport.h"
+#include "ecusim.h"
+#include "isotp.h"
+#include "pitlane/token_openssl.h"
+#include "pl_err.h"
+#include "pl_err_can.h"
+#include "pl_log.h"
+#include "uds.h"
+
+/* Longest wait in one receive call, so a signal is seen promptly. */
+#define ECUSIM_POLL_MS 200
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked poll returns at once. */
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || sigaction(SIGINT, &sa, NULL) != 0)
+		return PL_E_IO;
+	sa.sa_handler = SIG_IGN;
+	if (sigaction(SIGPIPE, &sa, NULL) != 0)
+		return PL_E_IO;
+	return 0;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int wall_clock(void *ctx, int64_t *now)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return PL_E_IO;
+	*now = (int64_t)ts.tv_sec;
+	return 0;
+}
+
+struct sim {
+	const struct ecusim_opts *o;
+	struct ecu *ecu;
+	struct can_transport *tr;
+	struct isotp *tp;
+	uint64_t saved_changes;
+};
+
+/* Logs and persists the state when it changed since the last call. */
+static int sim_sync_state(struct sim *s)
+{
+	struct ecu_status st;
+	uint64_t n = ecu_change_count(s->ecu);
+
+	if (n == s->saved_changes)
+		return 0;
+	ecu_status_get(s->ecu, mono_ms(), &st);
+	ecusim_state_log(&st);
+	if (s->o->state_path != NULL) {
+		int r = ecusim_state_save(s->o->state_path, &st);
+		if (r != 0)
+			return r;
+	}
+	s->saved_changes = n;
+	return 0;
+}
+
+static int sim_serve_one(struct sim *s, const uint8_t *req, size_t len)
+{
+	uint8_t resp[ECU_RESP_MAX];
+	size_t rlen = 0;
+	int r;
+
+	if ((r = ecu_handle(s->ecu, mono_ms(), req, len, resp, sizeof(resp), &rlen)) != 0) {
+		pl_log_err("handle_failed", r, NULL);
+		return r;
+	}
+	/* Persist first: a failed attempt is on disk before the tester learns of it. */
+	if ((r = sim_sync_state(s)) != 0)
+		return r;
+	if (rlen == 0)
+		return 0;
+	if ((r = isotp_send(s->tp, resp, rlen)) != 0)
+		pl_log_err("send_failed", r, "hint", "the tester may have gone; still serving",
+			   NULL);
+	return 0;
+}
+
+/* Transport errors end the program; ISO-TP protocol errors only lose one message. */
+static int is_fatal(int err)
+{
+	return err == PL_E_CAN_RECV || err == PL_E_CAN_IFACE_DOWN || err == PL_E_NOMEM;
+}
+
+static int sim_run(struct sim *s)
+{
+	static uint8_t req[UDS_MAX_MSG];
+	size_t len;
+	int r;
+
+	while (!stop_signal) {
+		int64_t next = ecu_next_timer_ms(s->ecu, mono_ms());
+		int wait = (next < 0 || next > ECUSIM_POLL_MS) ? ECUSIM_POLL_MS : (int)next;
+
+		r = isotp_recv(s->tp, req, sizeof(req), &len, wait);
+		if (r == 0) {
+			if ((r = sim_serve_one(s, req, len)) != 0)
+				return r;
+		} else if (r != PL_E_ISOTP_RX_TIMEOUT && r != PL_E_CAN_RX_TIMEOUT) {
+			if (is_fatal(r) && !stop_signal) {
+				pl_log_err("can_failed", r, "can", s->o->can_uri, NULL);
+				return r;
+			}
+			if (!stop_signal)
+				pl_log_err("isotp_error", r, "hint", "message dropped", NULL);
+		}
+		ecu_tick(s->ecu, mono_ms());
+		if ((r = sim_sync_state(s)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int sim_open_can(struct sim *s)
+{
+	struct can_filter_ids ids = { .ids = { s->o->rx_id }, .n = 1 };
+	struct isotp_config ic;
+	int r;
+
+	if ((r = can_transport_open(s->o->can_uri, &ids, &s->tr)) != 0) {
+		pl_log_err("can_open_failed", r, "can", s->o->can_uri, NULL);
+		return r;
+	}
+	isotp_config_default(&ic, s->o->tx_id, s->o->rx_id);
+	if ((r = isotp_open(s->tr, &ic, &s->tp)) != 0)
+		pl_log_err("isotp_open_failed", r, NULL);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct ecusim_opts o;
+	struct plt_trust_anchor anchors[ECUSIM_TRUST_MAX];
+	struct plt_trust_store trust;
+	struct plt_crypto crypto;
+	struct ecu_vehicle restored;
+	struct ecu_config cfg;
+	struct sim s;
+	int found = 0, rc = ECUSIM_EXIT_CONFIG, r;
+
+	memset(&s, 0, sizeof(s));
+	if ((r = ecusim_opts_parse(argc, argv, &o)) != 0)
+		return r == 1 ? ECUSIM_EXIT_OK : ECUSIM_EXIT_USAGE;
+	pl_log_init("pitlane-ecusim", o.verbose ? PL_LOG_DEBUG : PL_LOG_INFO);
+	s.o = &o;
+	if (ecusim_trust_load(&o, anchors, &trust.count) != 0)
+		goto out;
+	trust.anchors = anchors;
+	plt_openssl_crypto(&crypto);
+	if (o.state_path != NULL && ecusim_state_load(o.state_path, o.vin, &restored, &found) != 0)
+		goto out;
+	ecu_config_defaults(&cfg);
+	cfg.vin = o.vin;
+	cfg.trust = &trust;
+	cfg.crypto = &crypto;
+	cfg.max_attempts = o.attempts;
+	cfg.lockout_ms = o.lockout_s * 1000u;
+	cfg.s3_ms = o.session_timeout_ms;
+	cfg.challenge_ttl_ms = o.challenge_ttl_s * 1000u;
+	cfg.unix_now = o.trusted_clock ? wall_clock : NULL;
+	cfg.on_event = ecusim_log_event;
+	cfg.restore = found ? &restored : NULL;
+	if ((r = ecu_new(&cfg, mono_ms(), &s.ecu)) != 0) {
+		pl_log_err("ecu_init_failed", r, NULL);
+		goto out;
+	}
+	if (install_signals() != 0 || sim_open_can(&s) != 0)
+		goto out;
+	pl_log(PL_LOG_INFO, "started", "can", o.can_uri, "vin", o.vin, "state",
+	       found ? "restored" : "factory", NULL);
+	/* Show (and persist) the starting state once. */
+	s.saved_changes = ecu_change_count(s.ecu) + 1;
+	rc = ECUSIM_EXIT_RUNTIME;
+	if (sim_sync_state(&s) != 0 || sim_run(&s) != 0)
+		goto out;
+	pl_log(PL_LOG_INFO, "shutdown", "signal", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+	       NULL);
+	rc = ECUSIM_EXIT_OK;
+out:
+	isotp_free(s.tp);
+	can_transport_close(s.tr);
+	ecu_free(s.ecu);
+	return rc;
+}
