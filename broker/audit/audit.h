@@ -143,6 +143,7 @@ enum audit_fault {
 	AUDIT_FAULT_CKPT_SIG,        /* checkpoint signature invalid */
 	AUDIT_FAULT_CKPT_KEY,        /* checkpoint made with a key other than the expected one */
 	AUDIT_FAULT_CKPT_ORDER,      /* checkpoint row counts go backwards */
+	AUDIT_FAULT_CKPT_FORMAT,     /* a checkpoint column has the wrong type or length */
 };
 
 struct audit_verify_report {

@@ -1,0 +1,69 @@
+/* Internal to broker/audit: the row encoding, SQLite helpers. Not installed. */
+#ifndef PITLANE_AUDIT_INT_H
+#define PITLANE_AUDIT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+
+struct sqlite3;
+
+/* The text fields of a row, in the order of the canonical encoding (docs/audit.md). */
+enum audit_text_field {
+	AUDIT_F_REQUEST_ID = 0,
+	AUDIT_F_CLIENT_IDENTITY,
+	AUDIT_F_TECHNICIAN,
+	AUDIT_F_WORKSHOP,
+	AUDIT_F_VIN,
+	AUDIT_F_OP,
+	AUDIT_F_DECISION,
+	AUDIT_F_RULE,
+	AUDIT_F_REASON,
+	AUDIT_F_CLIENT_ADDR,
+	AUDIT_F_COUNT
+};
+
+/* Column names of the text fields, same order. */
+extern const char *const audit_text_column[AUDIT_F_COUNT];
+
+/* A row as bytes: the store fills it from a record, the verifier from SQLite. */
+struct audit_row_view {
+	uint64_t seq;
+	int64_t time_ms;
+	const char *text[AUDIT_F_COUNT];
+	size_t text_len[AUDIT_F_COUNT];
+	const uint8_t *token_id;     /* 16 bytes, or NULL when the row has none */
+};
+
+#define AUDIT_TEXT_MAX 65535u    /* a u16 length prefix */
+
+/* row_hash = SHA-256(prev || encoding(v)). PL_E_RANGE if a field exceeds AUDIT_TEXT_MAX. */
+int audit_row_hash(const uint8_t prev[AUDIT_HASH_LEN], const struct audit_row_view *v,
+		   uint8_t out[AUDIT_HASH_LEN]);
+
+/* Fills v from rec (seq and time_ms as given); PL_E_AUDIT_FIELD for an unterminated field. */
+int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t time_ms,
+			  struct audit_row_view *v);
+
+/* ES256 verification of a checkpoint signature: 0 valid, PL_E_AUDIT_TAMPERED not,
+ * PL_E_BADKEY for a public key that is not a P-256 point. */
+int audit_checkpoint_verify(const uint8_t pub[AUDIT_PUB_LEN], uint64_t row_count,
+			    const uint8_t head[AUDIT_HASH_LEN], const uint8_t sig[AUDIT_SIG_LEN]);
+
+/* Maps a SQLite result code to a pitlane code. */
+int audit_sqlite_err(int rc);
+
+/* Runs sql (no results expected) and maps the error. */
+int audit_exec(struct sqlite3 *db, const char *sql);
+
+/*
+ * A time from the command line: UNIX seconds or ISO 8601 (see timeparse.c).
+ * PL_E_AUDIT_TIME when it is neither, PL_E_RANGE when out of 1970..9999.
+ */
+int audit_parse_time(const char *s, int64_t *unix_s);
+
+/* Current UNIX time in milliseconds (CLOCK_REALTIME). */
+int64_t audit_now_ms(void);
+
+#endif
