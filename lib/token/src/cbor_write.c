@@ -25,6 +25,17 @@ static int writer_room(struct plt_cbor_writer *w, size_t n)
 	return 1;
 }
 
+static size_t head_len(uint64_t v)
+{
+	if (v < 24)
+		return 1;
+	if (v <= 0xffu)
+		return 2;
+	if (v <= 0xffffu)
+		return 3;
+	return v <= 0xffffffffu ? 5 : 9;
+}
+
 static void writer_head(struct plt_cbor_writer *w, unsigned major, uint64_t v)
 {
 	uint8_t h[9];
@@ -77,6 +88,9 @@ static void writer_string(struct plt_cbor_writer *w, unsigned major, const void 
 			w->err = PLT_E_INVAL;
 		return;
 	}
+	/* Room for head and contents first, so a failed call writes nothing. */
+	if (len > SIZE_MAX - 9 || !writer_room(w, head_len((uint64_t)len) + len))
+		return;
 	writer_head(w, major, (uint64_t)len);
 	if (len == 0 || !writer_room(w, len))
 		return;
