@@ -1,0 +1,133 @@
+/*
+ * pitlaned — the pitlane access broker daemon.
+ *
+ *   pitlaned -f /etc/pitlane/broker.conf [-n] [-T] [-d] [-v]
+ *
+ *   -f FILE  configuration (docs/broker.md)
+ *   -n       test the configuration: load the policy, open the database and
+ *            the HSM key, build the TLS context; exit 0 (good) or 1
+ *   -T       print the effective configuration (parses back) and exit
+ *   -d       stay in the foreground (for systemd and tests)
+ *   -v       debug logging
+ *
+ * Exit status: 0 clean shutdown, 1 configuration or start-up error, 2 usage.
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "config.h"
+#include "pl_err.h"
+#include "pl_err_server.h"
+#include "pl_log.h"
+
+static void usage(void)
+{
+	fputs("usage: pitlaned -f broker.conf [-n] [-T] [-d] [-v]\n"
+	      "  -n  test the configuration (policy, database, HSM, TLS) and exit\n"
+	      "  -T  print the effective configuration and exit\n"
+	      "  -d  stay in the foreground\n"
+	      "  -v  debug logging\n", stderr);
+}
+
+/*
+ * Goes to the background. The parent waits until the child reports that it
+ * listens (one byte on a pipe) or failed, and exits 0 or 1 accordingly.
+ * Returns the write end in the child.
+ */
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return PL_E_SRV_DAEMON;
+	if ((pid = fork()) < 0)
+		return PL_E_SRV_DAEMON;
+	if (pid > 0) {
+		close(p[1]);
+		ssize_t n = read(p[0], &c, 1);
+		_exit(n == 1 && c == 'R' ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		return PL_E_SRV_DAEMON;
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull >= 0) {
+		dup2(devnull, STDIN_FILENO);
+		dup2(devnull, STDOUT_FILENO);
+		close(devnull);
+	}
+	return p[1];
+}
+
+int main(int argc, char **argv)
+{
+	struct broker_config cfg;
+	struct broker *b = NULL;
+	const char *path = NULL;
+	int test = 0, print = 0, fg = 0, verbose = 0, opt, r, notify = -1;
+	char err[1024];
+
+	pl_log_init("pitlaned", PL_LOG_INFO);
+	while ((opt = getopt(argc, argv, "f:nTdvh")) != -1) {
+		switch (opt) {
+		case 'f': path = optarg; break;
+		case 'n': test = 1; break;
+		case 'T': print = 1; break;
+		case 'd': fg = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(); return 0;
+		default: usage(); return 2;
+		}
+	}
+	if (path == NULL || optind != argc) {
+		usage();
+		return 2;
+	}
+	if (verbose)
+		pl_log_init("pitlaned", PL_LOG_DEBUG);
+	if ((r = broker_config_load(path, &cfg, err, sizeof(err))) != 0) {
+		pl_log_err("config_invalid", r, "msg", err, NULL);
+		return 1;
+	}
+	if (print)
+		return broker_config_print(&cfg, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	signal(SIGPIPE, SIG_IGN);
+	/* Fork before any module starts a thread (the signer and the workers do). */
+	if (!test && !fg && (notify = daemonize()) < 0) {
+		pl_log_err("startup_failed", notify, NULL);
+		return 1;
+	}
+	if ((r = broker_open(&cfg, &b, err, sizeof(err))) != 0) {
+		pl_log_err("startup_failed", r, "config", path, "msg", err, NULL);
+		return 1;
+	}
+	if (test) {
+		broker_close(b);
+		pl_log(PL_LOG_INFO, "config_ok", "config", path, NULL);
+		return 0;
+	}
+	if ((r = broker_listen(b, err, sizeof(err))) != 0) {
+		pl_log_err("startup_failed", r, "msg", err, NULL);
+		broker_close(b);
+		return 1;
+	}
+	pl_log(PL_LOG_INFO, "started", "config", path, NULL);
+	if (notify >= 0) {
+		ssize_t n = write(notify, "R", 1);
+		(void)n;
+		close(notify);
+	}
+	r = broker_run(b);
+	broker_close(b);
+	pl_log(PL_LOG_INFO, "stopped", NULL);
+	return r == 0 ? 0 : 1;
+}

@@ -1,0 +1,353 @@
+/*
+ * HTTP side of the broker: the mTLS API listener (evhttp over OpenSSL
+ * bufferevents) and the plain loopback admin listener.
+ *
+ *   API   (TLS 1.3 + client cert): POST /v1/token, GET /v1/health, GET /v1/ready
+ *   admin (127.0.0.1 / ::1 only):  GET /metrics, GET /v1/health, GET /v1/ready
+ *
+ * Replies that are not tokens are concise problem details sent with
+ * evhttp_send_reply (evhttp_send_error would close the keep-alive connection).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+
+#include "broker.h"
+#include "identity.h"
+#include "pl_err.h"
+#include "pl_err_server.h"
+#include "pl_log.h"
+#include "problem.h"
+#include "tls.h"
+
+#define MAX_HEADERS_SIZE 8192
+
+static enum metrics_endpoint endpoint_of(const char *path)
+{
+	if (strcmp(path, "/v1/token") == 0)
+		return EP_TOKEN;
+	if (strcmp(path, "/v1/health") == 0)
+		return EP_HEALTH;
+	if (strcmp(path, "/v1/ready") == 0)
+		return EP_READY;
+	if (strcmp(path, "/metrics") == 0)
+		return EP_METRICS;
+	return EP_OTHER;
+}
+
+static void send_body(struct evhttp_request *req, int status, const char *ctype,
+		      const void *body, size_t len)
+{
+	struct evbuffer *buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(h, "Content-Type", ctype);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (buf != NULL)
+		evbuffer_add(buf, body, len);
+	evhttp_send_reply(req, status, NULL, buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+}
+
+static void send_problem(struct broker *b, struct evhttp_request *req, enum metrics_endpoint ep,
+			 int status, const char *code, const char *detail, uint32_t retry_after)
+{
+	struct problem p = { .status = status, .code = code, .title = problem_title_for(status),
+			     .detail = detail, .retry_after = retry_after };
+	uint8_t out[PROBLEM_MAX];
+	size_t len = 0;
+	char ra[16];
+
+	if (retry_after != 0) {
+		snprintf(ra, sizeof(ra), "%u", retry_after);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", ra);
+	}
+	if (problem_encode(&p, out, sizeof(out), &len) != 0)
+		len = 0;
+	send_body(req, status, PROBLEM_CONTENT_TYPE, out, len);
+	metrics_request(b->metrics, ep, status);
+}
+
+static void send_text(struct broker *b, struct evhttp_request *req, enum metrics_endpoint ep,
+		      int status, const char *text)
+{
+	send_body(req, status, "text/plain; charset=utf-8", text, strlen(text));
+	metrics_request(b->metrics, ep, status);
+}
+
+static void handle_health(struct broker *b, struct evhttp_request *req)
+{
+	send_text(b, req, EP_HEALTH, 200, "alive\n");
+}
+
+static void handle_ready(struct broker *b, struct evhttp_request *req)
+{
+	int hsm = signer_ready(b->signer), db = audit_writable(b->audit);
+
+	if (hsm && db && !b->stopping) {
+		send_text(b, req, EP_READY, 200, "ready\n");
+		return;
+	}
+	send_problem(b, req, EP_READY, 503, "not_ready",
+		     b->stopping ? "the broker is shutting down" :
+		     !hsm && !db ? "the HSM and the audit store are unavailable" :
+		     !hsm ? "the HSM is unavailable (the signer is reconnecting)" :
+		     "the audit store is not writable", 5);
+}
+
+static void fill_gauges(struct broker *b, struct metrics_gauges *g)
+{
+	struct audit_stats as;
+	struct signer_status ss;
+	struct policy *p = policy_slot_get(b->policy);
+
+	memset(g, 0, sizeof(*g));
+	audit_get_stats(b->audit, &as);
+	signer_status(b->signer, &ss);
+	g->audit_rows = as.rows;
+	g->audit_commits = as.commits;
+	g->audit_checkpoints = as.checkpoints;
+	g->hsm_sign_calls = ss.sign_calls;
+	g->hsm_faults = ss.faults;
+	g->hsm_reinits = ss.reinits;
+	g->hsm_ready = ss.ready;
+	g->audit_writable = audit_writable(b->audit);
+	g->policy_version = policy_version(p);
+	policy_unref(p);
+	g->replay_entries = replay_count(b->replay);
+	g->queue_depth = workq_depth(b->wq);
+	g->policy_reloads = atomic_load(&b->reloads);
+	g->policy_reload_failures = atomic_load(&b->reload_failures);
+}
+
+static void handle_metrics(struct broker *b, struct evhttp_request *req)
+{
+	struct metrics_gauges g;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL) {
+		send_problem(b, req, EP_METRICS, 500, "internal", "out of memory", 0);
+		return;
+	}
+	fill_gauges(b, &g);
+	metrics_request(b->metrics, EP_METRICS, 200);
+	metrics_render(b->metrics, &g, f);
+	fclose(f);
+	send_body(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+	free(text);
+}
+
+static void peer_addr(struct evhttp_request *req, char *out, size_t cap)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	const char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, (char **)(void *)&host, &port);
+	snprintf(out, cap, "%s:%u", host ? host : "?", port);
+}
+
+static void close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	if (ssl != NULL) {
+		SSL_shutdown(ssl);  /* close_notify, so peers see a clean end */
+		ERR_clear_error();
+	}
+}
+
+static int content_type_ok(struct evhttp_request *req)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+
+	return ct != NULL && strncmp(ct, "application/cose", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';');
+}
+
+static void handle_token(struct broker *b, struct evhttp_request *req,
+			 const struct cert_identity *dev)
+{
+	char addr[64];
+	int r;
+
+	if (!content_type_ok(req)) {
+		send_problem(b, req, EP_TOKEN, 415, "unsupported_media_type",
+			     "POST /v1/token takes Content-Type: application/cose; "
+			     "cose-type=\"cose-sign1\"", 0);
+		return;
+	}
+	if (b->stopping) {
+		send_problem(b, req, EP_TOKEN, 503, "shutting_down", "the broker is shutting down",
+			     5);
+		return;
+	}
+	peer_addr(req, addr, sizeof(addr));
+	r = broker_token_submit(b, req, dev->cn, dev->ou, addr);
+	if (r == PL_E_TOOBIG)
+		send_problem(b, req, EP_TOKEN, 413, "request_too_large",
+			     "the request body is larger than max_body", 0);
+	else if (r == PL_E_SRV_BUSY)
+		send_problem(b, req, EP_TOKEN, 503, "busy", "all workers are busy; retry", 1);
+	else if (r != 0)
+		send_problem(b, req, EP_TOKEN, 503, pl_errname(r), pl_strerror(r), 1);
+}
+
+/* The mTLS API. */
+static void api_cb(struct evhttp_request *req, void *arg)
+{
+	struct broker *b = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	enum metrics_endpoint ep = endpoint_of(path ? path : "");
+	struct cert_identity dev;
+
+	if (tls_peer_identity(ssl, &dev) != 0) {
+		/* A plaintext connection or a peer without a verified certificate. */
+		send_problem(b, req, ep, 401, "bad_identity",
+			     "a verified client certificate with one CN and one OU is required", 0);
+		return;
+	}
+	evhttp_connection_set_closecb(evcon, close_cb, NULL);
+	if (ep == EP_TOKEN && cmd == EVHTTP_REQ_POST)
+		handle_token(b, req, &dev);
+	else if (ep == EP_HEALTH && cmd == EVHTTP_REQ_GET)
+		handle_health(b, req);
+	else if (ep == EP_READY && cmd == EVHTTP_REQ_GET)
+		handle_ready(b, req);
+	else if (ep == EP_TOKEN || ep == EP_HEALTH || ep == EP_READY)
+		send_problem(b, req, ep, 405, "method_not_allowed",
+			     "use POST /v1/token, GET /v1/health, GET /v1/ready", 0);
+	else
+		send_problem(b, req, EP_OTHER, 404, "not_found",
+			     "endpoints: POST /v1/token, GET /v1/health, GET /v1/ready", 0);
+}
+
+/* The admin listener (plain HTTP on loopback). */
+static void admin_cb(struct evhttp_request *req, void *arg)
+{
+	struct broker *b = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum metrics_endpoint ep = endpoint_of(path ? path : "");
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		send_problem(b, req, ep, 405, "method_not_allowed", "the admin listener is GET only",
+			     0);
+		return;
+	}
+	if (ep == EP_METRICS)
+		handle_metrics(b, req);
+	else if (ep == EP_HEALTH)
+		handle_health(b, req);
+	else if (ep == EP_READY)
+		handle_ready(b, req);
+	else
+		send_problem(b, req, EP_OTHER, 404, "not_found",
+			     "admin endpoints: GET /metrics, GET /v1/health, GET /v1/ready", 0);
+}
+
+static struct bufferevent *bevcb(struct event_base *base, void *arg)
+{
+	struct broker *b = arg;
+	SSL *ssl = SSL_new(b->ssl_ctx);
+
+	/* Returning NULL would make evhttp fall back to plaintext: api_cb refuses those. */
+	if (ssl == NULL)
+		return NULL;
+	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					      BEV_OPT_CLOSE_ON_FREE);
+}
+
+static int bind_one(struct evhttp *http, const char *host, uint16_t port,
+		    struct evhttp_bound_socket **out, char *err, size_t errlen, const char *what)
+{
+	struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(http, host, port);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	evutil_socket_t fd;
+	int one = 1;
+	char port_s[8], addr[INET6_ADDRSTRLEN] = "?";
+
+	if (bs == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%u for the %s (address in use or not "
+			 "local?)", host, port, what);
+		return PL_E_SRV_BIND;
+	}
+	fd = evhttp_bound_socket_get_fd(bs);
+	/* evhttp writes headers and body separately: without NODELAY, 40 ms stalls. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0) {
+		snprintf(err, errlen, "setsockopt TCP_NODELAY failed on %s:%u", host, port);
+		return PL_E_SRV_BIND;
+	}
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			inet_ntop(AF_INET, &s4->sin_addr, addr, sizeof(addr));
+			port = ntohs(s4->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			inet_ntop(AF_INET6, &s6->sin6_addr, addr, sizeof(addr));
+			port = ntohs(s6->sin6_port);
+		}
+	}
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	pl_log(PL_LOG_INFO, "listening", "listener", what, "addr", addr, "port", port_s, NULL);
+	*out = bs;
+	return 0;
+}
+
+int broker_http_setup(struct broker *b, char *err, size_t errlen)
+{
+	const struct broker_config *c = &b->cfg;
+	int r;
+
+	if ((b->http = evhttp_new(b->base)) == NULL)
+		return PL_E_NOMEM;
+	evhttp_set_bevcb(b->http, bevcb, b);
+	evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_max_headers_size(b->http, MAX_HEADERS_SIZE);
+	evhttp_set_max_body_size(b->http, c->max_body);
+	evhttp_set_timeout(b->http, (int)c->timeout_s);
+	evhttp_set_gencb(b->http, api_cb, b);
+	if ((r = bind_one(b->http, c->listen_host, c->listen_port, &b->http_sock, err, errlen,
+			  "api")) != 0)
+		return r;
+	if (!c->admin_enabled)
+		return 0;
+	if ((b->admin = evhttp_new(b->base)) == NULL)
+		return PL_E_NOMEM;
+	evhttp_set_allowed_methods(b->admin, EVHTTP_REQ_GET);
+	evhttp_set_max_headers_size(b->admin, MAX_HEADERS_SIZE);
+	evhttp_set_max_body_size(b->admin, 0);
+	evhttp_set_timeout(b->admin, (int)c->timeout_s);
+	evhttp_set_gencb(b->admin, admin_cb, b);
+	return bind_one(b->admin, c->admin_host, c->admin_port, &b->admin_sock, err, errlen,
+			"admin");
+}
+
+void broker_http_stop_accepting(struct broker *b)
+{
+	if (b->http_sock != NULL) {
+		evhttp_del_accept_socket(b->http, b->http_sock);
+		b->http_sock = NULL;
+	}
+}

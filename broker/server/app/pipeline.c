@@ -1,0 +1,405 @@
+/*
+ * POST /v1/token: the request pipeline.
+ *
+ *   loop thread:  copy body + TLS identity into a job, queue it
+ *   worker:       decode -> technician certificate -> technician signature
+ *                 -> same workshop -> fresh iat -> unseen nonce -> policy
+ *                 -> signer (token built and signed in the HSM, kept here)
+ *                 -> audit row committed (with the token id)
+ *   loop thread:  send the reply (the token only if its row is committed)
+ *
+ * Every request that reached a worker is audited (allow, deny, reject, error),
+ * with the device identity from TLS and, once known, the technician.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "broker.h"
+#include "identity.h"
+#include "pitlane/token_openssl.h"
+#include "pl_codec.h"
+#include "pl_err.h"
+#include "pl_err_server.h"
+#include "pl_err_signer.h"
+#include "pl_log.h"
+#include "problem.h"
+#include "request.h"
+
+#define CWT_CONTENT_TYPE "application/cwt"
+#define HSM_RETRY_AFTER_S 5
+
+struct token_job {
+	struct workq_item item;           /* first: the worker gets &item */
+	struct broker *b;
+	struct evhttp_request *req;
+	struct cert_identity device;
+	char client_addr[64];
+	char request_id[33];
+	uint8_t *body;
+	size_t len;
+	struct timespec t0;
+	/* the outcome */
+	int status;
+	const char *ctype;
+	uint32_t retry_after;
+	uint8_t out[PROBLEM_MAX > SIGNER_TOKEN_MAX ? PROBLEM_MAX : SIGNER_TOKEN_MAX];
+	size_t outlen;
+};
+
+/* What a worker learnt, for the audit row and the log line. */
+struct outcome {
+	const char *decision;             /* allow, deny, approval, reject, error */
+	enum metrics_decision metric;
+	int err;                          /* the code behind a reject/error */
+	char rule[64];
+	char reason[160];
+	struct tech_identity tech;
+	int have_tech;
+	struct token_request q;
+	int have_q;
+	uint8_t cti[SIGNER_CTI_LEN];
+	int have_cti;
+};
+
+static uint64_t elapsed_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000u +
+	       (uint64_t)((t1.tv_nsec - t0->tv_nsec) / 1000);
+}
+
+static void set_problem(struct token_job *j, int status, const char *code, const char *detail,
+			const char *rule, uint32_t retry_after)
+{
+	struct problem p = {
+		.status = status, .code = code, .title = problem_title_for(status),
+		.detail = detail, .rule = rule, .request_id = j->request_id,
+		.retry_after = retry_after,
+	};
+
+	j->status = status;
+	j->ctype = PROBLEM_CONTENT_TYPE;
+	j->retry_after = retry_after;
+	if (problem_encode(&p, j->out, sizeof(j->out), &j->outlen) != 0) {
+		/* Only an over-long detail can fail: drop it. */
+		p.detail = NULL;
+		if (problem_encode(&p, j->out, sizeof(j->out), &j->outlen) != 0)
+			j->outlen = 0;
+	}
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+	snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+static void audit_outcome(struct token_job *j, const struct outcome *o)
+{
+	struct broker *b = j->b;
+	struct audit_record rec;
+	int r;
+
+	memset(&rec, 0, sizeof(rec));
+	copy_str(rec.request_id, sizeof(rec.request_id), j->request_id);
+	char ident[2 * IDENT_TEXT_MAX + 8];
+
+	snprintf(ident, sizeof(ident), "CN=%s,OU=%s", j->device.cn, j->device.ou);
+	copy_str(rec.client_identity, sizeof(rec.client_identity), ident);
+	if (o->have_tech) {
+		copy_str(rec.technician, sizeof(rec.technician), o->tech.id.cn);
+		copy_str(rec.workshop, sizeof(rec.workshop), o->tech.id.ou);
+	} else {
+		copy_str(rec.workshop, sizeof(rec.workshop), j->device.ou);
+	}
+	if (o->have_q) {
+		copy_str(rec.vin, sizeof(rec.vin), o->q.vin);
+		copy_str(rec.op, sizeof(rec.op), o->q.op);
+	}
+	copy_str(rec.decision, sizeof(rec.decision), o->decision);
+	copy_str(rec.rule, sizeof(rec.rule), o->rule);
+	copy_str(rec.reason, sizeof(rec.reason), o->reason);
+	if (o->have_cti) {
+		memcpy(rec.token_id, o->cti, sizeof(rec.token_id));
+		rec.has_token_id = 1;
+	}
+	copy_str(rec.client_addr, sizeof(rec.client_addr), j->client_addr);
+	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
+		metrics_audit_error(b->metrics);
+		pl_log_err("audit_append_failed", r, "request_id", j->request_id, NULL);
+		if (o->have_cti) {
+			/* The token must not leave without its row. */
+			plt_wipe(j->out, sizeof(j->out));
+			set_problem(j, 503, "audit_unavailable",
+				    "the audit store could not commit the decision; no token was "
+				    "issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+		}
+	}
+}
+
+/* Identity and freshness checks; fills o and returns 0 or the failing code. */
+static int check_identity(struct token_job *j, struct outcome *o, int64_t now, char *why,
+			  size_t whylen)
+{
+	struct broker *b = j->b;
+	struct plt_crypto crypto;
+	int r;
+
+	if ((r = techid_verify(b->store, o->q.cert, o->q.ncert, now, &o->tech, why, whylen)) != 0)
+		return r;
+	o->have_tech = 1;
+	plt_openssl_crypto(&crypto);
+	if (plt_cose_sign1_verify(j->body, j->len, NULL, 0, o->tech.pub, &crypto) != 0) {
+		snprintf(why, whylen, "the COSE_Sign1 signature does not verify under the key of "
+			 "technician certificate CN=%s", o->tech.id.cn);
+		return PL_E_SRV_TECH_SIG;
+	}
+	if (strcmp(o->tech.id.ou, j->device.ou) != 0) {
+		snprintf(why, whylen, "technician %s belongs to workshop %s but this PC belongs to "
+			 "workshop %s", o->tech.id.cn, o->tech.id.ou, j->device.ou);
+		return PL_E_SRV_WORKSHOP_MISMATCH;
+	}
+	if (o->q.iat > now + (int64_t)b->cfg.request_window_s ||
+	    o->q.iat < now - (int64_t)b->cfg.request_window_s) {
+		snprintf(why, whylen, "request iat %lld is %lld s away from the broker clock; at "
+			 "most %u s are accepted (check the PC clock)", (long long)o->q.iat,
+			 (long long)(o->q.iat - now), b->cfg.request_window_s);
+		return PL_E_SRV_STALE;
+	}
+	r = replay_check_insert(b->replay, o->q.nonce, now,
+				(o->q.iat > now ? o->q.iat : now) + b->cfg.request_window_s);
+	if (r == PL_E_SRV_REPLAY)
+		snprintf(why, whylen, "this request (its nonce) was already received; build a "
+			 "new request with a fresh nonce");
+	else if (r == PL_E_SRV_REPLAY_FULL)
+		snprintf(why, whylen, "the broker remembers too many recent requests; retry later");
+	return r;
+}
+
+static void reject(struct token_job *j, struct outcome *o, int err, const char *why)
+{
+	int status = problem_status_for(err);
+
+	o->decision = "reject";
+	o->metric = err == PL_E_SRV_REQ_MALFORMED || err == PL_E_SRV_REQ_NOT_SIGN1 ||
+		    err == PL_E_SRV_REQ_NO_X5CHAIN || err == PL_E_SRV_REQ_FIELD ||
+		    err == PL_E_SRV_REQ_ALG ? DEC_MALFORMED : DEC_DENY_IDENTITY;
+	o->err = err;
+	copy_str(o->rule, sizeof(o->rule), pl_errname(err));
+	copy_str(o->reason, sizeof(o->reason), why);
+	set_problem(j, status, pl_errname(err), why, NULL, status == 429 ? 1 : 0);
+}
+
+static void fill_signer_request(struct token_job *j, const struct outcome *o,
+				const struct policy_decision *d, int64_t now,
+				struct signer_request *sr)
+{
+	memset(sr, 0, sizeof(*sr));
+	copy_str(sr->vin, sizeof(sr->vin), o->q.vin);
+	copy_str(sr->op, sizeof(sr->op), o->q.op);
+	memcpy(sr->cnonce, o->q.cnonce, o->q.cnonce_len);
+	sr->cnonce_len = o->q.cnonce_len;
+	sr->ttl_s = d->ttl_s;
+	sr->exi_s = d->exi_s;
+	sr->iat = now;
+	copy_str(sr->iss, sizeof(sr->iss), j->b->cfg.issuer);
+	copy_str(sr->workshop, sizeof(sr->workshop),
+		 d->workshop_id[0] != '\0' ? d->workshop_id : o->tech.id.ou);
+	copy_str(sr->technician, sizeof(sr->technician),
+		 d->technician_id[0] != '\0' ? d->technician_id : o->tech.id.cn);
+	copy_str(sr->work_order, sizeof(sr->work_order), o->q.work_order);
+	sr->policy_version = d->policy_version;
+}
+
+/* Policy decision; on allow, the signer. Fills j and o. */
+static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
+{
+	struct broker *b = j->b;
+	struct policy *pol = policy_slot_get(b->policy);
+	struct policy_request pr = {
+		.device_cn = j->device.cn, .device_workshop = j->device.ou,
+		.technician_cn = o->tech.id.cn, .technician_workshop = o->tech.id.ou,
+		.vin = o->q.vin, .op = o->q.op, .now = now, .client_addr = j->client_addr,
+		.requested_ttl = o->q.ttl,
+	};
+	struct policy_decision d;
+	struct signer_request sr;
+	int r;
+
+	r = policy_decide(pol, &pr, &d);
+	policy_unref(pol);
+	if (r != 0) {
+		o->decision = "error";
+		o->metric = DEC_ERROR;
+		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
+		set_problem(j, 503, "policy_error", "the policy could not be evaluated", NULL, 1);
+		return;
+	}
+	copy_str(o->rule, sizeof(o->rule), d.rule);
+	copy_str(o->reason, sizeof(o->reason), d.reason);
+	if (!d.allow) {
+		o->decision = "deny";
+		o->metric = DEC_DENY_POLICY;
+		set_problem(j, 403, "policy_denied", d.reason, d.rule, 0);
+		return;
+	}
+	if (d.need_approval) {
+		o->decision = "approval";
+		o->metric = DEC_DENY_APPROVAL;
+		set_problem(j, 403, "approval_required",
+			    "this operation needs a second person's approval, which this broker "
+			    "version cannot take yet", d.rule, 0);
+		return;
+	}
+	fill_signer_request(j, o, &d, now, &sr);
+	r = signer_issue(b->signer, &sr, o->cti, j->out, sizeof(j->out), &j->outlen);
+	plt_wipe(&sr, sizeof(sr));
+	if (r == PL_E_SIGNER_UNAVAILABLE || r == PL_E_SIGNER_HSM || r == PL_E_SIGNER_SELF_VERIFY) {
+		metrics_hsm_error(b->metrics);
+		o->decision = "error";
+		o->metric = DEC_ERROR;
+		o->err = r;
+		copy_str(o->rule, sizeof(o->rule), "hsm");
+		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
+		set_problem(j, 503, "hsm_unavailable", "the signing key is unavailable right now; "
+			    "no token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+		return;
+	}
+	if (r != 0) {
+		o->decision = "deny";
+		o->metric = DEC_DENY_POLICY;
+		o->err = r;
+		copy_str(o->rule, sizeof(o->rule), "signer_limits");
+		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
+		set_problem(j, 403, "signer_refused", pl_strerror(r), "signer_limits", 0);
+		return;
+	}
+	o->have_cti = 1;
+	o->decision = "allow";
+	o->metric = DEC_ALLOW;
+	j->status = 201;
+	j->ctype = CWT_CONTENT_TYPE;
+}
+
+static void log_outcome(struct token_job *j, const struct outcome *o)
+{
+	char status[8], cti[2 * SIGNER_CTI_LEN + 1] = "";
+
+	snprintf(status, sizeof(status), "%d", j->status);
+	if (o->have_cti && j->status == 201)
+		pl_hex_encode(o->cti, SIGNER_CTI_LEN, cti, sizeof(cti));
+	pl_log(j->status < 300 ? PL_LOG_INFO : PL_LOG_WARN, "token_request",
+	       "request_id", j->request_id, "status", status, "decision", o->decision,
+	       "rule", o->rule, "device", j->device.cn, "workshop", j->device.ou,
+	       "technician", o->have_tech ? o->tech.id.cn : "", "vin", o->have_q ? o->q.vin : "",
+	       "op", o->have_q ? o->q.op : "", "cti", cti, "reason", o->reason,
+	       "addr", j->client_addr, NULL);
+}
+
+static void reply_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct token_job *j = arg;
+	struct broker *b = j->b;
+	struct evbuffer *buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
+	char ra[16];
+
+	evhttp_add_header(h, "Content-Type", j->ctype);
+	evhttp_add_header(h, "X-Request-Id", j->request_id);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (j->retry_after != 0) {
+		snprintf(ra, sizeof(ra), "%u", j->retry_after);
+		evhttp_add_header(h, "Retry-After", ra);
+	}
+	if (buf != NULL)
+		evbuffer_add(buf, j->out, j->outlen);
+	evhttp_send_reply(j->req, j->status, NULL, buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+	metrics_request(b->metrics, EP_TOKEN, j->status);
+	metrics_latency(b->metrics, elapsed_us(&j->t0));
+	plt_wipe(j->out, sizeof(j->out));
+	free(j->body);
+	free(j);
+	atomic_fetch_sub(&b->inflight, 1);
+}
+
+static void job_run(struct workq_item *it)
+{
+	struct token_job *j = (struct token_job *)(void *)it;
+	struct outcome o;
+	char why[256] = "";
+	size_t off = 0;
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	if ((r = request_decode(j->body, j->len, &o.q, &off, why, sizeof(why))) != 0) {
+		reject(j, &o, r, why);
+	} else {
+		o.have_q = 1;
+		if ((r = check_identity(j, &o, now, why, sizeof(why))) != 0)
+			reject(j, &o, r, why);
+		else
+			decide_and_sign(j, &o, now);
+	}
+	metrics_decision(j->b->metrics, o.metric);
+	audit_outcome(j, &o);
+	log_outcome(j, &o);
+	plt_wipe(&o, sizeof(o));
+	if (event_base_once(j->b->base, -1, EV_TIMEOUT, reply_cb, j, NULL) != 0) {
+		/* Cannot happen with a live base; the connection times out. */
+		pl_log(PL_LOG_ERROR, "reply_lost", "request_id", j->request_id, NULL);
+	}
+}
+
+int broker_token_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+			const char *device_ou, const char *client_addr)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	struct token_job *j;
+	uint8_t rid[16];
+	int r;
+
+	if (len > b->cfg.max_body)
+		return PL_E_TOOBIG;
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len ? len : 1)) == NULL) {
+		free(j);
+		return PL_E_NOMEM;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	j->item.fn = job_run;
+	j->b = b;
+	j->req = req;
+	j->len = len;
+	if (evbuffer_remove(in, j->body, len) != (int)len) {
+		r = PL_E_IO;
+		goto fail;
+	}
+	copy_str(j->device.cn, sizeof(j->device.cn), device_cn);
+	copy_str(j->device.ou, sizeof(j->device.ou), device_ou);
+	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
+	if (getrandom(rid, sizeof(rid), 0) != (ssize_t)sizeof(rid)) {
+		r = PL_E_IO;
+		goto fail;
+	}
+	pl_hex_encode(rid, sizeof(rid), j->request_id, sizeof(j->request_id));
+	atomic_fetch_add(&b->inflight, 1);
+	if ((r = workq_push(b->wq, &j->item)) != 0) {
+		atomic_fetch_sub(&b->inflight, 1);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(j->body);
+	free(j);
+	return r;
+}
