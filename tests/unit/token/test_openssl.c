@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/ec.h>
 
 #include "tok_fixture.h"
 
