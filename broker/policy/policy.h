@@ -132,7 +132,7 @@ struct policy_test_result {
 	const char *file;  /* where it is defined */
 	unsigned line;
 	int pass;
-	char detail[256];  /* what differed (empty on pass) */
+	char detail[512];  /* what differed (empty on pass) */
 };
 typedef void (*policy_test_fn)(void *ctx, const struct policy_test_result *r);
 int policy_run_tests(const struct policy *p, policy_test_fn fn, void *ctx,

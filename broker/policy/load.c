@@ -1,0 +1,415 @@
+/*
+ * Loading a policy directory: read the files (sorted by name), parse each
+ * strictly (ydoc.c), then run the section parsers over all files in
+ * dependency order so that a file may refer to names another file defines.
+ * The result is a fresh immutable struct policy; nothing is shared with a
+ * policy already in force, so a failed load changes nothing.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "load.h"
+#include "pl_err.h"
+#include "pl_err_policy.h"
+#include "pl_file.h"
+
+static const char *const top_keys[] = {
+	"version", "settings", "operations", "roles", "workshops", "technicians",
+	"limits", "approvals", "anomalies", "decoy_vins", "tests",
+};
+
+void pol_free(struct policy *p)
+{
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->nfiles; i++)
+		free(p->files[i]);
+	free(p->files);
+	for (size_t i = 0; i < p->nworkshops; i++) {
+		free(p->workshops[i].devices);
+		free(p->workshops[i].prefixes);
+	}
+	free(p->workshops);
+	free(p->techs);
+	free(p->tech_by_cn);
+	free(p->ws_by_ou);
+	free(p->limits);
+	free(p->approvals);
+	free(p->anomalies);
+	free(p->decoys);
+	free(p->tests);
+	for (size_t i = 0; i < p->ntzs; i++)
+		pol_tz_free(p->tzs[i]);
+	free(p->tzs);
+	free(p);
+}
+
+static int add_file(struct policy *p, const char *name)
+{
+	char **nf = realloc(p->files, (p->nfiles + 1) * sizeof(*nf));
+
+	if (nf == NULL)
+		return PL_E_NOMEM;
+	p->files = nf;
+	p->files[p->nfiles] = strdup(name);
+	if (p->files[p->nfiles] == NULL)
+		return PL_E_NOMEM;
+	p->nfiles++;
+	return 0;
+}
+
+static void check_top_keys(struct ld *ld)
+{
+	struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
+	struct fy_node *keys[sizeof(top_keys) / sizeof(top_keys[0])];
+	struct fy_node *vals[sizeof(top_keys) / sizeof(top_keys[0])];
+
+	if (root != NULL)
+		ld_fields(ld, root, NULL, "policy file", top_keys,
+			  sizeof(top_keys) / sizeof(top_keys[0]), 0, keys, vals);
+}
+
+static int cmp_tech_cn(const void *a, const void *b, void *ctx)
+{
+	const struct policy *p = ctx;
+
+	return strcmp(p->techs[*(const size_t *)a].cn, p->techs[*(const size_t *)b].cn);
+}
+
+static int cmp_ws_ou(const void *a, const void *b, void *ctx)
+{
+	const struct policy *p = ctx;
+
+	return strcmp(p->workshops[*(const size_t *)a].ou, p->workshops[*(const size_t *)b].ou);
+}
+
+/* Sorted indices for the lookups by certificate fields; duplicates are errors. */
+static void build_indices(struct ld *ld)
+{
+	struct policy *p = ld->p;
+	char where[300];
+
+	p->tech_by_cn = calloc(p->ntechs ? p->ntechs : 1, sizeof(size_t));
+	p->ws_by_ou = calloc(p->nworkshops ? p->nworkshops : 1, sizeof(size_t));
+	if (p->tech_by_cn == NULL || p->ws_by_ou == NULL) {
+		ld_err_at(ld, PL_E_NOMEM, 0, 0, 0, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < p->ntechs; i++)
+		p->tech_by_cn[i] = i;
+	for (size_t i = 0; i < p->nworkshops; i++)
+		p->ws_by_ou[i] = i;
+	qsort_r(p->tech_by_cn, p->ntechs, sizeof(size_t), cmp_tech_cn, p);
+	qsort_r(p->ws_by_ou, p->nworkshops, sizeof(size_t), cmp_ws_ou, p);
+	for (size_t i = 1; i < p->ntechs; i++) {
+		const struct pol_tech *a = &p->techs[p->tech_by_cn[i - 1]];
+		const struct pol_tech *b = &p->techs[p->tech_by_cn[i]];
+
+		if (strcmp(a->cn, b->cn) == 0) {
+			if (b->loc.line < a->loc.line && b->loc.file == a->loc.file) {
+				const struct pol_tech *t = a;
+
+				a = b;
+				b = t;
+			}
+			ld_loc_str(ld, &a->loc, where, sizeof(where));
+			ld_err_at(ld, PL_E_POLICY_DUP, b->loc.file, b->loc.line, b->loc.col,
+				  "technicians.%s: certificate CN '%s' is already used by technician "
+				  "'%s' (%s)",
+				  b->id, b->cn, a->id, where);
+		}
+	}
+	for (size_t i = 1; i < p->nworkshops; i++) {
+		const struct pol_workshop *a = &p->workshops[p->ws_by_ou[i - 1]];
+		const struct pol_workshop *b = &p->workshops[p->ws_by_ou[i]];
+
+		if (strcmp(a->ou, b->ou) == 0) {
+			if (b->loc.line < a->loc.line && b->loc.file == a->loc.file) {
+				const struct pol_workshop *t = a;
+
+				a = b;
+				b = t;
+			}
+			ld_loc_str(ld, &a->loc, where, sizeof(where));
+			ld_err_at(ld, PL_E_POLICY_DUP, b->loc.file, b->loc.line, b->loc.col,
+				  "workshops.%s: certificate OU '%s' is already used by workshop '%s' "
+				  "(%s)",
+				  b->id, b->ou, a->id, where);
+		}
+	}
+}
+
+typedef void (*section_fn)(struct ld *ld);
+
+static void run_sections(struct ld *ld)
+{
+	static const section_fn passes[] = {
+		check_top_keys,    ld_sec_version,	ld_sec_settings,  ld_sec_operations,
+		ld_sec_roles,      ld_sec_workshops,	ld_sec_technicians, ld_sec_limits,
+		ld_sec_approvals,  ld_sec_anomalies,	ld_sec_decoys,	  ld_sec_tests,
+	};
+
+	for (size_t s = 0; s < sizeof(passes) / sizeof(passes[0]); s++)
+		for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++)
+			if (ld->docs[ld->cur] != NULL)
+				passes[s](ld);
+}
+
+static int finish(struct ld *ld, const char *where)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!ld->have_version && ld->nerrors == 0)
+		ld_err_at(ld, PL_E_POLICY_SCHEMA, 0, 0, 0,
+			  "no file of %s declares 'version:' (an integer, e.g. version: 1)", where);
+	if (ld->nerrors != 0)
+		return ld->first_err;
+	build_indices(ld);
+	if (ld->nerrors != 0)
+		return ld->first_err;
+	r = pol_dump_text(ld->p, &text, &len);
+	if (r != 0) {
+		ld_err_at(ld, r, 0, 0, 0, "cannot normalise the policy: %s", pl_strerror(r));
+		return r;
+	}
+	SHA256((const unsigned char *)text, len, ld->p->digest);
+	free(text);
+	return 0;
+}
+
+static void ld_init(struct ld *ld, const struct policy_load_opts *opts, struct policy_diag *diag)
+{
+	memset(ld, 0, sizeof(*ld));
+	ld->opts = opts;
+	ld->first = diag;
+	if (diag != NULL)
+		memset(diag, 0, sizeof(*diag));
+}
+
+static struct policy *pol_new(void)
+{
+	struct policy *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	atomic_init(&p->refs, 1);
+	p->hours_min_risk = POLICY_RISK_HIGH;
+	return p;
+}
+
+static void ld_cleanup(struct ld *ld)
+{
+	/* The documents were destroyed by the caller (they point into its buffers). */
+	free(ld->docs);
+	pol_free(ld->p);
+}
+
+int policy_load_buffer(const char *name, const void *buf, size_t len,
+		       const struct policy_load_opts *opts, struct policy **out,
+		       struct policy_diag *diag)
+{
+	struct ld ld;
+	int r;
+
+	ld_init(&ld, opts, diag);
+	if (name == NULL || (buf == NULL && len > 0) || out == NULL)
+		return PL_E_INVAL;
+	ld.p = pol_new();
+	ld.docs = calloc(1, sizeof(*ld.docs));
+	if (ld.p == NULL || ld.docs == NULL || add_file(ld.p, name) != 0) {
+		r = PL_E_NOMEM;
+		goto out;
+	}
+	if (len > POL_FILE_MAX) {
+		ld_err_at(&ld, PL_E_POLICY_LIMIT, 0, 0, 0, "file larger than %u bytes", POL_FILE_MAX);
+		r = ld.first_err;
+		goto out;
+	}
+	ld.cur = 0;
+	{
+		/* libfyaml wants its own stable copy; the caller's buffer may be unterminated. */
+		char *copy = malloc(len + 1);
+
+		if (copy == NULL) {
+			r = PL_E_NOMEM;
+			goto out;
+		}
+		if (len > 0)
+			memcpy(copy, buf, len);
+		copy[len] = '\0';
+		ld_parse_doc(&ld, copy, len);
+		run_sections(&ld);
+		r = finish(&ld, name);
+		/* The documents point into copy: destroy them before freeing it. */
+		for (size_t i = 0; i < ld.p->nfiles; i++) {
+			fy_document_destroy(ld.docs[i]);
+			ld.docs[i] = NULL;
+		}
+		free(copy);
+	}
+	if (r != 0)
+		goto out;
+	*out = ld.p;
+	ld.p = NULL;
+out:
+	ld_cleanup(&ld);
+	return r;
+}
+
+static int is_policy_name(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (n[0] == '.')
+		return 0;
+	return (len > 5 && strcmp(n + len - 5, ".yaml") == 0) ||
+	       (len > 4 && strcmp(n + len - 4, ".yml") == 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted names of the policy files in dir. */
+static int list_dir(struct ld *ld, const char *dir, char ***names, size_t *n)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	size_t cnt = 0;
+	int r = 0;
+
+	*names = NULL;
+	*n = 0;
+	if (d == NULL) {
+		r = errno == ENOENT ? PL_E_NOENT : errno == EACCES ? PL_E_PERM : PL_E_IO;
+		ld_err_at(ld, r, 0, 0, 0, "%s: cannot open policy directory: %s", dir, strerror(errno));
+		return r;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char **nv;
+
+		if (!is_policy_name(e->d_name))
+			continue;
+		if (cnt >= POL_MAX_FILES) {
+			ld_err_at(ld, PL_E_POLICY_LIMIT, 0, 0, 0,
+				  "%s: more than %u policy files", dir, POL_MAX_FILES);
+			r = PL_E_POLICY_LIMIT;
+			break;
+		}
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (nv == NULL) {
+			r = PL_E_NOMEM;
+			break;
+		}
+		v = nv;
+		v[cnt] = strdup(e->d_name);
+		if (v[cnt] == NULL) {
+			r = PL_E_NOMEM;
+			break;
+		}
+		cnt++;
+	}
+	closedir(d);
+	if (r != 0) {
+		for (size_t i = 0; i < cnt; i++)
+			free(v[i]);
+		free(v);
+		return r;
+	}
+	if (cnt > 0)
+		qsort(v, cnt, sizeof(*v), cmp_str);
+	*names = v;
+	*n = cnt;
+	return 0;
+}
+
+int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
+			 struct policy **out, struct policy_diag *diag)
+{
+	struct ld ld;
+	char **names = NULL;
+	char **bufs = NULL;
+	size_t n = 0;
+	int r;
+
+	ld_init(&ld, opts, diag);
+	if (dir == NULL || out == NULL)
+		return PL_E_INVAL;
+	ld.p = pol_new();
+	if (ld.p == NULL)
+		return PL_E_NOMEM;
+	/* Errors about the directory itself are reported under its name. */
+	if ((r = add_file(ld.p, dir)) != 0)
+		goto out;
+	r = list_dir(&ld, dir, &names, &n);
+	if (r != 0)
+		goto out;
+	if (n == 0) {
+		ld_err_at(&ld, PL_E_POLICY_EMPTY, 0, 0, 0,
+			  "%s: no policy files (*.yaml or *.yml) in the directory", dir);
+		r = ld.first_err;
+		goto out;
+	}
+	/* Index 0 stays the directory; files are 1..n. */
+	ld.docs = calloc(n + 1, sizeof(*ld.docs));
+	bufs = calloc(n + 1, sizeof(*bufs));
+	if (ld.docs == NULL || bufs == NULL) {
+		r = PL_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[4096];
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		int e;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if ((r = add_file(ld.p, path)) != 0)
+			goto out;
+		ld.cur = (uint32_t)(i + 1);
+		e = pl_read_file(path, POL_FILE_MAX, &buf, &len);
+		if (e != 0) {
+			ld_err_at(&ld, e == PL_E_TOOBIG ? PL_E_POLICY_LIMIT : e, ld.cur, 0, 0,
+				  "cannot read: %s%s", pl_strerror(e),
+				  e == PL_E_TOOBIG ? " (policy files are limited to 4 MiB)" : "");
+			continue;
+		}
+		bufs[i + 1] = (char *)buf;
+		ld_parse_doc(&ld, (const char *)buf, len);
+	}
+	run_sections(&ld);
+	r = finish(&ld, dir);
+	if (r != 0)
+		goto out;
+	*out = ld.p;
+	ld.p = NULL;
+out:
+	for (size_t i = 0; ld.docs != NULL && i <= n; i++) {
+		fy_document_destroy(ld.docs[i]);
+		ld.docs[i] = NULL;
+	}
+	for (size_t i = 0; bufs != NULL && i <= n; i++)
+		free(bufs[i]);
+	free(bufs);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	ld_cleanup(&ld);
+	return r;
+}
+
+int policy_load_dir(const char *dir, struct policy **out, struct policy_diag *diag)
+{
+	return policy_load_dir_opts(dir, NULL, out, diag);
+}
