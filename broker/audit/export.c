@@ -59,6 +59,10 @@ static void json_string(FILE *out, const unsigned char *s, size_t n)
 			fputc('\\', out);
 			fputc(c, out);
 			i++;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			fputc('\\', out);
+			fputc(c == '\n' ? 'n' : c == '\r' ? 'r' : 't', out);
+			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(out, "\\u%04x", c);
 			i++;

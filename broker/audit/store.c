@@ -29,6 +29,7 @@
 #include "pl_err_audit.h"
 
 #define AUDIT_BUSY_TIMEOUT_MS 5000
+#define AUDIT_PROBE_TIMEOUT_MS 250   /* a readiness probe must answer quickly */
 
 struct pending {
 	const struct audit_record *rec;
@@ -317,9 +318,11 @@ int audit_writable(struct audit *a)
 	if (a == NULL)
 		return 0;
 	lead_acquire(a);
+	sqlite3_busy_timeout(a->db, AUDIT_PROBE_TIMEOUT_MS);
 	ok = audit_exec(a->db, "BEGIN IMMEDIATE") == 0;
 	if (!sqlite3_get_autocommit(a->db))
 		audit_exec(a->db, "ROLLBACK");
+	sqlite3_busy_timeout(a->db, AUDIT_BUSY_TIMEOUT_MS);
 	lead_release(a);
 	return ok;
 }

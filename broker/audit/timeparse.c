@@ -97,7 +97,7 @@ int audit_parse_time(const char *s, int64_t *unix_s)
 
 	if (s == NULL || s[0] == '\0')
 		return PL_E_AUDIT_TIME;
-	if (strchr(s, '-') == NULL || s[0] == '-') {
+	if (strspn(s, "0123456789") == strlen(s)) {
 		if ((r = pl_parse_i64(s, 0, UNIX_MAX, &v)) != 0)
 			return r == PL_E_RANGE ? PL_E_RANGE : PL_E_AUDIT_TIME;
 	} else if ((r = parse_iso(s, &v)) != 0) {
