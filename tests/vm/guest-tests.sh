@@ -101,7 +101,8 @@ canutils_raw() {
 }
 
 # kernel_isotp_xfer N [isotprecv options]: isotpsend -> isotprecv (kernel ISO-TP both ends)
-# with an N-byte payload; prints the time isotpsend took (it closes only when the PDU is out).
+# with an N-byte payload. The time printed includes starting isotpsend (mostly exec over 9p):
+# the transfer time itself is measured by step isotp-timing.
 kernel_isotp_xfer() {
 	n=$1
 	shift
@@ -117,18 +118,118 @@ kernel_isotp_xfer() {
 		say "isotpsend -> isotprecv: $n bytes sent, $(nbytes "$T/rx.hex") received, or bytes differ"
 		return 1
 	fi
-	say "isotpsend -> isotprecv $*: $n bytes ok in $((t1 - t0)) us"
-	LAST_US=$((t1 - t0))
+	say "isotpsend -> isotprecv $*: $n bytes ok (isotpsend ran $((t1 - t0)) us)"
 }
 
 canutils_isotp() {
 	for n in 7 100 400 4095; do
 		kernel_isotp_xfer "$n" || return 1
-		[ "$n" = 400 ] && echo "CANVM-TIME kernel-isotp-400B: $LAST_US us"
 	done
 	# The receiver asks for flow control with block size 8 and STmin 1 ms.
-	kernel_isotp_xfer 400 -b 8 -m 1 || return 1
-	echo "CANVM-TIME kernel-isotp-400B-bs8-stmin1ms: $LAST_US us"
+	kernel_isotp_xfer 400 -b 8 -m 1
+}
+
+# ------------------------------------------------------------------ project ISO-TP (lib/can)
+# project_to_kernel N [isotprecv options]: isotp-peer (lib/can over socketcan:vcan0) sends an
+# N-byte payload to the kernel's ISO-TP (isotprecv); the bytes must arrive unchanged.
+project_to_kernel() {
+	n=$1
+	shift
+	payload "$n" "$((n + 1))" >"$T/tx.hex"
+	timeout "$PEER_TIMEOUT" isotprecv "$@" -s 7E8 -d 7E0 "$IFACE" >"$T/rx.hex" 2>"$T/rx.err" &
+	p=$!
+	wait_rx 7E0 || { wait $p; return 1; }
+	if ! timeout "$PEER_TIMEOUT" "$PL_ISOTP_PEER" send --can "socketcan:$IFACE" \
+		--tx-id 0x7E0 --rx-id 0x7E8 <"$T/tx.hex" >"$T/send.out"; then
+		wait $p
+		return 1
+	fi
+	wait $p || { say "isotprecv failed: $(cat "$T/rx.err")"; return 1; }
+	if ! same_hex "$T/tx.hex" "$T/rx.hex"; then
+		say "project -> isotprecv $*: $n bytes sent, $(nbytes "$T/rx.hex") received, or bytes differ"
+		return 1
+	fi
+	say "project -> isotprecv $*: $n bytes ok"
+}
+
+# kernel_to_project N [isotp-peer recv options]: isotpsend (kernel ISO-TP) sends an N-byte payload
+# to isotp-peer (lib/can over socketcan:vcan0).
+kernel_to_project() {
+	n=$1
+	shift
+	payload "$n" "$((n + 2))" >"$T/tx.hex"
+	timeout "$PEER_TIMEOUT" "$PL_ISOTP_PEER" recv --can "socketcan:$IFACE" \
+		--tx-id 0x7E8 --rx-id 0x7E0 "$@" >"$T/rx.hex" &
+	p=$!
+	wait_rx 7E0 || { wait $p; return 1; }
+	timeout "$PEER_TIMEOUT" isotpsend -s 7E0 -d 7E8 "$IFACE" <"$T/tx.hex" || { wait $p; return 1; }
+	wait $p || return 1
+	if ! same_hex "$T/tx.hex" "$T/rx.hex"; then
+		say "isotpsend -> project $*: $n bytes sent, $(nbytes "$T/rx.hex") received, or bytes differ"
+		return 1
+	fi
+	say "isotpsend -> project $*: $n bytes ok"
+}
+
+# has_peer: the step's program is there (the build lists the step only when it builds it).
+has_peer() {
+	[ -x "${PL_ISOTP_PEER:-}" ] && return 0
+	say "isotp-peer '${PL_ISOTP_PEER:-}' is missing or not executable (not built?)"
+	return 1
+}
+
+isotp_project() {
+	has_peer || return 1
+	for n in 1 7 8 62 100 400 4095; do
+		project_to_kernel "$n" || return 1
+		kernel_to_project "$n" || return 1
+	done
+	# Flow control the other side asks for: block size 8, STmin 1 ms and 500 us (0xF5).
+	project_to_kernel 400 -b 8 -m 1 || return 1
+	project_to_kernel 400 -b 1 || return 1
+	kernel_to_project 400 --bs 8 --stmin 1 || return 1
+	kernel_to_project 400 --bs 2 --stmin 0xF5 || return 1
+}
+
+# timed_400 SENDER-OPTION...: 20 transfers of 400 bytes from isotp-peer with the given backend to
+# a kernel ISO-TP receiver; sets MEDIAN to the median transfer time in us.
+timed_400() {
+	payload 400 9 >"$T/tx.hex"
+	timeout "$PEER_TIMEOUT" "$PL_ISOTP_PEER" recv --kernel "$IFACE" --tx-id 0x7E8 --rx-id 0x7E0 \
+		--count 20 >"$T/rx.hex" &
+	p=$!
+	wait_rx 7E0 || { wait $p; return 1; }
+	if ! timeout "$PEER_TIMEOUT" "$PL_ISOTP_PEER" send "$@" --tx-id 0x7E0 --rx-id 0x7E8 \
+		--count 20 <"$T/tx.hex" >"$T/send.out"; then
+		wait $p
+		return 1
+	fi
+	wait $p || return 1
+	head -n1 "$T/rx.hex" >"$T/rx1.hex"
+	if [ "$(wc -l <"$T/rx.hex")" != 20 ] || [ "$(sort -u "$T/rx.hex" | wc -l)" != 1 ] ||
+		! same_hex "$T/tx.hex" "$T/rx1.hex"; then
+		say "timed transfers $*: the receiver did not get 20 intact copies"
+		return 1
+	fi
+	say "$(cat "$T/send.out") ($*)"
+	MEDIAN=$(sed -n 's/.*median \([0-9][0-9]*\) us.*/\1/p' "$T/send.out")
+}
+
+# The ISO-TP transfer time of a 400-byte payload (a token's budget) on vcan: the project's sender
+# and, as the baseline of the same run, the kernel's, both to the kernel's receiver.
+isotp_timing() {
+	has_peer || return 1
+	MEDIAN=
+	timed_400 --can "socketcan:$IFACE" || return 1
+	proj=$MEDIAN
+	MEDIAN=
+	timed_400 --kernel "$IFACE" || return 1
+	kern=$MEDIAN
+	case "$proj$kern" in '' | *[!0-9]*) say "no timing figures"; return 1 ;; esac
+	echo "CANVM-TIME project-isotp-400B-median: $proj us"
+	echo "CANVM-TIME kernel-isotp-400B-median: $kern us"
+	echo "CANVM-TIME project/kernel ratio: $(awk -v a="$proj" -v b="$kern" \
+		'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 }
 
 # ------------------------------------------------------------------ main
@@ -139,6 +240,8 @@ for s in $PL_STEPS; do
 	case $s in
 	canutils-raw) step "$s" canutils_raw ;;
 	canutils-isotp) step "$s" canutils_isotp ;;
+	isotp-project) step "$s" isotp_project ;;
+	isotp-timing) step "$s" isotp_timing ;;
 	*) say "unknown step '$s' in $1"; step "$s" false ;;
 	esac
 done
