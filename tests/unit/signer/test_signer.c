@@ -628,3 +628,21 @@ Test(signer, REQ_HSM_019_concurrent_issuance_from_threads)
 	cr_assert_eq(st.sign_calls, NTHREADS * PER_THREAD);
 	signer_close(s);
 }
+
+Test(signer, REQ_HSM_022_health_probe_notices_a_removed_token_without_a_request)
+{
+	struct signer_options o = { .probe_ms = 100 };
+	struct signer *s = open_ok(&o);
+	struct signer_status st;
+
+	cr_assert_eq(signer_ready(s), 1);
+	cr_assert_eq(fx_sh(&fx, "mv \"$D/hsm-broker/tokens\" \"$D/hsm-broker/tokens.away\""), 0);
+	cr_assert_eq(fx_wait_ready(s, 0, 5000), 0, "/v1/ready would still say ready");
+	signer_status(s, &st);
+	cr_assert_eq(st.sign_calls, 0);
+	cr_assert_eq(st.faults, 1);
+	cr_assert_eq(fx_sh(&fx, "mv \"$D/hsm-broker/tokens.away\" \"$D/hsm-broker/tokens\""), 0);
+	cr_assert_eq(fx_wait_ready(s, 1, 10000), 1);
+	expect_issue_ok(s);
+	signer_close(s);
+}
