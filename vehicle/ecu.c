@@ -338,6 +338,12 @@ static int reply_negative(const struct ecu *e, uint8_t sid, uint8_t nrc, uint8_t
 	return uds_build_negative(sid, nrc, resp, cap, resp_len);
 }
 
+int ecu_request_is_slow(const uint8_t *req, size_t len)
+{
+	return len >= 2 && req[0] == UDS_SID_AUTH &&
+	       (req[1] & (uint8_t)~UDS_SUPPRESS_POS) == UDS_AUTH_VERIFY_POWN_UNI;
+}
+
 int ecu_handle(struct ecu *e, uint64_t now_ms, const uint8_t *req, size_t len, uint8_t *resp,
 	       size_t cap, size_t *resp_len)
 {

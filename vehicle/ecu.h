@@ -131,6 +131,13 @@ void ecu_free(struct ecu *e);
 int ecu_handle(struct ecu *e, uint64_t now_ms, const uint8_t *req, size_t len, uint8_t *resp,
 	       size_t cap, size_t *resp_len);
 
+/*
+ * Nonzero when answering req may take longer than P2 (50 ms): a 29 06 whose
+ * signature check runs on a slow core. The program sends 7F 29 78
+ * (responsePending) first, so the tester waits P2* instead.
+ */
+int ecu_request_is_slow(const uint8_t *req, size_t len);
+
 /* Runs the timers due at now_ms: S3 session timeout, exi expiry, lockout end. */
 void ecu_tick(struct ecu *e, uint64_t now_ms);
 

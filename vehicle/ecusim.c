@@ -96,6 +96,14 @@ static int sim_serve_one(struct sim *s, const uint8_t *req, size_t len)
 	size_t rlen = 0;
 	int r;
 
+	if (ecu_request_is_slow(req, len)) {
+		/* Signature checks may outlast P2: ask the tester to wait P2*. */
+		rlen = 0;
+		if (uds_build_negative(req[0], UDS_NRC_RESPONSE_PENDING, resp, sizeof(resp),
+				       &rlen) == 0 &&
+		    (r = isotp_send(s->tp, resp, rlen)) != 0)
+			pl_log_err("send_failed", r, NULL);
+	}
 	if ((r = ecu_handle(s->ecu, mono_ms(), req, len, resp, sizeof(resp), &rlen)) != 0) {
 		pl_log_err("handle_failed", r, NULL);
 		return r;

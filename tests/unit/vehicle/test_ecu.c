@@ -757,3 +757,17 @@ Test(ecu, REQ_ECU_033_invalid_configuration_is_refused)
 	c.max_attempts = 0;
 	cr_assert_eq(ecu_new(&c, now, &e), PL_E_INVAL);
 }
+
+Test(ecu, REQ_ECU_038_only_token_verification_is_announced_as_slow)
+{
+	uint8_t verify[] = { UDS_SID_AUTH, UDS_AUTH_VERIFY_POWN_UNI };
+	uint8_t verify_spr[] = { UDS_SID_AUTH, 0x86 };
+	uint8_t chal[] = { UDS_SID_AUTH, UDS_AUTH_REQUEST_CHALLENGE };
+	uint8_t vin[] = { UDS_SID_READ_DID, 0xF1, 0x90 };
+
+	cr_assert_eq(ecu_request_is_slow(verify, 2), 1);
+	cr_assert_eq(ecu_request_is_slow(verify_spr, 2), 1);
+	cr_assert_eq(ecu_request_is_slow(verify, 1), 0);
+	cr_assert_eq(ecu_request_is_slow(chal, 2), 0);
+	cr_assert_eq(ecu_request_is_slow(vin, 3), 0);
+}
