@@ -139,14 +139,14 @@ static int apply(struct broker_config *c, const struct key_def *k, const char *v
 	case K_U32:
 		r = pl_parse_u32(v, k->min, k->max, (uint32_t *)(void *)((char *)c + k->off));
 		if (r != 0) {
-			snprintf(msg, msglen, "%s must be a whole number from %u to %u, got '%s'",
+			snprintf(msg, msglen, "%s must be a whole number from %u to %u, got '%.200s'",
 				 k->name, k->min, k->max, v);
 			return PL_E_SRV_CONFIG_VALUE;
 		}
 		return 0;
 	case K_ADDR:
 		if (broker_config_parse_addr(v, c->listen_host, &c->listen_port) != 0) {
-			snprintf(msg, msglen, "listen must be IPv4:port or [IPv6]:port, got '%s'", v);
+			snprintf(msg, msglen, "listen must be IPv4:port or [IPv6]:port, got '%.200s'", v);
 			return PL_E_SRV_ADDR;
 		}
 		return 0;
@@ -157,12 +157,12 @@ static int apply(struct broker_config *c, const struct key_def *k, const char *v
 		}
 		if (broker_config_parse_addr(v, c->admin_host, &c->admin_port) != 0) {
 			snprintf(msg, msglen,
-				 "admin_listen must be 127.0.0.1:port, [::1]:port or none, got '%s'", v);
+				 "admin_listen must be 127.0.0.1:port, [::1]:port or none, got '%.200s'", v);
 			return PL_E_SRV_ADDR;
 		}
 		if (!is_loopback(c->admin_host)) {
 			snprintf(msg, msglen,
-				 "admin_listen '%s' is not a loopback address; /metrics is only served "
+				 "admin_listen '%.200s' is not a loopback address; /metrics is only served "
 				 "on 127.0.0.1 or ::1", v);
 			return PL_E_SRV_ADMIN_NOT_LOOPBACK;
 		}

@@ -40,7 +40,7 @@ struct token_job {
 	struct evhttp_request *req;
 	struct cert_identity device;
 	char client_addr[64];
-	char request_id[33];
+	char request_id[40];
 	uint8_t *body;
 	size_t len;
 	struct timespec t0;
@@ -96,9 +96,14 @@ static void set_problem(struct token_job *j, int status, const char *code, const
 	}
 }
 
+/* Copies src into dst, truncated to cap - 1 bytes (audit fields are bounded). */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-	snprintf(dst, cap, "%s", src != NULL ? src : "");
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 static void audit_outcome(struct token_job *j, const struct outcome *o)
