@@ -2,10 +2,11 @@
  * bench_audit_group_commit: audit rows per second with group commit (T threads
  * appending at once, sharing transactions and fsyncs) against the baseline of
  * one thread, where every row is its own transaction and fsync. Both run in
- * the same process on the same file system, one after the other, each on a
- * fresh database in a temporary directory ($TMPDIR or /tmp).
+ * the same process on the same file system, each on a fresh database in a
+ * temporary directory ($TMPDIR or /tmp). fsync latency on a shared machine
+ * drifts, so the two modes alternate for R rounds and the medians are compared.
  *
- * usage: bench_audit_group_commit [-t THREADS] [-n ROWS_PER_RUN]
+ * usage: bench_audit_group_commit [-t THREADS] [-n ROWS_PER_RUN] [-r ROUNDS]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -99,21 +100,40 @@ static int measure(const char *dir, const char *name, unsigned nthreads, unsigne
 	return 0;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define MAX_ROUNDS 15
+
 int main(int argc, char **argv)
 {
 	const char *base = getenv("TMPDIR");
 	char tmpl[512];
-	uint32_t threads = 8, rows = 800;
+	uint32_t threads = 8, rows = 400, rounds = 3;
 	struct audit_stats s1, sn;
-	double r1 = 0, rn = 0;
-	int c, r;
+	double v1[MAX_ROUNDS], vn[MAX_ROUNDS], r1, rn;
+	uint64_t rows_n = 0, commits_n = 0;
+	int c, r = 0;
 
-	while ((c = getopt(argc, argv, "t:n:")) != -1) {
+	while ((c = getopt(argc, argv, "t:n:r:")) != -1) {
 		if (c == 't' && pl_parse_u32(optarg, 2, 64, &threads) == 0)
 			continue;
 		if (c == 'n' && pl_parse_u32(optarg, 64, 1000000, &rows) == 0)
 			continue;
-		fprintf(stderr, "usage: bench_audit_group_commit [-t 2..64] [-n 64..1000000]\n");
+		if (c == 'r' && pl_parse_u32(optarg, 1, MAX_ROUNDS, &rounds) == 0)
+			continue;
+		fprintf(stderr, "usage: bench_audit_group_commit [-t 2..64] [-n 64..1000000] "
+			"[-r 1..%d]\n", MAX_ROUNDS);
 		return 2;
 	}
 	rows -= rows % threads;
@@ -122,19 +142,26 @@ int main(int argc, char **argv)
 		perror("bench_audit_group_commit: mkdtemp");
 		return 1;
 	}
-	if ((r = measure(tmpl, "single", 1, rows, &r1, &s1)) != 0 ||
-	    (r = measure(tmpl, "group", threads, rows, &rn, &sn)) != 0) {
+	for (unsigned i = 0; i < rounds && r == 0; i++) {
+		if ((r = measure(tmpl, "single", 1, rows, &v1[i], &s1)) != 0 ||
+		    (r = measure(tmpl, "group", threads, rows, &vn[i], &sn)) != 0)
+			break;
+		rows_n += sn.rows;
+		commits_n += sn.commits;
+	}
+	if (r != 0) {
 		fprintf(stderr, "bench_audit_group_commit: %s (err=%s)\n", pl_strerror(r),
 			pl_errname(r));
 		rmdir(tmpl);
 		return 1;
 	}
 	rmdir(tmpl);
-	printf("baseline  1 thread : %8.0f rows/s  (%llu rows, %llu commits: one fsync per row)\n",
-	       r1, (unsigned long long)s1.rows, (unsigned long long)s1.commits);
-	printf("group    %2u threads: %8.0f rows/s  (%llu rows, %llu commits, %.1f rows/commit)\n",
-	       threads, rn, (unsigned long long)sn.rows, (unsigned long long)sn.commits,
-	       (double)sn.rows / (double)(sn.commits ? sn.commits : 1));
+	r1 = median(v1, rounds);
+	rn = median(vn, rounds);
+	printf("baseline  1 thread : %8.0f rows/s  (median of %u runs of %u rows; one commit "
+	       "and fsync per row)\n", r1, rounds, rows);
+	printf("group    %2u threads: %8.0f rows/s  (median of %u runs; %.1f rows per commit)\n",
+	       threads, rn, rounds, (double)rows_n / (double)(commits_n ? commits_n : 1));
 	printf("ratio group/baseline: %.2fx\n", rn / r1);
 	return 0;
 }
