@@ -121,10 +121,11 @@ Test(can_transport, REQ_CAN_023_loop_receive_filter)
 	cr_assert_eq(can_transport_recv(b, &g, 200), 0);
 	cr_assert_eq(g.id, 0x7E0);
 	cr_assert_eq(can_transport_recv(b, &g, 30), PL_E_CAN_RX_TIMEOUT);
+	can_transport_close(b);
 	ids.n = CAN_PL_MAX_FILTER_IDS + 1;
 	cr_assert_eq(can_transport_open("loop:flt", &ids, &b), PL_E_CAN_TOO_MANY_IDS);
+	cr_assert_null(b);
 	can_transport_close(a);
-	can_transport_close(b);
 }
 
 static size_t count_endpoints(const char *bus)
