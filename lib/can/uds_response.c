@@ -63,9 +63,10 @@ static int parse_positive(struct pl_rbuf *r, struct uds_response *p)
 		p->p2star_ms = (uint16_t)(v * 10u);
 		return 0;
 	case UDS_SID_RESET:
-	case UDS_SID_TESTER_PRESENT:
 	case UDS_SID_CLEAR_DTC:
 		return 0;
+	case UDS_SID_TESTER_PRESENT:
+		return p->sub == 0 ? 0 : PL_E_UDS_SUBFUNC;
 	case UDS_SID_READ_DTC:
 		pl_rbuf_u8(r, &p->dtc_avail_mask);
 		if (p->sub == UDS_DTC_REPORT_COUNT_BY_MASK) {
@@ -86,6 +87,8 @@ static int parse_positive(struct pl_rbuf *r, struct uds_response *p)
 	case UDS_SID_AUTH:
 		return parse_auth(r, p);
 	case UDS_SID_ROUTINE:
+		if (p->sub < UDS_ROUTINE_START || p->sub > UDS_ROUTINE_RESULTS)
+			return PL_E_UDS_SUBFUNC;
 		pl_rbuf_u16be(r, &p->routine_id);
 		rd_rest(r, &p->data);
 		return 0;
