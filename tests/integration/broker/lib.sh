@@ -1,0 +1,104 @@
+# Shared helpers of the broker integration tests (sourced by test_*.sh).
+# Environment from CMake: PITLANED, PITLANECTL, TOKREQ, BRK_TESTDIR, PITLANE_SOURCE_DIR,
+# optionally PITLANE_TOKEN (the pitlane-token CLI).
+set -eu
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -n "${W:-}" ] && [ -f "$W/broker.log" ] && tail -n 20 "$W/broker.log" >&2
+	exit 1
+}
+pass() { echo "ok: $*"; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/pitlane-brk.XXXXXX")
+P=$W/pki
+BROKER_PID=
+cleanup() {
+	if [ -n "$BROKER_PID" ] && kill -0 "$BROKER_PID" 2>/dev/null; then
+		kill -TERM "$BROKER_PID" 2>/dev/null || true
+		wait "$BROKER_PID" 2>/dev/null || true
+	fi
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+
+"$PITLANE_SOURCE_DIR/packaging/demo-pki.sh" "$P" >/dev/null || fail "demo-pki.sh failed"
+cp -r "$BRK_TESTDIR/policy" "$W/policy"
+BROKER_HSM_CONF=$P/hsm-broker/softhsm2.conf
+AGENT_HSM_CONF=$P/hsm-agent/softhsm2.conf
+VIN=WVWZZZ1JZXW000001
+
+# write_config FILE [extra lines...]
+write_config() {
+	f=$1
+	shift
+	cat >"$f" <<CONF
+# broker integration test configuration
+listen 127.0.0.1:0
+admin_listen 127.0.0.1:0
+tls_cert $P/broker/broker.crt
+tls_key $P/broker/broker.key
+client_ca $P/ca/ca.crt
+crl $P/ca/crl.pem
+key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
+pin_file $P/hsm-broker/pin
+policy_dir $W/policy
+database $W/audit.db
+workers 4
+CONF
+	for l in "$@"; do
+		echo "$l" >>"$f"
+	done
+}
+
+# start_broker CONF: starts pitlaned -d in the background, sets PORT, ADMIN.
+start_broker() {
+	: >"$W/broker.log"
+	SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANED" -f "$1" -d >>"$W/broker.log" 2>&1 &
+	BROKER_PID=$!
+	i=0
+	while ! grep -q 'event=started' "$W/broker.log"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "broker did not start"
+		kill -0 "$BROKER_PID" 2>/dev/null || fail "broker exited at start"
+		sleep 0.1
+	done
+	PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/broker.log")
+	ADMIN=$(sed -n 's/.*listener=admin addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/broker.log")
+	URL=https://127.0.0.1:$PORT/v1/token
+}
+
+stop_broker() {
+	kill -TERM "$BROKER_PID"
+	wait "$BROKER_PID" || fail "broker exited with $? on SIGTERM"
+	BROKER_PID=
+}
+
+# req DEVICE TECH [tokreq options...]: one signed request with the technician key
+# from the agent token; prints tokreq's line.
+req() {
+	dev=$1
+	tech=$2
+	shift 2
+	SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --url "$URL" --cacert "$P/ca/ca.crt" \
+	    --cert "$P/devices/$dev.crt" --key "$P/devices/$dev.key" \
+	    --tech-cert "$P/technicians/$tech.crt" --p11-token pitlane-technicians \
+	    --p11-object "$tech" --pin-file "$P/hsm-agent/pin" --vin "$VIN" "$@" || true
+}
+
+# expect_line WHAT ACTUAL EXPECTED-PREFIX
+expect_line() {
+	case "$2" in
+	"$3"*) pass "$1 ($2)" ;;
+	*) fail "$1: got '$2', expected '$3...'" ;;
+	esac
+}
+
+metric() {
+	curl -s "http://127.0.0.1:$ADMIN/metrics" | awk -v m="$1" '$1 == m { print $2 }'
+}
+
+# audit_rows FIELD VALUE: number of exported audit rows whose FIELD equals VALUE.
+audit_rows() {
+	"$PITLANECTL" audit export "$W/audit.db" | grep -c "\"$1\":\"$2\"" || true
+}
