@@ -246,8 +246,16 @@ static void prewalk(struct ld *ld, struct fy_node *n, struct fy_node *key, unsig
 	if (fy_node_get_anchor(n) != NULL)
 		ld_err(ld, PL_E_POLICY_SCHEMA, n, key,
 		       "anchors (&name) are not allowed in policies; write the value out");
-	if (fy_node_get_tag(n, NULL) != NULL)
-		ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "tags (!...) are not allowed in policies");
+	if (fy_node_get_tag(n, NULL) != NULL) {
+		struct fy_token *tt = fy_node_get_tag_token(n);
+		const struct fy_mark *m = tt != NULL ? fy_token_start_mark(tt) : NULL;
+
+		if (m != NULL)
+			ld_err_at(ld, PL_E_POLICY_SCHEMA, ld->cur, (unsigned)m->line + 1,
+				  (unsigned)m->column + 1, "tags (!...) are not allowed in policies");
+		else
+			ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "tags (!...) are not allowed in policies");
+	}
 	switch (fy_node_get_type(n)) {
 	case FYNT_SCALAR:
 		break;

@@ -1,0 +1,328 @@
+/*
+ * The loader: every broken file under bad/ gives its expected error at the
+ * exact file:line:column (each file's first line says "# expect: L:C code
+ * message"), every error is listed (not just the first), directory rules,
+ * and the demo policy in policy/ loads.
+ */
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "pl_err.h"
+#include "pl_err_policy.h"
+#include "pl_file.h"
+#include "policy.h"
+#include "policy_int.h"
+
+static const char *src_dir(void)
+{
+	const char *s = getenv("PITLANE_SOURCE_DIR");
+
+	cr_assert_not_null(s, "PITLANE_SOURCE_DIR is not set");
+	return s;
+}
+
+struct expect {
+	unsigned line, col;
+	char code[64];
+	char msg[200];
+};
+
+static void parse_expect(const char *file, const char *text, struct expect *e)
+{
+	const char *p = strstr(text, "# expect: ");
+	const char *nl;
+	int n = 0;
+
+	cr_assert(p == text, "%s: first line must be '# expect: L:C code message'", file);
+	cr_assert_eq(sscanf(p + 10, "%u:%u %63s %n", &e->line, &e->col, e->code, &n), 3, "%s", file);
+	nl = strchr(p + 10 + n, '\n');
+	cr_assert_not_null(nl);
+	snprintf(e->msg, sizeof(e->msg), "%.*s", (int)(nl - (p + 10 + n)), p + 10 + n);
+}
+
+Test(policy_load, REQ_POL_020_each_bad_file_reports_its_exact_position)
+{
+	char dir[4096];
+	DIR *d;
+	struct dirent *de;
+	unsigned checked = 0;
+
+	snprintf(dir, sizeof(dir), "%s/tests/unit/policy/bad", src_dir());
+	d = opendir(dir);
+	cr_assert_not_null(d, "%s", dir);
+	while ((de = readdir(d)) != NULL) {
+		char path[8192];
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		struct expect e;
+		struct policy_diag diag;
+		struct policy *p = NULL;
+		int r;
+
+		if (strstr(de->d_name, ".yaml") == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		cr_assert_eq(pl_read_file(path, 1 << 20, &buf, &len), 0, "%s", path);
+		parse_expect(de->d_name, (const char *)buf, &e);
+		r = policy_load_buffer(de->d_name, buf, len, NULL, &p, &diag);
+		cr_expect_neq(r, 0, "%s: loaded", de->d_name);
+		cr_expect_null(p);
+		cr_expect_eq(r, diag.err, "%s", de->d_name);
+		cr_expect_str_eq(pl_errname(r), e.code, "%s: got %s (%u:%u %s)", de->d_name,
+				 pl_errname(r), diag.line, diag.col, diag.msg);
+		cr_expect_str_eq(diag.file, de->d_name);
+		cr_expect(diag.line == e.line && diag.col == e.col,
+			  "%s: expected %u:%u, got %u:%u (%s)", de->d_name, e.line, e.col, diag.line,
+			  diag.col, diag.msg);
+		cr_expect_not_null(strstr(diag.msg, e.msg), "%s: message '%s' lacks '%s'", de->d_name,
+				   diag.msg, e.msg);
+		free(buf);
+		checked++;
+	}
+	closedir(d);
+	cr_assert_geq(checked, 30, "only %u bad files", checked);
+}
+
+struct collect {
+	struct policy_diag d[16];
+	unsigned n;
+};
+
+static void collect_fn(void *ctx, const struct policy_diag *d)
+{
+	struct collect *c = ctx;
+
+	if (c->n < 16)
+		c->d[c->n] = *d;
+	c->n++;
+}
+
+Test(policy_load, REQ_POL_021_all_errors_are_listed_not_just_the_first)
+{
+	static const char text[] =
+		"version: 1\n"
+		"operations:\n"
+		"  a.b: { routine: 1, risk: low, max_ttl: 0, exi: 1 }\n"
+		"roles:\n"
+		"  r: { operations: [nope], extra: 1 }\n"
+		"workshops:\n"
+		"  w: { roles: [r], suspended: maybe }\n";
+	struct collect c = { .n = 0 };
+	struct policy_load_opts o = { .diag_fn = collect_fn, .diag_ctx = &c };
+	struct policy_diag first;
+	struct policy *p = NULL;
+
+	cr_assert_eq(policy_load_buffer("many.yaml", text, sizeof(text) - 1, &o, &p, &first),
+		     PL_E_POLICY_VALUE);
+	cr_assert_eq(c.n, 4);
+	cr_assert_eq(c.d[0].line, 3);
+	cr_assert_eq(c.d[0].col, 42); /* max_ttl: 0 */
+	cr_assert_eq(c.d[1].line, 5); /* unknown key extra */
+	cr_assert_eq(c.d[1].col, 28);
+	cr_assert_eq(c.d[1].err, PL_E_POLICY_SCHEMA);
+	cr_assert_eq(c.d[2].line, 5); /* undefined op */
+	cr_assert_eq(c.d[2].col, 21);
+	cr_assert_eq(c.d[2].err, PL_E_POLICY_REF);
+	cr_assert_eq(c.d[3].line, 7); /* suspended: maybe */
+	cr_assert_eq(c.d[3].col, 31);
+	cr_assert_eq(first.line, 3);
+	cr_assert_null(p);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f, "%s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *tmpdir(void)
+{
+	char *t = strdup("/tmp/pitlane-policy-XXXXXX");
+
+	cr_assert_not_null(mkdtemp(t));
+	return t;
+}
+
+static void rmtree(char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		char path[4096];
+
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp(de->d_name, "..") == 0))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+	free(dir);
+}
+
+Test(policy_load, REQ_POL_022_names_are_unique_across_files)
+{
+	char *dir = tmpdir();
+	struct policy_diag d;
+	struct policy *p = NULL;
+	char want[4200];
+
+	write_file(dir, "a.yaml",
+		   "version: 1\noperations:\n  door.unlock: { routine: 1, risk: low, max_ttl: 9, exi: 1 }\n");
+	write_file(dir, "b.yaml",
+		   "# second\noperations:\n  door.unlock: { routine: 2, risk: low, max_ttl: 9, exi: 1 }\n");
+	cr_assert_eq(policy_load_dir(dir, &p, &d), PL_E_POLICY_DUP);
+	snprintf(want, sizeof(want), "%s/b.yaml", dir);
+	cr_assert_str_eq(d.file, want);
+	cr_assert_eq(d.line, 3);
+	cr_assert_eq(d.col, 3);
+	snprintf(want, sizeof(want), "already defined at %s/a.yaml:3:3", dir);
+	cr_assert_not_null(strstr(d.msg, want), "%s", d.msg);
+	write_file(dir, "b.yaml", "version: 2\n");
+	cr_assert_eq(policy_load_dir(dir, &p, &d), PL_E_POLICY_DUP);
+	cr_assert_not_null(strstr(d.msg, "version: already declared at"), "%s", d.msg);
+	cr_assert_null(p);
+	rmtree(dir);
+}
+
+Test(policy_load, REQ_POL_023_references_across_files_and_file_order)
+{
+	char *dir = tmpdir();
+	struct policy_diag d;
+	struct policy *p = NULL;
+	char name[32];
+
+	/* Sections are read over all files before the sections that refer to them, so a
+	 * technician in an earlier file may name workshops, roles and operations defined
+	 * in later files. Files are read in name order; others are ignored. */
+	write_file(dir, "00-people.yaml", "technicians:\n  t: { workshop: w, roles: [r] }\n");
+	write_file(dir, "10-ops.yaml",
+		   "version: 3\noperations:\n  z.op: { routine: 2, risk: low, max_ttl: 9, exi: 1 }\n"
+		   "roles: { r: { operations: [z.op, a.op] } }\nworkshops: { w: { roles: [r] } }\n");
+	write_file(dir, "20-more.yml",
+		   "operations:\n  a.op: { routine: 1, risk: low, max_ttl: 9, exi: 1 }\n");
+	write_file(dir, ".hidden.yaml", "this is: [not loaded\n");
+	write_file(dir, "notes.txt", "not: [a policy\n");
+	cr_assert_eq(policy_load_dir(dir, &p, &d), 0, "%s:%u:%u %s", d.file, d.line, d.col, d.msg);
+	cr_assert_eq(policy_version(p), 3);
+	cr_assert_eq(policy_op_count(p), 2);
+	cr_assert_eq(policy_op_at(p, 0, name, NULL, NULL, NULL), 0);
+	cr_assert_str_eq(name, "z.op");
+	cr_assert_eq(policy_op_at(p, 1, name, NULL, NULL, NULL), 0);
+	cr_assert_str_eq(name, "a.op");
+	policy_unref(p);
+	p = NULL;
+	/* An undefined name is reported where it is used, in its file. */
+	write_file(dir, "20-more.yml", "{}\n");
+	cr_assert_eq(policy_load_dir(dir, &p, &d), PL_E_POLICY_REF);
+	cr_assert_not_null(strstr(d.file, "/10-ops.yaml"), "%s", d.file);
+	cr_assert_eq(d.line, 4);
+	cr_assert_eq(d.col, 34);
+	cr_assert_null(p);
+	rmtree(dir);
+}
+
+Test(policy_load, REQ_POL_024_directory_errors)
+{
+	char *dir = tmpdir();
+	struct policy_diag d;
+	struct policy *p = NULL;
+	char missing[4200];
+
+	cr_assert_eq(policy_load_dir(dir, &p, &d), PL_E_POLICY_EMPTY);
+	cr_assert_str_eq(d.file, dir);
+	cr_assert_eq(d.line, 0);
+	snprintf(missing, sizeof(missing), "%s/nope", dir);
+	cr_assert_eq(policy_load_dir(missing, &p, &d), PL_E_NOENT);
+	cr_assert_not_null(strstr(d.msg, "cannot open policy directory"), "%s", d.msg);
+	write_file(dir, "empty.yaml", "# nothing here\n");
+	cr_assert_eq(policy_load_dir(dir, &p, &d), PL_E_POLICY_SCHEMA);
+	cr_assert_not_null(strstr(d.msg, "declares 'version:'"), "%s", d.msg);
+	cr_assert_null(p);
+	cr_assert_eq(policy_load_dir(NULL, &p, &d), PL_E_INVAL);
+	rmtree(dir);
+}
+
+Test(policy_load, REQ_POL_025_bytes_must_be_utf8_text)
+{
+	static const char bad_utf8[] = "version: 1\nroles: { \"r\xc3\x28\": { operations: [] } }\n";
+	static const char bom[] = "\xef\xbb\xbfversion: 1\n";
+	static const char nul[] = "version: 1\n\0roles: {}\n";
+	struct policy_diag d;
+	struct policy *p = NULL;
+
+	cr_assert_eq(policy_load_buffer("u.yaml", bad_utf8, sizeof(bad_utf8) - 1, NULL, &p, &d),
+		     PL_E_POLICY_SYNTAX);
+	cr_assert_eq(d.line, 2);
+	cr_assert_eq(d.col, 12);
+	cr_assert_eq(policy_load_buffer("b.yaml", bom, sizeof(bom) - 1, NULL, &p, &d),
+		     PL_E_POLICY_SYNTAX);
+	cr_assert_eq(policy_load_buffer("n.yaml", nul, sizeof(nul) - 1, NULL, &p, &d),
+		     PL_E_POLICY_SYNTAX);
+	cr_assert_eq(d.line, 2);
+	cr_assert_eq(d.col, 1);
+	cr_assert_null(p);
+}
+
+Test(policy_load, REQ_POL_026_demo_policy_loads)
+{
+	char dir[4096];
+	struct policy_diag d;
+	struct policy *p = NULL;
+	struct policy_request q = {
+		.device_cn = "ws-muc-01-pc1", .device_workshop = "ws-muc-01",
+		.technician_cn = "tech-anna", .technician_workshop = "ws-muc-01",
+		.vin = "WVWZZZ1JZXW000001", .op = "door.unlock", .now = 1741683600,
+	};
+	struct policy_decision dec;
+
+	snprintf(dir, sizeof(dir), "%s/policy", src_dir());
+	cr_assert_eq(policy_load_dir(dir, &p, &d), 0, "%s:%u:%u: %s", d.file, d.line, d.col, d.msg);
+	cr_assert_eq(policy_op_count(p), 5);
+	cr_assert_eq(policy_decide(p, &q, &dec), 0);
+	cr_assert_eq(dec.allow, 1, "%s: %s", dec.rule, dec.reason);
+	cr_assert_eq(dec.routine_id, 0xF001);
+	policy_unref(p);
+}
+
+Test(policy_load, REQ_POL_027_every_prefix_of_a_policy_is_handled)
+{
+	char path[4096];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	unsigned ok = 0, bad = 0;
+
+	snprintf(path, sizeof(path), "%s/policy/10-workshops.yaml", src_dir());
+	cr_assert_eq(pl_read_file(path, 1 << 20, &buf, &len), 0);
+	for (size_t cut = 0; cut <= len; cut += 3) {
+		struct policy *p = NULL;
+		struct policy_diag d;
+		int r = policy_load_buffer("cut.yaml", buf, cut, NULL, &p, &d);
+
+		if (r == 0) {
+			ok++;
+			policy_unref(p);
+		} else {
+			cr_assert_lt(r, 0);
+			cr_assert_neq(d.msg[0], '\0');
+			bad++;
+		}
+	}
+	/* no prefix declares version: so none may load */
+	cr_assert_eq(ok, 0);
+	cr_assert_gt(bad, 100);
+	free(buf);
+}
