@@ -69,6 +69,7 @@ struct sim {
 	struct can_transport *tr;
 	struct isotp *tp;
 	uint64_t saved_changes;
+	struct ecu_vehicle saved;       /* the persisted part as last written */
 };
 
 /* Logs and persists the state when it changed since the last call. */
@@ -86,37 +87,62 @@ static int sim_sync_state(struct sim *s)
 		if (r != 0)
 			return r;
 	}
+	s->saved = st.vehicle;
 	s->saved_changes = n;
 	return 0;
+}
+
+/* Nonzero when what survives a reset (attempt counter, doors...) changed. */
+static int sim_persisted_changed(const struct sim *s)
+{
+	struct ecu_status st;
+
+	if (ecu_change_count(s->ecu) == s->saved_changes)
+		return 0;
+	ecu_status_get(s->ecu, mono_ms(), &st);
+	return memcmp(&st.vehicle, &s->saved, sizeof(st.vehicle)) != 0;
+}
+
+static void sim_send_pending(struct sim *s, uint8_t sid)
+{
+	uint8_t msg[3];
+	size_t len = 0;
+	int r;
+
+	if (uds_build_negative(sid, UDS_NRC_RESPONSE_PENDING, msg, sizeof(msg), &len) == 0 &&
+	    (r = isotp_send(s->tp, msg, len)) != 0)
+		pl_log_err("send_failed", r, NULL);
 }
 
 static int sim_serve_one(struct sim *s, const uint8_t *req, size_t len)
 {
 	uint8_t resp[ECU_RESP_MAX];
 	size_t rlen = 0;
-	int r;
+	int pending = 0, r;
 
 	if (ecu_request_is_slow(req, len)) {
 		/* Signature checks may outlast P2: ask the tester to wait P2*. */
-		rlen = 0;
-		if (uds_build_negative(req[0], UDS_NRC_RESPONSE_PENDING, resp, sizeof(resp),
-				       &rlen) == 0 &&
-		    (r = isotp_send(s->tp, resp, rlen)) != 0)
-			pl_log_err("send_failed", r, NULL);
+		sim_send_pending(s, req[0]);
+		pending = 1;
 	}
 	if ((r = ecu_handle(s->ecu, mono_ms(), req, len, resp, sizeof(resp), &rlen)) != 0) {
 		pl_log_err("handle_failed", r, NULL);
 		return r;
 	}
-	/* Persist first: a failed attempt is on disk before the tester learns of it. */
-	if ((r = sim_sync_state(s)) != 0)
-		return r;
-	if (rlen == 0)
-		return 0;
-	if ((r = isotp_send(s->tp, resp, rlen)) != 0)
+	/* What survives a reset is on disk before the tester learns of it: a
+	 * counted failure cannot be undone by pulling the power. The write may
+	 * outlast P2, so the tester is asked to wait. Session and authentication
+	 * changes are written after the answer. */
+	if (sim_persisted_changed(s)) {
+		if (rlen > 0 && !pending)
+			sim_send_pending(s, req[0]);
+		if ((r = sim_sync_state(s)) != 0)
+			return r;
+	}
+	if (rlen > 0 && (r = isotp_send(s->tp, resp, rlen)) != 0)
 		pl_log_err("send_failed", r, "hint", "the tester may have gone; still serving",
 			   NULL);
-	return 0;
+	return sim_sync_state(s);
 }
 
 /* Transport errors end the program; ISO-TP protocol errors only lose one message. */
@@ -213,6 +239,7 @@ int main(int argc, char **argv)
 	       found ? "restored" : "factory", NULL);
 	/* Show (and persist) the starting state once. */
 	s.saved_changes = ecu_change_count(s.ecu) + 1;
+	memset(&s.saved, 0, sizeof(s.saved));
 	rc = ECUSIM_EXIT_RUNTIME;
 	if (sim_sync_state(&s) != 0 || sim_run(&s) != 0)
 		goto out;

@@ -39,6 +39,8 @@ state_has() {
 	grep -q -- "$1" "$tmp/state.json" || fail "state file lacks $1: $(cat "$tmp/state.json")"
 }
 start_sim() {
+	[ -f "$tmp/sim.log" ] && cat "$tmp/sim.log" >>"$tmp/sim-earlier.log"
+	: >"$tmp/sim.log"
 	"$ECUSIM" --can "$BUS" --vin "$VIN" --trust "$tmp/broker.pub.pem" \
 		--state "$tmp/state.json" --attempts 3 --lockout 2 --session-timeout 2 \
 		2>>"$tmp/sim.log" &
