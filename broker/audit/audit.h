@@ -87,17 +87,20 @@ int audit_writable(struct audit *a);
 /*
  * Checkpoint signer: signs the checkpoint message built from (row_count, head)
  * as defined in docs/audit.md (ECDSA P-256 over SHA-256, raw r||s into sig).
- * Returns 0 or a negative code. Called with no audit lock held by callers
- * other than the committing thread; it may block (an HSM call).
+ * Returns 0 or a negative code. Called from the thread that committed a batch
+ * or from the store's timer thread (never two at once); it may block (an HSM
+ * call) while other appenders keep waiting for their batch.
  */
 typedef int (*audit_sign_fn)(void *ctx, uint64_t row_count, const uint8_t head[AUDIT_HASH_LEN],
 			     uint8_t sig[AUDIT_SIG_LEN]);
 
 /*
  * Sets the checkpoint signer and its public key (stored with each checkpoint)
- * and the schedule: a checkpoint after every_rows new rows or, at the first
- * commit after every_seconds have passed with uncovered rows (0 disables
- * either trigger). Call before appends start; fn == NULL turns signing off.
+ * and the schedule: a checkpoint after every_rows new rows, and one every
+ * every_seconds while there are uncovered rows (checked after each commit and
+ * by a timer thread the store runs; 0 disables either trigger). Each
+ * signature is verified with pub before it is stored. fn == NULL turns
+ * signing off. Thread-safe.
  */
 int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
 				const uint8_t pub[AUDIT_PUB_LEN],

@@ -13,12 +13,17 @@
  * probe) runs while holding the leader role, so the handle has one user at a
  * time. The chain head is re-read inside each transaction, so the chain stays
  * right even if another process appends to the same file.
+ *
+ * With a time-based checkpoint schedule a timer thread wakes every T seconds
+ * and signs uncovered rows, so the newest rows do not stay unsigned when
+ * traffic stops.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -56,6 +61,11 @@ struct audit {
 	unsigned every_rows, every_seconds;
 	uint64_t ckpt_rows;          /* row_count of the newest checkpoint */
 	int64_t ckpt_time_ms;        /* when it was written (or when we opened) */
+
+	pthread_t timer;             /* time-based checkpoints */
+	pthread_cond_t timer_cv;     /* CLOCK_MONOTONIC; signalled to stop the timer */
+	int timer_running;
+	int timer_stop;
 
 	struct audit_stats st;
 };
@@ -238,6 +248,61 @@ static void checkpoint_attempt(struct audit *a)
 	pthread_mutex_unlock(&a->mu);
 }
 
+/* ---- the checkpoint timer ------------------------------------------------ */
+
+static void *timer_main(void *arg)
+{
+	struct audit *a = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&a->mu);
+	while (!a->timer_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += a->every_seconds;
+		pthread_cond_timedwait(&a->timer_cv, &a->mu, &ts);
+		if (a->timer_stop || !checkpoint_due(a))
+			continue;
+		pthread_mutex_unlock(&a->mu);
+		lead_acquire(a);
+		checkpoint_attempt(a);
+		lead_release(a);
+		pthread_mutex_lock(&a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+/* Stops the timer thread, if any. Must not hold mu or the leader role. */
+static void timer_stop(struct audit *a)
+{
+	pthread_mutex_lock(&a->mu);
+	if (!a->timer_running) {
+		pthread_mutex_unlock(&a->mu);
+		return;
+	}
+	a->timer_stop = 1;
+	pthread_cond_signal(&a->timer_cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->timer, NULL);
+	pthread_mutex_lock(&a->mu);
+	a->timer_running = 0;
+	a->timer_stop = 0;
+	pthread_mutex_unlock(&a->mu);
+}
+
+static int timer_start(struct audit *a)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&a->mu);
+	if (pthread_create(&a->timer, NULL, timer_main, a) != 0)
+		r = PL_E_NOMEM;
+	else
+		a->timer_running = 1;
+	pthread_mutex_unlock(&a->mu);
+	return r;
+}
+
 /* ---- appends ------------------------------------------------------------- */
 
 /* Leads one batch: called with a->mu held and a->leader == 0; returns with mu held. */
@@ -335,6 +400,7 @@ int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
 		return PL_E_INVAL;
 	if (fn != NULL && every_rows == 0 && every_seconds == 0)
 		return PL_E_INVAL;
+	timer_stop(a);
 	lead_acquire(a);
 	pthread_mutex_lock(&a->mu);
 	a->sign = fn;
@@ -345,7 +411,7 @@ int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
 	a->every_seconds = every_seconds;
 	pthread_mutex_unlock(&a->mu);
 	lead_release(a);
-	return 0;
+	return fn != NULL && every_seconds != 0 ? timer_start(a) : 0;
 }
 
 int audit_checkpoint(struct audit *a)
@@ -365,6 +431,10 @@ int audit_checkpoint(struct audit *a)
 
 void audit_get_stats(struct audit *a, struct audit_stats *st)
 {
+	if (a == NULL) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
 	pthread_mutex_lock(&a->mu);
 	*st = a->st;
 	pthread_mutex_unlock(&a->mu);
@@ -476,6 +546,7 @@ static void audit_free(struct audit *a)
 	sqlite3_finalize(a->ckpt_ins);
 	sqlite3_close(a->db);
 	pthread_cond_destroy(&a->cv);
+	pthread_cond_destroy(&a->timer_cv);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }
@@ -497,6 +568,14 @@ int audit_open(const char *db_path, struct audit **out)
 		return PL_E_NOMEM;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&a->timer_cv, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	rc = sqlite3_open_v2(db_path, &a->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
 			     NULL);
@@ -529,6 +608,7 @@ void audit_close(struct audit *a)
 {
 	if (a == NULL)
 		return;
+	timer_stop(a);
 	if (a->sign != NULL && a->st.head_seq > a->ckpt_rows)
 		write_checkpoint(a);
 	audit_free(a);
