@@ -1,2 +1,48 @@
 #!/bin/sh
-exit 77
+# SIGHUP policy reload: REQ-BRK-040..REQ-BRK-042 (docs/broker.md).
+. "$BRK_TESTDIR/lib.sh"
+write_config "$W/broker.conf"
+start_broker "$W/broker.conf"
+
+[ "$(metric pitlane_policy_version)" = 7 ] || fail "initial policy version is not 7"
+
+# REQ-BRK-040: a bad policy is refused on SIGHUP, logged with file:line:col,
+# and the old policy stays in force.
+cp "$BRK_TESTDIR/policy-bad/00-test.yaml" "$W/policy/00-test.yaml"
+kill -HUP "$BROKER_PID"
+i=0
+until grep -q 'event=policy_reload_refused' "$W/broker.log"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "REQ-BRK-040 no policy_reload_refused logged"
+	sleep 0.1
+done
+grep 'event=policy_reload_refused' "$W/broker.log" | grep -q "file=$W/policy/00-test.yaml line=7 col=" ||
+    fail "REQ-BRK-040 refusal lacks file and line: $(grep policy_reload_refused "$W/broker.log")"
+[ "$(metric pitlane_policy_version)" = 7 ] || fail "REQ-BRK-040 policy version changed"
+[ "$(metric pitlane_policy_reload_failures_total)" = 1 ] || fail "REQ-BRK-040 failure not counted"
+out=$(req ws-muc-01-pc1 tech-anna)
+expect_line "REQ-BRK-040 bad reload refused, old policy still issues" "$out" "status=201"
+
+# REQ-BRK-041: a good policy is installed on SIGHUP and decides the next request.
+sed -e 's/^version: 7/version: 9/' -e 's/vin_prefixes: \[WVW\]/vin_prefixes: [WBA]/' \
+    "$BRK_TESTDIR/policy/00-test.yaml" >"$W/policy/00-test.yaml"
+kill -HUP "$BROKER_PID"
+i=0
+until [ "$(metric pitlane_policy_version)" = 9 ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "REQ-BRK-041 policy version 9 not installed"
+	sleep 0.1
+done
+out=$(req ws-muc-01-pc1 tech-anna --expect 403)
+expect_line "REQ-BRK-041 new policy denies the old prefix" "$out" "status=403 code=policy_denied"
+out=$(req ws-muc-01-pc1 tech-anna --vin WBAPH5C55BA123456 --out "$W/tok")
+expect_line "REQ-BRK-041 new policy allows the new prefix" "$out" "status=201"
+"$PITLANECTL" token inspect "$W/tok" | grep -q '"policy_version": 9' ||
+    fail "REQ-BRK-041 token does not carry policy version 9"
+pass "REQ-BRK-041 token carries the new policy version"
+
+# REQ-BRK-042: SIGTERM drains and exits 0; the audit chain verifies.
+stop_broker
+grep -q 'event=stopped' "$W/broker.log" || fail "REQ-BRK-042 no clean stop"
+"$PITLANECTL" audit verify "$W/audit.db" >/dev/null || fail "REQ-BRK-042 audit verify failed"
+pass "REQ-BRK-042 clean shutdown, chain verifies"

@@ -68,11 +68,13 @@ static int hex2bin(const char *h, uint8_t *out, size_t cap, size_t *len)
 
 	if (n % 2 || n / 2 > cap)
 		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		unsigned v;
-		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+	for (size_t i = 0; i < n; i++) {
+		char c = h[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+			c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (v < 0)
 			return -1;
-		out[i] = (uint8_t)v;
+		out[i / 2] = (uint8_t)(i % 2 ? (out[i / 2] << 4) | v : v);
 	}
 	*len = n / 2;
 	return 0;
@@ -80,8 +82,12 @@ static int hex2bin(const char *h, uint8_t *out, size_t cap, size_t *len)
 
 static void bin2hex(const uint8_t *b, size_t n, char *out)
 {
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
 	out[2 * n] = '\0';
 }
 
@@ -299,9 +305,9 @@ static int verify_token(const uint8_t *tok, size_t len, const struct body *bd, c
 	plt_openssl_crypto(&cr);
 	r = plt_verify(tok, len, &ts, &cr, &ex, NULL);
 	if (r != 0)
-		sprintf(why, " verify=%s", plt_errname(r));
+		snprintf(why, 64, " verify=%s", plt_errname(r));
 	else
-		strcpy(why, " verify=ok");
+		snprintf(why, 64, " verify=ok");
 	return r;
 }
 
@@ -335,7 +341,7 @@ static void one(CURL *c, const struct body *bd, struct result *res)
 			bin2hex(t.claims.cti.ptr, 16, cti);
 		if (o.verify_pub != NULL && verify_token(s.b, s.len, bd, extra) != 0 &&
 		    extra[0] == '\0')
-			strcpy(extra, " verify=error");
+			snprintf(extra, sizeof(extra), " verify=error");
 		snprintf(res->line, sizeof(res->line), "status=201 cti=%s%s", cti, extra);
 		if (ctis_f != NULL) {
 			pthread_mutex_lock(&out_lock);
