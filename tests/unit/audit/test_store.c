@@ -152,6 +152,32 @@ Test(audit_store, REQ_AUD_008_open_fails_cleanly_for_missing_directory)
 	audit_close(NULL);
 }
 
+Test(audit_store, REQ_AUD_009_failed_commit_writes_nothing_and_chain_continues)
+{
+	struct audit_verify_report rep;
+	struct audit *a = NULL;
+	struct audit_record rec;
+	uint64_t id = 99;
+
+	cr_assert_eq(audit_open(db, &a), 0);
+	aut_record(&rec, 1);
+	cr_assert_eq(audit_append(a, &rec, &id), 0);
+	/* Another writer makes the next insert fail inside the transaction. */
+	aut_sql(db, "CREATE TRIGGER poison BEFORE INSERT ON audit_log "
+		    "WHEN NEW.vin = 'WBAPH5C55BA123456' BEGIN SELECT RAISE(ABORT, 'poison'); END");
+	aut_record(&rec, 2);
+	snprintf(rec.vin, sizeof(rec.vin), "WBAPH5C55BA123456");
+	cr_assert_eq(audit_append(a, &rec, &id), PL_E_AUDIT_DB);
+	cr_assert_eq(id, 1, "out-param written on failure");
+	cr_assert_eq(aut_sql_int(db, "SELECT count(*) FROM audit_log"), 1);
+	aut_record(&rec, 3);
+	cr_assert_eq(audit_append(a, &rec, &id), 0);
+	cr_assert_eq(id, 2);
+	audit_close(a);
+	cr_assert_eq(audit_verify(db, NULL, &rep), 0, "%s", rep.detail);
+	cr_assert_eq(rep.rows, 2);
+}
+
 /* ---- group commit ------------------------------------------------------- */
 
 #define GC_THREADS 8
