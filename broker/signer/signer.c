@@ -24,6 +24,7 @@
 #include "pl_err.h"
 #include "pl_err_signer.h"
 #include "pl_file.h"
+#include "selfcheck.h"
 #include "signer.h"
 #include "signer_int.h"
 
@@ -40,6 +41,7 @@ struct signer {
 	struct signer_options opt;
 	uint8_t pub[SIGNER_PUB_LEN];
 	uint8_t kid[SIGNER_KID_LEN];
+	struct selfcheck check;
 	struct plt_crypto crypto;
 
 	pthread_rwlock_t conn_lock;
@@ -278,7 +280,12 @@ static int open_inner(struct signer *s, const char *key_uri, const char *pin_fil
 		snprintf(err, errlen, "the token's public key is not a valid P-256 point");
 		return PL_E_SIGNER_KEY_TYPE;
 	}
-	plt_openssl_crypto(&s->crypto);
+	if (selfcheck_init(&s->check, s->pub) != 0) {
+		snprintf(err, errlen, "the token's public key is not a valid P-256 point");
+		return PL_E_SIGNER_KEY_TYPE;
+	}
+	s->crypto.verify_es256 = selfcheck_verify;
+	s->crypto.ctx = &s->check;
 	return 0;
 }
 
@@ -343,6 +350,7 @@ void signer_close(struct signer *s)
 	p11_close(s->conn);
 	p11_uri_free(s->uri);
 	pl_free_wiped(s->pin, s->pin_len);
+	selfcheck_free(&s->check);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_rwlock_destroy(&s->conn_lock);
