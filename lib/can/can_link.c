@@ -49,7 +49,7 @@ static int check_kind(const struct can_link_ops *ops, const char *ifname)
 	if (kind == CAN_LINK_KIND_MISSING)
 		return PL_E_CAN_NO_IFACE;
 	if (kind != CAN_LINK_KIND_CAN)
-		return PL_E_CAN_LINK_QUERY;
+		return PL_E_CAN_NOT_CAN;
 	return 0;
 }
 

@@ -59,14 +59,14 @@ struct can_link_info {
 };
 
 /*
- * Reads the link. Errors: PL_E_CAN_NO_IFACE, PL_E_CAN_LINK_QUERY (not a CAN
- * interface, or netlink failed). *info is written only on success.
+ * Reads the link. Errors: PL_E_CAN_NO_IFACE, PL_E_CAN_NOT_CAN,
+ * PL_E_CAN_LINK_QUERY (the interface kind could not be read). *info is written only on success.
  */
 int can_link_status(const struct can_link_ops *ops, const char *ifname,
 		    struct can_link_info *info);
 /*
  * Sets bitrate (and restart-ms when have_restart): stop, set, start.
- * Errors: PL_E_CAN_NO_IFACE, PL_E_CAN_LINK_QUERY (not CAN), PL_E_CAN_LINK_SET
+ * Errors: PL_E_CAN_NO_IFACE, PL_E_CAN_NOT_CAN, PL_E_CAN_LINK_SET
  * (virtual interface or refused), PL_E_CAN_LINK_PERM (needs CAP_NET_ADMIN).
  */
 int can_link_setup(const struct can_link_ops *ops, const char *ifname, uint32_t bitrate,

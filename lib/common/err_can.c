@@ -29,6 +29,8 @@ static const struct {
 	{ PL_E_CAN_TX_TIMEOUT, "can_tx_timeout",
 	  "a CAN frame could not be sent within the timeout (bus busy or off?)" },
 	{ PL_E_CAN_TOO_MANY_IDS, "can_too_many_ids", "too many CAN ids in one receive filter" },
+	{ PL_E_CAN_NOT_CAN, "can_not_can",
+	  "that interface is not a CAN interface (list CAN interfaces with: ip -details link show type can)" },
 	{ PL_E_ISOTP_TIMEOUT_BS, "isotp_timeout_bs",
 	  "ISO-TP: the receiver sent no flow control frame within N_Bs (wrong ids? peer gone?)" },
 	{ PL_E_ISOTP_TIMEOUT_CR, "isotp_timeout_cr",

@@ -18,6 +18,7 @@ enum pl_err_can {
 	PL_E_CAN_RX_TIMEOUT = -210,     /* no frame arrived within the timeout */
 	PL_E_CAN_TX_TIMEOUT = -211,     /* a frame could not be sent within the timeout */
 	PL_E_CAN_TOO_MANY_IDS = -212,   /* receive filter holds more ids than supported */
+	PL_E_CAN_NOT_CAN = -213,        /* the interface exists but is not a CAN interface */
 
 	/* ISO-TP (-220 .. -249) */
 	PL_E_ISOTP_TIMEOUT_BS = -220,   /* no flow control frame within N_Bs */

@@ -157,8 +157,8 @@ Test(can_link, REQ_CAN_082_missing_or_non_can_interfaces)
 	cr_assert_eq(can_link_status(&fake, "nope0", &li), PL_E_CAN_NO_IFACE);
 	cr_assert_eq(can_link_setup(&fake, "nope0", 500000, 0, 0), PL_E_CAN_NO_IFACE);
 	fk.kind = CAN_LINK_KIND_NOT_CAN;
-	cr_assert_eq(can_link_status(&fake, "eth0", &li), PL_E_CAN_LINK_QUERY);
-	cr_assert_eq(can_link_setup(&fake, "eth0", 500000, 0, 0), PL_E_CAN_LINK_QUERY);
+	cr_assert_eq(can_link_status(&fake, "eth0", &li), PL_E_CAN_NOT_CAN);
+	cr_assert_eq(can_link_setup(&fake, "eth0", 500000, 0, 0), PL_E_CAN_NOT_CAN);
 	cr_assert_str_eq(fk.calls, "", "nothing was changed");
 }
 
@@ -199,7 +199,7 @@ Test(can_link, REQ_CAN_085_system_binding_on_this_machine)
 	struct can_link_info li;
 
 	/* Interfaces that certainly are not CAN, and one that does not exist. */
-	cr_assert_eq(can_link_status(&can_link_system, "lo", &li), PL_E_CAN_LINK_QUERY);
+	cr_assert_eq(can_link_status(&can_link_system, "lo", &li), PL_E_CAN_NOT_CAN);
 	cr_assert_eq(can_link_status(&can_link_system, "nosuchcan0", &li), PL_E_CAN_NO_IFACE);
 	cr_assert_eq(can_link_status(&can_link_system, "a-name-far-too-long-for-linux", &li),
 		     PL_E_CAN_NO_IFACE);

@@ -1,0 +1,70 @@
+/*
+ * pitlane — the technician's agent on a workshop PC.
+ *
+ *   pitlane [--help | --version]
+ *   pitlane COMMAND [ARGS...]
+ *
+ * main() only picks the command from the table below; each command parses its
+ * own arguments (see cmd.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "pl_log.h"
+
+#ifndef PITLANE_VERSION
+#define PITLANE_VERSION "0.1.0"
+#endif
+
+static const struct cmd commands[] = {
+	{ "can", cmd_can, "CAN interface status and setup (SocketCAN)", cmd_can_usage },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pitlane [--help | --version]\n"
+		   "       pitlane COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'pitlane COMMAND --help' shows the arguments of a command.\n");
+}
+
+static const struct cmd *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct cmd *c;
+
+	pl_log_init("pitlane", PL_LOG_INFO);
+	if (argc < 2) {
+		usage(stderr);
+		return CMD_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return CMD_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("pitlane %s\n", PITLANE_VERSION);
+		return CMD_OK;
+	}
+	if ((c = find(argv[1])) == NULL) {
+		fprintf(stderr, "pitlane: unknown command '%s'\n\n", argv[1]);
+		usage(stderr);
+		return CMD_USAGE;
+	}
+	if (argc > 2 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+		c->usage(stdout);
+		return CMD_OK;
+	}
+	return c->run(argc - 1, argv + 1);
+}
