@@ -64,31 +64,32 @@ out:
 	return r;
 }
 
-/* DER ECDSA-Sig-Value from r||s; *der_len gets its length. */
-static int sig_to_der(const uint8_t sig[PLT_SIG_LEN], uint8_t *der, size_t cap, size_t *der_len)
+/* One DER INTEGER from a 32-byte big-endian unsigned value. */
+static size_t der_integer(const uint8_t v[32], uint8_t *out)
 {
-	ECDSA_SIG *es = ECDSA_SIG_new();
-	BIGNUM *br = BN_bin2bn(sig, 32, NULL);
-	BIGNUM *bs = BN_bin2bn(sig + 32, 32, NULL);
-	unsigned char *p = der;
-	int n, r = PLT_E_CRYPTO;
+	size_t skip = 0, n, pad;
 
-	if (es == NULL || br == NULL || bs == NULL || ECDSA_SIG_set0(es, br, bs) != 1)
-		goto out;
-	br = bs = NULL; /* owned by es now */
-	n = i2d_ECDSA_SIG(es, NULL);
-	if (n <= 0 || (size_t)n > cap)
-		goto out;
-	n = i2d_ECDSA_SIG(es, &p);
-	if (n <= 0)
-		goto out;
-	*der_len = (size_t)n;
-	r = 0;
-out:
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(es);
-	return r;
+	while (skip < 31 && v[skip] == 0)
+		skip++;
+	n = 32 - skip;
+	pad = (v[skip] & 0x80u) != 0;
+	out[0] = 0x02;
+	out[1] = (uint8_t)(n + pad);
+	out[2] = 0x00;
+	memcpy(out + 2 + pad, v + skip, n);
+	return 2 + pad + n;
+}
+
+/* DER ECDSA-Sig-Value SEQUENCE { r INTEGER, s INTEGER } from r||s, written
+ * directly (at most 72 bytes, so every length fits one byte). */
+static size_t sig_to_der(const uint8_t sig[PLT_SIG_LEN], uint8_t der[72])
+{
+	size_t n = der_integer(sig, der + 2);
+
+	n += der_integer(sig + 32, der + 2 + n);
+	der[0] = 0x30;
+	der[1] = (uint8_t)n;
+	return n + 2;
 }
 
 /*
@@ -98,14 +99,11 @@ static int verify_with_pkey(EVP_PKEY *pkey, const struct plt_iov *parts, size_t 
 			    const uint8_t sig[PLT_SIG_LEN])
 {
 	EVP_MD_CTX *md = NULL;
-	uint8_t der[80];
-	size_t der_len = 0, i;
-	int r;
+	uint8_t der[72];
+	size_t der_len = sig_to_der(sig, der), i;
+	int r = PLT_E_CRYPTO;
 
-	if ((r = sig_to_der(sig, der, sizeof(der), &der_len)) != 0)
-		return r;
 	md = EVP_MD_CTX_new();
-	r = PLT_E_CRYPTO;
 	if (md == NULL || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1)
 		goto out;
 	for (i = 0; i < nparts; i++)
@@ -118,20 +116,45 @@ out:
 	return r;
 }
 
+/* The cached key for pub, rebuilding the cache entry when pub differs. */
+static int keycache_get(struct plt_openssl_keycache *kc, const uint8_t pub[PLT_P256_PUB_LEN],
+			EVP_PKEY **pkey)
+{
+	void *fresh = NULL;
+	int r;
+
+	if (kc->pkey != NULL && memcmp(kc->pub, pub, PLT_P256_PUB_LEN) == 0) {
+		*pkey = kc->pkey;
+		return 0;
+	}
+	if ((r = plt_openssl_pkey_from_pub(pub, &fresh)) != 0)
+		return r;
+	EVP_PKEY_free(kc->pkey);
+	kc->pkey = fresh;
+	memcpy(kc->pub, pub, PLT_P256_PUB_LEN);
+	*pkey = fresh;
+	return 0;
+}
+
 int plt_openssl_verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
 			     const struct plt_iov *parts, size_t nparts,
 			     const uint8_t sig[PLT_SIG_LEN])
 {
-	void *pkey = NULL;
+	struct plt_openssl_keycache *kc = ctx;
+	void *own = NULL;
+	EVP_PKEY *pkey = NULL;
 	int r;
 
-	(void)ctx;
 	if (pub == NULL || sig == NULL || (parts == NULL && nparts != 0))
 		return PLT_E_INVAL;
-	if ((r = plt_openssl_pkey_from_pub(pub, &pkey)) != 0)
+	if (kc != NULL)
+		r = keycache_get(kc, pub, &pkey);
+	else if ((r = plt_openssl_pkey_from_pub(pub, &own)) == 0)
+		pkey = own;
+	if (r != 0)
 		return r;
 	r = verify_with_pkey(pkey, parts, nparts, sig);
-	EVP_PKEY_free(pkey);
+	EVP_PKEY_free(own);
 	return r;
 }
 
@@ -139,6 +162,21 @@ void plt_openssl_crypto(struct plt_crypto *c)
 {
 	c->verify_es256 = plt_openssl_verify_es256;
 	c->ctx = NULL;
+}
+
+void plt_openssl_crypto_cached(struct plt_crypto *c, struct plt_openssl_keycache *kc)
+{
+	c->verify_es256 = plt_openssl_verify_es256;
+	c->ctx = kc;
+}
+
+void plt_openssl_keycache_free(struct plt_openssl_keycache *kc)
+{
+	if (kc == NULL)
+		return;
+	EVP_PKEY_free(kc->pkey);
+	kc->pkey = NULL;
+	memset(kc->pub, 0, sizeof(kc->pub));
 }
 
 /* r||s from a DER ECDSA-Sig-Value. */

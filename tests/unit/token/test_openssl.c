@@ -146,3 +146,31 @@ Test(token_openssl, REQ_TOK_034_sign_then_verify_over_parts)
 	cr_assert_eq(c.verify_es256(c.ctx, f.anchor.pub, &whole, 1, sig), 1);
 	fix_fini(&f);
 }
+
+Test(token_openssl, REQ_TOK_035_key_cache_follows_the_anchor)
+{
+	struct fixture a, b;
+	struct plt_openssl_keycache kc;
+	struct plt_crypto c;
+	uint8_t sa[PLT_SIG_LEN], sb[PLT_SIG_LEN];
+	struct plt_iov iov = { (const uint8_t *)"message", 7 };
+	int i;
+
+	fix_init(&a);
+	fix_init(&b);
+	memset(&kc, 0, sizeof(kc));
+	plt_openssl_crypto_cached(&c, &kc);
+	cr_assert_eq(plt_openssl_sign_es256(a.key, &iov, 1, sa), 0);
+	cr_assert_eq(plt_openssl_sign_es256(b.key, &iov, 1, sb), 0);
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(c.verify_es256(c.ctx, a.anchor.pub, &iov, 1, sa), 0);
+		cr_assert_eq(c.verify_es256(c.ctx, a.anchor.pub, &iov, 1, sb), 1);
+		cr_assert_eq(c.verify_es256(c.ctx, b.anchor.pub, &iov, 1, sb), 0);
+		cr_assert_eq(c.verify_es256(c.ctx, b.anchor.pub, &iov, 1, sa), 1);
+	}
+	plt_openssl_keycache_free(&kc);
+	cr_assert_null(kc.pkey);
+	plt_openssl_keycache_free(NULL);
+	fix_fini(&a);
+	fix_fini(&b);
+}

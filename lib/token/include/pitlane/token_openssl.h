@@ -18,7 +18,19 @@ extern "C" {
 /* Fills *c with the OpenSSL ES256 verify hook (ctx = NULL). */
 void plt_openssl_crypto(struct plt_crypto *c);
 
-/* The hook itself: 0 when sig verifies under pub over the parts, 1 when it
+/*
+ * The same hook with a one-entry key cache: verifying many tokens under the
+ * same anchor then skips rebuilding the EVP_PKEY. *kc starts zeroed, serves
+ * one thread, and is released with plt_openssl_keycache_free().
+ */
+struct plt_openssl_keycache {
+	uint8_t pub[PLT_P256_PUB_LEN];
+	void *pkey; /* EVP_PKEY * */
+};
+void plt_openssl_crypto_cached(struct plt_crypto *c, struct plt_openssl_keycache *kc);
+void plt_openssl_keycache_free(struct plt_openssl_keycache *kc);
+
+/* The hook itself (ctx NULL or a struct plt_openssl_keycache *): 0 when sig verifies under pub over the parts, 1 when it
  * does not, a negative code when pub is not a P-256 point. */
 int plt_openssl_verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
 			     const struct plt_iov *parts, size_t nparts,
