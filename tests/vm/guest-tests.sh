@@ -22,9 +22,10 @@ PL_STEPS=
 . "$1"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/canvm-guest.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "$SIM" ] && kill -TERM "$SIM" 2>/dev/null; rm -rf "$T"' EXIT
 failed=0
 nsteps=0
+SIM=
 
 say() { printf 'guest-tests: %s\n' "$*"; }
 us_now() { date +%s%6N; }
@@ -122,7 +123,7 @@ kernel_isotp_xfer() {
 }
 
 canutils_isotp() {
-	for n in 7 100 400 4095; do
+	for n in 7 400 4095; do
 		kernel_isotp_xfer "$n" || return 1
 	done
 	# The receiver asks for flow control with block size 8 and STmin 1 ms.
@@ -180,7 +181,8 @@ has_peer() {
 
 isotp_project() {
 	has_peer || return 1
-	for n in 1 7 8 62 100 400 4095; do
+	# SF shortest and longest, FF shortest, sequence numbers wrapping, the 12-bit FF maximum.
+	for n in 1 7 8 400 4095; do
 		project_to_kernel "$n" || return 1
 		kernel_to_project "$n" || return 1
 	done
@@ -232,6 +234,177 @@ isotp_timing() {
 		'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 }
 
+# ------------------------------------------------------------------ pitlane-ecusim on vcan0
+VIN=WVWZZZ1JZXW000001
+SIM=
+
+# sim_start: pitlane-ecusim on vcan0 (requests on 0x7E0, responses on 0x7E8) with a fresh broker
+# key pair in $T; waits for its "started" log line.
+sim_start() {
+	if [ ! -x "${PL_ECUSIM:-}" ] || [ ! -x "${PL_ECU_CLIENT:-}" ]; then
+		say "pitlane-ecusim '${PL_ECUSIM:-}' or ecu-client '${PL_ECU_CLIENT:-}' is missing"
+		return 1
+	fi
+	if [ ! -s "$T/broker.pub.pem" ]; then
+		if ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+			-out "$T/broker.key" 2>/dev/null ||
+			! openssl pkey -in "$T/broker.key" -pubout -out "$T/broker.pub.pem" 2>/dev/null; then
+			say "openssl could not make the broker key"
+			return 1
+		fi
+	fi
+	: >"$T/sim.log"
+	"$PL_ECUSIM" --can "socketcan:$IFACE" --vin "$VIN" --trust "$T/broker.pub.pem" \
+		--state "$T/state.json" --tx-id 0x7E8 --rx-id 0x7E0 2>>"$T/sim.log" &
+	SIM=$!
+	i=0
+	while ! grep -q 'event=started' "$T/sim.log"; do
+		i=$((i + 1))
+		if [ $i -ge 200 ] || ! kill -0 "$SIM" 2>/dev/null; then
+			say "pitlane-ecusim did not start:"
+			cat "$T/sim.log"
+			SIM=
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# sim_stop: SIGTERM, and the simulator must exit 0.
+sim_stop() {
+	[ -n "$SIM" ] || return 0
+	kill -TERM "$SIM" 2>/dev/null
+	wait "$SIM"
+	rc=$?
+	SIM=
+	[ $rc = 0 ] || { say "pitlane-ecusim exited $rc on SIGTERM"; return 1; }
+}
+
+# client WANT-EXIT PATTERN ARGS...: ecu-client (lib/can's UDS client) on vcan0; checks its exit
+# status and a line of its output.
+client() {
+	want=$1 pat=$2
+	shift 2
+	timeout "$PEER_TIMEOUT" "$PL_ECU_CLIENT" --can "socketcan:$IFACE" "$@" >"$T/client.out" 2>&1
+	rc=$?
+	if [ "$rc" != "$want" ] || ! grep -q -- "$pat" "$T/client.out"; then
+		say "ecu-client $*: exit $rc (want $want), output (want '$pat'):"
+		sed 's/^/    /' "$T/client.out"
+		return 1
+	fi
+	say "ecu-client $*: $(grep -- "$pat" "$T/client.out" | head -n1)"
+}
+
+# Step 2: the simulator against the project's UDS client, the whole token flow on real SocketCAN.
+ecusim_flow() {
+	sim_start || return 1
+	rc=0
+	client 0 "vin=$VIN" --vin-read &&
+		client 0 "routine=door.unlock rid=0xF001" --flow door.unlock --key "$T/broker.key" &&
+		grep -q 'step=deauth ok' "$T/client.out" &&
+		grep -q '"doors":"unlocked"' "$T/state.json" &&
+		grep -q 'event=auth_ok scope=door.unlock' "$T/sim.log" &&
+		client 1 "step=token nrc=0x55" --flow door.lock --token-vin WVWZZZ1JZXW000002 \
+			--key "$T/broker.key" &&
+		grep -q '"doors":"unlocked"' "$T/state.json" || rc=1
+	grep token_rtt_ms "$T/client.out" 2>/dev/null | sed 's/^/guest-tests: /'
+	sim_stop || rc=1
+	[ $rc = 0 ] || { say "ecusim log:"; sed 's/^/    /' "$T/sim.log"; }
+	return $rc
+}
+
+# uds_kernel REQUEST-HEX: one UDS request to the simulator through the kernel's ISO-TP (can-utils
+# isotpsend / isotprecv, an independent implementation); the response's hex goes to $T/resp.hex.
+uds_kernel() {
+	timeout "$PEER_TIMEOUT" isotprecv -s 7E0 -d 7E8 "$IFACE" >"$T/resp.hex" 2>"$T/rx.err" &
+	p=$!
+	wait_rx 7E8 || { wait $p; return 1; }
+	echo "$1" | timeout "$PEER_TIMEOUT" isotpsend -s 7E0 -d 7E8 "$IFACE" || { wait $p; return 1; }
+	wait $p || { say "no response to $1 ($(cat "$T/rx.err"))"; return 1; }
+	say "request $1 -> $(cut -c1-60 "$T/resp.hex")$([ "$(nbytes "$T/resp.hex")" -gt 20 ] && echo ...)"
+}
+
+# hex_of TEXT: TEXT's bytes as "XX XX ...".
+hex_of() { printf '%s' "$1" | od -An -tx1 -v | tr 'a-f' 'A-F' | tr -s ' \n' '  ' | sed 's/^ //; s/ $//'; }
+
+# Step 3: the simulator against can-utils (the kernel's ISO-TP as an independent peer):
+# 22 F190 -> 62 F190 VIN (a multi-frame response), and 29 05 (a multi-frame request) -> 69 05
+# with a fresh 16..32-byte challenge.
+ecusim_kernel() {
+	sim_start || return 1
+	rc=0
+	ecusim_kernel_checks || rc=1
+	sim_stop || rc=1
+	[ $rc = 0 ] || { say "ecusim log:"; sed 's/^/    /' "$T/sim.log"; }
+	return $rc
+}
+
+ecusim_kernel_checks() {
+	uds_kernel "22 F1 90" || return 1
+	printf '62 F1 90 %s\n' "$(hex_of "$VIN")" >"$T/want.hex"
+	same_hex "$T/want.hex" "$T/resp.hex" || { say "22 F190: not 62 F190 + VIN"; return 1; }
+	# 29 05 needs the extended session: first refused (7F 29 7F), then 10 03 -> 50 03 ...
+	alg="$(hex_of pl-cwt-es256) 00 00 00 01"
+	uds_kernel "29 05 00 $alg" || return 1
+	echo "7F 29 7F" >"$T/want.hex"
+	same_hex "$T/want.hex" "$T/resp.hex" || { say "29 05 in the default session: want 7F 29 7F"; return 1; }
+	uds_kernel "10 03" || return 1
+	[ "$(cut -d' ' -f1-2 "$T/resp.hex")" = "50 03" ] || { say "10 03: want 50 03 ..."; return 1; }
+	uds_kernel "29 05 00 $alg" || return 1
+	check_challenge "$alg" || return 1
+	cp "$T/resp.hex" "$T/resp1.hex"
+	uds_kernel "29 05 00 $alg" || return 1
+	check_challenge "$alg" || return 1
+	if same_hex "$T/resp1.hex" "$T/resp.hex"; then
+		say "two 29 05 requests got the same challenge"
+		return 1
+	fi
+}
+
+# check_challenge ALG-HEX: $T/resp.hex is 69 05 00 ALG(16) LEN(2) CHALLENGE(LEN, 16..32) 00 00.
+check_challenge() {
+	msg=$(awk -v alg="$1" '
+	function nib(c) { return index("0123456789ABCDEF", c) - 1 }
+	function hex(x) { return nib(substr(x, 1, 1)) * 16 + nib(substr(x, 2, 1)) }
+	{ for (i = 1; i <= NF; i++) b[n++] = toupper($i) }
+	END {
+		if (n < 23) { print "response of " n " bytes, want at least 23"; exit 1 }
+		if (b[0] != "69" || b[1] != "05" || b[2] != "00") {
+			print "want 69 05 00 ..., got " b[0] " " b[1] " " b[2]; exit 1
+		}
+		split(alg, a, " ")
+		for (i = 0; i < 16; i++)
+			if (b[3 + i] != a[i + 1]) { print "algorithmIndicator differs at byte " 3 + i; exit 1 }
+		len = hex(b[19]) * 256 + hex(b[20])
+		if (len < 16 || len > 32 || n != 23 + len) {
+			print "challenge length " len ", response " n " bytes (want 16..32, 23 + length)"
+			exit 1
+		}
+		if (b[21 + len] != "00" || b[22 + len] != "00") { print "neededAdditionalParameter not empty"; exit 1 }
+		print "challenge of " len " bytes"
+	}' "$T/resp.hex")
+	rc=$?
+	say "29 05: $msg"
+	return $rc
+}
+
+# ------------------------------------------------------------------ hook: agent end to end
+# Step 4: the agent's `pitlane run door.unlock` over vcan0 against pitlaned on loopback inside the
+# guest. The work is done by the agent's own end-to-end script, the one its integration test runs
+# over a loop: bus, here given a real SocketCAN URI:
+#   sh E2E-SCRIPT BUILD_DIR CAN_URI      exit 0 = the door was unlocked through the whole chain
+# The script starts and stops everything it needs (demo PKI, SoftHSM2 token, pitlaned on
+# 127.0.0.1, pitlane-ecusim on CAN_URI) in its own temporary folder. tests/vm/CMakeLists.txt lists
+# this step only when the script exists (tests/integration/agent/e2e-unlock.sh) and pitlaned is
+# built.
+agent_unlock() {
+	if [ ! -r "${PL_AGENT_E2E:-}" ]; then
+		say "agent end-to-end script '${PL_AGENT_E2E:-}' is missing"
+		return 1
+	fi
+	timeout 120 sh "$PL_AGENT_E2E" "$PL_BINARY_DIR" "socketcan:$IFACE"
+}
+
 # ------------------------------------------------------------------ main
 setup_vcan || { echo "CANVM-STEP setup-vcan: FAIL"; exit 1; }
 echo "CANVM-STEP setup-vcan: PASS"
@@ -242,6 +415,9 @@ for s in $PL_STEPS; do
 	canutils-isotp) step "$s" canutils_isotp ;;
 	isotp-project) step "$s" isotp_project ;;
 	isotp-timing) step "$s" isotp_timing ;;
+	ecusim-flow) step "$s" ecusim_flow ;;
+	ecusim-kernel) step "$s" ecusim_kernel ;;
+	agent-unlock) step "$s" agent_unlock ;;
 	*) say "unknown step '$s' in $1"; step "$s" false ;;
 	esac
 done
