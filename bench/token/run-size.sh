@@ -1,0 +1,29 @@
+#!/bin/sh
+# Code size and stack use of lib/token without crypto (the ECU deliverable).
+# Compiles lib/token/src/*.c as an ECU build would (C99, -O2 and -Os, no
+# sanitizers), then reports:
+#   - .text bytes (and .text + .rodata) summed over the objects (target <= 12 KiB)
+#   - the deepest stack of plt_verify, plt_decode, plt_encode and
+#     plt_cose_sign1_verify, from GCC's -fstack-usage/-fcallgraph-info call graph
+#     (target <= 2 KiB for plt_verify). The crypto hook is an indirect call and
+#     is not counted: its stack belongs to the ECU's crypto binding.
+# usage: bench/token/run-size.sh [CC]   (gcc >= 10; default gcc)
+set -eu
+CC=${1:-gcc}
+here=$(cd "$(dirname "$0")" && pwd)
+src=$here/../../lib/token
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT INT TERM
+
+for opt in -O2 -Os; do
+	mkdir -p "$work/$opt"
+	for f in "$src"/src/*.c; do
+		o="$work/$opt/$(basename "$f" .c).o"
+		(cd "$work/$opt" && $CC -std=c99 -pedantic $opt -fno-asynchronous-unwind-tables \
+			-fstack-usage -fcallgraph-info=su -I"$src/include" -c "$f" -o "$o")
+	done
+	text=$(size -A "$work/$opt"/*.o | awk '$1 == ".text" || $1 ~ /^\.text\./ { s += $2 } END { print s }')
+	ro=$(size -A "$work/$opt"/*.o | awk '$1 ~ /^\.rodata/ { s += $2 } END { print s + 0 }')
+	echo "lib/token $opt: .text $text bytes ($(awk "BEGIN { printf \"%.1f\", $text / 1024 }") KiB, target <= 12 KiB), .rodata $ro bytes"
+	python3 "$here/stack_depth.py" "$work/$opt"/*.ci | sed "s/^/lib\/token $opt: /"
+done
