@@ -243,7 +243,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->can = optarg; break;
+		case 'c':
+			o->can = optarg;
+			break;
 		case 't':
 			if (pl_parse_u32_any(optarg, 0, 0x7FF, &o->tx_id) != 0)
 				return -1;
@@ -252,23 +254,53 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			if (pl_parse_u32_any(optarg, 0, 0x7FF, &o->rx_id) != 0)
 				return -1;
 			break;
-		case 'v': o->vin_read = 1; ncmd++; break;
-		case 'd': o->dtc_read = 1; ncmd++; break;
-		case 'f': o->flow_op = optarg; ncmd++; break;
-		case 'R': o->routine_op = optarg; ncmd++; break;
-		case 'x': o->raw = optarg; ncmd++; break;
-		case 'k': o->key_path = optarg; break;
+		case 'v':
+			o->vin_read = 1;
+			ncmd++;
+			break;
+		case 'd':
+			o->dtc_read = 1;
+			ncmd++;
+			break;
+		case 'f':
+			o->flow_op = optarg;
+			ncmd++;
+			break;
+		case 'R':
+			o->routine_op = optarg;
+			ncmd++;
+			break;
+		case 'x':
+			o->raw = optarg;
+			ncmd++;
+			break;
+		case 'k':
+			o->key_path = optarg;
+			break;
 		case 'e':
 			if (pl_parse_u32(optarg, 0, 86400, &o->exi) != 0)
 				return -1;
 			break;
-		case 'V': o->token_vin = optarg; break;
-		case 'O': o->token_op = optarg; break;
-		case 'S': o->corrupt_sig = 1; break;
-		case 'N': o->no_deauth = 1; break;
-		case 'P': o->replay = 1; break;
-		case 'h': usage(stdout); return 1;
-		default: return -1;
+		case 'V':
+			o->token_vin = optarg;
+			break;
+		case 'O':
+			o->token_op = optarg;
+			break;
+		case 'S':
+			o->corrupt_sig = 1;
+			break;
+		case 'N':
+			o->no_deauth = 1;
+			break;
+		case 'P':
+			o->replay = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			return -1;
 		}
 	}
 	if (optind != argc || o->can == NULL || ncmd != 1 ||

@@ -35,8 +35,15 @@ run() {
 	[ "$got" -eq "$want" ] || fail "ecu-client $*: exit $got, want $want"
 	grep -q -- "$pat" "$tmp/out" || fail "ecu-client $*: no line matching '$pat'"
 }
+# Session and authentication changes are written just after the answer:
+# give the file up to 2 s to catch up.
 state_has() {
-	grep -q -- "$1" "$tmp/state.json" || fail "state file lacks $1: $(cat "$tmp/state.json")"
+	i=0
+	while ! grep -q -- "$1" "$tmp/state.json" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 40 ] || fail "state file lacks $1: $(cat "$tmp/state.json")"
+		sleep 0.05
+	done
 }
 start_sim() {
 	[ -f "$tmp/sim.log" ] && cat "$tmp/sim.log" >>"$tmp/sim-earlier.log"
