@@ -1,7 +1,8 @@
 #!/bin/sh
 # canvm-selftest.sh - checks canvm.sh's own contract: usage errors, the skip policy (77 on a
-# developer machine, failure with CI=true or PITLANE_VM_REQUIRED=1) and that a failing guest
-# step fails the run (one short boot, skipped when no kernel can be had).
+# developer machine, failure with CI=true or PITLANE_VM_REQUIRED=1), that a failing guest
+# step fails the run, and that host mode works where the kernel has CAN (inside the VM). The
+# two boots are skipped when no qemu or kernel can be had.
 #
 # Usage: canvm-selftest.sh BUILD_DIR
 set -u
@@ -82,6 +83,29 @@ else
 	fails=$((fails + 1))
 fi
 rm -f "$BUILD/tests/vm/selftest-fail.conf"
+
+# Host mode: inside the VM the kernel has vcan and can-isotp, so canvm.sh (auto) run there must
+# choose to run the guest script directly, in its own network namespace, and pass.
+printf 'PL_STEPS="canutils-raw"\n' >"$BUILD/tests/vm/selftest-host.conf"
+cat >"$BUILD/tests/vm/selftest-host.sh" <<EOF
+#!/bin/sh
+"$CANVM" --build-dir "$BUILD" -- "$HERE/guest-tests.sh" "$BUILD/tests/vm/selftest-host.conf"
+EOF
+chmod +x "$BUILD/tests/vm/selftest-host.sh"
+"$CANVM" --build-dir "$BUILD" -- "$BUILD/tests/vm/selftest-host.sh" >"$T/out" 2>&1
+rc=$?
+checks=$((checks + 1))
+if [ $rc = 77 ]; then
+	echo "skipped: host mode where the kernel has CAN (no qemu or kernel here)"
+elif [ $rc = 0 ] && grep -q 'running without a VM' "$T/out" &&
+	grep -q 'guest| CANVM-STEP canutils-raw: PASS' "$T/out"; then
+	echo "ok: REQ-VM-014 where the kernel has vcan + can-isotp the tests run without a VM"
+else
+	echo "FAILED: REQ-VM-014 host mode: rc=$rc, output:"
+	sed 's/^/    /' "$T/out"
+	fails=$((fails + 1))
+fi
+rm -f "$BUILD/tests/vm/selftest-host.conf" "$BUILD/tests/vm/selftest-host.sh"
 
 echo "canvm-selftest: $checks checks, $fails failed"
 [ $fails = 0 ]
