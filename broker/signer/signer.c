@@ -31,7 +31,13 @@
 #define PIN_MAX 256
 #define OPEN_ATTEMPTS 5
 
-enum signer_state { ST_READY = 0, ST_FAULT = 1, ST_KEY_CHANGED = 2 };
+/*
+ * READY: signing. FAULT: recovering with a backoff. KEY_CHANGED: the token
+ * came back with another key; keep looking (the right token may return) but
+ * never accept that key. HALTED: the token refused the PIN on re-login; never
+ * retried automatically (a real token locks the PIN), needs a restart.
+ */
+enum signer_state { ST_READY = 0, ST_FAULT = 1, ST_KEY_CHANGED = 2, ST_HALTED = 3 };
 
 struct signer {
 	struct p11_uri *uri;
@@ -190,6 +196,10 @@ static void *recovery_main(void *arg)
 			delay = s->opt.retry_min_ms;
 			continue;
 		}
+		if (atomic_load(&s->state) == ST_HALTED) {
+			pthread_cond_wait(&s->cv, &s->mu);
+			continue;
+		}
 		deadline_in(&ts, delay);
 		while (!s->stop && pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT)
 			;
@@ -209,7 +219,12 @@ static void *recovery_main(void *arg)
 		s->last_err = r;
 		s->last_ckr = ckr;
 		snprintf(s->detail, sizeof(s->detail), "%s", err);
-		atomic_store(&s->state, r == PL_E_SIGNER_KEY_CHANGED ? ST_KEY_CHANGED : ST_FAULT);
+		if (r == PL_E_SIGNER_PIN_INCORRECT || r == PL_E_SIGNER_PIN_LOCKED)
+			atomic_store(&s->state, ST_HALTED);
+		else if (r == PL_E_SIGNER_KEY_CHANGED)
+			atomic_store(&s->state, ST_KEY_CHANGED);
+		else
+			atomic_store(&s->state, ST_FAULT);
 		delay = delay * 2 > s->opt.retry_max_ms ? s->opt.retry_max_ms : delay * 2;
 	}
 	pthread_mutex_unlock(&s->mu);

@@ -9,6 +9,7 @@
  * before every signature: absent or empty = pass through; "corrupt" = flip a
  * bit of the signature; otherwise a CKR value in hex (e.g. 0x32). The real
  * module is PITLANE_P11FAULT_TARGET (default: SoftHSM2's multiarch path).
+ * If PITLANE_P11FAULT_LOGINS names a file, every C_Login appends a line to it.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -68,6 +69,21 @@ static CK_RV w_sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dl, CK_BYTE_PTR
 	return rv;
 }
 
+static CK_RV w_login(CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin, CK_ULONG len)
+{
+	const char *path = getenv("PITLANE_P11FAULT_LOGINS");
+	ssize_t w;
+	int fd;
+
+	if (path != NULL &&
+	    (fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) >= 0) {
+		w = write(fd, "login\n", 6); /* a short write shows as a wrong count */
+		(void)w;
+		close(fd);
+	}
+	return real->C_Login(h, u, pin, len);
+}
+
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 {
 	const char *target = getenv("PITLANE_P11FAULT_TARGET");
@@ -87,6 +103,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR list)
 		wrapped = *real;
 		wrapped.C_SignInit = w_sign_init;
 		wrapped.C_Sign = w_sign;
+		wrapped.C_Login = w_login;
 	}
 	*list = &wrapped;
 out:

@@ -646,3 +646,45 @@ Test(signer, REQ_HSM_022_health_probe_notices_a_removed_token_without_a_request)
 	expect_issue_ok(s);
 	signer_close(s);
 }
+
+static int count_lines(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	int n = 0, c;
+
+	if (f == NULL)
+		return 0;
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+Test(signer, REQ_HSM_023_pin_refused_on_relogin_is_never_retried)
+{
+	char file[320], logins[320], cmd[1024];
+	struct signer *s;
+	struct signer_status st;
+
+	fx_path(&fx, "logins", logins, sizeof(logins));
+	cr_assert_eq(setenv("PITLANE_P11FAULT_LOGINS", logins, 1), 0);
+	s = open_faulty(file, sizeof(file));
+	cr_assert_eq(count_lines(logins), 1);
+	/* the PIN changes under the running signer, then a device fault forces a re-login */
+	snprintf(cmd, sizeof(cmd),
+		 "pkcs11-tool --module %s --token-label pitlane-broker --login "
+		 "--pin \"$(cat \"$D/hsm-broker/pin\")\" --change-pin --new-pin 9999999999 "
+		 ">/dev/null 2>&1", fx_softhsm_module());
+	cr_assert_eq(fx_sh(&fx, cmd), 0);
+	set_fault(file, "0x32");
+	expect_unavailable(s);
+	set_fault(file, "");
+	usleep(2000 * 1000); /* retry_min 300 ms, max 600 ms: several retries if it retried */
+	signer_status(s, &st);
+	cr_assert_eq(st.last_err, PL_E_SIGNER_PIN_INCORRECT, "last_err %d (%s)", st.last_err,
+		     st.detail);
+	cr_assert_eq(count_lines(logins), 2, "the refused PIN was tried again");
+	cr_assert_eq(signer_ready(s), 0);
+	expect_unavailable(s);
+	signer_close(s);
+}
