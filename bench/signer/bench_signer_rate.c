@@ -31,6 +31,20 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static char tmpdir[] = "/tmp/pitlane-bench-signer-XXXXXX";
+static int tmpdir_made;
+
+static void cleanup(void)
+{
+	char cmd[128];
+
+	if (!tmpdir_made)
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "bench_signer_rate: %s\n", what);
@@ -216,7 +230,7 @@ static const char *softhsm_module(void)
 int main(int argc, char **argv)
 {
 	const char *src = getenv("PITLANE_SOURCE_DIR");
-	char dir[] = "/tmp/pitlane-bench-signer-XXXXXX";
+	char *dir = tmpdir;
 	char cmd[1024], path[512], pin[128], uri[768], err[256] = "";
 	double secs = 1.0, raw[ROUNDS], sig[ROUNDS], ossl[ROUNDS];
 	double mraw, msig, mossl;
@@ -232,6 +246,8 @@ int main(int argc, char **argv)
 		die("PITLANE_SOURCE_DIR is not set (run through bench/run.sh)");
 	if (mkdtemp(dir) == NULL)
 		die("mkdtemp");
+	tmpdir_made = 1;
+	atexit(cleanup);
 	snprintf(cmd, sizeof(cmd), "sh '%s/packaging/demo-pki.sh' '%s' >/dev/null", src, dir);
 	if (system(cmd) != 0)
 		die("demo-pki.sh failed");
@@ -280,8 +296,5 @@ int main(int argc, char **argv)
 	EVP_PKEY_free(pk);
 	raw_close(&rw);
 	signer_close(s);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", dir);
 	return 0;
 }

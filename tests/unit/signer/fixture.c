@@ -29,17 +29,69 @@ int fx_sh(const struct fx *f, const char *cmd)
 	return system(line);
 }
 
-void fx_setup(struct fx *f)
+/*
+ * demo-pki.sh runs once per test program (PRE_ALL, in the runner); each test
+ * gets a copy of that template with its SoftHSM2 configurations pointed at
+ * the copy, so every test still has its own tokens.
+ */
+static char template_dir[64];
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
 	const char *src = getenv("PITLANE_SOURCE_DIR");
 	char cmd[1024];
 
-	memset(f, 0, sizeof(*f));
+	(void)set;
+	if (src == NULL)
+		return;
+	strcpy(template_dir, "/tmp/pitlane-signer-tpl-XXXXXX");
+	if (mkdtemp(template_dir) == NULL)
+		return;
+	snprintf(cmd, sizeof(cmd), "sh '%s/packaging/demo-pki.sh' '%s/pki' >/dev/null", src,
+		 template_dir);
+	if (system(cmd) == 0) {
+		snprintf(cmd, sizeof(cmd), "%s/pki", template_dir);
+		setenv("PITLANE_TEST_PKI_TEMPLATE", cmd, 1);
+	}
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	char cmd[256];
+
+	(void)stats;
+	if (template_dir[0] == '\0')
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", template_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", template_dir);
+}
+
+static void pki_make(struct fx *f)
+{
+	const char *src = getenv("PITLANE_SOURCE_DIR");
+	const char *tpl = getenv("PITLANE_TEST_PKI_TEMPLATE");
+	char cmd[2048];
+
+	if (tpl != NULL) {
+		snprintf(cmd, sizeof(cmd),
+			 "cp -a '%s/.' '%s/' && for h in hsm-broker hsm-agent; do "
+			 "sed -i \"s|^directories.tokendir = .*|directories.tokendir = %s/$h/tokens|\" "
+			 "'%s'/$h/softhsm2.conf || exit 1; done", tpl, f->dir, f->dir, f->dir);
+		cr_assert_eq(system(cmd), 0, "copying the demo PKI template failed");
+		return;
+	}
 	cr_assert(src != NULL, "PITLANE_SOURCE_DIR is not set (run through ctest)");
-	strcpy(f->dir, "/tmp/pitlane-signer-XXXXXX");
-	cr_assert(mkdtemp(f->dir) != NULL);
 	snprintf(cmd, sizeof(cmd), "sh '%s/packaging/demo-pki.sh' '%s' >/dev/null", src, f->dir);
 	cr_assert_eq(system(cmd), 0, "demo-pki.sh failed in %s", f->dir);
+}
+
+void fx_setup(struct fx *f)
+{
+	memset(f, 0, sizeof(*f));
+	strcpy(f->dir, "/tmp/pitlane-signer-XXXXXX");
+	cr_assert(mkdtemp(f->dir) != NULL);
+	pki_make(f);
 	fx_path(f, "hsm-broker/pin", f->pin, sizeof(f->pin));
 	fx_path(f, "hsm-broker/softhsm2.conf", f->conf, sizeof(f->conf));
 	fx_path(f, "hsm-broker/broker-signing.pub.pem", f->pubpem, sizeof(f->pubpem));
