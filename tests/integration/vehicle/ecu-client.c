@@ -7,6 +7,7 @@
  *   ecu-client --can URI --dtc-read
  *   ecu-client --can URI --flow OP --key PEM [--exi S] [--token-vin VIN]
  *              [--token-op OP] [--corrupt-sig] [--no-deauth] [--replay]
+ *              [--full-claims]
  *   ecu-client --can URI --routine OP        (31 01 in a fresh extended session)
  *   ecu-client --can URI --raw HEX           (one request, response in hex)
  *
@@ -39,7 +40,7 @@
 struct opts {
 	const char *can;
 	uint32_t tx_id, rx_id;
-	int vin_read, dtc_read, corrupt_sig, no_deauth, replay;
+	int vin_read, dtc_read, corrupt_sig, no_deauth, replay, full_claims;
 	const char *flow_op, *routine_op, *key_path, *token_vin, *token_op, *raw;
 	uint32_t exi;
 };
@@ -57,6 +58,8 @@ static void usage(FILE *f)
 	      "      [--corrupt-sig]         flip a bit of the token's signature\n"
 	      "      [--replay]              present the same token a second time\n"
 	      "      [--no-deauth]           leave the ECU authenticated\n"
+	      "      [--full-claims]         add workshop, technician, work order and policy\n"
+	      "                              version (a token of about 400 bytes)\n"
 	      "  --routine OP                10 03 then 31 01 (no token)\n"
 	      "  --raw HEX                   send one request, print resp=HEX\n"
 	      "exit: 0 ok, 1 the ECU refused (step and nrc printed), 2 usage, 3 local failure\n",
@@ -139,7 +142,10 @@ static int do_routine(struct uds_client *c, const char *op)
 static int mint(const struct opts *o, const char *vin, const uint8_t *ch, size_t chlen,
 		uint8_t *tok, size_t cap, size_t *len)
 {
+	/* 55 characters each: the token comes to the 400-byte budget. */
+	static const char text[] = "pitlane-test-0123456789abcdefghijklmnopqrstuvwxyz012345";
 	struct tk_key key;
+	struct plt_claims c;
 	const char *op = o->token_op ? o->token_op : o->flow_op;
 	int r;
 
@@ -147,8 +153,17 @@ static int mint(const struct opts *o, const char *vin, const uint8_t *ch, size_t
 		fprintf(stderr, "ecu-client: --key %s: %s\n", o->key_path, pl_strerror(r));
 		return EXIT_LOCAL;
 	}
-	r = tk_mint(&key, o->token_vin ? o->token_vin : vin, op, ch, chlen, o->exi, tok, cap,
-		    len);
+	tk_claims_init(&c, o->token_vin ? o->token_vin : vin, op, ch, chlen, o->exi);
+	if (o->full_claims) {
+		struct plt_bytes t = { (const uint8_t *)text, sizeof(text) - 1 };
+		c.present |= PLT_HAS_WORKSHOP | PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER |
+			     PLT_HAS_POLICY_VER;
+		c.workshop = t;
+		c.technician = t;
+		c.work_order = t;
+		c.policy_version = UINT32_MAX;
+	}
+	r = tk_mint_claims(&key, &c, tok, cap, len);
 	tk_key_free(&key);
 	if (r != 0) {
 		fprintf(stderr, "ecu-client: minting the token failed: %s\n", pl_strerror(r));
@@ -223,15 +238,23 @@ static int do_raw(struct isotp *tp, const char *hex)
 static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
-		{ "can", required_argument, NULL, 'c' },   { "tx-id", required_argument, NULL, 't' },
-		{ "rx-id", required_argument, NULL, 'r' }, { "vin-read", no_argument, NULL, 'v' },
-		{ "dtc-read", no_argument, NULL, 'd' },    { "flow", required_argument, NULL, 'f' },
-		{ "key", required_argument, NULL, 'k' },   { "exi", required_argument, NULL, 'e' },
+		{ "can", required_argument, NULL, 'c' },
+		{ "tx-id", required_argument, NULL, 't' },
+		{ "rx-id", required_argument, NULL, 'r' },
+		{ "vin-read", no_argument, NULL, 'v' },
+		{ "dtc-read", no_argument, NULL, 'd' },
+		{ "flow", required_argument, NULL, 'f' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "exi", required_argument, NULL, 'e' },
 		{ "token-vin", required_argument, NULL, 'V' },
 		{ "token-op", required_argument, NULL, 'O' },
-		{ "corrupt-sig", no_argument, NULL, 'S' }, { "no-deauth", no_argument, NULL, 'N' },
-		{ "replay", no_argument, NULL, 'P' },      { "routine", required_argument, NULL, 'R' },
-		{ "raw", required_argument, NULL, 'x' },   { "help", no_argument, NULL, 'h' },
+		{ "corrupt-sig", no_argument, NULL, 'S' },
+		{ "no-deauth", no_argument, NULL, 'N' },
+		{ "replay", no_argument, NULL, 'P' },
+		{ "full-claims", no_argument, NULL, 'F' },
+		{ "routine", required_argument, NULL, 'R' },
+		{ "raw", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ncmd = 0;
@@ -295,6 +318,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'P':
 			o->replay = 1;
+			break;
+		case 'F':
+			o->full_claims = 1;
 			break;
 		case 'h':
 			usage(stdout);

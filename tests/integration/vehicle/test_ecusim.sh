@@ -106,6 +106,10 @@ state_has '"auth":"none"'
 grep -q "event=auth_ok scope=door.unlock" "$tmp/sim.log" || fail "no auth_ok log line"
 grep -q "event=routine op=door.unlock rid=0xF001" "$tmp/sim.log" || fail "no routine log line"
 pass "REQ-ECU-042 full flow $(grep token_rtt_ms "$tmp/out")"
+run 0 "routine=door.unlock" --flow door.unlock --full-claims --key "$tmp/broker.key"
+len=$(sed -n 's/^token_len=//p' "$tmp/out")
+[ "$len" -ge 390 ] && [ "$len" -le 400 ] || fail "full-claims token is $len bytes, want 390..400"
+pass "REQ-ECU-042 full flow with a $len-byte token $(grep token_rtt_ms "$tmp/out")"
 
 # REQ-ECU-043 refusals: scope, no token, other VIN, bad signature
 run 1 "step=routine nrc=0x33" --flow ignition.enable --token-op door.unlock --key "$tmp/broker.key"
