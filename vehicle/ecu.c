@@ -109,7 +109,8 @@ void ecu_tick(struct ecu *e, uint64_t now_ms)
 {
 	int changed = 0;
 
-	if (e->session != ECU_SESSION_DEFAULT && now_ms - e->last_request_ms > e->cfg.s3_ms)
+	if (e->session != ECU_SESSION_DEFAULT && now_ms > e->last_request_ms &&
+	    now_ms - e->last_request_ms > e->cfg.s3_ms)
 		ecu_set_session(e, ECU_SESSION_DEFAULT, ECU_DEAUTH_S3);
 	if (e->scope != NULL && now_ms > e->auth_until_ms)
 		ecu_auth_end(e, ECU_DEAUTH_EXI);

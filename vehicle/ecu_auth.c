@@ -164,6 +164,11 @@ static void auth_verify(struct ecu *e, uint64_t now_ms, const struct uds_request
 		goto out;
 	}
 	scope = ecu_routine_by_op(tok.claims.scope.ptr, tok.claims.scope.len);
+	if (tok.kid.len != PLT_KID_LEN) {
+		/* The strict profile guarantees it; never copy on trust. */
+		auth_fail(e, now_ms, PLT_E_KID_FORMAT, resp);
+		goto out;
+	}
 	if (scope == NULL) {
 		auth_fail(e, now_ms, PLT_E_WRONG_OP, resp);
 		goto out;

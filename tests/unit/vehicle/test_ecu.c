@@ -723,6 +723,24 @@ Test(ecu, REQ_ECU_031_with_a_trusted_clock_an_expired_token_is_0x50)
 	cr_assert_eq(present(tok, len), 0);
 }
 
+static int broken_clock(void *ctx, int64_t *t)
+{
+	(void)ctx;
+	(void)t;
+	return PL_E_IO;
+}
+
+Test(ecu, REQ_ECU_031_an_unreadable_trusted_clock_refuses_0x22_uncounted)
+{
+	struct ecu_config c = base_config();
+
+	c.unix_now = broken_clock;
+	start_with(&c);
+	cr_assert_eq(auth("door.unlock"), UDS_NRC_CONDITIONS_NOT_CORRECT);
+	cr_assert_eq(status().vehicle.failed_attempts, 0);
+	assert_nothing_ran();
+}
+
 Test(ecu, REQ_ECU_032_state_changes_are_counted_for_persistence)
 {
 	uint64_t c0 = ecu_change_count(ecu);
