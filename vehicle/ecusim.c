@@ -145,10 +145,25 @@ static int sim_serve_one(struct sim *s, const uint8_t *req, size_t len)
 	return sim_sync_state(s);
 }
 
-/* Transport errors end the program; ISO-TP protocol errors only lose one message. */
+/* ISO-TP protocol errors lose one message; anything else (the transport
+ * failed) ends the program rather than spinning on a dead bus. */
 static int is_fatal(int err)
 {
-	return err == PL_E_CAN_RECV || err == PL_E_CAN_IFACE_DOWN || err == PL_E_NOMEM;
+	switch (err) {
+	case PL_E_ISOTP_TIMEOUT_CR:
+	case PL_E_ISOTP_BAD_SN:
+	case PL_E_ISOTP_UNEXPECTED_CF:
+	case PL_E_ISOTP_UNEXPECTED_FRAME:
+	case PL_E_ISOTP_BAD_PCI:
+	case PL_E_ISOTP_RX_OVERFLOW:
+	case PL_E_ISOTP_TIMEOUT_BS:
+	case PL_E_ISOTP_FC_OVERFLOW:
+	case PL_E_ISOTP_WAIT_LIMIT:
+	case PL_E_ISOTP_BAD_FC:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 static int sim_run(struct sim *s)
