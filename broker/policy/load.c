@@ -186,9 +186,21 @@ static int finish(struct ld *ld, const char *where)
 	return 0;
 }
 
+static const char *ws_key(const struct policy *p, size_t i)
+{
+	return p->workshops[i].id;
+}
+
+static const char *tech_key(const struct policy *p, size_t i)
+{
+	return p->techs[i].id;
+}
+
 static void ld_init(struct ld *ld, const struct policy_load_opts *opts, struct policy_diag *diag)
 {
 	memset(ld, 0, sizeof(*ld));
+	ld->ws_idx.key_of = ws_key;
+	ld->tech_idx.key_of = tech_key;
 	ld->opts = opts;
 	ld->first = diag;
 	if (diag != NULL)
@@ -210,6 +222,8 @@ static void ld_cleanup(struct ld *ld)
 {
 	/* The documents were destroyed by the caller (they point into its buffers). */
 	free(ld->docs);
+	ld_idx_free(&ld->ws_idx);
+	ld_idx_free(&ld->tech_idx);
 	pol_free(ld->p);
 }
 

@@ -19,6 +19,17 @@
 #define POL_MAX_LIST 10000u /* limits, approvals, anomalies, decoys, tests */
 #define POL_MAX_DEPTH 32u
 
+/* Name → position index (lidx.c); key_of returns the name of entry i. */
+struct ld_idx {
+	size_t *slot; /* position + 1; 0 = empty */
+	size_t cap, n;
+	const char *(*key_of)(const struct policy *p, size_t i);
+};
+
+int ld_idx_find(const struct ld_idx *x, const struct policy *p, const char *name, size_t *pos);
+int ld_idx_add(struct ld_idx *x, const struct policy *p, size_t at);
+void ld_idx_free(struct ld_idx *x);
+
 struct ld {
 	const struct policy_load_opts *opts;
 	struct policy_diag *first;
@@ -30,7 +41,7 @@ struct ld {
 	int have_version, have_settings;
 	struct pol_loc version_loc, settings_loc;
 	size_t cap_ws, cap_techs, cap_limits, cap_appr, cap_anom, cap_decoys, cap_tests, cap_tzs;
-	size_t cap_dev; /* scratch */
+	struct ld_idx ws_idx, tech_idx; /* by id */
 };
 
 /* Scalar kinds for ld_str(). */

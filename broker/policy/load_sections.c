@@ -510,14 +510,9 @@ static void parse_workshop(struct ld *ld, struct fy_node *k, struct fy_node *val
 		ld_bool(ld, vals[4], keys[4], what, &w->suspended);
 }
 
-static const struct pol_workshop *find_ws(const struct policy *p, const char *id, size_t *idx)
+static const struct pol_workshop *find_ws(struct ld *ld, const char *id, size_t *idx)
 {
-	for (size_t i = 0; i < p->nworkshops; i++)
-		if (strcmp(p->workshops[i].id, id) == 0) {
-			*idx = i;
-			return &p->workshops[i];
-		}
-	return NULL;
+	return ld_idx_find(&ld->ws_idx, ld->p, id, idx) ? &ld->p->workshops[*idx] : NULL;
 }
 
 void ld_sec_workshops(struct ld *ld)
@@ -538,7 +533,7 @@ void ld_sec_workshops(struct ld *ld)
 
 		if (ld_key(ld, k, "workshops: workshop id", LD_ID, id, sizeof(id)) != 0)
 			continue;
-		if ((prev = find_ws(ld->p, id, &idx)) != NULL) {
+		if ((prev = find_ws(ld, id, &idx)) != NULL) {
 			dup_err(ld, k, "workshops", id, &prev->loc);
 			continue;
 		}
@@ -554,8 +549,13 @@ void ld_sec_workshops(struct ld *ld)
 			return;
 		}
 		ld->p->workshops = np;
-		w = &ld->p->workshops[ld->p->nworkshops++];
+		w = &ld->p->workshops[ld->p->nworkshops];
 		pol_strlcpy(w->id, id, sizeof(w->id));
+		if (ld_idx_add(&ld->ws_idx, ld->p, ld->p->nworkshops) != 0) {
+			oom(ld);
+			return;
+		}
+		ld->p->nworkshops++;
 		w->loc = ld_loc(ld, k, NULL);
 		parse_workshop(ld, k, fy_node_pair_value(pr), w);
 	}
@@ -582,7 +582,7 @@ static void parse_tech(struct ld *ld, struct fy_node *k, struct fy_node *val, st
 	}
 	snprintf(what, sizeof(what), "technicians.%s.workshop", t->id);
 	if (keys[1] != NULL && ld_str(ld, vals[1], keys[1], what, LD_ID, ws, sizeof(ws)) == 0 &&
-	    find_ws(ld->p, ws, &t->workshop) == NULL)
+	    find_ws(ld, ws, &t->workshop) == NULL)
 		ld_err(ld, PL_E_POLICY_REF, vals[1], keys[1],
 		       "%s: workshop '%s' is not defined in workshops:", what, ws);
 	snprintf(what, sizeof(what), "technicians.%s.roles", t->id);
@@ -610,9 +610,7 @@ void ld_sec_technicians(struct ld *ld)
 
 		if (ld_key(ld, k, "technicians: technician id", LD_ID, id, sizeof(id)) != 0)
 			continue;
-		for (i = 0; i < ld->p->ntechs && strcmp(ld->p->techs[i].id, id) != 0; i++)
-			;
-		if (i < ld->p->ntechs) {
+		if (ld_idx_find(&ld->tech_idx, ld->p, id, &i)) {
 			dup_err(ld, k, "technicians", id, &ld->p->techs[i].loc);
 			continue;
 		}
@@ -627,8 +625,13 @@ void ld_sec_technicians(struct ld *ld)
 			return;
 		}
 		ld->p->techs = np;
-		t = &ld->p->techs[ld->p->ntechs++];
+		t = &ld->p->techs[ld->p->ntechs];
 		pol_strlcpy(t->id, id, sizeof(t->id));
+		if (ld_idx_add(&ld->tech_idx, ld->p, ld->p->ntechs) != 0) {
+			oom(ld);
+			return;
+		}
+		ld->p->ntechs++;
 		t->loc = ld_loc(ld, k, NULL);
 		parse_tech(ld, k, fy_node_pair_value(pr), t);
 	}

@@ -3,9 +3,11 @@
  *
  * - Bytes are checked first: UTF-8 only, no NUL or control characters other
  *   than tab/CR/LF (libfyaml accepts some of them silently).
- * - libfyaml's own diagnostics (syntax errors, duplicate keys) are captured
+ * - libfyaml's own diagnostics (syntax errors) are captured
  *   through a diag output hook and turned into located policy errors; nothing
  *   is printed.
+ * - Duplicate keys are errors, found here (ld_fields) and by the section
+ *   parsers (names), in linear time.
  * - One document per file; anchors, aliases and tags are refused (they keep
  *   "billion laughs" out and make every file read the same way).
  * - libfyaml does no implicit typing; ld_str/ld_u32/ld_bool type scalars
@@ -308,7 +310,9 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len)
 		goto nomem;
 	{
 		struct fy_parse_cfg cfg = {
-			.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2,
+			/* Duplicate keys are found by ld_fields() and the section parsers:
+			 * libfyaml's own check is quadratic (minutes for 50,000 technicians). */
+			.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_ALLOW_DUPLICATE_KEYS,
 			.diag = diag,
 		};
 
@@ -606,6 +610,13 @@ int ld_fields(struct ld *ld, struct fy_node *map, struct fy_node *mapkey, const 
 			ld_err(ld, PL_E_POLICY_SCHEMA, k, mapkey,
 			       "%s: unknown key '%.*s' (allowed: %s)", what, (int)(len > 40 ? 40 : len),
 			       s, list);
+			continue;
+		}
+		if (keys[i] != NULL) {
+			struct pol_loc first = ld_loc(ld, keys[i], NULL);
+
+			ld_err(ld, PL_E_POLICY_DUP, k, mapkey, "%s: duplicate key '%s' (first at line %u, column %u)",
+			       what, names[i], (unsigned)first.line, (unsigned)first.col);
 			continue;
 		}
 		keys[i] = k;

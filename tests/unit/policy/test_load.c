@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pl_err.h"
@@ -324,5 +325,89 @@ Test(policy_load, REQ_POL_027_every_prefix_of_a_policy_is_handled)
 	/* no prefix declares version: so none may load */
 	cr_assert_eq(ok, 0);
 	cr_assert_gt(bad, 100);
+	free(buf);
+}
+
+Test(policy_load, REQ_POL_028_duplicate_keys_anywhere_are_errors)
+{
+	static const char in_fields[] =
+		"version: 1\n"
+		"operations:\n"
+		"  a.b: { routine: 1, risk: low, max_ttl: 9, exi: 1, risk: high }\n";
+	static const char in_names[] =
+		"version: 1\n"
+		"roles: { r: { operations: [] } }\n"
+		"technicians:\n"
+		"  t: { workshop: w, roles: [r] }\n"
+		"workshops: { w: { roles: [r] } }\n"
+		"technicians:\n"
+		"  t: { workshop: w, roles: [r] }\n";
+	static const char names_one_map[] =
+		"version: 1\n"
+		"roles: { r: { operations: [] } }\n"
+		"workshops:\n"
+		"  w: { roles: [r] }\n"
+		"  w: { roles: [r] }\n";
+	struct policy *p = NULL;
+	struct policy_diag d;
+
+	cr_assert_eq(policy_load_buffer("f.yaml", in_fields, sizeof(in_fields) - 1, NULL, &p, &d),
+		     PL_E_POLICY_DUP);
+	cr_assert_eq(d.line, 3);
+	cr_assert_eq(d.col, 53);
+	cr_assert_not_null(strstr(d.msg, "duplicate key 'risk' (first at line 3, column 22)"), "%s",
+			   d.msg);
+	cr_assert_eq(policy_load_buffer("n.yaml", in_names, sizeof(in_names) - 1, NULL, &p, &d),
+		     PL_E_POLICY_DUP);
+	cr_assert_eq(d.line, 6);
+	cr_assert_eq(d.col, 1);
+	cr_assert_eq(policy_load_buffer("m.yaml", names_one_map, sizeof(names_one_map) - 1, NULL, &p,
+					&d),
+		     PL_E_POLICY_DUP);
+	cr_assert_eq(d.line, 5);
+	cr_assert_eq(d.col, 3);
+	cr_assert_not_null(strstr(d.msg, "workshops.w: already defined at m.yaml:4:3"), "%s", d.msg);
+	cr_assert_null(p);
+}
+
+/* A large dealer network loads in linear time (libfyaml's quadratic duplicate-key
+ * check is off; the loader's own checks use a hash index). */
+Test(policy_load, REQ_POL_029_large_policy_loads_quickly, .timeout = 60)
+{
+	size_t cap = 8u << 20, n = 0;
+	char *buf = malloc(cap);
+	struct policy *p = NULL;
+	struct policy_diag d;
+	struct timespec t0, t1;
+	struct policy_request q = {
+		.device_cn = "pc", .device_workshop = "ws-04321", .technician_cn = "tech-049321",
+		.technician_workshop = "ws-04321", .vin = "WVWZZZ1JZXW000001", .op = "door.unlock",
+		.now = 1741683600,
+	};
+	struct policy_decision dec;
+
+	cr_assert_not_null(buf);
+	n += (size_t)snprintf(buf + n, cap - n,
+			      "version: 1\noperations:\n  door.unlock: { routine: 1, risk: medium, "
+			      "max_ttl: 60, exi: 5 }\nroles: { tech: { operations: [door.unlock] } }\n"
+			      "workshops:\n");
+	for (unsigned i = 0; i < 5000; i++)
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "  ws-%05u: { roles: [tech], vin_prefixes: [WVW], opening_hours: "
+				      "{ time_zone: Europe/Berlin, mon: \"08:00-17:00\" } }\n",
+				      i);
+	n += (size_t)snprintf(buf + n, cap - n, "technicians:\n");
+	for (unsigned i = 0; i < 50000; i++)
+		n += (size_t)snprintf(buf + n, cap - n,
+				      "  tech-%06u: { workshop: ws-%05u, roles: [tech] }\n", i, i % 5000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(policy_load_buffer("big.yaml", buf, n, NULL, &p, &d), 0, "%u:%u %s", d.line,
+		     d.col, d.msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_lt((t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, 20.0);
+	cr_assert_eq(policy_decide(p, &q, &dec), 0);
+	cr_assert_eq(dec.allow, 1, "%s %s", dec.rule, dec.reason);
+	cr_assert_str_eq(dec.technician_id, "tech-049321");
+	policy_unref(p);
 	free(buf);
 }
