@@ -3,7 +3,7 @@
  * first that fails decides; the decision names that rule (a dotted path into
  * the policy, e.g. "workshops.ws-muc-01.vin_prefixes") and a plain reason.
  *
- *   1 request         every field present, VIN well-formed
+ *   1 request         every field present, time in 1970..9999, VIN well-formed
  *   2 decoy_vins      a decoy VIN is never a real job
  *   3 workshops       the device certificate's OU is a workshop, the device
  *                     CN is one of its devices (if listed), not suspended
@@ -110,6 +110,8 @@ static int check_request(const struct policy_request *q, struct policy_decision 
 			    "the technician certificate has no CN or no OU");
 	if (empty(q->op))
 		return deny(d, "request.op", "the request names no operation");
+	if (q->now < 0 || q->now > POL_TIME_MAX)
+		return deny(d, "request.time", "the request time is outside 1970..9999");
 	if (q->vin == NULL || !plt_vin_valid(q->vin, strlen(q->vin)))
 		return deny(d, "request.vin",
 			    "the VIN is not 17 characters of 0-9 and A-Z without I, O, Q");

@@ -21,6 +21,7 @@
 #define POL_MAX_WINDOWS 8  /* windows per limit */
 #define POL_MAX_PARAMS 8   /* parameters per anomaly rule */
 #define POL_MAX_TTL 86400u /* the largest max_ttl / exi the language accepts */
+#define POL_TIME_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
 /* A source position: files[file] line:col (1-based). */
 struct pol_loc {

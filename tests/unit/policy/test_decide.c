@@ -338,3 +338,22 @@ Test(policy_decide, REQ_POL_016_catalogue_for_the_signer)
 	cr_assert_eq(policy_version(pol), 42);
 	cr_assert_eq(policy_decide(NULL, NULL, NULL), PL_E_INVAL);
 }
+
+Test(policy_decide, REQ_POL_017_request_time_out_of_range)
+{
+	struct policy_request q = {
+		.device_cn = "ws-muc-01-pc1", .device_workshop = "ws-muc-01",
+		.technician_cn = "tech-ben", .technician_workshop = "ws-muc-01",
+		.vin = VIN, .op = "ignition.enable", .now = INT64_MAX,
+	};
+	struct policy_decision d;
+
+	cr_assert_eq(policy_decide(pol, &q, &d), 0);
+	DENIED(d, "request.time");
+	q.now = -1;
+	cr_assert_eq(policy_decide(pol, &q, &d), 0);
+	DENIED(d, "request.time");
+	q.now = INT64_C(253402300799); /* 9999-12-31T23:59:59Z, a Friday: closed */
+	cr_assert_eq(policy_decide(pol, &q, &d), 0);
+	DENIED(d, "workshops.ws-muc-01.opening_hours");
+}

@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pl_err.h"
 #include "pl_err_policy.h"
@@ -203,4 +205,60 @@ Test(policy_tz, REQ_POL_033_rfc3339_times)
 	cr_assert_eq(pol_parse_time("2025-02-29T12:00:00Z", &t), PL_E_RANGE);
 	cr_assert_eq(pol_parse_time("2025-03-11 10:00:00Z", &t), PL_E_SYNTAX);
 	cr_assert_eq(pol_parse_time("2025-03-11T24:00:00Z", &t), PL_E_RANGE);
+}
+
+/* The zoneinfo directory can be given (hermetic tests, non-standard systems). */
+Test(policy_tz, REQ_POL_034_zoneinfo_dir_option)
+{
+	char dir[] = "/tmp/pitlane-zi-XXXXXX", sub[4200], path[4300];
+	uint8_t buf[256];
+	size_t len = slim_tzif(buf, "XST-5");
+	struct policy_load_opts o = { .zoneinfo_dir = dir };
+	struct policy *p = NULL;
+	struct policy_diag d;
+	FILE *f;
+	static const char text[] =
+		"version: 1\n"
+		"operations: { x.y: { routine: 1, risk: high, max_ttl: 60, exi: 5 } }\n"
+		"roles: { r: { operations: [x.y] } }\n"
+		"workshops: { w: { roles: [r], vin_prefixes: [WVW],\n"
+		"  opening_hours: { time_zone: Test/Plus5, thu: \"05:00-06:00\" } } }\n"
+		"technicians: { t: { workshop: w, roles: [r] } }\n";
+	struct policy_request q = {
+		.device_cn = "pc", .device_workshop = "w", .technician_cn = "t",
+		.technician_workshop = "w", .vin = "WVWZZZ1JZXW000001", .op = "x.y", .now = 0,
+	};
+	struct policy_decision dec;
+
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(sub, sizeof(sub), "%s/Test", dir);
+	cr_assert_eq(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof(path), "%s/Plus5", sub);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(buf, 1, len, f), len);
+	fclose(f);
+	cr_assert_eq(policy_load_buffer("z.yaml", text, sizeof(text) - 1, &o, &p, &d), 0,
+		     "%u:%u %s", d.line, d.col, d.msg);
+	/* 1970-01-01T00:00Z is Thursday 05:00 at UTC+5: open; 01:00Z is 06:00: closed */
+	cr_assert_eq(policy_decide(p, &q, &dec), 0);
+	cr_assert_eq(dec.allow, 1, "%s %s", dec.rule, dec.reason);
+	q.now = 3600;
+	cr_assert_eq(policy_decide(p, &q, &dec), 0);
+	cr_assert_eq(dec.allow, 0);
+	policy_unref(p);
+	/* the system zone is unknown under this directory */
+	p = NULL;
+	{
+		static const char sys[] = "version: 1\nroles: {}\nworkshops: { w: { roles: [], "
+					  "opening_hours: { time_zone: Europe/Berlin } } }\n";
+
+		cr_assert_eq(policy_load_buffer("z.yaml", sys, sizeof(sys) - 1, &o, &p, &d),
+			     PL_E_POLICY_TZ, "%s", d.msg);
+		cr_assert_eq(d.line, 3);
+		cr_assert_eq(d.col, 58);
+	}
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
 }
