@@ -4,8 +4,10 @@
  *   check  loads DIR and lists every error as file:line:col: error: message
  *   dump   prints the normalised policy (YAML) on stdout
  *   test   runs the tests: cases of the policy files, one PASS/FAIL line each
+ *   diff   OLD NEW: what a reload from OLD to NEW changes, entity by entity
  *
  * Exit codes: 0 ok; 1 the policy has errors or a test failed; 2 usage.
+ * diff, like diff(1): 0 no change, 1 changes, 2 usage or a policy with errors.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,9 @@ static void usage(FILE *f)
 	fputs("usage: pitlanectl policy check DIR   validate every file, list all errors\n"
 	      "       pitlanectl policy dump DIR    print the normalised policy (YAML)\n"
 	      "       pitlanectl policy test DIR    run the tests: cases in the policy files\n"
-	      "exit: 0 ok, 1 policy errors or failed tests, 2 usage\n",
+	      "       pitlanectl policy diff OLD NEW  what changes from policy OLD to NEW\n"
+	      "exit: 0 ok, 1 policy errors or failed tests, 2 usage\n"
+	      "      (diff: 0 no change, 1 changes, 2 usage or errors)\n",
 	      f);
 }
 
@@ -119,6 +123,30 @@ static int cmd_test(const char *dir)
 	return rc;
 }
 
+static int cmd_diff(const char *old_dir, const char *new_dir)
+{
+	struct policy *a = NULL, *b = NULL;
+	size_t n = 0;
+	int rc = CTL_USAGE;
+
+	if (load(old_dir, &a) != 0 || load(new_dir, &b) != 0)
+		goto out;
+	if (policy_diff(a, b, stdout, &n) != 0) {
+		fprintf(stderr, "pitlanectl policy diff: out of memory\n");
+		goto out;
+	}
+	if (n == 0)
+		printf("no change (version %u)\n", policy_version(b));
+	else
+		printf("%zu change%s (version %u -> %u)\n", n, n == 1 ? "" : "s", policy_version(a),
+		       policy_version(b));
+	rc = n == 0 ? CTL_OK : CTL_FAIL;
+out:
+	policy_unref(a);
+	policy_unref(b);
+	return rc;
+}
+
 int ctl_policy_main(int argc, char **argv)
 {
 	const char *cmd;
@@ -127,6 +155,8 @@ int ctl_policy_main(int argc, char **argv)
 		usage(stdout);
 		return CTL_OK;
 	}
+	if (argc == 4 && strcmp(argv[1], "diff") == 0)
+		return cmd_diff(argv[2], argv[3]);
 	if (argc != 3) {
 		usage(stderr);
 		return CTL_USAGE;

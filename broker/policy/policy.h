@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct policy; /* opaque, immutable after load, reference counted */
 
@@ -124,6 +125,13 @@ uint32_t policy_max_exi(const struct policy *p);
 int policy_dump(const struct policy *p, char **text, size_t *len);
 
 /*
+ * What changes from policy a to policy b, for review before a reload: one
+ * line per added (+) or removed (-) entity, and for a changed one (~) its
+ * differing lines of the normalised dump. *ndiff counts the entities.
+ */
+int policy_diff(const struct policy *a, const struct policy *b, FILE *out, size_t *ndiff);
+
+/*
  * The `tests:` cases carried in the policy files: runs each and calls fn
  * with its outcome. *failed counts the failures. Returns 0 when it ran them.
  */
@@ -153,7 +161,8 @@ void policy_slot_set(struct policy_slot *s, struct policy *p); /* takes the refe
 int policy_slot_reload(struct policy_slot *s, const char *dir, const struct policy_load_opts *opts,
 		       struct policy_diag *diag);
 
-/* `pitlanectl policy check|dump|test DIR` (argv[0] == "policy"). Exit codes: docs/policy.md. */
+/* `pitlanectl policy check|dump|test DIR`, `pitlanectl policy diff OLD NEW`
+ * (argv[0] == "policy"). Exit codes: docs/policy.md. */
 int ctl_policy_main(int argc, char **argv);
 
 #endif

@@ -173,3 +173,90 @@ Test(ctl_policy, REQ_POL_065_usage_exits_2)
 	cr_assert_eq(r.rc, 2);
 	cr_assert_not_null(strstr(r.err, "usage: pitlanectl policy"));
 }
+
+static void write_one(const char *dir, const char *text)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/p.yaml", dir);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void run_diff(struct run *res, const char *a, const char *b)
+{
+	char outp[] = "/tmp/pitlane-ctl-out-XXXXXX";
+	int fo = mkstemp(outp), st = 0;
+	pid_t pid;
+
+	cr_assert(fo >= 0);
+	fflush(NULL);
+	pid = fork();
+	cr_assert(pid >= 0);
+	if (pid == 0) {
+		char *argv[] = { (char *)"policy", (char *)"diff", (char *)a, (char *)b, NULL };
+		int rc;
+
+		dup2(fo, 1);
+		dup2(fo, 2);
+		rc = ctl_policy_main(4, argv);
+		fflush(NULL);
+		_exit(rc);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	res->rc = WEXITSTATUS(st);
+	slurp(fo, res->out, sizeof(res->out));
+	close(fo);
+	unlink(outp);
+}
+
+Test(ctl_policy, REQ_POL_066_diff_names_what_a_reload_changes)
+{
+	char a[] = "/tmp/pitlane-diff-a-XXXXXX", b[] = "/tmp/pitlane-diff-b-XXXXXX";
+	char path[4096];
+	static const char base[] =
+		"version: 1\n"
+		"roles: { r: { operations: [] }, s: { operations: [] } }\n"
+		"workshops: { w: { roles: [r, s], vin_prefixes: [WVW] } }\n"
+		"technicians:\n"
+		"  t1: { workshop: w, roles: [r] }\n"
+		"  t2: { workshop: w, roles: [r] }\n";
+	static const char changed[] =
+		"version: 2\n"
+		"roles: { r: { operations: [] }, s: { operations: [] } }\n"
+		"workshops: { w: { roles: [r, s], vin_prefixes: [WVW] } }\n"
+		"technicians:\n"
+		"  t1: { workshop: w, roles: [r, s] }\n"
+		"  t3: { workshop: w, roles: [r] }\n";
+
+	cr_assert_not_null(mkdtemp(a));
+	cr_assert_not_null(mkdtemp(b));
+	write_one(a, base);
+	write_one(b, changed);
+	run_diff(&r, a, b);
+	cr_assert_eq(r.rc, 1, "%s", r.out);
+	cr_assert_str_eq(r.out,
+			 "- version: 1\n"
+			 "~ technicians \"t1\":\n"
+			 "-     roles: [\"r\"]\n"
+			 "+     roles: [\"r\", \"s\"]\n"
+			 "- technicians \"t2\":\n"
+			 "+ version: 2\n"
+			 "+ technicians \"t3\":\n"
+			 "5 changes (version 1 -> 2)\n");
+	run_diff(&r, a, a);
+	cr_assert_eq(r.rc, 0, "%s", r.out);
+	cr_assert_str_eq(r.out, "no change (version 1)\n");
+	write_one(b, "version: x\n");
+	run_diff(&r, a, b);
+	cr_assert_eq(r.rc, 2, "%s", r.out);
+	snprintf(path, sizeof(path), "%s/p.yaml", a);
+	unlink(path);
+	rmdir(a);
+	snprintf(path, sizeof(path), "%s/p.yaml", b);
+	unlink(path);
+	rmdir(b);
+}
