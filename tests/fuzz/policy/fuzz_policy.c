@@ -1,9 +1,10 @@
 /*
  * libFuzzer target: bytes as one policy file. Whatever loads must dump, load
- * back and dump to the same text (the fixed point), and must decide and run
- * its tests without crashing.
+ * back and dump to the same text (the fixed point), show no difference to its
+ * own dump (policy_diff), and must decide and run its tests without crashing.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct policy *p = NULL, *p2 = NULL;
 	struct policy_diag d;
 	char *a = NULL, *b = NULL;
-	size_t alen = 0, blen = 0, total = 0, failed = 0;
+	size_t alen = 0, blen = 0, total = 0, failed = 0, ndiff = 1;
+	static FILE *devnull;
 	struct policy_request q = {
 		.device_cn = "ws-muc-01-pc1", .device_workshop = "ws-muc-01",
 		.technician_cn = "tech-anna", .technician_workshop = "ws-muc-01",
@@ -38,6 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort(); /* a dump that does not load back */
 	if (policy_dump(p2, &b, &blen) != 0 || alen != blen || memcmp(a, b, alen) != 0)
 		abort(); /* not a fixed point */
+	if (devnull == NULL)
+		devnull = fopen("/dev/null", "w");
+	if (devnull != NULL && (policy_diff(p, p2, devnull, &ndiff) != 0 || ndiff != 0))
+		abort(); /* a policy differs from its own dump */
 	free(a);
 	free(b);
 	policy_unref(p2);
