@@ -16,6 +16,7 @@
 #include "pl_err.h"
 #include "pl_err_policy.h"
 #include "pl_file.h"
+#include "pl_parse.h"
 #include "policy.h"
 #include "policy_int.h"
 
@@ -35,15 +36,27 @@ struct expect {
 
 static void parse_expect(const char *file, const char *text, struct expect *e)
 {
-	const char *p = strstr(text, "# expect: ");
-	const char *nl;
-	int n = 0;
+	char head[300], *line, *col, *code, *msg, *sp;
+	const char *nl = strchr(text, '\n');
 
-	cr_assert(p == text, "%s: first line must be '# expect: L:C code message'", file);
-	cr_assert_eq(sscanf(p + 10, "%u:%u %63s %n", &e->line, &e->col, e->code, &n), 3, "%s", file);
-	nl = strchr(p + 10 + n, '\n');
-	cr_assert_not_null(nl);
-	snprintf(e->msg, sizeof(e->msg), "%.*s", (int)(nl - (p + 10 + n)), p + 10 + n);
+	cr_assert(strncmp(text, "# expect: ", 10) == 0 && nl != NULL && nl - text < 290,
+		  "%s: first line must be '# expect: L:C code message'", file);
+	snprintf(head, sizeof(head), "%.*s", (int)(nl - text - 10), text + 10);
+	line = head;
+	col = strchr(line, ':');
+	cr_assert_not_null(col, "%s", file);
+	*col++ = '\0';
+	sp = strchr(col, ' ');
+	cr_assert_not_null(sp, "%s", file);
+	*sp = '\0';
+	code = sp + 1;
+	msg = strchr(code, ' ');
+	cr_assert_not_null(msg, "%s", file);
+	*msg++ = '\0';
+	cr_assert_eq(pl_parse_u32(line, 0, 100000, &e->line), 0, "%s", file);
+	cr_assert_eq(pl_parse_u32(col, 0, 100000, &e->col), 0, "%s", file);
+	snprintf(e->code, sizeof(e->code), "%s", code);
+	snprintf(e->msg, sizeof(e->msg), "%s", msg);
 }
 
 Test(policy_load, REQ_POL_020_each_bad_file_reports_its_exact_position)
