@@ -33,6 +33,21 @@ step() {
 	fi
 }
 
+# reject CODE DESCRIPTION COMMAND...: must exit 1 and say "invalid: CODE:"
+reject() {
+	code=$1 what=$2; shift 2
+	printf '$ %s\n' "$*"
+	out=$("$@" 2>&1)
+	got=$?
+	printf '%s\n' "$out"
+	if [ "$got" -eq 1 ] && printf '%s\n' "$out" | grep -q "^invalid: $code:"; then
+		printf '   -> %s (exit 1, code %s, as expected)\n' "$what" "$code"
+	else
+		printf '   -> UNEXPECTED: exit %d, wanted 1 with code %s (%s)\n' "$got" "$code" "$what"
+		failed=$((failed + 1))
+	fi
+}
+
 heading "1. A software signing key (the broker keeps its real key in an HSM)"
 run openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/key.pem" 2>/dev/null &&
 	run openssl pkey -in "$dir/key.pem" -pubout -out "$dir/trust.pem" || { echo "demo: openssl failed" >&2; exit 1; }
@@ -56,7 +71,7 @@ step 0 "accepted" "$T" verify --trust "$dir/trust.pem" --vin $VIN --op $OP --cno
 	--age 4 "$dir/token.cbor"
 
 heading "6. Another vehicle rejects it"
-step 1 "rejected: wrong_vin" "$T" verify --trust "$dir/trust.pem" --vin WVWZZZ1JZXW000002 --op $OP \
+reject wrong_vin "rejected for another vehicle" "$T" verify --trust "$dir/trust.pem" --vin WVWZZZ1JZXW000002 --op $OP \
 	--cnonce "$nonce" --age 4 "$dir/token.cbor"
 
 heading "7. One flipped byte in the signature: rejected"
@@ -67,7 +82,7 @@ old=$(od -An -tu1 -j $pos -N1 "$dir/token.cbor" | tr -d ' ')
 new=$((old ^ 1))
 printf "$(printf '\\%03o' "$new")" | dd of="$dir/flipped.cbor" bs=1 seek=$pos conv=notrunc 2>/dev/null
 printf 'byte %d: %02x -> %02x\n' "$pos" "$old" "$new"
-step 1 "rejected: bad_signature" "$T" verify --trust "$dir/trust.pem" --vin $VIN --op $OP \
+reject bad_signature "rejected: the signature no longer matches" "$T" verify --trust "$dir/trust.pem" --vin $VIN --op $OP \
 	--cnonce "$nonce" --age 4 "$dir/flipped.cbor"
 
 echo
