@@ -20,7 +20,7 @@ static int fail(struct dec *d, int code, const char *msg)
 {
 	d->err_off = d->base + d->r.off;
 	if (d->why != NULL && d->whylen > 0)
-		snprintf(d->why, d->whylen, "%s (at byte %zu)", msg, d->err_off);
+		snprintf(d->why, d->whylen, "%s", msg);
 	return code;
 }
 
@@ -145,8 +145,12 @@ static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec 
 			}
 			seen |= 1u << key;
 		}
-		if ((r = payload_field(&d, key, q)) != 0)
+		size_t start = d.r.off;
+
+		if ((r = payload_field(&d, key, q)) != 0) {
+			d.err_off = d.base + start;   /* the start of the bad value */
 			goto out;
+		}
 	}
 	if (plt_cbor_end(&d.r) != 0) {
 		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
@@ -301,6 +305,11 @@ int request_decode(const uint8_t *body, size_t len, struct token_request *out,
 	*out = q;
 	return 0;
 out:
+	if (why != NULL && whylen > 0) {
+		size_t used = strlen(why);
+
+		snprintf(why + used, whylen - used, " (at byte %zu)", d.err_off);
+	}
 	if (err_off != NULL)
 		*err_off = d.err_off;
 	return r;

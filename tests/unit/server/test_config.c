@@ -1,0 +1,133 @@
+/* broker.conf parser: REQ-BRK-100..REQ-BRK-107 (docs/broker.md). */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "pl_err.h"
+#include "pl_err_server.h"
+
+#define REQUIRED \
+	"listen 127.0.0.1:8443\n" \
+	"tls_cert /etc/pitlane/broker.crt\n" \
+	"tls_key /etc/pitlane/broker.key\n" \
+	"client_ca /etc/pitlane/dealer-ca.crt\n" \
+	"key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private\n" \
+	"pin_file /etc/pitlane/hsm.pin\n" \
+	"policy_dir /etc/pitlane/policy\n" \
+	"database /var/lib/pitlane/audit.db\n"
+
+static char err[1024];
+
+static int parse(const char *text, struct broker_config *c)
+{
+	err[0] = '\0';
+	return broker_config_parse("t.conf", text, c, err, sizeof(err));
+}
+
+Test(config, REQ_BRK_100_required_keys_and_defaults)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse(REQUIRED, &c), 0, "%s", err);
+	cr_assert_str_eq(c.listen_host, "127.0.0.1");
+	cr_assert_eq(c.listen_port, 8443);
+	cr_assert_eq(c.workers, 4);
+	cr_assert_eq(c.max_body, 16384);
+	cr_assert_eq(c.admin_enabled, 0);
+	cr_assert_str_eq(c.issuer, "pitlane-broker");
+	cr_assert_str_eq(c.crl, "");
+}
+
+Test(config, REQ_BRK_101_unknown_key_names_file_and_line)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse(REQUIRED "# comment\n\nworkerz 3\n", &c), PL_E_SRV_CONFIG_KEY);
+	cr_assert_str_eq(err, "t.conf:11: unknown key 'workerz' (known keys are listed in "
+			 "docs/broker.md)");
+}
+
+Test(config, REQ_BRK_102_values_are_range_checked)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse(REQUIRED "workers 65\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert(strstr(err, "t.conf:9: workers must be a whole number from 1 to 64") != NULL,
+		  "%s", err);
+	cr_assert_eq(parse(REQUIRED "max_body 12k\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "workers -1\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "workers 64\n", &c), 0);
+	cr_assert_eq(c.workers, 64);
+}
+
+Test(config, REQ_BRK_103_missing_and_duplicate_keys)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse("listen 127.0.0.1:1\n", &c), PL_E_SRV_CONFIG_MISSING);
+	cr_assert(strstr(err, "required key 'tls_cert'") != NULL, "%s", err);
+	cr_assert_eq(parse(REQUIRED "listen 127.0.0.1:2\n", &c), PL_E_SRV_CONFIG_DUP);
+	cr_assert(strstr(err, "t.conf:9: key 'listen' given twice") != NULL, "%s", err);
+	cr_assert_eq(parse(REQUIRED "workers\n", &c), PL_E_SRV_CONFIG_SYNTAX);
+}
+
+Test(config, REQ_BRK_104_admin_listener_loopback_only)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse(REQUIRED "admin_listen 10.0.0.1:9090\n", &c),
+		     PL_E_SRV_ADMIN_NOT_LOOPBACK);
+	cr_assert_eq(parse(REQUIRED "admin_listen 0.0.0.0:9090\n", &c),
+		     PL_E_SRV_ADMIN_NOT_LOOPBACK);
+	cr_assert_eq(parse(REQUIRED "admin_listen [::]:9090\n", &c), PL_E_SRV_ADMIN_NOT_LOOPBACK);
+	cr_assert_eq(parse(REQUIRED "admin_listen [::1]:9090\n", &c), 0);
+	cr_assert_eq(c.admin_enabled, 1);
+	cr_assert_str_eq(c.admin_host, "::1");
+	cr_assert_eq(parse(REQUIRED "admin_listen 127.0.0.1:9090\n", &c), 0);
+	cr_assert_eq(c.admin_port, 9090);
+}
+
+Test(config, REQ_BRK_105_addresses_are_numeric_with_port)
+{
+	char host[BROKER_ADDR_MAX];
+	uint16_t port = 0;
+
+	cr_assert_eq(broker_config_parse_addr("localhost:80", host, &port), PL_E_SRV_ADDR);
+	cr_assert_eq(broker_config_parse_addr("127.0.0.1", host, &port), PL_E_SRV_ADDR);
+	cr_assert_eq(broker_config_parse_addr("127.0.0.1:65536", host, &port), PL_E_SRV_ADDR);
+	cr_assert_eq(broker_config_parse_addr("::1:80", host, &port), PL_E_SRV_ADDR);
+	cr_assert_eq(broker_config_parse_addr("[::1]80", host, &port), PL_E_SRV_ADDR);
+	cr_assert_eq(broker_config_parse_addr("[2001:db8::1]:8443", host, &port), 0);
+	cr_assert_str_eq(host, "2001:db8::1");
+	cr_assert_eq(port, 8443);
+}
+
+Test(config, REQ_BRK_106_print_parses_back)
+{
+	struct broker_config c, d;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	cr_assert_eq(parse(REQUIRED "admin_listen [::1]:9100\ncrl /etc/pitlane/crl.pem\n"
+			   "workers 8\nissuer broker-eu-1\n", &c), 0, "%s", err);
+	f = open_memstream(&text, &len);
+	cr_assert_eq(broker_config_print(&c, f), 0);
+	fclose(f);
+	cr_assert_eq(parse(text, &d), 0, "%s\n%s", err, text);
+	cr_assert_eq(memcmp(&c, &d, sizeof(c)), 0, "dump does not parse back:\n%s", text);
+	free(text);
+}
+
+Test(config, REQ_BRK_107_key_uri_must_be_pkcs11)
+{
+	struct broker_config c;
+	char text[2048];
+
+	snprintf(text, sizeof(text), "%s", REQUIRED);
+	memcpy(strstr(text, "pkcs11:"), "file11:", 7);
+	cr_assert_eq(parse(text, &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert(strstr(err, "pkcs11:") != NULL);
+}
