@@ -67,6 +67,7 @@ Test(replay, REQ_BRK_132_many_entries_through_the_ring)
 		}
 	}
 	cr_assert_leq(replay_count(rc), 501);
+	replay_free(rc);
 	cr_assert_eq(replay_new(0, &rc), PL_E_INVAL);
 	replay_free(NULL);
 }
