@@ -1,0 +1,79 @@
+#!/bin/sh
+# run-issue.sh BUILD_DIR — pitlaned issuance benchmark (ratios against a same-run baseline).
+#   baseline: raw SoftHSM2 ES256 sign rate (one session, C_Sign over a SHA-256 digest)
+#   1. max issuance rate: N signed requests over C keep-alive mTLS connections
+#      (requests are built and signed by the client before the clock starts)
+#   2. p99 latency at half that rate (paced client)
+# Targets (issue 5): rate >= 0.40 x sign rate; p99 <= 5 ms at half the max rate.
+# Client and broker share this machine's CPUs; the client's cost is part of the figure.
+set -eu
+build=$(cd "${1:?usage: run-issue.sh BUILD_DIR}" && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+PITLANED=$build/broker/pitlaned
+LOADGEN=$build/bench/broker/broker_loadgen
+N=${BENCH_BROKER_REQUESTS:-4000}
+C=${BENCH_BROKER_CONNS:-4}
+[ -x "$PITLANED" ] && [ -x "$LOADGEN" ] || { echo "run-issue.sh: build pitlaned and broker_loadgen first" >&2; exit 1; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/pitlane-bench.XXXXXX")
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill -TERM "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT INT TERM
+P=$W/pki
+"$top/packaging/demo-pki.sh" "$P" >/dev/null
+cat >"$W/broker.conf" <<CONF
+listen 127.0.0.1:0
+admin_listen 127.0.0.1:0
+tls_cert $P/broker/broker.crt
+tls_key $P/broker/broker.key
+client_ca $P/ca/ca.crt
+crl $P/ca/crl.pem
+key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
+pin_file $P/hsm-broker/pin
+policy_dir $top/tests/integration/broker/policy
+database $W/audit.db
+workers 4
+request_window_s 600
+CONF
+
+sign=$(SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
+    --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench 4000)
+sign_rate=$(echo "$sign" | sed 's/.*sign_rate=\([0-9.]*\).*/\1/')
+
+SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d 2>"$W/log" &
+PID=$!
+i=0
+until grep -q event=started "$W/log"; do
+	i=$((i + 1)); [ $i -lt 100 ] || { cat "$W/log"; exit 1; }; sleep 0.1
+done
+PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/log")
+ADMIN=$(sed -n 's/.*listener=admin addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/log")
+load() {
+	SOFTHSM2_CONF=$P/hsm-agent/softhsm2.conf "$LOADGEN" --url "https://127.0.0.1:$PORT/v1/token" \
+	    --cacert "$P/ca/ca.crt" --cert "$P/devices/ws-muc-01-pc1.crt" \
+	    --key "$P/devices/ws-muc-01-pc1.key" --tech-cert "$P/technicians/tech-anna.crt" \
+	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$P/hsm-agent/pin" \
+	    --vin WVWZZZ1JZXW000001 --bench "$@"
+}
+load --count 500 --conns "$C" >/dev/null                     # warm-up
+max=$(load --count "$N" --conns "$C")
+rate=$(echo "$max" | sed 's/.*rate=\([0-9.]*\).*/\1/')
+half=$(echo "$rate" | awk '{ printf "%.0f", $1 / 2 }')
+paced=$(load --count "$N" --conns "$C" --rate "$half")
+p99=$(echo "$paced" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
+m=$(curl -s "http://127.0.0.1:$ADMIN/metrics")
+rows=$(echo "$m" | awk '$1 == "pitlane_audit_rows_total" { print $2 }')
+commits=$(echo "$m" | awk '$1 == "pitlane_audit_commits_total" { print $2 }')
+
+echo "baseline  SoftHSM2 raw sign (1 session): $sign"
+echo "max       $C keep-alive connections: $max"
+echo "half      paced at $half req/s: $paced"
+echo "$rate $sign_rate $p99 $rows $commits" | awk '{
+	ratio = $1 / $2
+	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, ratio >= 0.40 ? "PASS" : "MISS"
+	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, $3 <= 5000 ? "PASS" : "MISS"
+	printf "audit group commit: %d rows in %d commits = %.2f rows per fsync\n", $4, $5, $4 / $5
+}'
