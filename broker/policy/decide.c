@@ -22,6 +22,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pitlane/token.h"
@@ -93,12 +94,16 @@ static int vin_allowed(const struct pol_workshop *w, const char *vin)
 	return 0;
 }
 
+static int cmp_vin(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* decoys are sorted at load time */
 static int is_decoy(const struct policy *p, const char *vin)
 {
-	for (size_t i = 0; i < p->ndecoys; i++)
-		if (strcmp(p->decoys[i], vin) == 0)
-			return 1;
-	return 0;
+	return p->ndecoys > 0 &&
+	       bsearch(vin, p->decoys, p->ndecoys, sizeof(p->decoys[0]), cmp_vin) != NULL;
 }
 
 static int check_request(const struct policy_request *q, struct policy_decision *d)

@@ -146,6 +146,11 @@ static void build_indices(struct ld *ld)
 	}
 }
 
+static int cmp_vin(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
 typedef void (*section_fn)(struct ld *ld);
 
 static void run_sections(struct ld *ld)
@@ -176,6 +181,9 @@ static int finish(struct ld *ld, const char *where)
 	build_indices(ld);
 	if (ld->nerrors != 0)
 		return ld->first_err;
+	/* Sorted for the per-request lookup (and so the dump lists them in one order). */
+	if (ld->p->ndecoys > 1)
+		qsort(ld->p->decoys, ld->p->ndecoys, sizeof(ld->p->decoys[0]), cmp_vin);
 	r = pol_dump_text(ld->p, &text, &len);
 	if (r != 0) {
 		ld_err_at(ld, r, 0, 0, 0, "cannot normalise the policy: %s", pl_strerror(r));

@@ -48,7 +48,7 @@ static const char fixture[] =
 	"  olga: { workshop: ws-muc-01, roles: [approver] }\n"
 	"approvals:\n"
 	"  - { name: key-learning, operations: [key.learn], approver_roles: [approver], expires: 900 }\n"
-	"decoy_vins: [WVWZZZ1JZ3W386752]\n";
+	"decoy_vins: [WVWZZZ1JZ3W386752, WVWZZZ1JZ1W000009, WVWZZZ1JZ9W000001, WVWZZZ1JZ5W000005]\n";
 
 #define VIN "WVWZZZ1JZXW000001"
 
@@ -238,6 +238,15 @@ Test(policy_decide, REQ_POL_012_decoy_vin)
 {
 	DENIED(muc("tech-anna", "WVWZZZ1JZ3W386752", "door.unlock", "2025-03-11T09:00:00Z", 0),
 	       "decoy_vins");
+	DENIED(muc("tech-anna", "WVWZZZ1JZ1W000009", "door.unlock", "2025-03-11T09:00:00Z", 0),
+	       "decoy_vins");
+	DENIED(muc("tech-anna", "WVWZZZ1JZ9W000001", "door.unlock", "2025-03-11T09:00:00Z", 0),
+	       "decoy_vins");
+	DENIED(muc("tech-anna", "WVWZZZ1JZ5W000005", "door.unlock", "2025-03-11T09:00:00Z", 0),
+	       "decoy_vins");
+	cr_assert_eq(muc("tech-anna", "WVWZZZ1JZ5W000006", "door.unlock", "2025-03-11T09:00:00Z", 0)
+			     .allow,
+		     1);
 }
 
 Test(policy_decide, REQ_POL_013_opening_hours_for_high_risk)
