@@ -3,7 +3,10 @@
 . "$BRK_TESTDIR/lib.sh"
 write_config "$W/broker.conf" "max_body 4096"
 start_broker "$W/broker.conf"
-PUB=$P/hsm-broker/broker-signing.pub.pem
+# The trust anchor an ECU gets: `pitlanectl key export` from the broker's own config.
+SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANECTL" key export -f "$W/broker.conf" >"$W/exported.pem" ||
+    fail "REQ-BRK-001 pitlanectl key export failed"
+PUB=$W/exported.pem
 CN=00112233445566778899aabbccddeeff
 
 # REQ-BRK-001: a signed request gets a token that verifies with lib/token
