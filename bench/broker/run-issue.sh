@@ -73,7 +73,7 @@ echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
 echo "$rate $sign_rate $p99 $rows $commits" | awk '{
 	ratio = $1 / $2
-	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, ratio >= 0.40 ? "PASS" : "MISS"
-	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, $3 <= 5000 ? "PASS" : "MISS"
+	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, (ratio >= 0.40 ? "PASS" : "MISS")
+	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, ($3 <= 5000 ? "PASS" : "MISS")
 	printf "audit group commit: %d rows in %d commits = %.2f rows per fsync\n", $4, $5, $4 / $5
 }'
