@@ -1,6 +1,7 @@
 #!/bin/sh
 # ECU rules checked on the built library:
-#  - lib/token imports nothing but memcpy/memmove/memset/memcmp/strlen (no heap,
+#  - lib/token imports nothing but memcpy/memmove/memset/memcmp/strlen (clang may
+#    emit bcmp for memcmp; no heap,
 #    no stdio, no errno);
 #  - every global symbol of the static library starts with plt_;
 #  - the shared library exports exactly the plt_* API (version script), with
@@ -11,7 +12,7 @@ a=$1 so=$2
 fails=0
 command -v nm >/dev/null || exit 77
 
-allowed='^(memcpy|memmove|memset|memcmp|strlen|__stack_chk_fail|__memcpy_chk|__memmove_chk|__memset_chk|_GLOBAL_OFFSET_TABLE_|__asan_.*|__ubsan_.*|__sanitizer_.*)$'
+allowed='^(memcpy|memmove|memset|memcmp|bcmp|strlen|__stack_chk_fail|__memcpy_chk|__memmove_chk|__memset_chk|_GLOBAL_OFFSET_TABLE_|__asan_.*|__ubsan_.*|__sanitizer_.*)$'
 defined=$(nm -g --defined-only "$a" | awk 'NF == 3 { print $3 }' | sort -u)
 bad=$(nm -u "$a" | awk 'NF == 2 { print $2 }' | sort -u | grep -Ev "$allowed" |
 	while read -r sym; do echo "$defined" | grep -qx "$sym" || echo "$sym"; done)
