@@ -45,6 +45,7 @@ static int sc_send(struct can_transport *t, const struct can_frame_pl *f, int ti
 	struct can_frame cf;
 	struct pollfd p;
 	ssize_t n;
+	int e;
 
 	memset(&cf, 0, sizeof(cf));
 	cf.can_id = (f->id & CAN_PL_EFF_FLAG) ? ((f->id & CAN_PL_EFF_MASK) | CAN_EFF_FLAG) : f->id;
@@ -56,17 +57,17 @@ static int sc_send(struct can_transport *t, const struct can_frame_pl *f, int ti
 			return 0;
 		if (n >= 0)
 			return PL_E_CAN_SEND;
+		e = errno;
 		/* ENOBUFS: the interface queue is full; wait like for EAGAIN. */
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOBUFS && errno != EINTR)
-			return map_errno(errno, PL_E_CAN_SEND);
+		if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR)
+			return map_errno(e, PL_E_CAN_SEND);
 		if (can_clock_us() >= deadline)
 			return PL_E_CAN_TX_TIMEOUT;
 		p.fd = s->fd;
 		p.events = POLLOUT;
 		p.revents = 0;
 		/* ENOBUFS does not wake POLLOUT reliably: poll in short slices. */
-		if (poll(&p, 1, errno == ENOBUFS ? 1 : can_clock_left_ms(deadline)) < 0 &&
-		    errno != EINTR)
+		if (poll(&p, 1, e == ENOBUFS ? 1 : can_clock_left_ms(deadline)) < 0 && errno != EINTR)
 			return PL_E_CAN_SEND;
 	}
 }
