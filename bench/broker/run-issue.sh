@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 PITLANED=$build/broker/pitlaned
 LOADGEN=$build/bench/broker/broker_loadgen
 N=${BENCH_BROKER_REQUESTS:-4000}
-C=${BENCH_BROKER_CONNS:-4}
+C=${BENCH_BROKER_CONNS:-16}
 [ -x "$PITLANED" ] && [ -x "$LOADGEN" ] || { echo "run-issue.sh: build pitlaned and broker_loadgen first" >&2; exit 1; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/pitlane-bench.XXXXXX")
@@ -35,7 +35,7 @@ key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
 pin_file $P/hsm-broker/pin
 policy_dir $top/tests/integration/broker/policy
 database $W/audit.db
-workers 4
+workers ${BENCH_BROKER_WORKERS:-16}
 request_window_s 600
 CONF
 
