@@ -33,7 +33,8 @@ def cose_rows():
         s = d["input"]["sign0"]
         ok = "0" if d.get("fail") else "1"
         aad = s.get("external", "") or "-"
-        rows.append((f, ok, d["output"]["cbor"].lower(), pub_of(s["key"]), aad.lower()))
+        tbs = d.get("intermediates", {}).get("ToBeSign_hex", "-").lower()
+        rows.append((f, ok, d["output"]["cbor"].lower(), pub_of(s["key"]), aad.lower(), tbs))
     for f in sorted(glob.glob("veraison-go-cose/testdata/sign1-verify*.json")):
         d = json.load(open(f))
         if "sign1::verify" in d:
@@ -46,7 +47,21 @@ def cose_rows():
             # ECDSA signature is random) and sign-0000's expectedOutput was made
             # with another key, so they are no verify vectors.
             continue
-        rows.append((f, ok, msg.lower(), pub_of(d["key"]), aad.lower()))
+        rows.append((f, ok, msg.lower(), pub_of(d["key"]), aad.lower(), "-"))
+    return rows
+
+
+def sign_rows():
+    """go-cose sign1::sign cases: key, headers, payload, external, expected Sig_structure."""
+    rows = []
+    for f in sorted(glob.glob("veraison-go-cose/testdata/sign1-sign-*.json")):
+        d = json.load(open(f))
+        v = d["sign1::sign"]
+        rows.append((f, b64u(d["key"]["d"]), pub_of(d["key"]),
+                     v["protectedHeaders"]["cborHex"].lower(),
+                     v["unprotectedHeaders"]["cborHex"].lower(),
+                     v["payload"].lower(), (v.get("external", "") or "-").lower(),
+                     v["tbsHex"]["cborHex"].lower()))
     return rows
 
 
@@ -65,7 +80,8 @@ def rfc8392_rows():
     d = json.load(open("rfc8392/rfc8392_appendix_a.json"))
     k = d["A.2.3_decoded"]
     pub = "04" + k["x_hex"] + k["y_hex"]
-    return [("rfc8392/A.3", "1", d["A.3_signed_cwt_hex"].lower(), pub, "-")]
+    return [("rfc8392/A.3", "1", d["A.3_signed_cwt_hex"].lower(), pub, "-",
+             d["A.3_structure"]["sig_structure_hex"].lower())]
 
 
 def write(path, rows):
@@ -79,3 +95,4 @@ def write(path, rows):
 
 write("cose_sign1.tsv", cose_rows() + rfc8392_rows())
 write("wycheproof_p1363.tsv", wycheproof_rows())
+write("cose_sign1_sign.tsv", sign_rows())

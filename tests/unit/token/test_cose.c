@@ -6,11 +6,14 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
 
 #include "tok_fixture.h"
 
 struct vec {
-	char *f[5];
+	char *f[6];
 };
 
 /* What the strict profile (plt_decode) says about each vector. Every vector
@@ -63,7 +66,7 @@ static size_t load(char **text, struct vec *v, size_t cap)
 	size_t pos = 0, n = 0;
 
 	*text = fix_read_vector("cose_sign1.tsv");
-	while (n < cap && fix_tsv_next(*text, &pos, v[n].f, 5) == 5)
+	while (n < cap && fix_tsv_next(*text, &pos, v[n].f, 6) == 6)
 		n++;
 	return n;
 }
@@ -214,5 +217,136 @@ Test(token_cose, REQ_TOK_023_rfc8392_a3_verifies_and_expires_by_clock)
 	/* injected clock inside the window; the real clock (2026) is past exp */
 	cr_assert(1444000000 >= nbf && 1444000000 <= exp);
 	cr_assert(FIX_NOW > exp);
+	free(text);
+}
+
+/* A hook that records the Sig_structure it is given, then verifies for real. */
+struct capture {
+	uint8_t tbs[1024];
+	size_t len;
+	int calls;
+};
+
+static int capture_verify(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
+			  const struct plt_iov *parts, size_t nparts, const uint8_t sig[PLT_SIG_LEN])
+{
+	struct capture *c = ctx;
+	size_t i;
+
+	c->len = 0;
+	c->calls++;
+	for (i = 0; i < nparts; i++) {
+		cr_assert_leq(c->len + parts[i].len, sizeof(c->tbs));
+		if (parts[i].len > 0)
+			memcpy(c->tbs + c->len, parts[i].ptr, parts[i].len);
+		c->len += parts[i].len;
+	}
+	return plt_openssl_verify_es256(NULL, pub, parts, nparts, sig);
+}
+
+Test(token_cose, REQ_TOK_024_sig_structure_matches_every_published_tobesign)
+{
+	struct vec v[64];
+	struct capture cap;
+	struct plt_crypto crypto = { capture_verify, &cap };
+	char *text = NULL;
+	size_t n = load(&text, v, 64), i, checked = 0;
+
+	for (i = 0; i < n; i++) {
+		uint8_t msg[1024], pub[80], aad[64], tbs[1024];
+		size_t ml, al, tl;
+
+		if (v[i].f[1][0] != '1' || strcmp(v[i].f[5], "-") == 0)
+			continue;
+		ml = fix_unhex(v[i].f[2], msg, sizeof(msg));
+		fix_unhex(v[i].f[3], pub, sizeof(pub));
+		al = fix_unhex(v[i].f[4], aad, sizeof(aad));
+		tl = fix_unhex(v[i].f[5], tbs, sizeof(tbs));
+		memset(&cap, 0, sizeof(cap));
+		cr_expect_eq(plt_cose_sign1_verify(msg, ml, al ? aad : NULL, al, pub, &crypto), 0,
+			     "%s", v[i].f[0]);
+		cr_assert_eq(cap.calls, 1, "%s", v[i].f[0]);
+		cr_expect_eq(cap.len, tl, "%s: Sig_structure length", v[i].f[0]);
+		cr_expect_arr_eq(cap.tbs, tbs, tl, "%s: Sig_structure bytes", v[i].f[0]);
+		checked++;
+	}
+	/* sign-pass-01..03, ecdsa-sig-01, CWT A.3, C.2.1, RFC 8392 A.3 */
+	cr_assert_eq(checked, 7);
+	free(text);
+}
+
+/* A P-256 EVP_PKEY from a raw private scalar and its public point. */
+static EVP_PKEY *key_from_d(const uint8_t d[32], const uint8_t pub[PLT_P256_PUB_LEN])
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *priv = BN_bin2bn(d, 32, NULL);
+	EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	OSSL_PARAM *params;
+	EVP_PKEY *pkey = NULL;
+
+	cr_assert(bld && priv && pctx);
+	cr_assert_eq(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+						     "prime256v1", 0), 1);
+	cr_assert_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv), 1);
+	cr_assert_eq(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
+						      PLT_P256_PUB_LEN), 1);
+	params = OSSL_PARAM_BLD_to_param(bld);
+	cr_assert_not_null(params);
+	cr_assert_eq(EVP_PKEY_fromdata_init(pctx), 1);
+	cr_assert_eq(EVP_PKEY_fromdata(pctx, &pkey, EVP_PKEY_KEYPAIR, params), 1);
+	OSSL_PARAM_free(params);
+	EVP_PKEY_CTX_free(pctx);
+	BN_clear_free(priv);
+	OSSL_PARAM_BLD_free(bld);
+	return pkey;
+}
+
+/* go-cose signing cases: sign their Sig_structure with their key, assemble the
+ * message from their headers and payload; the generic verifier must rebuild
+ * exactly their Sig_structure (with the external AAD) and accept. */
+Test(token_cose, REQ_TOK_025_go_cose_signing_cases_round_trip)
+{
+	char *text = fix_read_vector("cose_sign1_sign.tsv");
+	char *f[8];
+	size_t pos = 0, n = 0;
+	struct capture cap;
+	struct plt_crypto crypto = { capture_verify, &cap };
+
+	while (fix_tsv_next(text, &pos, f, 8) == 8) {
+		uint8_t d[32], pub[80], prot[64], unprot[64], pay[256], aad[64], tbs[512];
+		uint8_t sig[PLT_SIG_LEN], msg[1024];
+		size_t pl, ul, yl, al, tl, ml = 0;
+		struct plt_iov iov;
+		struct plt_cbor_writer w;
+		EVP_PKEY *key;
+
+		cr_assert_eq(fix_unhex(f[1], d, sizeof(d)), 32);
+		cr_assert_eq(fix_unhex(f[2], pub, sizeof(pub)), PLT_P256_PUB_LEN);
+		pl = fix_unhex(f[3], prot, sizeof(prot));
+		ul = fix_unhex(f[4], unprot, sizeof(unprot));
+		yl = fix_unhex(f[5], pay, sizeof(pay));
+		al = fix_unhex(f[6], aad, sizeof(aad));
+		tl = fix_unhex(f[7], tbs, sizeof(tbs));
+		key = key_from_d(d, pub);
+		iov.ptr = tbs;
+		iov.len = tl;
+		cr_assert_eq(plt_openssl_sign_es256(key, &iov, 1, sig), 0);
+		plt_cbor_writer_init(&w, msg, sizeof(msg));
+		plt_cbor_put_tag(&w, 18);
+		plt_cbor_put_array(&w, 4);
+		plt_cbor_put_bstr(&w, prot, pl);
+		plt_cbor_put_raw(&w, unprot, ul);
+		plt_cbor_put_bstr(&w, pay, yl);
+		plt_cbor_put_bstr(&w, sig, sizeof(sig));
+		cr_assert_eq(plt_cbor_writer_finish(&w, &ml), 0);
+		memset(&cap, 0, sizeof(cap));
+		cr_expect_eq(plt_cose_sign1_verify(msg, ml, al ? aad : NULL, al, pub, &crypto), 0,
+			     "%s", f[0]);
+		cr_expect_eq(cap.len, tl, "%s", f[0]);
+		cr_expect_arr_eq(cap.tbs, tbs, tl, "%s", f[0]);
+		EVP_PKEY_free(key);
+		n++;
+	}
+	cr_assert_eq(n, 2);
 	free(text);
 }
