@@ -7,13 +7,16 @@
 #     plt_cose_sign1_verify, from GCC's -fstack-usage/-fcallgraph-info call graph
 #     (target <= 2 KiB for plt_verify). The crypto hook is an indirect call and
 #     is not counted: its stack belongs to the ECU's crypto binding.
-# usage: bench/token/run-size.sh [CC]   (gcc >= 10; default gcc)
+# usage: bench/token/run-size.sh [BUILD_DIR]   (BUILD_DIR is not needed: the
+#        script compiles the sources itself; the compiler is $PLT_SIZE_CC, gcc >= 10, default gcc)
 set -eu
-CC=${1:-gcc}
+CC=${PLT_SIZE_CC:-gcc}
+case $CC in *gcc*) ;; *) echo "run-size.sh: needs gcc (-fcallgraph-info), not $CC" >&2; exit 1 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 src=$here/../../lib/token
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT INT TERM
+status=0
 
 for opt in -O2 -Os; do
 	mkdir -p "$work/$opt"
@@ -25,5 +28,8 @@ for opt in -O2 -Os; do
 	text=$(size -A "$work/$opt"/*.o | awk '$1 == ".text" || $1 ~ /^\.text\./ { s += $2 } END { print s }')
 	ro=$(size -A "$work/$opt"/*.o | awk '$1 ~ /^\.rodata/ { s += $2 } END { print s + 0 }')
 	echo "lib/token $opt: .text $text bytes ($(awk "BEGIN { printf \"%.1f\", $text / 1024 }") KiB, target <= 12 KiB), .rodata $ro bytes"
-	python3 "$here/stack_depth.py" "$work/$opt"/*.ci | sed "s/^/lib\/token $opt: /"
+	[ "$text" -le 12288 ] || status=1
+	python3 "$here/stack_depth.py" "$work/$opt"/*.ci >"$work/stack.txt" || status=1
+	sed "s/^/lib\/token $opt: /" "$work/stack.txt"
 done
+exit $status
