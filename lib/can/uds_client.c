@@ -13,6 +13,7 @@ struct uds_client {
 	struct uds_client_config c;
 	int p2_ms;
 	int p2star_ms;
+	uint64_t last_tx_us;      /* when the last request went out */
 	uint8_t tx[UDS_MAX_MSG];
 	uint8_t rx[UDS_MAX_MSG];
 };
@@ -114,6 +115,7 @@ struct uds_result uds_client_transact(struct uds_client *c, const struct uds_req
 		return result(r, 0);
 	if ((r = isotp_send(c->tp, c->tx, n)) != 0)
 		return result(r, 0);
+	c->last_tx_us = can_clock_us();
 	if (req->suppress_pos && uds_sid_has_subfunction(req->sid)) {
 		memset(resp, 0, sizeof(*resp));
 		resp->sid = req->sid;
@@ -177,6 +179,17 @@ struct uds_result uds_client_tester_present(struct uds_client *c, int suppress)
 	req_init(&q, UDS_SID_TESTER_PRESENT, 0);
 	q.suppress_pos = suppress != 0;
 	return run(c, &q, &p);
+}
+
+struct uds_result uds_client_keepalive(struct uds_client *c, int interval_ms, int *sent)
+{
+	if (c == NULL || sent == NULL || interval_ms <= 0)
+		return result(PL_E_INVAL, 0);
+	*sent = 0;
+	if (c->last_tx_us != 0 && can_clock_us() - c->last_tx_us < (uint64_t)interval_ms * 1000u)
+		return result(0, 0);
+	*sent = 1;
+	return uds_client_tester_present(c, 1);
 }
 
 struct uds_result uds_client_read_did(struct uds_client *c, uint16_t did,

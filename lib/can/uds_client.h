@@ -87,6 +87,15 @@ struct uds_dtc {
 struct uds_result uds_client_read_dtc(struct uds_client *c, uint8_t mask,
 				      struct uds_dtc *out, size_t cap, size_t *n);
 
+/*
+ * Keeps the ECU's non-default session alive while the caller waits for
+ * something else (the broker): sends 3E 80 when nothing was sent to the ECU
+ * for interval_ms (ISO 14229-2 S3server is 5000 ms; 2000 ms is a safe
+ * interval). Call it as often as convenient; returns the uds_result of the
+ * 3E 80 it sent, or a zero result when none was due. *sent tells which.
+ */
+struct uds_result uds_client_keepalive(struct uds_client *c, int interval_ms, int *sent);
+
 /* Current P2 / P2* in ms (after adoption). */
 void uds_client_timing(const struct uds_client *c, int *p2_ms, int *p2star_ms);
 

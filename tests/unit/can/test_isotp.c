@@ -763,3 +763,37 @@ Test(isotp_loop, REQ_CAN_014_stmin_paces_consecutive_frames, .init = loop_setup,
 	can_transport_close(t);
 	free(p);
 }
+
+Test(isotp_loop, REQ_CAN_017_extended_29_bit_ids, .init = loop_setup, .fini = loop_teardown)
+{
+	const uint32_t tester = 0x18DA10F1u | CAN_PL_EFF_FLAG, ecu = 0x18DAF110u | CAN_PL_EFF_FLAG;
+	struct peer *p = peer_new("eff", ecu, tester);
+	struct can_transport *t = ctu_open_loop("eff", ecu);
+	struct can_transport *other = ctu_open_loop("eff", 0xFFFFFFFFu);
+	struct can_frame_pl noise = { .id = 0x0F1, .len = 2, .data = { 0x01, 0xEE } };
+	struct isotp_config c;
+	struct isotp *tp;
+	uint8_t msg[300];
+	pthread_t th;
+
+	p->len = sizeof(msg);
+	p->cap = 4095;
+	p->rounds = 1;
+	p->seed = 77;
+	pthread_create(&th, NULL, receiver, p);
+	peer_wait_ready(p);
+	/* Single frames on other ids (11-bit, and a neighbouring 29-bit id) are not ours. */
+	cr_assert_eq(can_transport_send(other, &noise, 100), 0);
+	noise.id = 0x18DA10F2u | CAN_PL_EFF_FLAG;
+	cr_assert_eq(can_transport_send(other, &noise, 100), 0);
+	can_transport_close(other); /* a listener that never reads would stall the bus once */
+	isotp_config_default(&c, tester, ecu);
+	cr_assert_eq(isotp_open(t, &c, &tp), 0);
+	ctu_pattern(msg, sizeof(msg), 77);
+	cr_assert_eq(isotp_send(tp, msg, sizeof(msg)), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(p->r, 0, "receiver: %s", pl_errname(p->r));
+	isotp_free(tp);
+	can_transport_close(t);
+	free(p);
+}

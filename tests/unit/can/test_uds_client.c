@@ -428,3 +428,29 @@ Test(uds_client, REQ_CAN_068_foreign_algorithm_indicator_is_refused)
 	cr_assert_eq(n, 0);
 	stop();
 }
+
+Test(uds_client, REQ_CAN_069_keepalive_sends_tester_present_only_when_due)
+{
+	struct uds_result r;
+	int sent = -1;
+
+	srv->responder = 1;
+	start(NULL);
+	r = uds_client_keepalive(cli, 150, &sent);
+	cr_assert(r.err == 0 && r.nrc == 0);
+	cr_assert_eq(sent, 1, "nothing was sent yet: due at once");
+	r = uds_client_session(cli, UDS_SESSION_EXTENDED);
+	cr_assert(r.err == 0 && r.nrc == 0);
+	r = uds_client_keepalive(cli, 150, &sent);
+	cr_assert(r.err == 0 && r.nrc == 0);
+	cr_assert_eq(sent, 0, "a request was just sent");
+	sleep_ms(200);
+	r = uds_client_keepalive(cli, 150, &sent);
+	cr_assert(r.err == 0 && r.nrc == 0);
+	cr_assert_eq(sent, 1);
+	r = uds_client_keepalive(cli, 150, &sent);
+	cr_assert_eq(sent, 0);
+	cr_assert_eq(uds_client_keepalive(cli, 0, &sent).err, PL_E_INVAL);
+	stop();
+	cr_assert_eq(srv->requests, 3, "3E 80, 10 03, 3E 80");
+}
