@@ -38,8 +38,8 @@ static void die(const char *what)
 }
 
 /* Sig_structure bytes and the DER signature of a token, for the baseline. */
-static void baseline_inputs(const struct plt_token *t, uint8_t *tbs, size_t *tbs_len,
-			    uint8_t *der, size_t *der_len)
+static void baseline_inputs(const struct plt_token *t, uint8_t *tbs, size_t *tbs_len, uint8_t *der,
+                            size_t *der_len)
 {
 	struct plt_cbor_writer w;
 	ECDSA_SIG *es = ECDSA_SIG_new();
@@ -55,7 +55,7 @@ static void baseline_inputs(const struct plt_token *t, uint8_t *tbs, size_t *tbs
 	if (plt_cbor_writer_finish(&w, tbs_len) != 0)
 		die("Sig_structure");
 	if (es == NULL || ECDSA_SIG_set0(es, BN_bin2bn(t->signature.ptr, 32, NULL),
-					 BN_bin2bn(t->signature.ptr + 32, 32, NULL)) != 1)
+	                                 BN_bin2bn(t->signature.ptr + 32, 32, NULL)) != 1)
 		die("ECDSA_SIG");
 	n = i2d_ECDSA_SIG(es, &p);
 	if (n <= 0)
@@ -65,11 +65,11 @@ static void baseline_inputs(const struct plt_token *t, uint8_t *tbs, size_t *tbs
 }
 
 static int baseline_once(EVP_PKEY *pkey, const uint8_t *tbs, size_t tbs_len, const uint8_t *der,
-			 size_t der_len)
+                         size_t der_len)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int ok = md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) == 1 &&
-		 EVP_DigestVerify(md, der, der_len, tbs, tbs_len) == 1;
+	         EVP_DigestVerify(md, der, der_len, tbs, tbs_len) == 1;
 
 	EVP_MD_CTX_free(md);
 	return ok;
@@ -77,11 +77,11 @@ static int baseline_once(EVP_PKEY *pkey, const uint8_t *tbs, size_t tbs_len, con
 
 int main(void)
 {
-	static const uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
-	static const uint8_t cti[16] = { 0 };
+	static const uint8_t nonce[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+	static const uint8_t cti[16] = {0};
 	EVP_PKEY *key = EVP_EC_gen("P-256");
 	struct plt_trust_anchor anchor;
-	struct plt_trust_store ts = { &anchor, 1 };
+	struct plt_trust_store ts = {&anchor, 1};
 	struct plt_openssl_keycache kc;
 	struct plt_crypto crypto;
 	struct plt_claims c;
@@ -98,19 +98,19 @@ int main(void)
 		die("key setup");
 	memset(&c, 0, sizeof(c));
 	c.present = PLT_HAS_ISS | PLT_HAS_AUD | PLT_HAS_EXP | PLT_HAS_IAT | PLT_HAS_CTI |
-		    PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI | PLT_HAS_WORKSHOP |
-		    PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER | PLT_HAS_POLICY_VER;
-	c.iss = (struct plt_bytes){ (const uint8_t *)"https://broker.dealer-0042.example", 34 };
-	c.aud = (struct plt_bytes){ (const uint8_t *)"WVWZZZ1JZXW000001", 17 };
+	            PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI | PLT_HAS_WORKSHOP |
+	            PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER | PLT_HAS_POLICY_VER;
+	c.iss = (struct plt_bytes){(const uint8_t *)"https://broker.dealer-0042.example", 34};
+	c.aud = (struct plt_bytes){(const uint8_t *)"WVWZZZ1JZXW000001", 17};
 	c.iat = 1767225600;
 	c.exp = c.iat + 300;
-	c.cti = (struct plt_bytes){ cti, 16 };
-	c.scope = (struct plt_bytes){ (const uint8_t *)"door.unlock", 11 };
-	c.cnonce = (struct plt_bytes){ nonce, 16 };
+	c.cti = (struct plt_bytes){cti, 16};
+	c.scope = (struct plt_bytes){(const uint8_t *)"door.unlock", 11};
+	c.cnonce = (struct plt_bytes){nonce, 16};
 	c.exi = 120;
-	c.workshop = (struct plt_bytes){ (const uint8_t *)"DE-0042-MUNICH", 14 };
-	c.technician = (struct plt_bytes){ (const uint8_t *)"tech-7f3a9c21", 13 };
-	c.work_order = (struct plt_bytes){ (const uint8_t *)"WO-2026-000123", 14 };
+	c.workshop = (struct plt_bytes){(const uint8_t *)"DE-0042-MUNICH", 14};
+	c.technician = (struct plt_bytes){(const uint8_t *)"tech-7f3a9c21", 13};
+	c.work_order = (struct plt_bytes){(const uint8_t *)"WO-2026-000123", 14};
 	c.policy_version = 17;
 	if (plt_encode(&c, anchor.kid, plt_openssl_sign_es256, key, tok, sizeof(tok), &len) != 0)
 		die("plt_encode");
@@ -160,7 +160,8 @@ int main(void)
 		printf("raw OpenSSL verify:     %.0f verifies/s (baseline)\n", r_raw);
 		printf("lib/token plt_verify:   %.0f verifies/s\n", r_lib);
 		printf("ratio plt_verify/raw:   %.3f (target >= 0.95)\n", r_lib / r_raw);
-		printf("without the key cache:  %.0f verifies/s, ratio %.3f (EVP_PKEY rebuilt per call)\n",
+		printf("without the key cache:  %.0f verifies/s, ratio %.3f (EVP_PKEY rebuilt per "
+		       "call)\n",
 		       n / t_plain, (n / t_plain) / r_raw);
 	}
 	plt_openssl_keycache_free(&kc);

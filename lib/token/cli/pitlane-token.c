@@ -32,83 +32,83 @@ static const char *prog = "pitlane-token";
 static void usage_main(FILE *to)
 {
 	fprintf(to,
-		"usage: %s COMMAND [OPTIONS] [FILE|-]\n"
-		"\n"
-		"Inspect, verify and issue pitlane capability tokens (CWT in COSE_Sign1, ES256).\n"
-		"\n"
-		"commands:\n"
-		"  inspect   print a token's header and claims as JSON\n"
-		"  verify    check a token against trust anchors and expectations\n"
-		"  issue     issue a token with a software key (tests, ECU bring-up;\n"
-		"            NOT for production: production tokens come from the broker's HSM)\n"
-		"\n"
-		"Run '%s COMMAND --help' for the options of a command.\n",
-		prog, prog);
+	        "usage: %s COMMAND [OPTIONS] [FILE|-]\n"
+	        "\n"
+	        "Inspect, verify and issue pitlane capability tokens (CWT in COSE_Sign1, ES256).\n"
+	        "\n"
+	        "commands:\n"
+	        "  inspect   print a token's header and claims as JSON\n"
+	        "  verify    check a token against trust anchors and expectations\n"
+	        "  issue     issue a token with a software key (tests, ECU bring-up;\n"
+	        "            NOT for production: production tokens come from the broker's HSM)\n"
+	        "\n"
+	        "Run '%s COMMAND --help' for the options of a command.\n",
+	        prog, prog);
 }
 
 static void usage_inspect(FILE *to)
 {
 	fprintf(to,
-		"usage: %s inspect [--hex] [FILE|-]\n"
-		"\n"
-		"Decodes a token with the strict pitlane profile (no signature check) and prints\n"
-		"its header and claims as JSON on stdout; byte strings are hex.\n"
-		"Exit 0 when it decodes, 1 when it does not (reason and byte offset on stderr),\n"
-		"2 on usage or I/O errors.\n"
-		"\n"
-		"  --hex   the input is hex text instead of raw bytes\n",
-		prog);
+	        "usage: %s inspect [--hex] [FILE|-]\n"
+	        "\n"
+	        "Decodes a token with the strict pitlane profile (no signature check) and prints\n"
+	        "its header and claims as JSON on stdout; byte strings are hex.\n"
+	        "Exit 0 when it decodes, 1 when it does not (reason and byte offset on stderr),\n"
+	        "2 on usage or I/O errors.\n"
+	        "\n"
+	        "  --hex   the input is hex text instead of raw bytes\n",
+	        prog);
 }
 
 static void usage_verify(FILE *to)
 {
 	fprintf(to,
-		"usage: %s verify --trust PEM [--trust PEM ...] [--vin VIN] [--op OP]\n"
-		"                     [--cnonce HEX] [--age S] [--now UNIX | --no-clock] [--hex]\n"
-		"                     [FILE|-]\n"
-		"\n"
-		"Prints 'valid' and exits 0, or prints 'invalid: <code>: <sentence>' on stderr\n"
-		"and exits 1. Exit 2 on usage or I/O errors.\n"
-		"\n"
-		"  --trust PEM    trusted public key or certificate (P-256), up to %d\n"
-		"  --vin VIN      the vehicle's VIN (aud must match)\n"
-		"  --op OP        the requested operation (scope must match)\n"
-		"  --cnonce HEX   the outstanding challenge (cnonce must match)\n"
-		"  --age S        seconds since the challenge was issued (must be <= exi)\n"
-		"  --now UNIX     check iat/exp against this time (default: the system clock)\n"
-		"  --no-clock     do not check iat/exp (an ECU without a trusted clock)\n"
-		"  --hex          the input is hex text instead of raw bytes\n",
-		prog, MAX_TRUST);
+	        "usage: %s verify --trust PEM [--trust PEM ...] [--vin VIN] [--op OP]\n"
+	        "                     [--cnonce HEX] [--age S] [--now UNIX | --no-clock] [--hex]\n"
+	        "                     [FILE|-]\n"
+	        "\n"
+	        "Prints 'valid' and exits 0, or prints 'invalid: <code>: <sentence>' on stderr\n"
+	        "and exits 1. Exit 2 on usage or I/O errors.\n"
+	        "\n"
+	        "  --trust PEM    trusted public key or certificate (P-256), up to %d\n"
+	        "  --vin VIN      the vehicle's VIN (aud must match)\n"
+	        "  --op OP        the requested operation (scope must match)\n"
+	        "  --cnonce HEX   the outstanding challenge (cnonce must match)\n"
+	        "  --age S        seconds since the challenge was issued (must be <= exi)\n"
+	        "  --now UNIX     check iat/exp against this time (default: the system clock)\n"
+	        "  --no-clock     do not check iat/exp (an ECU without a trusted clock)\n"
+	        "  --hex          the input is hex text instead of raw bytes\n",
+	        prog, MAX_TRUST);
 }
 
 static void usage_issue(FILE *to)
 {
 	fprintf(to,
-		"usage: %s issue --key PEM --vin VIN --op OP --cnonce HEX [--ttl S] [--exi S]\n"
-		"                    [--iss S] [--workshop S] [--technician S] [--work-order S]\n"
-		"                    [--policy-version N] [--now UNIX] [--hex] [--out FILE]\n"
-		"\n"
-		"Issues a token signed with a software P-256 key. NOT FOR PRODUCTION: for tests\n"
-		"and ECU bring-up only; production tokens are signed in the broker's HSM.\n"
-		"The key file must be mode 0600 and owned by you.\n"
-		"\n"
-		"  --key PEM      P-256 private key (PEM)\n"
-		"  --vin VIN      17-character VIN (aud)\n"
-		"  --op OP        operation name (scope), at most %d bytes\n"
-		"  --cnonce HEX   the ECU's challenge, 16..32 bytes\n"
-		"  --ttl S        lifetime in seconds (exp = iat + S; default 300)\n"
-		"  --exi S        validity in seconds counted from the challenge (default 120)\n"
-		"  --iss S        issuer (default \"pitlane-token\")\n"
-		"  --now UNIX     issue time (default: the system clock)\n"
-		"  --hex          write hex text instead of raw bytes\n"
-		"  --out FILE     write to FILE instead of stdout\n",
-		prog, PLT_OP_MAX);
+	        "usage: %s issue --key PEM --vin VIN --op OP --cnonce HEX [--ttl S] [--exi S]\n"
+	        "                    [--iss S] [--workshop S] [--technician S] [--work-order S]\n"
+	        "                    [--policy-version N] [--now UNIX] [--hex] [--out FILE]\n"
+	        "\n"
+	        "Issues a token signed with a software P-256 key. NOT FOR PRODUCTION: for tests\n"
+	        "and ECU bring-up only; production tokens are signed in the broker's HSM.\n"
+	        "The key file must be mode 0600 and owned by you.\n"
+	        "\n"
+	        "  --key PEM      P-256 private key (PEM)\n"
+	        "  --vin VIN      17-character VIN (aud)\n"
+	        "  --op OP        operation name (scope), at most %d bytes\n"
+	        "  --cnonce HEX   the ECU's challenge, 16..32 bytes\n"
+	        "  --ttl S        lifetime in seconds (exp = iat + S; default 300)\n"
+	        "  --exi S        validity in seconds counted from the challenge (default 120)\n"
+	        "  --iss S        issuer (default \"pitlane-token\")\n"
+	        "  --now UNIX     issue time (default: the system clock)\n"
+	        "  --hex          write hex text instead of raw bytes\n"
+	        "  --out FILE     write to FILE instead of stdout\n",
+	        prog, PLT_OP_MAX);
 }
 
 static int say_error(const char *what, const char *arg, int err)
 {
 	fprintf(stderr, "%s: %s%s%s: %s (%s)\n", prog, what, arg ? " " : "", arg ? arg : "",
-		pl_strerror(err), pl_errname(err));
+	        pl_strerror(err), pl_errname(err));
 	return EXIT_USAGE;
 }
 
@@ -141,9 +141,9 @@ static const char *input_path(int argc, char **argv)
 static int cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "hex", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"hex", no_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	uint8_t tok[PLT_TOKEN_MAX + 1];
 	size_t len = 0, off = 0;
@@ -161,8 +161,9 @@ static int cmd_inspect(int argc, char **argv)
 		return bad_usage("more than one input file", argv[optind + 1], usage_inspect);
 	r = plt_tool_read_token(input_path(argc, argv), hex, tok, sizeof(tok), &len);
 	if (r == PL_E_TOOBIG) {
-		fprintf(stderr, "%s: cannot decode token: too_long: token is longer than %d bytes\n",
-			prog, PLT_TOKEN_MAX);
+		fprintf(stderr,
+		        "%s: cannot decode token: too_long: token is longer than %d bytes\n", prog,
+		        PLT_TOKEN_MAX);
 		return EXIT_INVALID;
 	}
 	if (r != 0)
@@ -170,7 +171,7 @@ static int cmd_inspect(int argc, char **argv)
 	r = plt_tool_inspect_json(stdout, tok, len, &off);
 	if (r != 0) {
 		fprintf(stderr, "%s: cannot decode token: %s: %s (at byte %zu of %zu)\n", prog,
-			plt_errname(r), plt_strerror(r), off, len);
+		        plt_errname(r), plt_strerror(r), off, len);
 		return EXIT_INVALID;
 	}
 	return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
@@ -202,7 +203,7 @@ static int verify_option(int c, struct verify_args *a)
 	case 'v':
 		if (!plt_vin_valid(optarg, strlen(optarg)))
 			return bad_usage("--vin is not a 17-character VIN (no I, O, Q)", optarg,
-					 usage_verify);
+			                 usage_verify);
 		a->x.vin = optarg;
 		return 0;
 	case 'o':
@@ -210,7 +211,8 @@ static int verify_option(int c, struct verify_args *a)
 		return 0;
 	case 'c':
 		if (parse_hex_opt(optarg, a->cnonce, 1, PLT_CNONCE_MAX, &n) != 0)
-			return bad_usage("--cnonce must be 1..32 bytes of hex", optarg, usage_verify);
+			return bad_usage("--cnonce must be 1..32 bytes of hex", optarg,
+			                 usage_verify);
 		a->x.cnonce = a->cnonce;
 		a->x.cnonce_len = n;
 		return 0;
@@ -237,11 +239,11 @@ static int verify_option(int c, struct verify_args *a)
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "trust", required_argument, NULL, 't' }, { "vin", required_argument, NULL, 'v' },
-		{ "op", required_argument, NULL, 'o' },    { "cnonce", required_argument, NULL, 'c' },
-		{ "age", required_argument, NULL, 'a' },   { "now", required_argument, NULL, 'n' },
-		{ "no-clock", no_argument, NULL, 'N' },    { "hex", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },        { NULL, 0, NULL, 0 },
+	    {"trust", required_argument, NULL, 't'}, {"vin", required_argument, NULL, 'v'},
+	    {"op", required_argument, NULL, 'o'},    {"cnonce", required_argument, NULL, 'c'},
+	    {"age", required_argument, NULL, 'a'},   {"now", required_argument, NULL, 'n'},
+	    {"no-clock", no_argument, NULL, 'N'},    {"hex", no_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	static struct verify_args a;
 	struct plt_trust_store ts;
@@ -298,19 +300,38 @@ struct issue_args {
 static int issue_option(int c, struct issue_args *a)
 {
 	switch (c) {
-	case 'k': a->key = optarg; return 0;
-	case 'v': a->vin = optarg; return 0;
-	case 'o': a->op = optarg; return 0;
-	case 'i': a->iss = optarg; return 0;
-	case 'O': a->out = optarg; return 0;
-	case 'w': a->workshop = optarg; return 0;
-	case 'T': a->technician = optarg; return 0;
-	case 'W': a->work_order = optarg; return 0;
-	case 'x': a->hex = 1; return 0;
+	case 'k':
+		a->key = optarg;
+		return 0;
+	case 'v':
+		a->vin = optarg;
+		return 0;
+	case 'o':
+		a->op = optarg;
+		return 0;
+	case 'i':
+		a->iss = optarg;
+		return 0;
+	case 'O':
+		a->out = optarg;
+		return 0;
+	case 'w':
+		a->workshop = optarg;
+		return 0;
+	case 'T':
+		a->technician = optarg;
+		return 0;
+	case 'W':
+		a->work_order = optarg;
+		return 0;
+	case 'x':
+		a->hex = 1;
+		return 0;
 	case 'c':
 		if (parse_hex_opt(optarg, a->cnonce, PLT_CNONCE_MIN, PLT_CNONCE_MAX,
-				  &a->cnonce_len) != 0)
-			return bad_usage("--cnonce must be 16..32 bytes of hex", optarg, usage_issue);
+		                  &a->cnonce_len) != 0)
+			return bad_usage("--cnonce must be 16..32 bytes of hex", optarg,
+			                 usage_issue);
 		return 0;
 	case 't':
 		if (pl_parse_u32(optarg, 1, 7 * 24 * 3600, &a->ttl) != 0)
@@ -323,7 +344,7 @@ static int issue_option(int c, struct issue_args *a)
 	case 'p':
 		if (pl_parse_u32(optarg, 0, UINT32_MAX, &a->policy_version) != 0)
 			return bad_usage("--policy-version must be 0..4294967295", optarg,
-					 usage_issue);
+			                 usage_issue);
 		a->have_policy = 1;
 		return 0;
 	case 'n':
@@ -346,11 +367,11 @@ static struct plt_bytes text(const char *s)
 }
 
 static void issue_claims(const struct issue_args *a, const uint8_t cti[PLT_CTI_LEN],
-			 struct plt_claims *c)
+                         struct plt_claims *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->present = PLT_HAS_ISS | PLT_HAS_AUD | PLT_HAS_EXP | PLT_HAS_IAT | PLT_HAS_CTI |
-		     PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI;
+	             PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI;
 	c->iss = text(a->iss);
 	c->aud = text(a->vin);
 	c->iat = a->now;
@@ -419,14 +440,22 @@ static int write_token(const struct issue_args *a, const uint8_t *tok, size_t le
 static int cmd_issue(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "key", required_argument, NULL, 'k' },        { "vin", required_argument, NULL, 'v' },
-		{ "op", required_argument, NULL, 'o' },         { "cnonce", required_argument, NULL, 'c' },
-		{ "ttl", required_argument, NULL, 't' },        { "exi", required_argument, NULL, 'e' },
-		{ "iss", required_argument, NULL, 'i' },        { "out", required_argument, NULL, 'O' },
-		{ "workshop", required_argument, NULL, 'w' },   { "technician", required_argument, NULL, 'T' },
-		{ "work-order", required_argument, NULL, 'W' }, { "policy-version", required_argument, NULL, 'p' },
-		{ "now", required_argument, NULL, 'n' },        { "hex", no_argument, NULL, 'x' },
-		{ "help", no_argument, NULL, 'h' },             { NULL, 0, NULL, 0 },
+	    {"key", required_argument, NULL, 'k'},
+	    {"vin", required_argument, NULL, 'v'},
+	    {"op", required_argument, NULL, 'o'},
+	    {"cnonce", required_argument, NULL, 'c'},
+	    {"ttl", required_argument, NULL, 't'},
+	    {"exi", required_argument, NULL, 'e'},
+	    {"iss", required_argument, NULL, 'i'},
+	    {"out", required_argument, NULL, 'O'},
+	    {"workshop", required_argument, NULL, 'w'},
+	    {"technician", required_argument, NULL, 'T'},
+	    {"work-order", required_argument, NULL, 'W'},
+	    {"policy-version", required_argument, NULL, 'p'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"hex", no_argument, NULL, 'x'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct issue_args a;
 	struct plt_claims claims;
@@ -451,7 +480,8 @@ static int cmd_issue(int argc, char **argv)
 	if (optind != argc)
 		return bad_usage("unexpected argument", argv[optind], usage_issue);
 	if (!plt_vin_valid(a.vin, strlen(a.vin)))
-		return bad_usage("--vin is not a 17-character VIN (no I, O, Q)", a.vin, usage_issue);
+		return bad_usage("--vin is not a 17-character VIN (no I, O, Q)", a.vin,
+		                 usage_issue);
 	if (!a.have_now)
 		a.now = (int64_t)time(NULL);
 	if ((r = load_key(a.key, &key)) != 0) {
@@ -471,7 +501,7 @@ static int cmd_issue(int argc, char **argv)
 	r = plt_encode(&claims, anchor.kid, plt_openssl_sign_es256, key, tok, sizeof(tok), &len);
 	if (r != 0) {
 		fprintf(stderr, "%s: cannot issue token: %s: %s\n", prog, plt_errname(r),
-			plt_strerror(r));
+		        plt_strerror(r));
 		goto out;
 	}
 	if ((r = write_token(&a, tok, len)) != 0) {

@@ -25,8 +25,8 @@ static int pkey_is_p256(const EVP_PKEY *pkey)
 
 	if (pkey == NULL || EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
 		return 0;
-	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-					   sizeof(group), &glen) != 1)
+	if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+	                                   &glen) != 1)
 		return 0;
 	return strcmp(group, SN_X9_62_prime256v1) == 0;
 }
@@ -45,7 +45,7 @@ int plt_openssl_pkey_from_pub(const uint8_t pub[PLT_P256_PUB_LEN], void **evp_pk
 		goto out;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
 	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY,
-						      (void *)(uintptr_t)pub, PLT_P256_PUB_LEN);
+	                                              (void *)(uintptr_t)pub, PLT_P256_PUB_LEN);
 	params[2] = OSSL_PARAM_construct_end();
 	pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
 	if (pctx == NULL) {
@@ -96,7 +96,7 @@ static size_t sig_to_der(const uint8_t sig[PLT_SIG_LEN], uint8_t der[72])
  * Verifies with a ready EVP_PKEY: 0 valid, 1 invalid, negative on failure.
  */
 static int verify_with_pkey(EVP_PKEY *pkey, const struct plt_iov *parts, size_t nparts,
-			    const uint8_t sig[PLT_SIG_LEN])
+                            const uint8_t sig[PLT_SIG_LEN])
 {
 	EVP_MD_CTX *md = NULL;
 	uint8_t der[72];
@@ -107,8 +107,7 @@ static int verify_with_pkey(EVP_PKEY *pkey, const struct plt_iov *parts, size_t 
 	if (md == NULL || EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1)
 		goto out;
 	for (i = 0; i < nparts; i++)
-		if (parts[i].len > 0 &&
-		    EVP_DigestVerifyUpdate(md, parts[i].ptr, parts[i].len) != 1)
+		if (parts[i].len > 0 && EVP_DigestVerifyUpdate(md, parts[i].ptr, parts[i].len) != 1)
 			goto out;
 	r = EVP_DigestVerifyFinal(md, der, der_len) == 1 ? 0 : 1;
 out:
@@ -118,7 +117,7 @@ out:
 
 /* The cached key for pub, rebuilding the cache entry when pub differs. */
 static int keycache_get(struct plt_openssl_keycache *kc, const uint8_t pub[PLT_P256_PUB_LEN],
-			EVP_PKEY **pkey)
+                        EVP_PKEY **pkey)
 {
 	void *fresh = NULL;
 	int r;
@@ -137,8 +136,8 @@ static int keycache_get(struct plt_openssl_keycache *kc, const uint8_t pub[PLT_P
 }
 
 int plt_openssl_verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
-			     const struct plt_iov *parts, size_t nparts,
-			     const uint8_t sig[PLT_SIG_LEN])
+                             const struct plt_iov *parts, size_t nparts,
+                             const uint8_t sig[PLT_SIG_LEN])
 {
 	struct plt_openssl_keycache *kc = ctx;
 	void *own = NULL;
@@ -199,7 +198,7 @@ out:
 }
 
 int plt_openssl_sign_es256(void *evp_pkey, const struct plt_iov *parts, size_t n,
-			   uint8_t sig[PLT_SIG_LEN])
+                           uint8_t sig[PLT_SIG_LEN])
 {
 	EVP_PKEY *pkey = evp_pkey;
 	EVP_MD_CTX *md = NULL;

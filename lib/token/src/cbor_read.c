@@ -7,8 +7,8 @@
 
 struct cbor_head {
 	unsigned major;
-	uint64_t val;     /* argument: value, length, count, tag or simple value */
-	size_t hlen;      /* bytes of the head */
+	uint64_t val; /* argument: value, length, count, tag or simple value */
+	size_t hlen;  /* bytes of the head */
 };
 
 static int reader_fail(struct plt_cbor_reader *r, int err)
@@ -52,8 +52,8 @@ static int head_peek(const struct plt_cbor_reader *r, struct cbor_head *h)
 	for (i = 0; i < n; i++)
 		v = (v << 8) | p[1 + i];
 	/* Shortest form: each width must be needed. Simple values 0..31 are one byte. */
-	if ((n == 1 && v < 24) || (n == 2 && v <= 0xffu) ||
-	    (n == 4 && v <= 0xffffu) || (n == 8 && v <= 0xffffffffu))
+	if ((n == 1 && v < 24) || (n == 2 && v <= 0xffu) || (n == 4 && v <= 0xffffu) ||
+	    (n == 8 && v <= 0xffffffffu))
 		return h->major == 7 ? PLT_E_CBOR_SIMPLE : PLT_E_CBOR_NONMINIMAL;
 	h->val = v;
 	h->hlen = 1 + n;

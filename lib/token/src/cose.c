@@ -89,10 +89,9 @@ static int sign1_parse(struct plt_cbor_reader *r, struct sign1 *m)
 	return 0;
 }
 
-int plt_cose_sign1_verify(const uint8_t *msg, size_t len,
-			  const uint8_t *external_aad, size_t aad_len,
-			  const uint8_t pub[PLT_P256_PUB_LEN],
-			  const struct plt_crypto *crypto)
+int plt_cose_sign1_verify(const uint8_t *msg, size_t len, const uint8_t *external_aad,
+                          size_t aad_len, const uint8_t pub[PLT_P256_PUB_LEN],
+                          const struct plt_crypto *crypto)
 {
 	struct plt_cbor_reader r;
 	struct sign1 m;

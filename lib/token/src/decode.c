@@ -9,8 +9,8 @@
 #include "token_int.h"
 
 /* The protected bstr: a map filling it exactly. */
-static int decode_protected(struct plt_cbor_reader *r, struct plt_token *t,
-			    struct hdr_info *h, struct hdr_labels *labels, size_t *err_off)
+static int decode_protected(struct plt_cbor_reader *r, struct plt_token *t, struct hdr_info *h,
+                            struct hdr_labels *labels, size_t *err_off)
 {
 	struct plt_cbor_reader in;
 	size_t at = r->off;
@@ -67,7 +67,8 @@ static int decode_envelope(struct plt_cbor_reader *r)
 	if (t < 0)
 		return plt__fail_at(r, r->off, t);
 	if (t != PLT_CBOR_TAG)
-		return plt__fail_at(r, r->off, t == PLT_CBOR_ARRAY ? PLT_E_UNTAGGED : PLT_E_NOT_SIGN1);
+		return plt__fail_at(r, r->off,
+		                    t == PLT_CBOR_ARRAY ? PLT_E_UNTAGGED : PLT_E_NOT_SIGN1);
 	if (plt_cbor_get_tag(r, &tag) != 0)
 		return r->err;
 	if (tag != COSE_TAG_SIGN1)
@@ -86,7 +87,7 @@ static int decode_envelope(struct plt_cbor_reader *r)
 
 /* The unprotected map head and entries. */
 static int decode_unprotected(struct plt_cbor_reader *r, struct hdr_info *u,
-			      struct hdr_labels *labels)
+                              struct hdr_labels *labels)
 {
 	int t = plt_cbor_peek(r);
 

@@ -51,8 +51,9 @@ static void put_claims(struct plt_cbor_writer *w, const struct plt_claims *c)
 	}
 }
 
-#define REQUIRED (PLT_HAS_ISS | PLT_HAS_AUD | PLT_HAS_EXP | PLT_HAS_IAT | \
-		  PLT_HAS_CTI | PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI)
+#define REQUIRED                                                                                   \
+	(PLT_HAS_ISS | PLT_HAS_AUD | PLT_HAS_EXP | PLT_HAS_IAT | PLT_HAS_CTI | PLT_HAS_SCOPE |     \
+	 PLT_HAS_CNONCE | PLT_HAS_EXI)
 
 /* Fixed part: tag 18, array(4), bstr(13) {1: -7, 4: h'kid'}, {} */
 #define PROT_LEN 13
@@ -62,8 +63,8 @@ static void put_claims(struct plt_cbor_writer *w, const struct plt_claims *c)
 
 static void put_prefix(uint8_t *out, const uint8_t kid[PLT_KID_LEN])
 {
-	static const uint8_t head[] = { 0xd2, 0x84, 0x40 | PROT_LEN, 0xa2, 0x01, 0x26, 0x04,
-					0x40 | PLT_KID_LEN };
+	static const uint8_t head[] = {0xd2, 0x84, 0x40 | PROT_LEN,   0xa2, 0x01,
+	                               0x26, 0x04, 0x40 | PLT_KID_LEN};
 
 	memcpy(out, head, sizeof(head));
 	memcpy(out + sizeof(head), kid, PLT_KID_LEN);
@@ -72,7 +73,7 @@ static void put_prefix(uint8_t *out, const uint8_t kid[PLT_KID_LEN])
 
 /* Writes the payload after the prefix and moves it behind its real bstr head. */
 static int put_payload(const struct plt_claims *c, uint8_t *out, size_t cap, size_t *end,
-		       struct plt_bytes *payload)
+                       struct plt_bytes *payload)
 {
 	struct plt_cbor_writer w;
 	size_t plen = 0, hl;
@@ -100,9 +101,8 @@ static int put_payload(const struct plt_claims *c, uint8_t *out, size_t cap, siz
 	return 0;
 }
 
-int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN],
-	       plt_sign_fn sign, void *sign_ctx,
-	       uint8_t *out, size_t cap, size_t *out_len)
+int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], plt_sign_fn sign,
+               void *sign_ctx, uint8_t *out, size_t cap, size_t *out_len)
 {
 	struct plt_claims back;
 	struct plt_bytes prot, payload, none;

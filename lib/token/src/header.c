@@ -123,11 +123,10 @@ int plt__alg_check(const struct hdr_info *h)
 }
 
 void plt__sig_parts(struct sig_parts *sp, struct plt_bytes prot, struct plt_bytes aad,
-		    struct plt_bytes payload)
+                    struct plt_bytes payload)
 {
-	static const uint8_t context[12] = {
-		0x84, 0x6a, 'S', 'i', 'g', 'n', 'a', 't', 'u', 'r', 'e', '1'
-	};
+	static const uint8_t context[12] = {0x84, 0x6a, 'S', 'i', 'g', 'n',
+	                                    'a',  't',  'u', 'r', 'e', '1'};
 	const struct plt_bytes *items[3];
 	size_t i;
 

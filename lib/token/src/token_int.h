@@ -25,20 +25,20 @@ struct hdr_labels {
 };
 
 struct hdr_info {
-	size_t count;      /* entries in the map */
+	size_t count; /* entries in the map */
 	int has_alg;
 	int alg_is_int;
 	int64_t alg;
 	int has_kid;
 	struct plt_bytes kid;
 	int has_crit;
-	int has_other;     /* any label but alg, kid, crit */
+	int has_other; /* any label but alg, kid, crit */
 };
 
 /* Reads one header map (the map head included) into *h, adding its labels
  * to *labels. Fails with PLT_E_CBOR_DUPKEY on a label seen before. */
 PLT_HIDDEN int plt__hdr_parse(struct plt_cbor_reader *r, struct hdr_info *h,
-			      struct hdr_labels *labels);
+                              struct hdr_labels *labels);
 
 /* Maps an algorithm that is not ES256 to its error (MAC or unsupported). */
 PLT_HIDDEN int plt__alg_check(const struct hdr_info *h);
@@ -48,8 +48,8 @@ struct sig_parts {
 	uint8_t head[3][9];
 	struct plt_iov iov[7];
 };
-PLT_HIDDEN void plt__sig_parts(struct sig_parts *sp, struct plt_bytes prot,
-			       struct plt_bytes aad, struct plt_bytes payload);
+PLT_HIDDEN void plt__sig_parts(struct sig_parts *sp, struct plt_bytes prot, struct plt_bytes aad,
+                               struct plt_bytes payload);
 
 /* Parses and checks the CWT claims map that fills payload. *off gets the
  * offset inside payload on failure. */

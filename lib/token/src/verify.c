@@ -7,18 +7,19 @@
 #include "token_int.h"
 
 static const struct plt_trust_anchor *trust_find(const struct plt_trust_store *ts,
-						 struct plt_bytes kid)
+                                                 struct plt_bytes kid)
 {
 	size_t i;
 
 	for (i = 0; i < ts->count; i++)
-		if (kid.len == PLT_KID_LEN && plt_ct_equal(ts->anchors[i].kid, kid.ptr, PLT_KID_LEN))
+		if (kid.len == PLT_KID_LEN &&
+		    plt_ct_equal(ts->anchors[i].kid, kid.ptr, PLT_KID_LEN))
 			return &ts->anchors[i];
 	return NULL;
 }
 
 static int check_signature(const struct plt_token *t, const uint8_t pub[PLT_P256_PUB_LEN],
-			   const struct plt_crypto *crypto)
+                           const struct plt_crypto *crypto)
 {
 	struct sig_parts sp;
 	struct plt_bytes none;
@@ -69,8 +70,8 @@ static int check_expect(const struct plt_claims *c, const struct plt_expect *x)
 }
 
 int plt_verify(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
-	       const struct plt_crypto *crypto, const struct plt_expect *expect,
-	       struct plt_token *out)
+               const struct plt_crypto *crypto, const struct plt_expect *expect,
+               struct plt_token *out)
 {
 	const struct plt_trust_anchor *a;
 	struct plt_token t;

@@ -105,13 +105,13 @@ void plt_tool_claims_json(FILE *out, const struct plt_claims *c)
 {
 	const char *sep = "";
 
-#define FIELD(bit, name, code)                                  \
-	do {                                                    \
-		if (c->present & (bit)) {                       \
-			fprintf(out, "%s\"%s\": ", sep, name);  \
-			code;                                   \
-			sep = ", ";                             \
-		}                                               \
+#define FIELD(bit, name, code)                                                                     \
+	do {                                                                                       \
+		if (c->present & (bit)) {                                                          \
+			fprintf(out, "%s\"%s\": ", sep, name);                                     \
+			code;                                                                      \
+			sep = ", ";                                                                \
+		}                                                                                  \
 	} while (0)
 	fputc('{', out);
 	FIELD(PLT_HAS_ISS, "iss", json_text(out, c->iss));
@@ -139,7 +139,7 @@ int plt_tool_inspect_json(FILE *out, const uint8_t *tok, size_t len, size_t *err
 	if ((r = plt_decode(tok, len, &t, err_off)) != 0)
 		return r;
 	fprintf(out, "{\"size\": %zu, \"protected\": {\"alg\": %lld, \"kid\": ", len,
-		(long long)t.alg);
+	        (long long)t.alg);
 	json_hex(out, t.kid);
 	fputs("}, \"claims\": ", out);
 	plt_tool_claims_json(out, &t.claims);

@@ -61,7 +61,8 @@ static int walk(struct plt_cbor_reader *r, struct plt_cbor_writer *w)
 			break;
 		case PLT_CBOR_ARRAY:
 		case PLT_CBOR_MAP:
-			if ((t == PLT_CBOR_ARRAY ? plt_cbor_get_array(r, &n) : plt_cbor_get_map(r, &n)) != 0)
+			if ((t == PLT_CBOR_ARRAY ? plt_cbor_get_array(r, &n)
+			                         : plt_cbor_get_map(r, &n)) != 0)
 				return 0;
 			if (t == PLT_CBOR_ARRAY)
 				plt_cbor_put_array(w, n);

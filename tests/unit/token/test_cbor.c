@@ -19,10 +19,20 @@ Test(token_cbor, REQ_TOK_040_writer_uses_shortest_form)
 		int64_t v;
 		const char *hex;
 	} cases[] = {
-		{ 0, "00" }, { 23, "17" }, { 24, "1818" }, { 255, "18ff" }, { 256, "190100" },
-		{ 65535, "19ffff" }, { 65536, "1a00010000" }, { 4294967295LL, "1affffffff" },
-		{ 4294967296LL, "1b0000000100000000" }, { -1, "20" }, { -24, "37" },
-		{ -25, "3818" }, { -65537, "3a00010000" }, { INT64_MIN, "3b7fffffffffffffff" },
+	    {0, "00"},
+	    {23, "17"},
+	    {24, "1818"},
+	    {255, "18ff"},
+	    {256, "190100"},
+	    {65535, "19ffff"},
+	    {65536, "1a00010000"},
+	    {4294967295LL, "1affffffff"},
+	    {4294967296LL, "1b0000000100000000"},
+	    {-1, "20"},
+	    {-24, "37"},
+	    {-25, "3818"},
+	    {-65537, "3a00010000"},
+	    {INT64_MIN, "3b7fffffffffffffff"},
 	};
 	size_t i;
 
@@ -48,9 +58,20 @@ Test(token_cbor, REQ_TOK_040_writer_uses_shortest_form)
 Test(token_cbor, REQ_TOK_041_reader_rejects_non_minimal_encodings)
 {
 	static const char *bad[] = {
-		"1800", "1817", "190000", "1900ff", "1a00000000", "1a0000ffff",
-		"1b0000000000000000", "1b00000000ffffffff", "3817", "5800", "7817", "9800", "b800",
-		"d81700",
+	    "1800",
+	    "1817",
+	    "190000",
+	    "1900ff",
+	    "1a00000000",
+	    "1a0000ffff",
+	    "1b0000000000000000",
+	    "1b00000000ffffffff",
+	    "3817",
+	    "5800",
+	    "7817",
+	    "9800",
+	    "b800",
+	    "d81700",
 	};
 	size_t i;
 
@@ -71,15 +92,25 @@ Test(token_cbor, REQ_TOK_042_reader_rejects_indefinite_reserved_and_floats)
 		const char *hex;
 		int err;
 	} cases[] = {
-		{ "5f41ff", PLT_E_CBOR_INDEFINITE }, { "7f61ff", PLT_E_CBOR_INDEFINITE },
-		{ "9fff", PLT_E_CBOR_INDEFINITE }, { "bfff", PLT_E_CBOR_INDEFINITE },
-		{ "ff", PLT_E_CBOR_INDEFINITE }, { "1c", PLT_E_CBOR_RESERVED },
-		{ "3d", PLT_E_CBOR_RESERVED }, { "fe", PLT_E_CBOR_RESERVED },
-		{ "f93c00", PLT_E_CBOR_SIMPLE }, { "fa3f800000", PLT_E_CBOR_SIMPLE },
-		{ "fb3ff0000000000000", PLT_E_CBOR_SIMPLE }, { "f0", PLT_E_CBOR_SIMPLE },
-		{ "f818", PLT_E_CBOR_SIMPLE }, { "f8ff", PLT_E_CBOR_SIMPLE },
-		{ "19ff", PLT_E_TRUNCATED }, { "43aabb", PLT_E_TRUNCATED },
-		{ "82", PLT_E_TRUNCATED }, { "a101", PLT_E_TRUNCATED }, { "", PLT_E_TRUNCATED },
+	    {"5f41ff", PLT_E_CBOR_INDEFINITE},
+	    {"7f61ff", PLT_E_CBOR_INDEFINITE},
+	    {"9fff", PLT_E_CBOR_INDEFINITE},
+	    {"bfff", PLT_E_CBOR_INDEFINITE},
+	    {"ff", PLT_E_CBOR_INDEFINITE},
+	    {"1c", PLT_E_CBOR_RESERVED},
+	    {"3d", PLT_E_CBOR_RESERVED},
+	    {"fe", PLT_E_CBOR_RESERVED},
+	    {"f93c00", PLT_E_CBOR_SIMPLE},
+	    {"fa3f800000", PLT_E_CBOR_SIMPLE},
+	    {"fb3ff0000000000000", PLT_E_CBOR_SIMPLE},
+	    {"f0", PLT_E_CBOR_SIMPLE},
+	    {"f818", PLT_E_CBOR_SIMPLE},
+	    {"f8ff", PLT_E_CBOR_SIMPLE},
+	    {"19ff", PLT_E_TRUNCATED},
+	    {"43aabb", PLT_E_TRUNCATED},
+	    {"82", PLT_E_TRUNCATED},
+	    {"a101", PLT_E_TRUNCATED},
+	    {"", PLT_E_TRUNCATED},
 	};
 	size_t i;
 
@@ -90,7 +121,7 @@ Test(token_cbor, REQ_TOK_042_reader_rejects_indefinite_reserved_and_floats)
 
 		plt_cbor_reader_init(&r, b, n);
 		cr_expect_eq(plt_cbor_skip(&r), cases[i].err, "%s: got %s", cases[i].hex,
-			     plt_errname(r.err));
+		             plt_errname(r.err));
 	}
 }
 
@@ -130,16 +161,16 @@ Test(token_cbor, REQ_TOK_044_text_must_be_valid_utf8)
 		const char *hex;
 		int err;
 	} cases[] = {
-		{ "63e282ac", 0 },               /* U+20AC */
-		{ "64f09f9a97", 0 },             /* U+1F697 */
-		{ "62c3a9", 0 },                 /* U+00E9 */
-		{ "62c0af", PLT_E_CBOR_UTF8 },   /* overlong '/' */
-		{ "63e08080", PLT_E_CBOR_UTF8 }, /* overlong NUL */
-		{ "63eda080", PLT_E_CBOR_UTF8 }, /* surrogate D800 */
-		{ "64f4908080", PLT_E_CBOR_UTF8 }, /* above U+10FFFF */
-		{ "6180", PLT_E_CBOR_UTF8 },     /* lone continuation */
-		{ "62e282", PLT_E_CBOR_UTF8 },   /* cut sequence */
-		{ "61ff", PLT_E_CBOR_UTF8 },
+	    {"63e282ac", 0},                 /* U+20AC */
+	    {"64f09f9a97", 0},               /* U+1F697 */
+	    {"62c3a9", 0},                   /* U+00E9 */
+	    {"62c0af", PLT_E_CBOR_UTF8},     /* overlong '/' */
+	    {"63e08080", PLT_E_CBOR_UTF8},   /* overlong NUL */
+	    {"63eda080", PLT_E_CBOR_UTF8},   /* surrogate D800 */
+	    {"64f4908080", PLT_E_CBOR_UTF8}, /* above U+10FFFF */
+	    {"6180", PLT_E_CBOR_UTF8},       /* lone continuation */
+	    {"62e282", PLT_E_CBOR_UTF8},     /* cut sequence */
+	    {"61ff", PLT_E_CBOR_UTF8},
 	};
 	size_t i;
 
@@ -158,7 +189,7 @@ Test(token_cbor, REQ_TOK_044_text_must_be_valid_utf8)
 
 Test(token_cbor, REQ_TOK_045_errors_are_sticky_and_typed)
 {
-	uint8_t b[] = { 0x61, 0x41, 0x01 };
+	uint8_t b[] = {0x61, 0x41, 0x01};
 	struct plt_cbor_reader r;
 	uint64_t u = 99;
 	int64_t i = 0;
@@ -173,7 +204,7 @@ Test(token_cbor, REQ_TOK_045_errors_are_sticky_and_typed)
 	cr_assert_eq(plt_cbor_end(&r), PLT_E_CBOR_TYPE);
 	/* int range: 2^63 does not fit int64 */
 	{
-		uint8_t big[] = { 0x1b, 0x80, 0, 0, 0, 0, 0, 0, 0 };
+		uint8_t big[] = {0x1b, 0x80, 0, 0, 0, 0, 0, 0, 0};
 
 		plt_cbor_reader_init(&r, big, sizeof(big));
 		cr_assert_eq(plt_cbor_get_int(&r, &i), PLT_E_CBOR_RANGE);
@@ -210,7 +241,7 @@ Test(token_cbor, REQ_TOK_047_round_trip_of_every_writer_call)
 	int64_t i = 0;
 	int flag = 0;
 	struct plt_bytes s;
-	static const uint8_t raw[] = { 0x82, 0x01, 0x02 };
+	static const uint8_t raw[] = {0x82, 0x01, 0x02};
 
 	plt_cbor_writer_init(&w, b, sizeof(b));
 	plt_cbor_put_tag(&w, 18);
@@ -263,8 +294,8 @@ Test(token_cbor, REQ_TOK_047_round_trip_of_every_writer_call)
 Test(token_cbor, REQ_TOK_048_huge_counts_fail_without_reading_past_the_end)
 {
 	/* array of 2^32 items, map of 2^63 pairs, bstr of 2^64-1 bytes */
-	static const char *cases[] = { "9b0000000100000000", "bb4000000000000000",
-				       "5bffffffffffffffff", "7a7fffffff" };
+	static const char *cases[] = {"9b0000000100000000", "bb4000000000000000",
+	                              "5bffffffffffffffff", "7a7fffffff"};
 	size_t i;
 
 	for (i = 0; i < 4; i++) {

@@ -23,25 +23,25 @@ static const struct {
 	const char *name;
 	int strict;
 } deviations[] = {
-	{ "cose-wg-Examples/sign1-tests/sign-fail-01.json", PLT_E_WRONG_TAG },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-02.json", PLT_E_KID_UNPROTECTED },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-03.json", PLT_E_ALG_UNSUPPORTED },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-04.json", PLT_E_ALG_UNSUPPORTED },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-06.json", PLT_E_KID_UNPROTECTED },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-07.json", PLT_E_KID_UNPROTECTED },
-	{ "cose-wg-Examples/sign1-tests/sign-pass-01.json", PLT_E_ALG_UNPROTECTED },
-	{ "cose-wg-Examples/sign1-tests/sign-pass-02.json", PLT_E_KID_UNPROTECTED },
-	{ "cose-wg-Examples/sign1-tests/sign-pass-03.json", PLT_E_UNTAGGED },
-	{ "cose-wg-Examples/ecdsa-examples/ecdsa-sig-01.json", PLT_E_KID_UNPROTECTED },
-	{ "cose-wg-Examples/CWT/A_3.json", PLT_E_KID_MISSING },
-	{ "cose-wg-Examples/RFC8152/Appendix_C_2_1.json", PLT_E_KID_UNPROTECTED },
-	{ "veraison-go-cose/testdata/sign1-verify-0000.json", PLT_E_KID_UNPROTECTED },
-	{ "veraison-go-cose/testdata/sign1-verify-0001.json", PLT_E_KID_UNPROTECTED },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0000.json", PLT_E_HDR_FORMAT },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0001.json", PLT_E_HDR_FORMAT },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0002.json", PLT_E_CBOR_DUPKEY },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0003.json", PLT_E_CBOR_DUPKEY },
-	{ "rfc8392/A.3", PLT_E_KID_UNPROTECTED },
+    {"cose-wg-Examples/sign1-tests/sign-fail-01.json", PLT_E_WRONG_TAG},
+    {"cose-wg-Examples/sign1-tests/sign-fail-02.json", PLT_E_KID_UNPROTECTED},
+    {"cose-wg-Examples/sign1-tests/sign-fail-03.json", PLT_E_ALG_UNSUPPORTED},
+    {"cose-wg-Examples/sign1-tests/sign-fail-04.json", PLT_E_ALG_UNSUPPORTED},
+    {"cose-wg-Examples/sign1-tests/sign-fail-06.json", PLT_E_KID_UNPROTECTED},
+    {"cose-wg-Examples/sign1-tests/sign-fail-07.json", PLT_E_KID_UNPROTECTED},
+    {"cose-wg-Examples/sign1-tests/sign-pass-01.json", PLT_E_ALG_UNPROTECTED},
+    {"cose-wg-Examples/sign1-tests/sign-pass-02.json", PLT_E_KID_UNPROTECTED},
+    {"cose-wg-Examples/sign1-tests/sign-pass-03.json", PLT_E_UNTAGGED},
+    {"cose-wg-Examples/ecdsa-examples/ecdsa-sig-01.json", PLT_E_KID_UNPROTECTED},
+    {"cose-wg-Examples/CWT/A_3.json", PLT_E_KID_MISSING},
+    {"cose-wg-Examples/RFC8152/Appendix_C_2_1.json", PLT_E_KID_UNPROTECTED},
+    {"veraison-go-cose/testdata/sign1-verify-0000.json", PLT_E_KID_UNPROTECTED},
+    {"veraison-go-cose/testdata/sign1-verify-0001.json", PLT_E_KID_UNPROTECTED},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0000.json", PLT_E_HDR_FORMAT},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0001.json", PLT_E_HDR_FORMAT},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0002.json", PLT_E_CBOR_DUPKEY},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0003.json", PLT_E_CBOR_DUPKEY},
+    {"rfc8392/A.3", PLT_E_KID_UNPROTECTED},
 };
 
 /* The reason each rejected vector must be rejected by the generic verifier. */
@@ -49,16 +49,16 @@ static const struct {
 	const char *name;
 	int generic;
 } generic_codes[] = {
-	{ "cose-wg-Examples/sign1-tests/sign-fail-01.json", PLT_E_WRONG_TAG },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-02.json", PLT_E_BAD_SIGNATURE },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-03.json", PLT_E_ALG_UNSUPPORTED },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-04.json", PLT_E_ALG_UNSUPPORTED },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-06.json", PLT_E_BAD_SIGNATURE },
-	{ "cose-wg-Examples/sign1-tests/sign-fail-07.json", PLT_E_BAD_SIGNATURE },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0000.json", PLT_E_HDR_FORMAT },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0001.json", PLT_E_HDR_FORMAT },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0002.json", PLT_E_CBOR_DUPKEY },
-	{ "veraison-go-cose/testdata/sign1-verify-negative-0003.json", PLT_E_CBOR_DUPKEY },
+    {"cose-wg-Examples/sign1-tests/sign-fail-01.json", PLT_E_WRONG_TAG},
+    {"cose-wg-Examples/sign1-tests/sign-fail-02.json", PLT_E_BAD_SIGNATURE},
+    {"cose-wg-Examples/sign1-tests/sign-fail-03.json", PLT_E_ALG_UNSUPPORTED},
+    {"cose-wg-Examples/sign1-tests/sign-fail-04.json", PLT_E_ALG_UNSUPPORTED},
+    {"cose-wg-Examples/sign1-tests/sign-fail-06.json", PLT_E_BAD_SIGNATURE},
+    {"cose-wg-Examples/sign1-tests/sign-fail-07.json", PLT_E_BAD_SIGNATURE},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0000.json", PLT_E_HDR_FORMAT},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0001.json", PLT_E_HDR_FORMAT},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0002.json", PLT_E_CBOR_DUPKEY},
+    {"veraison-go-cose/testdata/sign1-verify-negative-0003.json", PLT_E_CBOR_DUPKEY},
 };
 
 static size_t load(char **text, struct vec *v, size_t cap)
@@ -110,11 +110,12 @@ Test(token_cose, REQ_TOK_020_generic_verifier_gets_every_vector_right)
 
 		cr_assert_eq(pl, PLT_P256_PUB_LEN);
 		if (v[i].f[1][0] == '1') {
-			cr_expect_eq(r, 0, "%s: expected to verify, got %s", v[i].f[0], plt_errname(r));
+			cr_expect_eq(r, 0, "%s: expected to verify, got %s", v[i].f[0],
+			             plt_errname(r));
 		} else {
 			cr_assert(lookup(v[i].f[0], 0, &want), "%s: no expected code", v[i].f[0]);
-			cr_expect_eq(r, want, "%s: expected %s, got %s", v[i].f[0], plt_errname(want),
-				     plt_errname(r));
+			cr_expect_eq(r, want, "%s: expected %s, got %s", v[i].f[0],
+			             plt_errname(want), plt_errname(r));
 		}
 	}
 	free(text);
@@ -136,7 +137,7 @@ Test(token_cose, REQ_TOK_021_strict_profile_deviations_are_listed)
 
 		cr_assert(lookup(v[i].f[0], 1, &want), "%s: not in the deviation list", v[i].f[0]);
 		cr_expect_eq(r, want, "%s: strict profile expected %s, got %s", v[i].f[0],
-			     plt_errname(want), plt_errname(r));
+		             plt_errname(want), plt_errname(r));
 	}
 	free(text);
 }
@@ -160,9 +161,9 @@ Test(token_cose, REQ_TOK_022_generic_verifier_rejects_wrong_external_aad)
 		al = fix_unhex(v[i].f[4], aad, sizeof(aad));
 		aad[0] ^= 1;
 		cr_expect_eq(plt_cose_sign1_verify(msg, ml, aad, al, pub, &crypto),
-			     PLT_E_BAD_SIGNATURE, "%s", v[i].f[0]);
+		             PLT_E_BAD_SIGNATURE, "%s", v[i].f[0]);
 		cr_expect_eq(plt_cose_sign1_verify(msg, ml, NULL, 0, pub, &crypto),
-			     PLT_E_BAD_SIGNATURE, "%s", v[i].f[0]);
+		             PLT_E_BAD_SIGNATURE, "%s", v[i].f[0]);
 		checked++;
 	}
 	cr_assert_eq(checked, 2);
@@ -228,7 +229,8 @@ struct capture {
 };
 
 static int capture_verify(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
-			  const struct plt_iov *parts, size_t nparts, const uint8_t sig[PLT_SIG_LEN])
+                          const struct plt_iov *parts, size_t nparts,
+                          const uint8_t sig[PLT_SIG_LEN])
 {
 	struct capture *c = ctx;
 	size_t i;
@@ -248,7 +250,7 @@ Test(token_cose, REQ_TOK_024_sig_structure_matches_every_published_tobesign)
 {
 	struct vec v[64];
 	struct capture cap;
-	struct plt_crypto crypto = { capture_verify, &cap };
+	struct plt_crypto crypto = {capture_verify, &cap};
 	char *text = NULL;
 	size_t n = load(&text, v, 64), i, checked = 0;
 
@@ -264,7 +266,7 @@ Test(token_cose, REQ_TOK_024_sig_structure_matches_every_published_tobesign)
 		tl = fix_unhex(v[i].f[5], tbs, sizeof(tbs));
 		memset(&cap, 0, sizeof(cap));
 		cr_expect_eq(plt_cose_sign1_verify(msg, ml, al ? aad : NULL, al, pub, &crypto), 0,
-			     "%s", v[i].f[0]);
+		             "%s", v[i].f[0]);
 		cr_assert_eq(cap.calls, 1, "%s", v[i].f[0]);
 		cr_expect_eq(cap.len, tl, "%s: Sig_structure length", v[i].f[0]);
 		cr_expect_arr_eq(cap.tbs, tbs, tl, "%s: Sig_structure bytes", v[i].f[0]);
@@ -285,11 +287,12 @@ static EVP_PKEY *key_from_d(const uint8_t d[32], const uint8_t pub[PLT_P256_PUB_
 	EVP_PKEY *pkey = NULL;
 
 	cr_assert(bld && priv && pctx);
-	cr_assert_eq(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
-						     "prime256v1", 0), 1);
+	cr_assert_eq(
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0), 1);
 	cr_assert_eq(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv), 1);
-	cr_assert_eq(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub,
-						      PLT_P256_PUB_LEN), 1);
+	cr_assert_eq(
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, PLT_P256_PUB_LEN),
+	    1);
 	params = OSSL_PARAM_BLD_to_param(bld);
 	cr_assert_not_null(params);
 	cr_assert_eq(EVP_PKEY_fromdata_init(pctx), 1);
@@ -310,7 +313,7 @@ Test(token_cose, REQ_TOK_025_go_cose_signing_cases_round_trip)
 	char *f[8];
 	size_t pos = 0, n = 0;
 	struct capture cap;
-	struct plt_crypto crypto = { capture_verify, &cap };
+	struct plt_crypto crypto = {capture_verify, &cap};
 
 	while (fix_tsv_next(text, &pos, f, 8) == 8) {
 		uint8_t d[32], pub[80], prot[64], unprot[64], pay[256], aad[64], tbs[512];
@@ -341,7 +344,7 @@ Test(token_cose, REQ_TOK_025_go_cose_signing_cases_round_trip)
 		cr_assert_eq(plt_cbor_writer_finish(&w, &ml), 0);
 		memset(&cap, 0, sizeof(cap));
 		cr_expect_eq(plt_cose_sign1_verify(msg, ml, al ? aad : NULL, al, pub, &crypto), 0,
-			     "%s", f[0]);
+		             "%s", f[0]);
 		cr_expect_eq(cap.len, tl, "%s", f[0]);
 		cr_expect_arr_eq(cap.tbs, tbs, tl, "%s", f[0]);
 		EVP_PKEY_free(key);

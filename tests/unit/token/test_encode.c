@@ -65,9 +65,9 @@ Test(token_encode, REQ_TOK_003_layout_is_the_documented_one)
 	size_t len;
 	struct plt_token t;
 	/* 18([h'A2 01 26 04 48 <kid>', {}, h'<claims>', h'<sig>']) */
-	static const uint8_t head[] = { 0xd2, 0x84, 0x4d, 0xa2, 0x01, 0x26, 0x04, 0x48 };
+	static const uint8_t head[] = {0xd2, 0x84, 0x4d, 0xa2, 0x01, 0x26, 0x04, 0x48};
 	/* map(12) starting with 1: tstr */
-	static const uint8_t claims_head[] = { 0xac, 0x01, 0x78, 0x22 };
+	static const uint8_t claims_head[] = {0xac, 0x01, 0x78, 0x22};
 
 	fix_init(&f);
 	len = fix_issue(&f, FIX_VIN, FIX_OP, f.cnonce, sizeof(f.cnonce), tok, sizeof(tok));
@@ -82,8 +82,8 @@ Test(token_encode, REQ_TOK_003_layout_is_the_documented_one)
 	{
 		uint8_t tok2[PLT_TOKEN_MAX];
 		struct plt_token t2;
-		size_t len2 = fix_issue(&f, FIX_VIN, FIX_OP, f.cnonce, sizeof(f.cnonce), tok2,
-					sizeof(tok2));
+		size_t len2 =
+		    fix_issue(&f, FIX_VIN, FIX_OP, f.cnonce, sizeof(f.cnonce), tok2, sizeof(tok2));
 
 		cr_assert_eq(len2, len);
 		cr_assert_eq(plt_decode(tok2, len2, &t2, NULL), 0);
@@ -101,32 +101,39 @@ Test(token_encode, REQ_TOK_004_encoder_refuses_bad_claims)
 
 	fix_init(&f);
 	fix_claims(&f, &c, "WVWZZZ1JZXW00000I", FIX_OP, f.cnonce, 16);
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), PLT_E_BAD_VIN);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len),
+	    PLT_E_BAD_VIN);
 	fix_claims(&f, &c, FIX_VIN, FIX_OP, f.cnonce, 15);
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), PLT_E_CLAIM_TYPE);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len),
+	    PLT_E_CLAIM_TYPE);
 	fix_claims(&f, &c, FIX_VIN, "", f.cnonce, 16);
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), PLT_E_CLAIM_TYPE);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len),
+	    PLT_E_CLAIM_TYPE);
 	fix_claims(&f, &c, FIX_VIN, "bad\xff", f.cnonce, 16);
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), PLT_E_CBOR_UTF8);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len),
+	    PLT_E_CBOR_UTF8);
 	fix_claims(&f, &c, FIX_VIN, FIX_OP, f.cnonce, 16);
 	c.exp = c.iat;
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), PLT_E_CLAIM_VALUE);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len),
+	    PLT_E_CLAIM_VALUE);
 	fix_claims(&f, &c, FIX_VIN, FIX_OP, f.cnonce, 16);
 	c.present &= ~PLT_HAS_CNONCE;
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), PLT_E_CLAIM_MISSING);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len),
+	    PLT_E_CLAIM_MISSING);
 	fix_claims(&f, &c, FIX_VIN, FIX_OP, f.cnonce, 16);
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, small, sizeof(small),
-				&len), PLT_E_NOSPACE);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, small, sizeof(small), &len),
+	    PLT_E_NOSPACE);
 	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, 120, &len),
-		     PLT_E_NOSPACE);
+	             PLT_E_NOSPACE);
 	cr_assert_eq(plt_encode(&c, f.anchor.kid, fail_sign, NULL, tok, sizeof(tok), &len),
-		     PLT_E_CRYPTO);
+	             PLT_E_CRYPTO);
 	cr_assert_eq(len, 0, "out_len written on failure");
 	fix_fini(&f);
 }
@@ -142,10 +149,10 @@ Test(token_encode, REQ_TOK_005_minimal_token_without_private_claims)
 
 	fix_init(&f);
 	fix_claims(&f, &c, FIX_VIN, FIX_OP, f.cnonce, 16);
-	c.present &= ~(PLT_HAS_WORKSHOP | PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER |
-		       PLT_HAS_POLICY_VER);
-	cr_assert_eq(plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok),
-				&len), 0);
+	c.present &=
+	    ~(PLT_HAS_WORKSHOP | PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER | PLT_HAS_POLICY_VER);
+	cr_assert_eq(
+	    plt_encode(&c, f.anchor.kid, plt_openssl_sign_es256, f.key, tok, sizeof(tok), &len), 0);
 	x = fix_expect(&f);
 	cr_assert_eq(plt_verify(tok, len, &f.trust, &f.crypto, &x, &t), 0);
 	cr_assert_eq(t.claims.present, 0xffu);

@@ -6,23 +6,23 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <openssl/ec.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <openssl/ec.h>
 
 #include "tok_fixture.h"
 
 /* RFC 8392 A.2.3 public key; kid checked against `openssl pkey -pubin
  * -outform DER | sha256sum` and an independent SPKI hash. */
 static const char rfc8392_pem[] =
-	"-----BEGIN PUBLIC KEY-----\n"
-	"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFDMpzOeGjkFpJ1mc9lo0884v/aVa\n"
-	"fspp7YkZo5TULw9g9/GngNing7+3ot1rJ5boEo27zvnT0WjblSmXGjbnuQ==\n"
-	"-----END PUBLIC KEY-----\n";
-static const uint8_t rfc8392_kid[8] = { 0x18, 0x0c, 0xe3, 0xe5, 0x6d, 0x72, 0x7f, 0xe1 };
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEFDMpzOeGjkFpJ1mc9lo0884v/aVa\n"
+    "fspp7YkZo5TULw9g9/GngNing7+3ot1rJ5boEo27zvnT0WjblSmXGjbnuQ==\n"
+    "-----END PUBLIC KEY-----\n";
+static const uint8_t rfc8392_kid[8] = {0x18, 0x0c, 0xe3, 0xe5, 0x6d, 0x72, 0x7f, 0xe1};
 static const char rfc8392_pub_hex[] =
-	"04143329cce7868e416927599cf65a34f3ce2ffda55a7eca69ed8919a394d42f0f"
-	"60f7f1a780d8a783bfb7a2dd6b2796e8128dbbcef9d3d168db9529971a36e7b9";
+    "04143329cce7868e416927599cf65a34f3ce2ffda55a7eca69ed8919a394d42f0f"
+    "60f7f1a780d8a783bfb7a2dd6b2796e8128dbbcef9d3d168db9529971a36e7b9";
 
 Test(token_openssl, REQ_TOK_030_wycheproof_p1363_all_262_cases)
 {
@@ -37,7 +37,7 @@ Test(token_openssl, REQ_TOK_030_wycheproof_p1363_all_262_cases)
 		size_t pl = fix_unhex(f[2], pub, sizeof(pub));
 		size_t ml = fix_unhex(f[3], msg, sizeof(msg));
 		size_t sl = fix_unhex(f[4], sig, sizeof(sig));
-		struct plt_iov iov = { msg, ml };
+		struct plt_iov iov = {msg, ml};
 		int ok;
 
 		cr_assert_eq(pl, PLT_P256_PUB_LEN);
@@ -88,7 +88,7 @@ Test(token_openssl, REQ_TOK_032_anchor_from_certificate_equals_key)
 	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
 	cr_assert_eq(X509_set_pubkey(x, f.key), 1);
 	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
-				   (const unsigned char *)"pitlane test", -1, -1, 0);
+	                           (const unsigned char *)"pitlane test", -1, -1, 0);
 	cr_assert_eq(X509_set_issuer_name(x, X509_get_subject_name(x)), 1);
 	cr_assert_gt(X509_sign(x, f.key, EVP_sha256()), 0);
 	cr_assert_eq(PEM_write_bio_X509(bio, x), 1);
@@ -108,7 +108,7 @@ Test(token_openssl, REQ_TOK_033_rejects_non_p256_keys)
 	BIO *bio = BIO_new(BIO_s_mem());
 	struct plt_trust_anchor a;
 	uint8_t pub[PLT_P256_PUB_LEN], sig[PLT_SIG_LEN];
-	struct plt_iov iov = { (const uint8_t *)"x", 1 };
+	struct plt_iov iov = {(const uint8_t *)"x", 1};
 	char *pem = NULL;
 	long len;
 	static const char junk[] = "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
@@ -134,9 +134,8 @@ Test(token_openssl, REQ_TOK_034_sign_then_verify_over_parts)
 	struct plt_crypto c;
 	uint8_t sig[PLT_SIG_LEN];
 	struct plt_iov parts[3] = {
-		{ (const uint8_t *)"abc", 3 }, { NULL, 0 }, { (const uint8_t *)"def", 3 }
-	};
-	struct plt_iov whole = { (const uint8_t *)"abcdef", 6 };
+	    {(const uint8_t *)"abc", 3}, {NULL, 0}, {(const uint8_t *)"def", 3}};
+	struct plt_iov whole = {(const uint8_t *)"abcdef", 6};
 
 	fix_init(&f);
 	plt_openssl_crypto(&c);
@@ -153,7 +152,7 @@ Test(token_openssl, REQ_TOK_035_key_cache_follows_the_anchor)
 	struct plt_openssl_keycache kc;
 	struct plt_crypto c;
 	uint8_t sa[PLT_SIG_LEN], sb[PLT_SIG_LEN];
-	struct plt_iov iov = { (const uint8_t *)"message", 7 };
+	struct plt_iov iov = {(const uint8_t *)"message", 7};
 	int i;
 
 	fix_init(&a);

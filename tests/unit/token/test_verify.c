@@ -69,8 +69,8 @@ Test(token_verify, REQ_TOK_011_every_truncation_and_append_is_rejected)
 
 Test(token_verify, REQ_TOK_012_claims_matrix_exactly_one_accept_per_token)
 {
-	static const char *vins[] = { "WVWZZZ1JZXW000001", "WVWZZZ1JZXW000002", "1HGCM82633A004352" };
-	static const char *ops[] = { "door.unlock", "door.lock", "ecu.flash.program" };
+	static const char *vins[] = {"WVWZZZ1JZXW000001", "WVWZZZ1JZXW000002", "1HGCM82633A004352"};
+	static const char *ops[] = {"door.unlock", "door.lock", "ecu.flash.program"};
 	uint8_t nonces[3][16];
 	size_t a, b, c, va, vb, vc;
 
@@ -82,8 +82,8 @@ Test(token_verify, REQ_TOK_012_claims_matrix_exactly_one_accept_per_token)
 		for (b = 0; b < 3; b++)
 			for (c = 0; c < 3; c++) {
 				uint8_t tok[PLT_TOKEN_MAX];
-				size_t len = fix_issue(&f, vins[a], ops[b], nonces[c], 16, tok,
-						       sizeof(tok));
+				size_t len =
+				    fix_issue(&f, vins[a], ops[b], nonces[c], 16, tok, sizeof(tok));
 				size_t accepts = 0;
 
 				for (va = 0; va < 3; va++)
@@ -95,11 +95,12 @@ Test(token_verify, REQ_TOK_012_claims_matrix_exactly_one_accept_per_token)
 							x.vin = vins[va];
 							x.op = ops[vb];
 							x.cnonce = nonces[vc];
-							r = plt_verify(tok, len, &f.trust, &f.crypto,
-								       &x, NULL);
-							want = va != a ? PLT_E_WRONG_VIN
+							r = plt_verify(tok, len, &f.trust,
+							               &f.crypto, &x, NULL);
+							want = va != a   ? PLT_E_WRONG_VIN
 							       : vb != b ? PLT_E_WRONG_OP
-							       : vc != c ? PLT_E_WRONG_CNONCE : 0;
+							       : vc != c ? PLT_E_WRONG_CNONCE
+							                 : 0;
 							cr_assert_eq(r, want);
 							accepts += r == 0;
 						}
@@ -109,7 +110,7 @@ Test(token_verify, REQ_TOK_012_claims_matrix_exactly_one_accept_per_token)
 
 /* Protected {1: alg, 4: kid} built by hand. */
 static size_t prot_map(uint8_t *out, size_t cap, int with_alg, int64_t alg, int with_kid,
-		       size_t kid_len, int extra_label)
+                       size_t kid_len, int extra_label)
 {
 	struct plt_cbor_writer w;
 	size_t len = 0;
@@ -148,8 +149,8 @@ Test(token_verify, REQ_TOK_013_algorithm_and_header_confusion_each_has_its_code)
 	uint8_t pay[PLT_TOKEN_MAX], prot[64], tok[PLT_TOKEN_MAX], unprot[32];
 	size_t pl = fix_payload(&f, pay, sizeof(pay)), n, ul;
 	int codes[32], i, j, k = 0;
-	static const uint8_t empty[] = { 0xa0 };
-	static const uint8_t unprot_alg[] = { 0xa1, 0x01, 0x26 };
+	static const uint8_t empty[] = {0xa0};
+	static const uint8_t unprot_alg[] = {0xa1, 0x01, 0x26};
 
 	/* the well-formed reference built the same way verifies */
 	n = prot_map(prot, sizeof(prot), 1, -7, 1, 8, 0);
@@ -177,7 +178,7 @@ Test(token_verify, REQ_TOK_013_algorithm_and_header_confusion_each_has_its_code)
 	cr_assert_eq(verify(tok, n), PLT_E_ALG_UNSUPPORTED);
 	/* duplicate label inside protected: {1:-7, 1:-7, 4:kid} */
 	{
-		static const uint8_t dup[] = { 0xa3, 0x01, 0x26, 0x01, 0x26 };
+		static const uint8_t dup[] = {0xa3, 0x01, 0x26, 0x01, 0x26};
 
 		memcpy(prot, dup, sizeof(dup));
 		prot[sizeof(dup)] = 0x04;
@@ -235,7 +236,7 @@ Test(token_verify, REQ_TOK_013_algorithm_and_header_confusion_each_has_its_code)
 	cr_assert_eq(codes[k++] = verify(tok, n), PLT_E_HDR_UNKNOWN);
 	/* a non-empty unprotected map ({5: h'00'}, IV) */
 	{
-		static const uint8_t iv[] = { 0xa1, 0x05, 0x41, 0x00 };
+		static const uint8_t iv[] = {0xa1, 0x05, 0x41, 0x00};
 
 		n = prot_map(prot, sizeof(prot), 1, -7, 1, 8, 0);
 		n = fix_sign1(&f, 18, prot, n, iv, sizeof(iv), pay, pl, tok, sizeof(tok));
@@ -258,7 +259,7 @@ Test(token_verify, REQ_TOK_013_algorithm_and_header_confusion_each_has_its_code)
 	for (i = 0; i < k; i++)
 		for (j = i + 1; j < k; j++)
 			cr_assert_neq(codes[i], codes[j], "cases %d and %d share %s", i, j,
-				      plt_errname(codes[i]));
+			              plt_errname(codes[i]));
 }
 
 Test(token_verify, REQ_TOK_014_body_shape_rules)
@@ -308,7 +309,7 @@ Test(token_verify, REQ_TOK_015_claims_are_checked_strictly)
 	uint8_t prot[64], tok[PLT_TOKEN_MAX], pay[PLT_TOKEN_MAX], p2[PLT_TOKEN_MAX];
 	size_t pn = prot_map(prot, sizeof(prot), 1, -7, 1, 8, 0);
 	size_t pl = fix_payload(&f, pay, sizeof(pay)), n;
-	static const uint8_t empty[] = { 0xa0 };
+	static const uint8_t empty[] = {0xa0};
 	struct plt_token t;
 	size_t off = 0;
 
@@ -386,7 +387,7 @@ Test(token_verify, REQ_TOK_016_expectations_each_have_their_code)
 	cr_assert_eq(plt_verify(good, good_len, &f.trust, &f.crypto, &x, NULL), 0);
 	x.age_s = 121;
 	cr_assert_eq(plt_verify(good, good_len, &f.trust, &f.crypto, &x, NULL),
-		     PLT_E_CHALLENGE_EXPIRED);
+	             PLT_E_CHALLENGE_EXPIRED);
 	x.age_s = -1; /* not checked */
 	cr_assert_eq(plt_verify(good, good_len, &f.trust, &f.crypto, &x, NULL), 0);
 	/* clock: iat = FIX_NOW, exp = FIX_NOW + 300, skew 60 */
@@ -399,7 +400,7 @@ Test(token_verify, REQ_TOK_016_expectations_each_have_their_code)
 	cr_assert_eq(plt_verify(good, good_len, &f.trust, &f.crypto, &x, NULL), 0);
 	x.now--;
 	cr_assert_eq(plt_verify(good, good_len, &f.trust, &f.crypto, &x, NULL),
-		     PLT_E_NOT_YET_VALID);
+	             PLT_E_NOT_YET_VALID);
 	x.have_clock = 0; /* an ECU without a clock */
 	cr_assert_eq(plt_verify(good, good_len, &f.trust, &f.crypto, &x, NULL), 0);
 	/* NULL expectation: decode + trust + signature only */

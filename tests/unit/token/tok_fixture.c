@@ -41,12 +41,12 @@ static struct plt_bytes text(const char *s)
 }
 
 void fix_claims(const struct fixture *f, struct plt_claims *c, const char *vin, const char *op,
-		const uint8_t *cnonce, size_t cnonce_len)
+                const uint8_t *cnonce, size_t cnonce_len)
 {
 	memset(c, 0, sizeof(*c));
 	c->present = PLT_HAS_ISS | PLT_HAS_AUD | PLT_HAS_EXP | PLT_HAS_IAT | PLT_HAS_CTI |
-		     PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI | PLT_HAS_WORKSHOP |
-		     PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER | PLT_HAS_POLICY_VER;
+	             PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI | PLT_HAS_WORKSHOP |
+	             PLT_HAS_TECHNICIAN | PLT_HAS_WORK_ORDER | PLT_HAS_POLICY_VER;
 	c->iss = text("https://broker.dealer-0042.example");
 	c->aud = text(vin);
 	c->iat = FIX_NOW;
@@ -63,15 +63,15 @@ void fix_claims(const struct fixture *f, struct plt_claims *c, const char *vin, 
 	c->policy_version = 17;
 }
 
-size_t fix_issue(const struct fixture *f, const char *vin, const char *op,
-		 const uint8_t *cnonce, size_t cnonce_len, uint8_t *out, size_t cap)
+size_t fix_issue(const struct fixture *f, const char *vin, const char *op, const uint8_t *cnonce,
+                 size_t cnonce_len, uint8_t *out, size_t cap)
 {
 	struct plt_claims c;
 	size_t len = 0;
 
 	fix_claims(f, &c, vin, op, cnonce, cnonce_len);
 	cr_assert_eq(plt_encode(&c, f->anchor.kid, plt_openssl_sign_es256, f->key, out, cap, &len),
-		     0);
+	             0);
 	return len;
 }
 
@@ -103,8 +103,8 @@ size_t fix_payload(const struct fixture *f, uint8_t *out, size_t cap)
 }
 
 size_t fix_sign1(const struct fixture *f, int64_t tag, const uint8_t *prot, size_t plen,
-		 const uint8_t *unprot, size_t ulen, const uint8_t *payload, size_t paylen,
-		 uint8_t *out, size_t cap)
+                 const uint8_t *unprot, size_t ulen, const uint8_t *payload, size_t paylen,
+                 uint8_t *out, size_t cap)
 {
 	struct plt_cbor_writer w, s;
 	uint8_t tbs[1024], sig[PLT_SIG_LEN];
@@ -172,7 +172,7 @@ char *fix_read_vector(const char *name)
 
 	cr_assert_not_null(src, "PITLANE_SOURCE_DIR is not set (run through ctest)");
 	cr_assert_lt(snprintf(path, sizeof(path), "%s/tests/vectors/%s", src, name),
-		     (int)sizeof(path));
+	             (int)sizeof(path));
 	fp = fopen(path, "rb");
 	cr_assert_not_null(fp, "cannot open %s", path);
 	cr_assert_eq(fseek(fp, 0, SEEK_END), 0);

@@ -28,17 +28,17 @@ void fix_init(struct fixture *f);
 void fix_fini(struct fixture *f);
 /* Claims of a typical token (all private claims set). */
 void fix_claims(const struct fixture *f, struct plt_claims *c, const char *vin, const char *op,
-		const uint8_t *cnonce, size_t cnonce_len);
+                const uint8_t *cnonce, size_t cnonce_len);
 /* Issues a token with those claims; returns its length. */
-size_t fix_issue(const struct fixture *f, const char *vin, const char *op,
-		 const uint8_t *cnonce, size_t cnonce_len, uint8_t *out, size_t cap);
+size_t fix_issue(const struct fixture *f, const char *vin, const char *op, const uint8_t *cnonce,
+                 size_t cnonce_len, uint8_t *out, size_t cap);
 /* The default expectation matching fix_issue(FIX_VIN, FIX_OP, f->cnonce). */
 struct plt_expect fix_expect(const struct fixture *f);
 /* Signs a Sign1 built from raw pieces: tag (< 0: none), protected bstr
  * contents, unprotected map item, payload contents. Returns the length. */
 size_t fix_sign1(const struct fixture *f, int64_t tag, const uint8_t *prot, size_t plen,
-		 const uint8_t *unprot, size_t ulen, const uint8_t *payload, size_t paylen,
-		 uint8_t *out, size_t cap);
+                 const uint8_t *unprot, size_t ulen, const uint8_t *payload, size_t paylen,
+                 uint8_t *out, size_t cap);
 /* The claims payload of a token issued by fix_issue. */
 size_t fix_payload(const struct fixture *f, uint8_t *out, size_t cap);
 

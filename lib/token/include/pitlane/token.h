@@ -31,16 +31,16 @@ const char *plt_errname(int err);  /* stable code string, e.g. "wrong_vin" */
 
 /* ---- sizes and limits -------------------------------------------------- */
 #define PLT_VIN_LEN 17
-#define PLT_KID_LEN 8          /* first 8 bytes of SHA-256(SubjectPublicKeyInfo DER) */
-#define PLT_P256_PUB_LEN 65    /* uncompressed point 04||X||Y */
-#define PLT_SIG_LEN 64         /* ES256 signature r||s */
+#define PLT_KID_LEN 8       /* first 8 bytes of SHA-256(SubjectPublicKeyInfo DER) */
+#define PLT_P256_PUB_LEN 65 /* uncompressed point 04||X||Y */
+#define PLT_SIG_LEN 64      /* ES256 signature r||s */
 #define PLT_CTI_LEN 16
 #define PLT_CNONCE_MIN 16
 #define PLT_CNONCE_MAX 32
-#define PLT_TOKEN_MAX 512      /* hard upper bound accepted by the decoder */
-#define PLT_OP_MAX 32          /* operation names, e.g. "door.unlock" */
-#define PLT_TEXT_MAX 64        /* iss, workshop, technician, work order */
-#define PLT_CLOCK_SKEW_S 60    /* documented skew for iat/exp against a clock */
+#define PLT_TOKEN_MAX 512   /* hard upper bound accepted by the decoder */
+#define PLT_OP_MAX 32       /* operation names, e.g. "door.unlock" */
+#define PLT_TEXT_MAX 64     /* iss, workshop, technician, work order */
+#define PLT_CLOCK_SKEW_S 60 /* documented skew for iat/exp against a clock */
 
 /* ---- byte and text views (point into caller memory; not NUL-terminated) */
 struct plt_bytes {
@@ -63,15 +63,15 @@ struct plt_crypto {
 	/* ES256 verify over the concatenation of parts[0..nparts).
 	 * Returns 0 when the signature is valid, nonzero otherwise. */
 	int (*verify_es256)(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
-			    const struct plt_iov *parts, size_t nparts,
-			    const uint8_t sig[PLT_SIG_LEN]);
+	                    const struct plt_iov *parts, size_t nparts,
+	                    const uint8_t sig[PLT_SIG_LEN]);
 	void *ctx;
 };
 
 /* Signs the concatenation of parts with ES256, writing r||s.
  * Returns 0 on success or a negative code (passed through by the encoder). */
 typedef int (*plt_sign_fn)(void *ctx, const struct plt_iov *parts, size_t nparts,
-			   uint8_t sig[PLT_SIG_LEN]);
+                           uint8_t sig[PLT_SIG_LEN]);
 
 /* ---- trust store (caller-owned) --------------------------------------- */
 struct plt_trust_anchor {
@@ -86,23 +86,23 @@ struct plt_trust_store {
 
 /* ---- claims ------------------------------------------------------------ */
 /* Bits of struct plt_claims.present */
-#define PLT_HAS_ISS        (1u << 0)
-#define PLT_HAS_AUD        (1u << 1)
-#define PLT_HAS_EXP        (1u << 2)
-#define PLT_HAS_IAT        (1u << 3)
-#define PLT_HAS_CTI        (1u << 4)
-#define PLT_HAS_SCOPE      (1u << 5)
-#define PLT_HAS_CNONCE     (1u << 6)
-#define PLT_HAS_EXI        (1u << 7)
-#define PLT_HAS_WORKSHOP   (1u << 8)
+#define PLT_HAS_ISS (1u << 0)
+#define PLT_HAS_AUD (1u << 1)
+#define PLT_HAS_EXP (1u << 2)
+#define PLT_HAS_IAT (1u << 3)
+#define PLT_HAS_CTI (1u << 4)
+#define PLT_HAS_SCOPE (1u << 5)
+#define PLT_HAS_CNONCE (1u << 6)
+#define PLT_HAS_EXI (1u << 7)
+#define PLT_HAS_WORKSHOP (1u << 8)
 #define PLT_HAS_TECHNICIAN (1u << 9)
 #define PLT_HAS_WORK_ORDER (1u << 10)
 #define PLT_HAS_POLICY_VER (1u << 11)
 
 struct plt_claims {
 	unsigned present;
-	struct plt_bytes iss;        /* tstr */
-	struct plt_bytes aud;        /* tstr: the VIN */
+	struct plt_bytes iss; /* tstr */
+	struct plt_bytes aud; /* tstr: the VIN */
 	int64_t exp;
 	int64_t iat;
 	struct plt_bytes cti;        /* bstr, 16 bytes */
@@ -117,11 +117,11 @@ struct plt_claims {
 
 /* A decoded token: views into the caller's token buffer. */
 struct plt_token {
-	int64_t alg;                 /* from the protected header */
-	struct plt_bytes kid;        /* from the protected header */
+	int64_t alg;                    /* from the protected header */
+	struct plt_bytes kid;           /* from the protected header */
 	struct plt_bytes protected_hdr; /* the protected bstr contents */
-	struct plt_bytes payload;    /* the payload bstr contents */
-	struct plt_bytes signature;  /* 64 bytes */
+	struct plt_bytes payload;       /* the payload bstr contents */
+	struct plt_bytes signature;     /* 64 bytes */
 	struct plt_claims claims;
 };
 
@@ -132,9 +132,8 @@ struct plt_token {
  * scope, cnonce (16..32), exi. Writes at most cap bytes to out; *out_len gets
  * the length. Returns 0, PLT_E_NOSPACE, a claim error, or sign()'s code.
  */
-int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN],
-	       plt_sign_fn sign, void *sign_ctx,
-	       uint8_t *out, size_t cap, size_t *out_len);
+int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], plt_sign_fn sign,
+               void *sign_ctx, uint8_t *out, size_t cap, size_t *out_len);
 
 /* ---- decoder / verifier (ECU side) ------------------------------------ */
 /*
@@ -145,13 +144,13 @@ int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN],
 int plt_decode(const uint8_t *tok, size_t len, struct plt_token *out, size_t *err_off);
 
 struct plt_expect {
-	const char *vin;             /* NUL-terminated, 17 chars; NULL = don't check */
-	const char *op;              /* NUL-terminated; NULL = don't check */
-	const uint8_t *cnonce;       /* the outstanding challenge; NULL = don't check */
+	const char *vin;       /* NUL-terminated, 17 chars; NULL = don't check */
+	const char *op;        /* NUL-terminated; NULL = don't check */
+	const uint8_t *cnonce; /* the outstanding challenge; NULL = don't check */
 	size_t cnonce_len;
-	int64_t age_s;               /* seconds since the challenge; <0 = don't check */
-	int have_clock;              /* nonzero: check iat/exp against now (with skew) */
-	int64_t now;                 /* UNIX seconds */
+	int64_t age_s;  /* seconds since the challenge; <0 = don't check */
+	int have_clock; /* nonzero: check iat/exp against now (with skew) */
+	int64_t now;    /* UNIX seconds */
 };
 
 /*
@@ -162,18 +161,17 @@ struct plt_expect {
  * failures after decoding.
  */
 int plt_verify(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
-	       const struct plt_crypto *crypto, const struct plt_expect *expect,
-	       struct plt_token *out);
+               const struct plt_crypto *crypto, const struct plt_expect *expect,
+               struct plt_token *out);
 
 /*
  * Generic RFC 9052 COSE_Sign1 verification (tagged or untagged, any header
  * placement RFC 9052 allows) with an external AAD, ES256 only. For
  * interoperability tests; tokens use plt_verify.
  */
-int plt_cose_sign1_verify(const uint8_t *msg, size_t len,
-			  const uint8_t *external_aad, size_t aad_len,
-			  const uint8_t pub[PLT_P256_PUB_LEN],
-			  const struct plt_crypto *crypto);
+int plt_cose_sign1_verify(const uint8_t *msg, size_t len, const uint8_t *external_aad,
+                          size_t aad_len, const uint8_t pub[PLT_P256_PUB_LEN],
+                          const struct plt_crypto *crypto);
 
 /* ---- helpers shared with every program -------------------------------- */
 /* Nonzero when s[0..len) is a VIN: 17 chars of the ISO 3779 alphabet (no I, O, Q). */
@@ -212,14 +210,20 @@ void plt_cbor_put_raw(struct plt_cbor_writer *w, const void *p, size_t len); /* 
 int plt_cbor_writer_finish(const struct plt_cbor_writer *w, size_t *len);
 
 enum plt_cbor_type {
-	PLT_CBOR_UINT = 0, PLT_CBOR_NINT = 1, PLT_CBOR_BSTR = 2, PLT_CBOR_TSTR = 3,
-	PLT_CBOR_ARRAY = 4, PLT_CBOR_MAP = 5, PLT_CBOR_TAG = 6, PLT_CBOR_SIMPLE = 7,
+	PLT_CBOR_UINT = 0,
+	PLT_CBOR_NINT = 1,
+	PLT_CBOR_BSTR = 2,
+	PLT_CBOR_TSTR = 3,
+	PLT_CBOR_ARRAY = 4,
+	PLT_CBOR_MAP = 5,
+	PLT_CBOR_TAG = 6,
+	PLT_CBOR_SIMPLE = 7,
 };
 
 struct plt_cbor_reader {
 	const uint8_t *buf;
 	size_t len;
-	size_t off;   /* next byte to read; on error, where the bad item starts */
+	size_t off; /* next byte to read; on error, where the bad item starts */
 	int err;
 };
 
@@ -227,7 +231,7 @@ void plt_cbor_reader_init(struct plt_cbor_reader *r, const uint8_t *buf, size_t 
 /* Type of the next item, or a negative code (end of input, reserved bits). */
 int plt_cbor_peek(const struct plt_cbor_reader *r);
 int plt_cbor_get_uint(struct plt_cbor_reader *r, uint64_t *v);
-int plt_cbor_get_int(struct plt_cbor_reader *r, int64_t *v);   /* major 0 or 1 */
+int plt_cbor_get_int(struct plt_cbor_reader *r, int64_t *v); /* major 0 or 1 */
 int plt_cbor_get_bstr(struct plt_cbor_reader *r, struct plt_bytes *v);
 int plt_cbor_get_tstr(struct plt_cbor_reader *r, struct plt_bytes *v); /* valid UTF-8 */
 int plt_cbor_get_array(struct plt_cbor_reader *r, size_t *n);

@@ -30,15 +30,15 @@ struct plt_openssl_keycache {
 void plt_openssl_crypto_cached(struct plt_crypto *c, struct plt_openssl_keycache *kc);
 void plt_openssl_keycache_free(struct plt_openssl_keycache *kc);
 
-/* The hook itself (ctx NULL or a struct plt_openssl_keycache *): 0 when sig verifies under pub over the parts, 1 when it
- * does not, a negative code when pub is not a P-256 point. */
+/* The hook itself (ctx NULL or a struct plt_openssl_keycache *): 0 when sig verifies under pub over
+ * the parts, 1 when it does not, a negative code when pub is not a P-256 point. */
 int plt_openssl_verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
-			     const struct plt_iov *parts, size_t nparts,
-			     const uint8_t sig[PLT_SIG_LEN]);
+                             const struct plt_iov *parts, size_t nparts,
+                             const uint8_t sig[PLT_SIG_LEN]);
 
 /* A plt_sign_fn: ctx is an EVP_PKEY * holding a P-256 private key. */
 int plt_openssl_sign_es256(void *evp_pkey, const struct plt_iov *parts, size_t n,
-			   uint8_t sig[PLT_SIG_LEN]);
+                           uint8_t sig[PLT_SIG_LEN]);
 
 /* kid = first 8 bytes of SHA-256 over the SubjectPublicKeyInfo DER of pub. */
 int plt_openssl_kid(const uint8_t pub[PLT_P256_PUB_LEN], uint8_t kid[PLT_KID_LEN]);
