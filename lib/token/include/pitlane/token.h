@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 /* ---- errors (-1 .. -99; append-only) ---------------------------------- */
-/* The full list with sentences is in token_err.c; plt_strerror() names each. */
+/* The list is in pitlane/token_err.h, the sentences in src/err.c; plt_strerror() names each. */
 #define PLT_OK 0
 /* The enum itself is in pitlane/token_err.h so this header stays readable. */
 #include "pitlane/token_err.h"
