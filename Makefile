@@ -10,7 +10,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE      ?= cmake
 CTEST      ?= ctest
 
-.PHONY: all build deps check check-main check-asan demo bench clean packages
+.PHONY: all build deps check check-main check-asan check-vm demo bench clean packages
 
 all: build
 
@@ -36,6 +36,10 @@ check-asan:
 	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(CTEST) --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|fuzz-smoke' --timeout 600
+
+# Only the qemu SocketCAN tier (also part of check-main).
+check-vm: build
+	$(CTEST) --test-dir $(BUILD) --output-on-failure -L vm --timeout 600
 
 demo: deps build
 	@packaging/demo.sh $(BUILD)

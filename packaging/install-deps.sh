@@ -16,7 +16,7 @@ clang llvm
 qemu-system-x86 busybox-static cpio xz-utils can-utils kmod
 man-db groff-base
 dpkg-dev debhelper fakeroot
-python3"
+python3 tzdata shellcheck"
 
 missing=""
 for p in $PKGS; do
