@@ -4,6 +4,7 @@
 #   1. max issuance rate: N signed requests over C keep-alive mTLS connections
 #      (requests are built and signed by the client before the clock starts)
 #   2. p99 latency at half that rate (paced client)
+# BENCH_BROKER_PERF=FILE records a perf profile (perf record -g) of pitlaned during step 1.
 # Targets (issue 5): rate >= 0.40 x sign rate; p99 <= 5 ms at half the max rate.
 # Client and broker share this machine's CPUs; the client's cost is part of the figure.
 set -eu
@@ -59,7 +60,15 @@ load() {
 	    --vin WVWZZZ1JZXW000001 --bench "$@"
 }
 load --count 500 --conns "$C" >/dev/null                     # warm-up
+if [ -n "${BENCH_BROKER_PERF:-}" ]; then                       # optional: profile the broker
+	perf record ${BENCH_BROKER_PERF_OPTS:--g} -o "$BENCH_BROKER_PERF" -p "$PID" 2>/dev/null &
+	PERF=$!
+	sleep 0.5
+fi
 max=$(load --count "$N" --conns "$C")
+if [ -n "${PERF:-}" ]; then
+	kill -INT "$PERF"; wait "$PERF" || true
+fi
 rate=$(echo "$max" | sed 's/.*rate=\([0-9.]*\).*/\1/')
 half=$(echo "$rate" | awk '{ printf "%.0f", $1 / 2 }')
 paced=$(load --count "$N" --conns "$C" --rate "$half")
