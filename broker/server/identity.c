@@ -1,6 +1,34 @@
-/* Certificate subject identities and technician certificate verification. */
+/*
+ * Certificate subject identities and technician certificate verification.
+ *
+ * Verified chains are cached (techcache) so that a technician who sends many
+ * requests pays for the DER parsing, the chain and CRL signature checks once.
+ * Why a cache hit gives the same answer a full verification would:
+ *  - The key is SHA-256 over the exact DER bytes of every x5chain entry, so
+ *    a hit means the same certificates, byte for byte.
+ *  - The outcome of X509_verify_cert() for fixed certificates and a fixed
+ *    purpose depends only on the trust store (CA certificates, CRLs, flags)
+ *    and the verification time.
+ *  - The store: the cache hangs off the X509_STORE itself (ex_data) and dies
+ *    with it, so a new CA bundle or CRL loaded into a new store starts empty.
+ *    A store changed in place (X509_STORE_add_crl/add_cert, set_flags) moves
+ *    its generation (object count and flags, read under the store lock before
+ *    verifying), and an entry of an older generation is dropped, not served.
+ *    Revocation is therefore re-checked whenever the CRL set changes.
+ *  - The time: an entry is served only inside the window where every time
+ *    check that passed still passes: from the latest notBefore of the
+ *    verified chain and thisUpdate of the store's CRLs, until the earliest
+ *    notAfter of the chain and nextUpdate of the CRLs (never past the
+ *    technician certificate's notAfter), and at most TECHID_CACHE_TTL_S after
+ *    the verification, which bounds how late a CRL picked up by a lazy lookup
+ *    method (hashed directory) could be noticed.
+ *  - Failures are never cached: a refused chain is verified again each time.
+ */
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -10,6 +38,9 @@
 #include "identity.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
+#include "techcache.h"
+
+#define CERT_DER_MAX 16384
 
 /* The single entry nid of name as printable UTF-8 into dst. */
 static int one_entry(const X509_NAME *name, int nid, char *dst, size_t cap)
@@ -73,7 +104,7 @@ static X509 *der_cert(const struct plt_bytes *b)
 	const unsigned char *p = b->ptr;
 	X509 *x;
 
-	if (b->len > 16384)
+	if (b->len > CERT_DER_MAX)
 		return NULL;
 	x = d2i_X509(NULL, &p, (long)b->len);
 	if (x != NULL && p != b->ptr + b->len) {
@@ -83,8 +114,155 @@ static X509 *der_cert(const struct plt_bytes *b)
 	return x;
 }
 
-int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
-		  struct tech_identity *out, char *why, size_t whylen)
+/* The technician chain cache, one per X509_STORE, created on first use. */
+static int cache_idx = -1;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t cache_attach = PTHREAD_MUTEX_INITIALIZER;
+
+static void cache_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			  void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	techcache_free(ptr);
+}
+
+static void cache_index_init(void)
+{
+	cache_idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, cache_free_cb);
+}
+
+static struct techcache *store_cache(X509_STORE *store)
+{
+	struct techcache *tc;
+
+	pthread_once(&cache_once, cache_index_init);
+	if (cache_idx < 0 || store == NULL)
+		return NULL;
+	pthread_mutex_lock(&cache_attach);
+	tc = X509_STORE_get_ex_data(store, cache_idx);
+	if (tc == NULL && techcache_new(TECHID_CACHE_CAP, &tc) == 0 &&
+	    X509_STORE_set_ex_data(store, cache_idx, tc) != 1) {
+		techcache_free(tc);
+		tc = NULL;
+	}
+	pthread_mutex_unlock(&cache_attach);
+	return tc;
+}
+
+/* What the store holds (object count) and how it verifies (flags). */
+static uint64_t store_gen(X509_STORE *store)
+{
+	uint64_t objs, flags = X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(store));
+
+	X509_STORE_lock(store);
+	objs = (uint64_t)sk_X509_OBJECT_num(X509_STORE_get0_objects(store));
+	X509_STORE_unlock(store);
+	return objs << 32 ^ flags;
+}
+
+/* SHA-256 over every entry as a 4-byte big-endian length and the DER. */
+static int chain_key(const struct plt_bytes *certs, size_t n, uint8_t key[TECHCACHE_KEY_LEN])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int klen = 0;
+	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		uint8_t len[4] = { (uint8_t)(certs[i].len >> 24), (uint8_t)(certs[i].len >> 16),
+				   (uint8_t)(certs[i].len >> 8), (uint8_t)certs[i].len };
+
+		ok = certs[i].len <= CERT_DER_MAX && EVP_DigestUpdate(md, len, 4) == 1 &&
+		     EVP_DigestUpdate(md, certs[i].ptr, certs[i].len) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(md, key, &klen) == 1 && klen == TECHCACHE_KEY_LEN;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : PL_E_CRYPTO;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int asn1_epoch(const ASN1_TIME *a, int64_t *out)
+{
+	struct tm tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return PL_E_BADCERT;
+	*out = days_from_civil((int64_t)tm.tm_year + 1900, (int64_t)tm.tm_mon + 1, tm.tm_mday) *
+	       86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	return 0;
+}
+
+static void narrow(const ASN1_TIME *lo, const ASN1_TIME *hi, int64_t *from, int64_t *until,
+		   int *bad)
+{
+	int64_t t;
+
+	if (lo != NULL) {
+		if (asn1_epoch(lo, &t) != 0)
+			*bad = 1;
+		else if (t > *from)
+			*from = t;
+	}
+	if (hi != NULL) {
+		if (asn1_epoch(hi, &t) != 0)
+			*bad = 1;
+		else if (t < *until)
+			*until = t;
+	}
+}
+
+/*
+ * [from, until): where every time check of a verification that passed at now
+ * still passes: the verified chain's validity, the store's CRLs' thisUpdate
+ * and nextUpdate, and now + TECHID_CACHE_TTL_S. An unreadable time makes the
+ * window empty (nothing is cached).
+ */
+static void reuse_window(X509_STORE_CTX *ctx, X509_STORE *store, int64_t now, int64_t *from,
+			 int64_t *until)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	STACK_OF(X509_OBJECT) *objs;
+	int64_t lo = INT64_MIN, hi = now + TECHID_CACHE_TTL_S;
+	int bad = chain == NULL || sk_X509_num(chain) < 1;
+
+	for (int i = 0; !bad && i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		narrow(X509_get0_notBefore(x), X509_get0_notAfter(x), &lo, &hi, &bad);
+	}
+	X509_STORE_lock(store);
+	objs = X509_STORE_get0_objects(store);
+	for (int i = 0; !bad && i < sk_X509_OBJECT_num(objs); i++) {
+		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+
+		if (crl != NULL)
+			narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), &lo,
+			       &hi, &bad);
+	}
+	X509_STORE_unlock(store);
+	*from = lo;
+	*until = bad ? lo : hi;
+}
+
+/* The full check; on success also the window in which the result may be reused. */
+static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
+		       struct tech_identity *out, int64_t *from, int64_t *until, char *why,
+		       size_t whylen)
 {
 	struct tech_identity t;
 	X509 *leaf = NULL;
@@ -92,10 +270,6 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 	X509_STORE_CTX *ctx = NULL;
 	int r = PL_E_SRV_TECH_CERT;
 
-	if (n == 0) {
-		snprintf(why, whylen, "no technician certificate");
-		return PL_E_SRV_TECH_CERT;
-	}
 	if ((leaf = der_cert(&certs[0])) == NULL) {
 		snprintf(why, whylen, "technician certificate is not valid DER");
 		goto out;
@@ -140,6 +314,7 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 		snprintf(why, whylen, "technician key must be EC P-256");
 		goto out;
 	}
+	reuse_window(ctx, store, now, from, until);
 	*out = t;
 	r = 0;
 out:
@@ -147,4 +322,51 @@ out:
 	sk_X509_pop_free(chain, X509_free);
 	X509_free(leaf);
 	return r;
+}
+
+int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
+		  struct tech_identity *out, char *why, size_t whylen)
+{
+	struct techcache *tc;
+	struct tech_identity t;
+	uint8_t key[TECHCACHE_KEY_LEN];
+	uint64_t gen = 0;
+	int64_t from = 0, until = 0;
+	int r, cacheable;
+
+	if (n == 0) {
+		snprintf(why, whylen, "no technician certificate");
+		return PL_E_SRV_TECH_CERT;
+	}
+	tc = store_cache(store);
+	cacheable = tc != NULL && chain_key(certs, n, key) == 0;
+	if (cacheable) {
+		gen = store_gen(store);     /* before verifying: never newer than the check */
+		if (techcache_get(tc, key, gen, now, out) == 0)
+			return 0;
+	}
+	if ((r = verify_full(store, certs, n, now, &t, &from, &until, why, whylen)) != 0)
+		return r;
+	if (cacheable)
+		techcache_put(tc, key, gen, from, until, &t);
+	*out = t;
+	return 0;
+}
+
+void techid_cache_flush(X509_STORE *store)
+{
+	struct techcache *tc = store_cache(store);
+
+	if (tc != NULL)
+		techcache_flush(tc);
+}
+
+int techid_cache_stats(X509_STORE *store, struct techcache_stats *out)
+{
+	struct techcache *tc = store_cache(store);
+
+	if (tc == NULL)
+		return PL_E_NOMEM;
+	techcache_stats(tc, out);
+	return 0;
 }

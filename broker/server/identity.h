@@ -3,7 +3,10 @@
  * subject CN. Both must appear exactly once, as printable UTF-8 without NUL.
  * techid_verify() checks a technician certificate from a request against the
  * dealer CA store (with the CRL, when the store has one), for client use with
- * digitalSignature, and returns its identity and P-256 public key.
+ * digitalSignature, and returns its identity and P-256 public key. Chains
+ * that verified are remembered per store (see identity.c for why a cached
+ * answer equals a fresh one): at most TECHID_CACHE_CAP chains, each for at
+ * most TECHID_CACHE_TTL_S seconds and never past a notAfter or CRL nextUpdate.
  */
 #ifndef PITLANE_BROKER_IDENTITY_H
 #define PITLANE_BROKER_IDENTITY_H
@@ -16,6 +19,8 @@
 #include "pitlane/token.h"
 
 #define IDENT_TEXT_MAX 64
+#define TECHID_CACHE_CAP 1024
+#define TECHID_CACHE_TTL_S 300
 
 struct cert_identity {
 	char cn[IDENT_TEXT_MAX];
@@ -39,5 +44,16 @@ struct tech_identity {
  */
 int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
 		  struct tech_identity *out, char *why, size_t whylen);
+
+/*
+ * Forgets every chain verified against store. Changes made to the store
+ * through OpenSSL (a CRL or CA added, flags set) are noticed without it; this
+ * is for callers that want the next request verified in full regardless.
+ */
+void techid_cache_flush(X509_STORE *store);
+
+/* The cache counters of store (hits, misses, ...). Errors: PL_E_NOMEM. */
+struct techcache_stats;
+int techid_cache_stats(X509_STORE *store, struct techcache_stats *out);
 
 #endif

@@ -1,11 +1,16 @@
-/* Certificate identities and technician certificates: REQ-BRK-160..REQ-BRK-164. */
+/*
+ * Certificate identities and technician certificates: REQ-BRK-160..REQ-BRK-164;
+ * the verified-chain cache: REQ-BRK-165..REQ-BRK-171.
+ */
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 #include <string.h>
 
 #include "identity.h"
+#include "pl_err.h"
 #include "pl_err_server.h"
+#include "techcache.h"
 
 #define NOW 1800000000
 
@@ -166,4 +171,241 @@ Test(identity, REQ_BRK_164_garbage_der_refused, .init = setup, .fini = teardown)
 
 	cr_assert_eq(techid_verify(fx.store, &b, 1, NOW, &t, why, sizeof(why)), PL_E_SRV_TECH_CERT);
 	cr_assert_eq(techid_verify(fx.store, &b, 0, NOW, &t, why, sizeof(why)), PL_E_SRV_TECH_CERT);
+}
+
+/* DER of x in slot (x is freed) as the x5chain entry b. */
+static void der(X509 *x, int slot, struct plt_bytes *b)
+{
+	int n = i2d_X509(x, &fx.der[slot]);
+
+	cr_assert_gt(n, 0);
+	b->ptr = fx.der[slot];
+	b->len = (size_t)n;
+	X509_free(x);
+}
+
+static struct techcache_stats stats(void)
+{
+	struct techcache_stats st;
+
+	cr_assert_eq(techid_cache_stats(fx.store, &st), 0);
+	return st;
+}
+
+/* A CRL from the dealer CA, valid [NOW + from, NOW + to), revoking serial (0: none). */
+static X509_CRL *crl(long from, long to, long serial)
+{
+	X509_CRL *c = X509_CRL_new();
+	ASN1_TIME *t = ASN1_TIME_new();
+
+	X509_CRL_set_version(c, 1);
+	X509_CRL_set_issuer_name(c, X509_get_subject_name(fx.ca));
+	ASN1_TIME_set(t, NOW + from);
+	X509_CRL_set1_lastUpdate(c, t);
+	ASN1_TIME_set(t, NOW + to);
+	X509_CRL_set1_nextUpdate(c, t);
+	if (serial != 0) {
+		X509_REVOKED *rv = X509_REVOKED_new();
+		ASN1_INTEGER *sn = ASN1_INTEGER_new();
+
+		ASN1_INTEGER_set(sn, serial);
+		X509_REVOKED_set_serialNumber(rv, sn);
+		ASN1_TIME_set(t, NOW + from);
+		X509_REVOKED_set_revocationDate(rv, t);
+		X509_CRL_add0_revoked(c, rv);
+		ASN1_INTEGER_free(sn);
+	}
+	ASN1_TIME_free(t);
+	X509_CRL_sort(c);
+	cr_assert(X509_CRL_sign(c, fx.cakey, EVP_sha256()) > 0);
+	return c;
+}
+
+static X509 *anna(long from, long to)
+{
+	return cert("tech-anna", "ws-muc-01", NULL, fx.leafkey, fx.ca, fx.cakey, from, to,
+		    "critical,digitalSignature");
+}
+
+Test(identity, REQ_BRK_165_second_verification_is_a_cache_hit, .init = setup, .fini = teardown)
+{
+	struct tech_identity a, b;
+	struct plt_bytes d;
+	char why[256] = "";
+
+	der(anna(-60, 86400), 0, &d);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &a, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().misses, 1);
+	cr_assert_eq(stats().inserts, 1);
+	memset(&b, 0, sizeof(b));
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + 10, &b, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().hits, 1);
+	cr_assert_eq(stats().misses, 1);
+	cr_assert_str_eq(b.id.cn, "tech-anna");
+	cr_assert_str_eq(b.id.ou, "ws-muc-01");
+	cr_assert_arr_eq(b.pub, a.pub, sizeof(a.pub));
+}
+
+Test(identity, REQ_BRK_166_other_bytes_miss_and_failures_are_not_cached, .init = setup,
+     .fini = teardown)
+{
+	struct tech_identity t;
+	struct plt_bytes d[3];
+	char why[256] = "";
+
+	der(anna(-60, 86400), 0, &d[0]);
+	der(anna(-60, 86400), 1, &d[1]);           /* same subject and key, other serial */
+	der(anna(-200, -100), 2, &d[2]);           /* expired */
+	cr_assert_eq(techid_verify(fx.store, &d[0], 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(techid_verify(fx.store, &d[1], 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().misses, 2);
+	cr_assert_eq(stats().hits, 0);
+	/* [leaf] and [leaf, leaf] are different chains */
+	cr_assert_eq(techid_verify(fx.store, d, 2, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().misses, 3);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(techid_verify(fx.store, &d[2], 1, NOW, &t, why, sizeof(why)),
+			     PL_E_SRV_TECH_CERT);
+	cr_assert_eq(stats().misses, 5);
+	cr_assert_eq(stats().inserts, 3);
+	cr_assert_eq(stats().entries, 3);
+}
+
+Test(identity, REQ_BRK_167_revoked_after_crl_added_in_place, .init = setup, .fini = teardown)
+{
+	struct tech_identity t;
+	struct plt_bytes d;
+	char why[256] = "";
+	X509 *x = anna(-60, 86400);
+	long serial = ASN1_INTEGER_get(X509_get0_serialNumber(x));
+	X509_CRL *c = crl(-60, 86400, serial);
+
+	der(x, 0, &d);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().hits, 1);
+	/* the CRL revoking the cached certificate arrives */
+	cr_assert_eq(X509_STORE_add_crl(fx.store, c), 1);
+	X509_STORE_set_flags(fx.store, X509_V_FLAG_CRL_CHECK);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), PL_E_SRV_TECH_CERT);
+	cr_assert(strstr(why, "revoked") != NULL, "%s", why);
+	cr_assert_eq(stats().hits, 1);
+	cr_assert_eq(stats().stale_gen, 1);
+	cr_assert_eq(stats().entries, 0);
+	X509_CRL_free(c);
+}
+
+Test(identity, REQ_BRK_168_new_store_starts_empty_and_checks_crl, .init = setup,
+     .fini = teardown)
+{
+	struct tech_identity t;
+	struct plt_bytes d;
+	char why[256] = "";
+	X509 *x = anna(-60, 86400);
+	long serial = ASN1_INTEGER_get(X509_get0_serialNumber(x));
+	X509_CRL *c = crl(-60, 86400, serial);
+	X509_STORE *old = fx.store;
+
+	der(x, 0, &d);
+	cr_assert_eq(techid_verify(old, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	/* a reload builds a new store with the new CRL: the old entry is not consulted */
+	fx.store = X509_STORE_new();
+	X509_STORE_add_cert(fx.store, fx.ca);
+	X509_STORE_add_crl(fx.store, c);
+	X509_STORE_set_flags(fx.store, X509_V_FLAG_CRL_CHECK);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), PL_E_SRV_TECH_CERT);
+	cr_assert(strstr(why, "revoked") != NULL, "%s", why);
+	cr_assert_eq(stats().hits, 0);
+	X509_STORE_free(old);                      /* frees its cache (ASan: no leak) */
+	X509_CRL_free(c);
+}
+
+Test(identity, REQ_BRK_169_expired_cert_not_served_from_cache, .init = setup, .fini = teardown)
+{
+	struct tech_identity t;
+	struct plt_bytes d;
+	char why[256] = "";
+
+	der(anna(-60, 100), 0, &d);                /* notAfter = NOW + 100 */
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + 99, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().hits, 1);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + 100, &t, why, sizeof(why)),
+		     PL_E_SRV_TECH_CERT);
+	cr_assert(strstr(why, "expired") != NULL, "%s", why);
+	cr_assert_eq(stats().expired, 1);
+	cr_assert_eq(stats().hits, 1);
+	/* a clock that went back before notBefore is not served either */
+	der(anna(-60, 86400), 1, &d);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW - 61, &t, why, sizeof(why)),
+		     PL_E_SRV_TECH_CERT);
+	cr_assert(strstr(why, "not yet valid") != NULL, "%s", why);
+	cr_assert_eq(stats().hits, 1);
+}
+
+Test(identity, REQ_BRK_170_entry_bounded_by_ttl_and_crl_next_update, .init = setup,
+     .fini = teardown)
+{
+	struct tech_identity t;
+	struct plt_bytes d;
+	char why[256] = "";
+	X509_CRL *c = crl(-60, 50, 0);             /* nextUpdate = NOW + 50 */
+
+	der(anna(-60, 86400), 0, &d);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + TECHID_CACHE_TTL_S - 1, &t, why,
+				   sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().hits, 1);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + TECHID_CACHE_TTL_S, &t, why,
+				   sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().expired, 1);
+	cr_assert_eq(stats().hits, 1);
+	/* with a CRL, the entry ends when the CRL does: verification then fails */
+	cr_assert_eq(X509_STORE_add_crl(fx.store, c), 1);
+	X509_STORE_set_flags(fx.store, X509_V_FLAG_CRL_CHECK);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + 49, &t, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(stats().hits, 2);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW + 50, &t, why, sizeof(why)),
+		     PL_E_SRV_TECH_CERT);
+	cr_assert(strstr(why, "CRL has expired") != NULL, "%s", why);
+	cr_assert_eq(stats().hits, 2);
+	techid_cache_flush(fx.store);
+	cr_assert_eq(stats().entries, 0);
+	X509_CRL_free(c);
+}
+
+Test(identity, REQ_BRK_171_cache_is_a_bounded_lru)
+{
+	struct techcache *c;
+	struct techcache_stats st;
+	struct tech_identity t = { .id = { "a", "w" } }, got;
+	uint8_t k[4][TECHCACHE_KEY_LEN];
+
+	memset(k, 0, sizeof(k));
+	for (int i = 0; i < 4; i++)
+		k[i][0] = (uint8_t)i;
+	cr_assert_eq(techcache_new(0, &c), PL_E_INVAL);
+	cr_assert_eq(techcache_new(3, &c), 0);
+	techcache_put(c, k[0], 7, 0, 100, &t);
+	techcache_put(c, k[1], 7, 0, 100, &t);
+	techcache_put(c, k[2], 7, 0, 100, &t);
+	cr_assert_eq(techcache_get(c, k[0], 7, 50, &got), 0);  /* k[1] is now the oldest */
+	techcache_put(c, k[3], 7, 0, 100, &t);
+	cr_assert_eq(techcache_get(c, k[1], 7, 50, &got), PL_E_NOTFOUND);
+	cr_assert_eq(techcache_get(c, k[0], 7, 50, &got), 0);
+	cr_assert_eq(techcache_get(c, k[2], 7, 50, &got), 0);
+	cr_assert_eq(techcache_get(c, k[3], 7, 50, &got), 0);
+	cr_assert_str_eq(got.id.cn, "a");
+	cr_assert_eq(techcache_get(c, k[3], 8, 50, &got), PL_E_NOTFOUND);   /* other generation */
+	cr_assert_eq(techcache_get(c, k[2], 7, 100, &got), PL_E_NOTFOUND);  /* until is exclusive */
+	techcache_put(c, k[1], 7, 10, 10, &t);     /* an empty window stores nothing */
+	cr_assert_eq(techcache_get(c, k[1], 7, 10, &got), PL_E_NOTFOUND);
+	techcache_stats(c, &st);
+	cr_assert_eq(st.evictions, 1);
+	cr_assert_eq(st.entries, 1);
+	cr_assert_eq(st.hits, 4);
+	techcache_free(c);
+	techcache_free(NULL);
 }
