@@ -223,6 +223,12 @@ static void fill_signer_request(struct token_job *j, const struct outcome *o,
 	sr->policy_version = d->policy_version;
 }
 
+/* The signer's refusals of a request (its hard limits); any other code is a fault. */
+static int signer_refusal(int r)
+{
+	return (r <= PL_E_SIGNER_OP_UNKNOWN && r >= PL_E_SIGNER_FIELD) || r == PL_E_SIGNER_IAT;
+}
+
 /* Policy decision; on allow, the signer. Fills j and o. */
 static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 {
@@ -275,6 +281,16 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
 		set_problem(j, 503, "hsm_unavailable", "the signing key is unavailable right now; "
 			    "no token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+		return;
+	}
+	if (r != 0 && !signer_refusal(r)) {
+		o->decision = "error";
+		o->metric = DEC_ERROR;
+		o->err = r;
+		copy_str(o->rule, sizeof(o->rule), "signer");
+		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
+		set_problem(j, 500, "internal", "the token could not be built; no token was issued",
+			    NULL, 0);
 		return;
 	}
 	if (r != 0) {
