@@ -59,13 +59,20 @@ load() {
 	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$P/hsm-agent/pin" \
 	    --vin WVWZZZ1JZXW000001 --bench "$@"
 }
+# utime + stime of the broker in clock ticks: CPU per request is less sensitive than the
+# rate to what else runs on the machine
+cpu_ticks() {
+	sed 's/.*) //' "/proc/$PID/stat" | awk '{ print $12 + $13 }'
+}
 load --count 500 --conns "$C" >/dev/null                     # warm-up
 if [ -n "${BENCH_BROKER_PERF:-}" ]; then                       # optional: profile the broker
 	perf record ${BENCH_BROKER_PERF_OPTS:--g} -o "$BENCH_BROKER_PERF" -p "$PID" 2>/dev/null &
 	PERF=$!
 	sleep 0.5
 fi
+cpu0=$(cpu_ticks)
 max=$(load --count "$N" --conns "$C")
+cpu1=$(cpu_ticks)
 if [ -n "${PERF:-}" ]; then
 	kill -INT "$PERF"; wait "$PERF" || true
 fi
@@ -80,9 +87,12 @@ commits=$(echo "$m" | awk '$1 == "pitlane_audit_commits_total" { print $2 }')
 echo "baseline  SoftHSM2 raw sign (1 session): $sign"
 echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
-echo "$rate $sign_rate $p99 $rows $commits" | awk '{
+tck=$(getconf CLK_TCK)
+echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N" | awk '{
 	ratio = $1 / $2
 	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, (ratio >= 0.40 ? "PASS" : "MISS")
 	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, ($3 <= 5000 ? "PASS" : "MISS")
 	printf "audit group commit: %d rows in %d commits = %.2f rows per fsync\n", $4, $5, $4 / $5
+	cpu_us = ($7 - $6) / $8 * 1e6 / $9
+	printf "broker CPU per issued token = %.0f us = %.2f x the time of one raw sign\n", cpu_us, cpu_us * $2 / 1e6
 }'
