@@ -1,7 +1,7 @@
 /*
  * pitlane commands. Each command is one function taking the arguments after
  * its name (argv[0] is the command name) and returning the process exit
- * status: 0 success, 1 failure (already logged/printed), 2 usage error.
+ * status (the table below, documented in pitlane(1) and docs/agent.md).
  * main.c holds the table; a command lives in its own cmd_<name>.c.
  */
 #ifndef PITLANE_AGENT_CMD_H
@@ -9,7 +9,16 @@
 
 #include <stdio.h>
 
-enum { CMD_OK = 0, CMD_FAIL = 1, CMD_USAGE = 2 };
+enum {
+	CMD_OK = 0,          /* done */
+	CMD_FAIL = 1,        /* refused by the broker (policy, limit, approval) or failed */
+	CMD_USAGE = 2,       /* command-line usage error */
+	CMD_CONFIG = 3,      /* configuration, certificate or local file problem */
+	CMD_BROKER = 4,      /* broker unreachable, untrusted or unavailable */
+	CMD_VEHICLE = 5,     /* no answer from the vehicle (CAN, timeout) */
+	CMD_TECHKEY = 6,     /* technician key, token or PIN problem */
+	CMD_ECU_REFUSED = 7, /* the vehicle refused (negative response) */
+};
 
 struct cmd {
 	const char *name;
@@ -21,5 +30,20 @@ struct cmd {
 /* pitlane can status IFACE | can setup IFACE --bitrate N [--restart-ms N] */
 int cmd_can(int argc, char **argv);
 void cmd_can_usage(FILE *f);
+/* pitlane vin [--can URI] [--json] [-c FILE] */
+int cmd_vin(int argc, char **argv);
+void cmd_vin_usage(FILE *f);
+/* pitlane run OP --work-order ID [--reason TEXT] [--can URI] ... */
+int cmd_run(int argc, char **argv);
+void cmd_run_usage(FILE *f);
+/* pitlane request OP --vin VIN --cnonce HEX [--out FILE] ... */
+int cmd_request(int argc, char **argv);
+void cmd_request_usage(FILE *f);
+/* pitlane token inspect FILE */
+int cmd_token(int argc, char **argv);
+void cmd_token_usage(FILE *f);
+/* pitlane doctor [-c FILE] [--json] */
+int cmd_doctor(int argc, char **argv);
+void cmd_doctor_usage(FILE *f);
 
 #endif

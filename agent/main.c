@@ -18,6 +18,12 @@
 #endif
 
 static const struct cmd commands[] = {
+	{ "run", cmd_run, "run an operation on the vehicle (the whole token exchange)",
+	  cmd_run_usage },
+	{ "vin", cmd_vin, "read the vehicle's VIN", cmd_vin_usage },
+	{ "request", cmd_request, "ask the broker for a token without a vehicle (bench)",
+	  cmd_request_usage },
+	{ "token", cmd_token, "decode a token file (token inspect FILE)", cmd_token_usage },
 	{ "can", cmd_can, "CAN interface status and setup (SocketCAN)", cmd_can_usage },
 };
 

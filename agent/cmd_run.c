@@ -1,0 +1,363 @@
+/*
+ * pitlane run OP --work-order ID [--reason TEXT] [--can URI] [--json]
+ *                [--out FILE] [--token FILE] [-c FILE]
+ *
+ * The whole exchange for one operation: extended session, VIN, the ECU's
+ * challenge, a token from the broker for exactly that challenge (signed
+ * request, spinner, tester present), token delivery, the routine, end of
+ * authentication. One progress line per step, one result line at the end.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "broker.h"
+#include "car.h"
+#include "cmd.h"
+#include "config.h"
+#include "ecu_routine.h"
+#include "fetch.h"
+#include "pitlane/token.h"
+#include "pitlane/token_tool.h"
+#include "pl_err.h"
+#include "pl_err_agent.h"
+#include "pl_file.h"
+#include "request.h"
+#include "techkey.h"
+#include "ui.h"
+#include "uds.h"
+#include "uds_client.h"
+
+#define STEPS 7
+
+struct run_opts {
+	const char *op, *work_order, *reason, *can, *config, *out, *token_file;
+	int json;
+};
+
+struct run {
+	struct run_opts o;
+	struct agent_config cfg;
+	const struct ecu_routine *rt;
+	struct ui ui;
+	struct car car;
+	struct techkey *key;
+	struct broker *broker;
+	struct broker_reply rep;
+	char vin[UDS_VIN_LEN + 1];
+	uint8_t challenge[PLT_CNONCE_MAX];
+	size_t challenge_len;
+	uint8_t token[PLT_TOKEN_MAX];
+	size_t token_len;
+	/* the outcome */
+	const char *step;
+	int status;
+	uint8_t nrc;
+	char reason[900];
+};
+
+void cmd_run_usage(FILE *f)
+{
+	fputs("usage: pitlane run OP --work-order ID [--reason TEXT] [--can URI] [--json]\n"
+	      "                   [--out FILE] [--token FILE] [-c FILE]\n\n"
+	      "Runs operation OP (door.unlock, door.lock, ignition.enable, key.learn,\n"
+	      "dtc.clear) on the vehicle: extended session, VIN, challenge, a token from the\n"
+	      "broker for that challenge, token delivery, the routine, end of authentication.\n\n"
+	      "  --work-order ID  the work order this is done for (required, 1..63 characters)\n"
+	      "  --reason TEXT    why (0..160 characters, recorded in the audit trail)\n"
+	      "  --can URI        socketcan:IFACE or loop:NAME (default: 'can' in agent.conf)\n"
+	      "  --json           print one JSON object with the outcome instead of progress\n"
+	      "  --out FILE       also keep a copy of the token in FILE (mode 0600)\n"
+	      "  --token FILE     present the token in FILE instead of asking the broker\n"
+	      "                   (a token works only for the challenge it was made for)\n"
+	      "  -c FILE          configuration (default /etc/pitlane/agent.conf)\n\n"
+	      "exit: 0 done, 1 refused by the broker, 3 configuration, 4 broker unreachable,\n"
+	      "      5 no answer from the vehicle, 6 technician key, 7 refused by the vehicle\n",
+	      f);
+}
+
+static int parse(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option lo[] = {
+		{ "work-order", 1, 0, 'w' }, { "reason", 1, 0, 'r' }, { "can", 1, 0, 'C' },
+		{ "config", 1, 0, 'c' }, { "json", 0, 0, 'j' }, { "out", 1, 0, 'o' },
+		{ "token", 1, 0, 't' }, { 0, 0, 0, 0 } };
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->reason = "";
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'w': o->work_order = optarg; break;
+		case 'r': o->reason = optarg; break;
+		case 'C': o->can = optarg; break;
+		case 'c': o->config = optarg; break;
+		case 'j': o->json = 1; break;
+		case 'o': o->out = optarg; break;
+		case 't': o->token_file = optarg; break;
+		default: return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		agent_error("run: give exactly one operation, e.g. pitlane run door.unlock "
+			    "--work-order WO-1");
+		return -1;
+	}
+	o->op = argv[optind];
+	if (o->work_order == NULL) {
+		agent_error("run: --work-order ID is required (the audit trail records it)");
+		return -1;
+	}
+	return 0;
+}
+
+/* Records the failure of the current step. */
+static int fail(struct run *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct run *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	r->status = status;
+	ui_done(&r->ui, "%s", status == CMD_ECU_REFUSED || status == CMD_FAIL ? "REFUSED" :
+							  "FAILED");
+	return status;
+}
+
+/* The outcome of one UDS exchange: 0, or the failure recorded. */
+static int ecu_step(struct run *r, const char *step, struct uds_result u)
+{
+	r->step = step;
+	if (u.err != 0)
+		return fail(r, CMD_VEHICLE, "no answer from the vehicle at step '%s': %s; check "
+			    "the cable, the ignition and the CAN interface (pitlane doctor)", step,
+			    pl_strerror(u.err));
+	if (u.nrc != 0) {
+		const char *name = uds_nrc_name(u.nrc);
+
+		r->nrc = u.nrc;
+		return fail(r, CMD_ECU_REFUSED, "the vehicle refused step '%s': %s (NRC 0x%02X "
+			    "%s); %s", step, uds_nrc_text(u.nrc), u.nrc, name ? name : "unknown",
+			    agent_nrc_advice(u.nrc));
+	}
+	return 0;
+}
+
+static int read_token_file(struct run *r)
+{
+	int e = plt_tool_read_token(r->o.token_file, 0, r->token, sizeof(r->token),
+				    &r->token_len);
+
+	if (e != 0)
+		return fail(r, CMD_CONFIG, "--token %s: %s", r->o.token_file, pl_strerror(e));
+	return 0;
+}
+
+static int get_token(struct run *r)
+{
+	struct token_request q = { .vin = r->vin, .op = r->o.op, .cnonce = r->challenge,
+				   .cnonce_len = r->challenge_len,
+				   .work_order = r->o.work_order, .reason = r->o.reason,
+				   .ttl = r->cfg.ttl_s };
+	struct fetch_ctx fx = { .cfg = &r->cfg, .key = r->key, .broker = r->broker,
+				.ui = &r->ui, .ecu = r->car.uc };
+	struct plt_token t;
+	char err[900];
+	int e;
+
+	r->step = "token";
+	if (r->o.token_file != NULL) {
+		ui_step(&r->ui, 4, "Token from a file (--token)");
+		if (read_token_file(r) != 0)
+			return r->status;
+		ui_done(&r->ui, "%zu bytes (not from the broker)", r->token_len);
+		return 0;
+	}
+	ui_step(&r->ui, 4, "Token from the broker");
+	if ((e = request_check(&q, err, sizeof(err))) != 0)
+		return fail(r, CMD_USAGE, "%s", err);
+	e = fetch_token(&fx, &q, r->token, sizeof(r->token), &r->token_len, &r->rep, err,
+			sizeof(err));
+	if (e != 0)
+		return fail(r, agent_exit_for(e), "%s", err);
+	if (plt_decode(r->token, r->token_len, &t, NULL) == 0)
+		ui_done(&r->ui, "issued for %s: %zu bytes, valid %lld s", techkey_id(r->key),
+			r->token_len, (long long)(t.claims.exp - t.claims.iat));
+	else
+		ui_done(&r->ui, "issued for %s: %zu bytes", techkey_id(r->key), r->token_len);
+	if (r->o.out != NULL && (e = pl_write_file(r->o.out, r->token, r->token_len, 0600)) != 0)
+		ui_say(&r->ui, "        (could not write --out %s: %s)", r->o.out, pl_strerror(e));
+	return 0;
+}
+
+static int vehicle_steps(struct run *r)
+{
+	uint8_t ret = 0;
+	size_t n = 0;
+	int e;
+
+	ui_step(&r->ui, 1, "Diagnostic session (10 03)");
+	if (ecu_step(r, "session", uds_client_session(r->car.uc, UDS_SESSION_EXTENDED)) != 0)
+		return r->status;
+	ui_done(&r->ui, "extended");
+	ui_step(&r->ui, 2, "Vehicle identification (22 F190)");
+	if (ecu_step(r, "vin", uds_client_read_vin(r->car.uc, r->vin)) != 0)
+		return r->status;
+	ui_done(&r->ui, "%s", r->vin);
+	ui_step(&r->ui, 3, "Challenge from the ECU (29 05)");
+	if (ecu_step(r, "challenge", uds_client_request_challenge(r->car.uc, r->challenge,
+								  sizeof(r->challenge),
+								  &r->challenge_len)) != 0)
+		return r->status;
+	ui_done(&r->ui, "%zu bytes", r->challenge_len);
+	if ((e = get_token(r)) != 0)
+		return e;
+	/* From here on the challenge is consumed: a failure means a fresh run. */
+	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
+	e = ecu_step(r, "token_delivery", uds_client_send_token(r->car.uc, r->token,
+								r->token_len, &ret));
+	plt_wipe(r->token, sizeof(r->token));
+	if (e != 0)
+		return e;
+	ui_done(&r->ui, "accepted");
+	ui_step(&r->ui, 6, "Routine %s (31 01 %04X)", r->rt->op, r->rt->id);
+	e = ecu_step(r, "routine", uds_client_routine_start(r->car.uc, r->rt->id, NULL, 0, NULL,
+							   0, &n));
+	if (e == 0)
+		ui_done(&r->ui, "done");
+	ui_step(&r->ui, 7, "End of authentication (29 00)");
+	if (e != 0) {
+		uds_client_deauthenticate(r->car.uc);
+		ui_done(&r->ui, "sent");
+		return e;
+	}
+	if (ecu_step(r, "deauthenticate", uds_client_deauthenticate(r->car.uc)) != 0)
+		return r->status;
+	ui_done(&r->ui, "ok");
+	return 0;
+}
+
+static int prepare(struct run *r)
+{
+	char err[900];
+	int e;
+
+	if (r->o.token_file == NULL) {
+		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
+		if ((e = techkey_open(&r->cfg, &r->key, err, sizeof(err))) != 0) {
+			r->step = "technician_key";
+			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
+				    err);
+		}
+		ui_done(&r->ui, "%s", techkey_id(r->key));
+		if ((e = broker_open(&r->cfg, &r->broker, err, sizeof(err))) != 0) {
+			r->step = "device_certificate";
+			return fail(r, CMD_CONFIG, "%s", err);
+		}
+	}
+	ui_step(&r->ui, 0, "Vehicle link (%s)", r->o.can ? r->o.can : r->cfg.can);
+	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);
+	if (e != 0) {
+		r->step = "can";
+		return fail(r, CMD_VEHICLE, "cannot open the CAN link %s: %s; check --can or 'can' "
+			    "in agent.conf (pitlane doctor)", r->o.can ? r->o.can : r->cfg.can,
+			    pl_strerror(e));
+	}
+	ui_done(&r->ui, "open");
+	return 0;
+}
+
+static void print_json(const struct run *r)
+{
+	printf("{\"result\":\"%s\",\"exit\":%d,\"op\":", r->status == 0 ? "done" :
+		r->status == CMD_FAIL || r->status == CMD_ECU_REFUSED ? "refused" : "failed",
+		r->status);
+	agent_json_str(stdout, r->o.op);
+	printf(",\"work_order\":");
+	agent_json_str(stdout, r->o.work_order);
+	printf(",\"vin\":");
+	agent_json_str(stdout, r->vin);
+	if (r->status != 0) {
+		printf(",\"step\":");
+		agent_json_str(stdout, r->step ? r->step : "");
+		printf(",\"reason\":");
+		agent_json_str(stdout, r->reason);
+	}
+	if (r->nrc != 0)
+		printf(",\"nrc\":%u", r->nrc);
+	if (r->rep.status != 0)
+		printf(",\"http_status\":%ld", r->rep.status);
+	if (r->rep.code[0]) {
+		printf(",\"code\":");
+		agent_json_str(stdout, r->rep.code);
+	}
+	if (r->rep.rule[0]) {
+		printf(",\"rule\":");
+		agent_json_str(stdout, r->rep.rule);
+	}
+	if (r->rep.retry_after >= 0 && r->rep.status != 0)
+		printf(",\"retry_after\":%ld", r->rep.retry_after);
+	if (r->rep.approval_id[0]) {
+		printf(",\"approval_id\":");
+		agent_json_str(stdout, r->rep.approval_id);
+	}
+	if (r->rep.request_id[0]) {
+		printf(",\"request_id\":");
+		agent_json_str(stdout, r->rep.request_id);
+	}
+	printf("}\n");
+}
+
+static void finish(struct run *r)
+{
+	if (r->o.json) {
+		print_json(r);
+		return;
+	}
+	if (r->status == 0) {
+		ui_say(&r->ui, "done: %s on %s (work order %s)", r->rt->op, r->vin,
+		       r->o.work_order);
+		return;
+	}
+	if (r->status == CMD_FAIL || r->status == CMD_ECU_REFUSED)
+		ui_say(&r->ui, "refused: %s", r->reason);
+	else
+		agent_error("%s", r->reason);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static struct run r;
+	int st;
+
+	memset(&r, 0, sizeof(r));
+	r.rep.retry_after = -1;
+	if (parse(argc, argv, &r.o) != 0) {
+		cmd_run_usage(stderr);
+		return CMD_USAGE;
+	}
+	if ((r.rt = ecu_routine_by_op((const uint8_t *)r.o.op, strlen(r.o.op))) == NULL) {
+		agent_error("run: unknown operation '%s'; the operations are door.unlock, "
+			    "door.lock, ignition.enable, key.learn and dtc.clear", r.o.op);
+		return CMD_USAGE;
+	}
+	if ((st = agent_load_config(r.o.config, &r.cfg)) != 0)
+		return st;
+	ui_init(&r.ui, r.o.json, STEPS);
+	if (prepare(&r) == 0)
+		vehicle_steps(&r);
+	finish(&r);
+	st = r.status;
+	car_close(&r.car);
+	broker_close(r.broker);
+	techkey_close(r.key);
+	plt_wipe(&r, sizeof(r));
+	return st;
+}

@@ -1,0 +1,158 @@
+/* Token request to the broker with spinner, keepalive and retries (see fetch.h). */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "fetch.h"
+#include "pitlane/token.h"
+#include "pl_err.h"
+#include "pl_err_agent.h"
+#include "request.h"
+#include "techkey.h"
+#include "ui.h"
+#include "uds_client.h"
+
+#define KEEPALIVE_MS 2000
+#define RETRY_WAIT_MAX_S 5
+
+static void tick(void *arg)
+{
+	struct fetch_ctx *fx = arg;
+	struct uds_result r;
+	int sent = 0;
+
+	if (fx->ui != NULL)
+		ui_spin(fx->ui);
+	if (fx->ecu == NULL)
+		return;
+	r = uds_client_keepalive(fx->ecu, KEEPALIVE_MS, &sent);
+	if (r.err != 0 && fx->keepalive_err == 0)
+		fx->keepalive_err = r.err;
+}
+
+/* Waits secs seconds, ticking. */
+static void wait_ticking(struct fetch_ctx *fx, long secs)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	for (long i = 0; i < secs * 10; i++) {
+		nanosleep(&ts, NULL);
+		tick(fx);
+	}
+}
+
+static void clock_text(long after_s, char *out, size_t cap)
+{
+	time_t at = time(NULL) + after_s;
+	struct tm tm;
+
+	if (localtime_r(&at, &tm) == NULL || strftime(out, cap, "%H:%M:%S", &tm) == 0)
+		snprintf(out, cap, "later");
+}
+
+void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
+{
+	const char *c = rep->code;
+	char rid[96] = "", at[16];
+
+	if (rep->request_id[0] != '\0')
+		snprintf(rid, sizeof(rid), " [request %s]", rep->request_id);
+	if (rep->status == 429 || strcmp(c, "rate_limited") == 0) {
+		long s = rep->retry_after >= 0 ? rep->retry_after : 60;
+
+		clock_text(s, at, sizeof(at));
+		snprintf(out, cap, "rate limit reached (rule %s): retry after %ld s (at %s)%s",
+			 rep->rule[0] ? rep->rule : "unnamed", s, at, rid);
+	} else if (rep->status == 202 || strcmp(c, "approval_required") == 0 ||
+		   strcmp(c, "approval_pending") == 0) {
+		const char *id = rep->approval_id[0] ? rep->approval_id : rep->request_id;
+
+		snprintf(out, cap, "approval needed: a second person must approve this operation "
+			 "(approval id %s); ask an approver, then run the command again",
+			 id[0] ? id : "unknown");
+	} else if (strcmp(c, "policy_denied") == 0) {
+		snprintf(out, cap, "refused by the policy (rule %s)%s%s: this workshop, technician "
+			 "or vehicle may not do this; ask the workshop admin%s",
+			 rep->rule[0] ? rep->rule : "unknown", rep->detail[0] ? ": " : "",
+			 rep->detail, rid);
+	} else if (strcmp(c, "workshop_mismatch") == 0) {
+		snprintf(out, cap, "the technician card belongs to another workshop than this PC: "
+			 "use this workshop's PC or your own card%s", rid);
+	} else if (strcmp(c, "technician_cert_invalid") == 0) {
+		snprintf(out, cap, "the broker does not accept the technician certificate "
+			 "(expired, revoked or foreign?): ask the workshop admin for a new one%s",
+			 rid);
+	} else if (strcmp(c, "stale_request") == 0) {
+		snprintf(out, cap, "this PC's clock is off by more than the broker accepts: fix "
+			 "the date and time, then run again%s", rid);
+	} else if (strcmp(c, "bad_technician_signature") == 0) {
+		snprintf(out, cap, "the broker could not verify the technician's signature: "
+			 "check that technician_key and technician_cert belong together%s", rid);
+	} else if (rep->status >= 500) {
+		snprintf(out, cap, "the broker is temporarily unavailable (%s): try again%s%s%s",
+			 c[0] ? c : "HTTP error", rep->retry_after >= 0 ? " in a few seconds" : "",
+			 rep->detail[0] ? "; " : "", rep->detail);
+	} else {
+		snprintf(out, cap, "refused by the broker: %s (%s, HTTP %ld)%s%s%s",
+			 rep->title[0] ? rep->title : "no reason given", c[0] ? c : "no code",
+			 rep->status, rep->detail[0] ? ": " : "", rep->detail, rid);
+	}
+}
+
+static int retryable(int r, const struct broker_reply *rep)
+{
+	if (r == PL_E_AGENT_BROKER_DOWN)
+		return 1;
+	if (r != 0)
+		return 0;
+	if (rep->status == 503 && rep->retry_after <= RETRY_WAIT_MAX_S)
+		return strcmp(rep->code, "busy") == 0 || strcmp(rep->code, "hsm_unavailable") == 0;
+	if (rep->status == 429 && strcmp(rep->code, "replay_cache_full") == 0)
+		return rep->retry_after >= 0 && rep->retry_after <= RETRY_WAIT_MAX_S;
+	return 0;
+}
+
+static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
+		       struct broker_reply *rep, char *err, size_t errlen)
+{
+	uint8_t body[REQUEST_MAX];
+	size_t blen = 0;
+	int r;
+
+	if ((r = request_build(fx->key, q, body, sizeof(body), &blen)) != 0) {
+		snprintf(err, errlen, "signing the request with the technician key failed (%s): "
+			 "is the smartcard still inserted?", pl_strerror(r));
+		return r;
+	}
+	return broker_call(fx->broker, "/v1/token", body, blen, rep, tick, fx, err, errlen);
+}
+
+int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *tok, size_t cap,
+		size_t *len, struct broker_reply *rep, char *err, size_t errlen)
+{
+	unsigned attempt = 0;
+	int r;
+
+	for (;;) {
+		r = one_attempt(fx, q, rep, err, errlen);
+		if (!retryable(r, rep) || attempt++ >= fx->cfg->retries)
+			break;
+		wait_ticking(fx, r == 0 && rep->retry_after > 0 ? rep->retry_after : 1);
+	}
+	if (r != 0)
+		return r;
+	if (rep->status == 201) {
+		if (rep->len == 0 || rep->len > cap) {
+			snprintf(err, errlen, "the broker's token has %zu bytes (at most %zu)",
+				 rep->len, cap);
+			return PL_E_AGENT_BROKER_REPLY;
+		}
+		memcpy(tok, rep->body, rep->len);
+		*len = rep->len;
+		plt_wipe(rep->body, rep->len);
+		return 0;
+	}
+	fetch_refusal_text(rep, err, errlen);
+	return rep->status >= 500 ? PL_E_AGENT_UNAVAILABLE : PL_E_AGENT_REFUSED;
+}

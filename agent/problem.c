@@ -1,0 +1,105 @@
+/* Concise problem details (RFC 9290) as the broker sends them (docs/protocol.md). */
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "pitlane/token.h"
+#include "pl_err.h"
+#include "pl_err_agent.h"
+
+#define PROBLEM_KEY "tag:pitlane.dev,2025:problem"
+
+static int bytes_eq(const struct plt_bytes *b, const char *s)
+{
+	return b->len == strlen(s) && memcmp(b->ptr, s, b->len) == 0;
+}
+
+/* Copies a text value into out[cap], replacing control characters. */
+static void copy_text(const struct plt_bytes *v, char *out, size_t cap)
+{
+	size_t n = v->len < cap - 1 ? v->len : cap - 1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = v->ptr[i] < 0x20 || v->ptr[i] == 0x7f ? '?' : (char)v->ptr[i];
+	out[n] = '\0';
+}
+
+static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
+{
+	struct plt_bytes k, v;
+	uint64_t u;
+	size_t n;
+
+	if (plt_cbor_get_map(r, &n) != 0)
+		return PL_E_AGENT_BROKER_REPLY;
+	for (size_t i = 0; i < n; i++) {
+		if (plt_cbor_get_tstr(r, &k) != 0)
+			return PL_E_AGENT_BROKER_REPLY;
+		if (plt_cbor_peek(r) == PLT_CBOR_UINT) {
+			if (plt_cbor_get_uint(r, &u) != 0)
+				return PL_E_AGENT_BROKER_REPLY;
+			if (bytes_eq(&k, "retry-after") && u < 86400 * 366)
+				rep->retry_after = (long)u;
+			continue;
+		}
+		if (plt_cbor_peek(r) != PLT_CBOR_TSTR) {
+			if (plt_cbor_skip(r) != 0)
+				return PL_E_AGENT_BROKER_REPLY;
+			continue;
+		}
+		if (plt_cbor_get_tstr(r, &v) != 0)
+			return PL_E_AGENT_BROKER_REPLY;
+		if (bytes_eq(&k, "code"))
+			copy_text(&v, rep->code, sizeof(rep->code));
+		else if (bytes_eq(&k, "rule"))
+			copy_text(&v, rep->rule, sizeof(rep->rule));
+		else if (bytes_eq(&k, "request-id"))
+			copy_text(&v, rep->request_id, sizeof(rep->request_id));
+		else if (bytes_eq(&k, "approval-id"))
+			copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
+	}
+	return 0;
+}
+
+static int int_entry(struct plt_cbor_reader *r, int64_t key, struct broker_reply *rep)
+{
+	struct plt_bytes v;
+
+	if (plt_cbor_peek(r) != PLT_CBOR_TSTR)
+		return plt_cbor_skip(r) == 0 ? 0 : PL_E_AGENT_BROKER_REPLY;
+	if (plt_cbor_get_tstr(r, &v) != 0)
+		return PL_E_AGENT_BROKER_REPLY;
+	if (key == -1)
+		copy_text(&v, rep->title, sizeof(rep->title));
+	else if (key == -2)
+		copy_text(&v, rep->detail, sizeof(rep->detail));
+	return 0;
+}
+
+int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *rep)
+{
+	struct plt_cbor_reader r;
+	struct plt_bytes k;
+	int64_t ik;
+	size_t n;
+	int rc;
+
+	plt_cbor_reader_init(&r, body, len);
+	if (plt_cbor_get_map(&r, &n) != 0)
+		return PL_E_AGENT_BROKER_REPLY;
+	for (size_t i = 0; i < n; i++) {
+		if (plt_cbor_peek(&r) == PLT_CBOR_TSTR) {
+			if (plt_cbor_get_tstr(&r, &k) != 0)
+				return PL_E_AGENT_BROKER_REPLY;
+			rc = bytes_eq(&k, PROBLEM_KEY) ? custom_entry(&r, rep) :
+				(plt_cbor_skip(&r) == 0 ? 0 : PL_E_AGENT_BROKER_REPLY);
+		} else if (plt_cbor_get_int(&r, &ik) == 0) {
+			rc = int_entry(&r, ik, rep);
+		} else {
+			rc = PL_E_AGENT_BROKER_REPLY;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}

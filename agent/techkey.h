@@ -1,0 +1,37 @@
+/*
+ * The technician's signing key: a P-256 key in a PKCS#11 token (smartcard,
+ * TPM, SoftHSM2) reached through p11-kit with broker/signer's p11 module, and
+ * the technician certificate that belongs to it. The PIN comes from the
+ * configured PIN file (fstat-checked) or the terminal (no echo) and is wiped
+ * as soon as the token has it. Never logs.
+ */
+#ifndef PITLANE_AGENT_TECHKEY_H
+#define PITLANE_AGENT_TECHKEY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct agent_config;
+struct techkey;
+
+/*
+ * Reads the certificate, obtains the PIN, logs in and checks that the key's
+ * public point is the certificate's. PL_E_AGENT_TECH_CERT, PL_E_AGENT_TECH_KEY,
+ * PL_E_AGENT_TECH_MISMATCH, PL_E_AGENT_PIN or a PL_E_SIGNER_* code (PIN
+ * incorrect, token not found, ...), with err saying what to do.
+ */
+int techkey_open(const struct agent_config *c, struct techkey **out, char *err, size_t errlen);
+/* ES256 over msg: raw r||s. */
+int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
+/* The certificate's DER bytes (valid until techkey_close). */
+const uint8_t *techkey_cert_der(const struct techkey *k, size_t *len);
+/* The technician id (the certificate's CN). */
+const char *techkey_id(const struct techkey *k);
+/* Seconds until the certificate's notAfter (negative: expired). */
+long long techkey_cert_seconds_left(const struct techkey *k);
+void techkey_close(struct techkey *k);
+
+/* Reads a PIN from the terminal without echo into pin[cap]; PL_E_AGENT_PIN without one. */
+int techkey_ask_pin(const char *prompt, char *pin, size_t cap, size_t *len);
+
+#endif
