@@ -161,6 +161,59 @@ void policy_slot_set(struct policy_slot *s, struct policy *p); /* takes the refe
 int policy_slot_reload(struct policy_slot *s, const char *dir, const struct policy_load_opts *opts,
 		       struct policy_diag *diag);
 
+/*
+ * Views of the abuse-resistance sections for broker/abuse (docs/abuse.md).
+ * The strings point into the policy: valid while the caller holds a reference.
+ */
+enum policy_limit_key {
+	POLICY_KEY_TECHNICIAN, POLICY_KEY_WORKSHOP, POLICY_KEY_VIN,
+	POLICY_KEY_OPERATION, POLICY_KEY_RISK, POLICY_KEY_FLEET,
+};
+#define POLICY_MAX_WINDOWS 8
+struct policy_limit_view {
+	const char *name;
+	int key;            /* enum policy_limit_key */
+	uint64_t ops;       /* bit i = operation i of the catalogue (policy_op_index) */
+	int all_ops;        /* the limit named no operations: every one */
+	int min_risk;       /* -1 = any */
+	int approval;       /* action require_approval (else refuse) */
+	size_t nwindows;
+	uint32_t count[POLICY_MAX_WINDOWS], seconds[POLICY_MAX_WINDOWS];
+};
+size_t policy_limit_count(const struct policy *p);
+int policy_limit_at(const struct policy *p, size_t i, struct policy_limit_view *v);
+
+enum policy_detector {
+	POLICY_DET_VIN_SWEEP, POLICY_DET_OUT_OF_HOURS, POLICY_DET_UNLOCK_THEN_START,
+	POLICY_DET_TWO_PLACES, POLICY_DET_DECOY_VIN, POLICY_DET_ECU_FAILURES,
+};
+enum policy_anomaly_action {
+	POLICY_AACT_ALERT, POLICY_AACT_APPROVAL, POLICY_AACT_DENY, POLICY_AACT_SUSPEND,
+};
+struct policy_anomaly_view {
+	const char *name;
+	int detector;       /* enum policy_detector */
+	int action;         /* enum policy_anomaly_action */
+	uint32_t distinct_vins, window, count;  /* the detector's params; 0 = not used */
+};
+size_t policy_anomaly_count(const struct policy *p);
+int policy_anomaly_at(const struct policy *p, size_t i, struct policy_anomaly_view *v);
+
+/* Index of op in the catalogue (the bit of policy_limit_view.ops), -1 if unknown. */
+int policy_op_index(const struct policy *p, const char *op);
+/* The approvals: entry listing op (name, expires); PL_E_NOTFOUND if none. */
+int policy_approval_for(const struct policy *p, const char *op, char name[64],
+			uint32_t *expires_s);
+/*
+ * 0 when technician id `approver` (a policy id) holds an approver role for op:
+ * the roles of the entry listing op, or of any approvals: entry when none
+ * lists it. PL_E_NOTFOUND unknown technician, PL_E_PERM no such role or
+ * suspended.
+ */
+int policy_may_approve(const struct policy *p, const char *approver, const char *op);
+/* The policy id of the technician whose certificate CN is cn. */
+int policy_technician_id(const struct policy *p, const char *cn, char id[64]);
+
 /* `pitlanectl policy check|dump|test DIR`, `pitlanectl policy diff OLD NEW`
  * (argv[0] == "policy"). Exit codes: docs/policy.md. */
 int ctl_policy_main(int argc, char **argv);

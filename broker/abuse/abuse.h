@@ -1,0 +1,183 @@
+/*
+ * pitlane_abuse — abuse resistance in the broker's decider: multi-window rate
+ * limits, fleet-wide circuit breakers, anomaly detectors, two-person
+ * approvals, suspension and revocation (docs/abuse.md).
+ *
+ * The engine keeps its counters in memory and derives them at open from the
+ * audit log (rows with decision "allow" or "approval" inside the longest
+ * window), so counts survive a restart without a write per request. What an
+ * officer decides (suspensions, revocations, breaker resets, approvals) lives
+ * in tables of the same SQLite file (schema/0002_abuse.sql); pitlanectl writes
+ * them and bumps a generation number that the engine checks before every
+ * request, so a change is effective on the next request without a restart.
+ *
+ * Thread-safe: one mutex around the in-memory state (no I/O under it except
+ * the rare suspension write of a `suspend` action). Library code: never logs,
+ * never exits; 0 or a negative code from pl_err.h.
+ */
+#ifndef PITLANE_BROKER_ABUSE_H
+#define PITLANE_BROKER_ABUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+#define ABUSE_ID_MAX 64
+#define ABUSE_APPROVAL_ID_LEN 32  /* hex digits */
+#define ABUSE_CTI_LEN 16
+#define ABUSE_MAX_ALERTS 6
+
+struct abuse;
+
+/*
+ * Opens the engine on the broker database db_path (which audit_open() has
+ * created and migrated), or purely in memory when db_path is NULL (tests,
+ * simulations: no persistence, no officer actions). *out only on success.
+ */
+int abuse_open(const char *db_path, struct abuse **out);
+void abuse_close(struct abuse *a);
+
+/*
+ * Charges the limits and primes the detectors from the audit log: every row
+ * with decision "allow" or "approval" newer than now_ms minus the policy's
+ * longest window, and the (workshop, VIN) history of all "allow" rows.
+ * Called once after abuse_open(). No-op without a database.
+ */
+int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms);
+
+/* One identified request, after policy_decide(). */
+struct abuse_event {
+	int64_t now_ms;
+	const char *technician;    /* technician certificate CN */
+	const char *workshop;      /* technician certificate OU (= the device's) */
+	const char *device;        /* device certificate CN */
+	const char *client_addr;   /* "host:port" or "host"; the port is ignored */
+	const char *vin, *op;
+	const struct policy_decision *d;
+};
+
+enum abuse_kind {
+	ABUSE_PASS = 0,     /* go on with the policy's decision */
+	ABUSE_LIMITED,      /* 429 rate_limited */
+	ABUSE_DENY,         /* 403 (code says why) */
+	ABUSE_APPROVAL,     /* 202: a second person must approve */
+};
+
+/* One alert the caller must write to the audit log (decision "alert"). */
+struct abuse_alert {
+	char rule[ABUSE_ID_MAX];   /* "anomalies.<name>" or "limits.<name>" (breaker trip) */
+	char detector[32];         /* "vin_sweep", ..., "breaker" */
+	char action[20];           /* "alert", "require_approval", "deny", "suspend" */
+	char subject[ABUSE_ID_MAX];/* who or what: technician, workshop, VIN or class */
+	char evidence[160];        /* counts, window, addresses */
+};
+
+struct abuse_verdict {
+	int kind;                  /* enum abuse_kind */
+	char code[32];             /* problem code: rate_limited, suspended, ... */
+	char rule[ABUSE_ID_MAX];
+	char reason[160];
+	uint32_t retry_after;      /* seconds, ABUSE_LIMITED */
+	size_t nalerts;
+	struct abuse_alert alerts[ABUSE_MAX_ALERTS];
+};
+
+/*
+ * Decides what abuse resistance adds to the policy's decision ev->d:
+ *   1. officer suspensions (store) refuse at once;
+ *   2. every detector sees the request (also one the policy denied: decoy
+ *      VINs and out-of-hours attempts are denied by the policy);
+ *   3. for a request the policy allows, every matching limit and breaker.
+ * A request whose verdict is PASS or APPROVAL (and the policy allows) is
+ * charged against every matching limit; LIMITED and DENY charge nothing.
+ * Returns 0 (any verdict) or a negative code (store unreadable: fail closed).
+ */
+int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
+		struct abuse_verdict *v);
+
+/*
+ * An ECU-side outcome reported by an agent (POST /v1/receipts); failures feed
+ * the ecu_failures detector of the workshop. Alerts land in *v (kind is
+ * ABUSE_PASS, or ABUSE_DENY when the detector's action suspended someone).
+ */
+int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms,
+		  const char *workshop, const char *technician, int failure,
+		  struct abuse_verdict *v);
+
+/* ---- approvals ----------------------------------------------------------- */
+
+enum abuse_approval_state {
+	ABUSE_APR_PENDING, ABUSE_APR_APPROVED, ABUSE_APR_DENIED, ABUSE_APR_ISSUED,
+	ABUSE_APR_EXPIRED,
+};
+
+/* Everything needed to sign the token later, bound to the same challenge. */
+struct abuse_approval {
+	char id[ABUSE_APPROVAL_ID_LEN + 1];
+	int state;                 /* enum abuse_approval_state */
+	int64_t created_ms, expires_ms, decided_ms;
+	char rule[ABUSE_ID_MAX];   /* what asked for approval */
+	char device_cn[ABUSE_ID_MAX], device_ou[ABUSE_ID_MAX];
+	char technician[ABUSE_ID_MAX], workshop[ABUSE_ID_MAX]; /* cert CN / OU */
+	char technician_id[ABUSE_ID_MAX], workshop_id[ABUSE_ID_MAX]; /* policy ids */
+	char vin[18], op[32];
+	uint8_t cnonce[64];
+	size_t cnonce_len;
+	uint32_t ttl_s, exi_s, policy_version;
+	char work_order[64];
+	char approver[ABUSE_ID_MAX];
+	char decision_reason[160];
+};
+
+/* Records a pending approval (random id written into ap->id). Needs a database. */
+int abuse_approval_create(struct abuse *a, struct abuse_approval *ap);
+/*
+ * Reads approval id as seen at now_ms (a pending one past its expiry reads as
+ * EXPIRED). PL_E_NOTFOUND when unknown.
+ */
+int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms,
+		       struct abuse_approval *ap);
+/* APPROVED -> ISSUED exactly once; PL_E_EXISTS when it was not APPROVED. */
+int abuse_approval_claim(struct abuse *a, const char *id);
+/* ISSUED -> APPROVED again (the token could not be delivered). */
+int abuse_approval_unclaim(struct abuse *a, const char *id);
+
+/* ---- revocation list, metrics ------------------------------------------- */
+
+/* Calls fn for each token id revoked since since_ms; *serial = the latest serial. */
+int abuse_revoked(struct abuse *a, int64_t since_ms,
+		  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
+		  uint64_t *serial);
+
+/* 1 when cti is revoked (for tests and the approval path). */
+int abuse_is_revoked(struct abuse *a, const uint8_t cti[ABUSE_CTI_LEN]);
+
+/*
+ * Officer actions recorded by pitlanectl and not yet in the audit log: fn is
+ * called for each (its return value 0 marks it audited). Run it after every
+ * generation change (abuse_check reports it) or on a timer.
+ */
+struct abuse_admin_action {
+	int64_t seq, time_ms;
+	char actor[ABUSE_ID_MAX], action[32], target[ABUSE_ID_MAX + 16], reason[160];
+};
+int abuse_audit_admin(struct abuse *a, int (*fn)(void *ctx, const struct abuse_admin_action *x),
+		      void *ctx);
+
+/* Prometheus lines: pitlane_abuse_* counters and gauges. */
+void abuse_metrics_render(struct abuse *a, FILE *f);
+
+struct abuse_stats {
+	uint64_t checked, limited, denied, approvals, alerts, breaker_trips;
+	uint64_t alerts_by_detector[7];  /* enum policy_detector, [6] = breaker */
+	uint32_t breakers_open, suspensions;
+	uint64_t keys;                   /* live rate-limit keys */
+};
+void abuse_get_stats(struct abuse *a, struct abuse_stats *st);
+
+/* `pitlanectl alerts|approvals|suspend|resume|revoke|breaker ...` (argv[0] = command). */
+int ctl_abuse_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,116 @@
+/* Internal structures of broker/abuse (not exported beyond the folder). */
+#ifndef PITLANE_BROKER_ABUSE_INT_H
+#define PITLANE_BROKER_ABUSE_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abuse.h"
+
+struct sqlite3;
+
+/* ---- smap: string-keyed hash map, payload allocated with the node ------- */
+struct smap_node {
+	struct smap_node *next;
+	uint64_t hash;
+	int64_t last_ms;   /* last use; smap_expire() drops nodes older than a cut */
+	void *payload;
+	char key[];
+};
+struct smap {
+	struct smap_node **b;
+	size_t nb, n;
+	size_t psize;
+};
+int smap_init(struct smap *m, size_t payload_size);
+void smap_fini(struct smap *m);
+/* The payload of key (zeroed when new, if create); NULL when absent or out of memory. */
+void *smap_get(struct smap *m, const char *key, int create, int64_t now_ms);
+void smap_expire(struct smap *m, int64_t cut_ms);
+void smap_clear_prefix(struct smap *m, const char *prefix);
+
+/* ---- sliding windows ----------------------------------------------------- */
+#define WIN_SLOTS 16
+struct win {
+	int64_t slot_ms;               /* ceil(window / WIN_SLOTS) */
+	int64_t head;                  /* absolute index of the newest slot */
+	uint32_t c[WIN_SLOTS + 1];     /* ring: slot head - k at (head - k) % (WIN_SLOTS+1) */
+};
+void win_init(struct win *w, uint32_t seconds);
+/* Requests counted at now_ms: every slot that overlaps [now - window, now]. */
+uint32_t win_count(struct win *w, int64_t now_ms);
+void win_add(struct win *w, int64_t now_ms);
+/* Seconds (>= 1) until fewer than limit requests are counted. */
+uint32_t win_retry_after(struct win *w, int64_t now_ms, uint32_t limit);
+
+struct limit_state {
+	uint32_t nwin;
+	uint32_t seconds[POLICY_MAX_WINDOWS];
+	struct win w[POLICY_MAX_WINDOWS];
+};
+
+/* ---- detectors ----------------------------------------------------------- */
+#define SWEEP_MAX 64
+struct sweep_state {
+	uint32_t n;
+	int64_t t[SWEEP_MAX];
+	char vin[SWEEP_MAX][18];
+};
+struct place_state {
+	char addr[64], workshop[ABUSE_ID_MAX];
+	int64_t t;
+};
+struct pair_state {              /* one (workshop, VIN) */
+	int64_t first_ms;            /* first contact (INT64_MIN: history before the log window) */
+	int64_t unlock_ms;           /* last door.unlock */
+};
+struct fail_state {
+	uint32_t n;
+	int64_t t[64];
+};
+
+struct abuse {
+	pthread_mutex_t mu;
+	struct sqlite3 *db;          /* NULL: memory only */
+	int64_t gen;                 /* abuse_generation.gen last loaded */
+	struct smap limits;          /* "<limit>\x1f<key>" -> struct limit_state */
+	struct smap sweeps;          /* "<rule>\x1f<t|w>\x1f<id>" -> struct sweep_state */
+	struct smap places;          /* "<t|d>\x1f<id>" -> struct place_state */
+	struct smap pairs;           /* "<workshop>\x1f<vin>" -> struct pair_state */
+	struct smap fails;           /* "<workshop>" -> struct fail_state */
+	struct smap alerted;         /* "<rule>\x1f<subject>" -> int64_t until_ms */
+	struct smap susp;            /* "w\x1f<id>" / "t\x1f<id>" -> char reason[160] */
+	struct smap breakers;        /* "<limit>" -> char evidence[160] */
+	int64_t last_gc_ms;
+	int admin_busy;              /* abuse_audit_admin() running */
+	struct abuse_stats st;
+};
+
+/* store.c: the officer tables (database only). */
+int store_refresh(struct abuse *a);                   /* reload if gen changed; mu held */
+int store_suspend(struct abuse *a, const char *kind, const char *id, const char *actor,
+		  const char *reason, int64_t now_ms);     /* mu held */
+int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t now_ms);
+
+/* detect.c */
+void detect_all(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
+		struct abuse_verdict *v);
+void detect_observe(struct abuse *a, const struct abuse_event *ev);  /* rebuild path */
+/* Applies an anomaly's action to v (and suspends); used by detect.c and receipts. */
+void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const char *subject,
+		 const char *tech, const char *workshop, int64_t now_ms, const char *detector,
+		 const char *evidence, struct abuse_verdict *v);
+
+/* limits.c */
+void limits_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
+		  struct abuse_verdict *v);
+void limits_charge(struct abuse *a, const struct policy *p, const struct abuse_event *ev);
+
+void verdict_set(struct abuse_verdict *v, int kind, const char *code, const char *rule,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void verdict_alert(struct abuse_verdict *v, const char *rule, const char *detector,
+		   const char *action, const char *subject, const char *evidence);
+void abuse_strlcpy(char *dst, const char *src, size_t cap);
+
+#endif
