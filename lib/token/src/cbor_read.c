@@ -269,22 +269,22 @@ int plt_cbor_get_null(struct plt_cbor_reader *r)
  */
 int plt_cbor_skip(struct plt_cbor_reader *r)
 {
-	uint64_t todo[PLT_CBOR_MAX_DEPTH + 1];
+	uint64_t pending[PLT_CBOR_MAX_DEPTH + 1];
 	size_t depth = 1;
 	struct cbor_head h;
 	int e;
 
 	if (r->err != 0)
 		return r->err;
-	todo[0] = 1;
+	pending[0] = 1;
 	while (depth > 0) {
 		uint64_t left;
 
-		if (todo[depth - 1] == 0) {
+		if (pending[depth - 1] == 0) {
 			depth--;
 			continue;
 		}
-		todo[depth - 1]--;
+		pending[depth - 1]--;
 		e = head_peek(r, &h);
 		if (e != 0)
 			goto fail;
@@ -317,10 +317,10 @@ int plt_cbor_skip(struct plt_cbor_reader *r)
 				e = PLT_E_CBOR_DEPTH;
 				goto fail;
 			}
-			todo[depth++] = h.major == 5 ? 2 * h.val : h.val;
+			pending[depth++] = h.major == 5 ? 2 * h.val : h.val;
 			break;
 		case 6:
-			todo[depth - 1]++; /* the tagged item follows on the same level */
+			pending[depth - 1]++; /* the tagged item follows on the same level */
 			break;
 		default:
 			if (h.val < 20 || h.val > 23) {
