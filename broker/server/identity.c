@@ -36,6 +36,7 @@
 #include <openssl/x509v3.h>
 
 #include "identity.h"
+#include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "techcache.h"
@@ -347,10 +348,39 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 	}
 	if ((r = verify_full(store, certs, n, now, &t, &from, &until, why, whylen)) != 0)
 		return r;
-	if (cacheable)
-		techcache_put(tc, key, gen, from, until, &t);
+	if (cacheable) {
+		void *pkey = NULL;
+
+		/* without the parsed key the entry still saves the chain check */
+		if (plt_openssl_pkey_from_pub(t.pub, &pkey) != 0)
+			pkey = NULL;
+		techcache_put(tc, key, gen, from, until, &t, pkey);
+		EVP_PKEY_free(pkey);
+	}
 	*out = t;
 	return 0;
+}
+
+/* plt_crypto hook: ctx is the X509_STORE; the key parsed on the cache miss. */
+static int verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
+			const struct plt_iov *parts, size_t nparts, const uint8_t sig[PLT_SIG_LEN])
+{
+	struct techcache *tc = store_cache(ctx);
+	struct plt_openssl_keycache kc = { .pkey = NULL };
+	int r;
+
+	if (tc == NULL || (kc.pkey = techcache_pkey(tc, pub)) == NULL)
+		return plt_openssl_verify_es256(NULL, pub, parts, nparts, sig);
+	memcpy(kc.pub, pub, sizeof(kc.pub));
+	r = plt_openssl_verify_es256(&kc, pub, parts, nparts, sig);
+	plt_openssl_keycache_free(&kc);
+	return r;
+}
+
+void techid_crypto(X509_STORE *store, struct plt_crypto *c)
+{
+	c->verify_es256 = verify_es256;
+	c->ctx = store;
 }
 
 void techid_cache_flush(X509_STORE *store)

@@ -46,6 +46,13 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 		  struct tech_identity *out, char *why, size_t whylen);
 
 /*
+ * The ES256 verify hook of lib/token (OpenSSL) for technician signatures: a
+ * key whose chain techid_verify() verified and remembered against store is
+ * not parsed again. Any other key is verified as plt_openssl_crypto() does.
+ */
+void techid_crypto(X509_STORE *store, struct plt_crypto *c);
+
+/*
  * Forgets every chain verified against store. Changes made to the store
  * through OpenSSL (a CRL or CA added, flags set) are noticed without it; this
  * is for callers that want the next request verified in full regardless.

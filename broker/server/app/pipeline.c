@@ -160,7 +160,7 @@ static int check_identity(struct token_job *j, struct outcome *o, int64_t now, c
 	if ((r = techid_verify(b->store, o->q.cert, o->q.ncert, now, &o->tech, why, whylen)) != 0)
 		return r;
 	o->have_tech = 1;
-	plt_openssl_crypto(&crypto);
+	techid_crypto(b->store, &crypto);
 	if (plt_cose_sign1_verify(j->body, j->len, NULL, 0, o->tech.pub, &crypto) != 0) {
 		snprintf(why, whylen, "the COSE_Sign1 signature does not verify under the key of "
 			 "technician certificate CN=%s", o->tech.id.cn);

@@ -1,6 +1,6 @@
 /*
  * Certificate identities and technician certificates: REQ-BRK-160..REQ-BRK-164;
- * the verified-chain cache: REQ-BRK-165..REQ-BRK-171.
+ * the verified-chain cache: REQ-BRK-165..REQ-BRK-172.
  */
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "identity.h"
+#include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "techcache.h"
@@ -388,11 +389,11 @@ Test(identity, REQ_BRK_171_cache_is_a_bounded_lru)
 		k[i][0] = (uint8_t)i;
 	cr_assert_eq(techcache_new(0, &c), PL_E_INVAL);
 	cr_assert_eq(techcache_new(3, &c), 0);
-	techcache_put(c, k[0], 7, 0, 100, &t);
-	techcache_put(c, k[1], 7, 0, 100, &t);
-	techcache_put(c, k[2], 7, 0, 100, &t);
+	techcache_put(c, k[0], 7, 0, 100, &t, NULL);
+	techcache_put(c, k[1], 7, 0, 100, &t, NULL);
+	techcache_put(c, k[2], 7, 0, 100, &t, NULL);
 	cr_assert_eq(techcache_get(c, k[0], 7, 50, &got), 0);  /* k[1] is now the oldest */
-	techcache_put(c, k[3], 7, 0, 100, &t);
+	techcache_put(c, k[3], 7, 0, 100, &t, NULL);
 	cr_assert_eq(techcache_get(c, k[1], 7, 50, &got), PL_E_NOTFOUND);
 	cr_assert_eq(techcache_get(c, k[0], 7, 50, &got), 0);
 	cr_assert_eq(techcache_get(c, k[2], 7, 50, &got), 0);
@@ -400,7 +401,7 @@ Test(identity, REQ_BRK_171_cache_is_a_bounded_lru)
 	cr_assert_str_eq(got.id.cn, "a");
 	cr_assert_eq(techcache_get(c, k[3], 8, 50, &got), PL_E_NOTFOUND);   /* other generation */
 	cr_assert_eq(techcache_get(c, k[2], 7, 100, &got), PL_E_NOTFOUND);  /* until is exclusive */
-	techcache_put(c, k[1], 7, 10, 10, &t);     /* an empty window stores nothing */
+	techcache_put(c, k[1], 7, 10, 10, &t, NULL);     /* an empty window stores nothing */
 	cr_assert_eq(techcache_get(c, k[1], 7, 10, &got), PL_E_NOTFOUND);
 	techcache_stats(c, &st);
 	cr_assert_eq(st.evictions, 1);
@@ -408,4 +409,35 @@ Test(identity, REQ_BRK_171_cache_is_a_bounded_lru)
 	cr_assert_eq(st.hits, 4);
 	techcache_free(c);
 	techcache_free(NULL);
+}
+
+Test(identity, REQ_BRK_172_technician_signature_hook_uses_the_cached_key, .init = setup,
+     .fini = teardown)
+{
+	static const uint8_t msg[] = "Sig_structure bytes";
+	struct plt_iov part = { msg, sizeof(msg) };
+	struct tech_identity t;
+	struct plt_crypto crypto;
+	struct plt_bytes d;
+	uint8_t sig[PLT_SIG_LEN], opub[PLT_P256_PUB_LEN];
+	char why[256] = "";
+	EVP_PKEY *okey = key("P-256");
+
+	der(anna(-60, 86400), 0, &d);
+	cr_assert_eq(techid_verify(fx.store, &d, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	techid_crypto(fx.store, &crypto);
+	cr_assert_eq(plt_openssl_sign_es256(fx.leafkey, &part, 1, sig), 0);
+	cr_assert_eq(crypto.verify_es256(crypto.ctx, t.pub, &part, 1, sig), 0);
+	cr_assert_eq(stats().pkey_hits, 1);
+	sig[10] ^= 1;
+	cr_assert_eq(crypto.verify_es256(crypto.ctx, t.pub, &part, 1, sig), 1);
+	cr_assert_eq(stats().pkey_hits, 2);
+	/* a key the cache does not know is still verified, the slow way */
+	cr_assert_eq(plt_openssl_pub_from_pkey(okey, opub), 0);
+	cr_assert_eq(plt_openssl_sign_es256(okey, &part, 1, sig), 0);
+	cr_assert_eq(crypto.verify_es256(crypto.ctx, opub, &part, 1, sig), 0);
+	cr_assert_eq(crypto.verify_es256(crypto.ctx, t.pub, &part, 1, sig), 1);
+	cr_assert_eq(stats().pkey_misses, 1);
+	cr_assert_eq(stats().pkey_hits, 3);
+	EVP_PKEY_free(okey);
 }
