@@ -2,12 +2,13 @@
  * pitlane — the technician's agent on a workshop PC.
  *
  *   pitlane [--help | --version]
- *   pitlane COMMAND [ARGS...]
+ *   pitlane [-c FILE] COMMAND [ARGS...]
  *
  * main() only picks the command from the table below; each command parses its
  * own arguments (see cmd.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -24,6 +25,8 @@ static const struct cmd commands[] = {
 	{ "request", cmd_request, "ask the broker for a token without a vehicle (bench)",
 	  cmd_request_usage },
 	{ "token", cmd_token, "decode a token file (token inspect FILE)", cmd_token_usage },
+	{ "doctor", cmd_doctor, "check configuration, certificates, broker, key and CAN link",
+	  cmd_doctor_usage },
 	{ "can", cmd_can, "CAN interface status and setup (SocketCAN)", cmd_can_usage },
 };
 
@@ -32,7 +35,9 @@ static const struct cmd commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pitlane [--help | --version]\n"
-		   "       pitlane COMMAND [ARGS...]\n\ncommands:\n");
+		   "       pitlane [-c FILE] COMMAND [ARGS...]\n\n"
+		   "  -c FILE   configuration (default $PITLANE_AGENT_CONF, else\n"
+		   "            /etc/pitlane/agent.conf)\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'pitlane COMMAND --help' shows the arguments of a command.\n");
@@ -51,6 +56,14 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 
 	pl_log_init("pitlane", PL_LOG_INFO);
+	/* A global -c FILE is the default of every command's own -c. */
+	if (argc >= 3 && strcmp(argv[1], "-c") == 0) {
+		if (setenv("PITLANE_AGENT_CONF", argv[2], 1) != 0)
+			return CMD_FAIL;
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return CMD_USAGE;

@@ -1,0 +1,25 @@
+#!/bin/sh
+# `make demo` in `make check`: packaging/demo.sh runs, exits 0, and says the
+# key lines (REQ-AGT-050).
+# usage: test_demo.sh BUILD_DIR
+set -u
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+PITLANE_DEMO_CAN=loop sh "$PITLANE_SOURCE_DIR/packaging/demo.sh" "$1" >"$out" 2>&1
+rc=$?
+fail() { echo "FAIL: $*"; cat "$out"; exit 1; }
+[ "$rc" -eq 0 ] || fail "demo exited $rc"
+for l in "^  done: door.unlock on WVWZZZ1JZXW000001" \
+    "doors unlocked" \
+    "NRC 0x55" \
+    "refused by the policy (rule workshops.ws-muc-01.vin_prefixes)" \
+    "-> the vehicle refuses a replayed token (exit 7, as expected)" \
+    "-> the broker refuses (exit 1, as expected)" \
+    "^  [0-9]  *allow  *tech-anna  *WVWZZZ1JZXW000001  *door.unlock" \
+    "^  [0-9]  *deny  *tech-anna  *WBAPH5C55BA123456" \
+    "intact: " \
+    "^demo: every step behaved as expected"; do
+	grep -q -- "$l" "$out" || fail "no line matching '$l'"
+done
+grep -q UNEXPECTED "$out" && fail "an UNEXPECTED step"
+echo "ok: REQ-AGT-050 make demo: exit 0 and every key line"
