@@ -11,6 +11,8 @@
 
 #define OP_UNLOCK "door.unlock"
 #define OP_START "ignition.enable"
+#define UNLOCK_FIRST_MS 30000  /* contact this close before the unlock is no history */
+#define WS_SWEEP_FACTOR 4      /* a workshop's sweep threshold: 4 x a technician's */
 
 static int64_t window_ms(const struct policy_anomaly_view *an)
 {
@@ -111,10 +113,11 @@ static void vin_sweep(struct abuse *a, const struct policy_anomaly_view *an,
 	}
 	snprintf(key, sizeof(key), "%s\x1fw\x1f%s", an->name, ev->workshop);
 	n = sweep_count(a, key, ev->vin, ev->now_ms, window_ms(an));
-	/* A workshop has several technicians: twice the threshold. */
-	if (n >= (need * 2 < SWEEP_MAX ? need * 2 : SWEEP_MAX)) {
+	/* A workshop has several technicians working at once. */
+	need = need * WS_SWEEP_FACTOR < SWEEP_MAX ? need * WS_SWEEP_FACTOR : SWEEP_MAX;
+	if (n >= need) {
 		snprintf(evd, sizeof(evd), "workshop %s touched %u distinct VINs in %u s "
-			 "(threshold %u)", ev->workshop, n, an->window, need * 2);
+			 "(threshold %u)", ev->workshop, n, an->window, need);
 		detect_fire(a, an, ev->workshop, NULL, ev->workshop, ev->now_ms, "vin_sweep", evd, v);
 	}
 }
@@ -131,9 +134,13 @@ static void unlock_then_start(struct abuse *a, const struct policy_anomaly_view 
 	snprintf(key, sizeof(key), "%s\x1f%s", ev->workshop, ev->vin);
 	if ((s = smap_get(&a->pairs, key, 0, 0)) == NULL)
 		return;
-	if (s->unlock_ms > ev->now_ms - w && s->first_ms > ev->now_ms - w) {
-		snprintf(evd, sizeof(evd), "%s of %s %lld s after %s by workshop %s, which first "
-			 "touched this VIN %lld s ago", OP_START, ev->vin,
+	/*
+	 * No history: the unlock was the workshop's first contact with the VIN,
+	 * or came at script speed (< UNLOCK_FIRST_MS) after it.
+	 */
+	if (s->unlock_ms > ev->now_ms - w && s->unlock_ms - s->first_ms < UNLOCK_FIRST_MS) {
+		snprintf(evd, sizeof(evd), "%s of %s %lld s after %s by workshop %s, whose first "
+			 "contact with this VIN was %lld s ago", OP_START, ev->vin,
 			 (long long)((ev->now_ms - s->unlock_ms) / 1000), OP_UNLOCK, ev->workshop,
 			 (long long)((ev->now_ms - s->first_ms) / 1000));
 		detect_fire(a, an, ev->vin, ev->technician, NULL, ev->now_ms, "unlock_then_start",

@@ -42,7 +42,7 @@ Test(abuse_detect, REQ_ABU_020_vin_sweep_fires_at_the_threshold_once)
 		req(T0 + i * 1000, "t1", "ws-a", "10.0.0.1:1", VIN, "dtc.clear", &v);
 		cr_assert_eq(v.nalerts, 0);
 	}
-	for (int i = 0; i < 12; i++) {
+	for (int i = 0; i < 22; i++) {
 		snprintf(vin, sizeof(vin), "WVWZZZ1JZXW%06d", 100 + i);
 		cr_assert_eq(req(T0 + 60000 + i * 2000, "t1", "ws-a", "10.0.0.1:1", vin, "dtc.clear",
 				 &v), ABUSE_PASS, "action alert does not refuse");
@@ -57,9 +57,9 @@ Test(abuse_detect, REQ_ABU_020_vin_sweep_fires_at_the_threshold_once)
 			}
 		}
 	}
-	/* VIN + 4 new = 5 distinct at i = 3; the workshop's threshold is twice that. */
+	/* VIN + 4 new = 5 distinct at i = 3; the workshop's threshold is 4 x 5. */
 	cr_assert_eq(first, 3);
-	cr_assert_eq(ws_first, 8);
+	cr_assert_eq(ws_first, 18);
 	cr_assert_eq(tech_alerts, 1, "one alert per subject and window");
 	cr_assert_eq(ws_alerts, 1, "one alert per subject and window");
 	done();
@@ -121,6 +121,17 @@ Test(abuse_detect, REQ_ABU_022_unlock_then_start_without_history)
 	cr_assert_str_eq(v.rule, "anomalies.uts");
 	cr_assert_eq(v.nalerts, 1);
 	cr_assert_str_eq(v.alerts[0].detector, "unlock_then_start");
+	/* A diagnosis minutes before the unlock is history: a normal intake. */
+	req(T0, "t3", "ws-b", "b", "WVWZZZ1JZXW000008", "dtc.clear", &v);
+	req(T0 + 300000, "t3", "ws-b", "b", "WVWZZZ1JZXW000008", "door.unlock", &v);
+	cr_assert_eq(req(T0 + 360000, "t3", "ws-b", "b", "WVWZZZ1JZXW000008", "ignition.enable",
+			 &v), ABUSE_PASS);
+	cr_assert_eq(v.nalerts, 0);
+	/* One at script speed before the unlock is not. */
+	req(T0, "t3", "ws-b", "b", "WVWZZZ1JZXW000007", "dtc.clear", &v);
+	req(T0 + 5000, "t3", "ws-b", "b", "WVWZZZ1JZXW000007", "door.unlock", &v);
+	cr_assert_eq(req(T0 + 20000, "t3", "ws-b", "b", "WVWZZZ1JZXW000007", "ignition.enable",
+			 &v), ABUSE_APPROVAL);
 	/* Outside the window: no longer the pattern. */
 	req(T0 + 100000000, "t3", "ws-b", "b", "WVWZZZ1JZXW000009", "door.unlock", &v);
 	cr_assert_eq(req(T0 + 100000000 + 700000, "t3", "ws-b", "b", "WVWZZZ1JZXW000009",
