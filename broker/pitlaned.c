@@ -11,6 +11,11 @@
  *   -v       debug logging
  *
  * Exit status: 0 clean shutdown, 1 configuration or start-up error, 2 usage.
+ *
+ * The daemon runs as four processes (docs/privsep.md): this one becomes the
+ * monitor and starts the signer (PIN, HSM), the decider (policy, audit
+ * database) and the network front end (TLS, HTTP), each with only what it
+ * needs. -n checks everything in this one process and exits.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,6 +31,7 @@
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
+#include "privsep.h"
 
 static void usage(void)
 {
@@ -71,6 +77,7 @@ static int daemonize(void)
 int main(int argc, char **argv)
 {
 	struct broker_config cfg;
+	struct ps_config pc;
 	struct broker *b = NULL;
 	const char *path = NULL;
 	int test = 0, print = 0, fg = 0, verbose = 0, opt, r, notify = -1;
@@ -94,40 +101,30 @@ int main(int argc, char **argv)
 	}
 	if (verbose)
 		pl_log_init("pitlaned", PL_LOG_DEBUG);
-	if ((r = broker_config_load(path, &cfg, err, sizeof(err))) != 0) {
+	if ((r = ps_config_load(path, &cfg, &pc, err, sizeof(err))) != 0) {
 		pl_log_err("config_invalid", r, "msg", err, NULL);
 		return 1;
 	}
-	if (print)
-		return broker_config_print(&cfg, stdout) == 0 && fflush(stdout) == 0 ? 0 : 1;
+	if (print) {
+		if (broker_config_print(&cfg, stdout) != 0)
+			return 1;
+		ps_config_print(&pc, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
-	/* Fork before any module starts a thread (the signer and the workers do). */
-	if (!test && !fg && (notify = daemonize()) < 0) {
-		pl_log_err("startup_failed", notify, NULL);
-		return 1;
-	}
-	if ((r = broker_open(&cfg, &b, err, sizeof(err))) != 0) {
-		pl_log_err("startup_failed", r, "config", path, "msg", err, NULL);
-		return 1;
-	}
 	if (test) {
+		if ((r = broker_open(&cfg, &b, err, sizeof(err))) != 0) {
+			pl_log_err("startup_failed", r, "config", path, "msg", err, NULL);
+			return 1;
+		}
 		broker_close(b);
 		pl_log(PL_LOG_INFO, "config_ok", "config", path, NULL);
 		return 0;
 	}
-	if ((r = broker_listen(b, err, sizeof(err))) != 0) {
-		pl_log_err("startup_failed", r, "msg", err, NULL);
-		broker_close(b);
+	if (!fg && (notify = daemonize()) < 0) {
+		pl_log_err("startup_failed", notify, NULL);
 		return 1;
 	}
-	pl_log(PL_LOG_INFO, "started", "config", path, NULL);
-	if (notify >= 0) {
-		ssize_t n = write(notify, "R", 1);
-		(void)n;
-		close(notify);
-	}
-	r = broker_run(b);
-	broker_close(b);
-	pl_log(PL_LOG_INFO, "stopped", NULL);
-	return r == 0 ? 0 : 1;
+	pl_log(PL_LOG_INFO, "starting", "config", path, NULL);
+	return ps_monitor_run(&cfg, &pc, notify);
 }

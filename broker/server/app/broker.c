@@ -95,22 +95,66 @@ static int open_policy(struct broker *b, char *err, size_t errlen)
 	return r;
 }
 
-static int open_signer(struct broker *b, char *err, size_t errlen)
+static int signer_from_policy(const struct broker_config *c, struct policy *p,
+			      struct signer **out, char *err, size_t errlen)
 {
 	struct signer_limits lim;
-	struct signer_options opt = { .sessions = b->cfg.workers };
-	struct policy *p = policy_slot_get(b->policy);
+	struct signer_options opt = { .sessions = c->workers };
 	char why[256] = "";
 	int r;
 
-	r = limits_from_policy(p, b->cfg.max_exi_s, &lim, err, errlen);
-	policy_unref(p);
-	if (r != 0)
+	if ((r = limits_from_policy(p, c->max_exi_s, &lim, err, errlen)) != 0)
 		return r;
-	if ((r = signer_open_ex(b->cfg.key_uri, b->cfg.pin_file, &lim, &opt, &b->signer, why,
+	if ((r = signer_open_ex(c->key_uri, c->pin_file, &lim, &opt, out, why,
 				sizeof(why))) != 0)
-		snprintf(err, errlen, "HSM key %s (pin_file %s): %s", b->cfg.key_uri,
-			 b->cfg.pin_file, why[0] ? why : pl_strerror(r));
+		snprintf(err, errlen, "HSM key %s (pin_file %s): %s", c->key_uri,
+			 c->pin_file, why[0] ? why : pl_strerror(r));
+	return r;
+}
+
+static int open_signer(struct broker *b, char *err, size_t errlen)
+{
+	struct policy *p = policy_slot_get(b->policy);
+	int r = signer_from_policy(&b->cfg, p, &b->signer, err, errlen);
+
+	policy_unref(p);
+	return r;
+}
+
+/*
+ * The signer process: its own copy of the hard limits from the policy's
+ * operations catalogue, then the PIN file and the HSM.
+ */
+int broker_open_signer(const struct broker_config *c, struct signer **out, char *err,
+		       size_t errlen)
+{
+	struct broker b;
+	struct policy *p;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	b.cfg = *c;
+	if ((r = open_policy(&b, err, errlen)) != 0)
+		return r;
+	p = policy_slot_get(b.policy);
+	r = signer_from_policy(c, p, out, err, errlen);
+	policy_unref(p);
+	policy_slot_free(b.policy);
+	return r;
+}
+
+static int open_audit_with(struct broker *b, audit_sign_fn fn, void *ctx,
+			   const uint8_t pub[SIGNER_PUB_LEN], char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = audit_open(b->cfg.database, &b->audit)) != 0) {
+		snprintf(err, errlen, "database %s: %s", b->cfg.database, pl_strerror(r));
+		return r;
+	}
+	if ((r = audit_set_checkpoint_signer(b->audit, fn, ctx, pub, b->cfg.checkpoint_rows,
+					     b->cfg.checkpoint_seconds)) != 0)
+		snprintf(err, errlen, "audit checkpoint signer: %s", pl_strerror(r));
 	return r;
 }
 
@@ -119,16 +163,111 @@ static int open_audit(struct broker *b, char *err, size_t errlen)
 	uint8_t pub[SIGNER_PUB_LEN], kid[SIGNER_KID_LEN];
 	int r;
 
-	if ((r = audit_open(b->cfg.database, &b->audit)) != 0) {
-		snprintf(err, errlen, "database %s: %s", b->cfg.database, pl_strerror(r));
+	if ((r = signer_public_key(b->signer, pub, kid)) != 0) {
+		snprintf(err, errlen, "audit checkpoint signer: %s", pl_strerror(r));
 		return r;
 	}
-	if ((r = signer_public_key(b->signer, pub, kid)) != 0 ||
-	    (r = audit_set_checkpoint_signer(b->audit, signer_audit_sign, b->signer, pub,
-					     b->cfg.checkpoint_rows,
-					     b->cfg.checkpoint_seconds)) != 0)
-		snprintf(err, errlen, "audit checkpoint signer: %s", pl_strerror(r));
+	return open_audit_with(b, signer_audit_sign, b->signer, pub, err, errlen);
+}
+
+static struct broker *broker_alloc(const struct broker_config *c)
+{
+	struct broker *b = calloc(1, sizeof(*b));
+
+	if (b == NULL)
+		return NULL;
+	b->cfg = *c;
+	b->api_fd = -1;
+	b->admin_fd = -1;
+	return b;
+}
+
+/* The decider process: policy and audit store; checkpoints are signed through fn. */
+int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *ctx,
+			const uint8_t pub[SIGNER_PUB_LEN], struct broker **out, char *err,
+			size_t errlen)
+{
+	struct broker *b;
+	int r;
+
+	if ((b = broker_alloc(c)) == NULL)
+		return PL_E_NOMEM;
+	if ((r = open_policy(b, err, errlen)) != 0 ||
+	    (r = open_audit_with(b, fn, ctx, pub, err, errlen)) != 0)
+		goto out;
+	if ((r = metrics_new(&b->metrics)) != 0) {
+		snprintf(err, errlen, "cannot set up the decider: %s", pl_strerror(r));
+		goto out;
+	}
+	*out = b;
+	b = NULL;
+out:
+	broker_close(b);
 	return r;
+}
+
+/* The front end process: TLS context (reads the TLS key), replay cache, metrics, workers. */
+int broker_open_front(const struct broker_config *c, int api_fd, int admin_fd,
+		      struct broker **out, char *err, size_t errlen)
+{
+	struct broker *b;
+	int r;
+
+	if ((b = broker_alloc(c)) == NULL)
+		return PL_E_NOMEM;
+	b->api_fd = api_fd;
+	b->admin_fd = admin_fd;
+	if ((r = tls_server_ctx(c, verify_cb, &b->ssl_ctx, err, errlen)) != 0)
+		goto out;
+	SSL_CTX_set_info_callback(b->ssl_ctx, info_cb);
+	b->store = SSL_CTX_get_cert_store(b->ssl_ctx);
+	/* The worker pool starts after the privilege drop (broker/privsep/ps_front.c). */
+	if ((r = replay_new(c->replay_capacity, &b->replay)) != 0 ||
+	    (r = metrics_new(&b->metrics)) != 0) {
+		snprintf(err, errlen, "cannot set up the front end: %s", pl_strerror(r));
+		goto out;
+	}
+	*out = b;
+	b = NULL;
+out:
+	broker_close(b);
+	return r;
+}
+
+int broker_signer_issue(struct broker *b, const struct signer_request *req,
+			uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
+{
+	if (b->issue != NULL)
+		return b->issue(b, req, cti, tok, cap, len);
+	return signer_issue(b->signer, req, cti, tok, cap, len);
+}
+
+void broker_get_status(struct broker *b, struct broker_status *st)
+{
+	struct audit_stats as;
+	struct signer_status ss;
+	struct policy *p;
+
+	memset(st, 0, sizeof(*st));
+	if (b->status != NULL) {
+		b->status(b, st);
+		return;
+	}
+	audit_get_stats(b->audit, &as);
+	signer_status(b->signer, &ss);
+	p = policy_slot_get(b->policy);
+	st->policy_version = policy_version(p);
+	policy_unref(p);
+	st->hsm_ready = ss.ready;
+	st->audit_writable = audit_writable(b->audit);
+	st->audit_rows = as.rows;
+	st->audit_commits = as.commits;
+	st->audit_checkpoints = as.checkpoints;
+	st->hsm_sign_calls = ss.sign_calls;
+	st->hsm_faults = ss.faults;
+	st->hsm_reinits = ss.reinits;
+	st->policy_reloads = atomic_load(&b->reloads);
+	st->policy_reload_failures = atomic_load(&b->reload_failures);
 }
 
 int broker_open(const struct broker_config *c, struct broker **out, char *err, size_t errlen)
@@ -136,9 +275,8 @@ int broker_open(const struct broker_config *c, struct broker **out, char *err, s
 	struct broker *b;
 	int r;
 
-	if ((b = calloc(1, sizeof(*b))) == NULL)
+	if ((b = broker_alloc(c)) == NULL)
 		return PL_E_NOMEM;
-	b->cfg = *c;
 	if ((r = open_policy(b, err, errlen)) != 0)
 		goto out;
 	if ((r = open_signer(b, err, errlen)) != 0)
@@ -172,15 +310,19 @@ void broker_reload_policy(struct broker *b)
 
 	memset(&d, 0, sizeof(d));
 	r = policy_slot_reload(b->policy, b->cfg.policy_dir, NULL, &d);
-	if (r != 0) {
+	if (r != 0)
 		atomic_fetch_add(&b->reload_failures, 1);
+	else
+		atomic_fetch_add(&b->reloads, 1);
+	if (b->reloaded != NULL)
+		b->reloaded(b);     /* privsep: the front end's metrics show it before the log */
+	if (r != 0) {
 		snprintf(line, sizeof(line), "%u", d.line);
 		snprintf(col, sizeof(col), "%u", d.col);
 		pl_log_err("policy_reload_refused", r, "file", d.file, "line", line, "col", col,
 			   "msg", d.msg, "action", "the previous policy stays in force", NULL);
 		return;
 	}
-	atomic_fetch_add(&b->reloads, 1);
 	p = policy_slot_get(b->policy);
 	snprintf(ver, sizeof(ver), "%u", policy_version(p));
 	policy_unref(p);
@@ -221,7 +363,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
 
 	if (sig == SIGHUP) {
-		broker_reload_policy(b);
+		if (b->policy != NULL)     /* in the front end, the monitor forwards SIGHUP */
+			broker_reload_policy(b);
 		return;
 	}
 	if (b->stopping)
@@ -255,7 +398,7 @@ int broker_listen(struct broker *b, char *err, size_t errlen)
 	if (b->ev_hup == NULL || b->ev_term == NULL || b->ev_int == NULL || b->ev_drain == NULL ||
 	    b->ev_ckpt == NULL || event_add(b->ev_hup, NULL) != 0 ||
 	    event_add(b->ev_term, NULL) != 0 || event_add(b->ev_int, NULL) != 0 ||
-	    event_add(b->ev_ckpt, &ck) != 0) {
+	    (b->audit != NULL && event_add(b->ev_ckpt, &ck) != 0)) {
 		snprintf(err, errlen, "cannot set up signal handling");
 		return PL_E_INTERNAL;
 	}

@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -27,6 +28,50 @@
 #include "replay.h"
 #include "signer.h"
 #include "workq.h"
+
+/*
+ * Privilege separation (broker/privsep, docs/privsep.md): the front end
+ * decodes and checks a request, then hands it to the decider as a
+ * token_handoff (plain fixed-size fields, no pointers) and sends the
+ * token_answer it gets back. The decider runs the policy, the signer (in its
+ * own process) and the audit store, and logs the outcome.
+ */
+#define HANDOFF_TEXT 64
+#define ANSWER_BODY_MAX 600           /* a token (<= 512) or problem details */
+
+struct token_handoff {
+	char request_id[40];
+	char device_cn[HANDOFF_TEXT], device_ou[HANDOFF_TEXT];
+	char client_addr[HANDOFF_TEXT];
+	int32_t front_err;                /* 0: decide; else the front end rejected with it */
+	char reason[256];                 /* the reject's sentence */
+	uint8_t have_tech, have_q, cnonce_len, pad;
+	char tech_cn[HANDOFF_TEXT], tech_ou[HANDOFF_TEXT];
+	char vin[18];
+	char op[32];
+	uint8_t cnonce[32];
+	char work_order[HANDOFF_TEXT];
+	uint32_t ttl;
+};
+
+struct token_answer {
+	int32_t status;
+	uint32_t retry_after;
+	uint32_t metric;                  /* enum metrics_decision */
+	uint8_t is_token;                 /* body is the token (application/cwt) */
+	uint8_t hsm_error, audit_error, pad;
+	uint32_t len;
+	uint8_t body[ANSWER_BODY_MAX];
+};
+
+/* What /v1/ready and /metrics show (from the decider in the front end). */
+struct broker_status {
+	int hsm_ready, audit_writable;
+	uint32_t policy_version;
+	uint64_t audit_rows, audit_commits, audit_checkpoints;
+	uint64_t hsm_sign_calls, hsm_faults, hsm_reinits;
+	uint64_t policy_reloads, policy_reload_failures;
+};
 
 struct broker {
 	struct broker_config cfg;
@@ -49,6 +94,15 @@ struct broker {
 	atomic_ullong reloads, reload_failures;
 	int stopping;
 	int drain_ticks;
+	/* privsep: listeners the monitor bound (-1: bind here) */
+	int api_fd, admin_fd;
+	/* privsep hooks (NULL: the module is in this process) */
+	int (*decide)(struct broker *b, const struct token_handoff *h, struct token_answer *a);
+	int (*status)(struct broker *b, struct broker_status *st);
+	int (*issue)(struct broker *b, const struct signer_request *req,
+		     uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
+	void (*reloaded)(struct broker *b); /* after a reload, before it is logged */
+	void *ps;                        /* the process's privsep state */
 };
 
 /*
@@ -65,6 +119,21 @@ int broker_run(struct broker *b);
 
 void broker_close(struct broker *b);
 
+/* The parts of each privsep process (docs/privsep.md). */
+int broker_open_signer(const struct broker_config *c, struct signer **out, char *err,
+		       size_t errlen);
+int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *ctx,
+			const uint8_t pub[SIGNER_PUB_LEN], struct broker **out, char *err,
+			size_t errlen);
+int broker_open_front(const struct broker_config *c, int api_fd, int admin_fd,
+		      struct broker **out, char *err, size_t errlen);
+
+/* Readiness and gauges, wherever the modules live. */
+void broker_get_status(struct broker *b, struct broker_status *st);
+/* signer_issue() in this process or through the signer process. */
+int broker_signer_issue(struct broker *b, const struct signer_request *req,
+			uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
+
 /* Reloads the policy (SIGHUP); logs the outcome. */
 void broker_reload_policy(struct broker *b);
 
@@ -76,5 +145,7 @@ void broker_http_stop_accepting(struct broker *b);
 struct evhttp_request;
 int broker_token_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
 			const char *device_ou, const char *client_addr);
+/* The decider's half of a token request: policy, signer, audit row, log line. */
+void broker_token_decide(struct broker *b, const struct token_handoff *h, struct token_answer *a);
 
 #endif

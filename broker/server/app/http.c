@@ -94,7 +94,12 @@ static void handle_health(struct broker *b, struct evhttp_request *req)
 
 static void handle_ready(struct broker *b, struct evhttp_request *req)
 {
-	int hsm = signer_ready(b->signer), db = audit_writable(b->audit);
+	struct broker_status st;
+	int hsm, db;
+
+	broker_get_status(b, &st);
+	hsm = st.hsm_ready;
+	db = st.audit_writable;
 
 	if (hsm && db && !b->stopping) {
 		send_text(b, req, EP_READY, 200, "ready\n");
@@ -109,27 +114,23 @@ static void handle_ready(struct broker *b, struct evhttp_request *req)
 
 static void fill_gauges(struct broker *b, struct metrics_gauges *g)
 {
-	struct audit_stats as;
-	struct signer_status ss;
-	struct policy *p = policy_slot_get(b->policy);
+	struct broker_status st;
 
 	memset(g, 0, sizeof(*g));
-	audit_get_stats(b->audit, &as);
-	signer_status(b->signer, &ss);
-	g->audit_rows = as.rows;
-	g->audit_commits = as.commits;
-	g->audit_checkpoints = as.checkpoints;
-	g->hsm_sign_calls = ss.sign_calls;
-	g->hsm_faults = ss.faults;
-	g->hsm_reinits = ss.reinits;
-	g->hsm_ready = ss.ready;
-	g->audit_writable = audit_writable(b->audit);
-	g->policy_version = policy_version(p);
-	policy_unref(p);
+	broker_get_status(b, &st);
+	g->audit_rows = st.audit_rows;
+	g->audit_commits = st.audit_commits;
+	g->audit_checkpoints = st.audit_checkpoints;
+	g->hsm_sign_calls = st.hsm_sign_calls;
+	g->hsm_faults = st.hsm_faults;
+	g->hsm_reinits = st.hsm_reinits;
+	g->hsm_ready = st.hsm_ready;
+	g->audit_writable = st.audit_writable;
+	g->policy_version = st.policy_version;
 	g->replay_entries = replay_count(b->replay);
 	g->queue_depth = workq_depth(b->wq);
-	g->policy_reloads = atomic_load(&b->reloads);
-	g->policy_reload_failures = atomic_load(&b->reload_failures);
+	g->policy_reloads = st.policy_reloads;
+	g->policy_reload_failures = st.policy_reload_failures;
 }
 
 static void handle_metrics(struct broker *b, struct evhttp_request *req)
@@ -328,9 +329,14 @@ int broker_http_setup(struct broker *b, char *err, size_t errlen)
 	evhttp_set_max_body_size(b->http, c->max_body);
 	evhttp_set_timeout(b->http, (int)c->timeout_s);
 	evhttp_set_gencb(b->http, api_cb, b);
-	if ((r = bind_one(b->http, c->listen_host, c->listen_port, &b->http_sock, err, errlen,
-			  "api")) != 0)
+	if (b->api_fd >= 0) {
+		/* privsep: the monitor bound and logged the listener */
+		if ((b->http_sock = evhttp_accept_socket_with_handle(b->http, b->api_fd)) == NULL)
+			return PL_E_SRV_BIND;
+	} else if ((r = bind_one(b->http, c->listen_host, c->listen_port, &b->http_sock, err,
+				 errlen, "api")) != 0) {
 		return r;
+	}
 	if (!c->admin_enabled)
 		return 0;
 	if ((b->admin = evhttp_new(b->base)) == NULL)
@@ -340,6 +346,9 @@ int broker_http_setup(struct broker *b, char *err, size_t errlen)
 	evhttp_set_max_body_size(b->admin, 0);
 	evhttp_set_timeout(b->admin, (int)c->timeout_s);
 	evhttp_set_gencb(b->admin, admin_cb, b);
+	if (b->admin_fd >= 0)
+		return evhttp_accept_socket_with_handle(b->admin, b->admin_fd) != NULL ? 0 :
+		       PL_E_SRV_BIND;
 	return bind_one(b->admin, c->admin_host, c->admin_port, &b->admin_sock, err, errlen,
 			"admin");
 }

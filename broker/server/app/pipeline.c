@@ -106,7 +106,8 @@ static void copy_str(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-static void audit_outcome(struct token_job *j, const struct outcome *o)
+/* Returns 0, or the audit store's error (the token, if any, was withheld). */
+static int audit_outcome(struct token_job *j, const struct outcome *o)
 {
 	struct broker *b = j->b;
 	struct audit_record rec;
@@ -147,6 +148,7 @@ static void audit_outcome(struct token_job *j, const struct outcome *o)
 				    "issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
 		}
 	}
+	return r;
 }
 
 /* Identity and freshness checks; fills o and returns 0 or the failing code. */
@@ -270,7 +272,7 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 		return;
 	}
 	fill_signer_request(j, o, &d, now, &sr);
-	r = signer_issue(b->signer, &sr, o->cti, j->out, sizeof(j->out), &j->outlen);
+	r = broker_signer_issue(b, &sr, o->cti, j->out, sizeof(j->out), &j->outlen);
 	plt_wipe(&sr, sizeof(sr));
 	if (r == PL_E_SIGNER_UNAVAILABLE || r == PL_E_SIGNER_HSM || r == PL_E_SIGNER_SELF_VERIFY) {
 		metrics_hsm_error(b->metrics);
@@ -352,6 +354,118 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
 	atomic_fetch_sub(&b->inflight, 1);
 }
 
+/* Policy, signer, audit row, log line: in this process or in the decider. */
+static void finish(struct token_job *j, struct outcome *o, int64_t now, int decide,
+		   int *audit_err)
+{
+	if (decide)
+		decide_and_sign(j, o, now);
+	metrics_decision(j->b->metrics, o->metric);
+	*audit_err = audit_outcome(j, o) != 0;
+	log_outcome(j, o);
+}
+
+/* privsep front end: the decider decides, audits and logs; j gets its answer. */
+static void handoff(struct token_job *j, const struct outcome *o, int decide, const char *why)
+{
+	struct broker *b = j->b;
+	struct token_handoff h;
+	struct token_answer a;
+
+	memset(&h, 0, sizeof(h));
+	copy_str(h.request_id, sizeof(h.request_id), j->request_id);
+	copy_str(h.device_cn, sizeof(h.device_cn), j->device.cn);
+	copy_str(h.device_ou, sizeof(h.device_ou), j->device.ou);
+	copy_str(h.client_addr, sizeof(h.client_addr), j->client_addr);
+	h.front_err = decide ? 0 : o->err;
+	copy_str(h.reason, sizeof(h.reason), why);
+	h.have_tech = (uint8_t)o->have_tech;
+	h.have_q = (uint8_t)o->have_q;
+	if (o->have_tech) {
+		copy_str(h.tech_cn, sizeof(h.tech_cn), o->tech.id.cn);
+		copy_str(h.tech_ou, sizeof(h.tech_ou), o->tech.id.ou);
+	}
+	if (o->have_q) {
+		copy_str(h.vin, sizeof(h.vin), o->q.vin);
+		copy_str(h.op, sizeof(h.op), o->q.op);
+		memcpy(h.cnonce, o->q.cnonce, o->q.cnonce_len);
+		h.cnonce_len = o->q.cnonce_len;
+		copy_str(h.work_order, sizeof(h.work_order), o->q.work_order);
+		h.ttl = o->q.ttl;
+	}
+	memset(&a, 0, sizeof(a));
+	if (b->decide(b, &h, &a) != 0 || a.len > sizeof(j->out)) {
+		plt_wipe(&a, sizeof(a));
+		metrics_decision(b->metrics, DEC_ERROR);
+		set_problem(j, 503, "decider_unavailable", "the broker cannot decide right now; no "
+			    "token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+		pl_log(PL_LOG_WARN, "token_request", "request_id", j->request_id, "status", "503",
+		       "decision", "error", "reason", "the decider process is unavailable", NULL);
+		return;
+	}
+	metrics_decision(b->metrics, (enum metrics_decision)a.metric);
+	if (a.hsm_error)
+		metrics_hsm_error(b->metrics);
+	if (a.audit_error)
+		metrics_audit_error(b->metrics);
+	j->status = a.status;
+	j->retry_after = a.retry_after;
+	j->ctype = a.is_token ? CWT_CONTENT_TYPE : PROBLEM_CONTENT_TYPE;
+	memcpy(j->out, a.body, a.len);
+	j->outlen = a.len;
+	plt_wipe(&a, sizeof(a));
+}
+
+void broker_token_decide(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+{
+	struct token_job *j = calloc(1, sizeof(*j));
+	struct outcome o;
+	int audit_err = 0, hsm;
+
+	memset(a, 0, sizeof(*a));
+	if (j == NULL) {
+		a->status = 503;
+		a->metric = DEC_ERROR;
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	j->b = b;
+	copy_str(j->request_id, sizeof(j->request_id), h->request_id);
+	copy_str(j->device.cn, sizeof(j->device.cn), h->device_cn);
+	copy_str(j->device.ou, sizeof(j->device.ou), h->device_ou);
+	copy_str(j->client_addr, sizeof(j->client_addr), h->client_addr);
+	if (h->have_tech) {
+		o.have_tech = 1;
+		copy_str(o.tech.id.cn, sizeof(o.tech.id.cn), h->tech_cn);
+		copy_str(o.tech.id.ou, sizeof(o.tech.id.ou), h->tech_ou);
+	}
+	if (h->have_q) {
+		o.have_q = 1;
+		copy_str(o.q.vin, sizeof(o.q.vin), h->vin);
+		copy_str(o.q.op, sizeof(o.q.op), h->op);
+		o.q.cnonce_len = h->cnonce_len <= sizeof(o.q.cnonce) ? h->cnonce_len : 0;
+		memcpy(o.q.cnonce, h->cnonce, o.q.cnonce_len);
+		copy_str(o.q.work_order, sizeof(o.q.work_order), h->work_order);
+		o.q.ttl = h->ttl;
+	}
+	if (h->front_err != 0)
+		reject(j, &o, h->front_err, h->reason);
+	/* The decider's own clock decides (opening hours, iat of the token). */
+	finish(j, &o, (int64_t)time(NULL), h->front_err == 0, &audit_err);
+	hsm = o.metric == DEC_ERROR && strcmp(o.rule, "hsm") == 0;
+	a->status = j->status;
+	a->retry_after = j->retry_after;
+	a->metric = (uint32_t)o.metric;
+	a->is_token = j->ctype != NULL && strcmp(j->ctype, CWT_CONTENT_TYPE) == 0;
+	a->hsm_error = (uint8_t)hsm;
+	a->audit_error = (uint8_t)audit_err;
+	a->len = (uint32_t)(j->outlen <= sizeof(a->body) ? j->outlen : 0);
+	memcpy(a->body, j->out, a->len);
+	plt_wipe(&o, sizeof(o));
+	plt_wipe(j->out, sizeof(j->out));
+	free(j);
+}
+
 static void job_run(struct workq_item *it)
 {
 	struct token_job *j = (struct token_job *)(void *)it;
@@ -359,7 +473,7 @@ static void job_run(struct workq_item *it)
 	char why[256] = "";
 	size_t off = 0;
 	int64_t now = (int64_t)time(NULL);
-	int r;
+	int r, decide = 0, audit_err;
 
 	memset(&o, 0, sizeof(o));
 	if ((r = request_decode(j->body, j->len, &o.q, &off, why, sizeof(why))) != 0) {
@@ -369,11 +483,13 @@ static void job_run(struct workq_item *it)
 		if ((r = check_identity(j, &o, now, why, sizeof(why))) != 0)
 			reject(j, &o, r, why);
 		else
-			decide_and_sign(j, &o, now);
+			decide = 1;
 	}
-	metrics_decision(j->b->metrics, o.metric);
-	audit_outcome(j, &o);
-	log_outcome(j, &o);
+	if (j->b->decide != NULL) {
+		handoff(j, &o, decide, why);
+	} else {
+		finish(j, &o, now, decide, &audit_err);
+	}
 	plt_wipe(&o, sizeof(o));
 	if (event_base_once(j->b->base, -1, EV_TIMEOUT, reply_cb, j, NULL) != 0) {
 		/* Cannot happen with a live base; the connection times out. */

@@ -1,0 +1,304 @@
+/*
+ * What each pitlaned process gives up right after start-up (docs/privsep.md,
+ * "Kept permissions"). Order matters:
+ *
+ *   1. chroot to an empty directory (front end, root only: CAP_SYS_CHROOT)
+ *   2. capability bounding set emptied (root only: needs CAP_SETPCAP)
+ *   3. groups, gid, uid of the unprivileged user (root only)
+ *   4. PR_SET_NO_NEW_PRIVS (nothing executed later can gain privileges)
+ *   5. every remaining capability (effective, permitted, inheritable, ambient)
+ *   6. Landlock: no file system access at all, no TCP bind/connect, no
+ *      signals or abstract sockets outside the process (front end)
+ *   7. seccomp allow-list, other system calls kill the process (front end)
+ */
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef PITLANE_HAVE_SECCOMP
+#include <seccomp.h>
+#endif
+
+#include "pl_err.h"
+#include "pl_log.h"
+#include "privsep.h"
+
+#define NOBODY "nobody"
+
+/* Landlock ABI values newer than this system's header may know. */
+#define LL_FS_TRUNCATE (1ULL << 14)       /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15)      /* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0)       /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)    /* ABI 4 */
+#define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ULL << 1)       /* ABI 6 */
+
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+struct who {
+	uid_t uid;
+	gid_t gid;
+	int change;                       /* switch to uid/gid */
+	char name[PS_USER_MAX];
+};
+
+/*
+ * The user to switch to. As root: the configured user; when the default
+ * "pitlane" does not exist the front end takes "nobody" (it needs no file)
+ * and the signer and decider stay uid 0 without any capability.
+ */
+static int pick_user(enum ps_role role, const struct ps_config *pc, struct who *w, char *err,
+		     size_t errlen)
+{
+	struct passwd *pw;
+
+	memset(w, 0, sizeof(*w));
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(pc->user);
+	if (pw == NULL && pc->user_set) {
+		snprintf(err, errlen, "user '%s' (config key user) does not exist; create it or "
+			 "name another unprivileged user", pc->user);
+		return PL_E_CONFIG;
+	}
+	if (pw == NULL && role == PS_ROLE_FRONT)
+		pw = getpwnam(NOBODY);
+	if (pw == NULL)
+		return 0;
+	if (pw->pw_uid == 0) {
+		snprintf(err, errlen, "user '%s' has uid 0; name an unprivileged user", pw->pw_name);
+		return PL_E_CONFIG;
+	}
+	w->uid = pw->pw_uid;
+	w->gid = pw->pw_gid;
+	w->change = 1;
+	snprintf(w->name, sizeof(w->name), "%s", pw->pw_name);
+	return 0;
+}
+
+static int drop_bounding_set(void)
+{
+	for (unsigned long cap = 0; cap <= 63; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
+			break;                    /* past the kernel's last capability */
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int drop_all_caps(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 && errno != EINVAL)
+		return -1;
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+static int switch_user(const struct who *w)
+{
+	if (setgroups(1, &w->gid) != 0 || setresgid(w->gid, w->gid, w->gid) != 0 ||
+	    setresuid(w->uid, w->uid, w->uid) != 0)
+		return -1;
+	/* No way back. */
+	if (setuid(0) == 0 || seteuid(0) == 0)
+		return -1;
+	return 0;
+}
+
+/* Landlock: handles every access right the kernel knows and grants none. */
+static int landlock_deny_all(int *abi_out)
+{
+	struct ll_ruleset_attr a;
+	size_t size = sizeof(uint64_t);
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	int fd, r;
+
+	*abi_out = abi > 0 ? (int)abi : 0;
+	if (abi <= 0)
+		return 0;                         /* not built in or disabled: say so */
+	memset(&a, 0, sizeof(a));
+	a.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;   /* ABI 1 */
+	if (abi >= 2)
+		a.handled_access_fs |= LANDLOCK_ACCESS_FS_MAKE_SYM << 1; /* REFER */
+	if (abi >= 3)
+		a.handled_access_fs |= LL_FS_TRUNCATE;
+	if (abi >= 5)
+		a.handled_access_fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 4) {
+		a.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+		size = 2 * sizeof(uint64_t);
+	}
+	if (abi >= 6) {
+		a.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
+		size = sizeof(a);
+	}
+	fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0);
+	if (fd < 0)
+		return -1;
+	r = (int)syscall(SYS_landlock_restrict_self, fd, 0);
+	close(fd);
+	return r;
+}
+
+#ifdef PITLANE_HAVE_SECCOMP
+/*
+ * The front end's system calls after start-up: the event loop, sockets it
+ * already has (accept, read, write, the privsep channels), memory, threads
+ * of the worker pool, time and randomness. No open, no socket, no exec.
+ */
+static const int front_syscalls[] = {
+	/* event loop and sockets it holds */
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
+	SCMP_SYS(ppoll), SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(read), SCMP_SYS(readv),
+	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(shutdown), SCMP_SYS(close),
+	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(setsockopt),
+	SCMP_SYS(getsockopt), SCMP_SYS(fcntl), SCMP_SYS(ioctl), SCMP_SYS(eventfd2),
+	SCMP_SYS(pipe2), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
+	/* memory */
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
+	SCMP_SYS(madvise), SCMP_SYS(brk),
+	/* worker threads */
+	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(gettid),
+	SCMP_SYS(getpid), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	/* signals (libevent's SIGTERM/SIGHUP handling) */
+	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(sigaltstack), SCMP_SYS(tgkill),
+	/* time and randomness */
+	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
+	SCMP_SYS(time), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom),
+	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+	SCMP_SYS(restart_syscall), SCMP_SYS(prlimit64), SCMP_SYS(sysinfo),
+};
+
+static int seccomp_front(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int r = -1;
+
+	if (ctx == NULL)
+		return -1;
+	for (size_t i = 0; i < sizeof(front_syscalls) / sizeof(front_syscalls[0]); i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, front_syscalls[i], 0) != 0)
+			goto out;
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
+		goto out;
+	r = seccomp_load(ctx);
+out:
+	seccomp_release(ctx);
+	return r;
+}
+#endif
+
+static void log_kept(enum ps_role role, const struct who *w, int root, int landlock_abi,
+		     int seccomp)
+{
+	char uid[16], abi[8];
+
+	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
+	snprintf(abi, sizeof(abi), "%d", landlock_abi);
+	pl_log(PL_LOG_INFO, "privsep_dropped", "role", ps_role_name(role), "uid", uid,
+	       "user", w->change ? w->name : root ? "root (no capabilities)" :
+	       "unchanged (not started as root)", "no_new_privs", "1",
+	       "landlock_abi", role == PS_ROLE_FRONT ? abi : "unused",
+	       "seccomp", seccomp ? "allow-list" : "off", NULL);
+}
+
+int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir, char *err,
+	    size_t errlen)
+{
+	struct who w;
+	int root = geteuid() == 0, abi = 0, sc = 0, r;
+
+	if ((r = pick_user(role, pc, &w, err, errlen)) != 0)
+		return r;
+	if (root && !w.change && role != PS_ROLE_FRONT)
+		pl_log(PL_LOG_WARN, "privsep_user_missing", "role", ps_role_name(role),
+		       "user", pc->user, "action", "staying uid 0 without capabilities; create "
+		       "the user (the package does) to run unprivileged", NULL);
+	if (!root)
+		pl_log(PL_LOG_INFO, "privsep_not_root", "role", ps_role_name(role),
+		       "action", "keeping the current user; no chroot, no user switch", NULL);
+	tzset();                              /* before the chroot hides /etc/localtime */
+	if (root && role == PS_ROLE_FRONT && empty_dir != NULL &&
+	    (chroot(empty_dir) != 0 || chdir("/") != 0)) {
+		snprintf(err, errlen, "chroot to %s failed: %s", empty_dir, strerror(errno));
+		return PL_E_PERM;
+	}
+	if (root && drop_bounding_set() != 0) {
+		snprintf(err, errlen, "cannot drop the capability bounding set: %s",
+			 strerror(errno));
+		return PL_E_PERM;
+	}
+	if (w.change && switch_user(&w) != 0) {
+		snprintf(err, errlen, "cannot switch to user %s: %s", w.name, strerror(errno));
+		return PL_E_PERM;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+		snprintf(err, errlen, "PR_SET_NO_NEW_PRIVS failed: %s", strerror(errno));
+		return PL_E_PERM;
+	}
+	if (drop_all_caps() != 0) {
+		snprintf(err, errlen, "cannot drop capabilities: %s", strerror(errno));
+		return PL_E_PERM;
+	}
+	/* The signer holds the PIN and the session: no core dumps, no ptrace by its uid. */
+	if (role == PS_ROLE_SIGNER && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		snprintf(err, errlen, "PR_SET_DUMPABLE failed: %s", strerror(errno));
+		return PL_E_PERM;
+	}
+	if (role == PS_ROLE_FRONT) {
+		if (landlock_deny_all(&abi) != 0) {
+			snprintf(err, errlen, "Landlock restriction failed: %s", strerror(errno));
+			return PL_E_PERM;
+		}
+#ifdef PITLANE_HAVE_SECCOMP
+		if (seccomp_front() != 0) {
+			snprintf(err, errlen, "cannot load the seccomp allow-list");
+			return PL_E_PERM;
+		}
+		sc = 1;
+#endif
+	}
+	log_kept(role, &w, root, abi, sc);
+	return 0;
+}
+
+void ps_close_except(const int *keep, size_t n)
+{
+	int lo = 3;
+
+	/* keep[] is small; close the gaps between the kept descriptors in order. */
+	for (;;) {
+		int next = -1;
+
+		for (size_t i = 0; i < n; i++)
+			if (keep[i] >= lo && (next < 0 || keep[i] < next))
+				next = keep[i];
+		if (next < 0) {
+			syscall(SYS_close_range, (unsigned)lo, ~0U, 0);
+			return;
+		}
+		if (next > lo)
+			syscall(SYS_close_range, (unsigned)lo, (unsigned)next - 1, 0);
+		lo = next + 1;
+	}
+}
