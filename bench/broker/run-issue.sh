@@ -64,6 +64,12 @@ load() {
 cpu_ticks() {
 	sed 's/.*) //' "/proc/$PID/stat" | awk '{ print $12 + $13 }'
 }
+# user + system seconds of this shell's finished children (the load generator) from a
+# `times` output; `times` itself must run in this shell, not in a command substitution
+children_cpu() {
+	awk 'NR == 2 { split($1, u, "m"); split($2, s, "m")
+		printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"
+}
 load --count 500 --conns "$C" >/dev/null                     # warm-up
 if [ -n "${BENCH_BROKER_PERF:-}" ]; then                       # optional: profile the broker
 	perf record ${BENCH_BROKER_PERF_OPTS:--g} -o "$BENCH_BROKER_PERF" -p "$PID" 2>/dev/null &
@@ -71,7 +77,11 @@ if [ -n "${BENCH_BROKER_PERF:-}" ]; then                       # optional: profi
 	sleep 0.5
 fi
 cpu0=$(cpu_ticks)
+times >"$W/times0"
 max=$(load --count "$N" --conns "$C")
+times >"$W/times1"
+ccpu0=$(children_cpu "$W/times0")
+ccpu1=$(children_cpu "$W/times1")
 cpu1=$(cpu_ticks)
 if [ -n "${PERF:-}" ]; then
 	kill -INT "$PERF"; wait "$PERF" || true
@@ -88,11 +98,12 @@ echo "baseline  SoftHSM2 raw sign (1 session): $sign"
 echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
 tck=$(getconf CLK_TCK)
-echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N" | awk '{
+echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1" | awk '{
 	ratio = $1 / $2
 	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, (ratio >= 0.40 ? "PASS" : "MISS")
 	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, ($3 <= 5000 ? "PASS" : "MISS")
 	printf "audit group commit: %d rows in %d commits = %.2f rows per fsync\n", $4, $5, $4 / $5
 	cpu_us = ($7 - $6) / $8 * 1e6 / $9
 	printf "broker CPU per issued token = %.0f us = %.2f x the time of one raw sign\n", cpu_us, cpu_us * $2 / 1e6
+	printf "client CPU per request = %.0f us (same cores as the broker)\n", ($11 - $10) * 1e6 / $9
 }'
