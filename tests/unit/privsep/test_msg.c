@@ -1,0 +1,286 @@
+/*
+ * The privsep message layer over real SOCK_SEQPACKET socketpairs:
+ * REQ-PRIV-001..REQ-PRIV-006 (docs/privsep.md).
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pl_err.h"
+#include "ps_msg.h"
+
+static int sv[2];
+static struct ps_chan tx, rx;
+static uint8_t payload[8192];
+
+/* rx receives what tx sends; rx_kind says what may arrive. */
+static void pair(enum ps_chan_kind rx_kind)
+{
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	ps_chan_init(&tx, sv[0], PS_CH_CHILD_TO_MONITOR);
+	ps_chan_init(&rx, sv[1], rx_kind);
+}
+
+static void unpair(void)
+{
+	ps_chan_close(&tx);
+	ps_chan_close(&rx);
+}
+
+/* Sends raw bytes: a header claiming type/len followed by n payload bytes. */
+static void send_raw(uint32_t type, uint32_t len, size_t n)
+{
+	uint8_t buf[sizeof(struct ps_hdr) + 8192];
+	struct ps_hdr h = { .type = type, .len = len, .id = 7 };
+
+	memcpy(buf, &h, sizeof(h));
+	memset(buf + sizeof(h), 0xa5, n);
+	cr_assert_eq(send(tx.fd, buf, sizeof(h) + n, 0), (ssize_t)(sizeof(h) + n));
+}
+
+static int recv_one(struct ps_hdr *h)
+{
+	return ps_recv(&rx, h, payload, sizeof(payload), NULL, 0, NULL, 1000);
+}
+
+/* Every type of every channel, with the kind that accepts it. */
+static const struct { uint32_t type; enum ps_chan_kind kind; } types[] = {
+	{ PS_FD_DECIDE, PS_CH_FRONT_TO_DECIDER },
+	{ PS_DF_ANSWER, PS_CH_DECIDER_TO_FRONT },
+	{ PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT },
+	{ PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER },
+	{ PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER },
+	{ PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER },
+	{ PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER },
+	{ PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER },
+	{ PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER },
+	{ PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER },
+	{ PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER },
+	{ PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD },
+	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR },
+	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR },
+};
+#define NTYPES (sizeof(types) / sizeof(types[0]))
+
+Test(privsep_msg, REQ_PRIV_001_every_type_round_trips_with_its_size)
+{
+	for (size_t i = 0; i < NTYPES; i++) {
+		long n = ps_msg_size(types[i].type);
+		struct ps_hdr h;
+
+		cr_assert_geq(n, 0);
+		pair(types[i].kind);
+		memset(payload, (int)i + 1, (size_t)n);
+		cr_assert_eq(ps_send(&tx, types[i].type, 1000 + i, payload, (size_t)n, NULL, 0), 0);
+		memset(payload, 0, sizeof(payload));
+		cr_assert_eq(recv_one(&h), 0, "type %u", types[i].type);
+		cr_assert_eq(h.type, types[i].type);
+		cr_assert_eq(h.len, (uint32_t)n);
+		cr_assert_eq(h.id, 1000 + i);
+		for (long k = 0; k < n; k++)
+			cr_assert_eq(payload[k], (uint8_t)(i + 1));
+		unpair();
+	}
+}
+
+Test(privsep_msg, REQ_PRIV_002_short_payload_rejected_and_channel_ended)
+{
+	for (size_t i = 0; i < NTYPES; i++) {
+		long n = ps_msg_size(types[i].type);
+		struct ps_hdr h;
+
+		if (n == 0)
+			continue;
+		pair(types[i].kind);
+		send_raw(types[i].type, (uint32_t)n, (size_t)n - 1);
+		cr_assert_eq(recv_one(&h), PL_E_TRUNCATED, "type %u", types[i].type);
+		cr_assert_eq(rx.fd, -1, "the channel must be closed");
+		cr_assert_eq(recv_one(&h), PL_E_IO);
+		unpair();
+	}
+}
+
+Test(privsep_msg, REQ_PRIV_002_long_payload_rejected_and_channel_ended)
+{
+	for (size_t i = 0; i < NTYPES; i++) {
+		long n = ps_msg_size(types[i].type);
+		struct ps_hdr h;
+
+		pair(types[i].kind);
+		send_raw(types[i].type, (uint32_t)n, (size_t)n + 1);
+		cr_assert_eq(recv_one(&h), PL_E_TRAILING, "type %u", types[i].type);
+		cr_assert_eq(rx.fd, -1);
+		unpair();
+	}
+}
+
+Test(privsep_msg, REQ_PRIV_002_header_len_disagreeing_with_size_rejected)
+{
+	long n = ps_msg_size(PS_FD_DECIDE);
+	struct ps_hdr h;
+
+	pair(PS_CH_FRONT_TO_DECIDER);
+	send_raw(PS_FD_DECIDE, (uint32_t)n + 8, (size_t)n);
+	cr_assert_eq(recv_one(&h), PL_E_TRAILING);
+	unpair();
+}
+
+Test(privsep_msg, REQ_PRIV_002_message_shorter_than_header_rejected)
+{
+	uint8_t b[5] = { 1, 0, 0, 0, 0 };
+	struct ps_hdr h;
+
+	pair(PS_CH_FRONT_TO_DECIDER);
+	cr_assert_eq(send(tx.fd, b, sizeof(b), 0), 5);
+	cr_assert_eq(recv_one(&h), PL_E_TRUNCATED);
+	cr_assert_eq(rx.fd, -1);
+	unpair();
+}
+
+Test(privsep_msg, REQ_PRIV_002_oversized_datagram_rejected)
+{
+	struct ps_hdr h;
+
+	pair(PS_CH_FRONT_TO_DECIDER);
+	send_raw(PS_FD_DECIDE, 8000, 8000);
+	cr_assert_eq(recv_one(&h), PL_E_TOOBIG);
+	unpair();
+}
+
+Test(privsep_msg, REQ_PRIV_003_unknown_type_rejected)
+{
+	static const uint32_t bad[] = { 0, 4, 9, 14, 19, 24, 29, 32, 39, 42, 0xffffffffu };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct ps_hdr h;
+
+		pair(PS_CH_FRONT_TO_DECIDER);
+		send_raw(bad[i], 0, 0);
+		cr_assert_eq(recv_one(&h), PL_E_SYNTAX, "type %u", bad[i]);
+		cr_assert(strstr(rx.why, "unknown") != NULL, "%s", rx.why);
+		unpair();
+	}
+}
+
+/* Every known type that a channel kind does not take is refused there. */
+Test(privsep_msg, REQ_PRIV_004_type_of_another_channel_refused_and_peer_cut_off)
+{
+	static const enum ps_chan_kind kinds[] = {
+		PS_CH_FRONT_TO_DECIDER, PS_CH_DECIDER_TO_FRONT, PS_CH_DECIDER_TO_SIGNER,
+		PS_CH_SIGNER_TO_DECIDER, PS_CH_MONITOR_TO_CHILD, PS_CH_CHILD_TO_MONITOR,
+	};
+	size_t refused = 0;
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (size_t i = 0; i < NTYPES; i++) {
+			struct ps_hdr h;
+			uint8_t one;
+
+			if (types[i].kind == kinds[k])
+				continue;
+			pair(kinds[k]);
+			cr_assert_eq(ps_send(&tx, types[i].type, 1, payload,
+					     (size_t)ps_msg_size(types[i].type), NULL, 0), 0);
+			cr_assert_eq(recv_one(&h), PL_E_SYNTAX, "type %u on kind %d",
+				     types[i].type, kinds[k]);
+			cr_assert(strstr(rx.why, "not allowed") != NULL, "%s", rx.why);
+			/* The sender sees its peer gone. */
+			cr_assert_eq(recv(tx.fd, &one, 1, 0), 0);
+			cr_assert_neq(ps_send(&tx, types[i].type, 2, payload,
+					      (size_t)ps_msg_size(types[i].type), NULL, 0), 0);
+			refused++;
+			unpair();
+		}
+	}
+	cr_assert_eq(refused, 6 * NTYPES - NTYPES);
+}
+
+Test(privsep_msg, REQ_PRIV_004_signer_only_request_on_front_channel_refused)
+{
+	struct signer_request q;
+	struct ps_hdr h;
+
+	memset(&q, 0, sizeof(q));
+	pair(PS_CH_FRONT_TO_DECIDER);
+	cr_assert_eq(ps_send(&tx, PS_DS_ISSUE, 1, &q, sizeof(q), NULL, 0), 0);
+	cr_assert_eq(recv_one(&h), PL_E_SYNTAX);
+	cr_assert_eq(rx.fd, -1);
+	unpair();
+}
+
+Test(privsep_msg, REQ_PRIV_005_descriptors_only_with_peers_message)
+{
+	struct ps_role_msg m = { .role = PS_ROLE_FRONT };
+	struct ps_peers p = { .peer = PS_ROLE_DECIDER, .count = 1 };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC), fds[4];
+	struct ps_hdr h;
+	size_t n = 0;
+
+	cr_assert_geq(devnull, 0);
+	/* ps_send refuses to attach descriptors to a type without them ... */
+	pair(PS_CH_CHILD_TO_MONITOR);
+	cr_assert_eq(ps_send(&tx, PS_CM_READY, 1, &m, sizeof(m), &devnull, 1), PL_E_INVAL);
+	unpair();
+	/* ... and a receiver refuses them when a peer attaches them by hand. */
+	pair(PS_CH_CHILD_TO_MONITOR);
+	{
+		struct ps_hdr hh = { .type = PS_CM_READY, .len = sizeof(m), .id = 1 };
+		uint8_t buf[sizeof(hh) + sizeof(m)];
+		union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr a; } u;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
+				     .msg_controllen = sizeof(u.b) };
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+
+		memcpy(buf, &hh, sizeof(hh));
+		memcpy(buf + sizeof(hh), &m, sizeof(m));
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &devnull, sizeof(int));
+		cr_assert_eq(sendmsg(tx.fd, &mh, 0), (ssize_t)sizeof(buf));
+	}
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 4, &n, 1000), PL_E_INVAL);
+	cr_assert_eq(n, 0);
+	unpair();
+	/* PS_MC_PEERS carries them. */
+	pair(PS_CH_MONITOR_TO_CHILD);
+	cr_assert_eq(ps_send(&tx, PS_MC_PEERS, 3, &p, sizeof(p), &devnull, 1), 0);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 4, &n, 1000), 0);
+	cr_assert_eq(h.type, PS_MC_PEERS);
+	cr_assert_eq(n, 1);
+	cr_assert_geq(fds[0], 0);
+	cr_assert_neq(fds[0], devnull);
+	cr_assert_eq(fcntl(fds[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	close(fds[0]);
+	close(devnull);
+	unpair();
+}
+
+Test(privsep_msg, REQ_PRIV_006_send_refuses_wrong_size_and_timeout_keeps_channel)
+{
+	struct ps_hdr h;
+	struct ps_role_msg m = { .role = 1 };
+
+	pair(PS_CH_CHILD_TO_MONITOR);
+	cr_assert_eq(ps_send(&tx, PS_CM_READY, 1, &m, sizeof(m) - 1, NULL, 0), PL_E_INVAL);
+	cr_assert_eq(ps_send(&tx, 99, 1, &m, sizeof(m), NULL, 0), PL_E_INVAL);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), NULL, 0, NULL, 10), PL_E_TIMEOUT);
+	cr_assert_geq(rx.fd, 0);
+	cr_assert_eq(ps_send(&tx, PS_CM_READY, 5, &m, sizeof(m), NULL, 0), 0);
+	cr_assert_eq(recv_one(&h), 0);
+	cr_assert_eq(h.id, 5);
+	/* The peer closing is PL_E_IO, not a violation. */
+	ps_chan_close(&tx);
+	cr_assert_eq(recv_one(&h), PL_E_IO);
+	unpair();
+}
+
+Test(privsep_msg, REQ_PRIV_006_every_message_fits_the_receive_buffer)
+{
+	cr_assert_leq(ps_msg_max(), 4096);
+	cr_assert_eq(ps_msg_max(), sizeof(struct token_answer) > sizeof(struct token_handoff) ?
+		     sizeof(struct token_answer) : sizeof(struct token_handoff));
+}
