@@ -1,0 +1,247 @@
+#!/bin/sh
+# Runs inside a throwaway root (an overlay of the test machine, see test_debs.sh):
+# installs, runs, upgrades, removes and purges the pitlane packages with dpkg.
+# $1: directory with the .deb files, $2: the same packages with a higher version
+# (upgrade), $3: optional tokreq test client (one token request against the
+# installed broker).
+set -eu
+
+DEBS=$1
+DEBS_UP=$2
+TOKREQ=${3:-}
+BROKER_PID=
+LOG=/tmp/pkgtest/broker.log
+
+fail() {
+	echo "FAIL: $*" >&2
+	[ -f "$LOG" ] && tail -n 15 "$LOG" >&2
+	exit 1
+}
+pass() { echo "ok: $*"; }
+cleanup() {
+	if [ -n "$BROKER_PID" ]; then
+		kill -TERM "$BROKER_PID" 2>/dev/null || true
+		wait "$BROKER_PID" 2>/dev/null || true
+	fi
+}
+trap cleanup EXIT INT TERM
+
+# expect_stat PATH "owner group mode"
+expect_stat() {
+	got=$(stat -c '%U %G %a' "$1" 2>/dev/null || echo absent)
+	[ "$got" = "$2" ] || fail "$1 is '$got', expected '$2'"
+}
+
+# unit_value KEY: the value of KEY= in the installed pitlaned.service (first one)
+UNIT=/lib/systemd/system/pitlaned.service
+unit_value() {
+	sed -n "s/^$1=//p" "$UNIT" | head -n 1
+}
+
+# run_as_unit CMD...: (execs, so call it in a subshell) the command as systemd would run it from pitlaned.service:
+# its User/Group, EnvironmentFile, UMask, no new privileges, empty capability
+# bounding set, and MemoryDenyWriteExecute (PR_SET_MDWE, Linux >= 6.3).
+run_as_unit() {
+	user=$(unit_value User)
+	group=$(unit_value Group)
+	umask "$(unit_value UMask)"
+	# shellcheck disable=SC2046
+	exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $(grep -E '^[A-Z_][A-Z0-9_]*=' /etc/default/pitlaned || true) \
+	    setpriv --reuid="$user" --regid="$group" --init-groups --no-new-privs \
+	    --bounding-set=-all --inh-caps=-all \
+	    python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+if libc.prctl(65, 1, 0, 0, 0) != 0 and ctypes.get_errno() != 22:
+    sys.exit("PR_SET_MDWE failed")
+os.execv(sys.argv[1], sys.argv[1:])' "$@"
+}
+
+main_debs() {
+	find "$1" -name '*.deb' ! -name '*-dbgsym_*' | sort
+}
+
+# ---------------------------------------------------------------- install
+# shellcheck disable=SC2046
+dpkg -i $(main_debs "$DEBS") >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -i"; }
+for p in pitlane-broker pitlane-agent pitlane-ecusim libpitlane-token0 libpitlane-token-dev; do
+	dpkg-query -W -f='${Status}' "$p" | grep -q 'install ok installed' || fail "$p not installed"
+done
+pass "REQ-PKG-001 the five packages install with dpkg -i"
+
+getent passwd pitlane | grep -q ':/var/lib/pitlane:/usr/sbin/nologin$' ||
+    fail "system user pitlane: $(getent passwd pitlane || echo absent)"
+expect_stat /var/lib/pitlane "pitlane pitlane 700"
+expect_stat /etc/pitlane "root root 755"
+expect_stat /etc/pitlane/broker.conf "root pitlane 640"
+expect_stat /etc/pitlane/policy "root pitlane 750"
+expect_stat /etc/pitlane/private "root pitlane 750"
+pass "REQ-PKG-002 system user pitlane, /var/lib/pitlane 0700 pitlane, /etc/pitlane/{broker.conf,policy,private} root:pitlane"
+
+[ ! -e /etc/systemd/system/multi-user.target.wants/pitlaned.service ] ||
+    fail "pitlaned.service was enabled by the installation"
+pass "REQ-PKG-003 pitlaned.service installed but not enabled (it needs the key ceremony)"
+
+exposure=$(systemd-analyze security --offline=yes "$UNIT" 2>/dev/null |
+    sed -n 's/.*Overall exposure level for pitlaned.service: \([0-9.]*\).*/\1/p')
+[ -n "$exposure" ] || fail "systemd-analyze security gave no exposure figure"
+awk -v e="$exposure" 'BEGIN { exit !(e <= 2.0) }' || fail "pitlaned.service exposure $exposure > 2.0"
+ecu=$(cp /lib/systemd/system/pitlane-ecusim@.service /tmp/pkgtest/pitlane-ecusim@vcan0.service &&
+    systemd-analyze security --offline=yes /tmp/pkgtest/pitlane-ecusim@vcan0.service 2>/dev/null |
+    sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+awk -v e="$ecu" 'BEGIN { exit !(e != "" && e <= 2.0) }' || fail "pitlane-ecusim@ exposure '$ecu' > 2.0"
+pass "REQ-PKG-004 systemd-analyze security: pitlaned.service $exposure, pitlane-ecusim@.service $ecu (limit 2.0)"
+
+for m in pitlaned.8 pitlanectl.8 broker.conf.5 pitlane-policy.5 pitlane.1 agent.conf.5 \
+    pitlane-ecusim.1 pitlane-token.1; do
+	man -w "${m%.*}" >/dev/null 2>&1 || fail "man page $m not installed"
+done
+pass "REQ-PKG-005 every man page is installed (man -w)"
+
+# libpitlane-token-dev: pkg-config, the shared library (version script) and the static one.
+cat >/tmp/pkgtest/t.c <<'C'
+#include <stdio.h>
+#include <string.h>
+#include <pitlane/token_openssl.h>
+int main(void)
+{
+	struct plt_crypto c;
+	plt_openssl_crypto(&c);
+	printf("%s\n", plt_errname(PLT_E_WRONG_VIN));
+	return strcmp(plt_errname(PLT_E_WRONG_VIN), "wrong_vin") != 0;
+}
+C
+# shellcheck disable=SC2046
+cc -o /tmp/pkgtest/t-shared /tmp/pkgtest/t.c $(pkg-config --cflags --libs pitlane-token-openssl) ||
+    fail "build against pkg-config pitlane-token-openssl"
+/tmp/pkgtest/t-shared >/dev/null || fail "program linked with libpitlane-token.so"
+ldd /tmp/pkgtest/t-shared | grep -q 'libpitlane-token.so.0 => /' || fail "not linked to the shared library"
+# shellcheck disable=SC2046
+cc -o /tmp/pkgtest/t-static /tmp/pkgtest/t.c $(pkg-config --cflags pitlane-token-openssl) \
+    /usr/lib/*/libpitlane-token-openssl.a /usr/lib/*/libpitlane-token.a -lcrypto ||
+    fail "build against the static libraries"
+/tmp/pkgtest/t-static >/dev/null || fail "program linked statically"
+exported=$(nm -D --defined-only /usr/lib/*/libpitlane-token.so.0 | awk '$2 == "T" { print $3 }')
+echo "$exported" | grep -qv '^plt_' && fail "libpitlane-token.so exports non-plt_ symbols"
+nm -D /usr/lib/*/libpitlane-token.so.0 | grep -q 'plt_verify@@PITLANE_TOKEN_0' ||
+    fail "symbols not versioned PITLANE_TOKEN_0"
+pass "REQ-PKG-006 libpitlane-token-dev: pkg-config, shared (only plt_*, PITLANE_TOKEN_0) and static link"
+
+# ---------------------------------------------------------------- run
+# The documented layout, filled from the demo PKI (operations.md, "demo").
+pitlanectl pki init /var/lib/pitlane/demo >/tmp/pkgtest/pki.log 2>&1 || { cat /tmp/pkgtest/pki.log; fail "pki init"; }
+D=/var/lib/pitlane/demo
+install -m 0644 "$D/broker/broker.crt" /etc/pitlane/tls/broker.crt
+install -m 0644 "$D/ca/ca.crt" /etc/pitlane/tls/dealer-ca.crt
+install -m 0644 "$D/ca/crl.pem" /etc/pitlane/tls/dealer-ca.crl
+install -o pitlane -g pitlane -m 0600 "$D/broker/broker.key" /etc/pitlane/private/broker.key
+install -o pitlane -g pitlane -m 0600 "$D/hsm-broker/pin" /etc/pitlane/private/hsm.pin
+cp /usr/share/pitlane/examples/policy/*.yaml /etc/pitlane/policy/
+chown -R pitlane:pitlane "$D"
+echo "SOFTHSM2_CONF=$D/hsm-broker/softhsm2.conf" >>/etc/default/pitlaned
+# ports chosen by the kernel, so parallel test runs do not collide
+sed -i 's/^listen .*/listen 127.0.0.1:0/; s/^admin_listen .*/admin_listen 127.0.0.1:0/' \
+    /etc/pitlane/broker.conf
+
+# shellcheck disable=SC2046
+(run_as_unit $(unit_value ExecStartPre)) >"$LOG" 2>&1 || fail "ExecStartPre (pitlaned -n) as the unit's user"
+pass "REQ-PKG-007 ExecStartPre 'pitlaned -n' accepts the installed configuration"
+
+start_unit() {
+	: >"$LOG"
+	# shellcheck disable=SC2046
+	run_as_unit $(unit_value ExecStart) >>"$LOG" 2>&1 &
+	BROKER_PID=$!
+	i=0
+	while ! grep -q 'event=started' "$LOG"; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || fail "installed broker did not start"
+		kill -0 "$BROKER_PID" 2>/dev/null || fail "installed broker exited at start"
+		sleep 0.1
+	done
+	PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$LOG" | head -n 1)
+	ADMIN=$(sed -n 's/.*listener=admin addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$LOG" | head -n 1)
+}
+stop_unit() {
+	kill -TERM "$BROKER_PID"
+	wait "$BROKER_PID" || fail "installed broker exited with $? on SIGTERM"
+	BROKER_PID=
+}
+
+start_unit
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN/v1/ready")
+[ "$code" = 200 ] || fail "/v1/ready answered $code"
+st=/proc/$BROKER_PID/status
+grep -q "^Uid:[[:space:]]*$(id -u pitlane)[[:space:]]" "$st" || fail "broker does not run as pitlane"
+grep -q '^NoNewPrivs:[[:space:]]*1' "$st" || fail "broker runs without no_new_privs"
+grep -q '^CapBnd:[[:space:]]*0000000000000000' "$st" || fail "broker keeps a capability bounding set"
+pass "REQ-PKG-008 installed broker runs as the unit does (user pitlane, no caps, no_new_privs, MDWE) and /v1/ready is 200"
+
+if [ -n "$TOKREQ" ] && [ -x "$TOKREQ" ]; then
+	SOFTHSM2_CONF=$D/hsm-agent/softhsm2.conf "$TOKREQ" --url "https://127.0.0.1:$PORT/v1/token" \
+	    --cacert /etc/pitlane/tls/dealer-ca.crt --cert "$D/devices/ws-muc-01-pc1.crt" \
+	    --key "$D/devices/ws-muc-01-pc1.key" --tech-cert "$D/technicians/tech-anna.crt" \
+	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$D/hsm-agent/pin" \
+	    --vin WVWZZZ1JZXW000001 --op door.unlock >/tmp/pkgtest/tokreq.out 2>&1 || true
+fi
+stop_unit
+expect_stat /var/lib/pitlane/audit.db "pitlane pitlane 600"
+pitlanectl audit verify /var/lib/pitlane/audit.db >/dev/null || fail "audit verify after the run"
+rows=$(sqlite3 /var/lib/pitlane/audit.db 'SELECT count(*) FROM audit_log' 2>/dev/null || echo 0)
+sum_before=$(sqlite3 /var/lib/pitlane/audit.db .dump | sha256sum)
+pass "audit database 0600 pitlane, chain verifies ($rows request rows)"
+
+# ---------------------------------------------------------------- upgrade
+uid_before=$(id -u pitlane)
+# shellcheck disable=SC2046
+dpkg -i $(main_debs "$DEBS_UP") >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "upgrade"; }
+ver=$(dpkg-query -W -f='${Version}' pitlane-broker)
+case "$ver" in *upgrade*) ;; *) fail "pitlane-broker is $ver after the upgrade" ;; esac
+grep -q '^listen 127.0.0.1:0$' /etc/pitlane/broker.conf || fail "upgrade replaced the modified broker.conf"
+[ "$(id -u pitlane)" = "$uid_before" ] || fail "upgrade changed the pitlane uid"
+expect_stat /etc/pitlane/private "root pitlane 750"
+expect_stat /etc/pitlane/private/hsm.pin "pitlane pitlane 600"
+start_unit
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN/v1/ready")
+[ "$code" = 200 ] || fail "/v1/ready answered $code after the upgrade"
+stop_unit
+pass "REQ-PKG-020 upgrade to $ver keeps the modified conffile, the user, the modes; the broker starts again"
+
+# ---------------------------------------------------------------- remove, purge
+dpkg -r pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -r"; }
+[ ! -e /usr/sbin/pitlaned ] || fail "remove left /usr/sbin/pitlaned"
+[ -f /etc/pitlane/broker.conf ] || fail "remove (not purge) deleted broker.conf"
+[ -f /var/lib/pitlane/audit.db ] || fail "remove deleted the audit database"
+pass "REQ-PKG-021 remove: programs gone, configuration and audit database kept"
+
+dpkg -P pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -P"; }
+[ ! -e /etc/pitlane/broker.conf ] || fail "purge left broker.conf"
+[ ! -e /etc/default/pitlaned ] || fail "purge left /etc/default/pitlaned"
+[ ! -e "$D" ] || fail "purge left $D"
+[ -f /var/lib/pitlane/audit.db ] || fail "purge deleted the audit database without the flag"
+[ "$(sqlite3 /var/lib/pitlane/audit.db .dump | sha256sum)" = "$sum_before" ] ||
+    fail "the kept audit database changed"
+! dpkg-statoverride --list | grep -q /etc/pitlane || fail "purge left statoverrides"
+[ -f /etc/pitlane/private/hsm.pin ] || fail "purge deleted the operator's PIN file"
+grep -q 'kept the audit database' /tmp/pkgtest/dpkg.log || fail "purge did not say it kept the database"
+pass "REQ-PKG-022 purge removes conffiles, overrides and state, keeps the audit database (unchanged) and the operator's files"
+
+# Asked: the flag file makes purge delete the database too.
+# shellcheck disable=SC2046
+dpkg -i $(main_debs "$DEBS" | grep pitlane-broker_) >/tmp/pkgtest/dpkg.log 2>&1 ||
+    { cat /tmp/pkgtest/dpkg.log; fail "reinstall"; }
+[ -f /var/lib/pitlane/audit.db ] || fail "reinstall lost the kept audit database"
+touch /var/lib/pitlane/purge-audit-database
+dpkg -P pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -P"; }
+[ ! -e /var/lib/pitlane ] || fail "purge with the flag left /var/lib/pitlane"
+pass "REQ-PKG-023 with /var/lib/pitlane/purge-audit-database, purge removes the audit database"
+
+dpkg -P pitlane-agent pitlane-ecusim libpitlane-token-dev libpitlane-token0 >/tmp/pkgtest/dpkg.log 2>&1 ||
+    { cat /tmp/pkgtest/dpkg.log; fail "purge of the other packages"; }
+left=$(dpkg-query -W -f='${Package} ${Status}\n' 'pitlane*' 'libpitlane*' 2>/dev/null |
+    grep -v 'not-installed' || true)
+[ -z "$left" ] || fail "packages left: $left"
+for f in /usr/bin/pitlane /usr/bin/pitlane-ecusim /usr/bin/pitlane-token /usr/include/pitlane \
+    /lib/systemd/system/pitlane-ecusim@.service; do
+	[ ! -e "$f" ] || fail "purge left $f"
+done
+pass "REQ-PKG-024 every package purges cleanly"
