@@ -38,7 +38,7 @@ CREATE TABLE breakers (
 CREATE TABLE approvals (
 	id              TEXT PRIMARY KEY CHECK (length(id) = 32),
 	state           TEXT NOT NULL
-	                CHECK (state IN ('pending', 'approved', 'denied', 'issued')),
+	                CHECK (state IN ('pending', 'approved', 'denied', 'issued', 'expired')),
 	created_ms      INTEGER NOT NULL,
 	expires_ms      INTEGER NOT NULL,
 	rule            TEXT NOT NULL,

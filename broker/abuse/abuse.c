@@ -232,13 +232,12 @@ void abuse_get_stats(struct abuse *a, struct abuse_stats *st)
 	pthread_mutex_unlock(&a->mu);
 }
 
-void abuse_metrics_render(struct abuse *a, FILE *f)
+void abuse_metrics_render(const struct abuse_stats *s, FILE *f)
 {
 	static const char *const det[7] = { "vin_sweep", "out_of_hours", "unlock_then_start",
 					    "two_places", "decoy_vin", "ecu_failures", "breaker" };
-	struct abuse_stats st;
+	struct abuse_stats st = *s;
 
-	abuse_get_stats(a, &st);
 	fprintf(f, "# HELP pitlane_abuse_checked_total Requests seen by the abuse checks.\n"
 		"# TYPE pitlane_abuse_checked_total counter\n"
 		"pitlane_abuse_checked_total %llu\n", (unsigned long long)st.checked);

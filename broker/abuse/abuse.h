@@ -110,7 +110,7 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms,
 
 enum abuse_approval_state {
 	ABUSE_APR_PENDING, ABUSE_APR_APPROVED, ABUSE_APR_DENIED, ABUSE_APR_ISSUED,
-	ABUSE_APR_EXPIRED,
+	ABUSE_APR_EXPIRED,  /* stored as such once noticed, or pending past expires_ms */
 };
 
 /* Everything needed to sign the token later, bound to the same challenge. */
@@ -139,6 +139,8 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap);
  */
 int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms,
 		       struct abuse_approval *ap);
+/* PENDING (past its expiry) -> EXPIRED once; PL_E_EXISTS when it was not pending. */
+int abuse_approval_expire(struct abuse *a, const char *id);
 /* APPROVED -> ISSUED exactly once; PL_E_EXISTS when it was not APPROVED. */
 int abuse_approval_claim(struct abuse *a, const char *id);
 /* ISSUED -> APPROVED again (the token could not be delivered). */
@@ -146,10 +148,14 @@ int abuse_approval_unclaim(struct abuse *a, const char *id);
 
 /* ---- revocation list, metrics ------------------------------------------- */
 
-/* Calls fn for each token id revoked since since_ms; *serial = the latest serial. */
-int abuse_revoked(struct abuse *a, int64_t since_ms,
+/*
+ * Calls fn for at most max token ids revoked after serial `after`, in serial
+ * order; *last = the serial of the last one given (after, when none), *more =
+ * 1 when further ones follow (ask again with after = *last).
+ */
+int abuse_revoked(struct abuse *a, uint64_t after, size_t max,
 		  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
-		  uint64_t *serial);
+		  uint64_t *last, int *more);
 
 /* 1 when cti is revoked (for tests and the approval path). */
 int abuse_is_revoked(struct abuse *a, const uint8_t cti[ABUSE_CTI_LEN]);
@@ -166,9 +172,6 @@ struct abuse_admin_action {
 int abuse_audit_admin(struct abuse *a, int (*fn)(void *ctx, const struct abuse_admin_action *x),
 		      void *ctx);
 
-/* Prometheus lines: pitlane_abuse_* counters and gauges. */
-void abuse_metrics_render(struct abuse *a, FILE *f);
-
 struct abuse_stats {
 	uint64_t checked, limited, denied, approvals, alerts, breaker_trips;
 	uint64_t alerts_by_detector[7];  /* enum policy_detector, [6] = breaker */
@@ -176,6 +179,8 @@ struct abuse_stats {
 	uint64_t keys;                   /* live rate-limit keys */
 };
 void abuse_get_stats(struct abuse *a, struct abuse_stats *st);
+/* Prometheus lines: pitlane_abuse_* counters and gauges. */
+void abuse_metrics_render(const struct abuse_stats *st, FILE *f);
 
 /* `pitlanectl alerts|approvals|suspend|resume|revoke|breaker ...` (argv[0] = command). */
 int ctl_abuse_main(int argc, char **argv);

@@ -13,11 +13,12 @@
 #include "pl_codec.h"
 #include "pl_err.h"
 
-static const char *const state_names[] = { "pending", "approved", "denied", "issued" };
+static const char *const state_names[] = { "pending", "approved", "denied", "issued",
+					    "expired" };
 
 static int state_of(const char *s)
 {
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		if (s != NULL && strcmp(s, state_names[i]) == 0)
 			return i;
 	return -1;
@@ -146,6 +147,11 @@ static int transition(struct abuse *a, const char *id, const char *from, const c
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&a->mu);
 	return r;
+}
+
+int abuse_approval_expire(struct abuse *a, const char *id)
+{
+	return transition(a, id, "pending", "expired");
 }
 
 int abuse_approval_claim(struct abuse *a, const char *id)

@@ -246,37 +246,39 @@ out:
 	return r;
 }
 
-int abuse_revoked(struct abuse *a, int64_t since_ms,
+int abuse_revoked(struct abuse *a, uint64_t after, size_t max,
 		  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
-		  uint64_t *serial)
+		  uint64_t *last, int *more)
 {
 	sqlite3_stmt *st = NULL;
-	uint64_t last = 0;
-	int rc, r = PL_E_IO;
+	uint64_t serial = after;
+	size_t n = 0;
+	int rc, r = PL_E_IO, extra = 0;
 
-	if (a == NULL || a->db == NULL)
+	if (a == NULL || a->db == NULL || max == 0 || after > INT64_MAX)
 		return PL_E_INVAL;
 	pthread_mutex_lock(&a->mu);
-	if (sqlite3_prepare_v2(a->db, "SELECT serial, cti FROM revocations WHERE time_ms >= ? "
-			       "ORDER BY serial", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT serial, cti FROM revocations WHERE serial > ? "
+			       "ORDER BY serial LIMIT ?", -1, &st, NULL) != SQLITE_OK)
 		goto out;
-	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_int64(st, 1, (int64_t)after);
+	sqlite3_bind_int64(st, 2, (int64_t)max + 1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		last = (uint64_t)sqlite3_column_int64(st, 0);
+		if (n == max) {
+			extra = 1;
+			continue;
+		}
+		serial = (uint64_t)sqlite3_column_int64(st, 0);
 		if (sqlite3_column_bytes(st, 1) == ABUSE_CTI_LEN && fn != NULL)
 			fn(ctx, sqlite3_column_blob(st, 1));
+		n++;
 	}
-	sqlite3_finalize(st);
-	st = NULL;
 	if (rc != SQLITE_DONE)
 		goto out;
-	/* The serial of the newest revocation ever, also when it left the list. */
-	if (sqlite3_prepare_v2(a->db, "SELECT coalesce(max(serial), 0) FROM revocations", -1, &st,
-			       NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
-		goto out;
-	last = (uint64_t)sqlite3_column_int64(st, 0);
-	if (serial != NULL)
-		*serial = last;
+	if (last != NULL)
+		*last = serial;
+	if (more != NULL)
+		*more = extra;
 	r = 0;
 out:
 	sqlite3_finalize(st);

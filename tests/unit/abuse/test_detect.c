@@ -224,7 +224,7 @@ Test(abuse_detect, REQ_ABU_026_stats_count_alerts_by_detector)
 	cr_assert_eq(st.alerts_by_detector[POLICY_DET_DECOY_VIN], 1);
 	cr_assert_eq(st.denied, 1);
 	f = open_memstream(&text, &len);
-	abuse_metrics_render(a, f);
+	abuse_metrics_render(&st, f);
 	fclose(f);
 	cr_assert(strstr(text, "pitlane_abuse_alerts_total{detector=\"decoy_vin\"} 1\n") != NULL);
 	cr_assert(strstr(text, "pitlane_abuse_verdicts_total{verdict=\"denied\"} 1\n") != NULL);

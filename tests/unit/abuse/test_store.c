@@ -169,30 +169,37 @@ static void collect(void *ctx, const uint8_t cti[ABUSE_CTI_LEN])
 	(*n)++;
 }
 
-Test(abuse_store, REQ_ABU_031_revocations_are_published)
+Test(abuse_store, REQ_ABU_031_revocations_are_published_in_pages)
 {
 	struct abuse *a = NULL;
 	uint8_t cti[ABUSE_CTI_LEN];
-	uint64_t serial = 99;
-	int n = 0;
+	uint64_t last = 99;
+	int n = 0, more = 1;
 
 	cr_assert_eq(abuse_open(db, &a), 0);
 	memset(cti, 0xAB, sizeof(cti));
-	cr_assert_eq(abuse_revoked(a, 0, collect, &n, &serial), 0);
+	cr_assert_eq(abuse_revoked(a, 0, 30, collect, &n, &last, &more), 0);
 	cr_assert_eq(n, 0);
-	cr_assert_eq(serial, 0);
+	cr_assert_eq(last, 0);
+	cr_assert_eq(more, 0);
 	cr_assert_eq(abuse_is_revoked(a, cti), 0);
 	sql("INSERT INTO revocations (cti, time_ms, actor, reason) VALUES "
-	    "(x'abababababababababababababababab', 1000, 'olga', 'lost PC')");
+	    "(x'abababababababababababababababab', 1000, 'olga', 'lost PC'), "
+	    "(x'ab000000000000000000000000000001', 1001, 'olga', 'lost PC'), "
+	    "(x'ab000000000000000000000000000002', 1002, 'olga', 'lost PC')");
 	cr_assert_eq(abuse_is_revoked(a, cti), 1);
-	cr_assert_eq(abuse_revoked(a, 0, collect, &n, &serial), 0);
-	cr_assert_eq(n, 1);
-	cr_assert_eq(serial, 1);
-	/* Older than the window asked for: left out, the serial still says 1. */
-	n = 0;
-	cr_assert_eq(abuse_revoked(a, 5000, collect, &n, &serial), 0);
-	cr_assert_eq(n, 0);
-	cr_assert_eq(serial, 1);
+	cr_assert_eq(abuse_revoked(a, 0, 2, collect, &n, &last, &more), 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(last, 2);
+	cr_assert_eq(more, 1);
+	cr_assert_eq(abuse_revoked(a, last, 2, collect, &n, &last, &more), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(last, 3);
+	cr_assert_eq(more, 0);
+	/* Nothing new: the serial stays. */
+	cr_assert_eq(abuse_revoked(a, 3, 2, collect, &n, &last, &more), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_eq(last, 3);
 	abuse_close(a);
 }
 
@@ -260,6 +267,12 @@ Test(abuse_store, REQ_ABU_041_pending_approval_expires)
 	cr_assert_eq(got.state, ABUSE_APR_PENDING);
 	cr_assert_eq(abuse_approval_get(a, ap.id, ap.expires_ms, &got), 0);
 	cr_assert_eq(got.state, ABUSE_APR_EXPIRED);
+	/* Recorded once; an expired approval can no longer be approved or claimed. */
+	cr_assert_eq(abuse_approval_expire(a, ap.id), 0);
+	cr_assert_eq(abuse_approval_expire(a, ap.id), PL_E_EXISTS);
+	cr_assert_eq(abuse_approval_get(a, ap.id, ap.created_ms, &got), 0);
+	cr_assert_eq(got.state, ABUSE_APR_EXPIRED);
+	cr_assert_eq(abuse_approval_claim(a, ap.id), PL_E_EXISTS);
 	abuse_close(a);
 }
 
