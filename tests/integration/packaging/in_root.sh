@@ -183,6 +183,12 @@ if [ -n "$TOKREQ" ] && [ -x "$TOKREQ" ]; then
 	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$D/hsm-agent/pin" \
 	    --vin WVWZZZ1JZXW000001 --op door.unlock >/tmp/pkgtest/tokreq.out 2>&1 || true
 fi
+# The documented online backup (operations.md): sqlite3 .backup of the running
+# broker's database, as the broker's user; the copy verifies on its own.
+runuser -u pitlane -- sqlite3 /var/lib/pitlane/audit.db ".backup /var/lib/pitlane/backup.db" ||
+    fail "sqlite3 .backup of the running broker's database"
+pitlanectl audit verify /var/lib/pitlane/backup.db >/dev/null || fail "the online backup does not verify"
+pass "REQ-PKG-009 an online sqlite3 .backup of the running broker verifies (pitlanectl audit verify)"
 stop_unit
 expect_stat /var/lib/pitlane/audit.db "pitlane pitlane 600"
 pitlanectl audit verify /var/lib/pitlane/audit.db >/dev/null || fail "audit verify after the run"
