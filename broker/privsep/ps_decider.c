@@ -278,6 +278,44 @@ static void reloaded(struct broker *b)
 	push_status(b->ps);
 }
 
+/*
+ * The front end never sends on the status channel: anything that arrives there
+ * is a violation (the channel is closed and the front end reported).
+ */
+static void check_status_channel(struct decider *d)
+{
+	struct pollfd p = { .events = POLLIN };
+	struct ps_hdr h;
+	struct ps_chan ch;
+	uint8_t buf[sizeof(struct token_handoff)];
+	int r;
+
+	pthread_mutex_lock(&d->push_mu);
+	p.fd = slot_take(d, &d->front_status);
+	if (p.fd < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLIN)) {
+		pthread_mutex_unlock(&d->push_mu);
+		return;
+	}
+	ps_chan_init(&ch, p.fd, PS_CH_FRONT_TO_DECIDER);
+	r = ps_recv(&ch, &h, buf, sizeof(buf), NULL, 0, NULL, 0);
+	if (r == 0) {
+		ps_chan_close(&ch);
+		r = PL_E_SYNTAX;
+		snprintf(ch.why, sizeof(ch.why), "a message on the status channel, which only "
+			 "the decider writes");
+	}
+	slot_dead(d, &d->front_status, p.fd);
+	pthread_mutex_unlock(&d->push_mu);
+	if (r == PL_E_IO)
+		return;
+	pl_log_err("privsep_bad_message", r, "role", "decider", "from", "front", "why", ch.why,
+		   "action", "refused; the channel is closed and the monitor ends the front end",
+		   NULL);
+	pthread_mutex_lock(&d->mu);
+	(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_FRONT);
+	pthread_mutex_unlock(&d->mu);
+}
+
 /* Pushes the status a few times a second; runs the checkpoint timer. */
 static void *status_main(void *arg)
 {
@@ -286,6 +324,7 @@ static void *status_main(void *arg)
 
 	clock_gettime(CLOCK_MONOTONIC, &last_ckpt);
 	while (!atomic_load(&d->stop)) {
+		check_status_channel(d);
 		push_status(d);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->c->checkpoint_seconds > 0 &&
