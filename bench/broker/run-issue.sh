@@ -3,7 +3,10 @@
 #   baseline: raw SoftHSM2 ES256 sign rate (one session, C_Sign over a SHA-256 digest)
 #   1. max issuance rate: N signed requests over C keep-alive mTLS connections
 #      (requests are built and signed by the client before the clock starts)
-#   2. p99 latency at half that rate (paced client)
+#   2. p99 latency at half that rate (paced client), next to the disk's fdatasync latency
+#      (a token waits for its audit commit, so that is the latency floor)
+#   Also: broker and client CPU per request (utime + stime), steadier than the rates on a
+#   shared machine.
 # BENCH_BROKER_PERF=FILE records a perf profile (perf record -g) of pitlaned during step 1.
 # Targets (issue 5): rate >= 0.40 x sign rate; p99 <= 5 ms at half the max rate.
 # Client and broker share this machine's CPUs; the client's cost is part of the figure.
@@ -12,6 +15,7 @@ build=$(cd "${1:?usage: run-issue.sh BUILD_DIR}" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 PITLANED=$build/broker/pitlaned
 LOADGEN=$build/bench/broker/broker_loadgen
+PROBE=$build/bench/broker/broker_fsync_probe
 N=${BENCH_BROKER_REQUESTS:-4000}
 C=${BENCH_BROKER_CONNS:-16}
 [ -x "$PITLANED" ] && [ -x "$LOADGEN" ] || { echo "run-issue.sh: build pitlaned and broker_loadgen first" >&2; exit 1; }
@@ -43,6 +47,8 @@ CONF
 sign=$(SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
     --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench 4000)
 sign_rate=$(echo "$sign" | sed 's/.*sign_rate=\([0-9.]*\).*/\1/')
+disk=none
+[ -x "$PROBE" ] && disk=$("$PROBE" "$W" 200)
 
 SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d 2>"$W/log" &
 PID=$!
@@ -97,6 +103,7 @@ commits=$(echo "$m" | awk '$1 == "pitlane_audit_commits_total" { print $2 }')
 echo "baseline  SoftHSM2 raw sign (1 session): $sign"
 echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
+echo "disk      write 4 KiB + fdatasync next to the database: $disk"
 tck=$(getconf CLK_TCK)
 echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1" | awk '{
 	ratio = $1 / $2
