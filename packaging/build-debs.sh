@@ -1,7 +1,8 @@
 #!/bin/sh
-# build-debs.sh OUTDIR -- build the pitlane Debian packages from this tree.
+# build-debs.sh [--rev REV] OUTDIR -- build the pitlane Debian packages from this tree.
 #
-# Copies the tree (without build folders and .git) to a temporary directory,
+# Copies the working tree (without build folders and .git) -- or, with --rev, the
+# committed tree of git revision REV (a release tag, HEAD) -- to a temporary directory,
 # puts packaging/debian there as debian/ and runs dpkg-buildpackage (binary
 # packages, unsigned). The .deb files, the .buildinfo and .changes land in OUTDIR:
 #   pitlane-broker, pitlane-agent, pitlane-ecusim, libpitlane-token0,
@@ -17,7 +18,13 @@ die() {
 	exit 1
 }
 
-[ $# -eq 1 ] || die "usage: $prog OUTDIR (created if absent)"
+rev=
+if [ "${1:-}" = --rev ]; then
+	[ $# -ge 2 ] || die "usage: $prog [--rev REV] OUTDIR"
+	rev=$2
+	shift 2
+fi
+[ $# -eq 1 ] || die "usage: $prog [--rev REV] OUTDIR (created if absent)"
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/.." && pwd)
 mkdir -p "$1"
@@ -29,15 +36,6 @@ for t in dpkg-buildpackage dh dpkg-checkbuilddeps; do
 	    die "'$t' not found; install dpkg-dev and debhelper (packaging/install-deps.sh)"
 done
 
-# The package version (debian/changelog) must be the project version (CMakeLists.txt).
-pkgver=$(dpkg-parsechangelog -l "$here/debian/changelog" -S Version)
-projver=$(sed -n 's/^project(pitlane VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
-case "$pkgver" in
-"$projver" | "$projver"[-+~]*) ;;
-*) die "packaging/debian/changelog says $pkgver but CMakeLists.txt says $projver;" \
-	"add a changelog entry (dch -v $projver) first" ;;
-esac
-
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/pitlane-debs.XXXXXX")
 cleanup() {
 	if [ "${KEEP_TMP:-0}" = 1 ]; then
@@ -48,13 +46,29 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-tree=$tmp/pitlane-$pkgver
+tree=$tmp/pitlane
 mkdir -p "$tree"
-(cd "$src" && tar --exclude='./build' --exclude='./build-*' --exclude='./obj-*' \
-    --exclude='./.git' --exclude='./debian' -cf - .) | tar -C "$tree" -xf -
-cp -r "$here/debian" "$tree/debian"
+if [ -n "$rev" ]; then
+	git -C "$src" rev-parse --verify --quiet "$rev^{commit}" >/dev/null ||
+	    die "'$rev' is not a commit of $src"
+	git -C "$src" archive --format=tar "$rev" | tar -C "$tree" -xf -
+	rm -rf "$tree/debian"
+else
+	(cd "$src" && tar --exclude='./build' --exclude='./build-*' --exclude='./obj-*' \
+	    --exclude='./.git' --exclude='./debian' -cf - .) | tar -C "$tree" -xf -
+fi
+cp -r "$tree/packaging/debian" "$tree/debian"
 
-echo "$prog: building pitlane $pkgver in $tree ($jobs jobs)"
+# The package version (debian/changelog) must be the project version (CMakeLists.txt).
+pkgver=$(dpkg-parsechangelog -l "$tree/debian/changelog" -S Version)
+projver=$(sed -n 's/^project(pitlane VERSION \([0-9.]*\).*/\1/p' "$tree/CMakeLists.txt")
+case "$pkgver" in
+"$projver" | "$projver"[-+~]*) ;;
+*) die "packaging/debian/changelog says $pkgver but CMakeLists.txt says $projver;" \
+	"add a changelog entry (dch -v $projver) first" ;;
+esac
+
+echo "$prog: building pitlane $pkgver from ${rev:-the working tree} in $tree ($jobs jobs)"
 if ! (cd "$tree" && DEB_BUILD_OPTIONS="parallel=$jobs nocheck" \
     dpkg-buildpackage -b -uc -us >"$tmp/build.log" 2>&1); then
 	tail -n 40 "$tmp/build.log" >&2

@@ -176,6 +176,31 @@ grep -q '^NoNewPrivs:[[:space:]]*1' "$st" || fail "broker runs without no_new_pr
 grep -q '^CapBnd:[[:space:]]*0000000000000000' "$st" || fail "broker keeps a capability bounding set"
 pass "REQ-PKG-008 installed broker runs as the unit does (user pitlane, no caps, no_new_privs, MDWE) and /v1/ready is 200"
 
+# Under User=pitlane every pitlaned process has the same uid, so the front end is kept
+# from the PIN file and the database by Landlock and seccomp, and from the signer's
+# memory by the signer being non-dumpable (docs/threat-model.md, T-FE-*).
+role_pid() {
+	sed -n "s/.*event=privsep_child_started role=$1 pid=\([0-9]*\).*/\1/p" "$LOG" | tail -n 1
+}
+F=$(role_pid front)
+S=$(role_pid signer)
+if [ -z "$F" ] || [ -z "$S" ]; then
+	fail "REQ-PKG-030 no privsep front end / signer in the log"
+fi
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$F/status" || fail "REQ-PKG-030 front end $F not under seccomp"
+abi=$(sed -n 's/.*event=privsep_dropped role=front .*landlock_abi=\([0-9]*\).*/\1/p' "$LOG" | tail -n 1)
+[ "${abi:-0}" -ge 1 ] ||
+    fail "REQ-PKG-030 front end without Landlock (abi '${abi:-none}'): under User=pitlane it could open the PIN file"
+if setpriv --reuid=pitlane --regid=pitlane --clear-groups cat "/proc/$S/environ" >/dev/null 2>&1; then
+	fail "REQ-PKG-030 a process of uid pitlane can read the signer's /proc/$S/environ"
+fi
+for fd in "/proc/$F/fd/"*; do
+	case "$(readlink "$fd" 2>/dev/null)" in
+	*audit.db* | *hsm.pin*) fail "REQ-PKG-030 the front end holds $(readlink "$fd") open" ;;
+	esac
+done
+pass "REQ-PKG-030 under the unit's User=pitlane: front end $F in seccomp + Landlock (ABI $abi), no database or PIN descriptor; signer $S not readable by its own uid"
+
 if [ -n "$TOKREQ" ] && [ -x "$TOKREQ" ]; then
 	SOFTHSM2_CONF=$D/hsm-agent/softhsm2.conf "$TOKREQ" --url "https://127.0.0.1:$PORT/v1/token" \
 	    --cacert /etc/pitlane/tls/dealer-ca.crt --cert "$D/devices/ws-muc-01-pc1.crt" \
