@@ -402,7 +402,23 @@ agent_unlock() {
 		say "agent end-to-end script '${PL_AGENT_E2E:-}' is missing"
 		return 1
 	fi
+	agent_can_link || return 1
 	timeout 120 sh "$PL_AGENT_E2E" "$PL_BINARY_DIR" "socketcan:$IFACE"
+}
+
+# `pitlane can status|setup` on the virtual interface (agent engineer, for the can engineer):
+# status describes a virtual interface and succeeds; setup has no controller to set: exit 1.
+agent_can_link() {
+	pl=$PL_BINARY_DIR/agent/pitlane
+	[ -x "$pl" ] || { say "pitlane not built ($pl)"; return 1; }
+	out=$(timeout "$PEER_TIMEOUT" "$pl" can status "$IFACE" 2>&1)
+	rc=$?
+	say "pitlane can status $IFACE: exit $rc: $out"
+	[ "$rc" = 0 ] && printf '%s\n' "$out" | grep -q "virtual CAN interface" || return 1
+	timeout "$PEER_TIMEOUT" "$pl" can setup "$IFACE" --bitrate 500000 >"$T/setup.out" 2>&1
+	rc=$?
+	say "pitlane can setup $IFACE --bitrate 500000: exit $rc (want 1): $(cat "$T/setup.out")"
+	[ "$rc" = 1 ]
 }
 
 # ------------------------------------------------------------------ main
