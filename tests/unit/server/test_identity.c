@@ -1,8 +1,9 @@
 /*
  * Certificate identities and technician certificates: REQ-BRK-160..REQ-BRK-164;
- * the verified-chain cache: REQ-BRK-165..REQ-BRK-172.
+ * the verified-chain cache: REQ-BRK-165..REQ-BRK-173.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 #include <string.h>
@@ -440,4 +441,71 @@ Test(identity, REQ_BRK_172_technician_signature_hook_uses_the_cached_key, .init 
 	cr_assert_eq(stats().pkey_misses, 1);
 	cr_assert_eq(stats().pkey_hits, 3);
 	EVP_PKEY_free(okey);
+}
+
+#define STRESS_THREADS 8
+#define STRESS_CALLS 150
+#define STRESS_CHAINS 4
+
+struct stress {
+	struct plt_bytes *chains;
+	int bad;
+	pthread_barrier_t *go;
+};
+
+static void *stress_run(void *arg)
+{
+	struct stress *w = arg;
+	struct tech_identity t;
+	char why[256];
+
+	pthread_barrier_wait(w->go);
+	for (int i = 0; i < STRESS_CALLS; i++) {
+		const struct plt_bytes *d = &w->chains[i % STRESS_CHAINS];
+		char want[8];
+
+		snprintf(want, sizeof(want), "t%d", i % STRESS_CHAINS);
+		if (techid_verify(fx.store, d, 1, NOW, &t, why, sizeof(why)) != 0 ||
+		    strcmp(t.id.cn, want) != 0)
+			w->bad++;
+	}
+	return NULL;
+}
+
+Test(identity, REQ_BRK_173_concurrent_verification_while_the_store_changes, .init = setup,
+     .fini = teardown)
+{
+	struct plt_bytes d[STRESS_CHAINS];
+	struct stress w[STRESS_THREADS];
+	pthread_t th[STRESS_THREADS];
+	pthread_barrier_t go;
+	X509_CRL *c = crl(-60, 86400, 999999);     /* revokes nobody here */
+	struct techcache_stats st;
+
+	for (int i = 0; i < STRESS_CHAINS; i++) {
+		char cn[8];
+
+		snprintf(cn, sizeof(cn), "t%d", i);
+		der(cert(cn, "ws", NULL, fx.leafkey, fx.ca, fx.cakey, -60, 86400,
+			 "critical,digitalSignature"), i, &d[i]);
+	}
+	pthread_barrier_init(&go, NULL, STRESS_THREADS + 1);
+	for (int i = 0; i < STRESS_THREADS; i++) {
+		w[i] = (struct stress){ .chains = d, .go = &go };
+		cr_assert_eq(pthread_create(&th[i], NULL, stress_run, &w[i]), 0);
+	}
+	pthread_barrier_wait(&go);
+	cr_assert_eq(X509_STORE_add_crl(fx.store, c), 1);   /* a new generation mid-run */
+	X509_STORE_set_flags(fx.store, X509_V_FLAG_CRL_CHECK);
+	for (int i = 0; i < STRESS_THREADS; i++) {
+		pthread_join(th[i], NULL);
+		cr_assert_eq(w[i].bad, 0, "thread %d: %d wrong answers", i, w[i].bad);
+	}
+	pthread_barrier_destroy(&go);
+	st = stats();
+	cr_assert_eq(st.hits + st.misses, (uint64_t)STRESS_THREADS * STRESS_CALLS);
+	cr_assert_geq(st.inserts, STRESS_CHAINS);
+	cr_assert_leq(st.entries, STRESS_CHAINS);
+	cr_assert_gt(st.hits, 0);
+	X509_CRL_free(c);
 }
