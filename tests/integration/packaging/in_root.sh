@@ -89,7 +89,9 @@ ecu=$(cp /lib/systemd/system/pitlane-ecusim@.service /tmp/pkgtest/pitlane-ecusim
     systemd-analyze security --offline=yes /tmp/pkgtest/pitlane-ecusim@vcan0.service 2>/dev/null |
     sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
 awk -v e="$ecu" 'BEGIN { exit !(e != "" && e <= 2.0) }' || fail "pitlane-ecusim@ exposure '$ecu' > 2.0"
-pass "REQ-PKG-004 systemd-analyze security: pitlaned.service $exposure, pitlane-ecusim@.service $ecu (limit 2.0)"
+vout=$(systemd-analyze verify "$UNIT" /tmp/pkgtest/pitlane-ecusim@vcan0.service 2>&1 || true)
+[ -z "$vout" ] || fail "systemd-analyze verify: $vout"
+pass "REQ-PKG-004 systemd-analyze verify is silent; systemd-analyze security: pitlaned.service $exposure, pitlane-ecusim@.service $ecu (limit 2.0)"
 
 for m in pitlaned.8 pitlanectl.8 broker.conf.5 pitlane-policy.5 pitlane.1 agent.conf.5 \
     pitlane-ecusim.1 pitlane-token.1; do
