@@ -374,8 +374,8 @@ static int decide(struct ctl *c, int approve)
 	t[2] = c->reason ? c->reason : "";
 	t[3] = ap.id;
 	snprintf(target, sizeof(target), "approval %s", ap.id);
-	r = change(c, "UPDATE approvals SET state = ?, approver = ?, decision_reason = ?, "
-		   "decided_ms = ? WHERE id = ? AND state = 'pending'", t, 3, NULL, 0,
+	r = change(c, "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = ?3, "
+		   "decided_ms = ?5 WHERE id = ?4 AND state = 'pending'", t, 4, NULL, 0,
 		   approve ? "approve" : "deny", target);
 	if (r == FAIL)
 		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile\n", ap.id);

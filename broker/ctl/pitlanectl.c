@@ -8,10 +8,12 @@
  *   pitlanectl pki init DIR                     (broker/signer)
  *   pitlanectl token inspect FILE               (lib/token tool library)
  *   pitlanectl status -f broker.conf            (this folder: asks the admin listener)
+ *   pitlanectl alerts|approvals|suspend|resume|revoke|breaker ... (broker/abuse)
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "abuse.h"
 #include "audit.h"
 #include "ctl.h"
 #include "pl_log.h"
@@ -28,6 +30,11 @@ static void usage(FILE *f)
 	      "  pki init DIR                         create the demo PKI and SoftHSM2 tokens\n"
 	      "  token inspect FILE                   decode a token (no signature check)\n"
 	      "  status -f broker.conf                readiness and counters of a running broker\n"
+	      "  alerts list -f broker.conf           anomaly alerts and breaker trips\n"
+	      "  approvals list|show|approve|deny ... two-person approvals\n"
+	      "  suspend|resume workshop|technician ID --reason TEXT -f broker.conf\n"
+	      "  revoke token CTI --reason TEXT -f broker.conf\n"
+	      "  breaker list|reset NAME --reason TEXT -f broker.conf  fleet circuit breakers\n"
 	      "Run 'pitlanectl COMMAND --help' for the options of one command.\n", f);
 }
 
@@ -43,6 +50,12 @@ static const struct {
 	{ "token", ctl_token_main },
 #endif
 	{ "status", ctl_status_main },
+	{ "alerts", ctl_abuse_main },
+	{ "approvals", ctl_abuse_main },
+	{ "suspend", ctl_abuse_main },
+	{ "resume", ctl_abuse_main },
+	{ "revoke", ctl_abuse_main },
+	{ "breaker", ctl_abuse_main },
 };
 
 int main(int argc, char **argv)

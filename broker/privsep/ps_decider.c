@@ -253,6 +253,8 @@ static void gather(struct decider *d, struct broker_status *st)
 	policy_unref(p);
 	st->policy_reloads = atomic_load(&d->b->reloads);
 	st->policy_reload_failures = atomic_load(&d->b->reload_failures);
+	if (d->b->abuse != NULL)
+		abuse_get_stats(d->b->abuse, &st->abuse);   /* /metrics: pitlane_abuse_* */
 }
 
 /* Sends readiness and gauges to the front end. */

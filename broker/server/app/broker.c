@@ -193,7 +193,8 @@ int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *c
 	if ((b = broker_alloc(c)) == NULL)
 		return PL_E_NOMEM;
 	if ((r = open_policy(b, err, errlen)) != 0 ||
-	    (r = open_audit_with(b, fn, ctx, pub, err, errlen)) != 0)
+	    (r = open_audit_with(b, fn, ctx, pub, err, errlen)) != 0 ||
+	    (r = broker_abuse_open(b, err, errlen)) != 0)
 		goto out;
 	if ((r = metrics_new(&b->metrics)) != 0) {
 		snprintf(err, errlen, "cannot set up the decider: %s", pl_strerror(r));
@@ -268,6 +269,8 @@ void broker_get_status(struct broker *b, struct broker_status *st)
 	st->hsm_reinits = ss.reinits;
 	st->policy_reloads = atomic_load(&b->reloads);
 	st->policy_reload_failures = atomic_load(&b->reload_failures);
+	if (b->abuse != NULL)
+		abuse_get_stats(b->abuse, &st->abuse);
 }
 
 int broker_open(const struct broker_config *c, struct broker **out, char *err, size_t errlen)
@@ -281,7 +284,7 @@ int broker_open(const struct broker_config *c, struct broker **out, char *err, s
 		goto out;
 	if ((r = open_signer(b, err, errlen)) != 0)
 		goto out;
-	if ((r = open_audit(b, err, errlen)) != 0)
+	if ((r = open_audit(b, err, errlen)) != 0 || (r = broker_abuse_open(b, err, errlen)) != 0)
 		goto out;
 	if ((r = tls_server_ctx(c, verify_cb, &b->ssl_ctx, err, errlen)) != 0)
 		goto out;
@@ -433,6 +436,7 @@ void broker_close(struct broker *b)
 		event_free(b->ev_drain);
 	if (b->ev_ckpt != NULL)
 		event_free(b->ev_ckpt);
+	abuse_close(b->abuse);
 	audit_close(b->audit);     /* final checkpoint needs the signer */
 	signer_close(b->signer);
 	policy_slot_free(b->policy);

@@ -21,6 +21,7 @@
 #include <event2/http.h>
 #include <openssl/ssl.h>
 
+#include "abuse.h"
 #include "audit.h"
 #include "config.h"
 #include "metrics.h"
@@ -39,13 +40,25 @@
 #define HANDOFF_TEXT 64
 #define ANSWER_BODY_MAX 600           /* a token (<= 512) or problem details */
 
+/*
+ * What a handoff asks (docs/abuse.md). TOKEN: a token request. APPROVAL:
+ * GET /v1/approvals/{id}, the id in reason. REVOKED: GET /v1/revoked, the
+ * after= serial (decimal) in reason. RECEIPT: POST /v1/receipts, decoded by
+ * the front end: vin, op, ttl = 0x100 * failure + nrc (0x200 set: nrc given),
+ * cnonce = the cti when cnonce_len == 16.
+ */
+enum handoff_kind { HANDOFF_TOKEN = 0, HANDOFF_APPROVAL, HANDOFF_REVOKED, HANDOFF_RECEIPT };
+
+/* The body of a token_answer. */
+enum answer_body { ANSWER_PROBLEM = 0, ANSWER_TOKEN, ANSWER_CBOR };
+
 struct token_handoff {
 	char request_id[40];
 	char device_cn[HANDOFF_TEXT], device_ou[HANDOFF_TEXT];
 	char client_addr[HANDOFF_TEXT];
 	int32_t front_err;                /* 0: decide; else the front end rejected with it */
 	char reason[256];                 /* the reject's sentence */
-	uint8_t have_tech, have_q, cnonce_len, pad;
+	uint8_t have_tech, have_q, cnonce_len, kind;   /* kind: enum handoff_kind */
 	char tech_cn[HANDOFF_TEXT], tech_ou[HANDOFF_TEXT];
 	char vin[18];
 	char op[32];
@@ -58,8 +71,9 @@ struct token_answer {
 	int32_t status;
 	uint32_t retry_after;
 	uint32_t metric;                  /* enum metrics_decision */
-	uint8_t is_token;                 /* body is the token (application/cwt) */
+	uint8_t body_kind;                /* enum answer_body */
 	uint8_t hsm_error, audit_error, pad;
+	char location[48];                /* Location header of a 202 ("" = none) */
 	uint32_t len;
 	uint8_t body[ANSWER_BODY_MAX];
 };
@@ -71,6 +85,7 @@ struct broker_status {
 	uint64_t audit_rows, audit_commits, audit_checkpoints;
 	uint64_t hsm_sign_calls, hsm_faults, hsm_reinits;
 	uint64_t policy_reloads, policy_reload_failures;
+	struct abuse_stats abuse;
 };
 
 struct broker {
@@ -83,6 +98,8 @@ struct broker {
 	X509_STORE *store;               /* dealer CA (+CRL), shared with ssl_ctx */
 	struct policy_slot *policy;
 	struct audit *audit;
+	struct abuse *abuse;             /* limits, detectors, approvals (decider) */
+	atomic_llong abuse_admin_ms;     /* last look for officer actions to audit */
 	struct signer *signer;
 	struct replay *replay;
 	struct metrics *metrics;
@@ -131,6 +148,29 @@ int broker_open_front(const struct broker_config *c, int api_fd, int admin_fd,
 /* Readiness and gauges, wherever the modules live. */
 void broker_get_status(struct broker *b, struct broker_status *st);
 /* signer_issue() in this process or through the signer process. */
+/* Abuse resistance in the decider (abuse_gate.c, docs/abuse.md). */
+int broker_abuse_open(struct broker *b, char *err, size_t errlen);
+/* abuse_check() plus the audit rows of its alerts and of pending officer actions. */
+int broker_abuse_check(struct broker *b, const struct policy *p, const struct abuse_event *ev,
+		       const char *request_id, struct abuse_verdict *v);
+/* Records a pending approval and encodes the 202 body; location gets its poll path. */
+int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
+		      size_t *len, char location[48]);
+/* The handoffs other than HANDOFF_TOKEN: approval polls, revoked ids, receipts. */
+void broker_abuse_request(struct broker *b, const struct token_handoff *h, struct token_answer *a);
+/*
+ * Front end (abuse_http.c): answers GET /v1/approvals/{id}, GET /v1/revoked and
+ * POST /v1/receipts (device_cn NULL: the admin listener, revoked ids only) and
+ * returns 1, or returns 0 for any other path.
+ */
+int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char *path,
+		       const char *device_cn, const char *device_ou, const char *addr);
+/* The job that hands one of them to the decider. */
+struct receipt;
+int broker_aux_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+		      const char *device_ou, const char *client_addr, int kind, const char *arg,
+		      const struct receipt *rc);
+
 int broker_signer_issue(struct broker *b, const struct signer_request *req,
 			uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
 

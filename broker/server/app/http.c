@@ -136,6 +136,7 @@ static void fill_gauges(struct broker *b, struct metrics_gauges *g)
 static void handle_metrics(struct broker *b, struct evhttp_request *req)
 {
 	struct metrics_gauges g;
+	struct broker_status st;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -147,6 +148,8 @@ static void handle_metrics(struct broker *b, struct evhttp_request *req)
 	fill_gauges(b, &g);
 	metrics_request(b->metrics, EP_METRICS, 200);
 	metrics_render(b->metrics, &g, f);
+	broker_get_status(b, &st);
+	abuse_metrics_render(&st.abuse, f);
 	fclose(f);
 	send_body(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	free(text);
@@ -221,6 +224,7 @@ static void api_cb(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	enum metrics_endpoint ep = endpoint_of(path ? path : "");
 	struct cert_identity dev;
+	char addr[64];
 
 	if (tls_peer_identity(ssl, &dev) != 0) {
 		/* A plaintext connection or a peer without a verified certificate. */
@@ -229,6 +233,9 @@ static void api_cb(struct evhttp_request *req, void *arg)
 		return;
 	}
 	evhttp_connection_set_closecb(evcon, close_cb, NULL);
+	peer_addr(req, addr, sizeof(addr));
+	if (ep == EP_OTHER && broker_abuse_route(b, req, path, dev.cn, dev.ou, addr))
+		return;  /* approvals, revoked ids, receipts (docs/abuse.md) */
 	if (ep == EP_TOKEN && cmd == EVHTTP_REQ_POST)
 		handle_token(b, req, &dev);
 	else if (ep == EP_HEALTH && cmd == EVHTTP_REQ_GET)
@@ -255,6 +262,8 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 			     0);
 		return;
 	}
+	if (ep == EP_OTHER && broker_abuse_route(b, req, path, NULL, NULL, "admin"))
+		return;  /* GET /v1/revoked */
 	if (ep == EP_METRICS)
 		handle_metrics(b, req);
 	else if (ep == EP_HEALTH)

@@ -29,9 +29,11 @@
 #include "pl_err_signer.h"
 #include "pl_log.h"
 #include "problem.h"
+#include "receipt.h"
 #include "request.h"
 
 #define CWT_CONTENT_TYPE "application/cwt"
+#define CBOR_CONTENT_TYPE "application/cbor"
 #define HSM_RETRY_AFTER_S 5
 
 struct token_job {
@@ -50,6 +52,11 @@ struct token_job {
 	uint32_t retry_after;
 	uint8_t out[PROBLEM_MAX > SIGNER_TOKEN_MAX ? PROBLEM_MAX : SIGNER_TOKEN_MAX];
 	size_t outlen;
+	char location[48];                /* 202: the approval's poll path */
+	/* not a token request (enum handoff_kind): its argument and receipt */
+	int kind;
+	char arg[256];
+	struct receipt rc;
 };
 
 /* What a worker learnt, for the audit row and the log line. */
@@ -231,6 +238,83 @@ static int signer_refusal(int r)
 	return (r <= PL_E_SIGNER_OP_UNKNOWN && r >= PL_E_SIGNER_FIELD) || r == PL_E_SIGNER_IAT;
 }
 
+/*
+ * Abuse resistance after the policy, before the HSM (docs/abuse.md): returns 1
+ * when it answered the request -- 429 rate_limited, 403 (suspended, breaker,
+ * anomaly) or 202 parked for a second person -- else 0 (the policy's decision
+ * goes on; a request the policy denied is only seen by the detectors).
+ */
+static int abuse_gate(struct token_job *j, struct outcome *o, const struct policy *pol,
+		      const struct policy_decision *d)
+{
+	struct broker *b = j->b;
+	struct timespec ts;
+	struct abuse_verdict v;
+	struct abuse_approval ap;
+	struct abuse_event ev = {
+		.technician = o->tech.id.cn, .workshop = o->tech.id.ou, .device = j->device.cn,
+		.client_addr = j->client_addr, .vin = o->q.vin, .op = o->q.op, .d = d,
+	};
+	uint32_t expires = 900;
+	int r;
+
+	if (b->abuse == NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if ((r = broker_abuse_check(b, pol, &ev, j->request_id, &v)) != 0)
+		goto fail;
+	if (!d->allow || (v.kind == ABUSE_PASS && !d->need_approval))
+		return 0;
+	copy_str(o->rule, sizeof(o->rule), v.kind != ABUSE_PASS ? v.rule : d->rule);
+	copy_str(o->reason, sizeof(o->reason), v.kind != ABUSE_PASS ? v.reason : d->reason);
+	if (v.kind == ABUSE_LIMITED || v.kind == ABUSE_DENY) {
+		o->decision = v.kind == ABUSE_LIMITED ? "limited" : "deny";
+		o->metric = DEC_DENY_POLICY;
+		set_problem(j, v.kind == ABUSE_LIMITED ? 429 : 403, v.code, v.reason, v.rule,
+			    v.kind == ABUSE_LIMITED ? v.retry_after : 0);
+		return 1;
+	}
+	memset(&ap, 0, sizeof(ap));
+	ap.created_ms = ev.now_ms;
+	(void)policy_approval_for(pol, o->q.op, NULL, &expires);
+	ap.expires_ms = ev.now_ms + (int64_t)expires * 1000;
+	copy_str(ap.rule, sizeof(ap.rule), o->rule);
+	copy_str(ap.device_cn, sizeof(ap.device_cn), j->device.cn);
+	copy_str(ap.device_ou, sizeof(ap.device_ou), j->device.ou);
+	copy_str(ap.technician, sizeof(ap.technician), o->tech.id.cn);
+	copy_str(ap.workshop, sizeof(ap.workshop), o->tech.id.ou);
+	copy_str(ap.technician_id, sizeof(ap.technician_id),
+		 d->technician_id[0] ? d->technician_id : o->tech.id.cn);
+	copy_str(ap.workshop_id, sizeof(ap.workshop_id),
+		 d->workshop_id[0] ? d->workshop_id : o->tech.id.ou);
+	copy_str(ap.vin, sizeof(ap.vin), o->q.vin);
+	copy_str(ap.op, sizeof(ap.op), o->q.op);
+	memcpy(ap.cnonce, o->q.cnonce, o->q.cnonce_len);
+	ap.cnonce_len = o->q.cnonce_len;
+	ap.ttl_s = d->ttl_s;
+	ap.exi_s = d->exi_s;
+	ap.policy_version = d->policy_version;
+	copy_str(ap.work_order, sizeof(ap.work_order), o->q.work_order);
+	if ((r = broker_abuse_park(b, &ap, j->out, sizeof(j->out), &j->outlen, j->location)) != 0)
+		goto fail;
+	o->decision = "approval";
+	o->metric = DEC_DENY_APPROVAL;
+	snprintf(o->reason, sizeof(o->reason), "approval %s pending", ap.id);
+	j->status = 202;
+	j->ctype = CBOR_CONTENT_TYPE;
+	j->retry_after = 2;
+	return 1;
+fail:
+	o->decision = "error";
+	o->metric = DEC_ERROR;
+	copy_str(o->rule, sizeof(o->rule), "abuse");
+	copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
+	set_problem(j, 503, "audit_unavailable", "the broker's abuse-resistance state is "
+		    "unavailable; no token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+	return 1;
+}
+
 /* Policy decision; on allow, the signer. Fills j and o. */
 static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 {
@@ -247,6 +331,10 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 	int r;
 
 	r = policy_decide(pol, &pr, &d);
+	if (r == 0 && abuse_gate(j, o, pol, &d)) {
+		policy_unref(pol);
+		return;
+	}
 	policy_unref(pol);
 	if (r != 0) {
 		o->decision = "error";
@@ -341,13 +429,16 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
 		snprintf(ra, sizeof(ra), "%u", j->retry_after);
 		evhttp_add_header(h, "Retry-After", ra);
 	}
+	if (j->location[0] != '\0')
+		evhttp_add_header(h, "Location", j->location);
 	if (buf != NULL)
 		evbuffer_add(buf, j->out, j->outlen);
 	evhttp_send_reply(j->req, j->status, NULL, buf);
 	if (buf != NULL)
 		evbuffer_free(buf);
-	metrics_request(b->metrics, EP_TOKEN, j->status);
-	metrics_latency(b->metrics, elapsed_us(&j->t0));
+	metrics_request(b->metrics, j->kind == HANDOFF_TOKEN ? EP_TOKEN : EP_OTHER, j->status);
+	if (j->kind == HANDOFF_TOKEN)
+		metrics_latency(b->metrics, elapsed_us(&j->t0));
 	plt_wipe(j->out, sizeof(j->out));
 	free(j->body);
 	free(j);
@@ -393,8 +484,21 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		copy_str(h.work_order, sizeof(h.work_order), o->q.work_order);
 		h.ttl = o->q.ttl;
 	}
+	h.kind = (uint8_t)j->kind;
+	if (j->kind != HANDOFF_TOKEN) {
+		copy_str(h.reason, sizeof(h.reason), j->arg);
+		copy_str(h.vin, sizeof(h.vin), j->rc.vin);
+		copy_str(h.op, sizeof(h.op), j->rc.op);
+		h.ttl = (j->rc.failure ? 0x100u : 0) | (j->rc.has_nrc ? 0x200u | j->rc.nrc : 0);
+		if (j->rc.has_cti) {
+			memcpy(h.cnonce, j->rc.cti, sizeof(j->rc.cti));
+			h.cnonce_len = sizeof(j->rc.cti);
+		}
+	}
 	memset(&a, 0, sizeof(a));
-	if (b->decide(b, &h, &a) != 0 || a.len > sizeof(j->out)) {
+	if (b->decide == NULL)
+		broker_token_decide(b, &h, &a);   /* not privilege-separated */
+	if ((b->decide != NULL && b->decide(b, &h, &a) != 0) || a.len > sizeof(j->out)) {
 		plt_wipe(&a, sizeof(a));
 		metrics_decision(b->metrics, DEC_ERROR);
 		set_problem(j, 503, "decider_unavailable", "the broker cannot decide right now; no "
@@ -403,14 +507,17 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		       "decision", "error", "reason", "the decider process is unavailable", NULL);
 		return;
 	}
-	metrics_decision(b->metrics, (enum metrics_decision)a.metric);
+	if (a.metric < DEC_COUNT)
+		metrics_decision(b->metrics, (enum metrics_decision)a.metric);
 	if (a.hsm_error)
 		metrics_hsm_error(b->metrics);
 	if (a.audit_error)
 		metrics_audit_error(b->metrics);
 	j->status = a.status;
 	j->retry_after = a.retry_after;
-	j->ctype = a.is_token ? CWT_CONTENT_TYPE : PROBLEM_CONTENT_TYPE;
+	j->ctype = a.body_kind == ANSWER_TOKEN ? CWT_CONTENT_TYPE :
+		   a.body_kind == ANSWER_CBOR ? CBOR_CONTENT_TYPE : PROBLEM_CONTENT_TYPE;
+	copy_str(j->location, sizeof(j->location), a.location);
 	memcpy(j->out, a.body, a.len);
 	j->outlen = a.len;
 	plt_wipe(&a, sizeof(a));
@@ -423,6 +530,11 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	int audit_err = 0, hsm;
 
 	memset(a, 0, sizeof(*a));
+	if (h->kind != HANDOFF_TOKEN) {
+		free(j);
+		broker_abuse_request(b, h, a);
+		return;
+	}
 	if (j == NULL) {
 		a->status = 503;
 		a->metric = DEC_ERROR;
@@ -456,7 +568,10 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	a->status = j->status;
 	a->retry_after = j->retry_after;
 	a->metric = (uint32_t)o.metric;
-	a->is_token = j->ctype != NULL && strcmp(j->ctype, CWT_CONTENT_TYPE) == 0;
+	a->body_kind = j->ctype == NULL ? ANSWER_PROBLEM :
+		       strcmp(j->ctype, CWT_CONTENT_TYPE) == 0 ? ANSWER_TOKEN :
+		       strcmp(j->ctype, CBOR_CONTENT_TYPE) == 0 ? ANSWER_CBOR : ANSWER_PROBLEM;
+	copy_str(a->location, sizeof(a->location), j->location);
 	a->hsm_error = (uint8_t)hsm;
 	a->audit_error = (uint8_t)audit_err;
 	a->len = (uint32_t)(j->outlen <= sizeof(a->body) ? j->outlen : 0);
@@ -476,6 +591,10 @@ static void job_run(struct workq_item *it)
 	int r, decide = 0, audit_err;
 
 	memset(&o, 0, sizeof(o));
+	if (j->kind != HANDOFF_TOKEN) {
+		handoff(j, &o, 1, "");  /* approval poll, revoked ids, receipt: the decider answers */
+		goto reply;
+	}
 	if ((r = request_decode(j->body, j->len, &o.q, &off, why, sizeof(why))) != 0) {
 		reject(j, &o, r, why);
 	} else {
@@ -491,6 +610,7 @@ static void job_run(struct workq_item *it)
 		finish(j, &o, now, decide, &audit_err);
 	}
 	plt_wipe(&o, sizeof(o));
+reply:
 	if (event_base_once(j->b->base, -1, EV_TIMEOUT, reply_cb, j, NULL) != 0) {
 		/* Cannot happen with a live base; the connection times out. */
 		pl_log(PL_LOG_ERROR, "reply_lost", "request_id", j->request_id, NULL);
@@ -538,5 +658,39 @@ int broker_token_submit(struct broker *b, struct evhttp_request *req, const char
 fail:
 	free(j->body);
 	free(j);
+	return r;
+}
+
+int broker_aux_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+		      const char *device_ou, const char *client_addr, int kind, const char *arg,
+		      const struct receipt *rc)
+{
+	struct token_job *j;
+	uint8_t rid[16];
+	int r;
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return PL_E_NOMEM;
+	clock_gettime(CLOCK_MONOTONIC, &j->t0);
+	j->item.fn = job_run;
+	j->b = b;
+	j->req = req;
+	j->kind = kind;
+	copy_str(j->arg, sizeof(j->arg), arg);
+	if (rc != NULL)
+		j->rc = *rc;
+	copy_str(j->device.cn, sizeof(j->device.cn), device_cn);
+	copy_str(j->device.ou, sizeof(j->device.ou), device_ou);
+	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
+	if (getrandom(rid, sizeof(rid), 0) != (ssize_t)sizeof(rid)) {
+		free(j);
+		return PL_E_IO;
+	}
+	pl_hex_encode(rid, sizeof(rid), j->request_id, sizeof(j->request_id));
+	atomic_fetch_add(&b->inflight, 1);
+	if ((r = workq_push(b->wq, &j->item)) != 0) {
+		atomic_fetch_sub(&b->inflight, 1);
+		free(j);
+	}
 	return r;
 }

@@ -1,0 +1,433 @@
+/*
+ * The decider's abuse-resistance steps (docs/abuse.md): opening the engine,
+ * the audit rows of alerts and officer actions, parking a request for a
+ * second person (202), and the handoffs that are not token requests --
+ * GET /v1/approvals/{id} (delivers the approved token, bound to the original
+ * challenge), GET /v1/revoked and POST /v1/receipts.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "broker.h"
+#include "pitlane/token.h"
+#include "pl_codec.h"
+#include "pl_err.h"
+#include "pl_err_audit.h"
+#include "pl_err_signer.h"
+#include "pl_log.h"
+#include "pl_parse.h"
+#include "problem.h"
+
+#define APPROVAL_POLL_S 2
+#define REVOKED_PAGE 30
+#define ADMIN_SCAN_MS 1000
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void cpy(char *dst, size_t cap, const char *src)
+{
+	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
+
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+int broker_abuse_open(struct broker *b, char *err, size_t errlen)
+{
+	struct policy *p;
+	int r;
+
+	if ((r = abuse_open(b->cfg.database, &b->abuse)) != 0) {
+		snprintf(err, errlen, "abuse state in database %s: %s", b->cfg.database,
+			 pl_strerror(r));
+		return r;
+	}
+	p = policy_slot_get(b->policy);
+	r = abuse_rebuild(b->abuse, p, now_ms());
+	policy_unref(p);
+	if (r != 0)
+		snprintf(err, errlen, "rebuilding the rate-limit counts from %s: %s",
+			 b->cfg.database, pl_strerror(r));
+	return r;
+}
+
+/* One audit row of the abuse machinery (alert, admin, approval, issued, receipt). */
+static int audit_row(struct broker *b, const char *request_id, const char *client,
+		     const char *tech, const char *ws, const char *vin, const char *op,
+		     const char *decision, const char *rule, const char *reason,
+		     const uint8_t *cti, const char *addr)
+{
+	struct audit_record rec;
+	int r;
+
+	memset(&rec, 0, sizeof(rec));
+	cpy(rec.request_id, sizeof(rec.request_id), request_id);
+	cpy(rec.client_identity, sizeof(rec.client_identity), client);
+	cpy(rec.technician, sizeof(rec.technician), tech);
+	cpy(rec.workshop, sizeof(rec.workshop), ws);
+	cpy(rec.vin, sizeof(rec.vin), vin);
+	cpy(rec.op, sizeof(rec.op), op);
+	cpy(rec.decision, sizeof(rec.decision), decision);
+	cpy(rec.rule, sizeof(rec.rule), rule);
+	cpy(rec.reason, sizeof(rec.reason), reason);
+	cpy(rec.client_addr, sizeof(rec.client_addr), addr);
+	if (cti != NULL) {
+		memcpy(rec.token_id, cti, sizeof(rec.token_id));
+		rec.has_token_id = 1;
+	}
+	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
+		metrics_audit_error(b->metrics);
+		pl_log_err("audit_append_failed", r, "request_id", request_id, "decision", decision,
+			   NULL);
+	}
+	return r;
+}
+
+static int admin_row(void *ctx, const struct abuse_admin_action *x)
+{
+	struct broker *b = ctx;
+	char reason[480], id[24];
+
+	snprintf(reason, sizeof(reason), "%s %s by %s: %s", x->action, x->target, x->actor,
+		 x->reason);
+	snprintf(id, sizeof(id), "admin-%lld", (long long)x->seq);
+	pl_log(PL_LOG_WARN, "officer_action", "action", x->action, "target", x->target,
+	       "actor", x->actor, "reason", x->reason, NULL);
+	return audit_row(b, id, x->actor, "", "", "", "", "admin", x->action, reason, NULL, "");
+}
+
+/* Officer actions reach the audit chain: looked for at most once a second. */
+static void audit_officer_actions(struct broker *b)
+{
+	int64_t t = now_ms(), last = atomic_load(&b->abuse_admin_ms);
+
+	if (t - last < ADMIN_SCAN_MS || !atomic_compare_exchange_strong(&b->abuse_admin_ms, &last, t))
+		return;
+	if (abuse_audit_admin(b->abuse, admin_row, b) != 0)
+		pl_log(PL_LOG_ERROR, "officer_actions_unaudited", "action", "retried on the next "
+		       "request", NULL);
+}
+
+int broker_abuse_check(struct broker *b, const struct policy *p, const struct abuse_event *ev,
+		       const char *request_id, struct abuse_verdict *v)
+{
+	char client[140];
+	int r;
+
+	audit_officer_actions(b);
+	if ((r = abuse_check(b->abuse, p, ev, v)) != 0)
+		return r;
+	snprintf(client, sizeof(client), "CN=%s,OU=%s", ev->device, ev->workshop);
+	for (size_t i = 0; i < v->nalerts; i++) {
+		const struct abuse_alert *al = &v->alerts[i];
+		char reason[400];
+
+		snprintf(reason, sizeof(reason), "%s [%s, action %s]", al->evidence, al->subject,
+			 al->action);
+		pl_log(PL_LOG_WARN, "abuse_alert", "request_id", request_id, "rule", al->rule,
+		       "detector", al->detector, "action", al->action, "subject", al->subject,
+		       "evidence", al->evidence, NULL);
+		audit_row(b, request_id, client, ev->technician, ev->workshop, ev->vin, ev->op,
+			  "alert", al->rule, reason, NULL, ev->client_addr);
+	}
+	/* A suspension a detector just wrote is an officer action to audit now. */
+	if (v->nalerts > 0) {
+		atomic_store(&b->abuse_admin_ms, 0);
+		audit_officer_actions(b);
+	}
+	return 0;
+}
+
+static void put_pending(struct plt_cbor_writer *w, const struct abuse_approval *ap,
+			const char *poll)
+{
+	plt_cbor_put_map(w, 5);
+	plt_cbor_put_cstr(w, "approval-id");
+	plt_cbor_put_cstr(w, ap->id);
+	plt_cbor_put_cstr(w, "status");
+	plt_cbor_put_cstr(w, "pending");
+	plt_cbor_put_cstr(w, "expires");
+	plt_cbor_put_uint(w, (uint64_t)(ap->expires_ms / 1000));
+	plt_cbor_put_cstr(w, "rule");
+	plt_cbor_put_cstr(w, ap->rule);
+	plt_cbor_put_cstr(w, "poll");
+	plt_cbor_put_cstr(w, poll);
+}
+
+int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
+		      size_t *len, char location[48])
+{
+	struct plt_cbor_writer w;
+	int r;
+
+	if ((r = abuse_approval_create(b->abuse, ap)) != 0)
+		return r;
+	snprintf(location, 48, "/v1/approvals/%s", ap->id);
+	plt_cbor_writer_init(&w, out, cap);
+	put_pending(&w, ap, location);
+	return plt_cbor_writer_finish(&w, len) == 0 ? 0 : PL_E_NOSPACE;
+}
+
+static void answer_problem(struct token_answer *a, int status, const char *code,
+			   const char *detail, const char *rule, const char *request_id,
+			   uint32_t retry_after)
+{
+	struct problem p = {
+		.status = status, .code = code, .title = problem_title_for(status),
+		.detail = detail, .rule = rule, .request_id = request_id,
+		.retry_after = retry_after,
+	};
+	size_t len = 0;
+
+	a->status = status;
+	a->retry_after = retry_after;
+	a->body_kind = ANSWER_PROBLEM;
+	if (problem_encode(&p, a->body, sizeof(a->body), &len) != 0) {
+		p.detail = NULL;
+		if (problem_encode(&p, a->body, sizeof(a->body), &len) != 0)
+			len = 0;
+	}
+	a->len = (uint32_t)len;
+}
+
+/* An approved request: re-check, sign with the original challenge, audit, deliver once. */
+static void deliver(struct broker *b, const struct token_handoff *h,
+		    const struct abuse_approval *ap, struct token_answer *a)
+{
+	struct policy *p = policy_slot_get(b->policy);
+	struct policy_request pr = {
+		.device_cn = ap->device_cn, .device_workshop = ap->device_ou,
+		.technician_cn = ap->technician, .technician_workshop = ap->workshop,
+		.vin = ap->vin, .op = ap->op, .now = now_ms() / 1000, .requested_ttl = ap->ttl_s,
+	};
+	struct policy_decision d;
+	struct signer_request sr;
+	uint8_t cti[SIGNER_CTI_LEN];
+	size_t len = 0;
+	char reason[160];
+	int r;
+
+	/* Still allowed now (policy reloads, suspensions in the policy, opening hours)? */
+	r = policy_decide(p, &pr, &d);
+	policy_unref(p);
+	if (r != 0 || !d.allow) {
+		answer_problem(a, 403, "policy_denied", r ? "the policy could not be evaluated" :
+			       d.reason, r ? NULL : d.rule, h->request_id, 0);
+		return;
+	}
+	if ((r = abuse_approval_claim(b->abuse, ap->id)) != 0) {
+		answer_problem(a, 410, "approval_consumed", "the token of this approval was "
+			       "already delivered", NULL, h->request_id, 0);
+		return;
+	}
+	memset(&sr, 0, sizeof(sr));
+	cpy(sr.vin, sizeof(sr.vin), ap->vin);
+	cpy(sr.op, sizeof(sr.op), ap->op);
+	sr.cnonce_len = (uint8_t)(ap->cnonce_len <= sizeof(sr.cnonce) ? ap->cnonce_len : 0);
+	memcpy(sr.cnonce, ap->cnonce, sr.cnonce_len);
+	sr.ttl_s = ap->ttl_s;
+	sr.exi_s = ap->exi_s;
+	sr.iat = now_ms() / 1000;
+	cpy(sr.iss, sizeof(sr.iss), b->cfg.issuer);
+	cpy(sr.workshop, sizeof(sr.workshop), ap->workshop_id);
+	cpy(sr.technician, sizeof(sr.technician), ap->technician_id);
+	cpy(sr.work_order, sizeof(sr.work_order), ap->work_order);
+	sr.policy_version = ap->policy_version;
+	r = broker_signer_issue(b, &sr, cti, a->body, sizeof(a->body), &len);
+	plt_wipe(&sr, sizeof(sr));
+	if (r == 0) {
+		snprintf(reason, sizeof(reason), "approval %s by %s delivered", ap->id, ap->approver);
+		r = audit_row(b, h->request_id, h->device_cn, ap->technician, ap->workshop, ap->vin,
+			      ap->op, "issued", ap->rule, reason, cti, h->client_addr);
+	}
+	if (r != 0) {
+		plt_wipe(a->body, sizeof(a->body));
+		(void)abuse_approval_unclaim(b->abuse, ap->id);
+		a->hsm_error = r != PL_E_AUDIT_DB && r != PL_E_AUDIT_FULL && r != PL_E_AUDIT_READONLY;
+		answer_problem(a, 503, a->hsm_error ? "hsm_unavailable" : "audit_unavailable",
+			       "the approved token could not be issued right now; poll again",
+			       NULL, h->request_id, 5);
+		return;
+	}
+	a->status = 201;
+	a->body_kind = ANSWER_TOKEN;
+	a->len = (uint32_t)len;
+	a->metric = DEC_ALLOW;
+}
+
+static void approval_poll(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+{
+	struct abuse_approval ap;
+	struct plt_cbor_writer w;
+	char reason[160], poll[48];
+	size_t len = 0;
+	int r = abuse_approval_get(b->abuse, h->reason, now_ms(), &ap);
+
+	if (r == 0 && (strcmp(ap.device_cn, h->device_cn) != 0 ||
+		       strcmp(ap.device_ou, h->device_ou) != 0))
+		r = PL_E_NOTFOUND;  /* only the requesting device may see it */
+	if (r != 0) {
+		answer_problem(a, r == PL_E_NOTFOUND ? 404 : 503, r == PL_E_NOTFOUND ?
+			       "approval_not_found" : "audit_unavailable", r == PL_E_NOTFOUND ?
+			       "no such approval for this device" : "the approval store is "
+			       "unavailable", NULL, h->request_id, r == PL_E_NOTFOUND ? 0 : 5);
+		return;
+	}
+	switch (ap.state) {
+	case ABUSE_APR_PENDING:
+		snprintf(poll, sizeof(poll), "/v1/approvals/%s", ap.id);
+		plt_cbor_writer_init(&w, a->body, sizeof(a->body));
+		put_pending(&w, &ap, poll);
+		if (plt_cbor_writer_finish(&w, &len) != 0)
+			len = 0;
+		a->status = 202;
+		a->retry_after = APPROVAL_POLL_S;
+		a->body_kind = ANSWER_CBOR;
+		a->len = (uint32_t)len;
+		cpy(a->location, sizeof(a->location), poll);
+		return;
+	case ABUSE_APR_APPROVED:
+		deliver(b, h, &ap, a);
+		return;
+	case ABUSE_APR_DENIED:
+		answer_problem(a, 403, "approval_denied", ap.decision_reason[0] ?
+			       ap.decision_reason : "the approver denied the request", ap.rule,
+			       h->request_id, 0);
+		return;
+	case ABUSE_APR_ISSUED:
+		answer_problem(a, 410, "approval_consumed", "the token of this approval was "
+			       "already delivered", NULL, h->request_id, 0);
+		return;
+	default:
+		if (abuse_approval_expire(b->abuse, ap.id) == 0) {
+			snprintf(reason, sizeof(reason), "approval %s expired undecided", ap.id);
+			audit_row(b, h->request_id, h->device_cn, ap.technician, ap.workshop, ap.vin,
+				  ap.op, "expired", ap.rule, reason, NULL, h->client_addr);
+		}
+		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again with "
+			       "a new challenge", ap.rule, h->request_id, 0);
+		return;
+	}
+}
+
+static void put_cti(void *ctx, const uint8_t cti[ABUSE_CTI_LEN])
+{
+	plt_cbor_put_bstr(ctx, cti, ABUSE_CTI_LEN);
+}
+
+static void count_cti(void *ctx, const uint8_t cti[ABUSE_CTI_LEN])
+{
+	(void)cti;
+	(*(size_t *)ctx)++;
+}
+
+static void revoked(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+{
+	struct plt_cbor_writer w;
+	uint64_t after = 0, last = 0, last2 = 0;
+	size_t n = 0, len = 0;
+	int more = 0, r;
+
+	if (h->reason[0] != '\0' && pl_parse_u64(h->reason, 0, INT64_MAX, &after) != 0) {
+		answer_problem(a, 400, "bad_request_field", "after= must be a revocation serial "
+			       "(a decimal number)", NULL, h->request_id, 0);
+		return;
+	}
+	/* Two passes over the same page: the array header needs its length first. */
+	if ((r = abuse_revoked(b->abuse, after, REVOKED_PAGE, count_cti, &n, &last, &more)) != 0) {
+		answer_problem(a, 503, "audit_unavailable", "the revocation list is unavailable",
+			       NULL, h->request_id, 5);
+		return;
+	}
+	plt_cbor_writer_init(&w, a->body, sizeof(a->body));
+	plt_cbor_put_map(&w, 3);
+	plt_cbor_put_cstr(&w, "serial");
+	plt_cbor_put_uint(&w, last);
+	plt_cbor_put_cstr(&w, "more");
+	plt_cbor_put_bool(&w, more);
+	plt_cbor_put_cstr(&w, "revoked");
+	plt_cbor_put_array(&w, n);
+	if (abuse_revoked(b->abuse, after, n > 0 ? n : 1, n > 0 ? put_cti : NULL, &w, &last2,
+			  NULL) != 0 || plt_cbor_writer_finish(&w, &len) != 0 ||
+	    (n > 0 && last2 != last)) {
+		answer_problem(a, 503, "audit_unavailable", "the revocation list changed while it "
+			       "was read; retry", NULL, h->request_id, 1);
+		return;
+	}
+	a->status = 200;
+	a->body_kind = ANSWER_CBOR;
+	a->len = (uint32_t)len;
+}
+
+static void receipt(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+{
+	struct policy *p = policy_slot_get(b->policy);
+	struct abuse_verdict v;
+	char reason[400], cti_hex[33] = "", client[140];
+	int failure = (h->ttl & 0x100) != 0;
+
+	if (h->cnonce_len == 16)
+		pl_hex_encode(h->cnonce, 16, cti_hex, sizeof(cti_hex));
+	if (h->ttl & 0x200)
+		snprintf(reason, sizeof(reason), "ECU %s nrc 0x%02x%s%s", failure ? "failure" : "ok",
+			 h->ttl & 0xff, cti_hex[0] ? " cti " : "", cti_hex);
+	else
+		snprintf(reason, sizeof(reason), "ECU %s%s%s", failure ? "failure" : "ok",
+			 cti_hex[0] ? " cti " : "", cti_hex);
+	snprintf(client, sizeof(client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
+	if (audit_row(b, h->request_id, client, "", h->device_ou, h->vin, h->op, "receipt",
+		      "receipts", reason, NULL, h->client_addr) != 0) {
+		policy_unref(p);
+		answer_problem(a, 503, "audit_unavailable", "the receipt could not be recorded; "
+			       "retry", NULL, h->request_id, 5);
+		return;
+	}
+	if (abuse_receipt(b->abuse, p, now_ms(), h->device_ou, h->device_cn, failure, &v) == 0) {
+		for (size_t i = 0; i < v.nalerts; i++) {
+			snprintf(reason, sizeof(reason), "%s [%s, action %s]", v.alerts[i].evidence,
+				 v.alerts[i].subject, v.alerts[i].action);
+			pl_log(PL_LOG_WARN, "abuse_alert", "request_id", h->request_id, "rule",
+			       v.alerts[i].rule, "detector", v.alerts[i].detector, "subject",
+			       v.alerts[i].subject, "evidence", v.alerts[i].evidence, NULL);
+			audit_row(b, h->request_id, client, "", h->device_ou, h->vin, h->op, "alert",
+				  v.alerts[i].rule, reason, NULL, h->client_addr);
+		}
+	}
+	policy_unref(p);
+	a->status = 204;
+	a->body_kind = ANSWER_CBOR;
+	a->len = 0;
+}
+
+void broker_abuse_request(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->metric = DEC_COUNT;  /* not a token decision */
+	if (b->abuse == NULL) {
+		answer_problem(a, 503, "not_ready", "abuse state unavailable", NULL, h->request_id, 5);
+		return;
+	}
+	switch (h->kind) {
+	case HANDOFF_APPROVAL:
+		approval_poll(b, h, a);
+		break;
+	case HANDOFF_REVOKED:
+		revoked(b, h, a);
+		break;
+	case HANDOFF_RECEIPT:
+		receipt(b, h, a);
+		break;
+	default:
+		answer_problem(a, 400, "malformed_request", "unknown request kind", NULL,
+			       h->request_id, 0);
+		break;
+	}
+}

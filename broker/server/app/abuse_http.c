@@ -1,0 +1,157 @@
+/*
+ * Front-end routes of abuse resistance (docs/protocol.md): checked here, then
+ * answered by the decider (broker_aux_submit):
+ *
+ *   GET  /v1/approvals/{id}   API listener: the requesting device polls
+ *   GET  /v1/revoked[?after=N] API and admin listeners
+ *   POST /v1/receipts         API listener: ECU outcomes (CBOR, decoded here)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "broker.h"
+#include "identity.h"
+#include "pl_err.h"
+#include "pl_err_server.h"
+#include "pl_parse.h"
+#include "problem.h"
+#include "receipt.h"
+
+#define APPROVALS_PREFIX "/v1/approvals/"
+
+static void refuse(struct broker *b, struct evhttp_request *req, int status, const char *code,
+		   const char *detail)
+{
+	struct problem p = { .status = status, .code = code, .title = problem_title_for(status),
+			     .detail = detail };
+	uint8_t out[PROBLEM_MAX];
+	size_t len = 0;
+	struct evbuffer *buf = evbuffer_new();
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+	if (problem_encode(&p, out, sizeof(out), &len) != 0)
+		len = 0;
+	evhttp_add_header(h, "Content-Type", PROBLEM_CONTENT_TYPE);
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (status == 503)
+		evhttp_add_header(h, "Retry-After", "1");
+	if (buf != NULL)
+		evbuffer_add(buf, out, len);
+	evhttp_send_reply(req, status, NULL, buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+	metrics_request(b->metrics, EP_OTHER, status);
+}
+
+static int hex32(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static void submit(struct broker *b, struct evhttp_request *req, const char *cn,
+		   const char *ou, const char *addr, int kind, const char *arg,
+		   const struct receipt *rc)
+{
+	int r;
+
+	if (b->stopping) {
+		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
+		return;
+	}
+	r = broker_aux_submit(b, req, cn, ou, addr, kind, arg, rc);
+	if (r == PL_E_SRV_BUSY)
+		refuse(b, req, 503, "busy", "all workers are busy; retry");
+	else if (r != 0)
+		refuse(b, req, 503, pl_errname(r), pl_strerror(r));
+}
+
+/* after=N of the query (empty when absent); 0 when the query is acceptable. */
+static int after_of(struct evhttp_request *req, char *out, size_t cap)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	uint64_t v;
+
+	out[0] = '\0';
+	if (q == NULL || q[0] == '\0')
+		return 0;
+	if (strncmp(q, "after=", 6) != 0 || strlen(q + 6) >= cap ||
+	    pl_parse_u64(q + 6, 0, INT64_MAX, &v) != 0)
+		return -1;
+	snprintf(out, cap, "%s", q + 6);
+	return 0;
+}
+
+static void receipt_post(struct broker *b, struct evhttp_request *req, const char *cn,
+			 const char *ou, const char *addr)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	uint8_t body[RECEIPT_MAX];
+	struct receipt rc;
+	char why[160] = "";
+
+	if (len > sizeof(body)) {
+		refuse(b, req, 413, "request_too_large", "a receipt is at most 1024 bytes");
+		return;
+	}
+	if (evbuffer_remove(in, body, len) != (int)len ||
+	    receipt_decode(body, len, &rc, why, sizeof(why)) != 0) {
+		refuse(b, req, 400, "bad_receipt", why[0] ? why : "unreadable body");
+		return;
+	}
+	submit(b, req, cn, ou, addr, HANDOFF_RECEIPT, "", &rc);
+}
+
+int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char *path,
+		       const char *device_cn, const char *device_ou, const char *addr)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char after[24];
+
+	if (path == NULL)
+		return 0;
+	if (strcmp(path, "/v1/revoked") == 0) {
+		if (cmd != EVHTTP_REQ_GET)
+			refuse(b, req, 405, "method_not_allowed", "use GET /v1/revoked?after=N");
+		else if (after_of(req, after, sizeof(after)) != 0)
+			refuse(b, req, 400, "bad_request_field", "the query must be after=N (a "
+			       "revocation serial)");
+		else
+			submit(b, req, device_cn ? device_cn : "admin", device_ou ? device_ou : "",
+			       addr, HANDOFF_REVOKED, after, NULL);
+		return 1;
+	}
+	if (device_cn == NULL)
+		return 0;  /* the admin listener serves only the revocation list */
+	if (strncmp(path, APPROVALS_PREFIX, strlen(APPROVALS_PREFIX)) == 0) {
+		const char *id = path + strlen(APPROVALS_PREFIX);
+
+		if (cmd != EVHTTP_REQ_GET)
+			refuse(b, req, 405, "method_not_allowed", "use GET /v1/approvals/{id}");
+		else if (!hex32(id))
+			refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case "
+			       "hex digits");
+		else
+			submit(b, req, device_cn, device_ou, addr, HANDOFF_APPROVAL, id, NULL);
+		return 1;
+	}
+	if (strcmp(path, "/v1/receipts") == 0) {
+		if (cmd != EVHTTP_REQ_POST)
+			refuse(b, req, 405, "method_not_allowed", "use POST /v1/receipts");
+		else
+			receipt_post(b, req, device_cn, device_ou, addr);
+		return 1;
+	}
+	return 0;
+}
