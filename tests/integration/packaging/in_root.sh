@@ -3,12 +3,13 @@
 # installs, runs, upgrades, removes and purges the pitlane packages with dpkg.
 # $1: directory with the .deb files, $2: the same packages with a higher version
 # (upgrade), $3: optional tokreq test client (one token request against the
-# installed broker).
+# installed broker), $4: optional sysfilter (the unit's SystemCallFilter= applied).
 set -eu
 
 DEBS=$1
 DEBS_UP=$2
 TOKREQ=${3:-}
+SYSFILTER=${4:-}
 BROKER_PID=
 LOG=/tmp/pkgtest/broker.log
 
@@ -38,13 +39,45 @@ unit_value() {
 	sed -n "s/^$1=//p" "$UNIT" | head -n 1
 }
 
-# run_as_unit CMD...: (execs, so call it in a subshell) the command as systemd would run it from pitlaned.service:
-# its User/Group, EnvironmentFile, UMask, no new privileges, empty capability
-# bounding set, and MemoryDenyWriteExecute (PR_SET_MDWE, Linux >= 6.3).
+# expand NAME...: system call names of NAME (a call or an @group, recursively).
+expand() {
+	for x in "$@"; do
+		# shellcheck disable=SC2046
+		case "$x" in
+		@*) expand $(systemd-analyze syscall-filter "$x" | sed '1d; s/^[[:space:]]*//; /^#/d; /^$/d') ;;
+		*) echo "$x" ;;
+		esac
+	done
+}
+
+# The unit's SystemCallFilter= lines in order: the first sets the allow-list,
+# later lines add to it, '~' lines remove from it (systemd.exec(5)).
+filter_list() {
+	: >/tmp/pkgtest/allow
+	sed -n 's/^SystemCallFilter=//p' "$UNIT" | while read -r line; do
+		case "$line" in
+		"~"*)
+			# shellcheck disable=SC2086
+			expand ${line#\~} | sort -u >/tmp/pkgtest/deny
+			grep -vxF -f /tmp/pkgtest/deny /tmp/pkgtest/allow >/tmp/pkgtest/allow.new || true
+			mv /tmp/pkgtest/allow.new /tmp/pkgtest/allow ;;
+		*)
+			# shellcheck disable=SC2086
+			expand $line >>/tmp/pkgtest/allow
+			sort -u -o /tmp/pkgtest/allow /tmp/pkgtest/allow ;;
+		esac
+	done
+}
+
+# run_as_unit CMD...: (execs, so call it in a subshell) the command as systemd would
+# run it from pitlaned.service: its User/Group, EnvironmentFile, UMask, no new
+# privileges, empty capability bounding set, MemoryDenyWriteExecute (PR_SET_MDWE,
+# Linux >= 6.3) and, with sysfilter, its SystemCallFilter= with EPERM.
 run_as_unit() {
 	user=$(unit_value User)
 	group=$(unit_value Group)
 	umask "$(unit_value UMask)"
+	set -- ${SYSFILTER:+"$SYSFILTER" /tmp/pkgtest/allow} "$@"
 	# shellcheck disable=SC2046
 	exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $(grep -E '^[A-Z_][A-Z0-9_]*=' /etc/default/pitlaned || true) \
 	    setpriv --reuid="$user" --regid="$group" --init-groups --no-new-privs \
@@ -129,6 +162,13 @@ nm -D /usr/lib/*/libpitlane-token.so.0 | grep -q 'plt_verify@@PITLANE_TOKEN_0' |
 pass "REQ-PKG-006 libpitlane-token-dev: pkg-config, shared (only plt_*, PITLANE_TOKEN_0) and static link"
 
 # ---------------------------------------------------------------- run
+if [ -n "$SYSFILTER" ]; then
+	filter_list
+	if ! grep -qx read /tmp/pkgtest/allow || grep -qx reboot /tmp/pkgtest/allow; then
+		fail "the allow-list built from SystemCallFilter= is wrong"
+	fi
+	echo "ok: the unit's SystemCallFilter= allows $(wc -l </tmp/pkgtest/allow) system calls; applied with sysfilter"
+fi
 # The documented layout, filled from the demo PKI (operations.md, "demo").
 pitlanectl pki init /var/lib/pitlane/demo >/tmp/pkgtest/pki.log 2>&1 || { cat /tmp/pkgtest/pki.log; fail "pki init"; }
 D=/var/lib/pitlane/demo

@@ -4,7 +4,8 @@
 # root file system in a private mount namespace, so nothing leaks to the machine.
 # The checks themselves are in in_root.sh (REQ-PKG-001..024).
 # Needs root (dpkg, mount); exits 77 (skip) without it.
-# Environment: PITLANE_SOURCE_DIR; TOKREQ (optional test client); PITLANE_DEBS=DIR
+# Environment: PITLANE_SOURCE_DIR; TOKREQ (optional test client); SYSFILTER (optional:
+# applies the unit's SystemCallFilter= with libseccomp); PITLANE_DEBS=DIR
 # reuses packages built before (make packages) instead of building them.
 set -eu
 
@@ -68,6 +69,12 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 mount -t tmpfs -o mode=0755 tmpfs "$R/run"
 mkdir -p "$R/tmp/pkgtest"
 cp -r "$W/debs" "$W/debs-up" "$2" "$R/tmp/pkgtest/"
-exec chroot "$R" /bin/sh /tmp/pkgtest/in_root.sh /tmp/pkgtest/debs /tmp/pkgtest/debs-up "$3"
+sf=
+if [ -n "$4" ]; then
+	cp "$4" "$R/tmp/pkgtest/sysfilter"
+	sf=/tmp/pkgtest/sysfilter
+fi
+exec chroot "$R" /bin/sh /tmp/pkgtest/in_root.sh /tmp/pkgtest/debs /tmp/pkgtest/debs-up "$3" "$sf"
 SH
-unshare --mount --propagation private sh "$W/enter.sh" "$W" "$here/in_root.sh" "${TOKREQ:-}"
+unshare --mount --propagation private sh "$W/enter.sh" "$W" "$here/in_root.sh" "${TOKREQ:-}" \
+    "${SYSFILTER:-}"
