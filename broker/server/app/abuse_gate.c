@@ -107,7 +107,7 @@ static int admin_row(void *ctx, const struct abuse_admin_action *x)
 /* Officer actions reach the audit chain: looked for at most once a second. */
 static void audit_officer_actions(struct broker *b)
 {
-	int64_t t = now_ms(), last = atomic_load(&b->abuse_admin_ms);
+	long long t = now_ms(), last = atomic_load(&b->abuse_admin_ms);
 
 	if (t - last < ADMIN_SCAN_MS || !atomic_compare_exchange_strong(&b->abuse_admin_ms, &last, t))
 		return;
