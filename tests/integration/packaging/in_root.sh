@@ -279,6 +279,54 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN/v1/ready"
 stop_unit
 pass "REQ-PKG-020 upgrade to $ver keeps the modified conffile, the user, the modes; the broker starts again"
 
+# ---------------------------------------------------------------- key ceremony
+# operations.md §2.1-2.3 and §4 step 3 as written: a token in SoftHSM2's system
+# directory (group softhsm), a key generated inside it, the PIN file, no
+# SOFTHSM2_CONF; the broker restarted onto the new key; its exported key verifies
+# a token it issues; the audit chain verifies across the key change.
+if getent group softhsm >/dev/null && [ -d /var/lib/softhsm/tokens ]; then
+	for M in /usr/lib/*/softhsm/libsofthsm2.so; do break; done
+	adduser --quiet pitlane softhsm
+	umask 077
+	openssl rand -hex 16 >/root/so-pin
+	openssl rand -hex 16 >/root/user-pin
+	runuser -u pitlane -- softhsm2-util --init-token --free --label pitlane-broker \
+	    --so-pin "$(cat /root/so-pin)" --pin "$(cat /root/user-pin)" >/dev/null ||
+	    fail "REQ-PKG-031 softhsm2-util --init-token in /var/lib/softhsm/tokens"
+	runuser -u pitlane -- pkcs11-tool --module "$M" --token-label pitlane-broker --login \
+	    --pin "$(cat /root/user-pin)" \
+	    --keypairgen --key-type EC:prime256v1 --label broker-signing --id 01 --usage-sign \
+	    >/dev/null 2>&1 || fail "REQ-PKG-031 pkcs11-tool --keypairgen"
+	install -o pitlane -g pitlane -m 0600 /root/user-pin /etc/pitlane/private/hsm.pin
+	shred -u /root/user-pin /root/so-pin
+	umask 022
+	sed -i '/^SOFTHSM2_CONF=/d' /etc/default/pitlaned
+	(run_as_unit /usr/bin/pitlanectl key export -f /etc/pitlane/broker.conf) \
+	    >/tmp/pkgtest/broker-signing.pem 2>/tmp/pkgtest/export.log ||
+	    fail "REQ-PKG-031 pitlanectl key export as the broker's user: $(cat /tmp/pkgtest/export.log)"
+	start_unit
+	code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ADMIN/v1/ready")
+	[ "$code" = 200 ] || fail "REQ-PKG-031 /v1/ready answered $code on the ceremony's key"
+	if [ -n "$TOKREQ" ] && [ -x "$TOKREQ" ]; then
+		SOFTHSM2_CONF=$D/hsm-agent/softhsm2.conf "$TOKREQ" --url "https://127.0.0.1:$PORT/v1/token" \
+		    --cacert /etc/pitlane/tls/dealer-ca.crt --cert "$D/devices/ws-muc-01-pc1.crt" \
+		    --key "$D/devices/ws-muc-01-pc1.key" --tech-cert "$D/technicians/tech-anna.crt" \
+		    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$D/hsm-agent/pin" \
+		    --vin WVWZZZ1JZXW000001 --op door.lock --out /tmp/pkgtest/token.cwt \
+		    >/tmp/pkgtest/tokreq.out 2>&1 || true
+		grep -q 'status=201' /tmp/pkgtest/tokreq.out ||
+		    fail "REQ-PKG-031 no token from the ceremony's key: $(cat /tmp/pkgtest/tokreq.out)"
+		pitlane-token verify --trust /tmp/pkgtest/broker-signing.pem --vin WVWZZZ1JZXW000001 \
+		    --op door.lock /tmp/pkgtest/token.cwt >/dev/null 2>&1 ||
+		    fail "REQ-PKG-031 the token does not verify against the exported key"
+	fi
+	stop_unit
+	pitlanectl audit verify /var/lib/pitlane/audit.db >/dev/null ||
+	    fail "REQ-PKG-031 the audit chain does not verify across the key change"
+	pass "REQ-PKG-031 key ceremony as documented (system SoftHSM2 token, group softhsm, new key): ready, token verifies with the exported key, chain verifies across the key change"
+fi
+sum_before=$(sqlite3 /var/lib/pitlane/audit.db .dump | sha256sum)
+
 # ---------------------------------------------------------------- remove, purge
 dpkg -r pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -r"; }
 [ ! -e /usr/sbin/pitlaned ] || fail "remove left /usr/sbin/pitlaned"
