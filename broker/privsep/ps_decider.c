@@ -253,6 +253,7 @@ static void gather(struct decider *d, struct broker_status *st)
 	policy_unref(p);
 	st->policy_reloads = atomic_load(&d->b->reloads);
 	st->policy_reload_failures = atomic_load(&d->b->reload_failures);
+	st->replay_entries = replay_count(d->b->replay);
 	if (d->b->abuse != NULL)
 		abuse_get_stats(d->b->abuse, &st->abuse);   /* /metrics: pitlane_abuse_* */
 }
@@ -449,6 +450,7 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	d->b->ps = d;
 	d->b->issue = issue_remote;
 	d->b->reloaded = reloaded;
+	d->b->fresh_in_decider = 1;
 	if (!early && (r = ps_drop(PS_ROLE_DECIDER, pc, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = start_threads(d)) != 0)

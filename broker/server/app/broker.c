@@ -196,7 +196,8 @@ int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *c
 	    (r = open_audit_with(b, fn, ctx, pub, err, errlen)) != 0 ||
 	    (r = broker_abuse_open(b, err, errlen)) != 0)
 		goto out;
-	if ((r = metrics_new(&b->metrics)) != 0) {
+	if ((r = metrics_new(&b->metrics)) != 0 ||
+	    (r = replay_new(c->replay_capacity, &b->replay)) != 0) {
 		snprintf(err, errlen, "cannot set up the decider: %s", pl_strerror(r));
 		goto out;
 	}
@@ -222,9 +223,9 @@ int broker_open_front(const struct broker_config *c, int api_fd, int admin_fd,
 		goto out;
 	SSL_CTX_set_info_callback(b->ssl_ctx, info_cb);
 	b->store = SSL_CTX_get_cert_store(b->ssl_ctx);
-	/* The worker pool starts after the privilege drop (broker/privsep/ps_front.c). */
-	if ((r = replay_new(c->replay_capacity, &b->replay)) != 0 ||
-	    (r = metrics_new(&b->metrics)) != 0) {
+	/* The worker pool starts after the privilege drop (broker/privsep/ps_front.c);
+	 * the replay cache is the decider's. */
+	if ((r = metrics_new(&b->metrics)) != 0) {
 		snprintf(err, errlen, "cannot set up the front end: %s", pl_strerror(r));
 		goto out;
 	}
@@ -269,6 +270,7 @@ void broker_get_status(struct broker *b, struct broker_status *st)
 	st->hsm_reinits = ss.reinits;
 	st->policy_reloads = atomic_load(&b->reloads);
 	st->policy_reload_failures = atomic_load(&b->reload_failures);
+	st->replay_entries = replay_count(b->replay);
 	if (b->abuse != NULL)
 		abuse_get_stats(b->abuse, &st->abuse);
 }

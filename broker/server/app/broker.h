@@ -65,6 +65,8 @@ struct token_handoff {
 	uint8_t cnonce[32];
 	char work_order[HANDOFF_TEXT];
 	uint32_t ttl;
+	uint8_t nonce[16];                /* freshness: checked by the decider */
+	int64_t iat;
 };
 
 struct token_answer {
@@ -86,6 +88,7 @@ struct broker_status {
 	uint64_t hsm_sign_calls, hsm_faults, hsm_reinits;
 	uint64_t policy_reloads, policy_reload_failures;
 	struct abuse_stats abuse;
+	uint32_t replay_entries;
 };
 
 struct broker {
@@ -119,6 +122,7 @@ struct broker {
 	int (*issue)(struct broker *b, const struct signer_request *req,
 		     uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
 	void (*reloaded)(struct broker *b); /* after a reload, before it is logged */
+	int fresh_in_decider;            /* privsep decider: iat window + replay cache here */
 	void *ps;                        /* the process's privsep state */
 };
 

@@ -127,7 +127,7 @@ static void fill_gauges(struct broker *b, struct metrics_gauges *g)
 	g->hsm_ready = st.hsm_ready;
 	g->audit_writable = st.audit_writable;
 	g->policy_version = st.policy_version;
-	g->replay_entries = replay_count(b->replay);
+	g->replay_entries = st.replay_entries;
 	g->queue_depth = workq_depth(b->wq);
 	g->policy_reloads = st.policy_reloads;
 	g->policy_reload_failures = st.policy_reload_failures;

@@ -158,6 +158,29 @@ static int audit_outcome(struct token_job *j, const struct outcome *o)
 	return r;
 }
 
+/* iat within the window, nonce not seen before; 0 or the failing code. */
+static int check_fresh(struct broker *b, const struct token_request *q, int64_t now, char *why,
+		       size_t whylen)
+{
+	int r;
+
+	if (q->iat > now + (int64_t)b->cfg.request_window_s ||
+	    q->iat < now - (int64_t)b->cfg.request_window_s) {
+		snprintf(why, whylen, "request iat %lld is %lld s away from the broker clock; at "
+			 "most %u s are accepted (check the PC clock)", (long long)q->iat,
+			 (long long)(q->iat - now), b->cfg.request_window_s);
+		return PL_E_SRV_STALE;
+	}
+	r = replay_check_insert(b->replay, q->nonce, now,
+				(q->iat > now ? q->iat : now) + b->cfg.request_window_s);
+	if (r == PL_E_SRV_REPLAY)
+		snprintf(why, whylen, "this request (its nonce) was already received; build a "
+			 "new request with a fresh nonce");
+	else if (r == PL_E_SRV_REPLAY_FULL)
+		snprintf(why, whylen, "the broker remembers too many recent requests; retry later");
+	return r;
+}
+
 /* Identity and freshness checks; fills o and returns 0 or the failing code. */
 static int check_identity(struct token_job *j, struct outcome *o, int64_t now, char *why,
 			  size_t whylen)
@@ -180,21 +203,10 @@ static int check_identity(struct token_job *j, struct outcome *o, int64_t now, c
 			 "workshop %s", o->tech.id.cn, o->tech.id.ou, j->device.ou);
 		return PL_E_SRV_WORKSHOP_MISMATCH;
 	}
-	if (o->q.iat > now + (int64_t)b->cfg.request_window_s ||
-	    o->q.iat < now - (int64_t)b->cfg.request_window_s) {
-		snprintf(why, whylen, "request iat %lld is %lld s away from the broker clock; at "
-			 "most %u s are accepted (check the PC clock)", (long long)o->q.iat,
-			 (long long)(o->q.iat - now), b->cfg.request_window_s);
-		return PL_E_SRV_STALE;
-	}
-	r = replay_check_insert(b->replay, o->q.nonce, now,
-				(o->q.iat > now ? o->q.iat : now) + b->cfg.request_window_s);
-	if (r == PL_E_SRV_REPLAY)
-		snprintf(why, whylen, "this request (its nonce) was already received; build a "
-			 "new request with a fresh nonce");
-	else if (r == PL_E_SRV_REPLAY_FULL)
-		snprintf(why, whylen, "the broker remembers too many recent requests; retry later");
-	return r;
+	/* privsep: the decider checks freshness (its replay cache outlives front-end restarts). */
+	if (b->decide != NULL)
+		return 0;
+	return check_fresh(b, &o->q, now, why, whylen);
 }
 
 static void reject(struct token_job *j, struct outcome *o, int err, const char *why)
@@ -483,6 +495,8 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		h.cnonce_len = o->q.cnonce_len;
 		copy_str(h.work_order, sizeof(h.work_order), o->q.work_order);
 		h.ttl = o->q.ttl;
+		memcpy(h.nonce, o->q.nonce, sizeof(h.nonce));
+		h.iat = o->q.iat;
 	}
 	h.kind = (uint8_t)j->kind;
 	if (j->kind != HANDOFF_TOKEN) {
@@ -527,7 +541,9 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 {
 	struct token_job *j = calloc(1, sizeof(*j));
 	struct outcome o;
-	int audit_err = 0, hsm;
+	char why[256] = "";
+	int64_t now;
+	int audit_err = 0, hsm, r;
 
 	memset(a, 0, sizeof(*a));
 	if (h->kind != HANDOFF_TOKEN) {
@@ -559,11 +575,19 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		memcpy(o.q.cnonce, h->cnonce, o.q.cnonce_len);
 		copy_str(o.q.work_order, sizeof(o.q.work_order), h->work_order);
 		o.q.ttl = h->ttl;
+		memcpy(o.q.nonce, h->nonce, sizeof(o.q.nonce));
+		o.q.iat = h->iat;
 	}
+	/* The decider's own clock decides (freshness, opening hours, iat of the token). */
+	now = (int64_t)time(NULL);
 	if (h->front_err != 0)
 		reject(j, &o, h->front_err, h->reason);
-	/* The decider's own clock decides (opening hours, iat of the token). */
-	finish(j, &o, (int64_t)time(NULL), h->front_err == 0, &audit_err);
+	else if (!h->have_q || !h->have_tech)
+		reject(j, &o, PL_E_SRV_REQ_MALFORMED, "the front end handed over an incomplete "
+		       "request");
+	else if (b->fresh_in_decider && (r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
+		reject(j, &o, r, why);
+	finish(j, &o, now, o.decision == NULL, &audit_err);
 	hsm = o.metric == DEC_ERROR && strcmp(o.rule, "hsm") == 0;
 	a->status = j->status;
 	a->retry_after = j->retry_after;

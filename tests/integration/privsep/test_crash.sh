@@ -5,6 +5,10 @@
 write_config "$W/broker.conf"
 start_broker "$W/broker.conf"
 
+# A request kept for REQ-PRIV-023 (a replay after the front end was restarted).
+out=$(req ws-muc-01-pc1 tech-anna --dump-body "$W/body1")
+expect_line "a request to replay later" "$out" "status=201"
+
 # REQ-PRIV-020: kill -9 of the front end in the middle of a burst: every token a
 # client received has its committed audit row, and the monitor restarts the front end.
 F=$(role_pid front)
@@ -36,6 +40,14 @@ wait_ready_code 200 "REQ-PRIV-020"
 out=$(req ws-muc-01-pc1 tech-anna)
 expect_line "REQ-PRIV-020 all $got received tokens audited; front end $F2 serves" "$out" \
     "status=201"
+
+# REQ-PRIV-023: the replay cache lives in the decider: the same request sent again to
+# the restarted front end is still refused as a replay.
+out=$(SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --url "$URL" --cacert "$P/ca/ca.crt" \
+    --cert "$P/devices/ws-muc-01-pc1.crt" --key "$P/devices/ws-muc-01-pc1.key" \
+    --raw "$W/body1" --expect 401 || true)
+expect_line "REQ-PRIV-023 replay refused after a front-end restart" "$out" \
+    "status=401 code=replayed_request"
 
 # REQ-PRIV-021: the signer crashes. While it is gone (the monitor is held with SIGSTOP
 # so it cannot restart it yet) the broker answers 503 and is not ready; never a token
