@@ -337,6 +337,12 @@ int broker_call(struct broker *b, const char *path, const uint8_t *body, size_t 
 	if (rc != CURLE_OK)
 		return map_curl(b, rc, err, errlen);
 	curl_easy_getinfo(b->easy, CURLINFO_RESPONSE_CODE, &rep->status);
+	{
+		curl_off_t us = 0;
+
+		if (curl_easy_getinfo(b->easy, CURLINFO_APPCONNECT_TIME_T, &us) == CURLE_OK)
+			rep->connect_ms = (double)us / 1e3;
+	}
 	if (rep->status != 200 && rep->status != 201) {
 		const char *t = NULL;
 

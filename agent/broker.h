@@ -34,6 +34,7 @@ struct broker_reply {
 	char approval_id[64];
 	char location[256];
 	long retry_after;              /* seconds, -1 when absent */
+	double connect_ms;             /* TCP + TLS handshake of this call (0: reused) */
 };
 
 typedef void (*broker_tick_fn)(void *ctx);

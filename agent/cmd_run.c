@@ -8,9 +8,12 @@
  * authentication. One progress line per step, one result line at the end.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent.h"
 #include "broker.h"
@@ -31,6 +34,12 @@
 #include "uds_client.h"
 
 #define STEPS 7
+
+/* Phases timed for --json (milliseconds, monotonic clock). */
+enum { T_KEY, T_LINK, T_SESSION, T_VIN, T_CHALLENGE, T_BROKER, T_DELIVERY, T_ROUTINE,
+       T_DEAUTH, T_COUNT };
+static const char *const phase_names[T_COUNT] = { "key", "link", "session", "vin",
+	"challenge", "broker", "delivery", "routine", "deauth" };
 
 struct run_opts {
 	const char *op, *work_order, *reason, *can, *config, *out, *token_file;
@@ -56,7 +65,30 @@ struct run {
 	int status;
 	uint8_t nrc;
 	char reason[900];
+	/* the broker connection is set up (TLS) while the key opens and the ECU talks */
+	pthread_t warm;
+	int warm_started;
+	atomic_int warm_done;
+	struct broker_reply warm_rep;
+	/* timing */
+	struct timespec t_start, t_last;
+	double ms[T_COUNT];
 };
+
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+/* Ends phase p: its duration is the time since the previous mark. */
+static void mark(struct run *r, int p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	r->ms[p] = ms_between(&r->t_last, &now);
+	r->t_last = now;
+}
 
 void cmd_run_usage(FILE *f)
 {
@@ -150,6 +182,33 @@ static int ecu_step(struct run *r, const char *step, struct uds_result u)
 	return 0;
 }
 
+/* Pre-connects to the broker (GET /v1/health) so that the token request finds a
+ * finished TLS handshake; a failure here is ignored: the real request reports it. */
+static void *prewarm(void *arg)
+{
+	struct run *r = arg;
+	char err[300];
+
+	broker_call(r->broker, "/v1/health", NULL, 0, &r->warm_rep, NULL, NULL, err, sizeof(err));
+	atomic_store(&r->warm_done, 1);
+	return NULL;
+}
+
+/* Waits for the pre-connect; with fx, ticks meanwhile (tester present, spinner). */
+static void prewarm_join(struct run *r, struct fetch_ctx *fx)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+	if (r->warm_started) {
+		while (fx != NULL && !atomic_load(&r->warm_done)) {
+			nanosleep(&ts, NULL);
+			fetch_tick(fx);
+		}
+		pthread_join(r->warm, NULL);
+		r->warm_started = 0;
+	}
+}
+
 static int read_token_file(struct run *r)
 {
 	int e = plt_tool_read_token(r->o.token_file, 0, r->token, sizeof(r->token),
@@ -183,6 +242,7 @@ static int get_token(struct run *r)
 	ui_step(&r->ui, 4, "Token from the broker");
 	if ((e = request_check(&q, err, sizeof(err))) != 0)
 		return fail(r, CMD_USAGE, "%s", err);
+	prewarm_join(r, &fx);
 	e = fetch_token(&fx, &q, r->token, sizeof(r->token), &r->token_len, &r->rep, err,
 			sizeof(err));
 	if (e != 0)
@@ -206,19 +266,23 @@ static int vehicle_steps(struct run *r)
 	ui_step(&r->ui, 1, "Diagnostic session (10 03)");
 	if (ecu_step(r, "session", uds_client_session(r->car.uc, UDS_SESSION_EXTENDED)) != 0)
 		return r->status;
+	mark(r, T_SESSION);
 	ui_done(&r->ui, "extended");
 	ui_step(&r->ui, 2, "Vehicle identification (22 F190)");
 	if (ecu_step(r, "vin", uds_client_read_vin(r->car.uc, r->vin)) != 0)
 		return r->status;
+	mark(r, T_VIN);
 	ui_done(&r->ui, "%s", r->vin);
 	ui_step(&r->ui, 3, "Challenge from the ECU (29 05)");
 	if (ecu_step(r, "challenge", uds_client_request_challenge(r->car.uc, r->challenge,
 								  sizeof(r->challenge),
 								  &r->challenge_len)) != 0)
 		return r->status;
+	mark(r, T_CHALLENGE);
 	ui_done(&r->ui, "%zu bytes", r->challenge_len);
 	if ((e = get_token(r)) != 0)
 		return e;
+	mark(r, T_BROKER);
 	/* From here on the challenge is consumed: a failure means a fresh run. */
 	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
 	e = ecu_step(r, "token_delivery", uds_client_send_token(r->car.uc, r->token,
@@ -226,10 +290,12 @@ static int vehicle_steps(struct run *r)
 	plt_wipe(r->token, sizeof(r->token));
 	if (e != 0)
 		return e;
+	mark(r, T_DELIVERY);
 	ui_done(&r->ui, "accepted");
 	ui_step(&r->ui, 6, "Routine %s (31 01 %04X)", r->rt->op, r->rt->id);
 	e = ecu_step(r, "routine", uds_client_routine_start(r->car.uc, r->rt->id, NULL, 0, NULL,
 							   0, &n));
+	mark(r, T_ROUTINE);
 	if (e == 0)
 		ui_done(&r->ui, "done");
 	ui_step(&r->ui, 7, "End of authentication (29 00)");
@@ -240,6 +306,7 @@ static int vehicle_steps(struct run *r)
 	}
 	if (ecu_step(r, "deauthenticate", uds_client_deauthenticate(r->car.uc)) != 0)
 		return r->status;
+	mark(r, T_DEAUTH);
 	ui_done(&r->ui, "ok");
 	return 0;
 }
@@ -250,17 +317,19 @@ static int prepare(struct run *r)
 	int e;
 
 	if (r->o.token_file == NULL) {
+		if ((e = broker_open(&r->cfg, &r->broker, err, sizeof(err))) != 0) {
+			r->step = "device_certificate";
+			return fail(r, CMD_CONFIG, "%s", err);
+		}
+		r->warm_started = pthread_create(&r->warm, NULL, prewarm, r) == 0;
 		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
 		if ((e = techkey_open(&r->cfg, &r->key, err, sizeof(err))) != 0) {
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
 				    err);
 		}
+		mark(r, T_KEY);
 		ui_done(&r->ui, "%s", techkey_id(r->key));
-		if ((e = broker_open(&r->cfg, &r->broker, err, sizeof(err))) != 0) {
-			r->step = "device_certificate";
-			return fail(r, CMD_CONFIG, "%s", err);
-		}
 	}
 	ui_step(&r->ui, 0, "Vehicle link (%s)", r->o.can ? r->o.can : r->cfg.can);
 	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);
@@ -270,6 +339,7 @@ static int prepare(struct run *r)
 			    "in agent.conf (pitlane doctor)", r->o.can ? r->o.can : r->cfg.can,
 			    pl_strerror(e));
 	}
+	mark(r, T_LINK);
 	ui_done(&r->ui, "open");
 	return 0;
 }
@@ -312,6 +382,16 @@ static void print_json(const struct run *r)
 		printf(",\"request_id\":");
 		agent_json_str(stdout, r->rep.request_id);
 	}
+	if (r->status == 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		printf(",\"ms\":{");
+		for (int i = 0; i < T_COUNT; i++)
+			printf("\"%s\":%.3f,", phase_names[i], r->ms[i]);
+		printf("\"broker_tls\":%.3f,\"total\":%.3f}", r->rep.connect_ms,
+		       ms_between(&r->t_start, &now));
+	}
 	printf("}\n");
 }
 
@@ -350,9 +430,12 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((st = agent_load_config(r.o.config, &r.cfg)) != 0)
 		return st;
+	clock_gettime(CLOCK_MONOTONIC, &r.t_start);
+	r.t_last = r.t_start;
 	ui_init(&r.ui, r.o.json, STEPS);
 	if (prepare(&r) == 0)
 		vehicle_steps(&r);
+	prewarm_join(&r, NULL);
 	finish(&r);
 	st = r.status;
 	car_close(&r.car);

@@ -16,7 +16,7 @@
 #define KEEPALIVE_MS 2000
 #define RETRY_WAIT_MAX_S 5
 
-static void tick(void *arg)
+void fetch_tick(void *arg)
 {
 	struct fetch_ctx *fx = arg;
 	struct uds_result r;
@@ -38,7 +38,7 @@ static void wait_ticking(struct fetch_ctx *fx, long secs)
 
 	for (long i = 0; i < secs * 10; i++) {
 		nanosleep(&ts, NULL);
-		tick(fx);
+		fetch_tick(fx);
 	}
 }
 
@@ -125,7 +125,7 @@ static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
 			 "is the smartcard still inserted?", pl_strerror(r));
 		return r;
 	}
-	return broker_call(fx->broker, "/v1/token", body, blen, rep, tick, fx, err, errlen);
+	return broker_call(fx->broker, "/v1/token", body, blen, rep, fetch_tick, fx, err, errlen);
 }
 
 int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *tok, size_t cap,

@@ -36,6 +36,9 @@ struct fetch_ctx {
 int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *tok, size_t cap,
 		size_t *len, struct broker_reply *rep, char *err, size_t errlen);
 
+/* One wait tick (about every 100 ms): spinner and, when due, tester present. arg: fetch_ctx. */
+void fetch_tick(void *arg);
+
 /* The refusal in words for a non-201 reply (what happened, what to do). */
 void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap);
 

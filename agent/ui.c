@@ -51,7 +51,7 @@ void ui_done(struct ui *u, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (u->quiet)
+	if (u->quiet || !u->open)
 		return;
 	if (u->tty && u->spin) {
 		fputs("\r", stdout);

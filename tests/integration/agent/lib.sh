@@ -24,7 +24,11 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/pitlane-agt.XXXXXX")
 P=$W/pki
 BROKER_PID=
 ECU_PID=
+EXTRA_PIDS=  # helper processes a test started (killed at exit)
 cleanup() {
+	for p in $EXTRA_PIDS; do
+		kill "$p" 2>/dev/null
+	done
 	if [ -n "$ECU_PID" ] && kill -0 "$ECU_PID" 2>/dev/null; then
 		kill -TERM "$ECU_PID" 2>/dev/null
 		wait "$ECU_PID" 2>/dev/null

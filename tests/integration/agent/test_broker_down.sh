@@ -17,9 +17,9 @@ pass "REQ-AGT-020 two retries, then the message, in $el s"
 
 # a listener that accepts and never answers: the broker timeout
 python3 -c '
-import socket, sys, time
+import os, socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
-print(s.getsockname()[1], flush=True)
+print(s.getsockname()[1], os.getpid(), flush=True)
 conns = []
 end = time.time() + 20
 while time.time() < end:
@@ -28,16 +28,14 @@ while time.time() < end:
         conns.append(s.accept()[0])
     except OSError:
         pass
-' >"$W/silent.port" &
-SILENT=$!
+' >"$W/silent.port" 2>/dev/null &
 i=0
 while [ ! -s "$W/silent.port" ]; do
 	i=$((i + 1)); [ $i -lt 100 ] || fail "silent listener"; sleep 0.05
 done
-PORT=$(cat "$W/silent.port")
+sleep 0.1
+read -r PORT SILENT <"$W/silent.port"
+EXTRA_PIDS=$SILENT
 agent_conf "$W/silent.conf" "broker_timeout_s 2" "retries 0"
 expect_agent 4 "did not answer in time" "REQ-AGT-020 silent broker: timeout, exit 4" \
     -c "$W/silent.conf" request door.unlock --vin "$VIN" --cnonce "$(openssl rand -hex 16)"
-kill "$SILENT" 2>/dev/null
-wait "$SILENT" 2>/dev/null
-true

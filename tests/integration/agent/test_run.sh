@@ -34,7 +34,7 @@ pass "REQ-AGT-003 no file written without --out"
 rc=$?
 [ "$rc" -eq 0 ] || fail "REQ-AGT-002 run --json: exit $rc"
 [ "$(wc -l <"$W/out")" -eq 1 ] || fail "REQ-AGT-002 more than one line"
-grep -q '^{"result":"done","exit":0,"op":"door.lock","work_order":"WO-2","vin":"'"$VIN"'","http_status":201,"request_id":"[0-9a-f]\{32\}"}$' \
+grep -q '^{"result":"done","exit":0,"op":"door.lock","work_order":"WO-2","vin":"'"$VIN"'","http_status":201,"request_id":"[0-9a-f]\{32\}","ms":{"key":[0-9.]*,.*"broker":[0-9.]*,.*"total":[0-9.]*}}$' \
     "$W/out" || fail "REQ-AGT-002 unexpected JSON"
 grep -q '"doors":"locked"' "$W/ecu.json" || fail "REQ-AGT-002 ECU state: doors not locked"
 pass "REQ-AGT-002 run --json prints one result object"
