@@ -44,6 +44,10 @@ check-vm: build
 demo: deps build
 	@packaging/demo.sh $(BUILD)
 
+PKG_OUT ?= $(BUILD)/debs
+packages: deps
+	packaging/build-debs.sh $(PKG_OUT)
+
 bench: build
 	@bench/run.sh $(BUILD)
 

@@ -16,7 +16,8 @@ clang llvm
 qemu-system-x86 busybox-static cpio xz-utils can-utils kmod
 man-db groff-base
 dpkg-dev debhelper fakeroot
-python3 tzdata shellcheck"
+python3 tzdata shellcheck
+libseccomp-dev systemd"
 
 missing=""
 for p in $PKGS; do

@@ -1,7 +1,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+#include <unistd.h>
 
 #include "pl_err.h"
 #include "pl_log.h"
@@ -11,59 +11,102 @@ static enum pl_log_level log_max = PL_LOG_INFO;
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
+/*
+ * A line is assembled in a buffer and written with one write(2): several
+ * processes (pitlaned's privilege-separated children) share one stderr, and
+ * separate stdio calls would interleave their lines.
+ */
+#define LOG_LINE_MAX 2048
+
+struct line {
+	char buf[LOG_LINE_MAX];
+	size_t len;
+};
+
+static void put_char(struct line *l, char c)
+{
+	/* Keep room for the final newline; an over-long line is cut, never overrun. */
+	if (l->len < sizeof(l->buf) - 1)
+		l->buf[l->len++] = c;
+}
+
+static void put_str(struct line *l, const char *s)
+{
+	for (; *s != '\0'; s++)
+		put_char(l, *s);
+}
+
 void pl_log_init(const char *prog, enum pl_log_level max_level)
 {
 	log_prog = prog;
 	log_max = max_level;
 }
 
-static void put_value(FILE *f, const char *v)
+static void put_value(struct line *l, const char *v)
 {
 	if (v == NULL)
 		v = "";
 	if (v[0] != '\0' && strpbrk(v, " \t\"=\\\n") == NULL) {
-		fputs(v, f);
+		put_str(l, v);
 		return;
 	}
-	fputc('"', f);
+	put_char(l, '"');
 	for (; *v != '\0'; v++) {
 		if (*v == '"' || *v == '\\')
-			fputc('\\', f);
+			put_char(l, '\\');
 		if (*v == '\n') {
-			fputs("\\n", f);
+			put_str(l, "\\n");
 			continue;
 		}
-		fputc(*v, f);
+		put_char(l, *v);
 	}
-	fputc('"', f);
+	put_char(l, '"');
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w <= 0)
+			return; /* nowhere left to report a failing stderr */
+		p += w;
+		n -= (size_t)w;
+	}
 }
 
 static void vlog(enum pl_log_level level, const char *event, int err, va_list ap)
 {
+	struct line l = { .len = 0 };
+
 	if (level > log_max)
 		return;
-	FILE *f = stderr;
-	flockfile(f);
-	fprintf(f, "level=%s prog=%s event=", level_names[level], log_prog);
-	put_value(f, event);
+	put_str(&l, "level=");
+	put_str(&l, level_names[level]);
+	put_str(&l, " prog=");
+	put_str(&l, log_prog);
+	put_str(&l, " event=");
+	put_value(&l, event);
 	if (err != 0) {
-		fputs(" err=", f);
-		put_value(f, pl_errname(err));
+		put_str(&l, " err=");
+		put_value(&l, pl_errname(err));
 	}
 	for (;;) {
 		const char *k = va_arg(ap, const char *);
 		if (k == NULL)
 			break;
 		const char *v = va_arg(ap, const char *);
-		fprintf(f, " %s=", k);
-		put_value(f, v);
+		put_char(&l, ' ');
+		put_str(&l, k);
+		put_char(&l, '=');
+		put_value(&l, v);
 	}
 	if (err != 0) {
-		fputs(" msg=", f);
-		put_value(f, pl_strerror(err));
+		put_str(&l, " msg=");
+		put_value(&l, pl_strerror(err));
 	}
-	fputc('\n', f);
-	funlockfile(f);
+	l.buf[l.len++] = '\n';
+	fflush(stderr); /* anything a program printed with stdio goes first */
+	write_all(STDERR_FILENO, l.buf, l.len);
 }
 
 void pl_log(enum pl_log_level level, const char *event, ...)
