@@ -65,10 +65,31 @@ load() {
 	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$P/hsm-agent/pin" \
 	    --vin WVWZZZ1JZXW000001 --bench "$@"
 }
-# utime + stime of the broker in clock ticks: CPU per request is less sensitive than the
-# rate to what else runs on the machine
+# "pid ppid utime stime" of every process (comm may hold spaces: fields after the last ")")
+proc_table() {
+	cat /proc/[0-9]*/stat 2>/dev/null | awk '{
+		pid = $1; rest = $0; sub(/^.*\) /, "", rest); split(rest, f, " ")
+		print pid, f[2], f[12], f[13] }'
+}
+# pitlaned and its descendants (the privsep children do the work)
+tree() {
+	proc_table | awk -v root="$PID" -v what="$1" '
+		{ pp[$1] = $2; t[$1] = $3 + $4 }
+		END {
+			for (p in t) {
+				q = p
+				while (q != "" && q != 0 && q != root) q = pp[q]
+				if (q != root) continue
+				if (what == "ticks") s += t[p]
+				else s = s (s == "" ? "" : ",") p
+			}
+			print (what == "ticks" ? s + 0 : s)
+		}'
+}
+# utime + stime of the broker processes in clock ticks: CPU per request is less sensitive
+# than the rate to what else runs on the machine
 cpu_ticks() {
-	sed 's/.*) //' "/proc/$PID/stat" | awk '{ print $12 + $13 }'
+	tree ticks
 }
 # user + system seconds of this shell's finished children (the load generator) from a
 # `times` output; `times` itself must run in this shell, not in a command substitution
@@ -76,15 +97,22 @@ children_cpu() {
 	awk 'NR == 2 { split($1, u, "m"); split($2, s, "m")
 		printf "%.3f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$1"
 }
-load --count 500 --conns "$C" >/dev/null                     # warm-up
+# a failed run stops the benchmark with what the broker said
+failed() {
+	echo "run-issue.sh: $1: $2" >&2
+	grep -v 'event=token_request.*status=201' "$W/log" | tail -5 >&2
+	exit 1
+}
+warm=$(load --count 500 --conns "$C") || failed "warm-up requests failed" "$warm"
 if [ -n "${BENCH_BROKER_PERF:-}" ]; then                       # optional: profile the broker
-	perf record ${BENCH_BROKER_PERF_OPTS:--g} -o "$BENCH_BROKER_PERF" -p "$PID" 2>/dev/null &
+	perf record ${BENCH_BROKER_PERF_OPTS:--g} -o "$BENCH_BROKER_PERF" -p "$(tree pids)" \
+	    2>/dev/null &
 	PERF=$!
 	sleep 0.5
 fi
 cpu0=$(cpu_ticks)
 times >"$W/times0"
-max=$(load --count "$N" --conns "$C")
+max=$(load --count "$N" --conns "$C") || failed "max-rate requests failed" "$max"
 times >"$W/times1"
 ccpu0=$(children_cpu "$W/times0")
 ccpu1=$(children_cpu "$W/times1")
@@ -94,7 +122,7 @@ if [ -n "${PERF:-}" ]; then
 fi
 rate=$(echo "$max" | sed 's/.*rate=\([0-9.]*\).*/\1/')
 half=$(echo "$rate" | awk '{ printf "%.0f", $1 / 2 }')
-paced=$(load --count "$N" --conns "$C" --rate "$half")
+paced=$(load --count "$N" --conns "$C" --rate "$half") || failed "paced requests failed" "$paced"
 p99=$(echo "$paced" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
 m=$(curl -s "http://127.0.0.1:$ADMIN/metrics")
 rows=$(echo "$m" | awk '$1 == "pitlane_audit_rows_total" { print $2 }')
