@@ -33,13 +33,14 @@
 #include "pl_log.h"
 #include "privsep.h"
 
-static void usage(void)
+static void usage(FILE *f)
 {
 	fputs("usage: pitlaned -f broker.conf [-n] [-T] [-d] [-v]\n"
 	      "  -n  test the configuration (policy, database, HSM, TLS) and exit\n"
 	      "  -T  print the effective configuration and exit\n"
 	      "  -d  stay in the foreground\n"
-	      "  -v  debug logging\n", stderr);
+	      "  -v  debug logging\n"
+	      "  -h, --help  this text\n", f);
 }
 
 /*
@@ -84,6 +85,10 @@ int main(int argc, char **argv)
 	char err[1024];
 
 	pl_log_init("pitlaned", PL_LOG_INFO);
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "f:nTdvh")) != -1) {
 		switch (opt) {
 		case 'f': path = optarg; break;
@@ -91,12 +96,12 @@ int main(int argc, char **argv)
 		case 'T': print = 1; break;
 		case 'd': fg = 1; break;
 		case 'v': verbose = 1; break;
-		case 'h': usage(); return 0;
-		default: usage(); return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (path == NULL || optind != argc) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (verbose)

@@ -70,9 +70,21 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name) != 0)
+			continue;
+		/*
+		 * `pitlanectl CMD SUB --help` (anywhere after CMD) shows CMD's usage: the
+		 * command parsers then never mistake --help for a directory or file name.
+		 */
+		for (int a = 2; a < argc; a++) {
+			if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
+				char *help_argv[] = { argv[1], (char *)"--help", NULL };
+				return commands[i].fn(2, help_argv);
+			}
+		}
+		return commands[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "pitlanectl: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -29,9 +29,9 @@ extern char **environ;
 
 #define EXIT_USAGE 2
 
-static void key_usage(void)
+static void key_usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: pitlanectl key export -f broker.conf [--format pem|cose] [-o FILE]\n"
 		"       pitlanectl key export --key-uri URI --pin-file FILE [--format pem|cose] "
 		"[-o FILE]\n"
@@ -163,8 +163,12 @@ int ctl_key_main(int argc, char **argv)
 	FILE *f = stdout;
 	int r, rc = 1;
 
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		key_usage(stdout);
+		return 0;
+	}
 	if (key_parse_args(argc, argv, &a) != 0) {
-		key_usage();
+		key_usage(stderr);
 		return EXIT_USAGE;
 	}
 	if (a.conf != NULL) {
@@ -240,9 +244,11 @@ int ctl_pki_main(int argc, char **argv)
 	int st, e;
 
 	if (argc != 3 || strcmp(argv[1], "init") != 0) {
-		fprintf(stderr, "usage: pitlanectl pki init DIR   (DEMO PKI and SoftHSM2 tokens "
+		int help = argc == 2 && strcmp(argv[1], "--help") == 0;
+		fprintf(help ? stdout : stderr,
+			"usage: pitlanectl pki init DIR   (DEMO PKI and SoftHSM2 tokens "
 			"in an empty DIR; see docs/hsm.md)\n");
-		return EXIT_USAGE;
+		return help ? 0 : EXIT_USAGE;
 	}
 	if ((script = demo_pki_script()) == NULL) {
 		fprintf(stderr, "pitlanectl pki init: demo-pki.sh not found (looked at "
