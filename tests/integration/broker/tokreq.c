@@ -369,6 +369,7 @@ struct worker {
 	unsigned n;
 	struct result *res;
 	double interval_us;
+	double phase_us; /* offset of this connection's schedule: spreads the connections */
 };
 
 static void *run_worker(void *arg)
@@ -381,7 +382,7 @@ static void *run_worker(void *arg)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (unsigned i = 0; i < w->n; i++) {
 		if (w->interval_us > 0) {
-			double due = w->interval_us * i, el;
+			double due = w->phase_us + w->interval_us * i, el;
 			do {
 				clock_gettime(CLOCK_MONOTONIC, &now);
 				el = (double)(now.tv_sec - start.tv_sec) * 1e6 +
@@ -624,6 +625,8 @@ int main(int argc, char **argv)
 		w[i].res = res + i * per;
 		w[i].n = i == o.conns - 1 ? o.count - i * per : per;
 		w[i].interval_us = o.rate > 0 ? 1e6 * o.conns / o.rate : 0;
+		/* Paced mode: without a phase every connection fires at once, in bursts. */
+		w[i].phase_us = w[i].interval_us * i / o.conns;
 		pthread_create(&w[i].th, NULL, run_worker, &w[i]);
 	}
 	for (unsigned i = 0; i < o.conns; i++)
