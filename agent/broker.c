@@ -188,9 +188,6 @@ static int setup(struct broker *b, const struct agent_config *c, char *err, size
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, b);
-	b->hdrs = curl_slist_append(NULL, "Content-Type: application/cose; cose-type=\"cose-sign1\"");
-	if (b->hdrs == NULL)
-		return PL_E_NOMEM;
 	return set_client_key(b, c, err, errlen);
 }
 
@@ -305,13 +302,22 @@ static void reply_reset(struct broker_reply *rep)
 	rep->retry_after = -1;
 }
 
-int broker_call(struct broker *b, const char *path, const uint8_t *body, size_t len,
-		struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
+int broker_call(struct broker *b, const char *path, const char *ctype, const uint8_t *body,
+		size_t len, struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
 		size_t errlen)
 {
 	char url[700];
 	char ct[128] = "";
 	CURLcode rc;
+
+	curl_slist_free_all(b->hdrs);
+	b->hdrs = NULL;
+	if (body != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", ctype);
+		if ((b->hdrs = curl_slist_append(NULL, ct)) == NULL)
+			return PL_E_NOMEM;
+		ct[0] = '\0';
+	}
 
 	reply_reset(rep);
 	b->rep = rep;
@@ -351,8 +357,15 @@ int broker_call(struct broker *b, const char *path, const uint8_t *body, size_t 
 			snprintf(ct, sizeof(ct), "%s", t);
 		if (strncmp(ct, "application/concise-problem-details+cbor", 40) == 0)
 			broker_parse_problem(rep->body, rep->len, rep);
+		else if (rep->status == 202 && strncmp(ct, "application/cbor", 16) == 0)
+			broker_parse_pending(rep->body, rep->len, rep);
 	}
 	return 0;
+}
+
+void broker_set_timeout(struct broker *b, long ms)
+{
+	curl_easy_setopt(b->easy, CURLOPT_TIMEOUT_MS, ms);
 }
 
 void broker_close(struct broker *b)

@@ -32,6 +32,8 @@ struct broker_reply {
 	char title[160];
 	char detail[320];
 	char approval_id[64];
+	char status_text[32];          /* "status" of a 202 pending map */
+	long long expires;             /* "expires" of a 202 pending map, 0 when absent */
 	char location[256];
 	long retry_after;              /* seconds, -1 when absent */
 	double connect_ms;             /* TCP + TLS handshake of this call (0: reused) */
@@ -44,10 +46,16 @@ typedef void (*broker_tick_fn)(void *ctx);
  * PL_E_AGENT_DEVICE_NOTYET, PL_E_AGENT_DEVICE_CERT) and prepares the handle.
  */
 int broker_open(const struct agent_config *c, struct broker **out, char *err, size_t errlen);
-/* body == NULL: GET, else POST application/cose. */
-int broker_call(struct broker *b, const char *path, const uint8_t *body, size_t len,
-		struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
+/* body == NULL: GET, else POST with Content-Type ctype. */
+int broker_call(struct broker *b, const char *path, const char *ctype, const uint8_t *body,
+		size_t len, struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
 		size_t errlen);
+
+/* Content types of the protocol. */
+#define BROKER_CT_COSE "application/cose; cose-type=\"cose-sign1\""
+#define BROKER_CT_CBOR "application/cbor"
+/* Overrides the whole-call timeout (broker_timeout_s) for the following calls. */
+void broker_set_timeout(struct broker *b, long ms);
 /* Wipes the last reply's buffers held by the handle; NULL ok. */
 void broker_close(struct broker *b);
 
@@ -57,5 +65,7 @@ int broker_cert_validity(const char *path, long long *seconds_left, long long *s
 
 /* Decodes a concise problem details body into rep's code/rule/... fields. */
 int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *rep);
+/* Decodes a 202 pending-approval map (approval-id, status, expires, rule, poll). */
+int broker_parse_pending(const uint8_t *body, size_t len, struct broker_reply *rep);
 
 #endif

@@ -107,7 +107,7 @@ static void check_broker(struct doctor *d)
 		report(d, FAIL, "broker", "%s", err);
 		return;
 	}
-	if ((r = broker_call(b, "/v1/health", NULL, 0, &rep, NULL, NULL, err, sizeof(err))) != 0)
+	if ((r = broker_call(b, "/v1/health", NULL, NULL, 0, &rep, NULL, NULL, err, sizeof(err))) != 0)
 		report(d, FAIL, "broker", "%s", err);
 	else if (rep.status != 200)
 		report(d, FAIL, "broker", "%s answered /v1/health with HTTP %ld: check broker_url",
@@ -116,7 +116,7 @@ static void check_broker(struct doctor *d)
 		report(d, OK, "broker", "%s: TLS 1.3, key matches the pins, this PC's certificate "
 		       "accepted", d->cfg.broker_url);
 	if (r == 0 && rep.status == 200) {
-		r = broker_call(b, "/v1/ready", NULL, 0, &rep, NULL, NULL, err, sizeof(err));
+		r = broker_call(b, "/v1/ready", NULL, NULL, 0, &rep, NULL, NULL, err, sizeof(err));
 		if (r != 0 || rep.status != 200)
 			report(d, WARN, "broker_ready", "the broker is up but not ready (HSM or audit "
 			       "store): tokens will be refused for now; call OEM support if it "

@@ -34,6 +34,7 @@
 #include "uds_client.h"
 
 #define STEPS 7
+#define RECEIPT_TIMEOUT_MS 2000
 
 /* Phases timed for --json (milliseconds, monotonic clock). */
 enum { T_KEY, T_LINK, T_SESSION, T_VIN, T_CHALLENGE, T_BROKER, T_DELIVERY, T_ROUTINE,
@@ -60,6 +61,9 @@ struct run {
 	size_t challenge_len;
 	uint8_t token[PLT_TOKEN_MAX];
 	size_t token_len;
+	int delivered;          /* 29 06 was sent with a token from the broker */
+	uint8_t cti[PLT_CTI_LEN];
+	int have_cti;
 	/* the outcome */
 	const char *step;
 	int status;
@@ -189,7 +193,7 @@ static void *prewarm(void *arg)
 	struct run *r = arg;
 	char err[300];
 
-	broker_call(r->broker, "/v1/health", NULL, 0, &r->warm_rep, NULL, NULL, err, sizeof(err));
+	broker_call(r->broker, "/v1/health", NULL, NULL, 0, &r->warm_rep, NULL, NULL, err, sizeof(err));
 	atomic_store(&r->warm_done, 1);
 	return NULL;
 }
@@ -247,6 +251,10 @@ static int get_token(struct run *r)
 			sizeof(err));
 	if (e != 0)
 		return fail(r, agent_exit_for(e), "%s", err);
+	if (plt_decode(r->token, r->token_len, &t, NULL) == 0 && t.claims.cti.len == PLT_CTI_LEN) {
+		memcpy(r->cti, t.claims.cti.ptr, PLT_CTI_LEN);
+		r->have_cti = 1;
+	}
 	if (plt_decode(r->token, r->token_len, &t, NULL) == 0)
 		ui_done(&r->ui, "issued for %s: %zu bytes, valid %lld s", techkey_id(r->key),
 			r->token_len, (long long)(t.claims.exp - t.claims.iat));
@@ -257,9 +265,32 @@ static int get_token(struct run *r)
 	return 0;
 }
 
-static int vehicle_steps(struct run *r)
+/* Steps 3..5: challenge, token for it, delivery (the challenge is consumed). */
+static int challenge_token_delivery(struct run *r)
 {
 	uint8_t ret = 0;
+	int e;
+
+	ui_step(&r->ui, 3, "Challenge from the ECU (29 05)");
+	if (ecu_step(r, "challenge", uds_client_request_challenge(r->car.uc, r->challenge,
+								  sizeof(r->challenge),
+								  &r->challenge_len)) != 0)
+		return r->status;
+	mark(r, T_CHALLENGE);
+	ui_done(&r->ui, "%zu bytes", r->challenge_len);
+	if ((e = get_token(r)) != 0)
+		return e;
+	mark(r, T_BROKER);
+	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
+	r->delivered = r->o.token_file == NULL;
+	e = ecu_step(r, "token_delivery", uds_client_send_token(r->car.uc, r->token,
+								r->token_len, &ret));
+	plt_wipe(r->token, sizeof(r->token));
+	return e;
+}
+
+static int vehicle_steps(struct run *r)
+{
 	size_t n = 0;
 	int e;
 
@@ -273,23 +304,18 @@ static int vehicle_steps(struct run *r)
 		return r->status;
 	mark(r, T_VIN);
 	ui_done(&r->ui, "%s", r->vin);
-	ui_step(&r->ui, 3, "Challenge from the ECU (29 05)");
-	if (ecu_step(r, "challenge", uds_client_request_challenge(r->car.uc, r->challenge,
-								  sizeof(r->challenge),
-								  &r->challenge_len)) != 0)
-		return r->status;
-	mark(r, T_CHALLENGE);
-	ui_done(&r->ui, "%zu bytes", r->challenge_len);
-	if ((e = get_token(r)) != 0)
-		return e;
-	mark(r, T_BROKER);
-	/* From here on the challenge is consumed: a failure means a fresh run. */
-	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
-	e = ecu_step(r, "token_delivery", uds_client_send_token(r->car.uc, r->token,
-								r->token_len, &ret));
-	plt_wipe(r->token, sizeof(r->token));
-	if (e != 0)
-		return e;
+	for (int round = 0;; round++) {
+		if ((e = challenge_token_delivery(r)) == 0)
+			break;
+		/* An approval can outlast the ECU's challenge: once, ask anew. */
+		if (round > 0 || r->rep.approval_id[0] == '\0' || (r->nrc != 0x24 && r->nrc != 0x50))
+			return e;
+		ui_say(&r->ui, "        the challenge expired while the approver decided: a new "
+		       "challenge and a new request");
+		r->status = 0;
+		r->nrc = 0;
+		r->reason[0] = '\0';
+	}
 	mark(r, T_DELIVERY);
 	ui_done(&r->ui, "accepted");
 	ui_step(&r->ui, 6, "Routine %s (31 01 %04X)", r->rt->op, r->rt->id);
@@ -309,6 +335,44 @@ static int vehicle_steps(struct run *r)
 	mark(r, T_DEAUTH);
 	ui_done(&r->ui, "ok");
 	return 0;
+}
+
+/*
+ * Tells the broker what the ECU said after a delivered token (POST
+ * /v1/receipts, docs/protocol.md): failures feed its detectors. Best effort:
+ * the technician's outcome does not depend on it.
+ */
+static void send_receipt(struct run *r)
+{
+	struct plt_cbor_writer w;
+	uint8_t body[256];
+	size_t len = 0;
+	char err[300];
+	int ok = r->status == 0;
+
+	if (!r->delivered || r->broker == NULL)
+		return;
+	plt_cbor_writer_init(&w, body, sizeof(body));
+	plt_cbor_put_map(&w, 3 + (!ok && r->nrc != 0) + r->have_cti);
+	plt_cbor_put_cstr(&w, "vin");
+	plt_cbor_put_cstr(&w, r->vin);
+	plt_cbor_put_cstr(&w, "op");
+	plt_cbor_put_cstr(&w, r->o.op);
+	plt_cbor_put_cstr(&w, "result");
+	plt_cbor_put_cstr(&w, ok ? "ok" : "failure");
+	if (!ok && r->nrc != 0) {
+		plt_cbor_put_cstr(&w, "nrc");
+		plt_cbor_put_uint(&w, r->nrc);
+	}
+	if (r->have_cti) {
+		plt_cbor_put_cstr(&w, "cti");
+		plt_cbor_put_bstr(&w, r->cti, sizeof(r->cti));
+	}
+	if (plt_cbor_writer_finish(&w, &len) != 0)
+		return;
+	broker_set_timeout(r->broker, RECEIPT_TIMEOUT_MS);
+	broker_call(r->broker, "/v1/receipts", BROKER_CT_CBOR, body, len, &r->warm_rep, NULL, NULL,
+		    err, sizeof(err));
 }
 
 static int prepare(struct run *r)
@@ -437,6 +501,7 @@ int cmd_run(int argc, char **argv)
 		vehicle_steps(&r);
 	prewarm_join(&r, NULL);
 	finish(&r);
+	send_receipt(&r);
 	st = r.status;
 	car_close(&r.car);
 	broker_close(r.broker);

@@ -48,6 +48,7 @@ static const struct key_def keys[] = {
 	U32(broker_timeout_s, 1, 600, "seconds to wait for the broker's answer"),
 	U32(retries, 0, 5, "retries when the broker cannot be reached or is busy"),
 	U32(ttl_s, 0, 86400, "wished token lifetime (0: the policy's default)"),
+	U32(approval_wait_s, 0, 3600, "seconds to wait for an approver (0: do not wait)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -61,6 +62,7 @@ void agent_config_defaults(struct agent_config *c)
 	c->connect_timeout_s = 5;
 	c->broker_timeout_s = 30;
 	c->retries = 2;
+	c->approval_wait_s = 600;
 }
 
 static const struct key_def *find_key(const char *name, size_t len)

@@ -30,6 +30,7 @@ struct agent_config {
 	uint32_t connect_timeout_s;
 	uint32_t broker_timeout_s;
 	uint32_t retries;
+	uint32_t approval_wait_s;             /* how long to wait for an approver */
 	uint32_t ttl_s;                       /* 0: the policy's default */
 };
 

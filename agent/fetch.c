@@ -64,6 +64,17 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 		clock_text(s, at, sizeof(at));
 		snprintf(out, cap, "rate limit reached (rule %s): retry after %ld s (at %s)%s",
 			 rep->rule[0] ? rep->rule : "unnamed", s, at, rid);
+	} else if (strcmp(c, "approval_denied") == 0) {
+		snprintf(out, cap, "the approver refused (approval id %s)%s%s: this operation may not "
+			 "be done now", rep->approval_id[0] ? rep->approval_id : "unknown",
+			 rep->detail[0] ? ": " : "", rep->detail);
+	} else if (strcmp(c, "approval_expired") == 0) {
+		snprintf(out, cap, "nobody approved in time (approval id %s): run the command "
+			 "again to ask anew", rep->approval_id[0] ? rep->approval_id : "unknown");
+	} else if (strcmp(c, "approval_consumed") == 0) {
+		snprintf(out, cap, "the approved token was already delivered once (approval id "
+			 "%s): run the command again", rep->approval_id[0] ? rep->approval_id :
+			 "unknown");
 	} else if (rep->status == 202 || strcmp(c, "approval_required") == 0 ||
 		   strcmp(c, "approval_pending") == 0) {
 		const char *id = rep->approval_id[0] ? rep->approval_id : rep->request_id;
@@ -125,7 +136,66 @@ static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
 			 "is the smartcard still inserted?", pl_strerror(r));
 		return r;
 	}
-	return broker_call(fx->broker, "/v1/token", body, blen, rep, fetch_tick, fx, err, errlen);
+	return broker_call(fx->broker, "/v1/token", BROKER_CT_COSE, body, blen, rep, fetch_tick, fx,
+			   err, errlen);
+}
+
+#define POLL_MIN_S 1
+#define POLL_MAX_S 10
+
+/*
+ * 202: an approver must decide. Polls GET /v1/approvals/{id} (honouring
+ * Retry-After, ticking meanwhile) until the token (201), a refusal, the
+ * approval's expiry or approval_wait_s. rep ends as the last answer, with the
+ * approval id kept.
+ */
+static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *err,
+			  size_t errlen)
+{
+	char id[64], rule[128], path[128], until[16];
+	time_t end = time(NULL) + (time_t)fx->cfg->approval_wait_s;
+	unsigned failures = 0;
+	long wait;
+	int r = 0;
+
+	snprintf(id, sizeof(id), "%s", rep->approval_id);
+	snprintf(rule, sizeof(rule), "%s", rep->rule);
+	if (id[0] == '\0' || strspn(id, "0123456789abcdef") != strlen(id)) {
+		snprintf(err, errlen, "the broker asked for an approval without a valid id");
+		return PL_E_AGENT_BROKER_REPLY;
+	}
+	if (rep->expires > 0 && rep->expires < (long long)end)
+		end = (time_t)rep->expires;
+	snprintf(path, sizeof(path), "/v1/approvals/%s", id);
+	clock_text((long)(end - time(NULL)), until, sizeof(until));
+	if (fx->ui != NULL) {
+		ui_done(fx->ui, "approval needed (%s)", rule[0] ? rule : "policy");
+		ui_step(fx->ui, 0, "Waiting for an approver (id %.8s, until %s)", id, until);
+	}
+	while (rep->status == 202) {
+		wait = rep->retry_after;
+		wait = wait < POLL_MIN_S ? POLL_MIN_S : wait > POLL_MAX_S ? POLL_MAX_S : wait;
+		if (time(NULL) + wait > end) {
+			snprintf(err, errlen, "nobody approved in time (approval id %s, rule %s): "
+				 "ask an approver to decide, then run the command again", id,
+				 rule[0] ? rule : "unknown");
+			return PL_E_AGENT_REFUSED;
+		}
+		wait_ticking(fx, wait);
+		r = broker_call(fx->broker, path, NULL, NULL, 0, rep, fetch_tick, fx, err, errlen);
+		if (r != 0) {
+			if (++failures > fx->cfg->retries)
+				return r;
+			rep->status = 202;
+			rep->retry_after = POLL_MAX_S;
+			continue;
+		}
+		failures = 0;
+	}
+	snprintf(rep->approval_id, sizeof(rep->approval_id), "%s", id);
+	if (rep->rule[0] == '\0')
+		snprintf(rep->rule, sizeof(rep->rule), "%s", rule);
+	return 0;
 }
 
 int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *tok, size_t cap,
@@ -141,6 +211,9 @@ int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *to
 		wait_ticking(fx, r == 0 && rep->retry_after > 0 ? rep->retry_after : 1);
 	}
 	if (r != 0)
+		return r;
+	if (rep->status == 202 && fx->cfg->approval_wait_s > 0 &&
+	    (r = await_approval(fx, rep, err, errlen)) != 0)
 		return r;
 	if (rep->status == 201) {
 		if (rep->len == 0 || rep->len > cap) {

@@ -103,3 +103,40 @@ int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *r
 	}
 	return 0;
 }
+
+int broker_parse_pending(const uint8_t *body, size_t len, struct broker_reply *rep)
+{
+	struct plt_cbor_reader r;
+	struct plt_bytes k, v;
+	uint64_t u;
+	size_t n;
+
+	plt_cbor_reader_init(&r, body, len);
+	if (plt_cbor_get_map(&r, &n) != 0)
+		return PL_E_AGENT_BROKER_REPLY;
+	for (size_t i = 0; i < n; i++) {
+		if (plt_cbor_get_tstr(&r, &k) != 0)
+			return PL_E_AGENT_BROKER_REPLY;
+		if (plt_cbor_peek(&r) == PLT_CBOR_UINT) {
+			if (plt_cbor_get_uint(&r, &u) != 0)
+				return PL_E_AGENT_BROKER_REPLY;
+			if (bytes_eq(&k, "expires") && u < (uint64_t)1 << 62)
+				rep->expires = (long long)u;
+			continue;
+		}
+		if (plt_cbor_peek(&r) != PLT_CBOR_TSTR) {
+			if (plt_cbor_skip(&r) != 0)
+				return PL_E_AGENT_BROKER_REPLY;
+			continue;
+		}
+		if (plt_cbor_get_tstr(&r, &v) != 0)
+			return PL_E_AGENT_BROKER_REPLY;
+		if (bytes_eq(&k, "approval-id"))
+			copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
+		else if (bytes_eq(&k, "status"))
+			copy_text(&v, rep->status_text, sizeof(rep->status_text));
+		else if (bytes_eq(&k, "rule"))
+			copy_text(&v, rep->rule, sizeof(rep->rule));
+	}
+	return rep->approval_id[0] != '\0' ? 0 : PL_E_AGENT_BROKER_REPLY;
+}

@@ -9,7 +9,8 @@
 # userspace loop bus, and lets technician tech-anna of workshop ws-muc-01
 # unlock a car with `pitlane run door.unlock`. Then it shows refusals: the
 # same token replayed, a VIN outside the workshop's policy and the rate
-# limit; prints the audit trail and verifies it; stops everything it started.
+# limit (3 unlocks per technician per minute); prints the audit trail and
+# verifies it; stops everything it started.
 # Exit 0 only if every step behaved as expected.
 #
 # Environment: PITLANE_DEMO_CAN=loop forces the loop bus; PITLANE_DEMO_KEEP=1
@@ -198,8 +199,8 @@ for n in 2 3 4; do
 	fi
 done
 if [ "$limited" -eq 0 ] && [ "$failed" -eq 0 ]; then
-	say "  -> NOTE: this broker does not enforce the policy's rate limits yet (4 unlocks"
-	say "     within a minute were issued); the agent shows 429 as 'rate limit reached ...'"
+	say "  -> UNEXPECTED: 4 unlocks within a minute were issued (the policy allows 3)"
+	failed=$((failed + 1))
 fi
 
 heading "10. Stop the ECU simulator and the broker (it signs a final audit checkpoint)"

@@ -15,6 +15,8 @@ for l in "^  done: door.unlock on WVWZZZ1JZXW000001" \
     "refused by the policy (rule workshops.ws-muc-01.vin_prefixes)" \
     "-> the vehicle refuses a replayed token (exit 7, as expected)" \
     "-> the broker refuses (exit 1, as expected)" \
+    "refused: rate limit reached (rule limits.technician-unlocks): retry after [0-9]* s" \
+    "-> refused by the rate limit (exit 1, as expected)" \
     "^  [0-9]  *allow  *tech-anna  *WVWZZZ1JZXW000001  *door.unlock" \
     "^  [0-9]  *deny  *tech-anna  *WBAPH5C55BA123456" \
     "intact: " \

@@ -1,0 +1,76 @@
+#!/bin/sh
+# Two-person approval (REQ-AGT-022): key.learn is answered 202; the agent waits
+# (spinner, tester present), polls GET /v1/approvals/{id}, and delivers the token
+# once officer-olga approves; a denial is shown in words.
+. "$(dirname "$0")/lib.sh"
+
+start_broker
+start_ecu
+agent_conf "$W/ben.conf" "technician_cert $P/technicians/tech-ben.crt" \
+    "technician_key pkcs11:token=pitlane-technicians;object=tech-ben;type=private" \
+    "approval_wait_s 20"
+export PITLANE_AGENT_CONF=$W/ben.conf
+
+# decide ACTION [args]: waits for the pending approval, then approves or denies it
+decide() {
+	i=0
+	id=
+	while [ -z "$id" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "no pending approval" >&2; return 1; }
+		sleep 0.1
+		id=$("$PITLANECTL" approvals list -f "$W/broker.conf" 2>/dev/null |
+		    grep pending | grep -o '[0-9a-f]\{32\}' | head -n 1)
+	done
+	sleep "${DECIDE_DELAY:-1}"
+	"$PITLANECTL" approvals "$@" "$id" --approver officer-olga -f "$W/broker.conf" \
+	    >"$W/decide.out" 2>&1
+}
+
+decide approve &
+DECIDER=$!
+expect_agent 0 "^done: key.learn on $VIN" "REQ-AGT-022 approved after a wait: done" \
+    run key.learn --work-order WO-KEY --reason "all keys lost"
+wait "$DECIDER" || fail "REQ-AGT-022 approving failed: $(cat "$W/decide.out")"
+grep -q "approval needed (approvals.key-learning)" "$W/out" || fail "REQ-AGT-022 no approval line"
+grep -q "Waiting for an approver (id [0-9a-f]\{8\}, until " "$W/out" || fail "REQ-AGT-022 wait line"
+grep -q '"key_learn_count":1' "$W/ecu.json" || fail "REQ-AGT-022 the ECU did not learn a key"
+pass "REQ-AGT-022 the token arrives after the approval and the ECU learns the key"
+
+decide deny --reason "no work order on file" &
+DECIDER=$!
+expect_agent 1 "the approver refused (approval id [0-9a-f]*): no work order on file" \
+    "REQ-AGT-022 a denial in words (exit 1)" run key.learn --work-order WO-KEY2
+wait "$DECIDER" || fail "REQ-AGT-022 denying failed: $(cat "$W/decide.out")"
+
+agent_conf "$W/nowait.conf" "technician_cert $P/technicians/tech-ben.crt" \
+    "technician_key pkcs11:token=pitlane-technicians;object=tech-ben;type=private" \
+    "approval_wait_s 0"
+expect_agent 1 "approval needed: a second person must approve this operation (approval id [0-9a-f]\{32\})" \
+    "REQ-AGT-022 approval_wait_s 0: the id and what to do" -c "$W/nowait.conf" \
+    run key.learn --work-order WO-KEY3
+
+# REQ-AGT-023 the approval outlasts the ECU's challenge (4 s): the agent asks the
+# ECU for a new challenge and the broker anew (approved again if it asks again)
+stop_ecu
+start_ecu --challenge-ttl 4
+(
+	DECIDE_DELAY=5 decide approve || exit 1
+	i=0
+	while [ $i -lt 30 ]; do
+		i=$((i + 1))
+		sleep 0.2
+		id=$("$PITLANECTL" approvals list -f "$W/broker.conf" 2>/dev/null |
+		    grep pending | grep -o '[0-9a-f]\{32\}' | head -n 1)
+		[ -n "$id" ] && "$PITLANECTL" approvals approve "$id" --approver officer-olga \
+		    -f "$W/broker.conf" >/dev/null 2>&1
+	done
+	exit 0
+) &
+DECIDER=$!
+
+expect_agent 0 "^done: key.learn on $VIN" "REQ-AGT-023 a new challenge after the approval: done" \
+    run key.learn --work-order WO-KEY4
+grep -q "the challenge expired while the approver decided" "$W/out" ||
+    fail "REQ-AGT-023 the expiry was not noticed (was the approval faster than 4 s?)"
+wait "$DECIDER"
