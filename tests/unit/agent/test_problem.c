@@ -1,5 +1,6 @@
-/* Broker replies in words (agent/problem.c, agent/fetch.c): REQ-AGT-065..067. */
+/* Broker replies in words (agent/problem.c, agent/fetch.c): REQ-AGT-065, 066, 068. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "broker.h"
@@ -122,4 +123,68 @@ Test(agent_problem, REQ_AGT_066_request_id_named_for_support)
 	cr_assert_eq(broker_parse_problem(b, n, &rep), 0);
 	fetch_refusal_text(&rep, out, sizeof(out));
 	cr_assert(strstr(out, "[request 00112233445566778899aabbccddeeff]") != NULL, "%s", out);
+}
+
+/* A 202 pending map (docs/protocol.md, "202 pending approval"). */
+static size_t pending(uint8_t *buf, size_t cap, const char *id)
+{
+	struct plt_cbor_writer w;
+	size_t len = 0;
+
+	plt_cbor_writer_init(&w, buf, cap);
+	plt_cbor_put_map(&w, 5);
+	plt_cbor_put_cstr(&w, "approval-id");
+	plt_cbor_put_cstr(&w, id);
+	plt_cbor_put_cstr(&w, "status");
+	plt_cbor_put_cstr(&w, "pending");
+	plt_cbor_put_cstr(&w, "expires");
+	plt_cbor_put_uint(&w, 1800000000);
+	plt_cbor_put_cstr(&w, "rule");
+	plt_cbor_put_cstr(&w, "approvals.key-learning");
+	plt_cbor_put_cstr(&w, "poll");
+	plt_cbor_put_cstr(&w, "/v1/approvals/x");
+	cr_assert_eq(plt_cbor_writer_finish(&w, &len), 0);
+	return len;
+}
+
+Test(agent_problem, REQ_AGT_068_pending_approval_map)
+{
+	uint8_t b[512];
+	size_t n = pending(b, sizeof(b), "0123456789abcdef0123456789abcdef");
+
+	reset(202);
+	cr_assert_eq(broker_parse_pending(b, n, &rep), 0);
+	cr_assert_str_eq(rep.approval_id, "0123456789abcdef0123456789abcdef");
+	cr_assert_str_eq(rep.status_text, "pending");
+	cr_assert_str_eq(rep.rule, "approvals.key-learning");
+	cr_assert_eq(rep.expires, 1800000000);
+	for (size_t cut = 0; cut < n; cut++) {
+		reset(202);
+		cr_assert_neq(broker_parse_pending(b, cut, &rep), 0, "cut at %zu", cut);
+	}
+	n = pending(b, sizeof(b), "");
+	reset(202);
+	cr_assert_eq(broker_parse_pending(b, n, &rep), PL_E_AGENT_BROKER_REPLY, "no id");
+}
+
+Test(agent_problem, REQ_AGT_068_approval_outcomes_in_words)
+{
+	char out[900];
+
+	reset(403);
+	snprintf(rep.code, sizeof(rep.code), "approval_denied");
+	snprintf(rep.approval_id, sizeof(rep.approval_id), "abc");
+	snprintf(rep.detail, sizeof(rep.detail), "no work order");
+	fetch_refusal_text(&rep, out, sizeof(out));
+	cr_assert(strstr(out, "the approver refused (approval id abc): no work order") != NULL,
+		  "%s", out);
+	reset(410);
+	snprintf(rep.code, sizeof(rep.code), "approval_expired");
+	fetch_refusal_text(&rep, out, sizeof(out));
+	cr_assert(strstr(out, "nobody approved in time") != NULL, "%s", out);
+	reset(202);
+	snprintf(rep.approval_id, sizeof(rep.approval_id), "f00d");
+	fetch_refusal_text(&rep, out, sizeof(out));
+	cr_assert(strstr(out, "approval needed: a second person must approve this operation "
+			      "(approval id f00d)") != NULL, "%s", out);
 }
