@@ -28,14 +28,14 @@ struct broker {
 	char url[600];
 	char pins[PINS_MAX];
 	char errbuf[CURL_ERROR_SIZE];
-	struct broker_reply *rep;  /* the reply being filled */
+	struct broker_reply *rep; /* the reply being filled */
 	int overflow;
 };
 
 static int curl_ready;
 
 int broker_cert_validity(const char *path, long long *seconds_left, long long *seconds_since,
-			 char *not_after, size_t cap)
+                         char *not_after, size_t cap)
 {
 	uint8_t *pem = NULL;
 	size_t len = 0;
@@ -81,13 +81,17 @@ static int check_device_cert(const char *path, char *err, size_t errlen)
 		return PL_E_AGENT_DEVICE_CERT;
 	}
 	if (left < 0) {
-		snprintf(err, errlen, "this PC's certificate (%s) expired on %s: the broker will "
-			 "refuse it; ask the workshop admin for a new device certificate", path, na);
+		snprintf(err, errlen,
+		         "this PC's certificate (%s) expired on %s: the broker will "
+		         "refuse it; ask the workshop admin for a new device certificate",
+		         path, na);
 		return PL_E_AGENT_DEVICE_EXPIRED;
 	}
 	if (since < 0) {
-		snprintf(err, errlen, "this PC's certificate (%s) is not valid yet: check the PC's "
-			 "date and time", path);
+		snprintf(err, errlen,
+		         "this PC's certificate (%s) is not valid yet: check the PC's "
+		         "date and time",
+		         path);
 		return PL_E_AGENT_DEVICE_NOTYET;
 	}
 	return 0;
@@ -137,8 +141,7 @@ static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
-static int set_client_key(struct broker *b, const struct agent_config *c, char *err,
-			  size_t errlen)
+static int set_client_key(struct broker *b, const struct agent_config *c, char *err, size_t errlen)
 {
 	CURL *e = b->easy;
 
@@ -148,8 +151,9 @@ static int set_client_key(struct broker *b, const struct agent_config *c, char *
 		return 0;
 	}
 	if (curl_easy_setopt(e, CURLOPT_SSLENGINE, "pkcs11") != CURLE_OK) {
-		snprintf(err, errlen, "device_key is a pkcs11: URI but OpenSSL's pkcs11 engine "
-			 "cannot be loaded: install libengine-pkcs11-openssl, or use a key file");
+		snprintf(err, errlen,
+		         "device_key is a pkcs11: URI but OpenSSL's pkcs11 engine "
+		         "cannot be loaded: install libengine-pkcs11-openssl, or use a key file");
 		return PL_E_AGENT_ENGINE;
 	}
 	curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "ENG");
@@ -169,7 +173,7 @@ static int setup(struct broker *b, const struct agent_config *c, char *err, size
 	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e, CURLOPT_SSLVERSION,
-			 (long)(CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3));
+	                 (long)(CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3));
 	curl_easy_setopt(e, CURLOPT_CAINFO, c->broker_ca);
 	curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -180,8 +184,9 @@ static int setup(struct broker *b, const struct agent_config *c, char *err, size
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
 	if (curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, b->pins) != CURLE_OK) {
-		snprintf(err, errlen, "this libcurl cannot pin public keys; install the "
-			 "libcurl4-openssl-dev flavour");
+		snprintf(err, errlen,
+		         "this libcurl cannot pin public keys; install the "
+		         "libcurl4-openssl-dev flavour");
 		return PL_E_AGENT_BROKER_TLS;
 	}
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
@@ -231,44 +236,58 @@ static int map_curl(struct broker *b, CURLcode rc, char *err, size_t errlen)
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
-		snprintf(err, errlen, "cannot reach the broker at %s (%s): check the network; "
-			 "if it persists the broker is down, call OEM support", b->url, why);
+		snprintf(err, errlen,
+		         "cannot reach the broker at %s (%s): check the network; "
+		         "if it persists the broker is down, call OEM support",
+		         b->url, why);
 		return PL_E_AGENT_BROKER_DOWN;
 	case CURLE_OPERATION_TIMEDOUT:
-		snprintf(err, errlen, "the broker at %s did not answer in time (%s): try again "
-			 "later", b->url, why);
+		snprintf(err, errlen,
+		         "the broker at %s did not answer in time (%s): try again "
+		         "later",
+		         b->url, why);
 		return PL_E_AGENT_BROKER_TIMEOUT;
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-		snprintf(err, errlen, "the broker's key does not match the pins - do not continue; "
-			 "call OEM support (server %s)", b->url);
+		snprintf(err, errlen,
+		         "the broker's key does not match the pins - do not continue; "
+		         "call OEM support (server %s)",
+		         b->url);
 		return PL_E_AGENT_PIN_MISMATCH;
 	case CURLE_SEND_ERROR:
 	case CURLE_RECV_ERROR:
 		if (fresh > 0) {
-			snprintf(err, errlen, "the broker rejected this PC's certificate (expired, "
-				 "revoked or unknown CA?): ask the workshop admin for a new device "
-				 "certificate (%s)", why);
+			snprintf(err, errlen,
+			         "the broker rejected this PC's certificate (expired, "
+			         "revoked or unknown CA?): ask the workshop admin for a new device "
+			         "certificate (%s)",
+			         why);
 			return PL_E_AGENT_CERT_REJECTED;
 		}
 		snprintf(err, errlen, "the connection to the broker broke (%s): try again", why);
 		return PL_E_AGENT_BROKER_DOWN;
 	case CURLE_SSL_CERTPROBLEM:
-		snprintf(err, errlen, "this PC's certificate or key cannot be used (%s): check "
-			 "device_cert and device_key in agent.conf", why);
+		snprintf(err, errlen,
+		         "this PC's certificate or key cannot be used (%s): check "
+		         "device_cert and device_key in agent.conf",
+		         why);
 		return PL_E_AGENT_DEVICE_CERT;
 	case CURLE_SSL_ENGINE_NOTFOUND:
 	case CURLE_SSL_ENGINE_SETFAILED:
 	case CURLE_SSL_ENGINE_INITFAILED:
-		snprintf(err, errlen, "OpenSSL's pkcs11 engine failed (%s): install "
-			 "libengine-pkcs11-openssl or use a key file for device_key", why);
+		snprintf(err, errlen,
+		         "OpenSSL's pkcs11 engine failed (%s): install "
+		         "libengine-pkcs11-openssl or use a key file for device_key",
+		         why);
 		return PL_E_AGENT_ENGINE;
 	case CURLE_PEER_FAILED_VERIFICATION:
-		snprintf(err, errlen, "the broker's certificate is not trusted (%s): check "
-			 "broker_url and broker_ca; do not continue, call OEM support", why);
+		snprintf(err, errlen,
+		         "the broker's certificate is not trusted (%s): check "
+		         "broker_url and broker_ca; do not continue, call OEM support",
+		         why);
 		return PL_E_AGENT_BROKER_TLS;
 	default:
 		snprintf(err, errlen, "talking to the broker at %s failed: %s (curl %d)", b->url,
-			 why, (int)rc);
+		         why, (int)rc);
 		return PL_E_AGENT_BROKER_TLS;
 	}
 }
@@ -303,8 +322,8 @@ static void reply_reset(struct broker_reply *rep)
 }
 
 int broker_call(struct broker *b, const char *path, const char *ctype, const uint8_t *body,
-		size_t len, struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
-		size_t errlen)
+                size_t len, struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
+                size_t errlen)
 {
 	char url[700];
 	char ct[128] = "";
@@ -337,7 +356,7 @@ int broker_call(struct broker *b, const char *path, const char *ctype, const uin
 	b->rep = NULL;
 	if (rc == CURLE_WRITE_ERROR && b->overflow) {
 		snprintf(err, errlen, "the broker's answer is larger than %d bytes",
-			 BROKER_BODY_MAX);
+		         BROKER_BODY_MAX);
 		return PL_E_AGENT_BROKER_REPLY;
 	}
 	if (rc != CURLE_OK)

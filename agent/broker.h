@@ -22,7 +22,7 @@ struct agent_config;
 struct broker;
 
 struct broker_reply {
-	long status;                   /* HTTP status */
+	long status; /* HTTP status */
 	uint8_t body[BROKER_BODY_MAX];
 	size_t len;
 	/* from a concise problem details body (RFC 9290) and the headers */
@@ -32,11 +32,11 @@ struct broker_reply {
 	char title[160];
 	char detail[320];
 	char approval_id[64];
-	char status_text[32];          /* "status" of a 202 pending map */
-	long long expires;             /* "expires" of a 202 pending map, 0 when absent */
+	char status_text[32]; /* "status" of a 202 pending map */
+	long long expires;    /* "expires" of a 202 pending map, 0 when absent */
 	char location[256];
-	long retry_after;              /* seconds, -1 when absent */
-	double connect_ms;             /* TCP + TLS handshake of this call (0: reused) */
+	long retry_after;  /* seconds, -1 when absent */
+	double connect_ms; /* TCP + TLS handshake of this call (0: reused) */
 };
 
 typedef void (*broker_tick_fn)(void *ctx);
@@ -48,8 +48,8 @@ typedef void (*broker_tick_fn)(void *ctx);
 int broker_open(const struct agent_config *c, struct broker **out, char *err, size_t errlen);
 /* body == NULL: GET, else POST with Content-Type ctype. */
 int broker_call(struct broker *b, const char *path, const char *ctype, const uint8_t *body,
-		size_t len, struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
-		size_t errlen);
+                size_t len, struct broker_reply *rep, broker_tick_fn tick, void *ctx, char *err,
+                size_t errlen);
 
 /* Content types of the protocol. */
 #define BROKER_CT_COSE "application/cose; cose-type=\"cose-sign1\""
@@ -61,7 +61,7 @@ void broker_close(struct broker *b);
 
 /* Seconds until the certificate in path expires (negative: expired) and its notAfter text. */
 int broker_cert_validity(const char *path, long long *seconds_left, long long *seconds_since,
-			 char *not_after, size_t cap);
+                         char *not_after, size_t cap);
 
 /* Decodes a concise problem details body into rep's code/rule/... fields. */
 int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *rep);

@@ -42,15 +42,16 @@ void cmd_doctor_usage(FILE *f)
 	      "the broker (pins, client certificate, readiness), the technician key and PIN,\n"
 	      "the CAN link and the vehicle, and says what to fix. One line per check:\n"
 	      "ok, warn or FAIL (--json: one JSON object per line).\n\n"
-	      "exit: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage\n", f);
+	      "exit: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage\n",
+	      f);
 }
 
 static void report(struct doctor *d, enum verdict v, const char *check, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void report(struct doctor *d, enum verdict v, const char *check, const char *fmt, ...)
 {
-	static const char *names[] = { "ok", "warn", "FAIL" };
+	static const char *names[] = {"ok", "warn", "FAIL"};
 	char msg[900];
 	va_list ap;
 
@@ -62,7 +63,9 @@ static void report(struct doctor *d, enum verdict v, const char *check, const ch
 	d->nwarn += v == WARN;
 	if (d->json) {
 		printf("{\"check\":\"%s\",\"result\":\"%s\",\"message\":", check,
-		       v == OK ? "ok" : v == WARN ? "warn" : "fail");
+		       v == OK     ? "ok"
+		       : v == WARN ? "warn"
+		                   : "fail");
 		agent_json_str(stdout, msg);
 		printf("}\n");
 	} else {
@@ -80,13 +83,17 @@ static void check_cert(struct doctor *d, const char *check, const char *path, co
 	if ((r = broker_cert_validity(path, &left, &since, na, sizeof(na))) != 0)
 		report(d, FAIL, check, "%s: %s; fix the path in agent.conf", path, pl_strerror(r));
 	else if (left < 0)
-		report(d, FAIL, check, "%s expired on %s: ask the workshop admin for a new %s "
-		       "certificate", path, na, who);
+		report(d, FAIL, check,
+		       "%s expired on %s: ask the workshop admin for a new %s "
+		       "certificate",
+		       path, na, who);
 	else if (since < 0)
 		report(d, FAIL, check, "%s is not valid yet: check the PC's date and time", path);
 	else if (left < WARN_DAYS * 86400LL)
-		report(d, WARN, check, "%s expires in %lld days (%s): order a new %s certificate "
-		       "now", path, left / 86400, na, who);
+		report(d, WARN, check,
+		       "%s expires in %lld days (%s): order a new %s certificate "
+		       "now",
+		       path, left / 86400, na, who);
 	else
 		report(d, OK, check, "%s valid until %s (%lld days)", path, na, left / 86400);
 }
@@ -99,7 +106,8 @@ static void check_broker(struct doctor *d)
 	int r;
 
 	if (d->cfg.broker_pin_backup[0] == '\0')
-		report(d, WARN, "pins", "no broker_pin_backup: a broker key rotation will stop this "
+		report(d, WARN, "pins",
+		       "no broker_pin_backup: a broker key rotation will stop this "
 		       "PC; ask OEM support for the backup pin");
 	else
 		report(d, OK, "pins", "primary and backup pin configured");
@@ -107,18 +115,22 @@ static void check_broker(struct doctor *d)
 		report(d, FAIL, "broker", "%s", err);
 		return;
 	}
-	if ((r = broker_call(b, "/v1/health", NULL, NULL, 0, &rep, NULL, NULL, err, sizeof(err))) != 0)
+	if ((r = broker_call(b, "/v1/health", NULL, NULL, 0, &rep, NULL, NULL, err, sizeof(err))) !=
+	    0)
 		report(d, FAIL, "broker", "%s", err);
 	else if (rep.status != 200)
 		report(d, FAIL, "broker", "%s answered /v1/health with HTTP %ld: check broker_url",
 		       d->cfg.broker_url, rep.status);
 	else
-		report(d, OK, "broker", "%s: TLS 1.3, key matches the pins, this PC's certificate "
-		       "accepted", d->cfg.broker_url);
+		report(d, OK, "broker",
+		       "%s: TLS 1.3, key matches the pins, this PC's certificate "
+		       "accepted",
+		       d->cfg.broker_url);
 	if (r == 0 && rep.status == 200) {
 		r = broker_call(b, "/v1/ready", NULL, NULL, 0, &rep, NULL, NULL, err, sizeof(err));
 		if (r != 0 || rep.status != 200)
-			report(d, WARN, "broker_ready", "the broker is up but not ready (HSM or audit "
+			report(d, WARN, "broker_ready",
+			       "the broker is up but not ready (HSM or audit "
 			       "store): tokens will be refused for now; call OEM support if it "
 			       "lasts");
 		else
@@ -154,16 +166,20 @@ static void check_can(struct doctor *d)
 	if (strncmp(uri, "socketcan:", 10) == 0) {
 		r = can_link_status(&can_link_system, uri + 10, &li);
 		if (r != 0) {
-			report(d, FAIL, "can_link", "%s: %s; check the adapter and 'can' in "
-			       "agent.conf (pitlane can status IFACE)", uri, pl_strerror(r));
+			report(d, FAIL, "can_link",
+			       "%s: %s; check the adapter and 'can' in "
+			       "agent.conf (pitlane can status IFACE)",
+			       uri, pl_strerror(r));
 			return;
 		}
 		if (li.has_controller && li.state == CAN_LINK_BUS_OFF)
-			report(d, FAIL, "can_link", "%s is bus-off: check wiring and bitrate "
-			       "(pitlane can setup IFACE --bitrate N --restart-ms 100)", uri);
+			report(d, FAIL, "can_link",
+			       "%s is bus-off: check wiring and bitrate "
+			       "(pitlane can setup IFACE --bitrate N --restart-ms 100)",
+			       uri);
 		else
-			report(d, OK, "can_link", "%s %s", uri, li.has_controller ?
-			       "controller up" : "(virtual interface)");
+			report(d, OK, "can_link", "%s %s", uri,
+			       li.has_controller ? "controller up" : "(virtual interface)");
 	}
 	if ((r = car_open(uri, d->cfg.tester_id, d->cfg.ecu_id, &car)) != 0) {
 		report(d, FAIL, "can_link", "cannot open %s: %s", uri, pl_strerror(r));
@@ -175,15 +191,16 @@ static void check_can(struct doctor *d)
 		report(d, OK, "vehicle", "ECU 0x%X answers on %s, VIN %s", (unsigned)d->cfg.ecu_id,
 		       uri, vin);
 	else
-		report(d, WARN, "vehicle", "no ECU answers on %s (%s): fine if no vehicle is "
-		       "connected; else check the cable and the ignition", uri,
-		       u.err ? pl_strerror(u.err) : uds_nrc_text(u.nrc));
+		report(d, WARN, "vehicle",
+		       "no ECU answers on %s (%s): fine if no vehicle is "
+		       "connected; else check the cable and the ignition",
+		       uri, u.err ? pl_strerror(u.err) : uds_nrc_text(u.nrc));
 }
 
 int cmd_doctor(int argc, char **argv)
 {
-	static const struct option lo[] = { { "config", 1, 0, 'c' }, { "can", 1, 0, 'C' },
-					    { "json", 0, 0, 'j' }, { 0, 0, 0, 0 } };
+	static const struct option lo[] = {
+	    {"config", 1, 0, 'c'}, {"can", 1, 0, 'C'}, {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
 	static struct doctor d;
 	const char *conf = NULL;
 	char err[900];
@@ -193,10 +210,18 @@ int cmd_doctor(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'c': conf = optarg; break;
-		case 'C': d.can = optarg; break;
-		case 'j': d.json = 1; break;
-		default: cmd_doctor_usage(stderr); return CMD_USAGE;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'C':
+			d.can = optarg;
+			break;
+		case 'j':
+			d.json = 1;
+			break;
+		default:
+			cmd_doctor_usage(stderr);
+			return CMD_USAGE;
 		}
 	}
 	if (optind != argc) {

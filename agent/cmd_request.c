@@ -41,15 +41,16 @@ void cmd_request_usage(FILE *f)
 	      "  --json             print one JSON object with the outcome\n"
 	      "  -c FILE            configuration (default /etc/pitlane/agent.conf)\n\n"
 	      "exit: 0 issued, 1 refused by the broker, 2 usage, 3 configuration,\n"
-	      "      4 broker unreachable, 6 technician key\n", f);
+	      "      4 broker unreachable, 6 technician key\n",
+	      f);
 }
 
 static int parse(int argc, char **argv, struct req_opts *o)
 {
-	static const struct option lo[] = {
-		{ "vin", 1, 0, 'v' }, { "cnonce", 1, 0, 'n' }, { "out", 1, 0, 'o' },
-		{ "work-order", 1, 0, 'w' }, { "reason", 1, 0, 'r' }, { "json", 0, 0, 'j' },
-		{ "config", 1, 0, 'c' }, { 0, 0, 0, 0 } };
+	static const struct option lo[] = {{"vin", 1, 0, 'v'},    {"cnonce", 1, 0, 'n'},
+	                                   {"out", 1, 0, 'o'},    {"work-order", 1, 0, 'w'},
+	                                   {"reason", 1, 0, 'r'}, {"json", 0, 0, 'j'},
+	                                   {"config", 1, 0, 'c'}, {0, 0, 0, 0}};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -58,14 +59,29 @@ static int parse(int argc, char **argv, struct req_opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'v': o->vin = optarg; break;
-		case 'n': o->cnonce = optarg; break;
-		case 'o': o->out = optarg; break;
-		case 'w': o->work_order = optarg; break;
-		case 'r': o->reason = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'c': o->config = optarg; break;
-		default: return -1;
+		case 'v':
+			o->vin = optarg;
+			break;
+		case 'n':
+			o->cnonce = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'w':
+			o->work_order = optarg;
+			break;
+		case 'r':
+			o->reason = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (optind != argc - 1 || o->vin == NULL || o->cnonce == NULL) {
@@ -77,7 +93,7 @@ static int parse(int argc, char **argv, struct req_opts *o)
 }
 
 static void print_result(const struct req_opts *o, int st, const char *reason,
-			 const struct broker_reply *rep, const uint8_t *tok, size_t len)
+                         const struct broker_reply *rep, const uint8_t *tok, size_t len)
 {
 	char hex[2 * PLT_TOKEN_MAX + 1];
 
@@ -92,8 +108,11 @@ static void print_result(const struct req_opts *o, int st, const char *reason,
 			agent_error("%s", reason);
 		return;
 	}
-	printf("{\"result\":\"%s\",\"exit\":%d", st == 0 ? "issued" : st == CMD_FAIL ?
-		"refused" : "failed", st);
+	printf("{\"result\":\"%s\",\"exit\":%d",
+	       st == 0          ? "issued"
+	       : st == CMD_FAIL ? "refused"
+	                        : "failed",
+	       st);
 	if (st == 0 && o->out == NULL && pl_hex_encode(tok, len, hex, sizeof(hex)) == 0)
 		printf(",\"token\":\"%s\"", hex);
 	if (st == 0 && o->out != NULL) {
@@ -119,16 +138,19 @@ static void print_result(const struct req_opts *o, int st, const char *reason,
 }
 
 static int issue(const struct req_opts *o, const struct agent_config *cfg, uint8_t *tok,
-		 size_t *len, struct broker_reply *rep, char *err, size_t errlen)
+                 size_t *len, struct broker_reply *rep, char *err, size_t errlen)
 {
 	uint8_t cn[PLT_CNONCE_MAX + 1];
-	struct token_request q = { .vin = o->vin, .op = o->op, .cnonce = cn,
-				   .work_order = o->work_order, .reason = o->reason,
-				   .ttl = cfg->ttl_s };
+	struct token_request q = {.vin = o->vin,
+	                          .op = o->op,
+	                          .cnonce = cn,
+	                          .work_order = o->work_order,
+	                          .reason = o->reason,
+	                          .ttl = cfg->ttl_s};
 	struct techkey *key = NULL;
 	struct broker *b = NULL;
 	struct ui ui;
-	struct fetch_ctx fx = { .cfg = cfg, .ui = &ui };
+	struct fetch_ctx fx = {.cfg = cfg, .ui = &ui};
 	int r, st;
 
 	ui_init(&ui, 1, 0);

@@ -29,18 +29,28 @@
 #include "pl_file.h"
 #include "request.h"
 #include "techkey.h"
-#include "ui.h"
 #include "uds.h"
 #include "uds_client.h"
+#include "ui.h"
 
 #define STEPS 7
 #define RECEIPT_TIMEOUT_MS 2000
 
 /* Phases timed for --json (milliseconds, monotonic clock). */
-enum { T_KEY, T_LINK, T_SESSION, T_VIN, T_CHALLENGE, T_BROKER, T_DELIVERY, T_ROUTINE,
-       T_DEAUTH, T_COUNT };
-static const char *const phase_names[T_COUNT] = { "key", "link", "session", "vin",
-	"challenge", "broker", "delivery", "routine", "deauth" };
+enum {
+	T_KEY,
+	T_LINK,
+	T_SESSION,
+	T_VIN,
+	T_CHALLENGE,
+	T_BROKER,
+	T_DELIVERY,
+	T_ROUTINE,
+	T_DEAUTH,
+	T_COUNT
+};
+static const char *const phase_names[T_COUNT] = {
+    "key", "link", "session", "vin", "challenge", "broker", "delivery", "routine", "deauth"};
 
 struct run_opts {
 	const char *op, *work_order, *reason, *can, *config, *out, *token_file;
@@ -61,7 +71,7 @@ struct run {
 	size_t challenge_len;
 	uint8_t token[PLT_TOKEN_MAX];
 	size_t token_len;
-	int delivered;          /* 29 06 was sent with a token from the broker */
+	int delivered; /* 29 06 was sent with a token from the broker */
 	uint8_t cti[PLT_CTI_LEN];
 	int have_cti;
 	/* the outcome */
@@ -116,10 +126,10 @@ void cmd_run_usage(FILE *f)
 
 static int parse(int argc, char **argv, struct run_opts *o)
 {
-	static const struct option lo[] = {
-		{ "work-order", 1, 0, 'w' }, { "reason", 1, 0, 'r' }, { "can", 1, 0, 'C' },
-		{ "config", 1, 0, 'c' }, { "json", 0, 0, 'j' }, { "out", 1, 0, 'o' },
-		{ "token", 1, 0, 't' }, { 0, 0, 0, 0 } };
+	static const struct option lo[] = {{"work-order", 1, 0, 'w'}, {"reason", 1, 0, 'r'},
+	                                   {"can", 1, 0, 'C'},        {"config", 1, 0, 'c'},
+	                                   {"json", 0, 0, 'j'},       {"out", 1, 0, 'o'},
+	                                   {"token", 1, 0, 't'},      {0, 0, 0, 0}};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -127,19 +137,34 @@ static int parse(int argc, char **argv, struct run_opts *o)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'w': o->work_order = optarg; break;
-		case 'r': o->reason = optarg; break;
-		case 'C': o->can = optarg; break;
-		case 'c': o->config = optarg; break;
-		case 'j': o->json = 1; break;
-		case 'o': o->out = optarg; break;
-		case 't': o->token_file = optarg; break;
-		default: return -1;
+		case 'w':
+			o->work_order = optarg;
+			break;
+		case 'r':
+			o->reason = optarg;
+			break;
+		case 'C':
+			o->can = optarg;
+			break;
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'j':
+			o->json = 1;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 't':
+			o->token_file = optarg;
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (optind != argc - 1) {
 		agent_error("run: give exactly one operation, e.g. pitlane run door.unlock "
-			    "--work-order WO-1");
+		            "--work-order WO-1");
 		return -1;
 	}
 	o->op = argv[optind];
@@ -152,7 +177,7 @@ static int parse(int argc, char **argv, struct run_opts *o)
 
 /* Records the failure of the current step. */
 static int fail(struct run *r, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail(struct run *r, int status, const char *fmt, ...)
 {
@@ -162,8 +187,8 @@ static int fail(struct run *r, int status, const char *fmt, ...)
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
 	va_end(ap);
 	r->status = status;
-	ui_done(&r->ui, "%s", status == CMD_ECU_REFUSED || status == CMD_FAIL ? "REFUSED" :
-							  "FAILED");
+	ui_done(&r->ui, "%s",
+	        status == CMD_ECU_REFUSED || status == CMD_FAIL ? "REFUSED" : "FAILED");
 	return status;
 }
 
@@ -172,16 +197,19 @@ static int ecu_step(struct run *r, const char *step, struct uds_result u)
 {
 	r->step = step;
 	if (u.err != 0)
-		return fail(r, CMD_VEHICLE, "no answer from the vehicle at step '%s': %s; check "
-			    "the cable, the ignition and the CAN interface (pitlane doctor)", step,
-			    pl_strerror(u.err));
+		return fail(r, CMD_VEHICLE,
+		            "no answer from the vehicle at step '%s': %s; check "
+		            "the cable, the ignition and the CAN interface (pitlane doctor)",
+		            step, pl_strerror(u.err));
 	if (u.nrc != 0) {
 		const char *name = uds_nrc_name(u.nrc);
 
 		r->nrc = u.nrc;
-		return fail(r, CMD_ECU_REFUSED, "the vehicle refused step '%s': %s (NRC 0x%02X "
-			    "%s); %s", step, uds_nrc_text(u.nrc), u.nrc, name ? name : "unknown",
-			    agent_nrc_advice(u.nrc));
+		return fail(r, CMD_ECU_REFUSED,
+		            "the vehicle refused step '%s': %s (NRC 0x%02X "
+		            "%s); %s",
+		            step, uds_nrc_text(u.nrc), u.nrc, name ? name : "unknown",
+		            agent_nrc_advice(u.nrc));
 	}
 	return 0;
 }
@@ -193,7 +221,8 @@ static void *prewarm(void *arg)
 	struct run *r = arg;
 	char err[300];
 
-	broker_call(r->broker, "/v1/health", NULL, NULL, 0, &r->warm_rep, NULL, NULL, err, sizeof(err));
+	broker_call(r->broker, "/v1/health", NULL, NULL, 0, &r->warm_rep, NULL, NULL, err,
+	            sizeof(err));
 	atomic_store(&r->warm_done, 1);
 	return NULL;
 }
@@ -201,7 +230,7 @@ static void *prewarm(void *arg)
 /* Waits for the pre-connect; with fx, ticks meanwhile (tester present, spinner). */
 static void prewarm_join(struct run *r, struct fetch_ctx *fx)
 {
-	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	struct timespec ts = {0, 50 * 1000 * 1000};
 
 	if (r->warm_started) {
 		while (fx != NULL && !atomic_load(&r->warm_done)) {
@@ -215,8 +244,7 @@ static void prewarm_join(struct run *r, struct fetch_ctx *fx)
 
 static int read_token_file(struct run *r)
 {
-	int e = plt_tool_read_token(r->o.token_file, 0, r->token, sizeof(r->token),
-				    &r->token_len);
+	int e = plt_tool_read_token(r->o.token_file, 0, r->token, sizeof(r->token), &r->token_len);
 
 	if (e != 0)
 		return fail(r, CMD_CONFIG, "--token %s: %s", r->o.token_file, pl_strerror(e));
@@ -225,12 +253,15 @@ static int read_token_file(struct run *r)
 
 static int get_token(struct run *r)
 {
-	struct token_request q = { .vin = r->vin, .op = r->o.op, .cnonce = r->challenge,
-				   .cnonce_len = r->challenge_len,
-				   .work_order = r->o.work_order, .reason = r->o.reason,
-				   .ttl = r->cfg.ttl_s };
-	struct fetch_ctx fx = { .cfg = &r->cfg, .key = r->key, .broker = r->broker,
-				.ui = &r->ui, .ecu = r->car.uc };
+	struct token_request q = {.vin = r->vin,
+	                          .op = r->o.op,
+	                          .cnonce = r->challenge,
+	                          .cnonce_len = r->challenge_len,
+	                          .work_order = r->o.work_order,
+	                          .reason = r->o.reason,
+	                          .ttl = r->cfg.ttl_s};
+	struct fetch_ctx fx = {
+	    .cfg = &r->cfg, .key = r->key, .broker = r->broker, .ui = &r->ui, .ecu = r->car.uc};
 	struct plt_token t;
 	char err[900];
 	int e;
@@ -248,7 +279,7 @@ static int get_token(struct run *r)
 		return fail(r, CMD_USAGE, "%s", err);
 	prewarm_join(r, &fx);
 	e = fetch_token(&fx, &q, r->token, sizeof(r->token), &r->token_len, &r->rep, err,
-			sizeof(err));
+	                sizeof(err));
 	if (e != 0)
 		return fail(r, agent_exit_for(e), "%s", err);
 	if (plt_decode(r->token, r->token_len, &t, NULL) == 0 && t.claims.cti.len == PLT_CTI_LEN) {
@@ -257,7 +288,7 @@ static int get_token(struct run *r)
 	}
 	if (plt_decode(r->token, r->token_len, &t, NULL) == 0)
 		ui_done(&r->ui, "issued for %s: %zu bytes, valid %lld s", techkey_id(r->key),
-			r->token_len, (long long)(t.claims.exp - t.claims.iat));
+		        r->token_len, (long long)(t.claims.exp - t.claims.iat));
 	else
 		ui_done(&r->ui, "issued for %s: %zu bytes", techkey_id(r->key), r->token_len);
 	if (r->o.out != NULL && (e = pl_write_file(r->o.out, r->token, r->token_len, 0600)) != 0)
@@ -272,9 +303,9 @@ static int challenge_token_delivery(struct run *r)
 	int e;
 
 	ui_step(&r->ui, 3, "Challenge from the ECU (29 05)");
-	if (ecu_step(r, "challenge", uds_client_request_challenge(r->car.uc, r->challenge,
-								  sizeof(r->challenge),
-								  &r->challenge_len)) != 0)
+	if (ecu_step(r, "challenge",
+	             uds_client_request_challenge(r->car.uc, r->challenge, sizeof(r->challenge),
+	                                          &r->challenge_len)) != 0)
 		return r->status;
 	mark(r, T_CHALLENGE);
 	ui_done(&r->ui, "%zu bytes", r->challenge_len);
@@ -283,8 +314,8 @@ static int challenge_token_delivery(struct run *r)
 	mark(r, T_BROKER);
 	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
 	r->delivered = r->o.token_file == NULL;
-	e = ecu_step(r, "token_delivery", uds_client_send_token(r->car.uc, r->token,
-								r->token_len, &ret));
+	e = ecu_step(r, "token_delivery",
+	             uds_client_send_token(r->car.uc, r->token, r->token_len, &ret));
 	plt_wipe(r->token, sizeof(r->token));
 	return e;
 }
@@ -308,10 +339,11 @@ static int vehicle_steps(struct run *r)
 		if ((e = challenge_token_delivery(r)) == 0)
 			break;
 		/* An approval can outlast the ECU's challenge: once, ask anew. */
-		if (round > 0 || r->rep.approval_id[0] == '\0' || (r->nrc != 0x24 && r->nrc != 0x50))
+		if (round > 0 || r->rep.approval_id[0] == '\0' ||
+		    (r->nrc != 0x24 && r->nrc != 0x50))
 			return e;
 		ui_say(&r->ui, "        the challenge expired while the approver decided: a new "
-		       "challenge and a new request");
+		               "challenge and a new request");
 		r->status = 0;
 		r->nrc = 0;
 		r->reason[0] = '\0';
@@ -319,8 +351,8 @@ static int vehicle_steps(struct run *r)
 	mark(r, T_DELIVERY);
 	ui_done(&r->ui, "accepted");
 	ui_step(&r->ui, 6, "Routine %s (31 01 %04X)", r->rt->op, r->rt->id);
-	e = ecu_step(r, "routine", uds_client_routine_start(r->car.uc, r->rt->id, NULL, 0, NULL,
-							   0, &n));
+	e = ecu_step(r, "routine",
+	             uds_client_routine_start(r->car.uc, r->rt->id, NULL, 0, NULL, 0, &n));
 	mark(r, T_ROUTINE);
 	if (e == 0)
 		ui_done(&r->ui, "done");
@@ -372,7 +404,7 @@ static void send_receipt(struct run *r)
 		return;
 	broker_set_timeout(r->broker, RECEIPT_TIMEOUT_MS);
 	broker_call(r->broker, "/v1/receipts", BROKER_CT_CBOR, body, len, &r->warm_rep, NULL, NULL,
-		    err, sizeof(err));
+	            err, sizeof(err));
 }
 
 static int prepare(struct run *r)
@@ -390,7 +422,7 @@ static int prepare(struct run *r)
 		if ((e = techkey_open(&r->cfg, &r->key, err, sizeof(err))) != 0) {
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
-				    err);
+			            err);
 		}
 		mark(r, T_KEY);
 		ui_done(&r->ui, "%s", techkey_id(r->key));
@@ -399,9 +431,10 @@ static int prepare(struct run *r)
 	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);
 	if (e != 0) {
 		r->step = "can";
-		return fail(r, CMD_VEHICLE, "cannot open the CAN link %s: %s; check --can or 'can' "
-			    "in agent.conf (pitlane doctor)", r->o.can ? r->o.can : r->cfg.can,
-			    pl_strerror(e));
+		return fail(r, CMD_VEHICLE,
+		            "cannot open the CAN link %s: %s; check --can or 'can' "
+		            "in agent.conf (pitlane doctor)",
+		            r->o.can ? r->o.can : r->cfg.can, pl_strerror(e));
 	}
 	mark(r, T_LINK);
 	ui_done(&r->ui, "open");
@@ -410,9 +443,11 @@ static int prepare(struct run *r)
 
 static void print_json(const struct run *r)
 {
-	printf("{\"result\":\"%s\",\"exit\":%d,\"op\":", r->status == 0 ? "done" :
-		r->status == CMD_FAIL || r->status == CMD_ECU_REFUSED ? "refused" : "failed",
-		r->status);
+	printf("{\"result\":\"%s\",\"exit\":%d,\"op\":",
+	       r->status == 0                                          ? "done"
+	       : r->status == CMD_FAIL || r->status == CMD_ECU_REFUSED ? "refused"
+	                                                               : "failed",
+	       r->status);
 	agent_json_str(stdout, r->o.op);
 	printf(",\"work_order\":");
 	agent_json_str(stdout, r->o.work_order);
@@ -489,7 +524,8 @@ int cmd_run(int argc, char **argv)
 	}
 	if ((r.rt = ecu_routine_by_op((const uint8_t *)r.o.op, strlen(r.o.op))) == NULL) {
 		agent_error("run: unknown operation '%s'; the operations are door.unlock, "
-			    "door.lock, ignition.enable, key.learn and dtc.clear", r.o.op);
+		            "door.lock, ignition.enable, key.learn and dtc.clear",
+		            r.o.op);
 		return CMD_USAGE;
 	}
 	if ((st = agent_load_config(r.o.config, &r.cfg)) != 0)

@@ -19,7 +19,8 @@ void cmd_token_usage(FILE *f)
 	      "Decodes the token in FILE ('-' = stdin) and prints header and claims as JSON.\n"
 	      "The signature is not checked (the vehicle does that).\n"
 	      "  --hex   FILE holds the token as hex text\n\n"
-	      "exit: 0 decoded, 1 not a valid token, 2 usage, 3 unreadable file\n", f);
+	      "exit: 0 decoded, 1 not a valid token, 2 usage, 3 unreadable file\n",
+	      f);
 }
 
 int cmd_token(int argc, char **argv)
@@ -41,8 +42,8 @@ int cmd_token(int argc, char **argv)
 	r = plt_tool_inspect_json(stdout, tok, len, &off);
 	plt_wipe(tok, sizeof(tok));
 	if (r != 0) {
-		agent_error("%s is not a valid token: %s (%s) at byte %zu", argv[2],
-			    pl_strerror(r), pl_errname(r), off);
+		agent_error("%s is not a valid token: %s (%s) at byte %zu", argv[2], pl_strerror(r),
+		            pl_errname(r), off);
 		return CMD_FAIL;
 	}
 	return CMD_OK;

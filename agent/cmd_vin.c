@@ -26,13 +26,14 @@ void cmd_vin_usage(FILE *f)
 	      "  --json      print {\"vin\":\"...\"}\n"
 	      "  -c FILE     configuration (default /etc/pitlane/agent.conf; optional here)\n\n"
 	      "exit: 0 read, 3 configuration, 5 no answer from the vehicle,\n"
-	      "      7 refused by the vehicle\n", f);
+	      "      7 refused by the vehicle\n",
+	      f);
 }
 
 int cmd_vin(int argc, char **argv)
 {
-	static const struct option lo[] = { { "can", 1, 0, 'C' }, { "config", 1, 0, 'c' },
-					    { "json", 0, 0, 'j' }, { 0, 0, 0, 0 } };
+	static const struct option lo[] = {
+	    {"can", 1, 0, 'C'}, {"config", 1, 0, 'c'}, {"json", 0, 0, 'j'}, {0, 0, 0, 0}};
 	struct agent_config cfg;
 	const char *can = NULL, *conf = NULL;
 	char vin[UDS_VIN_LEN + 1];
@@ -43,10 +44,18 @@ int cmd_vin(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "c:", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'C': can = optarg; break;
-		case 'c': conf = optarg; break;
-		case 'j': json = 1; break;
-		default: cmd_vin_usage(stderr); return CMD_USAGE;
+		case 'C':
+			can = optarg;
+			break;
+		case 'c':
+			conf = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			cmd_vin_usage(stderr);
+			return CMD_USAGE;
 		}
 	}
 	if (optind != argc) {
@@ -62,19 +71,20 @@ int cmd_vin(int argc, char **argv)
 		can = cfg.can;
 	if ((st = car_open(can, cfg.tester_id, cfg.ecu_id, &car)) != 0) {
 		agent_error("cannot open the CAN link %s: %s; check --can (pitlane doctor)", can,
-			    pl_strerror(st));
+		            pl_strerror(st));
 		return CMD_VEHICLE;
 	}
 	u = uds_client_read_vin(car.uc, vin);
 	car_close(&car);
 	if (u.err != 0) {
 		agent_error("no answer from the vehicle on %s: %s; check the cable, the ignition "
-			    "and the interface", can, pl_strerror(u.err));
+		            "and the interface",
+		            can, pl_strerror(u.err));
 		return CMD_VEHICLE;
 	}
 	if (u.nrc != 0) {
 		agent_error("the vehicle refused to tell its VIN: %s (NRC 0x%02X)",
-			    uds_nrc_text(u.nrc), u.nrc);
+		            uds_nrc_text(u.nrc), u.nrc);
 		return CMD_ECU_REFUSED;
 	}
 	if (json)

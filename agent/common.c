@@ -89,25 +89,25 @@ static const struct {
 	unsigned char nrc;
 	const char *advice;
 } advice[] = {
-	{ 0x21, "the ECU is busy: run the command again in a moment" },
-	{ 0x22, "the vehicle's conditions are not met (ignition, gear, speed?): fix them and "
-		"run again" },
-	{ 0x24, "the ECU lost the challenge (session timed out?): run the command again" },
-	{ 0x31, "the vehicle does not know this operation: check the operation name" },
-	{ 0x33, "the token does not cover this operation: run the command again" },
-	{ 0x34, "the ECU wants a token first: run the command again" },
-	{ 0x36, "too many failed tokens: the ECU locked access; wait for the lockout to end "
-		"and run again" },
-	{ 0x37, "the ECU's lockout delay is running: wait, then run again" },
-	{ 0x50, "the token arrived too late (broker or approval took too long): run again" },
-	{ 0x51, "the token's signature is broken: run again; if it repeats call OEM support" },
-	{ 0x52, "this vehicle does not trust the broker's key: call OEM support" },
-	{ 0x53, "the vehicle does not understand this token type: call OEM support" },
-	{ 0x54, "the vehicle could not read the token: call OEM support" },
-	{ 0x55, "each token works once, for one challenge of one vehicle: run the command "
-		"again for a fresh token" },
-	{ 0x56, "this vehicle has no such operation: check the operation name" },
-	{ 0x7F, "the ECU left the diagnostic session: run the command again" },
+    {0x21, "the ECU is busy: run the command again in a moment"},
+    {0x22, "the vehicle's conditions are not met (ignition, gear, speed?): fix them and "
+           "run again"},
+    {0x24, "the ECU lost the challenge (session timed out?): run the command again"},
+    {0x31, "the vehicle does not know this operation: check the operation name"},
+    {0x33, "the token does not cover this operation: run the command again"},
+    {0x34, "the ECU wants a token first: run the command again"},
+    {0x36, "too many failed tokens: the ECU locked access; wait for the lockout to end "
+           "and run again"},
+    {0x37, "the ECU's lockout delay is running: wait, then run again"},
+    {0x50, "the token arrived too late (broker or approval took too long): run again"},
+    {0x51, "the token's signature is broken: run again; if it repeats call OEM support"},
+    {0x52, "this vehicle does not trust the broker's key: call OEM support"},
+    {0x53, "the vehicle does not understand this token type: call OEM support"},
+    {0x54, "the vehicle could not read the token: call OEM support"},
+    {0x55, "each token works once, for one challenge of one vehicle: run the command "
+           "again for a fresh token"},
+    {0x56, "this vehicle has no such operation: check the operation name"},
+    {0x7F, "the ECU left the diagnostic session: run the command again"},
 };
 
 const char *agent_nrc_advice(unsigned char nrc)

@@ -26,29 +26,35 @@ struct key_def {
 };
 
 #define FIELD(f) offsetof(struct agent_config, f), sizeof(((struct agent_config *)0)->f)
-#define STR(f, req, h) { #f, K_STR, FIELD(f), 0, 0, req, h }
-#define U32(f, lo, hi, h) { #f, K_U32, FIELD(f), lo, hi, 0, h }
+#define STR(f, req, h)                                                                             \
+	{                                                                                          \
+#f, K_STR, FIELD(f), 0, 0, req, h                                                  \
+	}
+#define U32(f, lo, hi, h)                                                                          \
+	{                                                                                          \
+#f, K_U32, FIELD(f), lo, hi, 0, h                                                  \
+	}
 
 static const struct key_def keys[] = {
-	{ "broker_url", K_URL, FIELD(broker_url), 0, 0, 1, "https://host:port of the broker" },
-	STR(broker_ca, 1, "PEM file of the CA that issued the broker's TLS certificate"),
-	{ "broker_pin", K_PIN, FIELD(broker_pin), 0, 0, 1,
-	  "sha256//<base64> of the broker's public key (SPKI)" },
-	{ "broker_pin_backup", K_PIN, FIELD(broker_pin_backup), 0, 0, 0,
-	  "sha256//<base64> of the broker's next key" },
-	STR(device_cert, 1, "PEM certificate of this workshop PC"),
-	STR(device_key, 1, "PEM key file or pkcs11: URI of this PC's TLS key"),
-	STR(technician_cert, 1, "PEM certificate of the technician"),
-	STR(technician_key, 1, "pkcs11: URI of the technician's signing key"),
-	STR(pin_file, 0, "file holding the technician token PIN (mode 0600)"),
-	STR(can, 0, "default CAN transport: socketcan:IFACE or loop:NAME"),
-	{ "tester_id", K_CANID, FIELD(tester_id), 0, 0x1FFFFFFF, 0, "CAN id of requests" },
-	{ "ecu_id", K_CANID, FIELD(ecu_id), 0, 0x1FFFFFFF, 0, "CAN id of responses" },
-	U32(connect_timeout_s, 1, 60, "seconds to connect to the broker"),
-	U32(broker_timeout_s, 1, 600, "seconds to wait for the broker's answer"),
-	U32(retries, 0, 5, "retries when the broker cannot be reached or is busy"),
-	U32(ttl_s, 0, 86400, "wished token lifetime (0: the policy's default)"),
-	U32(approval_wait_s, 0, 3600, "seconds to wait for an approver (0: do not wait)"),
+    {"broker_url", K_URL, FIELD(broker_url), 0, 0, 1, "https://host:port of the broker"},
+    STR(broker_ca, 1, "PEM file of the CA that issued the broker's TLS certificate"),
+    {"broker_pin", K_PIN, FIELD(broker_pin), 0, 0, 1,
+     "sha256//<base64> of the broker's public key (SPKI)"},
+    {"broker_pin_backup", K_PIN, FIELD(broker_pin_backup), 0, 0, 0,
+     "sha256//<base64> of the broker's next key"},
+    STR(device_cert, 1, "PEM certificate of this workshop PC"),
+    STR(device_key, 1, "PEM key file or pkcs11: URI of this PC's TLS key"),
+    STR(technician_cert, 1, "PEM certificate of the technician"),
+    STR(technician_key, 1, "pkcs11: URI of the technician's signing key"),
+    STR(pin_file, 0, "file holding the technician token PIN (mode 0600)"),
+    STR(can, 0, "default CAN transport: socketcan:IFACE or loop:NAME"),
+    {"tester_id", K_CANID, FIELD(tester_id), 0, 0x1FFFFFFF, 0, "CAN id of requests"},
+    {"ecu_id", K_CANID, FIELD(ecu_id), 0, 0x1FFFFFFF, 0, "CAN id of responses"},
+    U32(connect_timeout_s, 1, 60, "seconds to connect to the broker"),
+    U32(broker_timeout_s, 1, 600, "seconds to wait for the broker's answer"),
+    U32(retries, 0, 5, "retries when the broker cannot be reached or is busy"),
+    U32(ttl_s, 0, 86400, "wished token lifetime (0: the policy's default)"),
+    U32(approval_wait_s, 0, 3600, "seconds to wait for an approver (0: do not wait)"),
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -86,8 +92,8 @@ static int check_pin(const char *v)
 	return 0;
 }
 
-static int set_value(const struct key_def *k, const char *v, struct agent_config *c,
-		     char *why, size_t whylen)
+static int set_value(const struct key_def *k, const char *v, struct agent_config *c, char *why,
+                     size_t whylen)
 {
 	char *base = (char *)c + k->off;
 	uint32_t u;
@@ -95,18 +101,20 @@ static int set_value(const struct key_def *k, const char *v, struct agent_config
 	switch (k->kind) {
 	case K_U32:
 	case K_CANID:
-		if ((k->kind == K_U32 ? pl_parse_u32(v, k->min, k->max, &u) :
-					pl_parse_u32_any(v, k->min, k->max, &u)) != 0) {
+		if ((k->kind == K_U32 ? pl_parse_u32(v, k->min, k->max, &u)
+		                      : pl_parse_u32_any(v, k->min, k->max, &u)) != 0) {
 			snprintf(why, whylen, "'%s' is not a number in %u..%u", v, (unsigned)k->min,
-				 (unsigned)k->max);
+			         (unsigned)k->max);
 			return -1;
 		}
 		memcpy(base, &u, sizeof(u));
 		return 0;
 	case K_PIN:
 		if (check_pin(v) != 0) {
-			snprintf(why, whylen, "'%s' is not sha256//<base64 of 32 bytes>; take it "
-				 "from the broker's operator (broker.spki-pin)", v);
+			snprintf(why, whylen,
+			         "'%s' is not sha256//<base64 of 32 bytes>; take it "
+			         "from the broker's operator (broker.spki-pin)",
+			         v);
 			return -1;
 		}
 		break;
@@ -149,8 +157,8 @@ static int split_line(char *line, char **key, size_t *klen, char **val)
 	return **val == '\0' ? -1 : 1;
 }
 
-static int parse_lines(const char *name, char *text, struct agent_config *c,
-		       unsigned char *seen, char *err, size_t errlen)
+static int parse_lines(const char *name, char *text, struct agent_config *c, unsigned char *seen,
+                       char *err, size_t errlen)
 {
 	char *line = text, *next, *key, *val, why[256];
 	size_t klen;
@@ -165,18 +173,20 @@ static int parse_lines(const char *name, char *text, struct agent_config *c,
 		if ((s = split_line(line, &key, &klen, &val)) == 0)
 			continue;
 		if ((k = find_key(key, klen)) == NULL) {
-			snprintf(err, errlen, "%s:%u: unknown key '%.*s'; the keys are listed in "
-				 "docs/agent.md", name, lineno, (int)klen, key);
+			snprintf(err, errlen,
+			         "%s:%u: unknown key '%.*s'; the keys are listed in "
+			         "docs/agent.md",
+			         name, lineno, (int)klen, key);
 			return PL_E_AGENT_CONFIG;
 		}
 		if (s < 0) {
 			snprintf(err, errlen, "%s:%u: key '%s' has no value; give %s", name, lineno,
-				 k->name, k->help);
+			         k->name, k->help);
 			return PL_E_AGENT_CONFIG;
 		}
 		if (seen[k - keys]) {
 			snprintf(err, errlen, "%s:%u: key '%s' given twice; keep one line", name,
-				 lineno, k->name);
+			         lineno, k->name);
 			return PL_E_AGENT_CONFIG;
 		}
 		seen[k - keys] = 1;
@@ -189,10 +199,10 @@ static int parse_lines(const char *name, char *text, struct agent_config *c,
 }
 
 int agent_config_parse(const char *name, const char *text, size_t len, struct agent_config *c,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	struct agent_config tmp;
-	unsigned char seen[NKEYS] = { 0 };
+	unsigned char seen[NKEYS] = {0};
 	char *copy;
 	int r;
 
@@ -211,14 +221,18 @@ int agent_config_parse(const char *name, const char *text, size_t len, struct ag
 		return r;
 	for (size_t i = 0; i < NKEYS; i++) {
 		if (keys[i].required && !seen[i]) {
-			snprintf(err, errlen, "%s: required key '%s' is missing; add a line "
-				 "'%s <%s>'", name, keys[i].name, keys[i].name, keys[i].help);
+			snprintf(err, errlen,
+			         "%s: required key '%s' is missing; add a line "
+			         "'%s <%s>'",
+			         name, keys[i].name, keys[i].name, keys[i].help);
 			return PL_E_AGENT_CONFIG;
 		}
 	}
 	if (strncmp(tmp.technician_key, "pkcs11:", 7) != 0) {
-		snprintf(err, errlen, "%s: technician_key must be a pkcs11: URI (the key lives "
-			 "in the technician's smartcard or token)", name);
+		snprintf(err, errlen,
+		         "%s: technician_key must be a pkcs11: URI (the key lives "
+		         "in the technician's smartcard or token)",
+		         name);
 		return PL_E_AGENT_CONFIG;
 	}
 	*c = tmp;
@@ -233,7 +247,7 @@ int agent_config_load(const char *path, struct agent_config *c, char *err, size_
 
 	if ((r = pl_read_file(path, CONFIG_FILE_MAX, &buf, &len)) != 0) {
 		snprintf(err, errlen, "%s: %s; give another file with -c FILE", path,
-			 pl_strerror(r));
+		         pl_strerror(r));
 		return PL_E_AGENT_CONFIG;
 	}
 	r = agent_config_parse(path, (const char *)buf, len, c, err, errlen);

@@ -20,18 +20,18 @@ struct agent_config {
 	char broker_pin[AGENT_PIN_MAX];
 	char broker_pin_backup[AGENT_PIN_MAX];
 	char device_cert[AGENT_PATH_MAX];
-	char device_key[AGENT_PATH_MAX];      /* a PEM file or a pkcs11: URI */
+	char device_key[AGENT_PATH_MAX]; /* a PEM file or a pkcs11: URI */
 	char technician_cert[AGENT_PATH_MAX];
-	char technician_key[AGENT_PATH_MAX];  /* pkcs11: URI */
-	char pin_file[AGENT_PATH_MAX];        /* empty: ask at the terminal */
-	char can[AGENT_PATH_MAX];             /* socketcan:IFACE or loop:NAME */
+	char technician_key[AGENT_PATH_MAX]; /* pkcs11: URI */
+	char pin_file[AGENT_PATH_MAX];       /* empty: ask at the terminal */
+	char can[AGENT_PATH_MAX];            /* socketcan:IFACE or loop:NAME */
 	uint32_t tester_id;
 	uint32_t ecu_id;
 	uint32_t connect_timeout_s;
 	uint32_t broker_timeout_s;
 	uint32_t retries;
-	uint32_t approval_wait_s;             /* how long to wait for an approver */
-	uint32_t ttl_s;                       /* 0: the policy's default */
+	uint32_t approval_wait_s; /* how long to wait for an approver */
+	uint32_t ttl_s;           /* 0: the policy's default */
 };
 
 void agent_config_defaults(struct agent_config *c);
@@ -39,7 +39,7 @@ void agent_config_defaults(struct agent_config *c);
 int agent_config_load(const char *path, struct agent_config *c, char *err, size_t errlen);
 /* Parses text (the contents of name) into c; for the unit tests and load. */
 int agent_config_parse(const char *name, const char *text, size_t len, struct agent_config *c,
-		       char *err, size_t errlen);
+                       char *err, size_t errlen);
 /* "sha256//A;sha256//B" for CURLOPT_PINNEDPUBLICKEY into out. */
 int agent_config_pins(const struct agent_config *c, char *out, size_t cap);
 

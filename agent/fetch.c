@@ -10,8 +10,8 @@
 #include "pl_err_agent.h"
 #include "request.h"
 #include "techkey.h"
-#include "ui.h"
 #include "uds_client.h"
+#include "ui.h"
 
 #define KEEPALIVE_MS 2000
 #define RETRY_WAIT_MAX_S 5
@@ -34,7 +34,7 @@ void fetch_tick(void *arg)
 /* Waits secs seconds, ticking. */
 static void wait_ticking(struct fetch_ctx *fx, long secs)
 {
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	struct timespec ts = {0, 100 * 1000 * 1000};
 
 	for (long i = 0; i < secs * 10; i++) {
 		nanosleep(&ts, NULL);
@@ -63,51 +63,65 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 
 		clock_text(s, at, sizeof(at));
 		snprintf(out, cap, "rate limit reached (rule %s): retry after %ld s (at %s)%s",
-			 rep->rule[0] ? rep->rule : "unnamed", s, at, rid);
+		         rep->rule[0] ? rep->rule : "unnamed", s, at, rid);
 	} else if (strcmp(c, "approval_denied") == 0) {
-		snprintf(out, cap, "the approver refused (approval id %s)%s%s: this operation may not "
-			 "be done now", rep->approval_id[0] ? rep->approval_id : "unknown",
-			 rep->detail[0] ? ": " : "", rep->detail);
+		snprintf(out, cap,
+		         "the approver refused (approval id %s)%s%s: this operation may not "
+		         "be done now",
+		         rep->approval_id[0] ? rep->approval_id : "unknown",
+		         rep->detail[0] ? ": " : "", rep->detail);
 	} else if (strcmp(c, "approval_expired") == 0) {
-		snprintf(out, cap, "nobody approved in time (approval id %s): run the command "
-			 "again to ask anew", rep->approval_id[0] ? rep->approval_id : "unknown");
+		snprintf(out, cap,
+		         "nobody approved in time (approval id %s): run the command "
+		         "again to ask anew",
+		         rep->approval_id[0] ? rep->approval_id : "unknown");
 	} else if (strcmp(c, "approval_consumed") == 0) {
-		snprintf(out, cap, "the approved token was already delivered once (approval id "
-			 "%s): run the command again", rep->approval_id[0] ? rep->approval_id :
-			 "unknown");
+		snprintf(out, cap,
+		         "the approved token was already delivered once (approval id "
+		         "%s): run the command again",
+		         rep->approval_id[0] ? rep->approval_id : "unknown");
 	} else if (rep->status == 202 || strcmp(c, "approval_required") == 0 ||
-		   strcmp(c, "approval_pending") == 0) {
+	           strcmp(c, "approval_pending") == 0) {
 		const char *id = rep->approval_id[0] ? rep->approval_id : rep->request_id;
 
-		snprintf(out, cap, "approval needed: a second person must approve this operation "
-			 "(approval id %s); ask an approver, then run the command again",
-			 id[0] ? id : "unknown");
+		snprintf(out, cap,
+		         "approval needed: a second person must approve this operation "
+		         "(approval id %s); ask an approver, then run the command again",
+		         id[0] ? id : "unknown");
 	} else if (strcmp(c, "policy_denied") == 0) {
-		snprintf(out, cap, "refused by the policy (rule %s)%s%s: this workshop, technician "
-			 "or vehicle may not do this; ask the workshop admin%s",
-			 rep->rule[0] ? rep->rule : "unknown", rep->detail[0] ? ": " : "",
-			 rep->detail, rid);
+		snprintf(out, cap,
+		         "refused by the policy (rule %s)%s%s: this workshop, technician "
+		         "or vehicle may not do this; ask the workshop admin%s",
+		         rep->rule[0] ? rep->rule : "unknown", rep->detail[0] ? ": " : "",
+		         rep->detail, rid);
 	} else if (strcmp(c, "workshop_mismatch") == 0) {
-		snprintf(out, cap, "the technician card belongs to another workshop than this PC: "
-			 "use this workshop's PC or your own card%s", rid);
+		snprintf(out, cap,
+		         "the technician card belongs to another workshop than this PC: "
+		         "use this workshop's PC or your own card%s",
+		         rid);
 	} else if (strcmp(c, "technician_cert_invalid") == 0) {
-		snprintf(out, cap, "the broker does not accept the technician certificate "
-			 "(expired, revoked or foreign?): ask the workshop admin for a new one%s",
-			 rid);
+		snprintf(out, cap,
+		         "the broker does not accept the technician certificate "
+		         "(expired, revoked or foreign?): ask the workshop admin for a new one%s",
+		         rid);
 	} else if (strcmp(c, "stale_request") == 0) {
-		snprintf(out, cap, "this PC's clock is off by more than the broker accepts: fix "
-			 "the date and time, then run again%s", rid);
+		snprintf(out, cap,
+		         "this PC's clock is off by more than the broker accepts: fix "
+		         "the date and time, then run again%s",
+		         rid);
 	} else if (strcmp(c, "bad_technician_signature") == 0) {
-		snprintf(out, cap, "the broker could not verify the technician's signature: "
-			 "check that technician_key and technician_cert belong together%s", rid);
+		snprintf(out, cap,
+		         "the broker could not verify the technician's signature: "
+		         "check that technician_key and technician_cert belong together%s",
+		         rid);
 	} else if (rep->status >= 500) {
 		snprintf(out, cap, "the broker is temporarily unavailable (%s): try again%s%s%s",
-			 c[0] ? c : "HTTP error", rep->retry_after >= 0 ? " in a few seconds" : "",
-			 rep->detail[0] ? "; " : "", rep->detail);
+		         c[0] ? c : "HTTP error", rep->retry_after >= 0 ? " in a few seconds" : "",
+		         rep->detail[0] ? "; " : "", rep->detail);
 	} else {
 		snprintf(out, cap, "refused by the broker: %s (%s, HTTP %ld)%s%s%s",
-			 rep->title[0] ? rep->title : "no reason given", c[0] ? c : "no code",
-			 rep->status, rep->detail[0] ? ": " : "", rep->detail, rid);
+		         rep->title[0] ? rep->title : "no reason given", c[0] ? c : "no code",
+		         rep->status, rep->detail[0] ? ": " : "", rep->detail, rid);
 	}
 }
 
@@ -125,19 +139,21 @@ static int retryable(int r, const struct broker_reply *rep)
 }
 
 static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
-		       struct broker_reply *rep, char *err, size_t errlen)
+                       struct broker_reply *rep, char *err, size_t errlen)
 {
 	uint8_t body[REQUEST_MAX];
 	size_t blen = 0;
 	int r;
 
 	if ((r = request_build(fx->key, q, body, sizeof(body), &blen)) != 0) {
-		snprintf(err, errlen, "signing the request with the technician key failed (%s): "
-			 "is the smartcard still inserted?", pl_strerror(r));
+		snprintf(err, errlen,
+		         "signing the request with the technician key failed (%s): "
+		         "is the smartcard still inserted?",
+		         pl_strerror(r));
 		return r;
 	}
 	return broker_call(fx->broker, "/v1/token", BROKER_CT_COSE, body, blen, rep, fetch_tick, fx,
-			   err, errlen);
+	                   err, errlen);
 }
 
 #define POLL_MIN_S 1
@@ -149,8 +165,7 @@ static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
  * approval's expiry or approval_wait_s. rep ends as the last answer, with the
  * approval id kept.
  */
-static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *err,
-			  size_t errlen)
+static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *err, size_t errlen)
 {
 	char id[64], rule[128], path[128], until[16];
 	time_t end = time(NULL) + (time_t)fx->cfg->approval_wait_s;
@@ -176,9 +191,10 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 		wait = rep->retry_after;
 		wait = wait < POLL_MIN_S ? POLL_MIN_S : wait > POLL_MAX_S ? POLL_MAX_S : wait;
 		if (time(NULL) + wait > end) {
-			snprintf(err, errlen, "nobody approved in time (approval id %s, rule %s): "
-				 "ask an approver to decide, then run the command again", id,
-				 rule[0] ? rule : "unknown");
+			snprintf(err, errlen,
+			         "nobody approved in time (approval id %s, rule %s): "
+			         "ask an approver to decide, then run the command again",
+			         id, rule[0] ? rule : "unknown");
 			return PL_E_AGENT_REFUSED;
 		}
 		wait_ticking(fx, wait);
@@ -199,7 +215,7 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 }
 
 int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *tok, size_t cap,
-		size_t *len, struct broker_reply *rep, char *err, size_t errlen)
+                size_t *len, struct broker_reply *rep, char *err, size_t errlen)
 {
 	unsigned attempt = 0;
 	int r;
@@ -218,7 +234,7 @@ int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *to
 	if (rep->status == 201) {
 		if (rep->len == 0 || rep->len > cap) {
 			snprintf(err, errlen, "the broker's token has %zu bytes (at most %zu)",
-				 rep->len, cap);
+			         rep->len, cap);
 			return PL_E_AGENT_BROKER_REPLY;
 		}
 		memcpy(tok, rep->body, rep->len);

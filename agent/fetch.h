@@ -23,9 +23,9 @@ struct fetch_ctx {
 	const struct agent_config *cfg;
 	struct techkey *key;
 	struct broker *broker;
-	struct ui *ui;            /* spinner; may be NULL */
-	struct uds_client *ecu;   /* kept alive while waiting; may be NULL */
-	int keepalive_err;        /* first keepalive failure, if any */
+	struct ui *ui;          /* spinner; may be NULL */
+	struct uds_client *ecu; /* kept alive while waiting; may be NULL */
+	int keepalive_err;      /* first keepalive failure, if any */
 };
 
 /*
@@ -34,7 +34,7 @@ struct fetch_ctx {
  * technician-facing reason; transport codes as broker_call().
  */
 int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *tok, size_t cap,
-		size_t *len, struct broker_reply *rep, char *err, size_t errlen);
+                size_t *len, struct broker_reply *rep, char *err, size_t errlen);
 
 /* One wait tick (about every 100 ms): spinner and, when due, tester present. arg: fetch_ctx. */
 void fetch_tick(void *arg);

@@ -19,15 +19,14 @@
 #endif
 
 static const struct cmd commands[] = {
-	{ "run", cmd_run, "run an operation on the vehicle (the whole token exchange)",
-	  cmd_run_usage },
-	{ "vin", cmd_vin, "read the vehicle's VIN", cmd_vin_usage },
-	{ "request", cmd_request, "ask the broker for a token without a vehicle (bench)",
-	  cmd_request_usage },
-	{ "token", cmd_token, "decode a token file (token inspect FILE)", cmd_token_usage },
-	{ "doctor", cmd_doctor, "check configuration, certificates, broker, key and CAN link",
-	  cmd_doctor_usage },
-	{ "can", cmd_can, "CAN interface status and setup (SocketCAN)", cmd_can_usage },
+    {"run", cmd_run, "run an operation on the vehicle (the whole token exchange)", cmd_run_usage},
+    {"vin", cmd_vin, "read the vehicle's VIN", cmd_vin_usage},
+    {"request", cmd_request, "ask the broker for a token without a vehicle (bench)",
+     cmd_request_usage},
+    {"token", cmd_token, "decode a token file (token inspect FILE)", cmd_token_usage},
+    {"doctor", cmd_doctor, "check configuration, certificates, broker, key and CAN link",
+     cmd_doctor_usage},
+    {"can", cmd_can, "CAN interface status and setup (SocketCAN)", cmd_can_usage},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -35,9 +34,9 @@ static const struct cmd commands[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: pitlane [--help | --version]\n"
-		   "       pitlane [-c FILE] COMMAND [ARGS...]\n\n"
-		   "  -c FILE   configuration (default $PITLANE_AGENT_CONF, else\n"
-		   "            /etc/pitlane/agent.conf)\n\ncommands:\n");
+	           "       pitlane [-c FILE] COMMAND [ARGS...]\n\n"
+	           "  -c FILE   configuration (default $PITLANE_AGENT_CONF, else\n"
+	           "            /etc/pitlane/agent.conf)\n\ncommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\n'pitlane COMMAND --help' shows the arguments of a command.\n");

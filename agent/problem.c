@@ -91,8 +91,9 @@ int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *r
 		if (plt_cbor_peek(&r) == PLT_CBOR_TSTR) {
 			if (plt_cbor_get_tstr(&r, &k) != 0)
 				return PL_E_AGENT_BROKER_REPLY;
-			rc = bytes_eq(&k, PROBLEM_KEY) ? custom_entry(&r, rep) :
-				(plt_cbor_skip(&r) == 0 ? 0 : PL_E_AGENT_BROKER_REPLY);
+			rc = bytes_eq(&k, PROBLEM_KEY)
+			         ? custom_entry(&r, rep)
+			         : (plt_cbor_skip(&r) == 0 ? 0 : PL_E_AGENT_BROKER_REPLY);
 		} else if (plt_cbor_get_int(&r, &ik) == 0) {
 			rc = int_entry(&r, ik, rep);
 		} else {

@@ -51,18 +51,22 @@ static int text_ok(const char *s, size_t min, size_t max)
 int request_check(const struct token_request *q, char *err, size_t errlen)
 {
 	if (!request_vin_ok(q->vin)) {
-		snprintf(err, errlen, "'%s' is not a VIN: 17 characters of A-Z and 0-9 without "
-			 "I, O and Q", q->vin);
+		snprintf(err, errlen,
+		         "'%s' is not a VIN: 17 characters of A-Z and 0-9 without "
+		         "I, O and Q",
+		         q->vin);
 		return PL_E_AGENT_VIN;
 	}
 	if (!op_ok(q->op)) {
-		snprintf(err, errlen, "'%s' is not an operation name ([a-z0-9._-], at most 31 "
-			 "characters, e.g. door.unlock)", q->op);
+		snprintf(err, errlen,
+		         "'%s' is not an operation name ([a-z0-9._-], at most 31 "
+		         "characters, e.g. door.unlock)",
+		         q->op);
 		return PL_E_AGENT_OP;
 	}
 	if (q->cnonce_len < PLT_CNONCE_MIN || q->cnonce_len > PLT_CNONCE_MAX) {
 		snprintf(err, errlen, "the challenge has %zu bytes; an ECU's challenge has 16..32",
-			 q->cnonce_len);
+		         q->cnonce_len);
 		return PL_E_RANGE;
 	}
 	if (!text_ok(q->work_order, 1, 63)) {
@@ -126,7 +130,7 @@ static int build_payload(const struct token_request *q, uint8_t *out, size_t cap
 }
 
 int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
-		  size_t *len)
+                  size_t *len)
 {
 	uint8_t prot[PROT_MAX], payload[PAYLOAD_MAX], tbs[PROT_MAX + PAYLOAD_MAX + 64];
 	struct plt_cbor_writer w;

@@ -21,14 +21,14 @@ struct token_request {
 	size_t cnonce_len;
 	const char *work_order;
 	const char *reason;
-	uint32_t ttl;          /* 0: not sent (the policy's default) */
+	uint32_t ttl; /* 0: not sent (the policy's default) */
 };
 
 /* Checks the fields as the broker will (VIN alphabet, op, lengths). */
 int request_check(const struct token_request *q, char *err, size_t errlen);
 /* Builds and signs the body into out[cap]. */
 int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
-		  size_t *len);
+                  size_t *len);
 /* 1 when vin is 17 characters of the ISO 3779 alphabet (no I, O, Q). */
 int request_vin_ok(const char *vin);
 

@@ -78,8 +78,8 @@ out_close:
 	return r;
 }
 
-static int get_pin(const struct agent_config *c, char *pin, size_t cap, size_t *len,
-		   char *err, size_t errlen)
+static int get_pin(const struct agent_config *c, char *pin, size_t cap, size_t *len, char *err,
+                   size_t errlen)
 {
 	char *buf = NULL;
 	size_t n = 0;
@@ -88,8 +88,9 @@ static int get_pin(const struct agent_config *c, char *pin, size_t cap, size_t *
 	if (c->pin_file[0] == '\0') {
 		r = techkey_ask_pin("Technician PIN: ", pin, cap, len);
 		if (r != 0)
-			snprintf(err, errlen, "no PIN: there is no terminal to ask it at; set "
-				 "pin_file in agent.conf or run pitlane from a terminal");
+			snprintf(err, errlen,
+			         "no PIN: there is no terminal to ask it at; set "
+			         "pin_file in agent.conf or run pitlane from a terminal");
 		return r;
 	}
 	if ((r = pl_read_secret_file(c->pin_file, cap - 1, &buf, &n)) != 0) {
@@ -127,7 +128,7 @@ static int load_cert(struct techkey *k, const char *path, char *err, size_t errl
 
 	if ((r = pl_read_file(path, CERT_MAX, &pem, &len)) != 0) {
 		snprintf(err, errlen, "technician_cert %s: %s; check agent.conf", path,
-			 pl_strerror(r));
+		         pl_strerror(r));
 		return PL_E_AGENT_TECH_CERT;
 	}
 	r = PL_E_AGENT_TECH_CERT;
@@ -141,8 +142,7 @@ static int load_cert(struct techkey *k, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "technician_cert %s: the key is not EC P-256", path);
 		goto out;
 	}
-	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, k->id,
-				  sizeof(k->id));
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, k->id, sizeof(k->id));
 	if (ASN1_TIME_diff(&diff, &sec, NULL, X509_get0_notAfter(x)) != 1) {
 		snprintf(err, errlen, "technician_cert %s: unreadable notAfter", path);
 		goto out;
@@ -161,7 +161,7 @@ out:
 }
 
 static int open_token(struct techkey *k, const struct agent_config *c, const char *pin,
-		      size_t pin_len, char *err, size_t errlen)
+                      size_t pin_len, char *err, size_t errlen)
 {
 	struct p11_uri *u = NULL;
 	unsigned long ckr = 0;
@@ -169,8 +169,7 @@ static int open_token(struct techkey *k, const struct agent_config *c, const cha
 	int r;
 
 	if ((r = p11_uri_parse(c->technician_key, &u, why, sizeof(why))) != 0) {
-		snprintf(err, errlen, "technician_key: %s; fix the pkcs11: URI in agent.conf",
-			 why);
+		snprintf(err, errlen, "technician_key: %s; fix the pkcs11: URI in agent.conf", why);
 		return PL_E_AGENT_TECH_KEY;
 	}
 	r = p11_open(u, pin, pin_len, 1, &k->p11, &ckr, why, sizeof(why));
@@ -179,27 +178,33 @@ static int open_token(struct techkey *k, const struct agent_config *c, const cha
 		return 0;
 	switch (r) {
 	case PL_E_SIGNER_TOKEN_NOT_FOUND:
-		snprintf(err, errlen, "the technician token is not there (%s): insert the "
-			 "smartcard, or check technician_key in agent.conf", why);
+		snprintf(err, errlen,
+		         "the technician token is not there (%s): insert the "
+		         "smartcard, or check technician_key in agent.conf",
+		         why);
 		break;
 	case PL_E_SIGNER_PIN_INCORRECT:
-		snprintf(err, errlen, "the token refused the PIN; try again (a smartcard "
-			 "locks after a few wrong PINs)");
+		snprintf(err, errlen,
+		         "the token refused the PIN; try again (a smartcard "
+		         "locks after a few wrong PINs)");
 		break;
 	case PL_E_SIGNER_PIN_LOCKED:
-		snprintf(err, errlen, "the token's PIN is locked; ask the workshop admin to "
-			 "unblock the smartcard");
+		snprintf(err, errlen,
+		         "the token's PIN is locked; ask the workshop admin to "
+		         "unblock the smartcard");
 		break;
 	case PL_E_SIGNER_KEY_NOT_FOUND:
-		snprintf(err, errlen, "no technician key in the token (%s): check the object= "
-			 "of technician_key in agent.conf", why);
+		snprintf(err, errlen,
+		         "no technician key in the token (%s): check the object= "
+		         "of technician_key in agent.conf",
+		         why);
 		break;
 	default:
 		snprintf(err, errlen, "technician key: %s (%s)", why, p11_rv_name(ckr));
 		break;
 	}
-	return r == PL_E_SIGNER_PIN_INCORRECT || r == PL_E_SIGNER_PIN_LOCKED ? r :
-										PL_E_AGENT_TECH_KEY;
+	return r == PL_E_SIGNER_PIN_INCORRECT || r == PL_E_SIGNER_PIN_LOCKED ? r
+	                                                                     : PL_E_AGENT_TECH_KEY;
 }
 
 int techkey_open(const struct agent_config *c, struct techkey **out, char *err, size_t errlen)
@@ -220,9 +225,10 @@ int techkey_open(const struct agent_config *c, struct techkey **out, char *err, 
 	if (r != 0)
 		goto out;
 	if (memcmp(p11_public_point(k->p11), k->point, sizeof(k->point)) != 0) {
-		snprintf(err, errlen, "the key %s is not the key of technician_cert %s (CN=%s); "
-			 "fix agent.conf or use the technician's own card", c->technician_key,
-			 c->technician_cert, k->id);
+		snprintf(err, errlen,
+		         "the key %s is not the key of technician_cert %s (CN=%s); "
+		         "fix agent.conf or use the technician's own card",
+		         c->technician_key, c->technician_cert, k->id);
 		r = PL_E_AGENT_TECH_MISMATCH;
 		goto out;
 	}

@@ -7,10 +7,10 @@
 #define PITLANE_AGENT_UI_H
 
 struct ui {
-	int quiet;      /* --json: no progress lines */
-	int tty;        /* stdout is a terminal: spinner */
-	int total;      /* number of numbered steps */
-	int open;       /* a step line is waiting for its result */
+	int quiet; /* --json: no progress lines */
+	int tty;   /* stdout is a terminal: spinner */
+	int total; /* number of numbered steps */
+	int open;  /* a step line is waiting for its result */
 	unsigned spin;
 	char line[160]; /* the current step's text */
 };

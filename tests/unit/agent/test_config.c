@@ -10,16 +10,15 @@
 #define PIN_A "sha256//af+l3CwhDUI072urdpHq9MVnMRKeWCWQmWvhKjytTTw="
 #define PIN_B "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
 
-static const char good[] =
-	"# comment\n"
-	"\n"
-	"broker_url https://broker.example:8443/\n"
-	"broker_ca /etc/pitlane/ca.crt\n"
-	"broker_pin " PIN_A "\n"
-	"device_cert /etc/pitlane/device.crt\n"
-	"device_key /etc/pitlane/device.key\n"
-	"technician_cert /etc/pitlane/tech.crt\n"
-	"technician_key pkcs11:token=card;object=tech;type=private\n";
+static const char good[] = "# comment\n"
+                           "\n"
+                           "broker_url https://broker.example:8443/\n"
+                           "broker_ca /etc/pitlane/ca.crt\n"
+                           "broker_pin " PIN_A "\n"
+                           "device_cert /etc/pitlane/device.crt\n"
+                           "device_key /etc/pitlane/device.key\n"
+                           "technician_cert /etc/pitlane/tech.crt\n"
+                           "technician_key pkcs11:token=card;object=tech;type=private\n";
 
 static int parse(const char *text, struct agent_config *c, char *err, size_t n)
 {
@@ -59,7 +58,9 @@ Test(agent_config, REQ_AGT_060_values_and_hex_ids)
 	char err[512] = "";
 
 	cr_assert_eq(parse_plus("tester_id 0x18DA10F1\necu_id 2024\ncan loop:bench\n"
-				"pin_file /run/pin  \t", &c, err, sizeof(err)), 0, "%s", err);
+	                        "pin_file /run/pin  \t",
+	                        &c, err, sizeof(err)),
+	             0, "%s", err);
 	cr_assert_eq(c.tester_id, 0x18DA10F1);
 	cr_assert_eq(c.ecu_id, 2024);
 	cr_assert_str_eq(c.can, "loop:bench");
@@ -73,23 +74,22 @@ Test(agent_config, REQ_AGT_061_errors_name_file_and_line)
 	const struct {
 		const char *line, *want;
 	} cases[] = {
-		{ "colour blue", "agent.conf:10: unknown key 'colour'" },
-		{ "can loop:a\ncan loop:b", "agent.conf:11: key 'can' given twice" },
-		{ "retries 6", "agent.conf:10: retries: '6' is not a number in 0..5" },
-		{ "retries -1", "agent.conf:10: retries: '-1' is not a number" },
-		{ "ecu_id 0x20000000", "agent.conf:10: ecu_id: '0x20000000' is not a number" },
-		{ "broker_pin_backup sha256//abc", "agent.conf:10: broker_pin_backup: "
-						   "'sha256//abc' is not sha256//" },
-		{ "connect_timeout_s", "agent.conf:10: key 'connect_timeout_s' has no value" },
+	    {"colour blue", "agent.conf:10: unknown key 'colour'"},
+	    {"can loop:a\ncan loop:b", "agent.conf:11: key 'can' given twice"},
+	    {"retries 6", "agent.conf:10: retries: '6' is not a number in 0..5"},
+	    {"retries -1", "agent.conf:10: retries: '-1' is not a number"},
+	    {"ecu_id 0x20000000", "agent.conf:10: ecu_id: '0x20000000' is not a number"},
+	    {"broker_pin_backup sha256//abc", "agent.conf:10: broker_pin_backup: "
+	                                      "'sha256//abc' is not sha256//"},
+	    {"connect_timeout_s", "agent.conf:10: key 'connect_timeout_s' has no value"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		memset(&c, 0x5a, sizeof(c));
 		err[0] = '\0';
 		cr_assert_eq(parse_plus(cases[i].line, &c, err, sizeof(err)), PL_E_AGENT_CONFIG,
-			     "%s", cases[i].line);
-		cr_assert(strstr(err, cases[i].want) != NULL, "'%s': got '%s'", cases[i].line,
-			  err);
+		             "%s", cases[i].line);
+		cr_assert(strstr(err, cases[i].want) != NULL, "'%s': got '%s'", cases[i].line, err);
 		cr_assert_eq(((unsigned char *)&c)[0], 0x5a, "output written on error");
 	}
 }
@@ -132,7 +132,7 @@ Test(agent_config, REQ_AGT_063_nul_byte_refused)
 	char buf[] = "broker_url https://x\0y\n";
 
 	cr_assert_eq(agent_config_parse("agent.conf", buf, sizeof(buf) - 1, &c, err, sizeof(err)),
-		     PL_E_AGENT_CONFIG);
+	             PL_E_AGENT_CONFIG);
 	cr_assert(strstr(err, "NUL byte") != NULL, "%s", err);
 }
 

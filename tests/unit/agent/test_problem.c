@@ -11,8 +11,8 @@
 #define KEY "tag:pitlane.dev,2025:problem"
 
 /* A problem body as the broker writes it (docs/protocol.md). */
-static size_t problem(uint8_t *buf, size_t cap, unsigned status, const char *code,
-		      const char *rule, long retry)
+static size_t problem(uint8_t *buf, size_t cap, unsigned status, const char *code, const char *rule,
+                      long retry)
 {
 	struct plt_cbor_writer w;
 	size_t n = 0, len = 0;
@@ -76,14 +76,13 @@ Test(agent_problem, REQ_AGT_065_malformed_bodies_rejected)
 	for (size_t cut = 0; cut < n; cut++) {
 		reset(403);
 		cr_assert_eq(broker_parse_problem(b, cut, &rep), PL_E_AGENT_BROKER_REPLY,
-			     "cut at %zu", cut);
+		             "cut at %zu", cut);
 	}
 	b[0] = 0x80; /* an array, not a map */
 	cr_assert_eq(broker_parse_problem(b, n, &rep), PL_E_AGENT_BROKER_REPLY);
 }
 
-static void words(long status, const char *code, const char *rule, long retry,
-		  const char *want)
+static void words(long status, const char *code, const char *rule, long retry, const char *want)
 {
 	uint8_t b[512];
 	char out[900];
@@ -106,10 +105,13 @@ Test(agent_problem, REQ_AGT_066_refusals_in_words)
 	      "00112233445566778899aabbccddeeff)");
 	words(403, "workshop_mismatch", NULL, -1, "belongs to another workshop than this PC");
 	words(401, "stale_request", NULL, -1, "clock is off");
-	words(401, "technician_cert_invalid", NULL, -1, "does not accept the technician certificate");
-	words(503, "hsm_unavailable", NULL, 2, "the broker is temporarily unavailable "
+	words(401, "technician_cert_invalid", NULL, -1,
+	      "does not accept the technician certificate");
+	words(503, "hsm_unavailable", NULL, 2,
+	      "the broker is temporarily unavailable "
 	      "(hsm_unavailable)");
-	words(400, "bad_request_field", NULL, -1, "refused by the broker: the title "
+	words(400, "bad_request_field", NULL, -1,
+	      "refused by the broker: the title "
 	      "(bad_request_field, HTTP 400)");
 }
 
@@ -177,7 +179,7 @@ Test(agent_problem, REQ_AGT_068_approval_outcomes_in_words)
 	snprintf(rep.detail, sizeof(rep.detail), "no work order");
 	fetch_refusal_text(&rep, out, sizeof(out));
 	cr_assert(strstr(out, "the approver refused (approval id abc): no work order") != NULL,
-		  "%s", out);
+	          "%s", out);
 	reset(410);
 	snprintf(rep.code, sizeof(rep.code), "approval_expired");
 	fetch_refusal_text(&rep, out, sizeof(out));
@@ -186,5 +188,6 @@ Test(agent_problem, REQ_AGT_068_approval_outcomes_in_words)
 	snprintf(rep.approval_id, sizeof(rep.approval_id), "f00d");
 	fetch_refusal_text(&rep, out, sizeof(out));
 	cr_assert(strstr(out, "approval needed: a second person must approve this operation "
-			      "(approval id f00d)") != NULL, "%s", out);
+	                      "(approval id f00d)") != NULL,
+	          "%s", out);
 }

@@ -6,13 +6,16 @@
 #include "pl_err_agent.h"
 #include "request.h"
 
-static const uint8_t cn[32] = { 1 };
+static const uint8_t cn[32] = {1};
 
-static int check(const char *vin, const char *op, size_t cnlen, const char *wo,
-		 const char *reason)
+static int check(const char *vin, const char *op, size_t cnlen, const char *wo, const char *reason)
 {
-	struct token_request q = { .vin = vin, .op = op, .cnonce = cn, .cnonce_len = cnlen,
-				   .work_order = wo, .reason = reason };
+	struct token_request q = {.vin = vin,
+	                          .op = op,
+	                          .cnonce = cn,
+	                          .cnonce_len = cnlen,
+	                          .work_order = wo,
+	                          .reason = reason};
 	char err[300];
 
 	return request_check(&q, err, sizeof(err));
@@ -39,7 +42,7 @@ Test(agent_request, REQ_AGT_067_fields_checked_like_the_broker)
 	cr_assert_eq(check("WVWZZZ1JZXW000001", "Door.Unlock", 16, "WO-1", ""), PL_E_AGENT_OP);
 	cr_assert_eq(check("WVWZZZ1JZXW000001", "", 16, "WO-1", ""), PL_E_AGENT_OP);
 	cr_assert_eq(check("WVWZZZ1JZXW000001", "a234567890123456789012345678901x", 16, "W", ""),
-		     PL_E_AGENT_OP, "32 characters");
+	             PL_E_AGENT_OP, "32 characters");
 	cr_assert_eq(check("WVWZZZ1JZXW000001", "door.unlock", 15, "WO-1", ""), PL_E_RANGE);
 	cr_assert_eq(check("WVWZZZ1JZXW000001", "door.unlock", 33, "WO-1", ""), PL_E_RANGE);
 	cr_assert_eq(check("WVWZZZ1JZXW000001", "door.unlock", 16, "", ""), PL_E_USAGE);
