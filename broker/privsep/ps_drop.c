@@ -9,7 +9,8 @@
  *   5. every remaining capability (effective, permitted, inheritable, ambient)
  *   6. Landlock: no file system access at all, no TCP bind/connect, no
  *      signals or abstract sockets outside the process (front end)
- *   7. seccomp allow-list, other system calls kill the process (front end)
+ *   7. seccomp allow-list, other system calls kill the process (front end:
+ *      sockets it holds only; signer and decider: files, no sockets, no exec)
  */
 #include <errno.h>
 #include <grp.h>
@@ -189,16 +190,63 @@ static const int front_syscalls[] = {
 	SCMP_SYS(restart_syscall), SCMP_SYS(prlimit64), SCMP_SYS(sysinfo),
 };
 
-static int seccomp_front(void)
+/*
+ * The signer and the decider: file I/O for the PKCS#11 module (SoftHSM2 reads
+ * and locks its token files, p11-kit loads modules again on recovery) and for
+ * SQLite (WAL, fsync, locks), threads, their channels. Not allowed: creating
+ * or connecting sockets, exec, ptrace and other processes' memory, changing
+ * ids, mounts -- a subverted signer or decider cannot reach the network or
+ * start a program.
+ */
+static const int trusted_syscalls[] = {
+	/* files */
+	SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(close), SCMP_SYS(close_range),
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(lseek),
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(statx),
+	SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(access), SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2), SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getdents64),
+	SCMP_SYS(fcntl), SCMP_SYS(flock), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
+	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(mkdir),
+	SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(fchmod), SCMP_SYS(fchown),
+	SCMP_SYS(getcwd), SCMP_SYS(ioctl), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3),
+	SCMP_SYS(pipe2), SCMP_SYS(eventfd2), SCMP_SYS(umask), SCMP_SYS(uname),
+	/* memory */
+	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
+	SCMP_SYS(madvise), SCMP_SYS(brk),
+	/* threads */
+	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sched_getattr), SCMP_SYS(sched_setattr), SCMP_SYS(gettid), SCMP_SYS(getpid),
+	SCMP_SYS(getppid), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill),
+	/* channels and signals */
+	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(shutdown), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
+	/* time, randomness, ids (read only) */
+	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
+	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom), SCMP_SYS(getuid),
+	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(prlimit64),
+	SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
+};
+
+static int seccomp_load_list(const int *calls, size_t n)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r = -1;
 
 	if (ctx == NULL)
 		return -1;
-	for (size_t i = 0; i < sizeof(front_syscalls) / sizeof(front_syscalls[0]); i++)
-		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, front_syscalls[i], 0) != 0)
+	for (size_t i = 0; i < n; i++)
+		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0) != 0)
 			goto out;
+	/* Thread names (PKCS#11 modules and their libraries name their threads). */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+			     SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME)) != 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+			     SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME)) != 0)
+		goto out;
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
 		goto out;
 	r = seccomp_load(ctx);
@@ -271,7 +319,17 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir
 			return PL_E_PERM;
 		}
 #ifdef PITLANE_HAVE_SECCOMP
-		if (seccomp_front() != 0) {
+		if (seccomp_load_list(front_syscalls,
+				      sizeof(front_syscalls) / sizeof(front_syscalls[0])) != 0) {
+			snprintf(err, errlen, "cannot load the seccomp allow-list");
+			return PL_E_PERM;
+		}
+		sc = 1;
+#endif
+	} else {
+#ifdef PITLANE_HAVE_SECCOMP
+		if (seccomp_load_list(trusted_syscalls,
+				      sizeof(trusted_syscalls) / sizeof(trusted_syscalls[0])) != 0) {
 			snprintf(err, errlen, "cannot load the seccomp allow-list");
 			return PL_E_PERM;
 		}

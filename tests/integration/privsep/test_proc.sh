@@ -44,6 +44,17 @@ fi
 grep "event=privsep_dropped role=front" "$W/broker.log" | grep -q 'landlock_abi=[1-9]' ||
     echo "note: Landlock is not available on this kernel"
 
+# REQ-PRIV-018: the signer and the decider run under their own allow-list (files, no
+# sockets to create, no exec), when pitlaned was built with libseccomp.
+if grep -q 'event=privsep_dropped role=front .*seccomp=allow-list' "$W/broker.log"; then
+	for p in $S $D; do
+		[ "$(status_field "$p" Seccomp)" = 2 ] || fail "REQ-PRIV-018 process $p not filtered"
+	done
+	pass "REQ-PRIV-018 signer and decider in seccomp filter mode"
+else
+	echo "note: built without libseccomp: no seccomp filters"
+fi
+
 # REQ-PRIV-013: the front end holds no descriptor of the database, the PIN or the HSM;
 # the decider has the database, the signer does not.
 fds() { for f in /proc/$1/fd/*; do readlink "$f"; done; }
