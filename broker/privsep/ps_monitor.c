@@ -29,7 +29,9 @@
 #include "privsep.h"
 
 #define START_TIMEOUT_MS 60000
-#define RESTART_BACKOFF_MS 1000
+#define RESTART_BACKOFF_MS 1000      /* first restart delay for a process that died young */
+#define RESTART_BACKOFF_MAX_MS 30000  /* doubling up to this while it keeps dying young */
+#define RUN_LONG_MS 10000             /* a process that ran this long restarts at once */
 #define STOP_WAIT_MS 15000
 
 struct child {
@@ -38,6 +40,7 @@ struct child {
 	int ready;
 	uint64_t started_ms;
 	uint64_t restart_at_ms;           /* 0: none due */
+	uint64_t backoff_ms;              /* the next delay after an early death */
 };
 
 struct monitor {
@@ -243,11 +246,31 @@ static unsigned reap(struct monitor *m)
 			ch->pid = 0;
 			ch->ready = 0;
 			died |= 1u << r;
-			ch->restart_at_ms = t - ch->started_ms >= RESTART_BACKOFF_MS ? t :
-					    ch->started_ms + RESTART_BACKOFF_MS;
+			if (t - ch->started_ms >= RUN_LONG_MS) {
+				ch->backoff_ms = RESTART_BACKOFF_MS;
+				ch->restart_at_ms = t;
+			} else {
+				/* Dying at start (HSM gone, disk full): do not spin. */
+				if (ch->backoff_ms == 0)
+					ch->backoff_ms = RESTART_BACKOFF_MS;
+				ch->restart_at_ms = t + ch->backoff_ms;
+				ch->backoff_ms = ch->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS ?
+						 RESTART_BACKOFF_MAX_MS : ch->backoff_ms * 2;
+			}
 		}
 	}
 	return died;
+}
+
+/*
+ * Who may have whom ended: the more trusted side of a channel reports the
+ * less trusted one (signer > decider > front end). A subverted front end must
+ * not be able to get the decider killed over and over.
+ */
+static int may_end(enum ps_role reporter, uint32_t reported)
+{
+	return (reporter == PS_ROLE_SIGNER && reported == PS_ROLE_DECIDER) ||
+	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_FRONT);
 }
 
 /* One message from a child's control channel. */
@@ -270,13 +293,17 @@ static void child_message(struct monitor *m, enum ps_role role)
 	}
 	if (h.type == PS_CM_READY) {
 		ch->ready = 1;
-	} else if (h.type == PS_CM_PEER_BAD && rm.role > PS_ROLE_MONITOR &&
-		   rm.role < PS_ROLE_COUNT && rm.role != (uint32_t)role &&
+	} else if (h.type == PS_CM_PEER_BAD && may_end(role, rm.role) &&
 		   m->ch[rm.role].pid > 0) {
 		pl_log(PL_LOG_WARN, "privsep_peer_ended", "role", ps_role_name(rm.role),
 		       "reported_by", ps_role_name(role),
 		       "reason", "it sent a message of a type or size it must not send", NULL);
 		kill(m->ch[rm.role].pid, SIGKILL);
+	} else if (h.type == PS_CM_PEER_BAD) {
+		pl_log(PL_LOG_WARN, "privsep_report_ignored", "reported_by", ps_role_name(role),
+		       "role", ps_role_name(rm.role < PS_ROLE_COUNT ? (enum ps_role)rm.role :
+						PS_ROLE_COUNT),
+		       "reason", "a process may only have a less trusted neighbour ended", NULL);
 	}
 }
 

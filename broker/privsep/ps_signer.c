@@ -161,8 +161,14 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
-		if (p[1].revents & POLLIN)
+		if (p[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+			    si.ssi_signo == SIGHUP)
+				continue;         /* nothing to reload here */
 			break;                    /* SIGTERM/SIGINT from the monitor */
+		}
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		r = ps_recv(&ctl, &h, &peers, sizeof(peers), fds, PS_MAX_FDS, &n, 0);

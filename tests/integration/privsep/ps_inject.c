@@ -4,7 +4,8 @@
  * it, e.g. root) and sends one privsep message on it: the header
  * {type, len, id} and len zero bytes, as that process could.
  *
- *   ps_inject PID FD TYPE LEN     (LEN "-": the size type TYPE has)
+ *   ps_inject PID FD TYPE LEN [WORD]   (LEN "-": the size type TYPE has;
+ *                                        WORD: the payload's first u32)
  *
  * Exit status: 0 sent, 1 failed, 2 usage.
  */
@@ -30,15 +31,16 @@ int main(int argc, char **argv)
 {
 	static uint8_t msg[sizeof(struct hdr) + 8192];
 	struct hdr h = { 0, 0, 42 };
-	uint32_t pid, fd, type, len;
+	uint32_t pid, fd, type, len, word = 0;
 	int pidfd, sock;
 
-	if (argc != 5 || pl_parse_u32(argv[1], 1, 4194304, &pid) != 0 ||
+	if ((argc != 5 && argc != 6) || pl_parse_u32(argv[1], 1, 4194304, &pid) != 0 ||
+	    (argc == 6 && pl_parse_u32(argv[5], 0, UINT32_MAX, &word) != 0) ||
 	    pl_parse_u32(argv[2], 0, 1048576, &fd) != 0 ||
 	    pl_parse_u32(argv[3], 0, UINT32_MAX, &type) != 0 ||
 	    (strcmp(argv[4], "-") == 0 ? ps_msg_size(type) < 0 :
 	     pl_parse_u32(argv[4], 0, 8192, &len) != 0)) {
-		fprintf(stderr, "usage: ps_inject PID FD TYPE LEN|- (LEN <= 8192)\n");
+		fprintf(stderr, "usage: ps_inject PID FD TYPE LEN|- [WORD] (LEN <= 8192)\n");
 		return 2;
 	}
 	if ((pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0)) < 0 ||
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
 	h.type = type;
 	h.len = len;
 	memcpy(msg, &h, sizeof(h));
+	if (len >= sizeof(word))
+		memcpy(msg + sizeof(h), &word, sizeof(word));
 	if (send(sock, msg, sizeof(h) + len, MSG_NOSIGNAL) != (ssize_t)(sizeof(h) + len)) {
 		fprintf(stderr, "ps_inject: send failed: %s\n", strerror(errno));
 		return 1;

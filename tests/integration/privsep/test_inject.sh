@@ -7,6 +7,8 @@
 # privsep message types (broker/privsep/ps_msg.h)
 PS_FD_DECIDE=1
 PS_DS_ISSUE=10
+PS_CM_PEER_BAD=41
+PS_ROLE_DECIDER=2
 write_config "$W/broker.conf"
 start_broker "$W/broker.conf"
 out=$(req ws-muc-01-pc1 tech-anna)
@@ -69,6 +71,18 @@ pass "REQ-PRIV-017 front-end message refused by the signer; decider $D ended, $D
 wait_ready_code 200 "REQ-PRIV-017"
 out=$(req ws-muc-01-pc1 tech-anna)
 expect_line "REQ-PRIV-017 service recovered" "$out" "status=201"
+# REQ-PRIV-019: a subverted front end tells the monitor the decider misbehaved: the
+# report is ignored (only the more trusted side of a channel may have the other ended).
+F3=$(role_pid front)
+D2=$(role_pid decider)
+fd=$(chan_fd "$F3" "$BROKER_PID")
+[ -n "$fd" ] || fail "REQ-PRIV-019 no front end -> monitor channel found"
+"$PS_INJECT" "$F3" "$fd" $PS_CM_PEER_BAD - $PS_ROLE_DECIDER || fail "REQ-PRIV-019 ps_inject failed"
+wait_log 'event=privsep_report_ignored reported_by=front role=decider' 1 "REQ-PRIV-019"
+kill -0 "$D2" && [ "$(role_pid decider)" = "$D2" ] || fail "REQ-PRIV-019 the decider was ended"
+out=$(req ws-muc-01-pc1 tech-anna)
+expect_line "REQ-PRIV-019 front end cannot have the decider ended" "$out" "status=201"
+
 stop_broker
 "$PITLANECTL" audit verify "$W/audit.db" >/dev/null || fail "audit verify failed"
 pass "clean stop, chain verifies"
