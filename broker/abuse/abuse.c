@@ -10,6 +10,7 @@
 #include "pl_err.h"
 
 #define GC_EVERY_MS INT64_C(60000)
+#define PAIR_KEEP_MIN_MS (INT64_C(3600) * 1000)
 #define KEEP_MS (INT64_C(31) * 86400 * 1000)  /* detector state: the longest window */
 
 void abuse_strlcpy(char *dst, const char *src, size_t cap)
@@ -90,6 +91,7 @@ void abuse_close(struct abuse *a)
 {
 	if (a == NULL)
 		return;
+	sqlite3_finalize(a->hist);
 	if (a->db != NULL)
 		sqlite3_close(a->db);
 	smap_fini(&a->limits);
@@ -106,9 +108,10 @@ void abuse_close(struct abuse *a)
 
 static void gc(struct abuse *a, const struct policy *p, int64_t now_ms)
 {
-	int64_t longest = 0;
+	int64_t longest = 0, pair_keep = PAIR_KEEP_MIN_MS;
 	size_t n = policy_limit_count(p);
 	struct policy_limit_view l;
+	struct policy_anomaly_view an;
 
 	if (now_ms - a->last_gc_ms < GC_EVERY_MS)
 		return;
@@ -118,6 +121,15 @@ static void gc(struct abuse *a, const struct policy *p, int64_t now_ms)
 			for (size_t k = 0; k < l.nwindows; k++)
 				if ((int64_t)l.seconds[k] * 1000 > longest)
 					longest = (int64_t)l.seconds[k] * 1000;
+	/*
+	 * Recent (workshop, VIN) contacts: with a database the older history is in
+	 * audit_log (store_first_contact), so memory keeps only the detector windows.
+	 */
+	for (size_t i = 0; i < policy_anomaly_count(p); i++)
+		if (policy_anomaly_at(p, i, &an) == 0 && (int64_t)an.window * 2000 > pair_keep)
+			pair_keep = (int64_t)an.window * 2000;
+	if (a->db != NULL)
+		smap_expire(&a->pairs, now_ms - pair_keep);
 	/* A key idle for longer than its longest window (plus a slot) counts nothing. */
 	smap_expire(&a->limits, now_ms - longest - longest / WIN_SLOTS - 1000);
 	smap_expire(&a->sweeps, now_ms - KEEP_MS);

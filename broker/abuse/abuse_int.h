@@ -9,6 +9,7 @@
 #include "abuse.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 /* ---- smap: string-keyed hash map, payload allocated with the node ------- */
 struct smap_node {
@@ -73,11 +74,13 @@ struct fail_state {
 struct abuse {
 	pthread_mutex_t mu;
 	struct sqlite3 *db;          /* NULL: memory only */
+	struct sqlite3_stmt *hist;   /* first contact of a workshop with a VIN (audit_log) */
 	int64_t gen;                 /* abuse_generation.gen last loaded */
 	struct smap limits;          /* "<limit>\x1f<key>" -> struct limit_state */
 	struct smap sweeps;          /* "<rule>\x1f<t|w>\x1f<id>" -> struct sweep_state */
 	struct smap places;          /* "<t|d>\x1f<id>" -> struct place_state */
-	struct smap pairs;           /* "<workshop>\x1f<vin>" -> struct pair_state */
+	struct smap pairs;           /* "<workshop>\x1f<vin>" -> struct pair_state: recent contacts
+	                              * (all of them without a database) */
 	struct smap fails;           /* "<workshop>" -> struct fail_state */
 	struct smap alerted;         /* "<rule>\x1f<subject>" -> int64_t until_ms */
 	struct smap susp;            /* "w\x1f<id>" / "t\x1f<id>" -> char reason[160] */
@@ -92,6 +95,9 @@ int store_refresh(struct abuse *a);                   /* reload if gen changed; 
 int store_suspend(struct abuse *a, const char *kind, const char *id, const char *actor,
 		  const char *reason, int64_t now_ms);     /* mu held */
 int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t now_ms);
+/* Earliest "allow" row of workshop with vin in the audit log (INT64_MAX: none). mu held. */
+int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
+			int64_t *first_ms);
 
 /* detect.c */
 void detect_all(struct abuse *a, const struct policy *p, const struct abuse_event *ev,

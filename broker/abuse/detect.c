@@ -127,22 +127,25 @@ static void unlock_then_start(struct abuse *a, const struct policy_anomaly_view 
 {
 	char key[160], evd[160];
 	struct pair_state *s;
-	int64_t w = window_ms(an);
+	int64_t w = window_ms(an), first;
 
 	if (strcmp(ev->op, OP_START) != 0)
 		return;
 	snprintf(key, sizeof(key), "%s\x1f%s", ev->workshop, ev->vin);
-	if ((s = smap_get(&a->pairs, key, 0, 0)) == NULL)
+	if ((s = smap_get(&a->pairs, key, 0, 0)) == NULL || s->unlock_ms <= ev->now_ms - w)
 		return;
+	/* The first contact: in memory (recent) or in the audit log (older history). */
+	if (store_first_contact(a, ev->workshop, ev->vin, &first) != 0 || first > s->first_ms)
+		first = s->first_ms;
 	/*
 	 * No history: the unlock was the workshop's first contact with the VIN,
 	 * or came at script speed (< UNLOCK_FIRST_MS) after it.
 	 */
-	if (s->unlock_ms > ev->now_ms - w && s->unlock_ms - s->first_ms < UNLOCK_FIRST_MS) {
+	if (s->unlock_ms - first < UNLOCK_FIRST_MS) {
 		snprintf(evd, sizeof(evd), "%s of %s %lld s after %s by workshop %s, whose first "
 			 "contact with this VIN was %lld s ago", OP_START, ev->vin,
 			 (long long)((ev->now_ms - s->unlock_ms) / 1000), OP_UNLOCK, ev->workshop,
-			 (long long)((ev->now_ms - s->first_ms) / 1000));
+			 (long long)((ev->now_ms - first) / 1000));
 		detect_fire(a, an, ev->vin, ev->technician, NULL, ev->now_ms, "unlock_then_start",
 			    evd, v);
 	}

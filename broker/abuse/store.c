@@ -175,26 +175,27 @@ static int longest_window_ms(const struct policy *p, int64_t *out)
 	return 0;
 }
 
-static int load_history(struct abuse *a)
+int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
+			int64_t *first_ms)
 {
-	sqlite3_stmt *st = NULL;
-	char key[160];
 	int rc;
 
-	if (sqlite3_prepare_v2(a->db, "SELECT workshop, vin, min(time_ms) FROM audit_log WHERE "
-			       "decision = 'allow' AND vin <> '' GROUP BY workshop, vin", -1, &st,
-			       NULL) != SQLITE_OK)
+	*first_ms = INT64_MAX;
+	if (a->db == NULL)
+		return 0;
+	if (a->hist == NULL &&
+	    sqlite3_prepare_v3(a->db, "SELECT min(time_ms) FROM audit_log WHERE workshop = ? AND "
+			       "vin = ? AND decision = 'allow'", -1, SQLITE_PREPARE_PERSISTENT,
+			       &a->hist, NULL) != SQLITE_OK)
 		return PL_E_IO;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct pair_state *s;
-
-		snprintf(key, sizeof(key), "%s\x1f%s", sqlite3_column_text(st, 0),
-			 sqlite3_column_text(st, 1));
-		if ((s = smap_get(&a->pairs, key, 1, 0)) != NULL)
-			s->first_ms = sqlite3_column_int64(st, 2);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : PL_E_IO;
+	sqlite3_bind_text(a->hist, 1, workshop, -1, SQLITE_STATIC);
+	sqlite3_bind_text(a->hist, 2, vin, -1, SQLITE_STATIC);
+	rc = sqlite3_step(a->hist);
+	if (rc == SQLITE_ROW && sqlite3_column_type(a->hist, 0) != SQLITE_NULL)
+		*first_ms = sqlite3_column_int64(a->hist, 0);
+	sqlite3_reset(a->hist);
+	sqlite3_clear_bindings(a->hist);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : PL_E_IO;
 }
 
 int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
@@ -210,8 +211,6 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
 		return 0;
 	longest_window_ms(p, &span);
 	pthread_mutex_lock(&a->mu);
-	if ((r = load_history(a)) != 0)
-		goto out;
 	r = PL_E_IO;
 	if (sqlite3_prepare_v2(a->db, "SELECT time_ms, technician, workshop, vin, op, decision "
 			       "FROM audit_log WHERE time_ms >= ? AND decision IN ('allow', "
