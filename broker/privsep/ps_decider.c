@@ -329,6 +329,7 @@ static void *status_main(void *arg)
 	while (!atomic_load(&d->stop)) {
 		check_status_channel(d);
 		push_status(d);
+		broker_abuse_tick(d->b);  /* officer actions into the audit chain (docs/abuse.md) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->c->checkpoint_seconds > 0 &&
 		    now.tv_sec - last_ckpt.tv_sec >= (time_t)d->c->checkpoint_seconds) {

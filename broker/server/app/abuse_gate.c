@@ -116,6 +116,12 @@ static void audit_officer_actions(struct broker *b)
 		       "request", NULL);
 }
 
+void broker_abuse_tick(struct broker *b)
+{
+	if (b != NULL && b->abuse != NULL)
+		audit_officer_actions(b);
+}
+
 int broker_abuse_check(struct broker *b, const struct policy *p, const struct abuse_event *ev,
 		       const char *request_id, struct abuse_verdict *v)
 {

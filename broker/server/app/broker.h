@@ -157,6 +157,8 @@ int broker_abuse_open(struct broker *b, char *err, size_t errlen);
 /* abuse_check() plus the audit rows of its alerts and of pending officer actions. */
 int broker_abuse_check(struct broker *b, const struct policy *p, const struct abuse_event *ev,
 		       const char *request_id, struct abuse_verdict *v);
+/* Writes pending officer actions into the audit chain (at most one look a second). */
+void broker_abuse_tick(struct broker *b);
 /* Records a pending approval and encodes the 202 body; location gets its poll path. */
 int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
 		      size_t *len, char location[48]);

@@ -74,8 +74,7 @@ $CTL breaker reset fleet-ignition --reason "wave explained" --by olga $C >/dev/n
     fail "REQ-ABU-062 reset"
 out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable)
 expect_line "REQ-ABU-062 reset by the officer reopens the class" "$out" "status=201"
-sleep 1.2
-out=$(req ws-muc-01-pc1 tech-ben --op dtc.clear)
+sleep 2   # no request meanwhile: the decider's timer writes the row
 [ "$(audit_rows decision admin)" -ge 1 ] || fail "REQ-ABU-062 reset not audited"
 pass "REQ-ABU-062 breaker reset audited"
 
@@ -137,8 +136,7 @@ expect_line "REQ-ABU-065 suspended technician refused" "$out" \
 $CTL resume technician tech-carl --reason "found" $C >/dev/null || fail "REQ-ABU-065 resume"
 out=$(req ws-ber-02-pc1 tech-carl --op dtc.clear)
 expect_line "REQ-ABU-065 resumed technician allowed" "$out" "status=201"
-sleep 1.2
-out=$(req ws-ber-02-pc1 tech-carl --op door.lock)
+sleep 2
 "$CTL" audit export "$W/audit.db" | grep '"decision":"admin"' | grep -q 'suspend technician tech-carl' ||
     fail "REQ-ABU-065 suspension not in the audit log"
 
