@@ -1,5 +1,6 @@
 /* Rate limits and circuit breakers (REQ-ABU-001..012, docs/abuse.md). */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "abuse_test_util.h"
@@ -193,6 +194,46 @@ Test(abuse_limits, REQ_ABU_010_breaker_trips_within_one_window_and_stays_open)
 		abuse_test_request(a, p, T0 + i, "t1", "ws-a", "a", VIN, "ignition.enable", &v);
 	cr_assert_eq(v.kind, ABUSE_DENY);
 	cr_assert_str_eq(v.rule, "limits.fleet-start");
+	abuse_close(a);
+	policy_unref(p);
+}
+
+struct racer {
+	struct abuse *a;
+	struct policy *p;
+	int admitted;
+};
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct abuse_verdict v;
+
+	for (int i = 0; i < 200; i++)
+		if (abuse_test_request(r->a, r->p, T0 + i % 50, "t1", "ws-a", "10.0.0.1:1", VIN,
+				       "door.unlock", &v) == ABUSE_PASS)
+			r->admitted++;
+	return NULL;
+}
+
+Test(abuse_limits, REQ_ABU_007_concurrent_requests_admit_exactly_r)
+{
+	struct policy *p = abuse_test_policy(two_windows);
+	struct abuse *a = NULL;
+	struct racer r[8];
+	pthread_t th[8];
+	int total = 0;
+
+	cr_assert_eq(abuse_open(NULL, &a), 0);
+	for (int i = 0; i < 8; i++) {
+		r[i] = (struct racer){ .a = a, .p = p };
+		cr_assert_eq(pthread_create(&th[i], NULL, race, &r[i]), 0);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		total += r[i].admitted;
+	}
+	cr_assert_eq(total, 3, "1600 concurrent requests admitted %d", total);
 	abuse_close(a);
 	policy_unref(p);
 }
