@@ -184,5 +184,19 @@ sleep 0.5
     fail "REQ-ABU-068 metric"
 pass "REQ-ABU-068 receipts audited, failure burst alerted and counted"
 
+# REQ-ABU-071: pitlanectl's officer commands say what is wrong and exit 1 (refused) or 2 (usage).
+code() { set +e; "$@" >/dev/null 2>"$W/err"; echo $?; set -e; }
+[ "$(code $CTL revoke token 1234 --reason x $C)" = 2 ] || fail "REQ-ABU-071 short CTI"
+grep -q "must be 32 hex digits" "$W/err" || fail "REQ-ABU-071 CTI message"
+[ "$(code $CTL revoke token "$cti" --reason again $C)" = 1 ] || fail "REQ-ABU-071 revoked twice"
+[ "$(code $CTL suspend garage x --reason y $C)" = 2 ] || fail "REQ-ABU-071 unknown kind"
+[ "$(code $CTL suspend workshop ws-ber-02 $C)" = 2 ] || fail "REQ-ABU-071 no reason"
+[ "$(code $CTL resume workshop ws-ber-02 --reason y $C)" = 1 ] || fail "REQ-ABU-071 not suspended"
+[ "$(code $CTL approvals show 00000000000000000000000000000000 $C)" = 1 ] ||
+    fail "REQ-ABU-071 unknown approval"
+[ "$(code $CTL breaker reset nope --reason y $C)" = 1 ] || fail "REQ-ABU-071 closed breaker"
+[ "$(code $CTL alerts list)" = 2 ] || fail "REQ-ABU-071 without -f"
+pass "REQ-ABU-071 officer command errors: exit 1 refused, 2 usage, with a sentence"
+
 "$CTL" audit verify "$W/audit.db" >/dev/null || fail "audit chain broken"
 pass "REQ-ABU-069 the audit chain with all abuse rows verifies"
