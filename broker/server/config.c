@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "pl_conf.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_file.h"
@@ -13,26 +14,18 @@
 
 #define CONFIG_FILE_MAX (256 * 1024)
 
-enum key_kind { K_STR, K_U32, K_ADDR, K_ADMIN };
+static int set_listen(void *cfg, const char *v, char *msg, size_t msglen);
+static int set_admin(void *cfg, const char *v, char *msg, size_t msglen);
 
-struct key_def {
-	const char *name;
-	enum key_kind kind;
-	size_t off;      /* K_STR: char array; K_U32: uint32_t */
-	size_t size;     /* K_STR: array size */
-	uint32_t min, max;
-	int required;
-	const char *help;
-};
+#define STR(f, req, h) { #f, PL_CONF_STR, offsetof(struct broker_config, f), \
+	sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL }
+#define U32(f, lo, hi, h) { #f, PL_CONF_U32, offsetof(struct broker_config, f), \
+	sizeof(uint32_t), lo, hi, 0, h, NULL }
 
-#define STR(f, req, h) { #f, K_STR, offsetof(struct broker_config, f), \
-	sizeof(((struct broker_config *)0)->f), 0, 0, req, h }
-#define U32(f, lo, hi, h) { #f, K_U32, offsetof(struct broker_config, f), \
-	sizeof(uint32_t), lo, hi, 0, h }
-
-static const struct key_def keys[] = {
-	{ "listen", K_ADDR, 0, 0, 0, 0, 1, "address:port of the mTLS API" },
-	{ "admin_listen", K_ADMIN, 0, 0, 0, 0, 0, "loopback address:port for /metrics" },
+static const struct pl_conf_key keys[] = {
+	{ "listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 1, "address:port of the mTLS API", set_listen },
+	{ "admin_listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 0, "loopback address:port for /metrics",
+	  set_admin },
 	STR(tls_cert, 1, "PEM certificate chain of the broker"),
 	STR(tls_key, 1, "PEM private key of the broker TLS certificate"),
 	STR(client_ca, 1, "PEM bundle of the dealer CA"),
@@ -54,6 +47,16 @@ static const struct key_def keys[] = {
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+static const struct pl_conf_codes codes = {
+	.syntax = PL_E_SRV_CONFIG_SYNTAX,
+	.unknown = PL_E_SRV_CONFIG_KEY,
+	.dup = PL_E_SRV_CONFIG_DUP,
+	.value = PL_E_SRV_CONFIG_VALUE,
+	.missing = PL_E_SRV_CONFIG_MISSING,
+};
+
+static const struct pl_conf_spec spec = { keys, NKEYS, &codes, "docs/broker.md" };
 
 void broker_config_defaults(struct broker_config *c)
 {
@@ -114,154 +117,49 @@ static int is_loopback(const char *host)
 	return strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0;
 }
 
-static const struct key_def *find_key(const char *name, size_t len)
+static int set_listen(void *cfg, const char *v, char *msg, size_t msglen)
 {
-	for (size_t i = 0; i < NKEYS; i++)
-		if (strlen(keys[i].name) == len && memcmp(keys[i].name, name, len) == 0)
-			return &keys[i];
-	return NULL;
+	struct broker_config *c = cfg;
+
+	if (broker_config_parse_addr(v, c->listen_host, &c->listen_port) != 0) {
+		snprintf(msg, msglen, "listen must be IPv4:port or [IPv6]:port, got '%.200s'", v);
+		return PL_E_SRV_ADDR;
+	}
+	return 0;
 }
 
-/* Applies one value; returns 0 or a code with err filled (without the location). */
-static int apply(struct broker_config *c, const struct key_def *k, const char *v,
-		 char *msg, size_t msglen)
+static int set_admin(void *cfg, const char *v, char *msg, size_t msglen)
 {
-	int r;
+	struct broker_config *c = cfg;
 
-	switch (k->kind) {
-	case K_STR:
-		if (strlen(v) >= k->size) {
-			snprintf(msg, msglen, "%s is longer than %zu bytes", k->name, k->size - 1);
-			return PL_E_SRV_CONFIG_VALUE;
-		}
-		memcpy((char *)c + k->off, v, strlen(v) + 1);
-		return 0;
-	case K_U32:
-		r = pl_parse_u32(v, k->min, k->max, (uint32_t *)(void *)((char *)c + k->off));
-		if (r != 0) {
-			snprintf(msg, msglen, "%s must be a whole number from %u to %u, got '%.200s'",
-				 k->name, k->min, k->max, v);
-			return PL_E_SRV_CONFIG_VALUE;
-		}
-		return 0;
-	case K_ADDR:
-		if (broker_config_parse_addr(v, c->listen_host, &c->listen_port) != 0) {
-			snprintf(msg, msglen, "listen must be IPv4:port or [IPv6]:port, got '%.200s'", v);
-			return PL_E_SRV_ADDR;
-		}
-		return 0;
-	case K_ADMIN:
-		if (strcmp(v, "none") == 0) {
-			c->admin_enabled = 0;
-			return 0;
-		}
-		if (broker_config_parse_addr(v, c->admin_host, &c->admin_port) != 0) {
-			snprintf(msg, msglen,
-				 "admin_listen must be 127.0.0.1:port, [::1]:port or none, got '%.200s'", v);
-			return PL_E_SRV_ADDR;
-		}
-		if (!is_loopback(c->admin_host)) {
-			snprintf(msg, msglen,
-				 "admin_listen '%.200s' is not a loopback address; /metrics is only served "
-				 "on 127.0.0.1 or ::1", v);
-			return PL_E_SRV_ADMIN_NOT_LOOPBACK;
-		}
-		c->admin_enabled = 1;
+	if (strcmp(v, "none") == 0) {
+		c->admin_enabled = 0;
 		return 0;
 	}
-	return PL_E_INTERNAL;
-}
-
-static int only_space(const char *p, const char *end)
-{
-	for (; p < end; p++)
-		if (*p != ' ' && *p != '\t' && *p != '\r')
-			return 0;
-	return 1;
-}
-
-/* Parses one line [p, end). Sets *seen bits. */
-static int parse_line(struct broker_config *c, const char *p, const char *end,
-		      unsigned char *seen, char *msg, size_t msglen)
-{
-	const char *ks, *ke, *vs, *ve;
-	const struct key_def *k;
-	char value[BROKER_URI_MAX + 1];
-
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	if (p == end || *p == '#' || only_space(p, end))
-		return 0;
-	for (const char *q = p; q < end; q++) {
-		if ((unsigned char)*q < 0x20 && *q != '\t' && *q != '\r') {
-			snprintf(msg, msglen, "control character in line");
-			return PL_E_SRV_CONFIG_SYNTAX;
-		}
+	if (broker_config_parse_addr(v, c->admin_host, &c->admin_port) != 0) {
+		snprintf(msg, msglen,
+			 "admin_listen must be 127.0.0.1:port, [::1]:port or none, got '%.200s'", v);
+		return PL_E_SRV_ADDR;
 	}
-	ks = p;
-	while (p < end && *p != ' ' && *p != '\t')
-		p++;
-	ke = p;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	vs = p;
-	ve = end;
-	while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t' || ve[-1] == '\r'))
-		ve--;
-	k = find_key(ks, (size_t)(ke - ks));
-	if (k == NULL) {
-		snprintf(msg, msglen, "unknown key '%.*s' (known keys are listed in docs/broker.md)",
-			 (int)(ke - ks > 64 ? 64 : ke - ks), ks);
-		return PL_E_SRV_CONFIG_KEY;
+	if (!is_loopback(c->admin_host)) {
+		snprintf(msg, msglen,
+			 "admin_listen '%.200s' is not a loopback address; /metrics is only served "
+			 "on 127.0.0.1 or ::1", v);
+		return PL_E_SRV_ADMIN_NOT_LOOPBACK;
 	}
-	if (vs == ve) {
-		snprintf(msg, msglen, "key '%s' has no value; write '%s <value>'", k->name, k->name);
-		return PL_E_SRV_CONFIG_SYNTAX;
-	}
-	if ((size_t)(ve - vs) > BROKER_URI_MAX) {
-		snprintf(msg, msglen, "value of '%s' is too long", k->name);
-		return PL_E_SRV_CONFIG_VALUE;
-	}
-	if (seen[k - keys]) {
-		snprintf(msg, msglen, "key '%s' given twice; keep one", k->name);
-		return PL_E_SRV_CONFIG_DUP;
-	}
-	seen[k - keys] = 1;
-	memcpy(value, vs, (size_t)(ve - vs));
-	value[ve - vs] = '\0';
-	return apply(c, k, value, msg, msglen);
+	c->admin_enabled = 1;
+	return 0;
 }
 
 int broker_config_parse(const char *name, const char *text, struct broker_config *out,
 			char *err, size_t errlen)
 {
 	struct broker_config c;
-	unsigned char seen[NKEYS] = { 0 };
-	char msg[600];
-	unsigned line = 0;
-	const char *p = text;
-	int r = 0;
+	int r;
 
 	broker_config_defaults(&c);
-	while (*p != '\0') {
-		const char *nl = strchr(p, '\n');
-		const char *end = nl ? nl : p + strlen(p);
-
-		line++;
-		msg[0] = '\0';
-		if ((r = parse_line(&c, p, end, seen, msg, sizeof(msg))) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", name, line, msg);
-			return r;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].required && !seen[i]) {
-			snprintf(err, errlen, "%s:%u: required key '%s' (%s) is missing; add a line "
-				 "'%s <value>'", name, line, keys[i].name, keys[i].help, keys[i].name);
-			return PL_E_SRV_CONFIG_MISSING;
-		}
-	}
+	if ((r = pl_conf_parse(&spec, name, text, strlen(text), &c, err, errlen)) != 0)
+		return r;
 	if (strncmp(c.key_uri, "pkcs11:", 7) != 0) {
 		snprintf(err, errlen, "%s: key_uri must be an RFC 7512 'pkcs11:' URI", name);
 		return PL_E_SRV_CONFIG_VALUE;
@@ -301,25 +199,25 @@ static void print_addr(FILE *f, const char *key, const char *host, uint16_t port
 int broker_config_print(const struct broker_config *c, FILE *f)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		const struct key_def *k = &keys[i];
+		const struct pl_conf_key *k = &keys[i];
 		const char *s;
 
 		switch (k->kind) {
-		case K_ADDR:
-			print_addr(f, k->name, c->listen_host, c->listen_port);
-			break;
-		case K_ADMIN:
-			if (c->admin_enabled)
+		case PL_CONF_CUSTOM:
+			if (k->set == set_listen)
+				print_addr(f, k->name, c->listen_host, c->listen_port);
+			else if (c->admin_enabled)
 				print_addr(f, k->name, c->admin_host, c->admin_port);
 			else
 				fprintf(f, "%s none\n", k->name);
 			break;
-		case K_STR:
+		case PL_CONF_STR:
 			s = (const char *)c + k->off;
 			if (s[0] != '\0')
 				fprintf(f, "%s %s\n", k->name, s);
 			break;
-		case K_U32:
+		case PL_CONF_U32:
+		case PL_CONF_U32_ANY:
 			fprintf(f, "%s %u\n", k->name,
 				*(const uint32_t *)(const void *)((const char *)c + k->off));
 			break;

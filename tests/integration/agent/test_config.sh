@@ -12,11 +12,11 @@ bad() { # WHAT PATTERN [lines to append...]
 	expect_agent 3 "$pat" "REQ-AGT-040 $what" -c "$W/bad.conf" run door.unlock --work-order W
 }
 n=$(($(wc -l <"$W/good.conf") + 1))
-bad "unknown key" "bad.conf:$n: unknown key 'colour'; the keys are listed in docs/agent.md" \
+bad "unknown key" "bad.conf:$n: unknown key 'colour' (known keys are listed in docs/agent.md)" \
     "colour blue"
 bad "key given twice" "bad.conf:$n: key 'can' given twice" "can loop:other"
-bad "number out of range" "bad.conf:$n: connect_timeout_s: '99' is not a number in 1..60" "connect_timeout_s 99"
-bad "CAN id" "bad.conf:$n: tester_id: '0xZZ' is not a number" "tester_id 0xZZ"
+bad "number out of range" "bad.conf:$n: connect_timeout_s must be a whole number from 1 to 60, got '99'" "connect_timeout_s 99"
+bad "CAN id" "bad.conf:$n: tester_id must be a number from 0x0 to 0x1FFFFFFF (decimal or 0x-hex), got '0xZZ'" "tester_id 0xZZ"
 grep -v '^broker_pin ' "$W/good.conf" >"$W/nopin.conf"
 echo "broker_pin md5//abc" >>"$W/nopin.conf"
 expect_agent 3 "nopin.conf:$((n - 1)): broker_pin: 'md5//abc' is not sha256//" "REQ-AGT-040 bad pin" \

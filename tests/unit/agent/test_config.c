@@ -76,9 +76,9 @@ Test(agent_config, REQ_AGT_061_errors_name_file_and_line)
 	} cases[] = {
 	    {"colour blue", "agent.conf:10: unknown key 'colour'"},
 	    {"can loop:a\ncan loop:b", "agent.conf:11: key 'can' given twice"},
-	    {"retries 6", "agent.conf:10: retries: '6' is not a number in 0..5"},
-	    {"retries -1", "agent.conf:10: retries: '-1' is not a number"},
-	    {"ecu_id 0x20000000", "agent.conf:10: ecu_id: '0x20000000' is not a number"},
+	    {"retries 6", "agent.conf:10: retries must be a whole number from 0 to 5, got '6'"},
+	    {"retries -1", "agent.conf:10: retries must be a whole number from 0 to 5, got '-1'"},
+	    {"ecu_id 0x20000000", "agent.conf:10: ecu_id must be a number from 0x0 to 0x1FFFFFFF (decimal or 0x-hex), got '0x20000000'"},
 	    {"broker_pin_backup sha256//abc", "agent.conf:10: broker_pin_backup: "
 	                                      "'sha256//abc' is not sha256//"},
 	    {"connect_timeout_s", "agent.conf:10: key 'connect_timeout_s' has no value"},
