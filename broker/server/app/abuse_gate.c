@@ -389,8 +389,10 @@ static void receipt(struct broker *b, const struct token_handoff *h, struct toke
 		snprintf(reason, sizeof(reason), "ECU %s%s%s", failure ? "failure" : "ok",
 			 cti_hex[0] ? " cti " : "", cti_hex);
 	snprintf(client, sizeof(client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
+	/* A receipt names the token it reports on (its cti), so the row joins the issuing row. */
 	if (audit_row(b, h->request_id, client, "", h->device_ou, h->vin, h->op, "receipt",
-		      "receipts", reason, NULL, h->client_addr) != 0) {
+		      "receipts", reason, h->cnonce_len == 16 ? h->cnonce : NULL,
+		      h->client_addr) != 0) {
 		policy_unref(p);
 		answer_problem(a, 503, "audit_unavailable", "the receipt could not be recorded; "
 			       "retry", NULL, h->request_id, 5);
