@@ -231,13 +231,24 @@ static const int trusted_syscalls[] = {
 	SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
 };
 
-static int seccomp_load_list(const int *calls, size_t n)
+/*
+ * Loads the allow-list calls[0..n) (anything else kills the process). With
+ * deny_open, open/openat fail with EACCES instead: libraries open files
+ * lazily (glibc's malloc reads /sys/devices/system/cpu/online when threads
+ * contend and it adds an arena) and must see a plain error, not a kill; the
+ * front end cannot open anything either way (chroot, Landlock).
+ */
+static int seccomp_load_list(const int *calls, size_t n, int deny_open)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r = -1;
 
 	if (ctx == NULL)
 		return -1;
+	if (deny_open &&
+	    (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
+	     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0))
+		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0) != 0)
 			goto out;
@@ -320,7 +331,7 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir
 		}
 #ifdef PITLANE_HAVE_SECCOMP
 		if (seccomp_load_list(front_syscalls,
-				      sizeof(front_syscalls) / sizeof(front_syscalls[0])) != 0) {
+				      sizeof(front_syscalls) / sizeof(front_syscalls[0]), 1) != 0) {
 			snprintf(err, errlen, "cannot load the seccomp allow-list");
 			return PL_E_PERM;
 		}
@@ -329,7 +340,7 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir
 	} else {
 #ifdef PITLANE_HAVE_SECCOMP
 		if (seccomp_load_list(trusted_syscalls,
-				      sizeof(trusted_syscalls) / sizeof(trusted_syscalls[0])) != 0) {
+				      sizeof(trusted_syscalls) / sizeof(trusted_syscalls[0]), 0) != 0) {
 			snprintf(err, errlen, "cannot load the seccomp allow-list");
 			return PL_E_PERM;
 		}
