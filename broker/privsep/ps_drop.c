@@ -240,6 +240,10 @@ static const int trusted_syscalls[] = {
  */
 static int seccomp_load_list(const int *calls, size_t n, int deny_open)
 {
+	const struct scmp_arg_cmp set_name = { .arg = 0, .op = SCMP_CMP_EQ,
+					       .datum_a = PR_SET_NAME, .datum_b = 0 };
+	const struct scmp_arg_cmp get_name = { .arg = 0, .op = SCMP_CMP_EQ,
+					       .datum_a = PR_GET_NAME, .datum_b = 0 };
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r = -1;
 
@@ -253,10 +257,8 @@ static int seccomp_load_list(const int *calls, size_t n, int deny_open)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0) != 0)
 			goto out;
 	/* Thread names (PKCS#11 modules and their libraries name their threads). */
-	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-			     SCMP_A0(SCMP_CMP_EQ, PR_SET_NAME)) != 0 ||
-	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
-			     SCMP_A0(SCMP_CMP_EQ, PR_GET_NAME)) != 0)
+	if (seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, &set_name) != 0 ||
+	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, &get_name) != 0)
 		goto out;
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) != 0)
 		goto out;
