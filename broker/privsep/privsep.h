@@ -63,8 +63,8 @@ void ps_front_main(const struct broker_config *c, const struct ps_config *pc, in
  * bounding set and every capability, then the role's seccomp allow-list and
  * Landlock rules. Logs what it kept. err gets one sentence on failure.
  */
-int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir, char *err,
-	    size_t errlen);
+int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_config *c,
+	    const char *empty_dir, char *err, size_t errlen);
 
 /* Closes every descriptor above 2 that is not in keep[0..n). */
 void ps_close_except(const int *keep, size_t n);

@@ -442,7 +442,7 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	}
 	if ((sfd = ps_child_signals()) < 0)
 		ps_child_fail("cannot set up signal handling", PL_E_INTERNAL);
-	if (early && (r = ps_drop(PS_ROLE_DECIDER, pc, NULL, err, sizeof(err))) != 0)
+	if (early && (r = ps_drop(PS_ROLE_DECIDER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = fetch_pubkey(d, pub, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
@@ -452,7 +452,7 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	d->b->issue = issue_remote;
 	d->b->reloaded = reloaded;
 	d->b->fresh_in_decider = 1;
-	if (!early && (r = ps_drop(PS_ROLE_DECIDER, pc, NULL, err, sizeof(err))) != 0)
+	if (!early && (r = ps_drop(PS_ROLE_DECIDER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = start_threads(d)) != 0)
 		ps_child_fail("cannot start the decider's threads", r);

@@ -7,8 +7,9 @@
  *   3. groups, gid, uid of the unprivileged user (root only)
  *   4. PR_SET_NO_NEW_PRIVS (nothing executed later can gain privileges)
  *   5. every remaining capability (effective, permitted, inheritable, ambient)
- *   6. Landlock: no file system access at all, no TCP bind/connect, no
- *      signals or abstract sockets outside the process (front end)
+ *   6. Landlock: no TCP bind/connect, no signals or abstract sockets outside
+ *      the process; no file system access at all (front end), or only the
+ *      database and policy directories and what SQLite needs (decider)
  *   7. seccomp allow-list, other system calls kill the process (front end:
  *      sockets it holds only; signer and decider: files, no sockets, no exec)
  */
@@ -20,7 +21,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,17 +126,54 @@ static int switch_user(const struct who *w)
 	return 0;
 }
 
-/* Landlock: handles every access right the kernel knows and grants none. */
-static int landlock_deny_all(int *abi_out)
+/* One Landlock grant: access rights beneath (or on) a path. */
+struct ll_grant {
+	const char *path;
+	uint64_t access;
+};
+
+#define LL_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
+#define LL_FILE_RIGHTS (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+			LANDLOCK_ACCESS_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+
+static int ll_add(int rs, const struct ll_grant *g, uint64_t handled)
+{
+	struct landlock_path_beneath_attr pb;
+	struct stat st;
+	int fd = open(g->path, O_PATH | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;   /* a path this system lacks: nothing to grant */
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return -1;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.parent_fd = fd;
+	pb.allowed_access = g->access & handled;
+	if (!S_ISDIR(st.st_mode))
+		pb.allowed_access &= LL_FILE_RIGHTS;
+	r = (int)syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	close(fd);
+	return r;
+}
+
+/*
+ * Landlock: handles every access right the kernel knows (files, TCP bind and
+ * connect, signals and abstract sockets outside the domain) and grants only
+ * grants[0..n) on the file system. *abi_out: the kernel's Landlock ABI (0: none,
+ * nothing done).
+ */
+static int landlock_restrict(const struct ll_grant *grants, size_t n, int *abi_out)
 {
 	struct ll_ruleset_attr a;
 	size_t size = sizeof(uint64_t);
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	int fd, r;
+	int fd, r = -1;
 
 	*abi_out = abi > 0 ? (int)abi : 0;
 	if (abi <= 0)
-		return 0;                         /* not built in or disabled: say so */
+		return 0;                         /* not built in or disabled: logged */
 	memset(&a, 0, sizeof(a));
 	a.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;   /* ABI 1 */
 	if (abi >= 2)
@@ -150,12 +190,52 @@ static int landlock_deny_all(int *abi_out)
 		a.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 		size = sizeof(a);
 	}
-	fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0);
-	if (fd < 0)
+	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0)) < 0)
 		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (ll_add(fd, &grants[i], a.handled_access_fs) != 0)
+			goto out;
 	r = (int)syscall(SYS_landlock_restrict_self, fd, 0);
+out:
 	close(fd);
 	return r;
+}
+
+/*
+ * The decider's file system: its database directory (SQLite creates and
+ * removes the -wal, -shm and -journal files there), the policy directory and
+ * the time zones (SIGHUP reloads), SQLite's temporary directory (/var/tmp)
+ * and randomness, the CPU list glibc's malloc reads. Not the PIN file, not
+ * the HSM's token files, not the TLS key -- unless they lie beneath one of
+ * those directories (keep the database directory for the database alone).
+ */
+static int landlock_decider(const struct broker_config *c, int *abi)
+{
+	const uint64_t rw = LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |
+			    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |
+			    LL_FS_TRUNCATE;
+	char dbdir[BROKER_PATH_MAX];
+	char *slash;
+
+	snprintf(dbdir, sizeof(dbdir), "%s", c->database);
+	if ((slash = strrchr(dbdir, '/')) == NULL)
+		snprintf(dbdir, sizeof(dbdir), ".");
+	else if (slash == dbdir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	{
+		const struct ll_grant g[] = {
+			{ dbdir, rw },
+			{ c->policy_dir, LL_READ },
+			{ "/usr/share/zoneinfo", LL_READ },
+			{ "/var/tmp", rw },   /* SQLite's first temporary directory */
+			{ "/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE },
+			{ "/sys/devices/system/cpu", LL_READ },
+		};
+
+		return landlock_restrict(g, sizeof(g) / sizeof(g[0]), abi);
+	}
 }
 
 #ifdef PITLANE_HAVE_SECCOMP
@@ -279,12 +359,12 @@ static void log_kept(enum ps_role role, const struct who *w, int root, int landl
 	pl_log(PL_LOG_INFO, "privsep_dropped", "role", ps_role_name(role), "uid", uid,
 	       "user", w->change ? w->name : root ? "root (no capabilities)" :
 	       "unchanged (not started as root)", "no_new_privs", "1",
-	       "landlock_abi", role == PS_ROLE_FRONT ? abi : "unused",
+	       "landlock_abi", role != PS_ROLE_SIGNER ? abi : "unused",
 	       "seccomp", seccomp ? "allow-list" : "off", NULL);
 }
 
-int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir, char *err,
-	    size_t errlen)
+int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_config *c,
+	    const char *empty_dir, char *err, size_t errlen)
 {
 	struct who w;
 	int root = geteuid() == 0, abi = 0, sc = 0, r;
@@ -326,11 +406,12 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const char *empty_dir
 		snprintf(err, errlen, "PR_SET_DUMPABLE failed: %s", strerror(errno));
 		return PL_E_PERM;
 	}
+	if ((role == PS_ROLE_FRONT && landlock_restrict(NULL, 0, &abi) != 0) ||
+	    (role == PS_ROLE_DECIDER && landlock_decider(c, &abi) != 0)) {
+		snprintf(err, errlen, "Landlock restriction failed: %s", strerror(errno));
+		return PL_E_PERM;
+	}
 	if (role == PS_ROLE_FRONT) {
-		if (landlock_deny_all(&abi) != 0) {
-			snprintf(err, errlen, "Landlock restriction failed: %s", strerror(errno));
-			return PL_E_PERM;
-		}
 #ifdef PITLANE_HAVE_SECCOMP
 		if (seccomp_load_list(front_syscalls,
 				      sizeof(front_syscalls) / sizeof(front_syscalls[0]), 1) != 0) {

@@ -263,7 +263,7 @@ void ps_front_main(const struct broker_config *c, const struct ps_config *pc, in
 	f->ev_ctl = event_new(f->b->base, ctl_fd, EV_READ | EV_PERSIST, ctl_cb, f);
 	if (f->ev_ctl == NULL || event_add(f->ev_ctl, NULL) != 0)
 		ps_child_fail("cannot watch the monitor channel", PL_E_INTERNAL);
-	if ((r = ps_drop(PS_ROLE_FRONT, pc, empty_dir, err, sizeof(err))) != 0)
+	if ((r = ps_drop(PS_ROLE_FRONT, pc, c, empty_dir, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	/* The worker threads start under the seccomp filter and the Landlock domain. */
 	if ((r = workq_new(c->workers, c->queue_max, &f->b->wq)) != 0)

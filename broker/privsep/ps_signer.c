@@ -143,11 +143,11 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 	if ((sfd = ps_child_signals()) < 0)
 		ps_child_fail("cannot set up signal handling", PL_E_INTERNAL);
 	/* Without a user to switch to, give up capabilities before the module's threads start. */
-	if (early && (r = ps_drop(PS_ROLE_SIGNER, pc, NULL, err, sizeof(err))) != 0)
+	if (early && (r = ps_drop(PS_ROLE_SIGNER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = broker_open_signer(c, &s, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
-	if (!early && (r = ps_drop(PS_ROLE_SIGNER, pc, NULL, err, sizeof(err))) != 0)
+	if (!early && (r = ps_drop(PS_ROLE_SIGNER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if (ps_ctl_ready(&ctl, PS_ROLE_SIGNER) != 0)
 		_exit(1);
