@@ -182,6 +182,25 @@ static int ckpt_remote(void *ctx, uint64_t row_count, const uint8_t head[32],
 	return r;
 }
 
+/*
+ * The front end is not trusted to terminate its strings: every text field of
+ * a handoff ends in a NUL before anything reads it (sizes and types were
+ * checked by ps_recv; numbers are range-checked where they are used).
+ */
+static void handoff_terminate(struct token_handoff *h)
+{
+	h->request_id[sizeof(h->request_id) - 1] = '\0';
+	h->device_cn[sizeof(h->device_cn) - 1] = '\0';
+	h->device_ou[sizeof(h->device_ou) - 1] = '\0';
+	h->client_addr[sizeof(h->client_addr) - 1] = '\0';
+	h->reason[sizeof(h->reason) - 1] = '\0';
+	h->tech_cn[sizeof(h->tech_cn) - 1] = '\0';
+	h->tech_ou[sizeof(h->tech_ou) - 1] = '\0';
+	h->vin[sizeof(h->vin) - 1] = '\0';
+	h->op[sizeof(h->op) - 1] = '\0';
+	h->work_order[sizeof(h->work_order) - 1] = '\0';
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -216,6 +235,7 @@ static void *worker_main(void *arg)
 			slot_dead(d, &w->front, fd);
 			continue;
 		}
+		handoff_terminate(&h);
 		broker_token_decide(d->b, &h, &a);
 		if (ps_send(&ch, PS_DF_ANSWER, hdr.id, &a, sizeof(a), NULL, 0) != 0)
 			slot_dead(d, &w->front, fd);   /* the front end died: the row is committed */

@@ -125,8 +125,10 @@ static int decide_remote(struct broker *b, const struct token_handoff *h, struct
 				report_decider(f, r, ch.why);
 			goto out;
 		}
-		if (hdr.id == id && hdr.type == PS_DF_ANSWER)
+		if (hdr.id == id && hdr.type == PS_DF_ANSWER) {
+			a->location[sizeof(a->location) - 1] = '\0';
 			break;
+		}
 		/* a late answer to a request that timed out, or a status on the wrong channel */
 	}
 out:

@@ -4,6 +4,7 @@
 # (pidfd_getfd) and writes one message on it, as that process could.
 . "$BRK_TESTDIR/lib.sh"
 . "$PS_TESTDIR/ps_lib.sh"
+command -v ss >/dev/null || fail "this test needs ss (iproute2) to find the channels"
 # privsep message types (broker/privsep/ps_msg.h)
 PS_FD_DECIDE=1
 PS_DS_ISSUE=10
@@ -45,6 +46,24 @@ wait_ready_code 200 "REQ-PRIV-015"
 out=$(req ws-muc-01-pc1 tech-anna)
 expect_line "REQ-PRIV-015 service recovered" "$out" "status=201"
 rows=$(allow_rows)
+
+# REQ-PRIV-028: a message of the right type and size whose text fields have no NUL
+# (every byte 'A'): the decider terminates them, refuses and audits the request, and
+# keeps running.
+rejects=$(audit_rows decision reject)
+fd=$(chan_fd "$F2" "$D")
+PS_INJECT_FILL=65 PS_INJECT_AS_TOKEN=1 "$PS_INJECT" "$F2" "$fd" $PS_FD_DECIDE - || fail "REQ-PRIV-028 ps_inject failed"
+i=0
+until [ "$(audit_rows decision reject)" -gt "$rejects" ]; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "REQ-PRIV-028 the unterminated request was not audited"
+	sleep 0.1
+done
+kill -0 "$D" && [ "$(role_pid decider)" = "$D" ] || fail "REQ-PRIV-028 the decider died"
+[ "$(allow_rows)" = "$rows" ] || fail "REQ-PRIV-028 an allow row appeared"
+"$PITLANECTL" audit export "$W/audit.db" | grep -q '"request_id":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"' ||
+    fail "REQ-PRIV-028 the audited request id is not the 39-byte terminated text"
+pass "REQ-PRIV-028 unterminated strings cut at their field size, refused and audited"
 
 # REQ-PRIV-016: a message of the right type but the wrong size: refused the same way.
 fd=$(chan_fd "$F2" "$D")
