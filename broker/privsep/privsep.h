@@ -58,8 +58,9 @@ void ps_front_main(const struct broker_config *c, const struct ps_config *pc, in
 		   int api_fd, int admin_fd, const char *empty_dir) __attribute__((noreturn));
 
 /*
- * Drops what role does not need (ps_drop.c): the user when root (chroot to
- * empty_dir first for the front end), PR_SET_NO_NEW_PRIVS, the capability
+ * Drops what role does not need (ps_drop.c): the user when root (for the
+ * front end first a chroot to a new empty directory made under empty_dir and
+ * deleted at once), PR_SET_NO_NEW_PRIVS, the capability
  * bounding set and every capability, then the role's seccomp allow-list and
  * Landlock rules. Logs what it kept. err gets one sentence on failure.
  */

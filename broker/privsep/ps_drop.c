@@ -2,7 +2,7 @@
  * What each pitlaned process gives up right after start-up (docs/privsep.md,
  * "Kept permissions"). Order matters:
  *
- *   1. chroot to an empty directory (front end, root only: CAP_SYS_CHROOT)
+ *   1. chroot to an empty, already deleted directory (front end, root only)
  *   2. capability bounding set emptied (root only: needs CAP_SETPCAP)
  *   3. groups, gid, uid of the unprivileged user (root only)
  *   4. PR_SET_NO_NEW_PRIVS (nothing executed later can gain privileges)
@@ -90,6 +90,30 @@ static int pick_user(enum ps_role role, const struct ps_config *pc, struct who *
 	w->gid = pw->pw_gid;
 	w->change = 1;
 	snprintf(w->name, sizeof(w->name), "%s", pw->pw_name);
+	return 0;
+}
+
+/*
+ * chroot to a new empty directory under parent that no longer exists: made
+ * (0700, root), entered, removed, then made the root. Nothing can be created
+ * in a deleted directory, and nothing is left behind when the process dies.
+ */
+static int chroot_empty(const char *parent, char *err, size_t errlen)
+{
+	char dir[BROKER_PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/pitlaned-empty.XXXXXX", parent);
+	if (mkdtemp(dir) == NULL) {
+		snprintf(err, errlen, "cannot make an empty directory under %s for the chroot: %s",
+			 parent, strerror(errno));
+		return PL_E_IO;
+	}
+	if (chdir(dir) != 0 || rmdir(dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
+		snprintf(err, errlen, "chroot to the empty directory %s failed: %s", dir,
+			 strerror(errno));
+		rmdir(dir);
+		return PL_E_PERM;
+	}
 	return 0;
 }
 
@@ -311,6 +335,14 @@ static const int trusted_syscalls[] = {
 	SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
 };
 
+static int list_has(const int *calls, size_t n, int sys)
+{
+	for (size_t i = 0; i < n; i++)
+		if (calls[i] == sys)
+			return 1;
+	return 0;
+}
+
 /*
  * Loads the allow-list calls[0..n) (anything else kills the process). With
  * deny_open, open/openat fail with EACCES instead: libraries open files
@@ -332,6 +364,18 @@ static int seccomp_load_list(const int *calls, size_t n, int deny_open)
 	if (deny_open &&
 	    (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
 	     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0))
+		goto out;
+	/*
+	 * New sockets fail with EACCES instead of killing: libraries try to log
+	 * through syslog(3) (SoftHSM2 reports token errors there), which opens an
+	 * AF_UNIX socket to /dev/log; they must see a plain error. Nothing can be
+	 * reached either way.
+	 */
+	if (!list_has(calls, n, SCMP_SYS(socket)) &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0) != 0)
+		goto out;
+	if (!list_has(calls, n, SCMP_SYS(connect)) &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(connect), 0) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, calls[i], 0) != 0)
@@ -380,10 +424,8 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_c
 		       "action", "keeping the current user; no chroot, no user switch", NULL);
 	tzset();                              /* before the chroot hides /etc/localtime */
 	if (root && role == PS_ROLE_FRONT && empty_dir != NULL &&
-	    (chroot(empty_dir) != 0 || chdir("/") != 0)) {
-		snprintf(err, errlen, "chroot to %s failed: %s", empty_dir, strerror(errno));
-		return PL_E_PERM;
-	}
+	    (r = chroot_empty(empty_dir, err, errlen)) != 0)
+		return r;
 	if (root && drop_bounding_set() != 0) {
 		snprintf(err, errlen, "cannot drop the capability bounding set: %s",
 			 strerror(errno));

@@ -471,7 +471,8 @@ int ps_monitor_run(const struct broker_config *c, const struct ps_config *pc, in
 	m.api_fd = m.admin_fd = m.sfd = -1;
 	for (int i = 0; i < PS_ROLE_COUNT; i++)
 		ps_chan_init(&m.ch[i].ctl, -1, PS_CH_CHILD_TO_MONITOR);
-	snprintf(m.empty_dir, sizeof(m.empty_dir), "/tmp/pitlaned-empty.XXXXXX");
+	/* Where the front end makes (and deletes) the empty directory it chroots to. */
+	snprintf(m.empty_dir, sizeof(m.empty_dir), "/tmp");
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGHUP);
@@ -481,12 +482,6 @@ int ps_monitor_run(const struct broker_config *c, const struct ps_config *pc, in
 	    (m.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
 		pl_log_err("startup_failed", PL_E_INTERNAL, "msg", "cannot set up signal handling",
 			   NULL);
-		goto out;
-	}
-	/* The front end's chroot: an empty directory only root may enter. */
-	if (geteuid() == 0 && mkdtemp(m.empty_dir) == NULL) {
-		pl_log_err("startup_failed", PL_E_IO, "msg", "cannot create the empty chroot "
-			   "directory under /tmp", NULL);
 		goto out;
 	}
 	if ((r = listen_on(c->listen_host, c->listen_port, "api", &m.api_fd, err,
@@ -517,7 +512,5 @@ out:
 		close(m.admin_fd);
 	if (m.sfd >= 0)
 		close(m.sfd);
-	if (geteuid() == 0 && strchr(m.empty_dir, 'X') == NULL)
-		rmdir(m.empty_dir);
 	return status;
 }

@@ -38,6 +38,10 @@ if [ "$(id -u)" = 0 ]; then
 	uid=$(status_field "$F" Uid)
 	[ "$uid" != 0 ] || fail "REQ-PRIV-012 front end runs as uid 0"
 	[ -z "$(ls -A "/proc/$F/root/")" ] || fail "REQ-PRIV-012 front end root is not empty"
+	case "$(readlink "/proc/$F/root")" in
+	*"(deleted)") ;;
+	*) fail "REQ-PRIV-012 front end root $(readlink "/proc/$F/root") is not a deleted dir" ;;
+	esac
 	[ ! -e "/proc/$F/root$W/audit.db" ] || fail "REQ-PRIV-012 database visible in the chroot"
 	[ ! -e "/proc/$F/root$P/hsm-broker/pin" ] || fail "REQ-PRIV-012 PIN visible in the chroot"
 	pass "REQ-PRIV-012 front end uid $uid, seccomp filter, empty chroot"
