@@ -343,14 +343,6 @@ static int list_has(const int *calls, size_t n, int sys)
 	return 0;
 }
 
-static int list_has(const int *calls, size_t n, int sys)
-{
-	for (size_t i = 0; i < n; i++)
-		if (calls[i] == sys)
-			return 1;
-	return 0;
-}
-
 /*
  * Loads the allow-list calls[0..n) (anything else kills the process). With
  * deny_open, open/openat fail with EACCES instead: libraries open files
@@ -372,18 +364,6 @@ static int seccomp_load_list(const int *calls, size_t n, int deny_open)
 	if (deny_open &&
 	    (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
 	     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0))
-		goto out;
-	/*
-	 * New sockets fail with EACCES instead of killing: libraries try to log
-	 * through syslog(3) (SoftHSM2 reports token errors there), which opens an
-	 * AF_UNIX socket to /dev/log; they must see a plain error. Nothing can be
-	 * reached either way.
-	 */
-	if (!list_has(calls, n, SCMP_SYS(socket)) &&
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 0) != 0)
-		goto out;
-	if (!list_has(calls, n, SCMP_SYS(connect)) &&
-	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(connect), 0) != 0)
 		goto out;
 	/*
 	 * New sockets fail with EACCES instead of killing: libraries try to log
