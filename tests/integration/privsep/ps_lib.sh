@@ -11,8 +11,11 @@ status_field() {
 	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
 }
 
-# chan_fd FROM TO: a descriptor number of process FROM whose socketpair peer is
-# held by process TO (from the kernel's unix socket table, ss -xp).
+# chan_fd FROM TO: the lowest descriptor number of process FROM whose socketpair
+# peer is held by process TO (from the kernel's unix socket table, ss -xp). The
+# monitor hands a channel set over in one message, worker channels first, so the
+# lowest one of a front end -> decider set is a worker channel (the decider reads
+# it), not the status channel.
 chan_fd() {
 	ss -xpH | awk -v a="$1" -v b="$2" '
 	    $1 == "u_seq" {
@@ -21,8 +24,13 @@ chan_fd() {
 		owner[$6] = kv[2]; fd[$6] = kv[4]; peer[$6] = $8
 	    }
 	    END {
+		best = -1
 		for (ino in owner)
-			if (owner[ino] == a && owner[peer[ino]] == b) { print fd[ino]; exit }
+			if (owner[ino] == a && owner[peer[ino]] == b &&
+			    (best < 0 || fd[ino] + 0 < best))
+				best = fd[ino] + 0
+		if (best >= 0)
+			print best
 	    }'
 }
 
