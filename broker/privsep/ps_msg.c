@@ -142,29 +142,36 @@ static void close_fds(int *fds, size_t n)
 		close(fds[i]);
 }
 
-/* Takes the descriptors out of the control data; returns how many, -1 when malformed. */
+/*
+ * Takes the descriptors out of the control data; returns how many, or -1 when
+ * the control data is malformed or holds more than cap (all of them closed).
+ */
 static long take_fds(struct msghdr *m, int *fds, size_t cap)
 {
 	size_t n = 0;
+	int bad = 0;
 
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm)) {
-		size_t k;
-
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
-		    cm->cmsg_len < CMSG_LEN(0))
-			return -1;
-		k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < k; i++) {
+		    cm->cmsg_len < CMSG_LEN(0)) {
+			bad = 1;
+			continue;
+		}
+		for (size_t i = 0; i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
 			int fd;
 
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-			if (n < cap)
+			if (n < cap) {
 				fds[n++] = fd;
-			else
+			} else {
 				close(fd);
+				bad = 1;
+			}
 		}
-		if (n == cap && k > 0 && n < k)
-			return -1;
+	}
+	if (bad) {
+		close_fds(fds, n);
+		return -1;
 	}
 	return (long)n;
 }

@@ -284,3 +284,34 @@ Test(privsep_msg, REQ_PRIV_006_every_message_fits_the_receive_buffer)
 	cr_assert_eq(ps_msg_max(), sizeof(struct token_answer) > sizeof(struct token_handoff) ?
 		     sizeof(struct token_answer) : sizeof(struct token_handoff));
 }
+
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
+Test(privsep_msg, REQ_PRIV_005_too_many_descriptors_refused_and_closed)
+{
+	struct ps_peers p = { .peer = PS_ROLE_DECIDER, .count = 3 };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC), three[3], fds[2];
+	struct ps_hdr h;
+	size_t n = 7;
+	int before;
+
+	cr_assert_geq(devnull, 0);
+	three[0] = three[1] = three[2] = devnull;
+	pair(PS_CH_MONITOR_TO_CHILD);
+	before = open_fds();
+	cr_assert_eq(ps_send(&tx, PS_MC_PEERS, 1, &p, sizeof(p), three, 3), 0);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 2, &n, 1000), PL_E_INVAL);
+	cr_assert_eq(n, 0);
+	/* The receiving end is closed; none of the three received copies stays open. */
+	cr_assert_eq(open_fds(), before - 1);
+	close(devnull);
+	unpair();
+}
