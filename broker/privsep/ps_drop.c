@@ -101,6 +101,7 @@ static int pick_user(enum ps_role role, const struct ps_config *pc, struct who *
 static int chroot_empty(const char *parent, char *err, size_t errlen)
 {
 	char dir[BROKER_PATH_MAX];
+	int fd;
 
 	snprintf(dir, sizeof(dir), "%s/pitlaned-empty.XXXXXX", parent);
 	if (mkdtemp(dir) == NULL) {
@@ -108,12 +109,17 @@ static int chroot_empty(const char *parent, char *err, size_t errlen)
 			 parent, strerror(errno));
 		return PL_E_IO;
 	}
-	if (chdir(dir) != 0 || rmdir(dir) != 0 || chroot(".") != 0 || chdir("/") != 0) {
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || rmdir(dir) != 0 || fchdir(fd) != 0 || chroot(".") != 0 ||
+	    chdir("/") != 0) {
 		snprintf(err, errlen, "chroot to the empty directory %s failed: %s", dir,
 			 strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		rmdir(dir);
 		return PL_E_PERM;
 	}
+	close(fd);
 	return 0;
 }
 
