@@ -113,7 +113,6 @@ int main(int argc, char **argv)
 	if (print) {
 		if (broker_config_print(&cfg, stdout) != 0)
 			return 1;
-		ps_config_print(&pc, stdout);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

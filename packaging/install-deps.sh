@@ -17,7 +17,7 @@ qemu-system-x86 busybox-static cpio xz-utils can-utils kmod
 man-db groff-base
 dpkg-dev debhelper fakeroot
 python3 tzdata shellcheck
-libseccomp-dev systemd libengine-pkcs11-openssl"
+libseccomp-dev systemd libengine-pkcs11-openssl iproute2 util-linux"
 
 missing=""
 for p in $PKGS; do

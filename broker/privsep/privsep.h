@@ -23,20 +23,14 @@
 
 #define PS_USER_MAX 64
 
-/* The privsep keys of broker.conf (read beside broker_config, see ps_config.c). */
+/* The privsep settings of broker.conf (its `user` key, see ps_config.c). */
 struct ps_config {
 	char user[PS_USER_MAX];       /* unprivileged user when started as root ["pitlane"] */
 	int user_set;                 /* given in the file (else the default) */
 };
 
-/*
- * Takes the privsep keys out of the config text (their lines become comments,
- * so line numbers in broker_config_parse() errors stay right). err gets
- * "file:line: ..." on a bad value.
- */
-int ps_config_extract(const char *name, char *text, struct ps_config *pc, char *err,
-		      size_t errlen);
-void ps_config_print(const struct ps_config *pc, FILE *f);
+/* The privsep part of a loaded broker.conf. */
+void ps_config_from_broker(const struct broker_config *c, struct ps_config *pc);
 /* broker_config_load() plus the privsep keys. */
 int ps_config_load(const char *path, struct broker_config *c, struct ps_config *pc, char *err,
 		   size_t errlen);

@@ -16,6 +16,7 @@
 
 static int set_listen(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_admin(void *cfg, const char *v, char *msg, size_t msglen);
+static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
 
 #define STR(f, req, h) { #f, PL_CONF_STR, offsetof(struct broker_config, f), \
 	sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL }
@@ -44,6 +45,8 @@ static const struct pl_conf_key keys[] = {
 	U32(max_exi_s, 1, 86400, "signer's hard limit on the token exi claim"),
 	U32(checkpoint_rows, 1, 1000000, "signed audit checkpoint every N rows"),
 	U32(checkpoint_seconds, 1, 86400, "signed audit checkpoint every T seconds"),
+	{ "user", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+	  "unprivileged user of the broker's processes when started as root", set_user },
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -71,6 +74,7 @@ void broker_config_defaults(struct broker_config *c)
 	c->max_exi_s = 600;
 	c->checkpoint_rows = 1000;
 	c->checkpoint_seconds = 300;
+	snprintf(c->user, sizeof(c->user), "%s", "pitlane");
 }
 
 int broker_config_parse_addr(const char *s, char host[BROKER_ADDR_MAX], uint16_t *port)
@@ -151,6 +155,34 @@ static int set_admin(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
+/* A POSIX-portable user name: [a-z_][a-z0-9_-]*, at most 31 characters. */
+static int user_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 31 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
+{
+	struct broker_config *c = cfg;
+
+	if (!user_name_ok(v)) {
+		snprintf(msg, msglen, "user must be a user name ([a-z_][a-z0-9_-]*, at most 31 "
+			 "characters), got '%.64s'", v);
+		return PL_E_SRV_CONFIG_VALUE;
+	}
+	snprintf(c->user, sizeof(c->user), "%s", v);
+	c->user_set = 1;
+	return 0;
+}
+
 int broker_config_parse(const char *name, const char *text, struct broker_config *out,
 			char *err, size_t errlen)
 {
@@ -206,6 +238,14 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 		case PL_CONF_CUSTOM:
 			if (k->set == set_listen)
 				print_addr(f, k->name, c->listen_host, c->listen_port);
+			else if (k->set == set_user) {
+				/*
+				 * Only when given: an explicit user must exist, while the
+				 * default falls back to nobody (docs/privsep.md).
+				 */
+				if (c->user_set)
+					fprintf(f, "%s %s\n", k->name, c->user);
+			}
 			else if (c->admin_enabled)
 				print_addr(f, k->name, c->admin_host, c->admin_port);
 			else

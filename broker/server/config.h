@@ -42,6 +42,8 @@ struct broker_config {
 	uint32_t max_exi_s;                 /* signer's hard limit on exi */
 	uint32_t checkpoint_rows;           /* signed audit checkpoint every N rows */
 	uint32_t checkpoint_seconds;        /* ... or every T seconds */
+	char user[32];                      /* privsep: unprivileged user when started as root */
+	int user_set;                       /* `user` given in the file (else the default) */
 };
 
 /* Sets every field to its default (required paths empty). */
