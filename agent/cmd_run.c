@@ -10,7 +10,6 @@
 #include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -79,10 +78,17 @@ struct run {
 	int status;
 	uint8_t nrc;
 	char reason[900];
+	/* the token login runs while the ECU talks (techkey_prepare/techkey_login) */
+	pthread_t key_thread;
+	int key_started;
+	int key_err;
+	char key_msg[900];
 	/* the broker connection is set up (TLS) while the key opens and the ECU talks */
 	pthread_t warm;
 	int warm_started;
-	atomic_int warm_done;
+	int warm_done;               /* under warm_mu; warm_cv signals it */
+	pthread_mutex_t warm_mu;
+	pthread_cond_t warm_cv;
 	struct broker_reply warm_rep;
 	/* timing */
 	struct timespec t_start, t_last;
@@ -216,6 +222,42 @@ static int ecu_step(struct run *r, const char *step, struct uds_result u)
 
 /* Pre-connects to the broker (GET /v1/health) so that the token request finds a
  * finished TLS handshake; a failure here is ignored: the real request reports it. */
+static void *key_login(void *arg)
+{
+	struct run *r = arg;
+
+	r->key_err = techkey_login(r->key, &r->cfg, r->key_msg, sizeof(r->key_msg));
+	return NULL;
+}
+
+static void key_wait(struct run *r)
+{
+	if (r->key_started) {
+		pthread_join(r->key_thread, NULL);
+		r->key_started = 0;
+	}
+}
+
+/*
+ * Waits for the background token login. The wait (usually none: the ECU's
+ * steps took as long) counts as phase "key". A failed login ends the run.
+ */
+static int key_join(struct run *r)
+{
+	double prepared = r->ms[T_KEY];
+
+	if (!r->key_started)
+		return 0;
+	key_wait(r);
+	mark(r, T_KEY);
+	r->ms[T_KEY] += prepared;
+	if (r->key_err == 0)
+		return 0;
+	r->step = "technician_key";
+	return fail(r, r->key_err == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
+	            r->key_msg);
+}
+
 static void *prewarm(void *arg)
 {
 	struct run *r = arg;
@@ -223,23 +265,38 @@ static void *prewarm(void *arg)
 
 	broker_call(r->broker, "/v1/health", NULL, NULL, 0, &r->warm_rep, NULL, NULL, err,
 	            sizeof(err));
-	atomic_store(&r->warm_done, 1);
+	pthread_mutex_lock(&r->warm_mu);
+	r->warm_done = 1;
+	pthread_cond_signal(&r->warm_cv);
+	pthread_mutex_unlock(&r->warm_mu);
 	return NULL;
 }
 
 /* Waits for the pre-connect; with fx, ticks meanwhile (tester present, spinner). */
 static void prewarm_join(struct run *r, struct fetch_ctx *fx)
 {
-	struct timespec ts = {0, 50 * 1000 * 1000};
+	if (!r->warm_started)
+		return;
+	pthread_mutex_lock(&r->warm_mu);
+	while (fx != NULL && !r->warm_done) {
+		struct timespec until;
 
-	if (r->warm_started) {
-		while (fx != NULL && !atomic_load(&r->warm_done)) {
-			nanosleep(&ts, NULL);
-			fetch_tick(fx);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
 		}
-		pthread_join(r->warm, NULL);
-		r->warm_started = 0;
+		/* wakes as soon as the pre-connect ends; every 50 ms a tick */
+		if (pthread_cond_timedwait(&r->warm_cv, &r->warm_mu, &until) != 0) {
+			pthread_mutex_unlock(&r->warm_mu);
+			fetch_tick(fx);
+			pthread_mutex_lock(&r->warm_mu);
+		}
 	}
+	pthread_mutex_unlock(&r->warm_mu);
+	pthread_join(r->warm, NULL);
+	r->warm_started = 0;
 }
 
 static int read_token_file(struct run *r)
@@ -277,6 +334,8 @@ static int get_token(struct run *r)
 	ui_step(&r->ui, 4, "Token from the broker");
 	if ((e = request_check(&q, err, sizeof(err))) != 0)
 		return fail(r, CMD_USAGE, "%s", err);
+	if ((e = key_join(r)) != 0)
+		return e;
 	prewarm_join(r, &fx);
 	e = fetch_token(&fx, &q, r->token, sizeof(r->token), &r->token_len, &r->rep, err,
 	                sizeof(err));
@@ -419,13 +478,21 @@ static int prepare(struct run *r)
 		}
 		r->warm_started = pthread_create(&r->warm, NULL, prewarm, r) == 0;
 		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
-		if ((e = techkey_open(&r->cfg, &r->key, err, sizeof(err))) != 0) {
+		if ((e = techkey_prepare(&r->cfg, &r->key, err, sizeof(err))) != 0) {
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
 			            err);
 		}
 		mark(r, T_KEY);
-		ui_done(&r->ui, "%s", techkey_id(r->key));
+		/* Without a thread the login happens here, as before. */
+		r->key_started = pthread_create(&r->key_thread, NULL, key_login, r) == 0;
+		if (!r->key_started && key_login(r) == NULL && r->key_err != 0) {
+			r->step = "technician_key";
+			return fail(r, r->key_err == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY,
+			            "%s", r->key_msg);
+		}
+		ui_done(&r->ui, "%s%s", techkey_id(r->key),
+		        r->key_started ? " (logging in while the vehicle answers)" : "");
 	}
 	ui_step(&r->ui, 0, "Vehicle link (%s)", r->o.can ? r->o.can : r->cfg.can);
 	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);
@@ -517,6 +584,8 @@ int cmd_run(int argc, char **argv)
 	int st;
 
 	memset(&r, 0, sizeof(r));
+	pthread_mutex_init(&r.warm_mu, NULL);
+	pthread_cond_init(&r.warm_cv, NULL);
 	r.rep.retry_after = -1;
 	if (parse(argc, argv, &r.o) != 0) {
 		cmd_run_usage(stderr);
@@ -535,6 +604,7 @@ int cmd_run(int argc, char **argv)
 	ui_init(&r.ui, r.o.json, STEPS);
 	if (prepare(&r) == 0)
 		vehicle_steps(&r);
+	key_wait(&r);
 	prewarm_join(&r, NULL);
 	finish(&r);
 	send_receipt(&r);
@@ -542,6 +612,8 @@ int cmd_run(int argc, char **argv)
 	car_close(&r.car);
 	broker_close(r.broker);
 	techkey_close(r.key);
+	pthread_cond_destroy(&r.warm_cv);
+	pthread_mutex_destroy(&r.warm_mu);
 	plt_wipe(&r, sizeof(r));
 	return st;
 }

@@ -29,6 +29,8 @@
 
 struct techkey {
 	struct p11 *p11;
+	char pin[PIN_MAX];            /* between techkey_prepare and techkey_login only */
+	size_t pin_len;
 	uint8_t *der;
 	size_t der_len;
 	uint8_t point[65];
@@ -207,36 +209,54 @@ static int open_token(struct techkey *k, const struct agent_config *c, const cha
 	                                                                     : PL_E_AGENT_TECH_KEY;
 }
 
-int techkey_open(const struct agent_config *c, struct techkey **out, char *err, size_t errlen)
+int techkey_prepare(const struct agent_config *c, struct techkey **out, char *err,
+                    size_t errlen)
 {
 	struct techkey *k;
-	char pin[PIN_MAX];
-	size_t pin_len = 0;
 	int r;
 
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return PL_E_NOMEM;
-	if ((r = load_cert(k, c->technician_cert, err, errlen)) != 0)
-		goto out;
-	if ((r = get_pin(c, pin, sizeof(pin), &pin_len, err, errlen)) != 0)
-		goto out;
-	r = open_token(k, c, pin, pin_len, err, errlen);
-	plt_wipe(pin, sizeof(pin));
+	if ((r = load_cert(k, c->technician_cert, err, errlen)) != 0 ||
+	    (r = get_pin(c, k->pin, sizeof(k->pin), &k->pin_len, err, errlen)) != 0) {
+		techkey_close(k);
+		return r;
+	}
+	*out = k;
+	return 0;
+}
+
+int techkey_login(struct techkey *k, const struct agent_config *c, char *err, size_t errlen)
+{
+	int r = open_token(k, c, k->pin, k->pin_len, err, errlen);
+
+	plt_wipe(k->pin, sizeof(k->pin));
+	k->pin_len = 0;
 	if (r != 0)
-		goto out;
+		return r;
 	if (memcmp(p11_public_point(k->p11), k->point, sizeof(k->point)) != 0) {
 		snprintf(err, errlen,
 		         "the key %s is not the key of technician_cert %s (CN=%s); "
 		         "fix agent.conf or use the technician's own card",
 		         c->technician_key, c->technician_cert, k->id);
-		r = PL_E_AGENT_TECH_MISMATCH;
-		goto out;
+		return PL_E_AGENT_TECH_MISMATCH;
+	}
+	return 0;
+}
+
+int techkey_open(const struct agent_config *c, struct techkey **out, char *err, size_t errlen)
+{
+	struct techkey *k = NULL;
+	int r;
+
+	if ((r = techkey_prepare(c, &k, err, errlen)) != 0)
+		return r;
+	if ((r = techkey_login(k, c, err, errlen)) != 0) {
+		techkey_close(k);
+		return r;
 	}
 	*out = k;
-	k = NULL;
-out:
-	techkey_close(k);
-	return r;
+	return 0;
 }
 
 int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[64])

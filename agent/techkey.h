@@ -21,6 +21,17 @@ struct techkey;
  * incorrect, token not found, ...), with err saying what to do.
  */
 int techkey_open(const struct agent_config *c, struct techkey **out, char *err, size_t errlen);
+/*
+ * techkey_open in two halves, so that the token login (module load, C_Login:
+ * milliseconds of CPU with SoftHSM2) can run on another thread while the
+ * vehicle answers: prepare reads the certificate and obtains the PIN (it may
+ * ask at the terminal, so it belongs to the main thread); login opens the
+ * token, wipes the PIN and checks the key against the certificate. After a
+ * failed login only techkey_close is valid.
+ */
+int techkey_prepare(const struct agent_config *c, struct techkey **out, char *err,
+                    size_t errlen);
+int techkey_login(struct techkey *k, const struct agent_config *c, char *err, size_t errlen);
 /* ES256 over msg: raw r||s. */
 int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
 /* The certificate's DER bytes (valid until techkey_close). */

@@ -20,6 +20,14 @@
 
 /* Longest wait in one receive call, so a signal is seen promptly. */
 #define ECUSIM_POLL_MS 200
+/*
+ * Session and authentication changes (lost on a reset anyway) are written
+ * once the bus has been quiet this long, or at the latest after
+ * ECUSIM_SYNC_MAX_MS: an fsync between two requests of a tester's exchange
+ * would delay the next answer by the disk's latency.
+ */
+#define ECUSIM_SYNC_IDLE_MS 5
+#define ECUSIM_SYNC_MAX_MS 200
 
 static volatile sig_atomic_t stop_signal;
 
@@ -142,7 +150,7 @@ static int sim_serve_one(struct sim *s, const uint8_t *req, size_t len)
 	if (rlen > 0 && (r = isotp_send(s->tp, resp, rlen)) != 0)
 		pl_log_err("send_failed", r, "hint", "the tester may have gone; still serving",
 			   NULL);
-	return sim_sync_state(s);
+	return 0;
 }
 
 /* ISO-TP protocol errors lose one message; anything else (the transport
@@ -166,20 +174,32 @@ static int is_fatal(int err)
 	}
 }
 
+/* Receive timeout: the next ECU timer, the deferred state write, a signal check. */
+static int sim_wait_ms(struct sim *s, uint64_t dirty_since)
+{
+	uint64_t now = mono_ms();
+	int64_t next = ecu_next_timer_ms(s->ecu, now);
+	int wait = (next < 0 || next > ECUSIM_POLL_MS) ? ECUSIM_POLL_MS : (int)next;
+
+	if (dirty_since != 0 && wait > ECUSIM_SYNC_IDLE_MS)
+		wait = ECUSIM_SYNC_IDLE_MS;
+	return wait;
+}
+
 static int sim_run(struct sim *s)
 {
 	static uint8_t req[UDS_MAX_MSG];
+	uint64_t dirty_since = 0;       /* a request changed the state that is not on disk yet */
 	size_t len;
 	int r;
 
 	while (!stop_signal) {
-		int64_t next = ecu_next_timer_ms(s->ecu, mono_ms());
-		int wait = (next < 0 || next > ECUSIM_POLL_MS) ? ECUSIM_POLL_MS : (int)next;
-
-		r = isotp_recv(s->tp, req, sizeof(req), &len, wait);
+		r = isotp_recv(s->tp, req, sizeof(req), &len, sim_wait_ms(s, dirty_since));
 		if (r == 0) {
 			if ((r = sim_serve_one(s, req, len)) != 0)
 				return r;
+			if (dirty_since == 0 && ecu_change_count(s->ecu) != s->saved_changes)
+				dirty_since = mono_ms();
 		} else if (r != PL_E_ISOTP_RX_TIMEOUT && r != PL_E_CAN_RX_TIMEOUT) {
 			if (is_fatal(r) && !stop_signal) {
 				pl_log_err("can_failed", r, "can", s->o->can_uri, NULL);
@@ -189,10 +209,14 @@ static int sim_run(struct sim *s)
 				pl_log_err("isotp_error", r, "hint", "message dropped", NULL);
 		}
 		ecu_tick(s->ecu, mono_ms());
-		if ((r = sim_sync_state(s)) != 0)
-			return r;
+		/* quiet bus (no request within the wait), or written late enough */
+		if (r != 0 || dirty_since == 0 || mono_ms() - dirty_since >= ECUSIM_SYNC_MAX_MS) {
+			if ((r = sim_sync_state(s)) != 0)
+				return r;
+			dirty_since = 0;
+		}
 	}
-	return 0;
+	return sim_sync_state(s);
 }
 
 static int sim_open_can(struct sim *s)

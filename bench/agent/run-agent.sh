@@ -79,6 +79,7 @@ can loop:bench
 CONF
 export SOFTHSM2_CONF=$P/hsm-agent/softhsm2.conf PITLANE_AGENT_CONF=$W/agent.conf
 
+[ -n "${BENCH_AGENT_HOLD:-}" ] && { echo "$W"; sleep "$BENCH_AGENT_HOLD"; }
 base=$("$SIGNTIME" "$W/agent.conf" 500)
 sign_ms=$(echo "$base" | sed 's/.*sign_us_median=\([0-9.]*\).*/\1/' | awk '{ printf "%.3f", $1 / 1000 }')
 
