@@ -110,6 +110,15 @@ static void mark(struct run *r, int p)
 	r->t_last = now;
 }
 
+/* Ends another stretch of phase p: adds the time since the previous mark. */
+static void mark_add(struct run *r, int p)
+{
+	double before = r->ms[p];
+
+	mark(r, p);
+	r->ms[p] += before;
+}
+
 void cmd_run_usage(FILE *f)
 {
 	fputs("usage: pitlane run OP --work-order ID [--reason TEXT] [--can URI] [--json]\n"
@@ -244,13 +253,10 @@ static void key_wait(struct run *r)
  */
 static int key_join(struct run *r)
 {
-	double prepared = r->ms[T_KEY];
-
 	if (!r->key_started)
 		return 0;
 	key_wait(r);
-	mark(r, T_KEY);
-	r->ms[T_KEY] += prepared;
+	mark_add(r, T_KEY);
 	if (r->key_err == 0)
 		return 0;
 	r->step = "technician_key";
@@ -370,7 +376,7 @@ static int challenge_token_delivery(struct run *r)
 	ui_done(&r->ui, "%zu bytes", r->challenge_len);
 	if ((e = get_token(r)) != 0)
 		return e;
-	mark(r, T_BROKER);
+	mark_add(r, T_BROKER);
 	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
 	r->delivered = r->o.token_file == NULL;
 	e = ecu_step(r, "token_delivery",
@@ -472,27 +478,30 @@ static int prepare(struct run *r)
 	int e;
 
 	if (r->o.token_file == NULL) {
-		if ((e = broker_open(&r->cfg, &r->broker, err, sizeof(err))) != 0) {
-			r->step = "device_certificate";
-			return fail(r, CMD_CONFIG, "%s", err);
-		}
-		r->warm_started = pthread_create(&r->warm, NULL, prewarm, r) == 0;
+		/* First the token login (the longest), then the broker's TLS set-up:
+		 * both run in threads while the vehicle answers. */
 		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
 		if ((e = techkey_prepare(&r->cfg, &r->key, err, sizeof(err))) != 0) {
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
 			            err);
 		}
-		mark(r, T_KEY);
-		/* Without a thread the login happens here, as before. */
+		/* Without a thread the login happens here. */
 		r->key_started = pthread_create(&r->key_thread, NULL, key_login, r) == 0;
 		if (!r->key_started && key_login(r) == NULL && r->key_err != 0) {
 			r->step = "technician_key";
 			return fail(r, r->key_err == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY,
 			            "%s", r->key_msg);
 		}
+		mark(r, T_KEY);
 		ui_done(&r->ui, "%s%s", techkey_id(r->key),
 		        r->key_started ? " (logging in while the vehicle answers)" : "");
+		if ((e = broker_open(&r->cfg, &r->broker, err, sizeof(err))) != 0) {
+			r->step = "device_certificate";
+			return fail(r, CMD_CONFIG, "%s", err);
+		}
+		r->warm_started = pthread_create(&r->warm, NULL, prewarm, r) == 0;
+		mark(r, T_BROKER);  /* the broker phase adds its own time to this */
 	}
 	ui_step(&r->ui, 0, "Vehicle link (%s)", r->o.can ? r->o.can : r->cfg.can);
 	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);

@@ -10,6 +10,8 @@
 # BENCH_BROKER_PERF=FILE records a perf profile (perf record -g) of pitlaned during step 1.
 # Targets (issue 5): rate >= 0.40 x sign rate; p99 <= 5 ms at half the max rate.
 # Client and broker share this machine's CPUs; the client's cost is part of the figure.
+# The client is broker_loadgen --lean-client (raw OpenSSL keep-alive, tens of us per request);
+# BENCH_BROKER_CURL=1 uses libcurl instead (about 150 us of the shared CPU per request).
 set -eu
 build=$(cd "${1:?usage: run-issue.sh BUILD_DIR}" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +19,8 @@ PITLANED=$build/broker/pitlaned
 LOADGEN=$build/bench/broker/broker_loadgen
 PROBE=$build/bench/broker/broker_fsync_probe
 N=${BENCH_BROKER_REQUESTS:-4000}
+CLIENT=--lean-client
+[ -n "${BENCH_BROKER_CURL:-}" ] && CLIENT=
 C=${BENCH_BROKER_CONNS:-16}
 [ -x "$PITLANED" ] && [ -x "$LOADGEN" ] || { echo "run-issue.sh: build pitlaned and broker_loadgen first" >&2; exit 1; }
 
@@ -63,7 +67,7 @@ load() {
 	    --cacert "$P/ca/ca.crt" --cert "$P/devices/ws-muc-01-pc1.crt" \
 	    --key "$P/devices/ws-muc-01-pc1.key" --tech-cert "$P/technicians/tech-anna.crt" \
 	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$P/hsm-agent/pin" \
-	    --vin WVWZZZ1JZXW000001 --bench "$@"
+	    --vin WVWZZZ1JZXW000001 --bench $CLIENT "$@"
 }
 # "pid ppid utime stime" of every process (comm may hold spaces: fields after the last ")")
 proc_table() {

@@ -380,8 +380,12 @@ static void on_signal(struct monitor *m)
 		if (si.ssi_signo == SIGCHLD) {
 			reap(m);
 		} else if (si.ssi_signo == SIGHUP) {
-			struct child *d = &m->ch[PS_ROLE_DECIDER];
+			/* The signer first: its hard limits should know a new operation
+			 * before the decider's new policy can allow it. */
+			struct child *sg = &m->ch[PS_ROLE_SIGNER], *d = &m->ch[PS_ROLE_DECIDER];
 
+			if (sg->pid > 0)
+				(void)ps_send(&sg->ctl, PS_MC_RELOAD, 0, NULL, 0, NULL, 0);
 			if (d->pid > 0)
 				(void)ps_send(&d->ctl, PS_MC_RELOAD, 0, NULL, 0, NULL, 0);
 		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {

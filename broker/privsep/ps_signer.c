@@ -22,6 +22,7 @@
 #include "pl_log.h"
 #include "privsep.h"
 #include "ps_child.h"
+#include "signer_limits.h"
 
 struct signer_chan {
 	struct signer *s;
@@ -166,7 +167,7 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
 			    si.ssi_signo == SIGHUP)
-				continue;         /* nothing to reload here */
+				continue;         /* the monitor forwards SIGHUP as PS_MC_RELOAD */
 			break;                    /* SIGTERM/SIGINT from the monitor */
 		}
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
@@ -174,7 +175,10 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 		r = ps_recv(&ctl, &h, &peers, sizeof(peers), fds, PS_MAX_FDS, &n, 0);
 		if (r != 0)
 			break;                    /* the monitor is gone */
-		if (h.type == PS_MC_PEERS && peers.peer == PS_ROLE_DECIDER) {
+		if (h.type == PS_MC_RELOAD) {
+			/* the decider reloads the policy; the hard limits follow it */
+			signer_limits_reload(c->policy_dir, c->max_exi_s, s);
+		} else if (h.type == PS_MC_PEERS && peers.peer == PS_ROLE_DECIDER) {
 			pthread_mutex_lock(&mu);
 			serve(s, &ctl, &mu, fds, n);
 			pthread_mutex_unlock(&mu);

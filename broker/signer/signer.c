@@ -43,6 +43,7 @@ struct signer {
 	struct p11_uri *uri;
 	char *pin;
 	size_t pin_len;
+	pthread_rwlock_t limits_lock; /* limits change on a policy reload */
 	struct signer_limits limits;
 	struct signer_options opt;
 	uint8_t pub[SIGNER_PUB_LEN];
@@ -244,8 +245,10 @@ static int sync_init(struct signer *s)
 	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
 	if (pthread_rwlock_init(&s->conn_lock, &ra) != 0)
 		goto out_ra;
-	if (pthread_mutex_init(&s->mu, NULL) != 0)
+	if (pthread_rwlock_init(&s->limits_lock, NULL) != 0)
 		goto out_rw;
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		goto out_lim;
 	if (pthread_condattr_init(&ca) != 0)
 		goto out_mu;
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -258,6 +261,8 @@ static int sync_init(struct signer *s)
 	return 0;
 out_mu:
 	pthread_mutex_destroy(&s->mu);
+out_lim:
+	pthread_rwlock_destroy(&s->limits_lock);
 out_rw:
 	pthread_rwlock_destroy(&s->conn_lock);
 out_ra:
@@ -368,6 +373,7 @@ void signer_close(struct signer *s)
 	selfcheck_free(&s->check);
 	pthread_cond_destroy(&s->cv);
 	pthread_mutex_destroy(&s->mu);
+	pthread_rwlock_destroy(&s->limits_lock);
 	pthread_rwlock_destroy(&s->conn_lock);
 	plt_wipe(s, sizeof(*s));
 	free(s);
@@ -475,6 +481,16 @@ static int self_verify(struct signer *s, const struct signer_request *req,
 									    PL_E_SIGNER_SELF_VERIFY;
 }
 
+int signer_set_limits(struct signer *s, const struct signer_limits *limits)
+{
+	if (s == NULL || signer_limits_check(limits) != 0)
+		return PL_E_SIGNER_LIMITS;
+	pthread_rwlock_wrlock(&s->limits_lock);
+	s->limits = *limits;
+	pthread_rwlock_unlock(&s->limits_lock);
+	return 0;
+}
+
 int signer_issue(struct signer *s, const struct signer_request *req,
 		 uint8_t cti_out[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
 {
@@ -485,7 +501,10 @@ int signer_issue(struct signer *s, const struct signer_request *req,
 	int r;
 
 	*len = 0;
-	if ((r = signer_request_check(&s->limits, req)) != 0) {
+	pthread_rwlock_rdlock(&s->limits_lock);
+	r = signer_request_check(&s->limits, req);
+	pthread_rwlock_unlock(&s->limits_lock);
+	if (r != 0) {
 		atomic_fetch_add(&s->refused, 1);
 		return r;
 	}

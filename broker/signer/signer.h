@@ -65,6 +65,12 @@ int signer_open(const char *key_uri, const char *pin_file,
 int signer_open_ex(const char *key_uri, const char *pin_file,
 		   const struct signer_limits *limits, const struct signer_options *opt,
 		   struct signer **out, char *err, size_t errlen);
+/*
+ * Replaces the hard limits (a policy reload): requests checked afterwards see
+ * the new table. PL_E_SIGNER_LIMITS (and nothing changes) when the table is
+ * unusable. Thread-safe.
+ */
+int signer_set_limits(struct signer *s, const struct signer_limits *limits);
 /* Stops the recovery thread, logs out, closes sessions, finalises. NULL ok. */
 void signer_close(struct signer *s);
 

@@ -12,6 +12,7 @@
 #include "broker.h"
 #include "pl_err.h"
 #include "pl_log.h"
+#include "signer_limits.h"
 #include "tls.h"
 
 #define DRAIN_TICK_MS 50
@@ -47,35 +48,6 @@ static void info_cb(const SSL *ssl, int where, int ret)
 	}
 }
 
-static int limits_from_policy(const struct policy *p, uint32_t max_exi,
-			      struct signer_limits *lim, char *err, size_t errlen)
-{
-	size_t n = policy_op_count(p);
-
-	memset(lim, 0, sizeof(*lim));
-	if (n == 0 || n > SIGNER_MAX_OPS) {
-		snprintf(err, errlen, "the policy defines %zu operations; 1..%d are supported", n,
-			 SIGNER_MAX_OPS);
-		return PL_E_CONFIG;
-	}
-	for (size_t i = 0; i < n; i++) {
-		int r = policy_op_at(p, i, lim->ops[i].name, &lim->ops[i].max_ttl, NULL, NULL);
-		if (r != 0) {
-			snprintf(err, errlen, "policy operation %zu unreadable: %s", i, pl_strerror(r));
-			return r;
-		}
-	}
-	lim->nops = n;
-	if (policy_max_exi(p) > max_exi) {
-		snprintf(err, errlen, "an operation of the policy has exi %u s, above max_exi_s %u "
-			 "of the config; raise max_exi_s or lower the exi", policy_max_exi(p),
-			 max_exi);
-		return PL_E_CONFIG;
-	}
-	lim->max_exi = max_exi;
-	return 0;
-}
-
 static int open_policy(struct broker *b, char *err, size_t errlen)
 {
 	struct policy *p = NULL;
@@ -103,7 +75,7 @@ static int signer_from_policy(const struct broker_config *c, struct policy *p,
 	char why[256] = "";
 	int r;
 
-	if ((r = limits_from_policy(p, c->max_exi_s, &lim, err, errlen)) != 0)
+	if ((r = signer_limits_from_policy(p, c->max_exi_s, &lim, err, errlen)) != 0)
 		return r;
 	if ((r = signer_open_ex(c->key_uri, c->pin_file, &lim, &opt, out, why,
 				sizeof(why))) != 0)
@@ -330,6 +302,8 @@ void broker_reload_policy(struct broker *b)
 	}
 	p = policy_slot_get(b->policy);
 	snprintf(ver, sizeof(ver), "%u", policy_version(p));
+	if (b->signer != NULL)     /* one process: the signer's hard limits follow at once */
+		signer_limits_apply(b->signer, p, b->cfg.max_exi_s);
 	policy_unref(p);
 	pl_log(PL_LOG_INFO, "policy_reloaded", "dir", b->cfg.policy_dir, "version", ver, NULL);
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# SIGHUP policy reload: REQ-BRK-040..REQ-BRK-042 (docs/broker.md).
+# SIGHUP policy reload: REQ-BRK-040..REQ-BRK-043 (docs/broker.md).
 . "$BRK_TESTDIR/lib.sh"
 write_config "$W/broker.conf"
 start_broker "$W/broker.conf"
@@ -19,6 +19,12 @@ done
 grep 'event=policy_reload_refused' "$W/broker.log" | grep -q "file=$W/policy/00-test.yaml line=7 col=" ||
     fail "REQ-BRK-040 refusal lacks file and line: $(grep policy_reload_refused "$W/broker.log")"
 [ "$(metric pitlane_policy_version)" = 7 ] || fail "REQ-BRK-040 policy version changed"
+i=0
+until grep -q 'event=signer_limits_refused' "$W/broker.log"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "REQ-BRK-040 the signer did not refuse the bad policy"
+	sleep 0.1
+done
 [ "$(metric pitlane_policy_reload_failures_total)" = 1 ] || fail "REQ-BRK-040 failure not counted"
 out=$(req ws-muc-01-pc1 tech-anna)
 expect_line "REQ-BRK-040 bad reload refused, old policy still issues" "$out" "status=201"
@@ -40,6 +46,26 @@ expect_line "REQ-BRK-041 new policy allows the new prefix" "$out" "status=201"
 "$PITLANECTL" token inspect "$W/tok" | grep -q '"policy_version": 9' ||
     fail "REQ-BRK-041 token does not carry policy version 9"
 pass "REQ-BRK-041 token carries the new policy version"
+
+# REQ-BRK-043: an operation added to the policy can be signed after SIGHUP, without a
+# restart: the signer's own hard limits follow the reloaded operations catalogue.
+sed -e 's/^version: 7/version: 10/' \
+    -e 's/^  dtc.clear: .*/&\n  seat.reset:      { routine: 0xF006, risk: low, max_ttl: 300, default_ttl: 120, exi: 60 }/' \
+    -e 's/operations: \[door.unlock, door.lock, dtc.clear\]$/operations: [door.unlock, door.lock, dtc.clear, seat.reset]/' \
+    "$BRK_TESTDIR/policy/00-test.yaml" >"$W/policy/00-test.yaml"
+grep -q 'seat.reset:' "$W/policy/00-test.yaml" || fail "REQ-BRK-043 test policy not rewritten"
+kill -HUP "$BROKER_PID"
+i=0
+until [ "$(metric pitlane_policy_version)" = 10 ] &&
+    grep -q 'event=signer_limits_reloaded operations=6' "$W/broker.log"; do
+	i=$((i + 1))
+	[ $i -lt 50 ] || fail "REQ-BRK-043 policy 10 / signer limits not reloaded: $(grep signer_limits "$W/broker.log")"
+	sleep 0.1
+done
+out=$(req ws-muc-01-pc1 tech-anna --op seat.reset --out "$W/tok")
+expect_line "REQ-BRK-043 a new operation is signed after SIGHUP" "$out" "status=201"
+"$PITLANECTL" token inspect "$W/tok" | grep -q '"scope": "seat.reset"' ||
+    fail "REQ-BRK-043 token is not for seat.reset"
 
 # REQ-BRK-042: SIGTERM drains and exits 0; the audit chain verifies.
 stop_broker

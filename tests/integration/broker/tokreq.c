@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 
 #include "p11key.h"
+#include "rawhttps.h"
 #include "pitlane/token.h"
 #include "pitlane/token_openssl.h"
 
@@ -39,7 +40,7 @@ struct opts {
 	long iat_offset;
 	unsigned ttl, count, conns, expect, sign_bench;
 	double rate;
-	int tls12, corrupt_sig, repeat_body, bench, quiet, extra_key;
+	int tls12, corrupt_sig, repeat_body, bench, quiet, extra_key, raw_client;
 };
 
 struct body {
@@ -311,11 +312,45 @@ static int verify_token(const uint8_t *tok, size_t len, const struct body *bd, c
 	return r;
 }
 
+/* The answer's outcome line: the token's cti, or the problem's code and rule. */
+static void account(const struct body *bd, struct result *res, const struct sink *s)
+{
+	char code[101], rule[101], extra[64] = "";
+
+	if (res->status == 201) {
+		struct plt_token t;
+		char cti[33] = "?";
+
+		if (plt_decode(s->b, s->len, &t, NULL) == 0 && t.claims.cti.len == 16)
+			bin2hex(t.claims.cti.ptr, 16, cti);
+		if (o.verify_pub != NULL && verify_token(s->b, s->len, bd, extra) != 0 &&
+		    extra[0] == '\0')
+			snprintf(extra, sizeof(extra), " verify=error");
+		snprintf(res->line, sizeof(res->line), "status=201 cti=%s%s", cti, extra);
+		if (ctis_f != NULL) {
+			pthread_mutex_lock(&out_lock);
+			fprintf(ctis_f, "%s\n", cti);
+			fflush(ctis_f);
+			pthread_mutex_unlock(&out_lock);
+		}
+		if (o.out != NULL) {
+			FILE *f = fopen(o.out, "wb");
+			if (f != NULL) {
+				fwrite(s->b, 1, s->len, f);
+				fclose(f);
+			}
+		}
+		return;
+	}
+	problem_fields(s->b, s->len, code, rule);
+	snprintf(res->line, sizeof(res->line), "status=%ld code=%s%s%s", res->status, code,
+		 rule[0] ? " rule=" : "", rule);
+}
+
 static void one(CURL *c, const struct body *bd, struct result *res)
 {
 	struct sink s = { .len = 0 };
 	struct timespec t0, t1;
-	char code[101], rule[101], extra[64] = "";
 	CURLcode rc;
 
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
@@ -333,34 +368,29 @@ static void one(CURL *c, const struct body *bd, struct result *res)
 		return;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->status);
-	if (res->status == 201) {
-		struct plt_token t;
-		char cti[33] = "?";
+	account(bd, res, &s);
+}
 
-		if (plt_decode(s.b, s.len, &t, NULL) == 0 && t.claims.cti.len == 16)
-			bin2hex(t.claims.cti.ptr, 16, cti);
-		if (o.verify_pub != NULL && verify_token(s.b, s.len, bd, extra) != 0 &&
-		    extra[0] == '\0')
-			snprintf(extra, sizeof(extra), " verify=error");
-		snprintf(res->line, sizeof(res->line), "status=201 cti=%s%s", cti, extra);
-		if (ctis_f != NULL) {
-			pthread_mutex_lock(&out_lock);
-			fprintf(ctis_f, "%s\n", cti);
-			fflush(ctis_f);
-			pthread_mutex_unlock(&out_lock);
-		}
-		if (o.out != NULL) {
-			FILE *f = fopen(o.out, "wb");
-			if (f != NULL) {
-				fwrite(s.b, 1, s.len, f);
-				fclose(f);
-			}
-		}
+/* --lean-client: the same request over the minimal keep-alive client (rawhttps.c) */
+static void one_raw(struct rawhttps *c, const struct body *bd, struct result *res)
+{
+	struct sink s = { .len = 0 };
+	struct timespec t0, t1;
+	int r = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (c != NULL)
+		r = rawhttps_post(c, o.content_type ? o.content_type :
+				  "application/cose; cose-type=\"cose-sign1\"", bd->b, bd->len,
+				  &res->status, s.b, sizeof(s.b), &s.len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	res->lat_us = (double)(t1.tv_sec - t0.tv_sec) * 1e6 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e3;
+	if (r != 0) {
+		res->status = 0;
+		snprintf(res->line, sizeof(res->line), "status=0 err=\"raw connection failed\"");
 		return;
 	}
-	problem_fields(s.b, s.len, code, rule);
-	snprintf(res->line, sizeof(res->line), "status=%ld code=%s%s%s", res->status, code,
-		 rule[0] ? " rule=" : "", rule);
+	account(bd, res, &s);
 }
 
 struct worker {
@@ -375,8 +405,9 @@ struct worker {
 static void *run_worker(void *arg)
 {
 	struct worker *w = arg;
-	struct curl_slist *h;
-	CURL *c = new_handle(&h);
+	struct curl_slist *h = NULL;
+	CURL *c = o.raw_client ? NULL : new_handle(&h);
+	struct rawhttps *rc = o.raw_client ? rawhttps_new(o.url, o.cacert, o.cert, o.key) : NULL;
 	struct timespec start, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -391,7 +422,10 @@ static void *run_worker(void *arg)
 					usleep((useconds_t)(due - el > 1000 ? 1000 : due - el));
 			} while (el < due);
 		}
-		one(c, &w->bodies[i], &w->res[i]);
+		if (o.raw_client)
+			one_raw(rc, &w->bodies[i], &w->res[i]);
+		else
+			one(c, &w->bodies[i], &w->res[i]);
 		if (!o.bench && !o.quiet) {
 			pthread_mutex_lock(&out_lock);
 			printf("%s\n", w->res[i].line);
@@ -399,8 +433,10 @@ static void *run_worker(void *arg)
 			pthread_mutex_unlock(&out_lock);
 		}
 	}
-	curl_easy_cleanup(c);
+	if (c != NULL)
+		curl_easy_cleanup(c);
 	curl_slist_free_all(h);
+	rawhttps_free(rc);
 	return NULL;
 }
 
@@ -463,7 +499,9 @@ static void usage(void)
 	      "  [--work-order W] [--reason R] [--corrupt-sig] [--extra-key] [--content-type T]\n"
 	      "  [--count N] [--conns C] [--rate R] [--repeat-body] [--expect STATUS]\n"
 	      "  [--ctis FILE] [--out FILE] [--dump-body FILE] [--verify-pub PEM]\n"
-	      "  [--bench] [--quiet] [--sign-bench N]\n", stderr);
+	      "  [--bench] [--quiet] [--sign-bench N] [--lean-client]\n"
+	      "  --lean-client: a minimal keep-alive HTTPS client instead of libcurl (load generation)\n",
+	      stderr);
 }
 
 static int parse(int argc, char **argv)
@@ -479,6 +517,7 @@ static int parse(int argc, char **argv)
 		{ "rate", 1, 0, 'R' }, { "repeat-body", 0, 0, 'b' }, { "expect", 1, 0, 'e' },
 		{ "ctis", 1, 0, 'I' }, { "out", 1, 0, 'W' }, { "raw", 1, 0, 'B' },
 		{ "dump-body", 1, 0, 'D' }, { "verify-pub", 1, 0, 'V' }, { "bench", 0, 0, 'm' },
+		{ "lean-client", 0, 0, 'L' },
 		{ "quiet", 0, 0, 'q' }, { "sign-bench", 1, 0, 'z' }, { "extra-key", 0, 0, 'X' },
 		{ "content-type", 1, 0, 'H' }, { 0, 0, 0, 0 } };
 	int c;
@@ -515,6 +554,7 @@ static int parse(int argc, char **argv)
 		case 'D': o.dump_body = optarg; break;
 		case 'V': o.verify_pub = optarg; break;
 		case 'm': o.bench = 1; break;
+		case 'L': o.raw_client = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'z': o.sign_bench = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'X': o.extra_key = 1; break;

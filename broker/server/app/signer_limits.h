@@ -1,0 +1,21 @@
+/*
+ * The signer's hard limits from the policy (see signer_limits.c).
+ */
+#ifndef PITLANE_BROKER_SIGNER_LIMITS_H
+#define PITLANE_BROKER_SIGNER_LIMITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "policy.h"
+#include "signer.h"
+
+/* Fills lim from p's operations catalogue; 0, or PL_E_CONFIG / a policy code with err. */
+int signer_limits_from_policy(const struct policy *p, uint32_t max_exi,
+			      struct signer_limits *lim, char *err, size_t errlen);
+/* Gives s the limits of p (logs signer_limits_reloaded or _refused: old limits kept). */
+int signer_limits_apply(struct signer *s, const struct policy *p, uint32_t max_exi);
+/* The signer process on SIGHUP: loads policy_dir and applies it; a bad policy changes nothing. */
+int signer_limits_reload(const char *policy_dir, uint32_t max_exi, struct signer *s);
+
+#endif
