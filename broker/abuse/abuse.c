@@ -138,8 +138,8 @@ static void gc(struct abuse *a, const struct policy *p, int64_t now_ms)
 	smap_expire(&a->alerted, now_ms - KEEP_MS);
 }
 
-static int suspended(struct abuse *a, const char *kind, const char *id1, const char *id2,
-		     struct abuse_verdict *v)
+int susp_check(struct abuse *a, const char *kind, const char *id1, const char *id2,
+	       struct abuse_verdict *v)
 {
 	char key[ABUSE_ID_MAX + 4], rule[ABUSE_ID_MAX];
 	const char *ids[2] = { id1, id2 };
@@ -173,8 +173,8 @@ int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_even
 		goto out;
 	a->st.checked++;
 	gc(a, p, ev->now_ms);
-	if (suspended(a, "workshop", ev->d->workshop_id, ev->workshop, v) ||
-	    suspended(a, "technician", ev->d->technician_id, ev->technician, v))
+	if (susp_check(a, "workshop", ev->d->workshop_id, ev->workshop, v) ||
+	    susp_check(a, "technician", ev->d->technician_id, ev->technician, v))
 		goto out;
 	detect_all(a, p, ev, v);
 	if (!ev->d->allow || v->kind == ABUSE_DENY)

@@ -146,6 +146,47 @@ int abuse_approval_claim(struct abuse *a, const char *id);
 /* ISSUED -> APPROVED again (the token could not be delivered). */
 int abuse_approval_unclaim(struct abuse *a, const char *id);
 
+/*
+ * An approver's decision, recorded the one way pitlanectl and POST
+ * /v1/approvals/{id} share: in one transaction the approval goes from pending
+ * (and unexpired at now_ms) to approved or denied (approver = a technician id
+ * of the policy, reason, decided_ms), a row goes into admin_actions (actor,
+ * action "approve"/"deny", target "approval <id>", reason) and the generation
+ * is bumped; the broker writes that row into the audit chain (decision
+ * "admin"). PL_E_EXISTS when the approval was not pending and unexpired (the
+ * caller reads it again to tell which); PL_E_IO for the database.
+ */
+int abuse_approval_decide(struct abuse *a, const char *id, int approve, const char *approver,
+			  const char *actor, const char *reason, int64_t now_ms);
+
+/* Who may decide an approval through the API (POST /v1/approvals/{id}). */
+enum abuse_approver_verdict {
+	ABUSE_APPROVER_OK = 0,
+	ABUSE_APPROVER_DISABLED,   /* the approvals: entry of the operation lacks technician_approval */
+	ABUSE_APPROVER_SELF,       /* the approver made the request (any device) */
+	ABUSE_APPROVER_UNKNOWN,    /* not a technician of the policy, or of another workshop */
+	ABUSE_APPROVER_SUSPENDED,  /* suspended in the policy or by an officer (or the workshop) */
+	ABUSE_APPROVER_NO_ROLE,    /* none of the entry's approver_roles */
+};
+struct abuse_approver {
+	int verdict;                  /* enum abuse_approver_verdict */
+	char id[ABUSE_ID_MAX];        /* the approver's policy id ("" when unknown) */
+	char rule[ABUSE_ID_MAX];      /* what refused (a suspension's rule, the entry) */
+	char reason[200];             /* a sentence: who, what, what to do */
+};
+/*
+ * May the technician with certificate subject (cn, ou) decide approval ap
+ * through the API under policy p? In this order: the approvals: entry listing
+ * ap->op has `technician_approval: true`; the approver is not the requester
+ * (certificate CN or policy id, whatever device either used); the CN is a
+ * technician of the policy whose workshop has OU ou; neither they nor their
+ * workshop is suspended (policy, officer); they hold one of the entry's
+ * approver_roles. Fills *out (verdict OK or why not). Returns 0, or a
+ * negative code when the officer tables cannot be read (fail closed).
+ */
+int abuse_approver_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
+			 const char *cn, const char *ou, struct abuse_approver *out);
+
 /* ---- revocation list, metrics ------------------------------------------- */
 
 /*

@@ -99,6 +99,14 @@ int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t 
 int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 			int64_t *first_ms);
 
+/*
+ * Officer suspensions (table suspensions) of kind "workshop" or "technician"
+ * under id1 or id2 (policy id, certificate name; either may be NULL or ""):
+ * 1 and v set to DENY "suspended" (rule suspensions.<kind>.<id>), else 0. mu held.
+ */
+int susp_check(struct abuse *a, const char *kind, const char *id1, const char *id2,
+	       struct abuse_verdict *v);
+
 /* detect.c */
 void detect_all(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
 		struct abuse_verdict *v);

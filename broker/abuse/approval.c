@@ -1,8 +1,11 @@
 /*
  * Pending two-person approvals (table approvals). The broker creates them;
- * pitlanectl approves or denies (never the requester, only a holder of an
- * approver role); the requesting device polls and receives its token once.
+ * an officer (pitlanectl) or, where the policy allows, an approving
+ * technician (POST /v1/approvals/{id}) approves or denies -- never the
+ * requester, only a holder of an approver role; the requesting device polls
+ * and receives its token once.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -162,4 +165,156 @@ int abuse_approval_claim(struct abuse *a, const char *id)
 int abuse_approval_unclaim(struct abuse *a, const char *id)
 {
 	return transition(a, id, "issued", "approved");
+}
+
+/* One statement of a decision's transaction; 0 or PL_E_IO. */
+static int exec_bound(sqlite3 *db, const char *sql, const char *const *t, int n, int64_t num)
+{
+	sqlite3_stmt *st = NULL;
+	int r = PL_E_IO;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return PL_E_IO;
+	for (int k = 0; k < n; k++)
+		sqlite3_bind_text(st, k + 1, t[k], -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) > n)
+		sqlite3_bind_int64(st, n + 1, num);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
+int abuse_approval_decide(struct abuse *a, const char *id, int approve, const char *approver,
+			  const char *actor, const char *reason, int64_t now_ms)
+{
+	char target[ABUSE_APPROVAL_ID_LEN + 16];
+	const char *upd[4], *adm[4];
+	int r = PL_E_IO;
+
+	if (a == NULL || id == NULL || approver == NULL || actor == NULL || a->db == NULL)
+		return PL_E_INVAL;
+	if (reason == NULL)
+		reason = "";
+	snprintf(target, sizeof(target), "approval %s", id);
+	upd[0] = approve ? "approved" : "denied";
+	upd[1] = approver;
+	upd[2] = reason;
+	upd[3] = id;
+	adm[0] = actor;
+	adm[1] = approve ? "approve" : "deny";
+	adm[2] = target;
+	adm[3] = reason;
+	pthread_mutex_lock(&a->mu);
+	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto out;
+	if (exec_bound(a->db, "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = ?3, "
+		       "decided_ms = ?5 WHERE id = ?4 AND state = 'pending' AND expires_ms > ?5",
+		       upd, 4, now_ms) != 0)
+		goto rollback;
+	if (sqlite3_changes(a->db) != 1) {
+		r = PL_E_EXISTS;
+		goto rollback;
+	}
+	if (exec_bound(a->db, "INSERT INTO admin_actions (actor, action, target, reason, time_ms) "
+		       "VALUES (?, ?, ?, ?, ?)", adm, 4, now_ms) != 0 ||
+	    sqlite3_exec(a->db, "UPDATE abuse_generation SET gen = gen + 1 WHERE id = 1", NULL, NULL,
+			 NULL) != SQLITE_OK ||
+	    sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto rollback;
+	r = 0;
+	goto out;
+rollback:
+	sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&a->mu);
+	return r;
+}
+
+static void approver_set(struct abuse_approver *out, int verdict, const char *rule,
+			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void approver_set(struct abuse_approver *out, int verdict, const char *rule,
+			 const char *fmt, ...)
+{
+	va_list vl;
+
+	out->verdict = verdict;
+	abuse_strlcpy(out->rule, rule, sizeof(out->rule));
+	va_start(vl, fmt);
+	vsnprintf(out->reason, sizeof(out->reason), fmt, vl);
+	va_end(vl);
+}
+
+/* Officer suspensions of the approver or their workshop (the tables, current). */
+static int officer_suspended(struct abuse *a, const struct abuse_approver *who, const char *cn,
+			     const char *ws_id, const char *ou, struct abuse_verdict *v)
+{
+	int r = 0, hit = 0;
+
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&a->mu);
+	if (a->db != NULL)
+		r = store_refresh(a);
+	if (r == 0)
+		hit = susp_check(a, "technician", who->id, cn, v) ||
+		      susp_check(a, "workshop", ws_id, ou, v);
+	pthread_mutex_unlock(&a->mu);
+	return r != 0 ? r : hit;
+}
+
+int abuse_approver_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
+			 const char *cn, const char *ou, struct abuse_approver *out)
+{
+	char req_id[64] = "", ws_id[64] = "", name[64] = "", rule[ABUSE_ID_MAX];
+	struct abuse_verdict v;
+	int pv = POLICY_APPROVER_UNKNOWN, r;
+
+	if (a == NULL || p == NULL || ap == NULL || cn == NULL || ou == NULL || out == NULL)
+		return PL_E_INVAL;
+	memset(out, 0, sizeof(*out));
+	(void)policy_approval_for(p, ap->op, name, NULL);
+	snprintf(rule, sizeof(rule), "approvals%s%.50s", name[0] ? "." : "", name);
+	if (!policy_technician_approval(p, ap->op)) {
+		approver_set(out, ABUSE_APPROVER_DISABLED, rule,
+			     "the policy lets only officers decide %s approvals (approvals entry %s "
+			     "without technician_approval: true): an officer decides with pitlanectl",
+			     ap->op, name[0] ? name : "(none lists it)");
+		return 0;
+	}
+	if ((r = policy_approver_check(p, cn, ou, ap->op, &pv, out->id, ws_id)) != 0)
+		return r;
+	(void)policy_technician_id(p, ap->technician, req_id);
+	if (strcmp(cn, ap->technician) == 0 ||
+	    (out->id[0] != '\0' && (strcmp(out->id, ap->technician_id) == 0 ||
+				    strcmp(out->id, req_id) == 0))) {
+		approver_set(out, ABUSE_APPROVER_SELF, rule, "%s made this request and cannot "
+			     "approve or deny it: a second person must", cn);
+		return 0;
+	}
+	if (pv == POLICY_APPROVER_UNKNOWN || pv == POLICY_APPROVER_WORKSHOP) {
+		approver_set(out, ABUSE_APPROVER_UNKNOWN, rule, "technician certificate CN=%s OU=%s "
+			     "is not a technician of that workshop in the policy: no approver role",
+			     cn, ou);
+		return 0;
+	}
+	if (pv == POLICY_APPROVER_SUSPENDED) {
+		approver_set(out, ABUSE_APPROVER_SUSPENDED, rule, "%s (or their workshop) is "
+			     "suspended in the policy and may not approve", out->id);
+		return 0;
+	}
+	if ((r = officer_suspended(a, out, cn, ws_id, ou, &v)) < 0)
+		return r;
+	if (r == 1) {
+		approver_set(out, ABUSE_APPROVER_SUSPENDED, v.rule, "%s may not approve: %s", out->id,
+			     v.reason);
+		return 0;
+	}
+	if (pv == POLICY_APPROVER_NO_ROLE) {
+		approver_set(out, ABUSE_APPROVER_NO_ROLE, rule, "%s holds none of the approver roles "
+			     "of approvals entry %s: ask an approver", out->id, name);
+		return 0;
+	}
+	approver_set(out, ABUSE_APPROVER_OK, rule, "%s may decide", out->id);
+	return 0;
 }

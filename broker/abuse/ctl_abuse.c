@@ -4,6 +4,8 @@
  *   alerts list                      alerts from the audit log (newest last)
  *   approvals list|show ID           pending and recent approvals
  *   approvals approve|deny ID --approver TECH [--reason TEXT]
+ *                                    (recorded by abuse_approval_decide(), as
+ *                                    POST /v1/approvals/{id} records it)
  *   suspend|resume workshop|technician ID --reason TEXT
  *   revoke token CTI --reason TEXT   (CTI: 32 hex digits)
  *   breaker list | breaker reset NAME --reason TEXT
@@ -322,8 +324,7 @@ static int decide(struct ctl *c, int approve)
 	struct abuse_approval ap;
 	struct policy *p = NULL;
 	struct policy_diag d;
-	char req_id[64] = "", target[64];
-	const char *t[4];
+	char req_id[64] = "";
 	int r;
 
 	if (c->approver == NULL) {
@@ -338,50 +339,54 @@ static int decide(struct ctl *c, int approve)
 		return USAGE;
 	}
 	r = abuse_approval_get(a, c->arg[1], now_ms(), &ap);
-	abuse_close(a);
 	if (r != 0) {
 		fprintf(stderr, "pitlanectl: approval %s: %s\n", c->arg[1], pl_strerror(r));
-		return r == PL_E_NOTFOUND ? FAIL : USAGE;
+		r = r == PL_E_NOTFOUND ? FAIL : USAGE;
+		goto out;
 	}
 	if (ap.state != ABUSE_APR_PENDING) {
 		fprintf(stderr, "pitlanectl: approval %s is %s, not pending\n", ap.id,
 			ap.state == ABUSE_APR_EXPIRED ? "expired" : "already decided");
-		return FAIL;
+		r = FAIL;
+		goto out;
 	}
 	memset(&d, 0, sizeof(d));
 	if ((r = policy_load_dir(c->cfg.policy_dir, &p, &d)) != 0) {
 		fprintf(stderr, "pitlanectl: policy %s:%u:%u: %s\n", d.file, d.line, d.col, d.msg);
-		return USAGE;
+		r = USAGE;
+		goto out;
 	}
 	policy_technician_id(p, ap.technician, req_id);
 	if (strcmp(c->approver, ap.technician) == 0 || strcmp(c->approver, ap.technician_id) == 0 ||
 	    strcmp(c->approver, req_id) == 0) {
 		fprintf(stderr, "pitlanectl: %s made this request and cannot approve or deny it; "
 			"a second person must\n", c->approver);
-		policy_unref(p);
-		return FAIL;
+		r = FAIL;
+		goto out;
 	}
-	r = policy_may_approve(p, c->approver, ap.op);
-	policy_unref(p);
-	if (r != 0) {
+	if ((r = policy_may_approve(p, c->approver, ap.op)) != 0) {
 		fprintf(stderr, "pitlanectl: %s may not decide approval %s: %s\n", c->approver, ap.id,
 			r == PL_E_NOTFOUND ? "not a technician of the policy" :
 			"no approver role for this operation (or suspended)");
-		return FAIL;
+		r = FAIL;
+		goto out;
 	}
-	t[0] = approve ? "approved" : "denied";
-	t[1] = c->approver;
-	t[2] = c->reason ? c->reason : "";
-	t[3] = ap.id;
-	snprintf(target, sizeof(target), "approval %s", ap.id);
-	r = change(c, "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = ?3, "
-		   "decided_ms = ?5 WHERE id = ?4 AND state = 'pending'", t, 4, NULL, 0,
-		   approve ? "approve" : "deny", target);
-	if (r == FAIL)
-		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile\n", ap.id);
-	else if (r == OK)
-		printf("%s %s (%s %s for %s by %s)\n", t[0], ap.id, ap.op, ap.vin, ap.technician,
-		       c->approver);
+	/* The same record as POST /v1/approvals/{id}: approvals row, admin action, generation. */
+	r = abuse_approval_decide(a, ap.id, approve, c->approver, actor(c), c->reason, now_ms());
+	if (r == PL_E_EXISTS) {
+		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile (or expired)\n", ap.id);
+		r = FAIL;
+	} else if (r != 0) {
+		fprintf(stderr, "pitlanectl: database %s: %s\n", c->cfg.database, pl_strerror(r));
+		r = USAGE;
+	} else {
+		printf("%s %s (%s %s for %s by %s)\n", approve ? "approved" : "denied", ap.id, ap.op,
+		       ap.vin, ap.technician, c->approver);
+		r = OK;
+	}
+out:
+	policy_unref(p);
+	abuse_close(a);
 	return r;
 }
 

@@ -139,6 +139,48 @@ int policy_may_approve(const struct policy *p, const char *approver, const char 
 	return 0;
 }
 
+int policy_technician_approval(const struct policy *p, const char *op)
+{
+	int idx = policy_op_index(p, op);
+
+	if (idx < 0)
+		return 0;
+	for (size_t i = 0; i < p->napprovals; i++)
+		if (p->approvals[i].ops & (UINT64_C(1) << idx))
+			return p->approvals[i].tech_approval;
+	return 0;
+}
+
+int policy_approver_check(const struct policy *p, const char *cn, const char *ou, const char *op,
+			  int *verdict, char id[64], char workshop_id[64])
+{
+	const struct pol_tech *t;
+	const struct pol_workshop *w;
+
+	if (p == NULL || cn == NULL || ou == NULL || op == NULL || verdict == NULL || id == NULL ||
+	    workshop_id == NULL)
+		return PL_E_INVAL;
+	id[0] = '\0';
+	workshop_id[0] = '\0';
+	if ((t = pol_find_tech_cn(p, cn)) == NULL) {
+		*verdict = POLICY_APPROVER_UNKNOWN;
+		return 0;
+	}
+	w = &p->workshops[t->workshop];
+	pol_strlcpy(id, t->id, 64);
+	pol_strlcpy(workshop_id, w->id, 64);
+	/* The binding policy_decide() checks for requests: the OU is the technician's workshop. */
+	if (strcmp(w->ou, ou) != 0)
+		*verdict = POLICY_APPROVER_WORKSHOP;
+	else if (t->suspended || w->suspended)
+		*verdict = POLICY_APPROVER_SUSPENDED;
+	else if ((t->roles & approver_roles(p, op)) == 0)
+		*verdict = POLICY_APPROVER_NO_ROLE;
+	else
+		*verdict = POLICY_APPROVER_OK;
+	return 0;
+}
+
 int policy_technician_id(const struct policy *p, const char *cn, char id[64])
 {
 	const struct pol_tech *t = p != NULL && cn != NULL ? pol_find_tech_cn(p, cn) : NULL;

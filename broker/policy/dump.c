@@ -179,6 +179,7 @@ static void dump_abuse(FILE *f, const struct policy *p)
 		fputs("    approver_roles: ", f);
 		role_list(f, p, a->approvers);
 		fprintf(f, "    expires: %u\n", a->expires);
+		fprintf(f, "    technician_approval: %s\n", a->tech_approval ? "true" : "false");
 	}
 	fputs(p->nanomalies ? "anomalies:\n" : "anomalies: []\n", f);
 	for (size_t i = 0; i < p->nanomalies; i++) {

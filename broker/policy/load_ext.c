@@ -139,18 +139,19 @@ void ld_sec_limits(struct ld *ld)
 
 void ld_sec_approvals(struct ld *ld)
 {
-	static const char *const names[] = { "name", "operations", "approver_roles", "expires" };
+	static const char *const names[] = { "name", "operations", "approver_roles", "expires",
+					     "technician_approval" };
 	struct fy_node *skey, *sec = list_section(ld, "approvals", &skey), *c;
 	void *it = NULL;
 
 	while (sec != NULL && (c = fy_node_sequence_iterate(sec, &it)) != NULL) {
-		struct fy_node *keys[4], *vals[4];
+		struct fy_node *keys[5], *vals[5];
 		struct pol_approval a;
 		char what[160];
 		void *np;
 
 		memset(&a, 0, sizeof(a));
-		if (ld_fields(ld, c, skey, "approvals entry", names, 4, 0xf, keys, vals) != 0 &&
+		if (ld_fields(ld, c, skey, "approvals entry", names, 5, 0xf, keys, vals) != 0 &&
 		    keys[0] == NULL)
 			continue;
 		if (entry_name(ld, vals[0], keys[0], "approvals.name", a.name, sizeof(a.name),
@@ -169,6 +170,10 @@ void ld_sec_approvals(struct ld *ld)
 		snprintf(what, sizeof(what), "approvals.%s.expires", a.name);
 		if (keys[3] != NULL)
 			ld_u32(ld, vals[3], keys[3], what, 10, 7u * 86400u, &a.expires);
+		/* Default false: only officers decide (pitlanectl approvals approve|deny). */
+		snprintf(what, sizeof(what), "approvals.%s.technician_approval", a.name);
+		if (keys[4] != NULL)
+			ld_bool(ld, vals[4], keys[4], what, &a.tech_approval);
 		for (size_t i = 0; i < ld->p->napprovals; i++)
 			if (ld->p->approvals[i].ops & a.ops)
 				ld_err(ld, PL_E_POLICY_DUP, vals[1], keys[1],

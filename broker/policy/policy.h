@@ -211,6 +211,28 @@ int policy_approval_for(const struct policy *p, const char *op, char name[64],
  * suspended.
  */
 int policy_may_approve(const struct policy *p, const char *approver, const char *op);
+/*
+ * 1 when the approvals: entry listing op says `technician_approval: true`: an
+ * approving technician may then decide through the API (POST
+ * /v1/approvals/{id}, `pitlane approve`). 0 otherwise, also when no entry
+ * lists op (approvals sent by a limit, breaker or detector are for officers).
+ */
+int policy_technician_approval(const struct policy *p, const char *op);
+
+enum policy_approver_verdict {
+	POLICY_APPROVER_OK = 0,
+	POLICY_APPROVER_UNKNOWN,    /* cn is no technician of the policy */
+	POLICY_APPROVER_WORKSHOP,   /* ou is not the certificate OU of the technician's workshop */
+	POLICY_APPROVER_SUSPENDED,  /* the technician or their workshop is suspended here */
+	POLICY_APPROVER_NO_ROLE,    /* none of the approver roles for op (policy_may_approve) */
+};
+/*
+ * The technician whose certificate has subject (cn, ou) as an approver of op:
+ * *verdict = enum policy_approver_verdict; id and workshop_id = their policy
+ * ids ("" when unknown). Returns 0, or PL_E_INVAL for a NULL argument.
+ */
+int policy_approver_check(const struct policy *p, const char *cn, const char *ou, const char *op,
+			  int *verdict, char id[64], char workshop_id[64]);
 /* The policy id of the technician whose certificate CN is cn. */
 int policy_technician_id(const struct policy *p, const char *cn, char id[64]);
 

@@ -109,6 +109,7 @@ struct pol_approval {
 	uint64_t ops;
 	uint64_t approvers; /* roles */
 	uint32_t expires;   /* seconds */
+	int tech_approval;  /* technician_approval: true (POST /v1/approvals/{id}) */
 	struct pol_loc loc;
 };
 

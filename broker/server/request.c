@@ -1,4 +1,4 @@
-/* Strict decoder of the POST /v1/token body (see request.h). */
+/* Strict decoders of the POST /v1/token and POST /v1/approvals/{id} bodies (see request.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -119,8 +119,9 @@ static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
 }
 
 static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec *outer,
-			  struct token_request *q)
+			  void *ctx)
 {
+	struct token_request *q = ctx;
 	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
 	unsigned seen = 0;
 	size_t n;
@@ -174,7 +175,7 @@ out:
 	return r;
 }
 
-static int decode_x5chain(struct dec *d, struct token_request *q)
+static int decode_x5chain(struct dec *d, struct plt_bytes *cert, size_t *ncert)
 {
 	struct plt_cbor_reader *r = &d->r;
 	struct plt_bytes b;
@@ -184,8 +185,8 @@ static int decode_x5chain(struct dec *d, struct token_request *q)
 	if (t == PLT_CBOR_BSTR) {
 		if (plt_cbor_get_bstr(r, &b) != 0 || b.len == 0)
 			return fail(d, PL_E_SRV_REQ_NO_X5CHAIN, "x5chain certificate is empty");
-		q->cert[0] = b;
-		q->ncert = 1;
+		cert[0] = b;
+		*ncert = 1;
 		return 0;
 	}
 	if (t != PLT_CBOR_ARRAY || plt_cbor_get_array(r, &n) != 0 || n == 0 ||
@@ -196,14 +197,14 @@ static int decode_x5chain(struct dec *d, struct token_request *q)
 		if (plt_cbor_get_bstr(r, &b) != 0 || b.len == 0)
 			return fail(d, PL_E_SRV_REQ_NO_X5CHAIN,
 				    "x5chain entries must be DER certificates (byte strings)");
-		q->cert[i] = b;
+		cert[i] = b;
 	}
-	q->ncert = n;
+	*ncert = n;
 	return 0;
 }
 
 static int decode_protected(const uint8_t *p, size_t len, size_t base, struct dec *outer,
-			    struct token_request *q)
+			    struct plt_bytes *cert, size_t *ncert)
 {
 	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
 	int have_alg = 0, have_x5 = 0, r;
@@ -228,7 +229,7 @@ static int decode_protected(const uint8_t *p, size_t len, size_t base, struct de
 			}
 			have_alg = 1;
 		} else if (label == REQ_HDR_X5CHAIN && !have_x5) {
-			if ((r = decode_x5chain(&d, q)) != 0)
+			if ((r = decode_x5chain(&d, cert, ncert)) != 0)
 				goto out;
 			have_x5 = 1;
 		} else {
@@ -255,62 +256,213 @@ out:
 	return r;
 }
 
+typedef int (*payload_fn)(const uint8_t *p, size_t len, size_t base, struct dec *outer,
+			  void *ctx);
+
+/*
+ * The signed envelope every technician message shares: tagged COSE_Sign1,
+ * protected {1: -7, 33: x5chain}, empty unprotected header, the payload
+ * (decoded by fn, in place: its errors come before a bad signature's), a
+ * 64-byte signature, nothing after.
+ */
+static int decode_sign1(struct dec *d, const uint8_t *body, struct plt_bytes *cert,
+			size_t *ncert, payload_fn fn, void *ctx)
+{
+	struct plt_bytes prot, payload, sig;
+	uint64_t tag;
+	size_t n;
+	int r;
+
+	if (plt_cbor_get_tag(&d->r, &tag) != 0 || tag != COSE_SIGN1_TAG)
+		return fail(d, PL_E_SRV_REQ_NOT_SIGN1, "body must start with COSE_Sign1 tag 18");
+	if (plt_cbor_get_array(&d->r, &n) != 0 || n != 4)
+		return fail(d, PL_E_SRV_REQ_NOT_SIGN1, "COSE_Sign1 must be an array of 4");
+	if (plt_cbor_get_bstr(&d->r, &prot) != 0)
+		return fail(d, PL_E_SRV_REQ_MALFORMED, "protected header must be a byte string");
+	if ((r = decode_protected(prot.ptr, prot.len, (size_t)(prot.ptr - body), d, cert,
+				  ncert)) != 0)
+		return r;
+	if (plt_cbor_get_map(&d->r, &n) != 0 || n != 0)
+		return fail(d, PL_E_SRV_REQ_MALFORMED, "unprotected header must be an empty map");
+	if (plt_cbor_get_bstr(&d->r, &payload) != 0)
+		return fail(d, PL_E_SRV_REQ_MALFORMED, "payload must be an embedded byte string");
+	if ((r = fn(payload.ptr, payload.len, (size_t)(payload.ptr - body), d, ctx)) != 0)
+		return r;
+	if (plt_cbor_get_bstr(&d->r, &sig) != 0 || sig.len != PLT_SIG_LEN)
+		return fail(d, PL_E_SRV_REQ_MALFORMED, "signature must be a 64-byte string");
+	if (plt_cbor_end(&d->r) != 0)
+		return fail(d, PL_E_SRV_REQ_MALFORMED, "trailing bytes after the COSE_Sign1");
+	return 0;
+}
+
+/* " (at byte N)" after the sentence; the offset for the caller. */
+static void finish_error(const struct dec *d, size_t *err_off, char *why, size_t whylen)
+{
+	if (why != NULL && whylen > 0) {
+		size_t used = strlen(why);
+
+		snprintf(why + used, whylen - used, " (at byte %zu)", d->err_off);
+	}
+	if (err_off != NULL)
+		*err_off = d->err_off;
+}
+
 int request_decode(const uint8_t *body, size_t len, struct token_request *out,
 		   size_t *err_off, char *why, size_t whylen)
 {
 	struct dec d = { .why = why, .whylen = whylen };
 	struct token_request q;
-	struct plt_bytes prot, payload, sig;
-	uint64_t tag;
-	size_t n;
 	int r;
 
 	memset(&q, 0, sizeof(q));
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	plt_cbor_reader_init(&d.r, body, len);
-	if (plt_cbor_get_tag(&d.r, &tag) != 0 || tag != COSE_SIGN1_TAG) {
-		r = fail(&d, PL_E_SRV_REQ_NOT_SIGN1, "body must start with COSE_Sign1 tag 18");
-		goto out;
-	}
-	if (plt_cbor_get_array(&d.r, &n) != 0 || n != 4) {
-		r = fail(&d, PL_E_SRV_REQ_NOT_SIGN1, "COSE_Sign1 must be an array of 4");
-		goto out;
-	}
-	if (plt_cbor_get_bstr(&d.r, &prot) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "protected header must be a byte string");
-		goto out;
-	}
-	if ((r = decode_protected(prot.ptr, prot.len, (size_t)(prot.ptr - body), &d, &q)) != 0)
-		goto out;
-	if (plt_cbor_get_map(&d.r, &n) != 0 || n != 0) {
-		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "unprotected header must be an empty map");
-		goto out;
-	}
-	if (plt_cbor_get_bstr(&d.r, &payload) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "payload must be an embedded byte string");
-		goto out;
-	}
-	if ((r = decode_payload(payload.ptr, payload.len, (size_t)(payload.ptr - body), &d,
-				&q)) != 0)
-		goto out;
-	if (plt_cbor_get_bstr(&d.r, &sig) != 0 || sig.len != PLT_SIG_LEN) {
-		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "signature must be a 64-byte string");
-		goto out;
-	}
-	if (plt_cbor_end(&d.r) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_MALFORMED, "trailing bytes after the COSE_Sign1");
-		goto out;
+	if ((r = decode_sign1(&d, body, q.cert, &q.ncert, decode_payload, &q)) != 0) {
+		finish_error(&d, err_off, why, whylen);
+		return r;
 	}
 	*out = q;
 	return 0;
-out:
-	if (why != NULL && whylen > 0) {
-		size_t used = strlen(why);
+}
 
-		snprintf(why + used, whylen - used, " (at byte %zu)", d.err_off);
+/* ---- POST /v1/approvals/{id}: an approving technician's decision ---------- */
+
+static int hex_id_ok(const struct plt_bytes *b)
+{
+	if (b->len != REQ_APPROVAL_ID_LEN)
+		return 0;
+	for (size_t i = 0; i < b->len; i++)
+		if (!((b->ptr[i] >= '0' && b->ptr[i] <= '9') || (b->ptr[i] >= 'a' && b->ptr[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+static int decision_field(struct dec *d, uint64_t key, struct approval_decision *q)
+{
+	struct plt_cbor_reader *r = &d->r;
+	struct plt_bytes b;
+	uint64_t u;
+
+	switch (key) {
+	case REQ_D_APPROVAL_ID:
+		if (plt_cbor_get_tstr(r, &b) != 0 || !hex_id_ok(&b))
+			return fail(d, PL_E_SRV_REQ_FIELD, "approval id (16) must be 32 lower-case "
+				    "hex digits");
+		return copy_text(d, &b, q->approval_id, sizeof(q->approval_id), REQ_APPROVAL_ID_LEN,
+				 "approval id");
+	case REQ_D_DECISION:
+		if (plt_cbor_get_tstr(r, &b) != 0)
+			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\" or "
+				    "\"deny\"");
+		if (b.len == 7 && memcmp(b.ptr, "approve", 7) == 0)
+			q->approve = 1;
+		else if (b.len == 4 && memcmp(b.ptr, "deny", 4) == 0)
+			q->approve = 0;
+		else
+			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\" or "
+				    "\"deny\"");
+		return 0;
+	case REQ_D_REASON:
+		if (plt_cbor_get_tstr(r, &b) != 0)
+			return fail(d, PL_E_SRV_REQ_FIELD, "reason (18) must be a text string");
+		return copy_text(d, &b, q->reason, sizeof(q->reason), 0, "reason");
+	case REQ_D_NONCE:
+		if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_NONCE_LEN)
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "nonce (19) must be a byte string of exactly 16 random bytes");
+		memcpy(q->nonce, b.ptr, b.len);
+		return 0;
+	case REQ_D_IAT:
+		if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > INT64_MAX)
+			return fail(d, PL_E_SRV_REQ_FIELD,
+				    "iat (20) must be a positive integer (UNIX seconds)");
+		q->iat = (int64_t)u;
+		return 0;
+	default:
+		return fail(d, PL_E_SRV_REQ_FIELD, "unknown payload key (a decision has keys "
+			    "16..20)");
 	}
-	if (err_off != NULL)
-		*err_off = d.err_off;
+}
+
+static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec *outer,
+			   void *ctx)
+{
+	static const char *const names[] = { "approval id (16)", "decision (17)", "reason (18)",
+					      "nonce (19)", "iat (20)" };
+	struct approval_decision *q = ctx;
+	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	unsigned seen = 0;
+	size_t n;
+	int r;
+
+	plt_cbor_reader_init(&d.r, p, len);
+	if (plt_cbor_get_map(&d.r, &n) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key;
+		size_t start;
+
+		if (plt_cbor_get_uint(&d.r, &key) != 0) {
+			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
+			goto out;
+		}
+		if (key >= REQ_D_APPROVAL_ID && key <= REQ_D_IAT) {
+			if (seen & (1u << (key - REQ_D_APPROVAL_ID))) {
+				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
+				goto out;
+			}
+			seen |= 1u << (key - REQ_D_APPROVAL_ID);
+		}
+		start = d.r.off;
+		if ((r = decision_field(&d, key, q)) != 0) {
+			d.err_off = d.base + start;   /* the start of the bad value */
+			goto out;
+		}
+	}
+	if (plt_cbor_end(&d.r) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
+		goto out;
+	}
+	for (unsigned k = 0; k < 5; k++) {
+		char msg[80];
+
+		if (k == REQ_D_REASON - REQ_D_APPROVAL_ID || (seen & (1u << k)))
+			continue;
+		snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
+		d.r.off = 0;
+		r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
+		goto out;
+	}
+	if (!q->approve && q->reason[0] == '\0') {
+		d.r.off = 0;
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "a deny needs a reason (18): it goes to the "
+			 "requester and the audit log");
+		goto out;
+	}
+	r = 0;
+out:
+	outer->err_off = d.err_off;
 	return r;
+}
+
+int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
+			    size_t *err_off, char *why, size_t whylen)
+{
+	struct dec d = { .why = why, .whylen = whylen };
+	struct approval_decision q;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	plt_cbor_reader_init(&d.r, body, len);
+	if ((r = decode_sign1(&d, body, q.cert, &q.ncert, decode_decision, &q)) != 0) {
+		finish_error(&d, err_off, why, whylen);
+		return r;
+	}
+	*out = q;
+	return 0;
 }

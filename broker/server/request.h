@@ -1,5 +1,6 @@
 /*
- * POST /v1/token request decoding (untrusted bytes -> plain struct).
+ * POST /v1/token request decoding (untrusted bytes -> plain struct), and the
+ * approving technician's decision of POST /v1/approvals/{id} (below).
  *
  * The body is a tagged COSE_Sign1 (tag 18) signed by the technician:
  *   protected   = bstr .cbor { 1: -7, 33: x5chain }   (exactly these two labels)
@@ -58,6 +59,35 @@ struct token_request {
  */
 int request_decode(const uint8_t *body, size_t len, struct token_request *out,
 		   size_t *err_off, char *why, size_t whylen);
+
+/*
+ * POST /v1/approvals/{id}: an approving technician's decision, in the same
+ * signed envelope (protected header, x5chain, signature) as a token request;
+ * payload keys 16..20, disjoint from the token request's 1..8, so that no
+ * signed payload reads as both:
+ *   16 approval id (tstr, 32 lower-case hex)   17 decision ("approve" / "deny")
+ *   18 reason (tstr, 0..160 printable; required and non-empty for a deny)
+ *   19 nonce (bstr .size 16)                   20 iat (uint, UNIX seconds)
+ * Every key but 18 is required. Same error codes and offsets as request_decode.
+ */
+enum req_decision_key {
+	REQ_D_APPROVAL_ID = 16, REQ_D_DECISION = 17, REQ_D_REASON = 18, REQ_D_NONCE = 19,
+	REQ_D_IAT = 20,
+};
+#define REQ_APPROVAL_ID_LEN 32
+
+struct approval_decision {
+	struct plt_bytes cert[REQ_X5CHAIN_MAX]; /* views into the body; [0] = leaf */
+	size_t ncert;
+	char approval_id[REQ_APPROVAL_ID_LEN + 1];
+	int approve;                            /* 1 approve, 0 deny */
+	char reason[REQ_REASON_MAX];
+	uint8_t nonce[REQ_NONCE_LEN];
+	int64_t iat;
+};
+
+int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
+			    size_t *err_off, char *why, size_t whylen);
 
 /* Nonzero when s[0..len) is a well-formed operation name: [a-z0-9._-], 1..31. */
 int request_op_valid(const char *s, size_t len);

@@ -3,7 +3,8 @@
  * the audit rows of alerts and officer actions, parking a request for a
  * second person (202), and the handoffs that are not token requests --
  * GET /v1/approvals/{id} (delivers the approved token, bound to the original
- * challenge), GET /v1/revoked and POST /v1/receipts.
+ * challenge), POST /v1/approvals/{id} (an approving technician decides),
+ * GET /v1/revoked and POST /v1/receipts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -413,6 +414,188 @@ static void receipt(struct broker *b, const struct token_handoff *h, struct toke
 	a->status = 204;
 	a->body_kind = ANSWER_CBOR;
 	a->len = 0;
+}
+
+/* ---- POST /v1/approvals/{id}: an approving technician decides --------------- */
+
+static const char *const state_words[] = { "pending", "approved", "denied", "issued",
+					   "expired" };
+
+static const char *state_word(int state)
+{
+	return state >= 0 && state <= ABUSE_APR_EXPIRED ? state_words[state] : "unknown";
+}
+
+/* The technician's device and card as the audit rows name them. */
+struct decider_view {
+	const struct token_handoff *h;
+	char id[ABUSE_APPROVAL_ID_LEN + 1];
+	char client[2 * HANDOFF_TEXT + 8];
+	const struct abuse_approval *ap;    /* NULL until found */
+};
+
+/* A refused decision: one audit row (decision "deny", rule = the code), the answer, the log. */
+static void decision_refused(struct broker *b, const struct decider_view *dv, struct token_answer *a,
+			     int status, const char *code, const char *rule, const char *detail)
+{
+	const struct token_handoff *h = dv->h;
+	char reason[400], st[8];
+
+	snprintf(reason, sizeof(reason), "%s of approval %s by %s refused: %s",
+		 h->approve ? "approve" : "deny", dv->id, h->tech_cn, detail);
+	audit_row(b, h->request_id, dv->client, h->tech_cn, h->tech_ou,
+		  dv->ap != NULL ? dv->ap->vin : "", dv->ap != NULL ? dv->ap->op : "", "deny", code,
+		  reason, NULL, h->client_addr);
+	answer_problem(a, status, code, detail, rule, h->request_id, status == 503 ? 5 : 0);
+	snprintf(st, sizeof(st), "%d", status);
+	pl_log(PL_LOG_WARN, "approval_decision", "request_id", h->request_id, "status", st,
+	       "code", code, "approval", dv->id, "decision", h->approve ? "approve" : "deny",
+	       "technician", h->tech_cn, "device", h->device_cn, "reason", detail, NULL);
+}
+
+/* The approval as it is now: found, pending, unexpired; else the answer is given (0). */
+static int decision_target(struct broker *b, struct decider_view *dv, struct abuse_approval *ap,
+			   struct token_answer *a)
+{
+	const struct token_handoff *h = dv->h;
+	char detail[200], reason[160];
+	int r = abuse_approval_get(b->abuse, dv->id, now_ms(), ap);
+
+	if (r == PL_E_NOTFOUND) {
+		snprintf(detail, sizeof(detail), "no approval %s: check the id the requester "
+			 "was shown", dv->id);
+		decision_refused(b, dv, a, 404, "approval_not_found", NULL, detail);
+		return 0;
+	}
+	if (r != 0) {
+		decision_refused(b, dv, a, 503, "audit_unavailable", NULL, "the approval store is "
+				 "unavailable; retry");
+		return 0;
+	}
+	dv->ap = ap;
+	if (ap->state == ABUSE_APR_EXPIRED) {
+		/* The first to notice records the expiry (as a poll does). */
+		if (abuse_approval_expire(b->abuse, ap->id) == 0) {
+			snprintf(reason, sizeof(reason), "approval %s expired undecided", ap->id);
+			audit_row(b, h->request_id, dv->client, ap->technician, ap->workshop, ap->vin,
+				  ap->op, "expired", ap->rule, reason, NULL, h->client_addr);
+		}
+		snprintf(detail, sizeof(detail), "approval %s expired undecided; the requester has "
+			 "to ask again", ap->id);
+		decision_refused(b, dv, a, 410, "approval_expired", ap->rule, detail);
+		return 0;
+	}
+	if (ap->state != ABUSE_APR_PENDING) {
+		snprintf(detail, sizeof(detail), "approval %s is already %s%s%s; nothing to do",
+			 ap->id, state_word(ap->state), ap->approver[0] ? " by " : "", ap->approver);
+		decision_refused(b, dv, a, 409, "approval_not_pending", ap->rule, detail);
+		return 0;
+	}
+	return 1;
+}
+
+static const char *approver_code(int verdict)
+{
+	switch (verdict) {
+	case ABUSE_APPROVER_DISABLED:
+		return "technician_approval_disabled";
+	case ABUSE_APPROVER_SELF:
+		return "self_approval";
+	case ABUSE_APPROVER_SUSPENDED:
+		return "suspended";
+	default:
+		return "approver_role_missing";
+	}
+}
+
+/* 200: {"approval-id", "status", "op", "vin", "technician", "workshop", "approver"}. */
+static void decision_done(const struct abuse_approval *ap, const char *status,
+			  const char *approver, struct token_answer *a)
+{
+	struct plt_cbor_writer w;
+	size_t len = 0;
+
+	plt_cbor_writer_init(&w, a->body, sizeof(a->body));
+	plt_cbor_put_map(&w, 7);
+	plt_cbor_put_cstr(&w, "approval-id");
+	plt_cbor_put_cstr(&w, ap->id);
+	plt_cbor_put_cstr(&w, "status");
+	plt_cbor_put_cstr(&w, status);
+	plt_cbor_put_cstr(&w, "op");
+	plt_cbor_put_cstr(&w, ap->op);
+	plt_cbor_put_cstr(&w, "vin");
+	plt_cbor_put_cstr(&w, ap->vin);
+	plt_cbor_put_cstr(&w, "technician");
+	plt_cbor_put_cstr(&w, ap->technician);
+	plt_cbor_put_cstr(&w, "workshop");
+	plt_cbor_put_cstr(&w, ap->workshop);
+	plt_cbor_put_cstr(&w, "approver");
+	plt_cbor_put_cstr(&w, approver);
+	if (plt_cbor_writer_finish(&w, &len) != 0)
+		len = 0;
+	a->status = 200;
+	a->body_kind = ANSWER_CBOR;
+	a->len = (uint32_t)len;
+}
+
+void broker_abuse_decision(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+{
+	struct decider_view dv = { .h = h };
+	struct abuse_approval ap;
+	struct abuse_approver who;
+	struct policy *p;
+	char actor[ABUSE_ID_MAX], note[240], detail[200];
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->metric = DEC_COUNT;  /* not a token decision */
+	/* Not terminated by the privsep receiver: the id is ours to bound. */
+	cpy(dv.id, sizeof(dv.id), h->approval_id);
+	snprintf(dv.client, sizeof(dv.client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
+	if (b->abuse == NULL) {
+		answer_problem(a, 503, "not_ready", "abuse state unavailable", NULL, h->request_id, 5);
+		return;
+	}
+	if (!decision_target(b, &dv, &ap, a))
+		return;
+	p = policy_slot_get(b->policy);
+	r = abuse_approver_check(b->abuse, p, &ap, h->tech_cn, h->tech_ou, &who);
+	policy_unref(p);
+	if (r != 0) {
+		decision_refused(b, &dv, a, 503, "audit_unavailable", NULL, "the suspension list "
+				 "is unavailable; retry");
+		return;
+	}
+	if (who.verdict != ABUSE_APPROVER_OK) {
+		decision_refused(b, &dv, a, 403, approver_code(who.verdict), who.rule, who.reason);
+		return;
+	}
+	/* The officer-action row names the technician and the way it came (actor "api:<id>"). */
+	snprintf(actor, sizeof(actor), "api:%.58s", who.id);
+	snprintf(note, sizeof(note), "device %.63s%s%.160s", h->device_cn,
+		 h->reason[0] ? ": " : "", h->reason);
+	r = abuse_approval_decide(b->abuse, ap.id, h->approve, who.id, actor, note, now_ms());
+	if (r == PL_E_EXISTS) {
+		/* Decided or expired between the look and the write. */
+		if (decision_target(b, &dv, &ap, a)) {
+			snprintf(detail, sizeof(detail), "approval %s changed meanwhile; retry", ap.id);
+			decision_refused(b, &dv, a, 409, "approval_not_pending", ap.rule, detail);
+		}
+		return;
+	}
+	if (r != 0) {
+		decision_refused(b, &dv, a, 503, "audit_unavailable", NULL, "the decision could not "
+				 "be recorded; retry");
+		return;
+	}
+	/* The admin row reaches the audit chain before the answer leaves. */
+	atomic_store(&b->abuse_admin_ms, 0);
+	audit_officer_actions(b);
+	decision_done(&ap, h->approve ? "approved" : "denied", who.id, a);
+	pl_log(PL_LOG_INFO, "approval_decision", "request_id", h->request_id, "status", "200",
+	       "approval", ap.id, "decision", h->approve ? "approve" : "deny", "technician",
+	       h->tech_cn, "device", h->device_cn, "op", ap.op, "vin", ap.vin, "requester",
+	       ap.technician, NULL);
 }
 
 void broker_abuse_request(struct broker *b, const struct token_handoff *h, struct token_answer *a)

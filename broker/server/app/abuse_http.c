@@ -3,6 +3,8 @@
  * answered by the decider (broker_aux_submit):
  *
  *   GET  /v1/approvals/{id}   API listener: the requesting device polls
+ *   POST /v1/approvals/{id}   API listener: an approving technician decides
+ *                             (COSE_Sign1, verified on a worker like POST /v1/token)
  *   GET  /v1/revoked[?after=N] API and admin listeners
  *   POST /v1/receipts         API listener: ECU outcomes (CBOR, decoded here)
  */
@@ -113,6 +115,39 @@ static void receipt_post(struct broker *b, struct evhttp_request *req, const cha
 	submit(b, req, cn, ou, addr, HANDOFF_RECEIPT, "", &rc);
 }
 
+/* Content-Type: application/cose (parameters after ';' allowed), as for POST /v1/token. */
+static int cose_type(struct evhttp_request *req)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+
+	return ct != NULL && strncmp(ct, "application/cose", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';');
+}
+
+/* An approving technician's signed decision: verified on a worker like a token request. */
+static void decision_post(struct broker *b, struct evhttp_request *req, const char *cn,
+			  const char *ou, const char *addr, const char *id)
+{
+	int r;
+
+	if (!cose_type(req)) {
+		refuse(b, req, 415, "unsupported_media_type", "POST /v1/approvals/{id} takes "
+		       "Content-Type: application/cose; cose-type=\"cose-sign1\"");
+		return;
+	}
+	if (b->stopping) {
+		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
+		return;
+	}
+	r = broker_decision_submit(b, req, cn, ou, addr, id);
+	if (r == PL_E_TOOBIG)
+		refuse(b, req, 413, "request_too_large", "the request body is larger than max_body");
+	else if (r == PL_E_SRV_BUSY)
+		refuse(b, req, 503, "busy", "all workers are busy; retry");
+	else if (r != 0)
+		refuse(b, req, 503, pl_errname(r), pl_strerror(r));
+}
+
 int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char *path,
 		       const char *device_cn, const char *device_ou, const char *addr)
 {
@@ -137,11 +172,14 @@ int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char 
 	if (strncmp(path, APPROVALS_PREFIX, strlen(APPROVALS_PREFIX)) == 0) {
 		const char *id = path + strlen(APPROVALS_PREFIX);
 
-		if (cmd != EVHTTP_REQ_GET)
-			refuse(b, req, 405, "method_not_allowed", "use GET /v1/approvals/{id}");
+		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST)
+			refuse(b, req, 405, "method_not_allowed", "use GET /v1/approvals/{id} (the "
+			       "requester polls) or POST /v1/approvals/{id} (an approver decides)");
 		else if (!hex32(id))
 			refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case "
 			       "hex digits");
+		else if (cmd == EVHTTP_REQ_POST)
+			decision_post(b, req, device_cn, device_ou, addr, id);
 		else
 			submit(b, req, device_cn, device_ou, addr, HANDOFF_APPROVAL, id, NULL);
 		return 1;

@@ -45,9 +45,13 @@
  * GET /v1/approvals/{id}, the id in reason. REVOKED: GET /v1/revoked, the
  * after= serial (decimal) in reason. RECEIPT: POST /v1/receipts, decoded by
  * the front end: vin, op, ttl = 0x100 * failure + nrc (0x200 set: nrc given),
- * cnonce = the cti when cnonce_len == 16.
+ * cnonce = the cti when cnonce_len == 16. DECISION: POST /v1/approvals/{id}
+ * by an approving technician, checked like a token request (tech_*, nonce,
+ * iat, front_err): approval_id, approve, and the approver's reason in reason.
  */
-enum handoff_kind { HANDOFF_TOKEN = 0, HANDOFF_APPROVAL, HANDOFF_REVOKED, HANDOFF_RECEIPT };
+enum handoff_kind {
+	HANDOFF_TOKEN = 0, HANDOFF_APPROVAL, HANDOFF_REVOKED, HANDOFF_RECEIPT, HANDOFF_DECISION,
+};
 
 /* The body of a token_answer. */
 enum answer_body { ANSWER_PROBLEM = 0, ANSWER_TOKEN, ANSWER_CBOR };
@@ -67,6 +71,9 @@ struct token_handoff {
 	uint32_t ttl;
 	uint8_t nonce[16];                /* freshness: checked by the decider */
 	int64_t iat;
+	/* HANDOFF_DECISION (the decider terminates approval_id itself) */
+	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
+	uint8_t approve;                  /* 1 approve, 0 deny */
 };
 
 struct token_answer {
@@ -165,6 +172,13 @@ int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out,
 /* The handoffs other than HANDOFF_TOKEN: approval polls, revoked ids, receipts. */
 void broker_abuse_request(struct broker *b, const struct token_handoff *h, struct token_answer *a);
 /*
+ * HANDOFF_DECISION whose identity and freshness checks passed: the approval's
+ * state, the approver's eligibility, then the decision recorded as pitlanectl
+ * records it; audit rows and the log line are written here.
+ */
+void broker_abuse_decision(struct broker *b, const struct token_handoff *h,
+			   struct token_answer *a);
+/*
  * Front end (abuse_http.c): answers GET /v1/approvals/{id}, GET /v1/revoked and
  * POST /v1/receipts (device_cn NULL: the admin listener, revoked ids only) and
  * returns 1, or returns 0 for any other path.
@@ -191,6 +205,9 @@ void broker_http_stop_accepting(struct broker *b);
 struct evhttp_request;
 int broker_token_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
 			const char *device_ou, const char *client_addr);
+/* POST /v1/approvals/{id} (id: 32 hex digits): decoded and verified like a token request. */
+int broker_decision_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+			   const char *device_ou, const char *client_addr, const char *id);
 /* The decider's half of a token request: policy, signer, audit row, log line. */
 void broker_token_decide(struct broker *b, const struct token_handoff *h, struct token_answer *a);
 

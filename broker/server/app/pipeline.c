@@ -8,6 +8,9 @@
  *                 -> audit row committed (with the token id)
  *   loop thread:  send the reply (the token only if its row is committed)
  *
+ * POST /v1/approvals/{id} (an approving technician's signed decision) takes
+ * the same way up to the freshness check, then broker/abuse decides.
+ *
  * Every request that reached a worker is audited (allow, deny, reject, error),
  * with the device identity from TLS and, once known, the technician.
  */
@@ -57,6 +60,9 @@ struct token_job {
 	int kind;
 	char arg[256];
 	struct receipt rc;
+	/* HANDOFF_DECISION: what the approving technician signed */
+	uint8_t approve;
+	char note[256];                   /* its reason (at most REQ_REASON_MAX - 1 bytes) */
 };
 
 /* What a worker learnt, for the audit row and the log line. */
@@ -418,7 +424,8 @@ static void log_outcome(struct token_job *j, const struct outcome *o)
 	snprintf(status, sizeof(status), "%d", j->status);
 	if (o->have_cti && j->status == 201)
 		pl_hex_encode(o->cti, SIGNER_CTI_LEN, cti, sizeof(cti));
-	pl_log(j->status < 300 ? PL_LOG_INFO : PL_LOG_WARN, "token_request",
+	pl_log(j->status < 300 ? PL_LOG_INFO : PL_LOG_WARN,
+	       j->kind == HANDOFF_DECISION ? "approval_decision" : "token_request",
 	       "request_id", j->request_id, "status", status, "decision", o->decision,
 	       "rule", o->rule, "device", j->device.cn, "workshop", j->device.ou,
 	       "technician", o->have_tech ? o->tech.id.cn : "", "vin", o->have_q ? o->q.vin : "",
@@ -463,7 +470,8 @@ static void finish(struct token_job *j, struct outcome *o, int64_t now, int deci
 {
 	if (decide)
 		decide_and_sign(j, o, now);
-	metrics_decision(j->b->metrics, o->metric);
+	if (j->kind == HANDOFF_TOKEN)
+		metrics_decision(j->b->metrics, o->metric);
 	*audit_err = audit_outcome(j, o) != 0;
 	log_outcome(j, o);
 }
@@ -499,7 +507,12 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		h.iat = o->q.iat;
 	}
 	h.kind = (uint8_t)j->kind;
-	if (j->kind != HANDOFF_TOKEN) {
+	if (j->kind == HANDOFF_DECISION) {
+		copy_str(h.approval_id, sizeof(h.approval_id), j->arg);
+		h.approve = j->approve;
+		if (decide)
+			copy_str(h.reason, sizeof(h.reason), j->note);
+	} else if (j->kind != HANDOFF_TOKEN) {
 		copy_str(h.reason, sizeof(h.reason), j->arg);
 		copy_str(h.vin, sizeof(h.vin), j->rc.vin);
 		copy_str(h.op, sizeof(h.op), j->rc.op);
@@ -546,7 +559,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	int audit_err = 0, hsm, r;
 
 	memset(a, 0, sizeof(*a));
-	if (h->kind != HANDOFF_TOKEN) {
+	if (h->kind != HANDOFF_TOKEN && h->kind != HANDOFF_DECISION) {
 		free(j);
 		broker_abuse_request(b, h, a);
 		return;
@@ -558,6 +571,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	}
 	memset(&o, 0, sizeof(o));
 	j->b = b;
+	j->kind = h->kind;
 	copy_str(j->request_id, sizeof(j->request_id), h->request_id);
 	copy_str(j->device.cn, sizeof(j->device.cn), h->device_cn);
 	copy_str(j->device.ou, sizeof(j->device.ou), h->device_ou);
@@ -587,6 +601,11 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		       "request");
 	else if (b->fresh_in_decider && (r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
+	if (h->kind == HANDOFF_DECISION && o.decision == NULL) {
+		/* An approving technician, identified and fresh: broker/abuse decides. */
+		broker_abuse_decision(b, h, a);
+		goto out;
+	}
 	finish(j, &o, now, o.decision == NULL, &audit_err);
 	hsm = o.metric == DEC_ERROR && strcmp(o.rule, "hsm") == 0;
 	a->status = j->status;
@@ -600,9 +619,50 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	a->audit_error = (uint8_t)audit_err;
 	a->len = (uint32_t)(j->outlen <= sizeof(a->body) ? j->outlen : 0);
 	memcpy(a->body, j->out, a->len);
+	if (h->kind == HANDOFF_DECISION)
+		a->metric = DEC_COUNT;  /* a refused decision is not a token decision */
+out:
 	plt_wipe(&o, sizeof(o));
 	plt_wipe(j->out, sizeof(j->out));
 	free(j);
+}
+
+/*
+ * POST /v1/approvals/{id}: the decision body decoded, then the same checks as
+ * a token request (check_identity: technician certificate, signature, same
+ * workshop; freshness here or in the decider). 1 when they passed; else o is
+ * a reject with its sentence in why.
+ */
+static int decision_check(struct token_job *j, struct outcome *o, int64_t now, char *why,
+			  size_t whylen)
+{
+	struct approval_decision dec;
+	size_t off = 0;
+	int r;
+
+	if ((r = request_decode_decision(j->body, j->len, &dec, &off, why, whylen)) != 0) {
+		reject(j, o, r, why);
+		return 0;
+	}
+	if (strcmp(dec.approval_id, j->arg) != 0) {
+		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
+			 "(%.32s); sign a decision for this approval", dec.approval_id, j->arg);
+		reject(j, o, PL_E_SRV_REQ_FIELD, why);
+		return 0;
+	}
+	memcpy(o->q.cert, dec.cert, sizeof(o->q.cert));
+	o->q.ncert = dec.ncert;
+	memcpy(o->q.nonce, dec.nonce, sizeof(o->q.nonce));
+	o->q.iat = dec.iat;
+	o->have_q = 1;
+	j->approve = (uint8_t)dec.approve;
+	_Static_assert(sizeof(j->note) >= sizeof(dec.reason), "the reason fits");
+	memcpy(j->note, dec.reason, sizeof(dec.reason));  /* NUL-terminated by the decoder */
+	if ((r = check_identity(j, o, now, why, whylen)) != 0) {
+		reject(j, o, r, why);
+		return 0;
+	}
+	return 1;
 }
 
 static void job_run(struct workq_item *it)
@@ -615,6 +675,12 @@ static void job_run(struct workq_item *it)
 	int r, decide = 0, audit_err;
 
 	memset(&o, 0, sizeof(o));
+	if (j->kind == HANDOFF_DECISION) {
+		/* Always through the decider's code, which audits a reject as well. */
+		handoff(j, &o, decision_check(j, &o, now, why, sizeof(why)), why);
+		plt_wipe(&o, sizeof(o));
+		goto reply;
+	}
 	if (j->kind != HANDOFF_TOKEN) {
 		handoff(j, &o, 1, "");  /* approval poll, revoked ids, receipt: the decider answers */
 		goto reply;
@@ -641,8 +707,8 @@ reply:
 	}
 }
 
-int broker_token_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
-			const char *device_ou, const char *client_addr)
+static int body_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+		       const char *device_ou, const char *client_addr, int kind, const char *arg)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
@@ -661,6 +727,8 @@ int broker_token_submit(struct broker *b, struct evhttp_request *req, const char
 	j->b = b;
 	j->req = req;
 	j->len = len;
+	j->kind = kind;
+	copy_str(j->arg, sizeof(j->arg), arg);
 	if (evbuffer_remove(in, j->body, len) != (int)len) {
 		r = PL_E_IO;
 		goto fail;
@@ -683,6 +751,18 @@ fail:
 	free(j->body);
 	free(j);
 	return r;
+}
+
+int broker_token_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+			const char *device_ou, const char *client_addr)
+{
+	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_TOKEN, "");
+}
+
+int broker_decision_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+			   const char *device_ou, const char *client_addr, const char *id)
+{
+	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_DECISION, id);
 }
 
 int broker_aux_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
