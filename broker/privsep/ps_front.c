@@ -22,6 +22,7 @@
 #include "pl_log.h"
 #include "privsep.h"
 #include "ps_child.h"
+#include "tls.h"
 
 #define DECIDER_REPLY_MS 30000    /* policy + HSM + group commit, with the signer's retries */
 #define STATUS_FRESH_MS 2000      /* older status: not ready */
@@ -199,6 +200,62 @@ static void take_peers(struct front *f, const struct ps_peers *p, int *fds, size
 		       "reason", "cannot watch the decider's status channel", NULL);
 }
 
+#define CRL_FILE_MAX (16u * 1024 * 1024)
+
+/* Reads the CRL file the monitor opened for us (we may not open files). */
+static uint8_t *read_crl_fd(int fd, size_t *len)
+{
+	size_t cap = 64 * 1024, n = 0;
+	uint8_t *buf = malloc(cap), *nb;
+	ssize_t k;
+
+	while (buf != NULL) {
+		if (n == cap) {
+			if (cap >= CRL_FILE_MAX || (nb = realloc(buf, cap * 2)) == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		if ((k = read(fd, buf + n, cap - n)) < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			break;
+		if (k == 0) {
+			*len = n;
+			return buf;
+		}
+		n += (size_t)k;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* PS_MC_CRL: the new CRLs are checked, then added; a bad file changes nothing. */
+static void take_crl(struct front *f, int fd)
+{
+	size_t len = 0, n = 0;
+	uint8_t *pem = read_crl_fd(fd, &len);
+	char err[256] = "", num[16];
+	int r;
+
+	close(fd);
+	if (pem == NULL) {
+		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", f->b->cfg.crl, "reason",
+		       "unreadable or larger than 16 MiB", "action",
+		       "the CRLs loaded before stay in force", NULL);
+		return;
+	}
+	r = tls_crl_update(f->b->store, pem, len, &n, err, sizeof(err));
+	free(pem);
+	if (r != 0) {
+		pl_log_err("crl_reload_refused", r, "file", f->b->cfg.crl, "reason", err,
+			   "action", "the CRLs loaded before stay in force", NULL);
+		return;
+	}
+	snprintf(num, sizeof(num), "%zu", n);
+	pl_log(PL_LOG_INFO, "crl_reloaded", "file", f->b->cfg.crl, "crls", num, NULL);
+}
+
 static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct front *f = arg;
@@ -219,6 +276,11 @@ static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if (h.type == PS_MC_PEERS)
 		take_peers(f, &p, fds, n);
+	else if (h.type == PS_MC_CRL && n == 1)
+		take_crl(f, fds[0]);
+	else
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
 }
 
 /*

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -372,6 +373,26 @@ static int stop_all(struct monitor *m)
 	return clean ? 0 : 1;
 }
 
+/*
+ * SIGHUP with a crl configured: the front end (chrooted, no file access) gets
+ * the file as an open descriptor and installs it (docs/broker.md).
+ */
+static void send_crl(struct monitor *m)
+{
+	struct child *f = &m->ch[PS_ROLE_FRONT];
+	int fd;
+
+	if (m->c->crl[0] == '\0' || f->pid <= 0)
+		return;
+	if ((fd = open(m->c->crl, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", m->c->crl, "reason",
+		       strerror(errno), "action", "the CRLs loaded before stay in force", NULL);
+		return;
+	}
+	(void)ps_send(&f->ctl, PS_MC_CRL, 0, NULL, 0, &fd, 1);
+	close(fd);
+}
+
 static void on_signal(struct monitor *m)
 {
 	struct signalfd_siginfo si;
@@ -388,6 +409,7 @@ static void on_signal(struct monitor *m)
 				(void)ps_send(&sg->ctl, PS_MC_RELOAD, 0, NULL, 0, NULL, 0);
 			if (d->pid > 0)
 				(void)ps_send(&d->ctl, PS_MC_RELOAD, 0, NULL, 0, NULL, 0);
+			send_crl(m);
 		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			pl_log(PL_LOG_INFO, "shutdown", "signal",
 			       si.ssi_signo == SIGTERM ? "TERM" : "INT",

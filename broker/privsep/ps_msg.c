@@ -35,6 +35,7 @@ long ps_msg_size(uint32_t t)
 	case PS_SD_PUBKEY: return (long)sizeof(struct ps_pubkey);
 	case PS_MC_PEERS: return (long)sizeof(struct ps_peers);
 	case PS_MC_RELOAD: return 0;
+	case PS_MC_CRL: return 0;
 	case PS_CM_READY: return (long)sizeof(struct ps_role_msg);
 	case PS_CM_PEER_BAD: return (long)sizeof(struct ps_role_msg);
 	default: return -1;
@@ -65,7 +66,7 @@ int ps_chan_allows(enum ps_chan_kind k, uint32_t t)
 		return t == PS_SD_ISSUED || t == PS_SD_CKPT_SIG || t == PS_SD_STATUS ||
 		       t == PS_SD_PUBKEY;
 	case PS_CH_MONITOR_TO_CHILD:
-		return t == PS_MC_PEERS || t == PS_MC_RELOAD;
+		return t == PS_MC_PEERS || t == PS_MC_RELOAD || t == PS_MC_CRL;
 	case PS_CH_CHILD_TO_MONITOR:
 		return t == PS_CM_READY || t == PS_CM_PEER_BAD;
 	}
@@ -74,7 +75,7 @@ int ps_chan_allows(enum ps_chan_kind k, uint32_t t)
 
 int ps_msg_has_fds(uint32_t t)
 {
-	return t == PS_MC_PEERS;
+	return t == PS_MC_PEERS || t == PS_MC_CRL;
 }
 
 void ps_chan_init(struct ps_chan *c, int fd, enum ps_chan_kind rx_kind)

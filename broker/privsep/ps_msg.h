@@ -45,6 +45,7 @@ enum ps_type {
 	/* monitor -> child */
 	PS_MC_PEERS = 30,
 	PS_MC_RELOAD = 31,
+	PS_MC_CRL = 32,       /* to the front end: the crl file, opened by the monitor (1 fd) */
 	/* child -> monitor */
 	PS_CM_READY = 40,
 	PS_CM_PEER_BAD = 41,
@@ -119,7 +120,7 @@ struct ps_role_msg {
 	uint32_t role;                /* READY: the sender; PEER_BAD: the misbehaving peer */
 };
 
-/* Empty payload: PS_DS_STATUS_REQ, PS_DS_PUBKEY_REQ, PS_MC_RELOAD. */
+/* Empty payload: PS_DS_STATUS_REQ, PS_DS_PUBKEY_REQ, PS_MC_RELOAD, PS_MC_CRL (+ 1 fd). */
 
 /* Fixed payload size of type t; -1 for an unknown type. */
 long ps_msg_size(uint32_t t);

@@ -59,6 +59,7 @@ static const struct { uint32_t type; enum ps_chan_kind kind; } types[] = {
 	{ PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER },
 	{ PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER },
 	{ PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD },
+	{ PS_MC_CRL, PS_CH_MONITOR_TO_CHILD },
 	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR },
 	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR },
 };
@@ -151,7 +152,7 @@ Test(privsep_msg, REQ_PRIV_002_oversized_datagram_rejected)
 
 Test(privsep_msg, REQ_PRIV_003_unknown_type_rejected)
 {
-	static const uint32_t bad[] = { 0, 4, 9, 14, 19, 24, 29, 32, 39, 42, 0xffffffffu };
+	static const uint32_t bad[] = { 0, 4, 9, 14, 19, 24, 29, 33, 39, 42, 0xffffffffu };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ps_hdr h;
@@ -254,6 +255,15 @@ Test(privsep_msg, REQ_PRIV_005_descriptors_only_with_peers_message)
 	cr_assert_geq(fds[0], 0);
 	cr_assert_neq(fds[0], devnull);
 	cr_assert_eq(fcntl(fds[0], F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	close(fds[0]);
+	unpair();
+	/* ... and so does PS_MC_CRL (the crl file for the front end), with no payload. */
+	pair(PS_CH_MONITOR_TO_CHILD);
+	cr_assert_eq(ps_send(&tx, PS_MC_CRL, 4, NULL, 0, &devnull, 1), 0);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 4, &n, 1000), 0);
+	cr_assert_eq(h.type, PS_MC_CRL);
+	cr_assert_eq(n, 1);
+	cr_assert_neq(fds[0], devnull);
 	close(fds[0]);
 	close(devnull);
 	unpair();
