@@ -42,6 +42,9 @@ void cmd_request_usage(FILE *f);
 /* pitlane token inspect FILE */
 int cmd_token(int argc, char **argv);
 void cmd_token_usage(FILE *f);
+/* pitlane approve ID [--deny --reason TEXT] [--json] [-c FILE] */
+int cmd_approve(int argc, char **argv);
+void cmd_approve_usage(FILE *f);
 /* pitlane doctor [-c FILE] [--json] */
 int cmd_doctor(int argc, char **argv);
 void cmd_doctor_usage(FILE *f);

@@ -24,6 +24,8 @@ static const struct cmd commands[] = {
     {"request", cmd_request, "ask the broker for a token without a vehicle (bench)",
      cmd_request_usage},
     {"token", cmd_token, "decode a token file (token inspect FILE)", cmd_token_usage},
+    {"approve", cmd_approve, "approve or deny another technician's request (second person)",
+     cmd_approve_usage},
     {"doctor", cmd_doctor, "check configuration, certificates, broker, key and CAN link",
      cmd_doctor_usage},
     {"can", cmd_can, "CAN interface status and setup (SocketCAN)", cmd_can_usage},

@@ -146,18 +146,27 @@ int abuse_approval_claim(struct abuse *a, const char *id);
 /* ISSUED -> APPROVED again (the token could not be delivered). */
 int abuse_approval_unclaim(struct abuse *a, const char *id);
 
+/* An approver's decision on one approval. */
+struct abuse_decision {
+	const char *id;
+	int approve;               /* 1 approve, 0 deny */
+	const char *approver;      /* a technician id of the policy */
+	const char *actor;         /* who acted: a login name (pitlanectl), "api:<id>" (API) */
+	const char *reason;        /* the approver's words, shown to the requester; may be "" */
+	const char *note;          /* the officer-action row's reason; NULL: reason */
+	int64_t now_ms;
+};
 /*
- * An approver's decision, recorded the one way pitlanectl and POST
- * /v1/approvals/{id} share: in one transaction the approval goes from pending
- * (and unexpired at now_ms) to approved or denied (approver = a technician id
- * of the policy, reason, decided_ms), a row goes into admin_actions (actor,
- * action "approve"/"deny", target "approval <id>", reason) and the generation
- * is bumped; the broker writes that row into the audit chain (decision
- * "admin"). PL_E_EXISTS when the approval was not pending and unexpired (the
- * caller reads it again to tell which); PL_E_IO for the database.
+ * Records d the one way pitlanectl and POST /v1/approvals/{id} share: in one
+ * transaction the approval goes from pending (and unexpired at now_ms) to
+ * approved or denied (approver, decision_reason, decided_ms), a row goes into
+ * admin_actions (actor, action "approve"/"deny", target "approval <id>",
+ * note) and the generation is bumped; the broker writes that row into the
+ * audit chain (decision "admin"). PL_E_EXISTS when the approval was not
+ * pending and unexpired (the caller reads it again to tell which); PL_E_IO
+ * for the database.
  */
-int abuse_approval_decide(struct abuse *a, const char *id, int approve, const char *approver,
-			  const char *actor, const char *reason, int64_t now_ms);
+int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d);
 
 /* Who may decide an approval through the API (POST /v1/approvals/{id}). */
 enum abuse_approver_verdict {

@@ -185,26 +185,27 @@ static int exec_bound(sqlite3 *db, const char *sql, const char *const *t, int n,
 	return r;
 }
 
-int abuse_approval_decide(struct abuse *a, const char *id, int approve, const char *approver,
-			  const char *actor, const char *reason, int64_t now_ms)
+int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d)
 {
 	char target[ABUSE_APPROVAL_ID_LEN + 16];
-	const char *upd[4], *adm[4];
+	const char *upd[4], *adm[4], *reason;
+	int64_t now_ms;
 	int r = PL_E_IO;
 
-	if (a == NULL || id == NULL || approver == NULL || actor == NULL || a->db == NULL)
+	if (a == NULL || d == NULL || d->id == NULL || d->approver == NULL || d->actor == NULL ||
+	    a->db == NULL)
 		return PL_E_INVAL;
-	if (reason == NULL)
-		reason = "";
-	snprintf(target, sizeof(target), "approval %s", id);
-	upd[0] = approve ? "approved" : "denied";
-	upd[1] = approver;
+	reason = d->reason != NULL ? d->reason : "";
+	now_ms = d->now_ms;
+	snprintf(target, sizeof(target), "approval %.32s", d->id);
+	upd[0] = d->approve ? "approved" : "denied";
+	upd[1] = d->approver;
 	upd[2] = reason;
-	upd[3] = id;
-	adm[0] = actor;
-	adm[1] = approve ? "approve" : "deny";
+	upd[3] = d->id;
+	adm[0] = d->actor;
+	adm[1] = d->approve ? "approve" : "deny";
 	adm[2] = target;
-	adm[3] = reason;
+	adm[3] = d->note != NULL ? d->note : reason;
 	pthread_mutex_lock(&a->mu);
 	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
@@ -312,7 +313,7 @@ int abuse_approver_check(struct abuse *a, const struct policy *p, const struct a
 	}
 	if (pv == POLICY_APPROVER_NO_ROLE) {
 		approver_set(out, ABUSE_APPROVER_NO_ROLE, rule, "%s holds none of the approver roles "
-			     "of approvals entry %s: ask an approver", out->id, name);
+			     "of approvals entry %s", out->id, name);
 		return 0;
 	}
 	approver_set(out, ABUSE_APPROVER_OK, rule, "%s may decide", out->id);

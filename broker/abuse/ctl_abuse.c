@@ -324,6 +324,7 @@ static int decide(struct ctl *c, int approve)
 	struct abuse_approval ap;
 	struct policy *p = NULL;
 	struct policy_diag d;
+	struct abuse_decision dec = { 0 };
 	char req_id[64] = "";
 	int r;
 
@@ -372,7 +373,13 @@ static int decide(struct ctl *c, int approve)
 		goto out;
 	}
 	/* The same record as POST /v1/approvals/{id}: approvals row, admin action, generation. */
-	r = abuse_approval_decide(a, ap.id, approve, c->approver, actor(c), c->reason, now_ms());
+	dec.id = ap.id;
+	dec.approve = approve;
+	dec.approver = c->approver;
+	dec.actor = actor(c);
+	dec.reason = c->reason;
+	dec.now_ms = now_ms();
+	r = abuse_approval_decide(a, &dec);
 	if (r == PL_E_EXISTS) {
 		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile (or expired)\n", ap.id);
 		r = FAIL;

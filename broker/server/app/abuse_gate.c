@@ -486,8 +486,8 @@ static int decision_target(struct broker *b, struct decider_view *dv, struct abu
 		return 0;
 	}
 	if (ap->state != ABUSE_APR_PENDING) {
-		snprintf(detail, sizeof(detail), "approval %s is already %s%s%s; nothing to do",
-			 ap->id, state_word(ap->state), ap->approver[0] ? " by " : "", ap->approver);
+		snprintf(detail, sizeof(detail), "approval %s is already %s%s%s", ap->id,
+			 state_word(ap->state), ap->approver[0] ? " by " : "", ap->approver);
 		decision_refused(b, dv, a, 409, "approval_not_pending", ap->rule, detail);
 		return 0;
 	}
@@ -543,6 +543,7 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 	struct decider_view dv = { .h = h };
 	struct abuse_approval ap;
 	struct abuse_approver who;
+	struct abuse_decision dec = { 0 };
 	struct policy *p;
 	char actor[ABUSE_ID_MAX], note[240], detail[200];
 	int r;
@@ -574,7 +575,14 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 	snprintf(actor, sizeof(actor), "api:%.58s", who.id);
 	snprintf(note, sizeof(note), "device %.63s%s%.160s", h->device_cn,
 		 h->reason[0] ? ": " : "", h->reason);
-	r = abuse_approval_decide(b->abuse, ap.id, h->approve, who.id, actor, note, now_ms());
+	dec.id = ap.id;
+	dec.approve = h->approve;
+	dec.approver = who.id;
+	dec.actor = actor;
+	dec.reason = h->reason;
+	dec.note = note;
+	dec.now_ms = now_ms();
+	r = abuse_approval_decide(b->abuse, &dec);
 	if (r == PL_E_EXISTS) {
 		/* Decided or expired between the look and the write. */
 		if (decision_target(b, &dv, &ap, a)) {
