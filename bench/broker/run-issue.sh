@@ -90,6 +90,12 @@ tree() {
 			print (what == "ticks" ? s + 0 : s)
 		}'
 }
+# voluntary + involuntary context switches of every thread of the broker processes
+ctx_switches() {
+	for p in $(tree pids | tr ',' ' '); do
+		cat /proc/"$p"/task/*/status 2>/dev/null
+	done | awk '/^(voluntary|nonvoluntary)_ctxt_switches:/ { s += $2 } END { print s + 0 }'
+}
 # utime + stime of the broker processes in clock ticks: CPU per request is less sensitive
 # than the rate to what else runs on the machine
 cpu_ticks() {
@@ -115,12 +121,14 @@ if [ -n "${BENCH_BROKER_PERF:-}" ]; then                       # optional: profi
 	sleep 0.5
 fi
 cpu0=$(cpu_ticks)
+cs0=$(ctx_switches)
 times >"$W/times0"
 max=$(load --count "$N" --conns "$C") || failed "max-rate requests failed" "$max"
 times >"$W/times1"
 ccpu0=$(children_cpu "$W/times0")
 ccpu1=$(children_cpu "$W/times1")
 cpu1=$(cpu_ticks)
+cs1=$(ctx_switches)
 if [ -n "${PERF:-}" ]; then
 	kill -INT "$PERF"; wait "$PERF" || true
 fi
@@ -137,7 +145,7 @@ echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
 echo "disk      write 4 KiB + fdatasync next to the database: $disk"
 tck=$(getconf CLK_TCK)
-echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1" | awk '{
+echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1 $cs0 $cs1" | awk '{
 	ratio = $1 / $2
 	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, (ratio >= 0.40 ? "PASS" : "MISS")
 	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, ($3 <= 5000 ? "PASS" : "MISS")
@@ -145,4 +153,5 @@ echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1" | 
 	cpu_us = ($7 - $6) / $8 * 1e6 / $9
 	printf "broker CPU per issued token = %.0f us = %.2f x the time of one raw sign\n", cpu_us, cpu_us * $2 / 1e6
 	printf "client CPU per request = %.0f us (same cores as the broker)\n", ($11 - $10) * 1e6 / $9
+	printf "broker context switches per issued token = %.1f\n", ($13 - $12) / $9
 }'
