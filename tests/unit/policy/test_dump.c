@@ -129,3 +129,32 @@ Test(policy_dump, REQ_POL_043_strings_with_quotes_survive)
 	policy_unref(p);
 	policy_unref(p2);
 }
+
+/* technician_approval (docs/policy.md): written out with its default, read back the same. */
+Test(policy_dump, REQ_POL_044_technician_approval_round_trips)
+{
+	static const char text[] =
+		"version: 1\n"
+		"operations: { k.l: { routine: 0x10, risk: high, max_ttl: 60, exi: 5 },\n"
+		"  i.e: { routine: 0x11, risk: high, max_ttl: 60, exi: 5 } }\n"
+		"roles: { a: { operations: [] } }\n"
+		"approvals:\n"
+		"  - { name: on, operations: [k.l], approver_roles: [a], expires: 60,\n"
+		"      technician_approval: true }\n"
+		"  - { name: off, operations: [i.e], approver_roles: [a], expires: 60 }\n";
+	struct policy *p = load_text(text), *p2;
+	char *a = dump(p), *b;
+
+	cr_assert_not_null(strstr(a, "  - name: \"on\"\n    operations: [\"k.l\"]\n    approver_roles: "
+				     "[\"a\"]\n    expires: 60\n    technician_approval: true\n"), "%s", a);
+	cr_assert_not_null(strstr(a, "    expires: 60\n    technician_approval: false\n"), "%s", a);
+	p2 = load_text(a);
+	b = dump(p2);
+	cr_assert_str_eq(a, b);
+	cr_assert_eq(policy_technician_approval(p2, "k.l"), 1);
+	cr_assert_eq(policy_technician_approval(p2, "i.e"), 0);
+	free(a);
+	free(b);
+	policy_unref(p);
+	policy_unref(p2);
+}
