@@ -1,0 +1,47 @@
+/*
+ * libFuzzer target: the POST /v1/approvals/{id} body decoder
+ * (request_decode_decision, broker/server/request.c), an untrusted-bytes entry
+ * of the broker's front end. A decoded decision is checked against the
+ * decoder's promises: certificate views inside the input, a 32-digit
+ * lower-case hex id, a NUL-terminated printable reason (non-empty for a
+ * deny), a positive iat; a failure's offset lies inside the input.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "request.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct approval_decision d;
+	char why[256];
+	size_t off = 0;
+
+	if (request_decode_decision(data, size, &d, &off, why, sizeof(why)) != 0) {
+		if (off > size || strnlen(why, sizeof(why)) == sizeof(why))
+			abort();
+		return 0;
+	}
+	if (d.ncert == 0 || d.ncert > REQ_X5CHAIN_MAX)
+		abort();
+	for (size_t i = 0; i < d.ncert; i++)
+		if (d.cert[i].ptr < data || d.cert[i].ptr + d.cert[i].len > data + size ||
+		    d.cert[i].len == 0)
+			abort();
+	if (strlen(d.approval_id) != REQ_APPROVAL_ID_LEN ||
+	    strspn(d.approval_id, "0123456789abcdef") != REQ_APPROVAL_ID_LEN)
+		abort();
+	if ((d.approve != 0 && d.approve != 1) || d.iat <= 0)
+		abort();
+	if (strnlen(d.reason, sizeof(d.reason)) >= sizeof(d.reason) ||
+	    (!d.approve && d.reason[0] == '\0'))
+		abort();
+	for (const char *p = d.reason; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			abort();
+	return 0;
+}
