@@ -110,15 +110,6 @@ static void mark(struct run *r, int p)
 	r->t_last = now;
 }
 
-/* Ends another stretch of phase p: adds the time since the previous mark. */
-static void mark_add(struct run *r, int p)
-{
-	double before = r->ms[p];
-
-	mark(r, p);
-	r->ms[p] += before;
-}
-
 void cmd_run_usage(FILE *f)
 {
 	fputs("usage: pitlane run OP --work-order ID [--reason TEXT] [--can URI] [--json]\n"
@@ -248,15 +239,17 @@ static void key_wait(struct run *r)
 }
 
 /*
- * Waits for the background token login. The wait (usually none: the ECU's
- * steps took as long) counts as phase "key". A failed login ends the run.
+ * Waits for the token login (or does it, when no thread could be started).
+ * Phase "key" ends here. A failed login ends the run before the vehicle is
+ * touched.
  */
 static int key_join(struct run *r)
 {
-	if (!r->key_started)
-		return 0;
-	key_wait(r);
-	mark_add(r, T_KEY);
+	if (r->key_started)
+		key_wait(r);
+	else if (r->key_err == 0)
+		key_login(r);
+	mark(r, T_KEY);
 	if (r->key_err == 0)
 		return 0;
 	r->step = "technician_key";
@@ -264,6 +257,7 @@ static int key_join(struct run *r)
 	            r->key_msg);
 }
 
+/* The broker's TLS connection, set up while the key opens and the ECU talks. */
 static void *prewarm(void *arg)
 {
 	struct run *r = arg;
@@ -323,8 +317,7 @@ static int get_token(struct run *r)
 	                          .work_order = r->o.work_order,
 	                          .reason = r->o.reason,
 	                          .ttl = r->cfg.ttl_s};
-	struct fetch_ctx fx = {
-	    .cfg = &r->cfg, .key = r->key, .broker = r->broker, .ui = &r->ui, .ecu = r->car.uc};
+	struct fetch_ctx fx = {.cfg = &r->cfg, .key = r->key, .ui = &r->ui, .ecu = r->car.uc};
 	struct plt_token t;
 	char err[900];
 	int e;
@@ -340,9 +333,8 @@ static int get_token(struct run *r)
 	ui_step(&r->ui, 4, "Token from the broker");
 	if ((e = request_check(&q, err, sizeof(err))) != 0)
 		return fail(r, CMD_USAGE, "%s", err);
-	if ((e = key_join(r)) != 0)
-		return e;
 	prewarm_join(r, &fx);
+	fx.broker = r->broker;
 	e = fetch_token(&fx, &q, r->token, sizeof(r->token), &r->token_len, &r->rep, err,
 	                sizeof(err));
 	if (e != 0)
@@ -376,7 +368,7 @@ static int challenge_token_delivery(struct run *r)
 	ui_done(&r->ui, "%zu bytes", r->challenge_len);
 	if ((e = get_token(r)) != 0)
 		return e;
-	mark_add(r, T_BROKER);
+	mark(r, T_BROKER);
 	ui_step(&r->ui, 5, "Token to the ECU (29 06)");
 	r->delivered = r->o.token_file == NULL;
 	e = ecu_step(r, "token_delivery",
@@ -472,39 +464,40 @@ static void send_receipt(struct run *r)
 	            err, sizeof(err));
 }
 
+/*
+ * Everything that can fail without the vehicle, before the vehicle is
+ * touched: the technician certificate and PIN, the device certificate, the
+ * CAN link, the token login. The login (milliseconds of CPU with SoftHSM2)
+ * runs on a thread while the main thread checks the device certificate and
+ * opens the link, and the broker's TLS connection is set up on another
+ * thread until the token request needs it.
+ */
 static int prepare(struct run *r)
 {
 	char err[900];
 	int e;
 
 	if (r->o.token_file == NULL) {
-		/* First the token login (the longest), then the broker's TLS set-up:
-		 * both run in threads while the vehicle answers. */
 		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
 		if ((e = techkey_prepare(&r->cfg, &r->key, err, sizeof(err))) != 0) {
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
 			            err);
 		}
-		/* Without a thread the login happens here. */
 		r->key_started = pthread_create(&r->key_thread, NULL, key_login, r) == 0;
-		if (!r->key_started && key_login(r) == NULL && r->key_err != 0) {
-			r->step = "technician_key";
-			return fail(r, r->key_err == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY,
-			            "%s", r->key_msg);
-		}
-		mark(r, T_KEY);
-		ui_done(&r->ui, "%s%s", techkey_id(r->key),
-		        r->key_started ? " (logging in while the vehicle answers)" : "");
 		if ((e = broker_open(&r->cfg, &r->broker, err, sizeof(err))) != 0) {
 			r->step = "device_certificate";
 			return fail(r, CMD_CONFIG, "%s", err);
 		}
 		r->warm_started = pthread_create(&r->warm, NULL, prewarm, r) == 0;
-		mark(r, T_BROKER);  /* the broker phase adds its own time to this */
+	}
+	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);
+	if (r->o.token_file == NULL) {
+		if (key_join(r) != 0)
+			return r->status;
+		ui_done(&r->ui, "%s", techkey_id(r->key));
 	}
 	ui_step(&r->ui, 0, "Vehicle link (%s)", r->o.can ? r->o.can : r->cfg.can);
-	e = car_open(r->o.can ? r->o.can : r->cfg.can, r->cfg.tester_id, r->cfg.ecu_id, &r->car);
 	if (e != 0) {
 		r->step = "can";
 		return fail(r, CMD_VEHICLE,
