@@ -68,6 +68,16 @@ start_broker() {
 	URL=https://127.0.0.1:$PORT/v1/token
 }
 
+# wait_log PATTERN [N]: until PATTERN occurs N (default 1) times in the broker log (5 s)
+wait_log() {
+	i=0
+	until [ "$(grep -c -- "$1" "$W/broker.log")" -ge "${2:-1}" ]; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || fail "no '$1' (x${2:-1}) in the broker log"
+		sleep 0.1
+	done
+}
+
 stop_broker() {
 	kill -TERM "$BROKER_PID"
 	wait "$BROKER_PID" || fail "broker exited with $? on SIGTERM"

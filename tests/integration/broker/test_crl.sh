@@ -11,16 +11,6 @@ handshake_refused() { # DEVICE: a new connection with DEVICE's certificate fails
 	*) return 1 ;;
 	esac
 }
-# wait_log PATTERN N: until PATTERN occurs N times in the log
-wait_log() {
-	i=0
-	until [ "$(grep -c -- "$1" "$W/broker.log")" -ge "$2" ]; do
-		i=$((i + 1))
-		[ $i -lt 50 ] || fail "no '$1' (x$2) in the log"
-		sleep 0.1
-	done
-}
-
 # Before: the workshop PC ws-ber-02-pc1 and technician tech-ben are good; the
 # technician-chain cache holds tech-ben's verified chain after this request.
 out=$(req ws-ber-02-pc1 tech-carl --vin WAUZZZ8V0KA000001)
