@@ -10,6 +10,7 @@
  *
  * Exit: 0 written, 1 failed, 2 usage. Test-only code: never a product component.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,20 @@ static int build(const struct opts *o, struct p11key *k, const uint8_t *cert, si
 	return plt_cbor_writer_finish(&w, len);
 }
 
+/* Seconds -86400..86400, the whole string. */
+static int parse_offset(const char *s, long *out)
+{
+	char *end = NULL;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < -86400 || v > 86400)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static void usage(void)
 {
 	fputs("usage: decreq --tech-cert PEM --p11-token T --p11-object O --pin-file F\n"
@@ -149,7 +164,12 @@ int main(int argc, char **argv)
 		case 'i': o.id = optarg; break;
 		case 'd': o.deny = 1; break;
 		case 'r': o.reason = optarg; break;
-		case 'a': o.iat_offset = strtol(optarg, NULL, 10); break;
+		case 'a':
+			if (parse_offset(optarg, &o.iat_offset) != 0) {
+				fprintf(stderr, "decreq: --iat-offset must be -86400..86400\n");
+				return 2;
+			}
+			break;
 		case 'w': o.out = optarg; break;
 		default: usage(); return 2;
 		}
