@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 
 #include "broker.h"
+#include "interrupt.h"
 #include "config.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
@@ -234,6 +235,9 @@ static int map_curl(struct broker *b, CURLcode rc, char *err, size_t errlen)
 
 	curl_easy_getinfo(b->easy, CURLINFO_NUM_CONNECTS, &fresh);
 	switch (rc) {
+	case CURLE_ABORTED_BY_CALLBACK:
+		snprintf(err, errlen, "interrupted while talking to the broker at %s", b->url);
+		return PL_E_AGENT_INTERRUPTED;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
 		snprintf(err, errlen,
@@ -301,6 +305,10 @@ static CURLcode perform(struct broker *b, broker_tick_fn tick, void *ctx)
 	if (curl_multi_add_handle(b->multi, b->easy) != CURLM_OK)
 		return CURLE_FAILED_INIT;
 	while (running) {
+		if (agent_interrupted()) {      /* Ctrl-C: the run ends its vehicle exchange */
+			rc = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
 		if (curl_multi_perform(b->multi, &running) != CURLM_OK)
 			break;
 		if (running && curl_multi_poll(b->multi, NULL, 0, TICK_MS, NULL) != CURLM_OK)
@@ -312,7 +320,7 @@ static CURLcode perform(struct broker *b, broker_tick_fn tick, void *ctx)
 		if (m->msg == CURLMSG_DONE && m->easy_handle == b->easy)
 			rc = m->data.result;
 	curl_multi_remove_handle(b->multi, b->easy);
-	return rc;
+	return agent_interrupted() ? CURLE_ABORTED_BY_CALLBACK : rc;
 }
 
 static void reply_reset(struct broker_reply *rep)

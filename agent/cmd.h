@@ -18,6 +18,7 @@ enum {
 	CMD_VEHICLE = 5,     /* no answer from the vehicle (CAN, timeout) */
 	CMD_TECHKEY = 6,     /* technician key, token or PIN problem */
 	CMD_ECU_REFUSED = 7, /* the vehicle refused (negative response) */
+	CMD_INTERRUPTED = 130, /* Ctrl-C (SIGINT) or SIGTERM; the shell's 128 + SIGINT */
 };
 
 struct cmd {

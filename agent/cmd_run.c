@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "config.h"
 #include "ecu_routine.h"
 #include "fetch.h"
+#include "interrupt.h"
 #include "pitlane/token.h"
 #include "pitlane/token_tool.h"
 #include "pl_err.h"
@@ -71,6 +73,8 @@ struct run {
 	uint8_t token[PLT_TOKEN_MAX];
 	size_t token_len;
 	int delivered; /* 29 06 was sent with a token from the broker */
+	int vehicle_touched; /* a UDS request was sent */
+	int deauth_sent;     /* 29 00 was sent */
 	uint8_t cti[PLT_CTI_LEN];
 	int have_cti;
 	/* the outcome */
@@ -198,10 +202,22 @@ static int fail(struct run *r, int status, const char *fmt, ...)
 	return status;
 }
 
+/* Ctrl-C (interrupt.h): the run stops after the exchange in progress. */
+static int interrupted(struct run *r, const char *after)
+{
+	const char *sig = agent_interrupted() == SIGTERM ? "SIGTERM" : "Ctrl-C";
+
+	if (after == NULL)
+		return fail(r, CMD_INTERRUPTED, "interrupted (%s) before the vehicle was touched",
+		            sig);
+	return fail(r, CMD_INTERRUPTED, "interrupted (%s) after step '%s'", sig, after);
+}
+
 /* The outcome of one UDS exchange: 0, or the failure recorded. */
 static int ecu_step(struct run *r, const char *step, struct uds_result u)
 {
 	r->step = step;
+	r->vehicle_touched = 1;
 	if (u.err != 0)
 		return fail(r, CMD_VEHICLE,
 		            "no answer from the vehicle at step '%s': %s; check "
@@ -217,6 +233,8 @@ static int ecu_step(struct run *r, const char *step, struct uds_result u)
 		            step, uds_nrc_text(u.nrc), u.nrc, name ? name : "unknown",
 		            agent_nrc_advice(u.nrc));
 	}
+	if (agent_interrupted() && strcmp(step, "deauthenticate") != 0)
+		return interrupted(r, step);
 	return 0;
 }
 
@@ -382,6 +400,8 @@ static int vehicle_steps(struct run *r)
 	size_t n = 0;
 	int e;
 
+	if (agent_interrupted())
+		return interrupted(r, NULL);
 	ui_step(&r->ui, 1, "Diagnostic session (10 03)");
 	if (ecu_step(r, "session", uds_client_session(r->car.uc, UDS_SESSION_EXTENDED)) != 0)
 		return r->status;
@@ -414,6 +434,7 @@ static int vehicle_steps(struct run *r)
 	if (e == 0)
 		ui_done(&r->ui, "done");
 	ui_step(&r->ui, 7, "End of authentication (29 00)");
+	r->deauth_sent = 1;
 	if (e != 0) {
 		uds_client_deauthenticate(r->car.uc);
 		ui_done(&r->ui, "sent");
@@ -563,6 +584,24 @@ static void print_json(const struct run *r)
 	printf("}\n");
 }
 
+/*
+ * After Ctrl-C: 29 00, so that no authenticated session outlives the run
+ * (without it, the ECU's S3 timer would end it some seconds later).
+ */
+static void end_authentication(struct run *r)
+{
+	struct uds_result u = {0};
+	size_t n = strlen(r->reason);
+
+	if (!r->deauth_sent)
+		u = uds_client_deauthenticate(r->car.uc);
+	snprintf(r->reason + n, sizeof(r->reason) - n, "%s",
+	         u.err == 0 && u.nrc == 0
+	             ? "; the vehicle confirmed the end of authentication (29 00)"
+	             : "; the vehicle did not confirm the end of authentication (29 00): its "
+	               "session timeout ends it within seconds");
+}
+
 static void finish(struct run *r)
 {
 	if (r->o.json) {
@@ -593,6 +632,7 @@ int cmd_run(int argc, char **argv)
 		cmd_run_usage(stderr);
 		return CMD_USAGE;
 	}
+	agent_interrupt_catch();
 	if ((r.rt = ecu_routine_by_op((const uint8_t *)r.o.op, strlen(r.o.op))) == NULL) {
 		agent_error("run: unknown operation '%s'; the operations are door.unlock, "
 		            "door.lock, ignition.enable, key.learn and dtc.clear",
@@ -608,6 +648,8 @@ int cmd_run(int argc, char **argv)
 		vehicle_steps(&r);
 	key_wait(&r);
 	prewarm_join(&r, NULL);
+	if (r.status == CMD_INTERRUPTED && r.vehicle_touched)
+		end_authentication(&r);
 	finish(&r);
 	send_receipt(&r);
 	st = r.status;

@@ -60,6 +60,8 @@ int agent_exit_for(int err)
 		return CMD_FAIL;
 	case PL_E_AGENT_ECU_REFUSED:
 		return CMD_ECU_REFUSED;
+	case PL_E_AGENT_INTERRUPTED:
+		return CMD_INTERRUPTED;
 	case PL_E_USAGE:
 	case PL_E_AGENT_VIN:
 	case PL_E_AGENT_OP:

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "fetch.h"
+#include "interrupt.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
@@ -36,7 +37,7 @@ static void wait_ticking(struct fetch_ctx *fx, long secs)
 {
 	struct timespec ts = {0, 100 * 1000 * 1000};
 
-	for (long i = 0; i < secs * 10; i++) {
+	for (long i = 0; i < secs * 10 && !agent_interrupted(); i++) {
 		nanosleep(&ts, NULL);
 		fetch_tick(fx);
 	}
@@ -198,6 +199,11 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 			return PL_E_AGENT_REFUSED;
 		}
 		wait_ticking(fx, wait);
+		if (agent_interrupted()) {
+			snprintf(err, errlen, "interrupted while waiting for an approver; approval %s "
+			         "stays pending until it expires", id);
+			return PL_E_AGENT_INTERRUPTED;
+		}
 		r = broker_call(fx->broker, path, NULL, NULL, 0, rep, fetch_tick, fx, err, errlen);
 		if (r != 0) {
 			if (++failures > fx->cfg->retries)
@@ -222,7 +228,7 @@ int fetch_token(struct fetch_ctx *fx, const struct token_request *q, uint8_t *to
 
 	for (;;) {
 		r = one_attempt(fx, q, rep, err, errlen);
-		if (!retryable(r, rep) || attempt++ >= fx->cfg->retries)
+		if (!retryable(r, rep) || attempt++ >= fx->cfg->retries || agent_interrupted())
 			break;
 		wait_ticking(fx, r == 0 && rep->retry_after > 0 ? rep->retry_after : 1);
 	}

@@ -37,10 +37,18 @@ void ecu_touch(struct ecu *e)
 void ecu_auth_end(struct ecu *e, enum ecu_deauth_reason reason)
 {
 	const struct ecu_routine *old = e->scope;
+	int had_challenge = e->challenge.outstanding;
 
 	ecu_challenge_clear(&e->challenge);
-	if (old == NULL)
+	if (old == NULL) {
+		/* An explicit 29 00 that drops an unanswered challenge is worth a line too. */
+		if (had_challenge && reason == ECU_DEAUTH_REQUEST) {
+			struct ecu_event ev = { .kind = ECU_EV_DEAUTH, .reason = reason,
+						.scope = "none" };
+			ecu_emit(e, &ev);
+		}
 		return;
+	}
 	e->scope = NULL;
 	e->auth_until_ms = 0;
 	plt_wipe(e->kid, sizeof(e->kid));
