@@ -41,6 +41,7 @@ struct pending {
 	uint64_t seq;                /* assigned by the leader */
 	int result;
 	int done;
+	pthread_cond_t cv;           /* this caller's wake-up: done, or its turn to lead */
 	struct pending *next;
 };
 
@@ -51,7 +52,8 @@ struct audit {
 	sqlite3_stmt *ckpt_ins;      /* INSERT INTO checkpoints */
 
 	pthread_mutex_t mu;          /* guards everything below */
-	pthread_cond_t cv;
+	pthread_cond_t cv;           /* for lead_acquire() waiters only */
+	unsigned lead_waiters;
 	struct pending *qhead, *qtail;
 	int leader;                  /* a thread holds the SQLite handle */
 
@@ -82,11 +84,27 @@ static const char sql_ckpt_insert[] =
 
 /* ---- the leader role ----------------------------------------------------- */
 
+/*
+ * The leader role just became free (mu held): the first queued appender
+ * leads the next batch; lead_acquire() callers compete for it too. Waking
+ * only those (not every waiting appender) keeps a commit at one or two
+ * thread wake-ups instead of one per waiter.
+ */
+static void lead_handover(struct audit *a)
+{
+	if (a->qhead != NULL)
+		pthread_cond_signal(&a->qhead->cv);
+	if (a->lead_waiters > 0)
+		pthread_cond_broadcast(&a->cv);
+}
+
 static void lead_acquire(struct audit *a)
 {
 	pthread_mutex_lock(&a->mu);
+	a->lead_waiters++;
 	while (a->leader)
 		pthread_cond_wait(&a->cv, &a->mu);
+	a->lead_waiters--;
 	a->leader = 1;
 	pthread_mutex_unlock(&a->mu);
 }
@@ -95,7 +113,7 @@ static void lead_release(struct audit *a)
 {
 	pthread_mutex_lock(&a->mu);
 	a->leader = 0;
-	pthread_cond_broadcast(&a->cv);
+	lead_handover(a);
 	pthread_mutex_unlock(&a->mu);
 }
 
@@ -323,6 +341,7 @@ static void lead_batch(struct audit *a)
 		next = p->next;    /* p may vanish once done is set and mu is dropped */
 		p->result = r;
 		p->done = 1;
+		pthread_cond_signal(&p->cv);   /* it returns once we drop mu */
 		n++;
 		last = p->seq;
 	}
@@ -334,13 +353,12 @@ static void lead_batch(struct audit *a)
 	due = r == 0 && checkpoint_due(a);
 	if (due) {
 		/* Keep the leader role while the HSM signs; the batch is already released. */
-		pthread_cond_broadcast(&a->cv);
 		pthread_mutex_unlock(&a->mu);
 		checkpoint_attempt(a);
 		pthread_mutex_lock(&a->mu);
 	}
 	a->leader = 0;
-	pthread_cond_broadcast(&a->cv);
+	lead_handover(a);
 }
 
 int audit_append(struct audit *a, const struct audit_record *rec, uint64_t *row_id)
@@ -355,6 +373,8 @@ int audit_append(struct audit *a, const struct audit_record *rec, uint64_t *row_
 		return r;
 	memset(&p, 0, sizeof(p));
 	p.rec = rec;
+	if (pthread_cond_init(&p.cv, NULL) != 0)
+		return PL_E_NOMEM;
 
 	pthread_mutex_lock(&a->mu);
 	if (a->qtail)
@@ -366,9 +386,10 @@ int audit_append(struct audit *a, const struct audit_record *rec, uint64_t *row_
 		if (!a->leader)
 			lead_batch(a);
 		else
-			pthread_cond_wait(&a->cv, &a->mu);
+			pthread_cond_wait(&p.cv, &a->mu);
 	}
 	pthread_mutex_unlock(&a->mu);
+	pthread_cond_destroy(&p.cv);
 	if (p.result == 0 && row_id)
 		*row_id = p.seq;
 	return p.result;
