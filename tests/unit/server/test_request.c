@@ -110,7 +110,8 @@ static size_t build(const struct knobs *k, uint8_t *out, size_t cap)
 
 static int decode_k(const struct knobs *k, struct token_request *q)
 {
-	uint8_t buf[2048];
+	/* static: q's certificate views point into the body after we return */
+	static uint8_t buf[2048];
 	char why[256];
 	size_t len = build(k, buf, sizeof(buf)), off = 0;
 
