@@ -34,7 +34,7 @@ check-asan:
 	CC=clang $(CMAKE) -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug \
 		-DPITLANE_SANITIZE=ON -DPITLANE_FUZZ=ON -DPITLANE_BENCH=OFF
 	$(CMAKE) --build $(ASAN_BUILD) -j$(JOBS)
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		$(CTEST) --test-dir $(ASAN_BUILD) --output-on-failure -L 'unit|fuzz-smoke' --timeout 600
 
 # Only the qemu SocketCAN tier (also part of check-main).
