@@ -186,7 +186,9 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 	clock_text((long)(end - time(NULL)), until, sizeof(until));
 	if (fx->ui != NULL) {
 		ui_done(fx->ui, "approval needed (%s)", rule[0] ? rule : "policy");
-		ui_step(fx->ui, 0, "Waiting for an approver (id %.8s, until %s)", id, until);
+		/* the whole id: the approver types it (pitlane approve ID, pitlanectl) */
+		ui_say(fx->ui, "        approval id %s", id);
+		ui_step(fx->ui, 0, "Waiting for an approver (until %s)", until);
 	}
 	while (rep->status == 202) {
 		wait = rep->retry_after;

@@ -33,7 +33,8 @@ expect_agent 0 "^done: key.learn on $VIN" "REQ-AGT-022 approved after a wait: do
     run key.learn --work-order WO-KEY --reason "all keys lost"
 wait "$DECIDER" || fail "REQ-AGT-022 approving failed: $(cat "$W/decide.out")"
 grep -q "approval needed (approvals.key-learning)" "$W/out" || fail "REQ-AGT-022 no approval line"
-grep -q "Waiting for an approver (id [0-9a-f]\{8\}, until " "$W/out" || fail "REQ-AGT-022 wait line"
+grep -q "^        approval id [0-9a-f]\{32\}\$" "$W/out" || fail "REQ-AGT-022 no full approval id line"
+grep -q "Waiting for an approver (until " "$W/out" || fail "REQ-AGT-022 wait line"
 grep -q '"key_learn_count":1' "$W/ecu.json" || fail "REQ-AGT-022 the ECU did not learn a key"
 pass "REQ-AGT-022 the token arrives after the approval and the ECU learns the key"
 
