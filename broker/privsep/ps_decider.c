@@ -199,6 +199,7 @@ static void handoff_terminate(struct token_handoff *h)
 	h->vin[sizeof(h->vin) - 1] = '\0';
 	h->op[sizeof(h->op) - 1] = '\0';
 	h->work_order[sizeof(h->work_order) - 1] = '\0';
+	h->approval_id[sizeof(h->approval_id) - 1] = '\0';
 }
 
 static void *worker_main(void *arg)
