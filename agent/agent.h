@@ -17,6 +17,9 @@ int agent_exit_for(int err);
 void agent_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes s as a JSON string (with quotes). */
 void agent_json_str(FILE *f, const char *s);
+/* A CBOR text value into out[cap] (truncated, NUL-terminated), control characters as '?'. */
+struct plt_bytes;
+void agent_copy_text(const struct plt_bytes *v, char *out, size_t cap);
 /* Advice for the technician after an ECU negative response (never NULL). */
 const char *agent_nrc_advice(unsigned char nrc);
 

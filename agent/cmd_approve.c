@@ -24,6 +24,7 @@
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
+#include "request.h"
 #include "techkey.h"
 
 #define APPROVAL_ID_LEN 32
@@ -130,21 +131,6 @@ static int parse(int argc, char **argv, struct approve_opts *o)
 	return 0;
 }
 
-static int build_protected(struct techkey *k, uint8_t *out, size_t cap, size_t *len)
-{
-	struct plt_cbor_writer w;
-	size_t cert_len;
-	const uint8_t *cert = techkey_cert_der(k, &cert_len);
-
-	plt_cbor_writer_init(&w, out, cap);
-	plt_cbor_put_map(&w, 2);
-	plt_cbor_put_uint(&w, 1);
-	plt_cbor_put_int(&w, -7);
-	plt_cbor_put_uint(&w, 33);
-	plt_cbor_put_bstr(&w, cert, cert_len);
-	return plt_cbor_writer_finish(&w, len);
-}
-
 /* {16: id, 17: "approve"/"deny", ?18: reason, 19: fresh nonce, 20: now}. */
 static int build_payload(const struct approve_opts *o, uint8_t *out, size_t cap, size_t *len)
 {
@@ -173,45 +159,17 @@ static int build_payload(const struct approve_opts *o, uint8_t *out, size_t cap,
 	return r;
 }
 
-/* The signed body: a tagged COSE_Sign1 over the payload, as request.c builds a token request. */
+/* The signed body: a tagged COSE_Sign1 over the payload, as a token request's. */
 static int build_body(struct techkey *k, const struct approve_opts *o, uint8_t *out, size_t cap,
                       size_t *len)
 {
-	uint8_t prot[PROT_MAX], payload[PAYLOAD_MAX], tbs[PROT_MAX + PAYLOAD_MAX + 64], sig[64];
-	struct plt_cbor_writer w;
-	size_t plen, ylen, tlen;
+	uint8_t payload[PAYLOAD_MAX];
+	size_t ylen;
 	int r;
 
-	if ((r = build_protected(k, prot, sizeof(prot), &plen)) != 0 ||
-	    (r = build_payload(o, payload, sizeof(payload), &ylen)) != 0)
+	if ((r = build_payload(o, payload, sizeof(payload), &ylen)) != 0)
 		return r;
-	plt_cbor_writer_init(&w, tbs, sizeof(tbs));
-	plt_cbor_put_array(&w, 4);
-	plt_cbor_put_cstr(&w, "Signature1");
-	plt_cbor_put_bstr(&w, prot, plen);
-	plt_cbor_put_bstr(&w, NULL, 0);
-	plt_cbor_put_bstr(&w, payload, ylen);
-	if ((r = plt_cbor_writer_finish(&w, &tlen)) != 0)
-		return r;
-	if ((r = techkey_sign(k, tbs, tlen, sig)) != 0)
-		return r;
-	plt_cbor_writer_init(&w, out, cap);
-	plt_cbor_put_tag(&w, 18);
-	plt_cbor_put_array(&w, 4);
-	plt_cbor_put_bstr(&w, prot, plen);
-	plt_cbor_put_map(&w, 0);
-	plt_cbor_put_bstr(&w, payload, ylen);
-	plt_cbor_put_bstr(&w, sig, sizeof(sig));
-	return plt_cbor_writer_finish(&w, len);
-}
-
-static void copy_text(const struct plt_bytes *v, char *out, size_t cap)
-{
-	size_t n = v->len < cap - 1 ? v->len : cap - 1;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = v->ptr[i] < 0x20 || v->ptr[i] == 0x7f ? '?' : (char)v->ptr[i];
-	out[n] = '\0';
+	return request_sign1(k, payload, ylen, out, cap, len);
 }
 
 static int key_is(const struct plt_bytes *k, const char *s)
@@ -241,17 +199,17 @@ static int parse_decided(const struct broker_reply *rep, struct decided *d)
 		if (plt_cbor_get_tstr(&r, &v) != 0)
 			return PL_E_AGENT_BROKER_REPLY;
 		if (key_is(&k, "status"))
-			copy_text(&v, d->status, sizeof(d->status));
+			agent_copy_text(&v, d->status, sizeof(d->status));
 		else if (key_is(&k, "op"))
-			copy_text(&v, d->op, sizeof(d->op));
+			agent_copy_text(&v, d->op, sizeof(d->op));
 		else if (key_is(&k, "vin"))
-			copy_text(&v, d->vin, sizeof(d->vin));
+			agent_copy_text(&v, d->vin, sizeof(d->vin));
 		else if (key_is(&k, "technician"))
-			copy_text(&v, d->technician, sizeof(d->technician));
+			agent_copy_text(&v, d->technician, sizeof(d->technician));
 		else if (key_is(&k, "workshop"))
-			copy_text(&v, d->workshop, sizeof(d->workshop));
+			agent_copy_text(&v, d->workshop, sizeof(d->workshop));
 		else if (key_is(&k, "approver"))
-			copy_text(&v, d->approver, sizeof(d->approver));
+			agent_copy_text(&v, d->approver, sizeof(d->approver));
 	}
 	return strcmp(d->status, "approved") == 0 || strcmp(d->status, "denied") == 0
 	           ? 0

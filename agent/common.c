@@ -6,6 +6,7 @@
 #include "agent.h"
 #include "cmd.h"
 #include "config.h"
+#include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
 #include "pl_err_can.h"
@@ -118,4 +119,13 @@ const char *agent_nrc_advice(unsigned char nrc)
 		if (advice[i].nrc == nrc)
 			return advice[i].advice;
 	return "run the command again; if it repeats note the code and call OEM support";
+}
+
+void agent_copy_text(const struct plt_bytes *v, char *out, size_t cap)
+{
+	size_t n = v->len < cap - 1 ? v->len : cap - 1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = v->ptr[i] < 0x20 || v->ptr[i] == 0x7f ? '?' : (char)v->ptr[i];
+	out[n] = '\0';
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "agent.h"
 #include "broker.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
@@ -12,16 +13,6 @@
 static int bytes_eq(const struct plt_bytes *b, const char *s)
 {
 	return b->len == strlen(s) && memcmp(b->ptr, s, b->len) == 0;
-}
-
-/* Copies a text value into out[cap], replacing control characters. */
-static void copy_text(const struct plt_bytes *v, char *out, size_t cap)
-{
-	size_t n = v->len < cap - 1 ? v->len : cap - 1;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = v->ptr[i] < 0x20 || v->ptr[i] == 0x7f ? '?' : (char)v->ptr[i];
-	out[n] = '\0';
 }
 
 static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
@@ -50,13 +41,13 @@ static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
 		if (plt_cbor_get_tstr(r, &v) != 0)
 			return PL_E_AGENT_BROKER_REPLY;
 		if (bytes_eq(&k, "code"))
-			copy_text(&v, rep->code, sizeof(rep->code));
+			agent_copy_text(&v, rep->code, sizeof(rep->code));
 		else if (bytes_eq(&k, "rule"))
-			copy_text(&v, rep->rule, sizeof(rep->rule));
+			agent_copy_text(&v, rep->rule, sizeof(rep->rule));
 		else if (bytes_eq(&k, "request-id"))
-			copy_text(&v, rep->request_id, sizeof(rep->request_id));
+			agent_copy_text(&v, rep->request_id, sizeof(rep->request_id));
 		else if (bytes_eq(&k, "approval-id"))
-			copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
+			agent_copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
 	}
 	return 0;
 }
@@ -70,9 +61,9 @@ static int int_entry(struct plt_cbor_reader *r, int64_t key, struct broker_reply
 	if (plt_cbor_get_tstr(r, &v) != 0)
 		return PL_E_AGENT_BROKER_REPLY;
 	if (key == -1)
-		copy_text(&v, rep->title, sizeof(rep->title));
+		agent_copy_text(&v, rep->title, sizeof(rep->title));
 	else if (key == -2)
-		copy_text(&v, rep->detail, sizeof(rep->detail));
+		agent_copy_text(&v, rep->detail, sizeof(rep->detail));
 	return 0;
 }
 
@@ -133,11 +124,11 @@ int broker_parse_pending(const uint8_t *body, size_t len, struct broker_reply *r
 		if (plt_cbor_get_tstr(&r, &v) != 0)
 			return PL_E_AGENT_BROKER_REPLY;
 		if (bytes_eq(&k, "approval-id"))
-			copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
+			agent_copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
 		else if (bytes_eq(&k, "status"))
-			copy_text(&v, rep->status_text, sizeof(rep->status_text));
+			agent_copy_text(&v, rep->status_text, sizeof(rep->status_text));
 		else if (bytes_eq(&k, "rule"))
-			copy_text(&v, rep->rule, sizeof(rep->rule));
+			agent_copy_text(&v, rep->rule, sizeof(rep->rule));
 	}
 	return rep->approval_id[0] != '\0' ? 0 : PL_E_AGENT_BROKER_REPLY;
 }

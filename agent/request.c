@@ -129,17 +129,18 @@ static int build_payload(const struct token_request *q, uint8_t *out, size_t cap
 	return r;
 }
 
-int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
-                  size_t *len)
+int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out,
+                  size_t cap, size_t *len)
 {
-	uint8_t prot[PROT_MAX], payload[PAYLOAD_MAX], tbs[PROT_MAX + PAYLOAD_MAX + 64];
+	uint8_t prot[PROT_MAX], tbs[PROT_MAX + PAYLOAD_MAX + 64];
 	struct plt_cbor_writer w;
 	uint8_t sig[64];
-	size_t plen, ylen, tlen;
+	size_t plen, tlen;
 	int r;
 
-	if ((r = build_protected(k, prot, sizeof(prot), &plen)) != 0 ||
-	    (r = build_payload(q, payload, sizeof(payload), &ylen)) != 0)
+	if (ylen > PAYLOAD_MAX)
+		return PL_E_TOOBIG;
+	if ((r = build_protected(k, prot, sizeof(prot), &plen)) != 0)
 		return r;
 	plt_cbor_writer_init(&w, tbs, sizeof(tbs));
 	plt_cbor_put_array(&w, 4);
@@ -159,4 +160,16 @@ int request_build(struct techkey *k, const struct token_request *q, uint8_t *out
 	plt_cbor_put_bstr(&w, payload, ylen);
 	plt_cbor_put_bstr(&w, sig, sizeof(sig));
 	return plt_cbor_writer_finish(&w, len);
+}
+
+int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
+                  size_t *len)
+{
+	uint8_t payload[PAYLOAD_MAX];
+	size_t ylen;
+	int r;
+
+	if ((r = build_payload(q, payload, sizeof(payload), &ylen)) != 0)
+		return r;
+	return request_sign1(k, payload, ylen, out, cap, len);
 }

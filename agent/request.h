@@ -26,7 +26,15 @@ struct token_request {
 
 /* Checks the fields as the broker will (VIN alphabet, op, lengths). */
 int request_check(const struct token_request *q, char *err, size_t errlen);
-/* Builds and signs the body into out[cap]. */
+/*
+ * The signed body of a request to the broker: a tagged COSE_Sign1 (ES256,
+ * protected header {alg, x5chain: the technician certificate}) over payload
+ * (a CBOR map, at most 1024 bytes), signed with the technician key. Token
+ * requests and approval decisions share it.
+ */
+int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out,
+                  size_t cap, size_t *len);
+/* Builds and signs a token request's body into out[cap]. */
 int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
                   size_t *len);
 /* 1 when vin is 17 characters of the ISO 3779 alphabet (no I, O, Q). */
