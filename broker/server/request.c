@@ -61,6 +61,36 @@ static int copy_text(struct dec *d, const struct plt_bytes *t, char *dst, size_t
 	return 0;
 }
 
+/* The request nonce (16 random bytes): token requests (key 6) and decisions (key 19). */
+static int get_nonce(struct dec *d, struct plt_cbor_reader *r, const char *what,
+		     uint8_t out[REQ_NONCE_LEN])
+{
+	struct plt_bytes b;
+	char msg[96];
+
+	if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_NONCE_LEN) {
+		snprintf(msg, sizeof(msg), "%s must be a byte string of exactly 16 random bytes",
+			 what);
+		return fail(d, PL_E_SRV_REQ_FIELD, msg);
+	}
+	memcpy(out, b.ptr, b.len);
+	return 0;
+}
+
+/* iat (UNIX seconds, positive): token requests (key 7) and decisions (key 20). */
+static int get_iat(struct dec *d, struct plt_cbor_reader *r, const char *what, int64_t *iat)
+{
+	uint64_t u;
+	char msg[96];
+
+	if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > INT64_MAX) {
+		snprintf(msg, sizeof(msg), "%s must be a positive integer (UNIX seconds)", what);
+		return fail(d, PL_E_SRV_REQ_FIELD, msg);
+	}
+	*iat = (int64_t)u;
+	return 0;
+}
+
 static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
 {
 	struct plt_cbor_reader *r = &d->r;
@@ -97,17 +127,9 @@ static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
 			return fail(d, PL_E_SRV_REQ_FIELD, "reason (5) must be a text string");
 		return copy_text(d, &b, q->reason, sizeof(q->reason), 0, "reason");
 	case REQ_K_NONCE:
-		if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_NONCE_LEN)
-			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "nonce (6) must be a byte string of exactly 16 random bytes");
-		memcpy(q->nonce, b.ptr, b.len);
-		return 0;
+		return get_nonce(d, r, "nonce (6)", q->nonce);
 	case REQ_K_IAT:
-		if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > INT64_MAX)
-			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "iat (7) must be a positive integer (UNIX seconds)");
-		q->iat = (int64_t)u;
-		return 0;
+		return get_iat(d, r, "iat (7)", &q->iat);
 	case REQ_K_TTL:
 		if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > REQ_TTL_MAX)
 			return fail(d, PL_E_SRV_REQ_FIELD, "ttl (8) must be 1..86400 seconds");
@@ -342,7 +364,6 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 {
 	struct plt_cbor_reader *r = &d->r;
 	struct plt_bytes b;
-	uint64_t u;
 
 	switch (key) {
 	case REQ_D_APPROVAL_ID:
@@ -368,17 +389,9 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 			return fail(d, PL_E_SRV_REQ_FIELD, "reason (18) must be a text string");
 		return copy_text(d, &b, q->reason, sizeof(q->reason), 0, "reason");
 	case REQ_D_NONCE:
-		if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_NONCE_LEN)
-			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "nonce (19) must be a byte string of exactly 16 random bytes");
-		memcpy(q->nonce, b.ptr, b.len);
-		return 0;
+		return get_nonce(d, r, "nonce (19)", q->nonce);
 	case REQ_D_IAT:
-		if (plt_cbor_get_uint(r, &u) != 0 || u == 0 || u > INT64_MAX)
-			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "iat (20) must be a positive integer (UNIX seconds)");
-		q->iat = (int64_t)u;
-		return 0;
+		return get_iat(d, r, "iat (20)", &q->iat);
 	default:
 		return fail(d, PL_E_SRV_REQ_FIELD, "unknown payload key (a decision has keys "
 			    "16..20)");
