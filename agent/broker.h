@@ -68,4 +68,24 @@ int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *r
 /* Decodes a 202 pending-approval map (approval-id, status, expires, rule, poll). */
 int broker_parse_pending(const uint8_t *body, size_t len, struct broker_reply *rep);
 
+/*
+ * A CBOR map with text keys, as the broker's small answers are: the text
+ * values of the keys in f copied into their fields (agent_copy_text), the
+ * unsigned values of the keys in u stored when below their bound; other
+ * entries are skipped. r stands at the map. 0 or PL_E_AGENT_BROKER_REPLY.
+ */
+struct named_text {
+	const char *key;
+	char *dst;
+	size_t cap;
+};
+struct named_uint {
+	const char *key;
+	uint64_t below;
+	long long *dst;
+};
+struct plt_cbor_reader;
+int broker_read_named_map(struct plt_cbor_reader *r, const struct named_text *f, size_t nf,
+                          const struct named_uint *u, size_t nu);
+
 #endif

@@ -172,45 +172,23 @@ static int build_body(struct techkey *k, const struct approve_opts *o, uint8_t *
 	return request_sign1(k, payload, ylen, out, cap, len);
 }
 
-static int key_is(const struct plt_bytes *k, const char *s)
-{
-	return k->len == strlen(s) && memcmp(k->ptr, s, k->len) == 0;
-}
-
 /* The 200 map: text values by name; unknown entries are skipped. */
 static int parse_decided(const struct broker_reply *rep, struct decided *d)
 {
+	const struct named_text f[] = {
+	    {"status", d->status, sizeof(d->status)},
+	    {"op", d->op, sizeof(d->op)},
+	    {"vin", d->vin, sizeof(d->vin)},
+	    {"technician", d->technician, sizeof(d->technician)},
+	    {"workshop", d->workshop, sizeof(d->workshop)},
+	    {"approver", d->approver, sizeof(d->approver)},
+	};
 	struct plt_cbor_reader r;
-	struct plt_bytes k, v;
-	size_t n;
 
 	memset(d, 0, sizeof(*d));
 	plt_cbor_reader_init(&r, rep->body, rep->len);
-	if (plt_cbor_get_map(&r, &n) != 0)
+	if (broker_read_named_map(&r, f, sizeof(f) / sizeof(f[0]), NULL, 0) != 0)
 		return PL_E_AGENT_BROKER_REPLY;
-	for (size_t i = 0; i < n; i++) {
-		if (plt_cbor_get_tstr(&r, &k) != 0)
-			return PL_E_AGENT_BROKER_REPLY;
-		if (plt_cbor_peek(&r) != PLT_CBOR_TSTR) {
-			if (plt_cbor_skip(&r) != 0)
-				return PL_E_AGENT_BROKER_REPLY;
-			continue;
-		}
-		if (plt_cbor_get_tstr(&r, &v) != 0)
-			return PL_E_AGENT_BROKER_REPLY;
-		if (key_is(&k, "status"))
-			agent_copy_text(&v, d->status, sizeof(d->status));
-		else if (key_is(&k, "op"))
-			agent_copy_text(&v, d->op, sizeof(d->op));
-		else if (key_is(&k, "vin"))
-			agent_copy_text(&v, d->vin, sizeof(d->vin));
-		else if (key_is(&k, "technician"))
-			agent_copy_text(&v, d->technician, sizeof(d->technician));
-		else if (key_is(&k, "workshop"))
-			agent_copy_text(&v, d->workshop, sizeof(d->workshop));
-		else if (key_is(&k, "approver"))
-			agent_copy_text(&v, d->approver, sizeof(d->approver));
-	}
 	return strcmp(d->status, "approved") == 0 || strcmp(d->status, "denied") == 0
 	           ? 0
 	           : PL_E_AGENT_BROKER_REPLY;

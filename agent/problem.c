@@ -15,10 +15,11 @@ static int bytes_eq(const struct plt_bytes *b, const char *s)
 	return b->len == strlen(s) && memcmp(b->ptr, s, b->len) == 0;
 }
 
-static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
+int broker_read_named_map(struct plt_cbor_reader *r, const struct named_text *f, size_t nf,
+                          const struct named_uint *u, size_t nu)
 {
 	struct plt_bytes k, v;
-	uint64_t u;
+	uint64_t x;
 	size_t n;
 
 	if (plt_cbor_get_map(r, &n) != 0)
@@ -27,10 +28,11 @@ static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
 		if (plt_cbor_get_tstr(r, &k) != 0)
 			return PL_E_AGENT_BROKER_REPLY;
 		if (plt_cbor_peek(r) == PLT_CBOR_UINT) {
-			if (plt_cbor_get_uint(r, &u) != 0)
+			if (plt_cbor_get_uint(r, &x) != 0)
 				return PL_E_AGENT_BROKER_REPLY;
-			if (bytes_eq(&k, "retry-after") && u < 86400 * 366)
-				rep->retry_after = (long)u;
+			for (size_t j = 0; j < nu; j++)
+				if (bytes_eq(&k, u[j].key) && x < u[j].below)
+					*u[j].dst = (long long)x;
 			continue;
 		}
 		if (plt_cbor_peek(r) != PLT_CBOR_TSTR) {
@@ -40,16 +42,29 @@ static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
 		}
 		if (plt_cbor_get_tstr(r, &v) != 0)
 			return PL_E_AGENT_BROKER_REPLY;
-		if (bytes_eq(&k, "code"))
-			agent_copy_text(&v, rep->code, sizeof(rep->code));
-		else if (bytes_eq(&k, "rule"))
-			agent_copy_text(&v, rep->rule, sizeof(rep->rule));
-		else if (bytes_eq(&k, "request-id"))
-			agent_copy_text(&v, rep->request_id, sizeof(rep->request_id));
-		else if (bytes_eq(&k, "approval-id"))
-			agent_copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
+		for (size_t j = 0; j < nf; j++)
+			if (bytes_eq(&k, f[j].key))
+				agent_copy_text(&v, f[j].dst, f[j].cap);
 	}
 	return 0;
+}
+
+/* The problem's own map under PROBLEM_KEY: code, rule, request-id, approval-id, retry-after. */
+static int custom_entry(struct plt_cbor_reader *r, struct broker_reply *rep)
+{
+	const struct named_text f[] = {
+	    {"code", rep->code, sizeof(rep->code)},
+	    {"rule", rep->rule, sizeof(rep->rule)},
+	    {"request-id", rep->request_id, sizeof(rep->request_id)},
+	    {"approval-id", rep->approval_id, sizeof(rep->approval_id)},
+	};
+	long long retry = -1;
+	const struct named_uint u[] = {{"retry-after", 86400 * 366, &retry}};
+	int rc = broker_read_named_map(r, f, sizeof(f) / sizeof(f[0]), u, 1);
+
+	if (rc == 0 && retry >= 0)
+		rep->retry_after = (long)retry;
+	return rc;
 }
 
 static int int_entry(struct plt_cbor_reader *r, int64_t key, struct broker_reply *rep)
@@ -98,37 +113,16 @@ int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *r
 
 int broker_parse_pending(const uint8_t *body, size_t len, struct broker_reply *rep)
 {
+	const struct named_text f[] = {
+	    {"approval-id", rep->approval_id, sizeof(rep->approval_id)},
+	    {"status", rep->status_text, sizeof(rep->status_text)},
+	    {"rule", rep->rule, sizeof(rep->rule)},
+	};
+	const struct named_uint u[] = {{"expires", (uint64_t)1 << 62, &rep->expires}};
 	struct plt_cbor_reader r;
-	struct plt_bytes k, v;
-	uint64_t u;
-	size_t n;
 
 	plt_cbor_reader_init(&r, body, len);
-	if (plt_cbor_get_map(&r, &n) != 0)
+	if (broker_read_named_map(&r, f, sizeof(f) / sizeof(f[0]), u, 1) != 0)
 		return PL_E_AGENT_BROKER_REPLY;
-	for (size_t i = 0; i < n; i++) {
-		if (plt_cbor_get_tstr(&r, &k) != 0)
-			return PL_E_AGENT_BROKER_REPLY;
-		if (plt_cbor_peek(&r) == PLT_CBOR_UINT) {
-			if (plt_cbor_get_uint(&r, &u) != 0)
-				return PL_E_AGENT_BROKER_REPLY;
-			if (bytes_eq(&k, "expires") && u < (uint64_t)1 << 62)
-				rep->expires = (long long)u;
-			continue;
-		}
-		if (plt_cbor_peek(&r) != PLT_CBOR_TSTR) {
-			if (plt_cbor_skip(&r) != 0)
-				return PL_E_AGENT_BROKER_REPLY;
-			continue;
-		}
-		if (plt_cbor_get_tstr(&r, &v) != 0)
-			return PL_E_AGENT_BROKER_REPLY;
-		if (bytes_eq(&k, "approval-id"))
-			agent_copy_text(&v, rep->approval_id, sizeof(rep->approval_id));
-		else if (bytes_eq(&k, "status"))
-			agent_copy_text(&v, rep->status_text, sizeof(rep->status_text));
-		else if (bytes_eq(&k, "rule"))
-			agent_copy_text(&v, rep->rule, sizeof(rep->rule));
-	}
 	return rep->approval_id[0] != '\0' ? 0 : PL_E_AGENT_BROKER_REPLY;
 }
