@@ -101,20 +101,8 @@ say "broker signing key in token 'pitlane-broker', technician keys in token 'pit
 
 heading "2. The broker (pitlaned) with the demo policy"
 cp -r "$src/policy" "$W/policy"
-cat >"$W/broker.conf" <<CONF
-# demo broker configuration (written by packaging/demo.sh)
-listen 127.0.0.1:0
-admin_listen 127.0.0.1:0
-tls_cert $P/broker/broker.crt
-tls_key $P/broker/broker.key
-client_ca $P/ca/ca.crt
-crl $P/ca/crl.pem
-key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
-pin_file $P/hsm-broker/pin
-policy_dir $W/policy
-database $W/audit.db
-workers 2
-CONF
+sh "$src/packaging/demo-broker-conf.sh" "$P" "$W/policy" "$W/audit.db" \
+    "admin_listen 127.0.0.1:0" "workers 2" >"$W/broker.conf"
 SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d >"$W/broker.log" 2>&1 &
 BROKER_PID=$!
 wait_for "$W/broker.log" 'event=started' "$BROKER_PID" pitlaned

@@ -27,20 +27,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 P=$W/pki
 "$top/packaging/demo-pki.sh" "$P" >/dev/null
-cat >"$W/broker.conf" <<CONF
-listen 127.0.0.1:0
-admin_listen 127.0.0.1:0
-tls_cert $P/broker/broker.crt
-tls_key $P/broker/broker.key
-client_ca $P/ca/ca.crt
-crl $P/ca/crl.pem
-key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
-pin_file $P/hsm-broker/pin
-policy_dir $top/bench/abuse/policy
-database $W/audit.db
-workers 8
-request_window_s 600
-CONF
+sh "$top/packaging/demo-broker-conf.sh" "$P" "$top/bench/abuse/policy" "$W/audit.db" \
+    "admin_listen 127.0.0.1:0" "workers 8" "request_window_s 600" >"$W/broker.conf"
 SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d 2>"$W/log" &
 PID=$!
 i=0

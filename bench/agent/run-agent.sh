@@ -32,18 +32,8 @@ trap cleanup EXIT INT TERM
 P=$W/pki
 "$top/packaging/demo-pki.sh" "$P" >/dev/null
 # the broker tests' policy: no rate limits (the runs come in a burst)
-cat >"$W/broker.conf" <<CONF
-listen 127.0.0.1:0
-tls_cert $P/broker/broker.crt
-tls_key $P/broker/broker.key
-client_ca $P/ca/ca.crt
-crl $P/ca/crl.pem
-key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
-pin_file $P/hsm-broker/pin
-policy_dir $top/tests/integration/broker/policy
-database $W/audit.db
-workers 2
-CONF
+sh "$top/packaging/demo-broker-conf.sh" "$P" "$top/tests/integration/broker/policy" \
+    "$W/audit.db" "workers 2" >"$W/broker.conf"
 SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d 2>"$W/broker.log" &
 BPID=$!
 i=0

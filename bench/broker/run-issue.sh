@@ -33,20 +33,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 P=$W/pki
 "$top/packaging/demo-pki.sh" "$P" >/dev/null
-cat >"$W/broker.conf" <<CONF
-listen 127.0.0.1:0
-admin_listen 127.0.0.1:0
-tls_cert $P/broker/broker.crt
-tls_key $P/broker/broker.key
-client_ca $P/ca/ca.crt
-crl $P/ca/crl.pem
-key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
-pin_file $P/hsm-broker/pin
-policy_dir $top/tests/integration/broker/policy
-database $W/audit.db
-workers ${BENCH_BROKER_WORKERS:-16}
-request_window_s 600
-CONF
+sh "$top/packaging/demo-broker-conf.sh" "$P" "$top/tests/integration/broker/policy" \
+    "$W/audit.db" "admin_listen 127.0.0.1:0" "workers ${BENCH_BROKER_WORKERS:-16}" \
+    "request_window_s 600" >"$W/broker.conf"
 
 sign=$(SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
     --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench 4000)

@@ -56,19 +56,8 @@ AGT_DIR=$(cd "$(dirname "$0")" && pwd)
 # opening hours, no rate limits, key.learn needs an approver)
 start_broker() {
 	cp -r "$AGT_DIR/policy" "$W/policy" || fail "no test policy in $AGT_DIR/policy"
-	{
-		echo "listen 127.0.0.1:0"
-		echo "tls_cert $P/broker/broker.crt"
-		echo "tls_key $P/broker/broker.key"
-		echo "client_ca $P/ca/ca.crt"
-		echo "crl $P/ca/crl.pem"
-		echo "key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private"
-		echo "pin_file $P/hsm-broker/pin"
-		echo "policy_dir $W/policy"
-		echo "database $W/audit.db"
-		echo "workers 2"
-		for l in "$@"; do echo "$l"; done
-	} >"$W/broker.conf"
+	sh "$PITLANE_SOURCE_DIR/packaging/demo-broker-conf.sh" "$P" "$W/policy" "$W/audit.db" \
+	    "workers 2" "$@" >"$W/broker.conf"
 	: >"$W/broker.log"
 	SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d \
 	    >>"$W/broker.log" 2>&1 &

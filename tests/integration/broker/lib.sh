@@ -32,23 +32,8 @@ VIN=WVWZZZ1JZXW000001
 write_config() {
 	f=$1
 	shift
-	cat >"$f" <<CONF
-# broker integration test configuration
-listen 127.0.0.1:0
-admin_listen 127.0.0.1:0
-tls_cert $P/broker/broker.crt
-tls_key $P/broker/broker.key
-client_ca $P/ca/ca.crt
-crl $P/ca/crl.pem
-key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private
-pin_file $P/hsm-broker/pin
-policy_dir $W/policy
-database $W/audit.db
-workers 4
-CONF
-	for l in "$@"; do
-		echo "$l" >>"$f"
-	done
+	sh "$PITLANE_SOURCE_DIR/packaging/demo-broker-conf.sh" "$P" "$W/policy" "$W/audit.db" \
+	    "admin_listen 127.0.0.1:0" "workers 4" "$@" >"$f"
 }
 
 # start_broker CONF: starts pitlaned -d in the background, sets PORT, ADMIN.

@@ -36,8 +36,9 @@ expect_cfg_error "REQ-BRK-032 missing key" "$W/c4.conf" "required key 'database'
 
 # REQ-BRK-033: the admin listener must be on loopback.
 sed 's/^admin_listen .*/admin_listen 0.0.0.0:9090/' "$W/good.conf" >"$W/c5.conf"
+line=$(grep -n '^admin_listen' "$W/c5.conf" | cut -d: -f1)
 expect_cfg_error "REQ-BRK-033 admin listener not on loopback" "$W/c5.conf" \
-    "$W/c5.conf:3: admin_listen '0.0.0.0:9090' is not a loopback address"
+    "$W/c5.conf:$line: admin_listen '0.0.0.0:9090' is not a loopback address"
 
 # REQ-BRK-034: a PIN file readable by others is refused at start.
 cp "$P/hsm-broker/pin" "$W/pin-open"
