@@ -134,7 +134,7 @@ echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
 echo "disk      write 4 KiB + fdatasync next to the database: $disk"
 tck=$(getconf CLK_TCK)
-echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1 $cs0 $cs1" | awk '{
+echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1 $cs0 $cs1 $(nproc)" | awk '{
 	ratio = $1 / $2
 	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, (ratio >= 0.40 ? "PASS" : "MISS")
 	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, ($3 <= 5000 ? "PASS" : "MISS")
@@ -143,4 +143,6 @@ echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1 $cs
 	printf "broker CPU per issued token = %.0f us = %.2f x the time of one raw sign\n", cpu_us, cpu_us * $2 / 1e6
 	printf "client CPU per request = %.0f us (same cores as the broker)\n", ($11 - $10) * 1e6 / $9
 	printf "broker context switches per issued token = %.1f\n", ($13 - $12) / $9
+	ncpu = $14
+	printf "broker alone on the %d cores (the client elsewhere): %d CPU / %.0f us = %.0f tokens/s = %.2f x the sign rate\n", ncpu, ncpu, cpu_us, ncpu * 1e6 / cpu_us, ncpu * 1e6 / cpu_us / $2
 }'
