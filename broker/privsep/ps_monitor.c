@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -380,13 +381,22 @@ static int stop_all(struct monitor *m)
 static void send_crl(struct monitor *m)
 {
 	struct child *f = &m->ch[PS_ROLE_FRONT];
+	struct stat st;
 	int fd;
 
 	if (m->c->crl[0] == '\0' || f->pid <= 0)
 		return;
-	if ((fd = open(m->c->crl, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+	if ((fd = open(m->c->crl, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", m->c->crl, "reason",
 		       strerror(errno), "action", "the CRLs loaded before stay in force", NULL);
+		return;
+	}
+	/* the front end reads it in its event loop: a FIFO or device could block it */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", m->c->crl, "reason",
+		       "not a regular file", "action", "the CRLs loaded before stay in force",
+		       NULL);
+		close(fd);
 		return;
 	}
 	(void)ps_send(&f->ctl, PS_MC_CRL, 0, NULL, 0, &fd, 1);
