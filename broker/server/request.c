@@ -329,23 +329,32 @@ static void finish_error(const struct dec *d, size_t *err_off, char *why, size_t
 		*err_off = d->err_off;
 }
 
+/* Either kind of signed body: the envelope, then fn over its payload into q. */
+static int decode_body(const uint8_t *body, size_t len, struct plt_bytes *cert, size_t *ncert,
+		       payload_fn fn, void *q, size_t *err_off, char *why, size_t whylen)
+{
+	struct dec d = { .why = why, .whylen = whylen };
+	int r;
+
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	plt_cbor_reader_init(&d.r, body, len);
+	if ((r = decode_sign1(&d, body, cert, ncert, fn, q)) != 0)
+		finish_error(&d, err_off, why, whylen);
+	return r;
+}
+
 int request_decode(const uint8_t *body, size_t len, struct token_request *out,
 		   size_t *err_off, char *why, size_t whylen)
 {
-	struct dec d = { .why = why, .whylen = whylen };
 	struct token_request q;
 	int r;
 
 	memset(&q, 0, sizeof(q));
-	if (why != NULL && whylen > 0)
-		why[0] = '\0';
-	plt_cbor_reader_init(&d.r, body, len);
-	if ((r = decode_sign1(&d, body, q.cert, &q.ncert, decode_payload, &q)) != 0) {
-		finish_error(&d, err_off, why, whylen);
-		return r;
-	}
-	*out = q;
-	return 0;
+	r = decode_body(body, len, q.cert, &q.ncert, decode_payload, &q, err_off, why, whylen);
+	if (r == 0)
+		*out = q;
+	return r;
 }
 
 /* ---- POST /v1/approvals/{id}: an approving technician's decision ---------- */
@@ -464,18 +473,12 @@ out:
 int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
 			    size_t *err_off, char *why, size_t whylen)
 {
-	struct dec d = { .why = why, .whylen = whylen };
 	struct approval_decision q;
 	int r;
 
 	memset(&q, 0, sizeof(q));
-	if (why != NULL && whylen > 0)
-		why[0] = '\0';
-	plt_cbor_reader_init(&d.r, body, len);
-	if ((r = decode_sign1(&d, body, q.cert, &q.ncert, decode_decision, &q)) != 0) {
-		finish_error(&d, err_off, why, whylen);
-		return r;
-	}
-	*out = q;
-	return 0;
+	r = decode_body(body, len, q.cert, &q.ncert, decode_decision, &q, err_off, why, whylen);
+	if (r == 0)
+		*out = q;
+	return r;
 }
