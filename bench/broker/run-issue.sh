@@ -12,6 +12,7 @@
 # Client and broker share this machine's CPUs; the client's cost is part of the figure.
 # The client is broker_loadgen --lean-client (raw OpenSSL keep-alive, tens of us per request);
 # BENCH_BROKER_CURL=1 uses libcurl instead (about 150 us of the shared CPU per request).
+# BENCH_BROKER_CPUS / BENCH_CLIENT_CPUS (taskset lists, e.g. 0 and 1) pin broker and client.
 set -eu
 build=$(cd "${1:?usage: run-issue.sh BUILD_DIR}" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,7 +44,8 @@ sign_rate=$(echo "$sign" | sed 's/.*sign_rate=\([0-9.]*\).*/\1/')
 disk=none
 [ -x "$PROBE" ] && disk=$("$PROBE" "$W" 200)
 
-SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$PITLANED" -f "$W/broker.conf" -d 2>"$W/log" &
+SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf ${BENCH_BROKER_CPUS:+taskset -c $BENCH_BROKER_CPUS} \
+    "$PITLANED" -f "$W/broker.conf" -d 2>"$W/log" &
 PID=$!
 i=0
 until grep -q event=started "$W/log"; do
@@ -52,7 +54,8 @@ done
 PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/log")
 ADMIN=$(sed -n 's/.*listener=admin addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/log")
 load() {
-	SOFTHSM2_CONF=$P/hsm-agent/softhsm2.conf "$LOADGEN" --url "https://127.0.0.1:$PORT/v1/token" \
+	SOFTHSM2_CONF=$P/hsm-agent/softhsm2.conf ${BENCH_CLIENT_CPUS:+taskset -c $BENCH_CLIENT_CPUS} \
+	    "$LOADGEN" --url "https://127.0.0.1:$PORT/v1/token" \
 	    --cacert "$P/ca/ca.crt" --cert "$P/devices/ws-muc-01-pc1.crt" \
 	    --key "$P/devices/ws-muc-01-pc1.key" --tech-cert "$P/technicians/tech-anna.crt" \
 	    --p11-token pitlane-technicians --p11-object tech-anna --pin-file "$P/hsm-agent/pin" \
