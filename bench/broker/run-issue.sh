@@ -128,6 +128,22 @@ rate=$(echo "$max" | sed 's/.*rate=\([0-9.]*\).*/\1/')
 half=$(echo "$rate" | awk '{ printf "%.0f", $1 / 2 }')
 paced=$(load --count "$N" --conns "$C" --rate "$half") || failed "paced requests failed" "$paced"
 p99=$(echo "$paced" | sed 's/.*p99_us=\([0-9]*\).*/\1/')
+# Paired rounds: the host's speed drifts (the raw sign rate moved 1.7x between runs here), so
+# each round measures the baseline right before its own max-rate run; the median of the
+# per-round ratios is the figure the target is judged on.
+ROUNDS=${BENCH_BROKER_ROUNDS:-3}
+ratios=
+r=0
+while [ "$r" -lt "$ROUNDS" ]; do
+	s1=$(SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
+	    --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench 2000)
+	m1=$(load --count "$N" --conns "$C") || failed "paired round $r failed" "$m1"
+	ratios="$ratios $(echo "$s1 $m1" | sed 's/.*sign_rate=\([0-9.]*\).*rate=\([0-9.]*\) .*/\2 \1/' |
+	    awk '{ printf "%.3f", $1 / $2 }')"
+	r=$((r + 1))
+done
+paired=$(echo "$ratios" | tr ' ' '\n' | sed '/^$/d' | sort -n |
+    awk '{ a[NR] = $1 } END { if (NR) printf "%.2f", a[int((NR + 1) / 2)]; else print "" }')
 m=$(curl -s "http://127.0.0.1:$ADMIN/metrics")
 rows=$(echo "$m" | awk '$1 == "pitlane_audit_rows_total" { print $2 }')
 commits=$(echo "$m" | awk '$1 == "pitlane_audit_commits_total" { print $2 }')
@@ -136,10 +152,12 @@ echo "baseline  SoftHSM2 raw sign (1 session): $sign"
 echo "max       $C keep-alive connections: $max"
 echo "half      paced at $half req/s: $paced"
 echo "disk      write 4 KiB + fdatasync next to the database: $disk"
+[ -n "$paired" ] && echo "paired    $ROUNDS rounds (baseline measured right before each): ratios$ratios; median $paired" &&
+    echo "$paired" | awk '{ printf "issuance rate / raw sign rate = %.2f (median of the paired rounds; target >= 0.40) %s\n", $1, ($1 >= 0.40 ? "PASS" : "MISS") }'
 tck=$(getconf CLK_TCK)
 echo "$rate $sign_rate $p99 $rows $commits $cpu0 $cpu1 $tck $N $ccpu0 $ccpu1 $cs0 $cs1 $(nproc)" | awk '{
 	ratio = $1 / $2
-	printf "issuance rate / raw sign rate = %.2f (target >= 0.40) %s\n", ratio, (ratio >= 0.40 ? "PASS" : "MISS")
+	printf "issuance rate / raw sign rate = %.2f (first run)\n", ratio
 	printf "p99 at half the max rate = %.2f ms (target <= 5 ms) %s\n", $3 / 1000, ($3 <= 5000 ? "PASS" : "MISS")
 	printf "audit group commit: %d rows in %d commits = %.2f rows per fsync\n", $4, $5, $4 / $5
 	cpu_us = ($7 - $6) / $8 * 1e6 / $9
