@@ -1,5 +1,5 @@
 /*
- * pitlane approve ID [--deny --reason TEXT] [--json] [-c FILE]
+ * pitlane approve ID [--show | --deny --reason TEXT] [--json] [-c FILE]
  *
  * The second person of a two-person approval, at a workshop PC: an approving
  * technician signs their decision on approval ID with their own key (the same
@@ -39,21 +39,24 @@ enum { K_APPROVAL_ID = 16, K_DECISION = 17, K_REASON = 18, K_NONCE = 19, K_IAT =
 
 struct approve_opts {
 	const char *id, *reason, *config;
-	int deny, json;
+	int deny, show, json;
 };
 
-/* What the broker's 200 says about the approval. */
+/* What the broker's 200 says about the approval (work order and expiry: --show only). */
 struct decided {
 	char status[16], op[32], vin[18], technician[64], workshop[64], approver[64];
+	char work_order[64];
+	long long expires;
 };
 
 void cmd_approve_usage(FILE *f)
 {
-	fputs("usage: pitlane approve ID [--deny --reason TEXT] [--json] [-c FILE]\n\n"
+	fputs("usage: pitlane approve ID [--show | --deny --reason TEXT] [--json] [-c FILE]\n\n"
 	      "Approves (or with --deny refuses) another technician's request that waits for\n"
 	      "a second person; ID is the 32-digit approval id they were shown. Signed with\n"
 	      "your technician key. The policy must let technicians approve this operation,\n"
 	      "you need an approver role, and nobody may approve their own request.\n"
+	      "  --show             only show what is to be approved (decides nothing)\n"
 	      "  --deny             refuse the request (needs --reason)\n"
 	      "  --reason TEXT      why (shown to the requester; recorded in the audit trail)\n"
 	      "  --json             print one JSON object with the outcome\n"
@@ -81,6 +84,7 @@ static int text_ok(const char *s)
 static int parse(int argc, char **argv, struct approve_opts *o)
 {
 	static const struct option lo[] = {{"deny", 0, 0, 'd'},
+	                                   {"show", 0, 0, 's'},
 	                                   {"reason", 1, 0, 'r'},
 	                                   {"json", 0, 0, 'j'},
 	                                   {"config", 1, 0, 'c'},
@@ -94,6 +98,9 @@ static int parse(int argc, char **argv, struct approve_opts *o)
 		switch (ch) {
 		case 'd':
 			o->deny = 1;
+			break;
+		case 's':
+			o->show = 1;
 			break;
 		case 'r':
 			o->reason = optarg;
@@ -124,6 +131,10 @@ static int parse(int argc, char **argv, struct approve_opts *o)
 		            REASON_MAX);
 		return -1;
 	}
+	if (o->show && (o->deny || o->reason[0] != '\0')) {
+		agent_error("approve: --show decides nothing: give it without --deny and --reason");
+		return -1;
+	}
 	if (o->deny && o->reason[0] == '\0') {
 		agent_error("approve: --deny needs --reason TEXT (the requester reads it)");
 		return -1;
@@ -131,7 +142,7 @@ static int parse(int argc, char **argv, struct approve_opts *o)
 	return 0;
 }
 
-/* {16: id, 17: "approve"/"deny", ?18: reason, 19: fresh nonce, 20: now}. */
+/* {16: id, 17: "approve"/"deny"/"show", ?18: reason, 19: fresh nonce, 20: now}. */
 static int build_payload(const struct approve_opts *o, uint8_t *out, size_t cap, size_t *len)
 {
 	struct plt_cbor_writer w;
@@ -145,7 +156,7 @@ static int build_payload(const struct approve_opts *o, uint8_t *out, size_t cap,
 	plt_cbor_put_uint(&w, K_APPROVAL_ID);
 	plt_cbor_put_cstr(&w, o->id);
 	plt_cbor_put_uint(&w, K_DECISION);
-	plt_cbor_put_cstr(&w, o->deny ? "deny" : "approve");
+	plt_cbor_put_cstr(&w, o->show ? "show" : o->deny ? "deny" : "approve");
 	if (o->reason[0]) {
 		plt_cbor_put_uint(&w, K_REASON);
 		plt_cbor_put_cstr(&w, o->reason);
@@ -173,7 +184,8 @@ static int build_body(struct techkey *k, const struct approve_opts *o, uint8_t *
 }
 
 /* The 200 map: text values by name; unknown entries are skipped. */
-static int parse_decided(const struct broker_reply *rep, struct decided *d)
+static int parse_decided(const struct approve_opts *o, const struct broker_reply *rep,
+                         struct decided *d)
 {
 	const struct named_text f[] = {
 	    {"status", d->status, sizeof(d->status)},
@@ -182,13 +194,17 @@ static int parse_decided(const struct broker_reply *rep, struct decided *d)
 	    {"technician", d->technician, sizeof(d->technician)},
 	    {"workshop", d->workshop, sizeof(d->workshop)},
 	    {"approver", d->approver, sizeof(d->approver)},
+	    {"work-order", d->work_order, sizeof(d->work_order)},
 	};
+	const struct named_uint u[] = {{"expires", (uint64_t)1 << 62, &d->expires}};
 	struct plt_cbor_reader r;
 
 	memset(d, 0, sizeof(*d));
 	plt_cbor_reader_init(&r, rep->body, rep->len);
-	if (broker_read_named_map(&r, f, sizeof(f) / sizeof(f[0]), NULL, 0) != 0)
+	if (broker_read_named_map(&r, f, sizeof(f) / sizeof(f[0]), u, 1) != 0)
 		return PL_E_AGENT_BROKER_REPLY;
+	if (o->show)
+		return strcmp(d->status, "pending") == 0 ? 0 : PL_E_AGENT_BROKER_REPLY;
 	return strcmp(d->status, "approved") == 0 || strcmp(d->status, "denied") == 0
 	           ? 0
 	           : PL_E_AGENT_BROKER_REPLY;
@@ -297,13 +313,31 @@ out:
 	return st;
 }
 
+/* --show: what the approver would decide on, and how. */
+static void print_pending(const struct approve_opts *o, const struct decided *d)
+{
+	char at[16] = "?";
+	time_t t = (time_t)d->expires;
+	struct tm tm;
+
+	if (d->expires > 0 && localtime_r(&t, &tm) != NULL)
+		strftime(at, sizeof(at), "%H:%M:%S", &tm);
+	printf("pending: %s on %s for %s (%s), work order %s, approval %s, open until %s\n", d->op,
+	       d->vin, d->technician, d->workshop, d->work_order[0] ? d->work_order : "-", o->id,
+	       at);
+	printf("decide: pitlane approve %s   or   pitlane approve %s --deny --reason TEXT\n",
+	       o->id, o->id);
+}
+
 static void print_result(const struct approve_opts *o, int st, const struct decided *d,
                          const char *reason, const struct broker_reply *rep)
 {
 	const char *result = st != CMD_OK ? (st == CMD_FAIL ? "refused" : "failed") : d->status;
 
 	if (!o->json) {
-		if (st == CMD_OK && strcmp(d->status, "approved") == 0)
+		if (st == CMD_OK && o->show)
+			print_pending(o, d);
+		else if (st == CMD_OK && strcmp(d->status, "approved") == 0)
 			printf("approved: %s on %s for %s (%s), approval %s\n", d->op, d->vin,
 			       d->technician, d->workshop, o->id);
 		else if (st == CMD_OK)
@@ -317,6 +351,11 @@ static void print_result(const struct approve_opts *o, int st, const struct deci
 	}
 	printf("{\"result\":\"%s\",\"exit\":%d,\"approval_id\":\"%s\"", result, st, o->id);
 	if (st == CMD_OK) {
+		if (o->show) {
+			printf(",\"work_order\":");
+			agent_json_str(stdout, d->work_order);
+			printf(",\"expires\":%lld", d->expires);
+		}
 		printf(",\"op\":");
 		agent_json_str(stdout, d->op);
 		printf(",\"vin\":");
@@ -358,7 +397,7 @@ int cmd_approve(int argc, char **argv)
 	memset(&d, 0, sizeof(d));
 	rep.retry_after = -1;
 	st = send_decision(&o, &cfg, &rep, err, sizeof(err));
-	if (st == CMD_OK && parse_decided(&rep, &d) != 0) {
+	if (st == CMD_OK && parse_decided(&o, &rep, &d) != 0) {
 		snprintf(err, sizeof(err),
 		         "the broker's answer to the decision is unreadable (HTTP "
 		         "%ld): ask an OEM officer whether approval %s was decided",

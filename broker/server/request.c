@@ -383,15 +383,17 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 				 "approval id");
 	case REQ_D_DECISION:
 		if (plt_cbor_get_tstr(r, &b) != 0)
-			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\" or "
-				    "\"deny\"");
+			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\", "
+				    "\"deny\" or \"show\"");
 		if (b.len == 7 && memcmp(b.ptr, "approve", 7) == 0)
-			q->approve = 1;
+			q->approve = REQ_DECISION_APPROVE;
 		else if (b.len == 4 && memcmp(b.ptr, "deny", 4) == 0)
-			q->approve = 0;
+			q->approve = REQ_DECISION_DENY;
+		else if (b.len == 4 && memcmp(b.ptr, "show", 4) == 0)
+			q->approve = REQ_DECISION_SHOW;
 		else
-			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\" or "
-				    "\"deny\"");
+			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\", "
+				    "\"deny\" or \"show\"");
 		return 0;
 	case REQ_D_REASON:
 		if (plt_cbor_get_tstr(r, &b) != 0)
@@ -458,7 +460,7 @@ static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec
 		r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
 		goto out;
 	}
-	if (!q->approve && q->reason[0] == '\0') {
+	if (q->approve == REQ_DECISION_DENY && q->reason[0] == '\0') {
 		d.r.off = 0;
 		r = fail(&d, PL_E_SRV_REQ_FIELD, "a deny needs a reason (18): it goes to the "
 			 "requester and the audit log");

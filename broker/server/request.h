@@ -65,7 +65,8 @@ int request_decode(const uint8_t *body, size_t len, struct token_request *out,
  * signed envelope (protected header, x5chain, signature) as a token request;
  * payload keys 16..20, disjoint from the token request's 1..8, so that no
  * signed payload reads as both:
- *   16 approval id (tstr, 32 lower-case hex)   17 decision ("approve" / "deny")
+ *   16 approval id (tstr, 32 lower-case hex)   17 decision ("approve" / "deny" / "show":
+ *                                                 what is to be approved, deciding nothing)
  *   18 reason (tstr, 0..160 printable; required and non-empty for a deny)
  *   19 nonce (bstr .size 16)                   20 iat (uint, UNIX seconds)
  * Every key but 18 is required. Same error codes and offsets as request_decode.
@@ -75,12 +76,14 @@ enum req_decision_key {
 	REQ_D_IAT = 20,
 };
 #define REQ_APPROVAL_ID_LEN 32
+/* approval_decision.approve (and token_handoff.approve): compare with ==, never as a boolean. */
+enum req_decision { REQ_DECISION_DENY = 0, REQ_DECISION_APPROVE = 1, REQ_DECISION_SHOW = 2 };
 
 struct approval_decision {
 	struct plt_bytes cert[REQ_X5CHAIN_MAX]; /* views into the body; [0] = leaf */
 	size_t ncert;
 	char approval_id[REQ_APPROVAL_ID_LEN + 1];
-	int approve;                            /* 1 approve, 0 deny */
+	int approve;                            /* enum req_decision */
 	char reason[REQ_REASON_MAX];
 	uint8_t nonce[REQ_NONCE_LEN];
 	int64_t iat;

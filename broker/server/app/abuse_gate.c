@@ -19,6 +19,7 @@
 #include "pl_log.h"
 #include "pl_parse.h"
 #include "problem.h"
+#include "request.h"
 
 #define APPROVAL_POLL_S 2
 #define REVOKED_PAGE 30
@@ -426,6 +427,12 @@ static const char *state_word(int state)
 	return state >= 0 && state <= ABUSE_APR_EXPIRED ? state_words[state] : "unknown";
 }
 
+static const char *decision_word(const struct token_handoff *h)
+{
+	return h->approve == REQ_DECISION_APPROVE ? "approve" :
+	       h->approve == REQ_DECISION_SHOW ? "show" : "deny";
+}
+
 /* The technician's device and card as the audit rows name them. */
 struct decider_view {
 	const struct token_handoff *h;
@@ -442,14 +449,14 @@ static void decision_refused(struct broker *b, const struct decider_view *dv, st
 	char reason[400], st[8];
 
 	snprintf(reason, sizeof(reason), "%s of approval %s by %s refused: %s",
-		 h->approve ? "approve" : "deny", dv->id, h->tech_cn, detail);
+		 decision_word(h), dv->id, h->tech_cn, detail);
 	audit_row(b, h->request_id, dv->client, h->tech_cn, h->tech_ou,
 		  dv->ap != NULL ? dv->ap->vin : "", dv->ap != NULL ? dv->ap->op : "", "deny", code,
 		  reason, NULL, h->client_addr);
 	answer_problem(a, status, code, detail, rule, h->request_id, status == 503 ? 5 : 0);
 	snprintf(st, sizeof(st), "%d", status);
 	pl_log(PL_LOG_WARN, "approval_decision", "request_id", h->request_id, "status", st,
-	       "code", code, "approval", dv->id, "decision", h->approve ? "approve" : "deny",
+	       "code", code, "approval", dv->id, "decision", decision_word(h),
 	       "technician", h->tech_cn, "device", h->device_cn, "reason", detail, NULL);
 }
 
@@ -508,15 +515,24 @@ static const char *approver_code(int verdict)
 	}
 }
 
-/* 200: {"approval-id", "status", "op", "vin", "technician", "workshop", "approver"}. */
+/*
+ * 200: {"approval-id", "status", "op", "vin", "technician", "workshop", "approver"};
+ * for a "show" also "work-order" and "expires" (UNIX seconds).
+ */
 static void decision_done(const struct abuse_approval *ap, const char *status,
-			  const char *approver, struct token_answer *a)
+			  const char *approver, int show, struct token_answer *a)
 {
 	struct plt_cbor_writer w;
 	size_t len = 0;
 
 	plt_cbor_writer_init(&w, a->body, sizeof(a->body));
-	plt_cbor_put_map(&w, 7);
+	plt_cbor_put_map(&w, show ? 9 : 7);
+	if (show) {
+		plt_cbor_put_cstr(&w, "work-order");
+		plt_cbor_put_cstr(&w, ap->work_order);
+		plt_cbor_put_cstr(&w, "expires");
+		plt_cbor_put_uint(&w, ap->expires_ms > 0 ? (uint64_t)ap->expires_ms / 1000 : 0);
+	}
 	plt_cbor_put_cstr(&w, "approval-id");
 	plt_cbor_put_cstr(&w, ap->id);
 	plt_cbor_put_cstr(&w, "status");
@@ -571,12 +587,24 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 		decision_refused(b, &dv, a, 403, approver_code(who.verdict), who.rule, who.reason);
 		return;
 	}
+	if (h->approve == REQ_DECISION_SHOW) {
+		/* One who may decide may look first; looking changes nothing (log line, no row). */
+		decision_done(&ap, "pending", "", 1, a);
+		pl_log(PL_LOG_INFO, "approval_shown", "request_id", h->request_id, "approval",
+		       ap.id, "technician", h->tech_cn, "device", h->device_cn, "op", ap.op, "vin",
+		       ap.vin, "requester", ap.technician, NULL);
+		return;
+	}
+	if (h->approve != REQ_DECISION_APPROVE && h->approve != REQ_DECISION_DENY) {
+		decision_refused(b, &dv, a, 400, "malformed_request", NULL, "unknown decision");
+		return;
+	}
 	/* The officer-action row names the technician and the way it came (actor "api:<id>"). */
 	snprintf(actor, sizeof(actor), "api:%.58s", who.id);
 	snprintf(note, sizeof(note), "device %.63s%s%.160s", h->device_cn,
 		 h->reason[0] ? ": " : "", h->reason);
 	dec.id = ap.id;
-	dec.approve = h->approve;
+	dec.approve = h->approve == REQ_DECISION_APPROVE;
 	dec.approver = who.id;
 	dec.actor = actor;
 	dec.reason = h->reason;
@@ -599,9 +627,9 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 	/* The admin row reaches the audit chain before the answer leaves. */
 	atomic_store(&b->abuse_admin_ms, 0);
 	audit_officer_actions(b);
-	decision_done(&ap, h->approve ? "approved" : "denied", who.id, a);
+	decision_done(&ap, dec.approve ? "approved" : "denied", who.id, 0, a);
 	pl_log(PL_LOG_INFO, "approval_decision", "request_id", h->request_id, "status", "200",
-	       "approval", ap.id, "decision", h->approve ? "approve" : "deny", "technician",
+	       "approval", ap.id, "decision", decision_word(h), "technician",
 	       h->tech_cn, "device", h->device_cn, "op", ap.op, "vin", ap.vin, "requester",
 	       ap.technician, NULL);
 }

@@ -73,7 +73,7 @@ struct token_handoff {
 	int64_t iat;
 	/* HANDOFF_DECISION (the decider terminates approval_id itself) */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
-	uint8_t approve;                  /* 1 approve, 0 deny */
+	uint8_t approve;                  /* enum req_decision (request.h): compare with == */
 };
 
 struct token_answer {

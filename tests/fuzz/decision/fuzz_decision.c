@@ -3,8 +3,8 @@
  * (request_decode_decision, broker/server/request.c), an untrusted-bytes entry
  * of the broker's front end. A decoded decision is checked against the
  * decoder's promises: certificate views inside the input, a 32-digit
- * lower-case hex id, a NUL-terminated printable reason (non-empty for a
- * deny), a positive iat; a failure's offset lies inside the input.
+ * lower-case hex id, a known decision (approve, deny, show), a NUL-terminated
+ * printable reason (non-empty for a deny), a positive iat; a failure's offset lies inside the input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -35,10 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (strlen(d.approval_id) != REQ_APPROVAL_ID_LEN ||
 	    strspn(d.approval_id, "0123456789abcdef") != REQ_APPROVAL_ID_LEN)
 		abort();
-	if ((d.approve != 0 && d.approve != 1) || d.iat <= 0)
+	if ((d.approve != REQ_DECISION_DENY && d.approve != REQ_DECISION_APPROVE &&
+	     d.approve != REQ_DECISION_SHOW) || d.iat <= 0)
 		abort();
 	if (strnlen(d.reason, sizeof(d.reason)) >= sizeof(d.reason) ||
-	    (!d.approve && d.reason[0] == '\0'))
+	    (d.approve == REQ_DECISION_DENY && d.reason[0] == '\0'))
 		abort();
 	for (const char *p = d.reason; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)

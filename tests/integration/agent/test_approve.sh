@@ -1,5 +1,5 @@
 #!/bin/sh
-# Technician approval (REQ-ABU-084..090, docs/abuse.md): `pitlane approve ID` by a second
+# Technician approval (REQ-ABU-084..090, 092, docs/abuse.md): `pitlane approve ID` by a second
 # technician with the approver role (tech-ben, on his own PC ws-muc-01-pc2) lets the
 # waiting requester's `pitlane run` (tech-anna, ws-muc-01-pc1) get its token; the
 # requester herself (on either PC), a technician without the role (tech-carl), an
@@ -85,6 +85,22 @@ pass "REQ-ABU-084 the token arrives after tech-ben's approval and the ECU learns
 
 # REQ-ABU-085: the requester cannot approve her own request, on her PC or another.
 A1=$(pending key.learn)
+
+# REQ-ABU-092: an approver may look first (--show): what, for whom, the work order, until
+# when; nothing is decided and no audit row is written. The requester may not look either.
+n0=$("$PITLANECTL" audit export "$W/audit.db" | wc -l)
+expect_agent 0 "^pending: key.learn on $VIN for tech-anna (ws-muc-01), work order WO-APR, approval $A1, open until [0-9:]*\$" \
+    "REQ-ABU-092 --show: what would be approved" -c "$W/ben.conf" approve "$A1" --show
+expect_agent 0 '"result":"pending","exit":0.*"work_order":"WO-APR","expires":[0-9]*' \
+    "REQ-ABU-092 --show --json" -c "$W/ben.conf" approve "$A1" --show --json
+"$PITLANECTL" approvals show "$A1" $C | grep -q "state=pending" ||
+    fail "REQ-ABU-092 --show changed the approval"
+[ "$("$PITLANECTL" audit export "$W/audit.db" | wc -l)" -eq "$n0" ] ||
+    fail "REQ-ABU-092 --show wrote an audit row"
+expect_agent 1 "^refused: you made this request yourself" "REQ-ABU-092 the requester cannot --show" \
+    -c "$W/anna.conf" approve "$A1" --show
+expect_agent 2 "decides nothing" "REQ-ABU-092 --show with --deny is a usage error" \
+    -c "$W/ben.conf" approve "$A1" --show --deny --reason x
 expect_agent 1 "^refused: you made this request yourself: a second person must approve it" \
     "REQ-ABU-085 self-approval refused (exit 1)" -c "$W/anna.conf" approve "$A1"
 expect_agent 1 '"code":"self_approval"' "REQ-ABU-085 self-approval from another PC" \
@@ -147,7 +163,8 @@ stop_broker
 "$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"admin"' |
     grep -q "approve approval $ID by api:tech-ben: device ws-muc-01-pc2" ||
     fail "REQ-ABU-090 the admin row names the technician, the API and the device"
-[ "$(rows deny self_approval)" = 2 ] || fail "REQ-ABU-090 self_approval rows"
+# two self-approvals and the requester's refused --show (a refused look is audited too)
+[ "$(rows deny self_approval)" = 3 ] || fail "REQ-ABU-090 self_approval rows: $(rows deny self_approval)"
 [ "$(rows deny approver_role_missing)" = 2 ] || fail "REQ-ABU-090 approver_role_missing rows"
 [ "$(rows deny technician_approval_disabled)" = 2 ] || fail "REQ-ABU-090 disabled rows"
 [ "$(rows deny approval_not_pending)" = 2 ] || fail "REQ-ABU-090 not_pending rows"

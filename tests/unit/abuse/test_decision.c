@@ -94,7 +94,7 @@ Test(abuse_decision, REQ_ABU_081_approve_and_deny_decode)
 
 	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), 0, "%s", why);
 	cr_assert_str_eq(d.approval_id, ID);
-	cr_assert_eq(d.approve, 1);
+	cr_assert_eq(d.approve, REQ_DECISION_APPROVE);
 	cr_assert_str_eq(d.reason, "");
 	cr_assert_eq(memcmp(d.nonce, nonce, 16), 0);
 	cr_assert_eq(d.iat, 1741683600);
@@ -105,8 +105,27 @@ Test(abuse_decision, REQ_ABU_081_approve_and_deny_decode)
 
 	len = valid(1, "no work order on file", b, sizeof(b));
 	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), 0, "%s", why);
-	cr_assert_eq(d.approve, 0);
+	cr_assert_eq(d.approve, REQ_DECISION_DENY);
 	cr_assert_str_eq(d.reason, "no work order on file");
+}
+
+/* "show" asks what is to be approved and decides nothing; it needs no reason. */
+Test(abuse_decision, REQ_ABU_092_show_decodes_without_a_reason)
+{
+	struct field f[4] = {
+		{ REQ_D_APPROVAL_ID, 't', ID, 0, 0 },
+		{ REQ_D_DECISION, 't', "show", 0, 0 },
+		{ REQ_D_NONCE, 'b', NULL, 0, 16 },
+		{ REQ_D_IAT, 'u', NULL, 1741683600, 0 },
+	};
+	uint8_t b[1024];
+	size_t len = build(f, 4, b, sizeof(b));
+	struct approval_decision d;
+	char why[200];
+
+	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(d.approve, REQ_DECISION_SHOW);
+	cr_assert_neq(d.approve, REQ_DECISION_APPROVE);
 }
 
 Test(abuse_decision, REQ_ABU_081_every_truncation_and_trailing_bytes_are_refused)
@@ -176,7 +195,7 @@ Test(abuse_decision, REQ_ABU_081_fields_are_checked)
 	refused(g, 5, "approval id (16) must be 32 lower-case hex digits");
 	memcpy(g, f, sizeof(f));
 	g[1].text = "approved";
-	refused(g, 5, "decision (17) must be \"approve\" or \"deny\"");
+	refused(g, 5, "decision (17) must be \"approve\", \"deny\" or \"show\"");
 	g[1] = (struct field){ REQ_D_DECISION, 'u', NULL, 1, 0 };
 	refused(g, 5, "decision (17) must be");
 	memcpy(g, f, sizeof(f));
