@@ -501,6 +501,8 @@ static int prepare(struct run *r)
 	if (r->o.token_file == NULL) {
 		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
 		if ((e = techkey_prepare(&r->cfg, &r->key, err, sizeof(err))) != 0) {
+			if (agent_interrupted())      /* Ctrl-C at the PIN prompt */
+				return interrupted(r, NULL);
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",
 			            err);
