@@ -1,7 +1,8 @@
 #!/bin/sh
 # Ctrl-C during `pitlane run` (REQ-AGT-024): the run stops after the exchange in
 # progress, tells the ECU to end the authentication (29 00), says so and exits 130;
-# a pending approval stays pending.
+# a pending approval stays pending; at the PIN prompt (on a pseudo-terminal, ptyint.py) it
+# stops before the vehicle is touched.
 . "$(dirname "$0")/lib.sh"
 
 start_broker
@@ -37,3 +38,17 @@ grep -q "event=deauth reason=request scope=none" "$W/ecu.log" || fail "REQ-AGT-0
 "$PITLANECTL" approvals list -f "$W/broker.conf" | grep -q pending ||
     fail "REQ-AGT-024 the approval is no longer pending"
 pass "REQ-AGT-024 Ctrl-C while waiting: 29 00 sent, exit 130, the approval stays pending"
+
+# Ctrl-C at the PIN prompt (no pin_file: pitlane asks at the terminal): interrupted, exit
+# 130, and the vehicle was not touched.
+agent_conf "$W/nopin.conf" "technician_cert $P/technicians/tech-ben.crt" \
+    "technician_key pkcs11:token=pitlane-technicians;object=tech-ben;type=private" "pin_file"
+n0=$(wc -l <"$W/ecu.log")
+rc=0
+python3 "$(dirname "$0")/ptyint.py" "Technician PIN:" "$PITLANE" -c "$W/nopin.conf" \
+    run door.unlock --work-order WO-PIN >"$W/pin.out" 2>&1 || rc=$?
+[ "$rc" -eq 130 ] || fail "REQ-AGT-024 Ctrl-C at the PIN prompt: exit $rc: $(cat "$W/pin.out")"
+grep -q "interrupted (Ctrl-C) before the vehicle was touched" "$W/pin.out" ||
+    fail "REQ-AGT-024 PIN prompt message: $(cat "$W/pin.out")"
+[ "$(wc -l <"$W/ecu.log")" -eq "$n0" ] || fail "REQ-AGT-024 the vehicle was touched"
+pass "REQ-AGT-024 Ctrl-C at the PIN prompt: interrupted before the vehicle, exit 130"
