@@ -29,9 +29,7 @@
 
 #define APPROVAL_ID_LEN 32
 #define REASON_MAX 160
-#define PROT_MAX 4096
 #define PAYLOAD_MAX 512
-#define BODY_MAX (PROT_MAX + PAYLOAD_MAX + 128)
 #define RETRY_WAIT_MAX_S 5
 
 /* Payload keys of a decision (docs/protocol.md), disjoint from the token request's. */
@@ -268,7 +266,7 @@ static int send_decision(const struct approve_opts *o, const struct agent_config
 {
 	struct techkey *key = NULL;
 	struct broker *b = NULL;
-	uint8_t body[BODY_MAX];
+	uint8_t body[REQUEST_MAX];   /* the same envelope as a token request (request.h) */
 	char path[64];
 	size_t len = 0;
 	int r, st;

@@ -86,8 +86,11 @@ while [ $i -lt "$N" ]; do
 	    awk -F: -v w="$(((t1 - t0) / 1000))" '{ printf "%s=%s ", $1, $2 } END { printf "wall=%.3f\n", w / 1000 }' >>"$W/runs"
 	i=$((i + 1))
 done
+median() { # of the numbers on stdin, one per line
+	sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'
+}
 med() { # FIELD: median over the runs
-	sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p" "$W/runs" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'
+	sed -n "s/.*\<$1=\([0-9.]*\).*/\1/p" "$W/runs" | median
 }
 total=$(med total)
 echo "baseline  technician key ES256 sign (SoftHSM2 via p11-kit): median $sign_ms ms  [$base]"
@@ -98,8 +101,7 @@ done
 open_ms=$(echo "$base" | sed 's/.*open_ms=\([0-9.]*\).*/\1/')
 after=$(awk -F'[= ]' '{ for (i = 1; i < NF; i++) v[$i] = $(i + 1)
 	s = v["session"] + v["vin"] + v["challenge"] + v["broker"]
-	print s + v["delivery"] + v["routine"] + v["deauth"] }' "$W/runs" |
-	sort -n | awk '{ a[NR] = $1 } END { printf "%.3f", a[int((NR + 1) / 2)] }')
+	print s + v["delivery"] + v["routine"] + v["deauth"] }' "$W/runs" | median)
 awk -v t="$total" -v o="$open_ms" -v a="$after" -v s="$sign_ms" 'BEGIN {
 	printf "          the token open alone (module load + C_Initialize + C_Login, same run) = %.2f ms:\n", o
 	printf "          the run overlaps it with the device certificate check, the CAN link and the TLS\n"

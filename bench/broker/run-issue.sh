@@ -38,8 +38,12 @@ sh "$top/packaging/demo-broker-conf.sh" "$P" "$top/tests/integration/broker/poli
     "$W/audit.db" "admin_listen 127.0.0.1:0" "workers ${BENCH_BROKER_WORKERS:-16}" \
     "request_window_s 600" >"$W/broker.conf"
 
-sign=$(SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
-    --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench 4000)
+# sign_bench N: the baseline, N raw C_Sign calls on the broker's key (one session)
+sign_bench() {
+	SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
+	    --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench "$1"
+}
+sign=$(sign_bench 4000)
 sign_rate=$(echo "$sign" | sed 's/.*sign_rate=\([0-9.]*\).*/\1/')
 disk=none
 [ -x "$PROBE" ] && disk=$("$PROBE" "$W" 200)
@@ -135,8 +139,7 @@ ROUNDS=${BENCH_BROKER_ROUNDS:-3}
 ratios=
 r=0
 while [ "$r" -lt "$ROUNDS" ]; do
-	s1=$(SOFTHSM2_CONF=$P/hsm-broker/softhsm2.conf "$LOADGEN" --p11-token pitlane-broker \
-	    --p11-object broker-signing --pin-file "$P/hsm-broker/pin" --sign-bench 2000)
+	s1=$(sign_bench 2000)
 	m1=$(load --count "$N" --conns "$C") || failed "paired round $r failed" "$m1"
 	ratios="$ratios $(echo "$s1 $m1" | sed 's/.*sign_rate=\([0-9.]*\).*rate=\([0-9.]*\) .*/\2 \1/' |
 	    awk '{ printf "%.3f", $1 / $2 }')"
