@@ -241,6 +241,11 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 			rep->retry_after = POLL_MAX_S;
 			continue;
 		}
+		/* Busy, or the replay cache full (each signed poll takes an entry): keep waiting. */
+		if (retryable(0, rep) && ++failures <= fx->cfg->retries) {
+			rep->status = 202;
+			continue;
+		}
 		failures = 0;
 	}
 	snprintf(rep->approval_id, sizeof(rep->approval_id), "%s", id);
