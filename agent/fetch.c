@@ -161,18 +161,44 @@ static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
 #define POLL_MAX_S 10
 
 /*
- * 202: an approver must decide. Polls GET /v1/approvals/{id} (honouring
- * Retry-After, ticking meanwhile) until the token (201), a refusal, the
- * approval's expiry or approval_wait_s. rep ends as the last answer, with the
- * approval id kept.
+ * One poll of approval id, signed with the technician key (a fresh nonce and
+ * iat each time). *signed_ok = 0 when the key could not sign (no retry helps).
+ */
+static int poll_once(struct fetch_ctx *fx, const char *id, struct broker_reply *rep,
+                     int *signed_ok, char *err, size_t errlen)
+{
+	uint8_t body[REQUEST_MAX];
+	char path[128];
+	size_t blen = 0;
+	int r;
+
+	*signed_ok = 0;
+	if ((r = request_build_poll(fx->key, id, body, sizeof(body), &blen)) != 0) {
+		snprintf(err, errlen,
+		         "signing the approval poll with the technician key failed (%s): "
+		         "is the smartcard still inserted?",
+		         pl_strerror(r));
+		return r;
+	}
+	*signed_ok = 1;
+	snprintf(path, sizeof(path), "/v1/approvals/%s/poll", id);
+	return broker_call(fx->broker, path, BROKER_CT_COSE, body, blen, rep, fetch_tick, fx, err,
+	                   errlen);
+}
+
+/*
+ * 202: an approver must decide. Polls POST /v1/approvals/{id}/poll, signed by
+ * the technician (honouring Retry-After, ticking meanwhile) until the token
+ * (201), a refusal, the approval's expiry or approval_wait_s. rep ends as the
+ * last answer, with the approval id kept.
  */
 static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *err, size_t errlen)
 {
-	char id[64], rule[128], path[128], until[16];
+	char id[64], rule[128], until[16];
 	time_t end = time(NULL) + (time_t)fx->cfg->approval_wait_s;
 	unsigned failures = 0;
 	long wait;
-	int r = 0;
+	int r = 0, signed_ok;
 
 	snprintf(id, sizeof(id), "%s", rep->approval_id);
 	snprintf(rule, sizeof(rule), "%s", rep->rule);
@@ -182,7 +208,6 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 	}
 	if (rep->expires > 0 && rep->expires < (long long)end)
 		end = (time_t)rep->expires;
-	snprintf(path, sizeof(path), "/v1/approvals/%s", id);
 	clock_text((long)(end - time(NULL)), until, sizeof(until));
 	if (fx->ui != NULL) {
 		ui_done(fx->ui, "approval needed (%s)", rule[0] ? rule : "policy");
@@ -206,12 +231,19 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 			         "stays pending until it expires", id);
 			return PL_E_AGENT_INTERRUPTED;
 		}
-		r = broker_call(fx->broker, path, NULL, NULL, 0, rep, fetch_tick, fx, err, errlen);
+		r = poll_once(fx, id, rep, &signed_ok, err, errlen);
+		if (r != 0 && !signed_ok)
+			return r;
 		if (r != 0) {
 			if (++failures > fx->cfg->retries)
 				return r;
 			rep->status = 202;
 			rep->retry_after = POLL_MAX_S;
+			continue;
+		}
+		/* Busy, or the replay cache full (each signed poll takes an entry): keep waiting. */
+		if (retryable(0, rep) && ++failures <= fx->cfg->retries) {
+			rep->status = 202;
 			continue;
 		}
 		failures = 0;

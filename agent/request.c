@@ -173,3 +173,31 @@ int request_build(struct techkey *k, const struct token_request *q, uint8_t *out
 		return r;
 	return request_sign1(k, payload, ylen, out, cap, len);
 }
+
+/* {21: approval id, 22: fresh nonce, 23: now}: keys of their own (docs/protocol.md). */
+int request_build_poll(struct techkey *k, const char *approval_id, uint8_t *out, size_t cap,
+                       size_t *len)
+{
+	uint8_t payload[128], nonce[16];
+	struct plt_cbor_writer w;
+	size_t ylen;
+	int r;
+
+	if (strlen(approval_id) != 32 || strspn(approval_id, "0123456789abcdef") != 32)
+		return PL_E_INVAL;
+	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
+		return PL_E_IO;
+	plt_cbor_writer_init(&w, payload, sizeof(payload));
+	plt_cbor_put_map(&w, 3);
+	plt_cbor_put_uint(&w, 21);
+	plt_cbor_put_cstr(&w, approval_id);
+	plt_cbor_put_uint(&w, 22);
+	plt_cbor_put_bstr(&w, nonce, sizeof(nonce));
+	plt_cbor_put_uint(&w, 23);
+	plt_cbor_put_uint(&w, (uint64_t)time(NULL));
+	r = plt_cbor_writer_finish(&w, &ylen);
+	plt_wipe(nonce, sizeof(nonce));
+	if (r != 0)
+		return r;
+	return request_sign1(k, payload, ylen, out, cap, len);
+}

@@ -37,6 +37,13 @@ int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_
 /* Builds and signs a token request's body into out[cap]. */
 int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
                   size_t *len);
+/*
+ * Builds and signs the requester's poll of approval approval_id (32 lower-case
+ * hex digits), POST /v1/approvals/{id}/poll: payload {21: id, 22: a fresh
+ * nonce, 23: now}, so the broker knows the technician, not only the PC.
+ */
+int request_build_poll(struct techkey *k, const char *approval_id, uint8_t *out, size_t cap,
+                       size_t *len);
 /* 1 when vin is 17 characters of the ISO 3779 alphabet (no I, O, Q). */
 int request_vin_ok(const char *vin);
 

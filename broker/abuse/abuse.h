@@ -168,6 +168,22 @@ struct abuse_decision {
  */
 int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d);
 
+/*
+ * Before the token of approved request ap leaves (the requester's signed poll):
+ * the checks a new request of the same technician, workshop and operation
+ * would meet now and that count nothing. d is the policy's decision now (its
+ * ids and risk class; the caller has checked that it allows). In this order:
+ * officer suspensions of the workshop or the technician (the policy ids of the
+ * approval and of d, and the certificate names) -> DENY "suspended"; every
+ * open fleet breaker of the operation's class -> DENY "breaker_open" (one in
+ * approval mode only when it tripped after ap was decided). Rate limits and
+ * detectors counted the request when it was parked and are not run again.
+ * *v is PASS or DENY. Returns 0, or a negative code when the officer tables
+ * cannot be read (fail closed: deliver nothing).
+ */
+int abuse_delivery_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
+			 const struct policy_decision *d, struct abuse_verdict *v);
+
 /* Who may decide an approval through the API (POST /v1/approvals/{id}). */
 enum abuse_approver_verdict {
 	ABUSE_APPROVER_OK = 0,

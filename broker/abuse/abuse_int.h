@@ -95,6 +95,8 @@ int store_refresh(struct abuse *a);                   /* reload if gen changed; 
 int store_suspend(struct abuse *a, const char *kind, const char *id, const char *actor,
 		  const char *reason, int64_t now_ms);     /* mu held */
 int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t now_ms);
+/* When breaker name tripped (table breakers); PL_E_NOTFOUND when it is not open. mu held. */
+int store_tripped_ms(struct abuse *a, const char *name, int64_t *tripped_ms);
 /* Earliest "allow" row of workshop with vin in the audit log (INT64_MAX: none). mu held. */
 int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 			int64_t *first_ms);
@@ -117,6 +119,9 @@ void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const ch
 		 const char *evidence, struct abuse_verdict *v);
 
 /* limits.c */
+/* 1 when limit l applies to ev's operation (and risk class). */
+int limit_matches(const struct policy *p, const struct policy_limit_view *l,
+		  const struct abuse_event *ev);
 void limits_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
 		  struct abuse_verdict *v);
 void limits_charge(struct abuse *a, const struct policy *p, const struct abuse_event *ev);

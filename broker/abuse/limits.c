@@ -16,8 +16,8 @@
 
 #include "abuse_int.h"
 
-static int matches(const struct policy *p, const struct policy_limit_view *l,
-		   const struct abuse_event *ev)
+int limit_matches(const struct policy *p, const struct policy_limit_view *l,
+		  const struct abuse_event *ev)
 {
 	int idx = policy_op_index(p, ev->op);
 
@@ -139,7 +139,7 @@ void limits_check(struct abuse *a, const struct policy *p, const struct abuse_ev
 	struct policy_limit_view l;
 
 	for (size_t i = 0; i < n && v->kind != ABUSE_LIMITED && v->kind != ABUSE_DENY; i++) {
-		if (policy_limit_at(p, i, &l) != 0 || !matches(p, &l, ev))
+		if (policy_limit_at(p, i, &l) != 0 || !limit_matches(p, &l, ev))
 			continue;
 		check_one(a, &l, ev, v);
 	}
@@ -153,7 +153,7 @@ void limits_charge(struct abuse *a, const struct policy *p, const struct abuse_e
 	struct limit_state *s;
 
 	for (size_t i = 0; i < n; i++) {
-		if (policy_limit_at(p, i, &l) != 0 || !matches(p, &l, ev))
+		if (policy_limit_at(p, i, &l) != 0 || !limit_matches(p, &l, ev))
 			continue;
 		key_of(&l, ev, key, sizeof(key));
 		if ((s = state_of(a, &l, key, ev->now_ms)) == NULL)

@@ -157,6 +157,28 @@ int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t 
 			 "VALUES (?, ?, ?)", name, evidence, NULL, NULL, now_ms);
 }
 
+int store_tripped_ms(struct abuse *a, const char *name, int64_t *tripped_ms)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = PL_E_IO;
+
+	if (a->db == NULL)
+		return PL_E_NOTFOUND;
+	if (sqlite3_prepare_v2(a->db, "SELECT tripped_ms FROM breakers WHERE name = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return PL_E_IO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*tripped_ms = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else if (rc == SQLITE_DONE) {
+		r = PL_E_NOTFOUND;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
 static int longest_window_ms(const struct policy *p, int64_t *out)
 {
 	struct policy_limit_view l;

@@ -1,4 +1,4 @@
-/* Strict decoders of the POST /v1/token and POST /v1/approvals/{id} bodies (see request.h). */
+/* Strict decoders of the POST /v1/token, POST /v1/approvals/{id} and .../poll bodies (request.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -480,6 +480,97 @@ int request_decode_decision(const uint8_t *body, size_t len, struct approval_dec
 
 	memset(&q, 0, sizeof(q));
 	r = decode_body(body, len, q.cert, &q.ncert, decode_decision, &q, err_off, why, whylen);
+	if (r == 0)
+		*out = q;
+	return r;
+}
+
+/* ---- POST /v1/approvals/{id}/poll: the requesting technician's signed poll ---- */
+
+static int poll_field(struct dec *d, uint64_t key, struct approval_poll *q)
+{
+	struct plt_cbor_reader *r = &d->r;
+	struct plt_bytes b;
+
+	switch (key) {
+	case REQ_P_APPROVAL_ID:
+		if (plt_cbor_get_tstr(r, &b) != 0 || !hex_id_ok(&b))
+			return fail(d, PL_E_SRV_REQ_FIELD, "approval id (21) must be 32 lower-case "
+				    "hex digits");
+		return copy_text(d, &b, q->approval_id, sizeof(q->approval_id), REQ_APPROVAL_ID_LEN,
+				 "approval id");
+	case REQ_P_NONCE:
+		return get_nonce(d, r, "nonce (22)", q->nonce);
+	case REQ_P_IAT:
+		return get_iat(d, r, "iat (23)", &q->iat);
+	default:
+		return fail(d, PL_E_SRV_REQ_FIELD, "unknown payload key (a poll has keys 21..23)");
+	}
+}
+
+static int decode_poll(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
+{
+	static const char *const names[] = { "approval id (21)", "nonce (22)", "iat (23)" };
+	struct approval_poll *q = ctx;
+	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	unsigned seen = 0;
+	size_t n;
+	int r;
+
+	plt_cbor_reader_init(&d.r, p, len);
+	if (plt_cbor_get_map(&d.r, &n) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key;
+		size_t start;
+
+		if (plt_cbor_get_uint(&d.r, &key) != 0) {
+			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
+			goto out;
+		}
+		if (key >= REQ_P_APPROVAL_ID && key <= REQ_P_IAT) {
+			if (seen & (1u << (key - REQ_P_APPROVAL_ID))) {
+				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
+				goto out;
+			}
+			seen |= 1u << (key - REQ_P_APPROVAL_ID);
+		}
+		start = d.r.off;
+		if ((r = poll_field(&d, key, q)) != 0) {
+			d.err_off = d.base + start;   /* the start of the bad value */
+			goto out;
+		}
+	}
+	if (plt_cbor_end(&d.r) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
+		goto out;
+	}
+	for (unsigned k = 0; k < 3; k++) {
+		char msg[80];
+
+		if (seen & (1u << k))
+			continue;
+		snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
+		d.r.off = 0;
+		r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
+		goto out;
+	}
+	r = 0;
+out:
+	outer->err_off = d.err_off;
+	return r;
+}
+
+int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out,
+			size_t *err_off, char *why, size_t whylen)
+{
+	struct approval_poll q;
+	int r;
+
+	memset(&q, 0, sizeof(q));
+	r = decode_body(body, len, q.cert, &q.ncert, decode_poll, &q, err_off, why, whylen);
 	if (r == 0)
 		*out = q;
 	return r;

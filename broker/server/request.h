@@ -1,6 +1,7 @@
 /*
- * POST /v1/token request decoding (untrusted bytes -> plain struct), and the
- * approving technician's decision of POST /v1/approvals/{id} (below).
+ * POST /v1/token request decoding (untrusted bytes -> plain struct), the
+ * approving technician's decision of POST /v1/approvals/{id} and the
+ * requester's signed poll of POST /v1/approvals/{id}/poll (below).
  *
  * The body is a tagged COSE_Sign1 (tag 18) signed by the technician:
  *   protected   = bstr .cbor { 1: -7, 33: x5chain }   (exactly these two labels)
@@ -91,6 +92,28 @@ struct approval_decision {
 
 int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
 			    size_t *err_off, char *why, size_t whylen);
+
+/*
+ * POST /v1/approvals/{id}/poll: the requesting technician asks for the state
+ * (and, once approved, the token) of their approval, in the same signed
+ * envelope; payload keys 21..23, disjoint from the token request's 1..8 and
+ * the decision's 16..20, so that a signed poll is never read as either:
+ *   21 approval id (tstr, 32 lower-case hex)   22 nonce (bstr .size 16)
+ *   23 iat (uint, UNIX seconds)
+ * Every key is required. Same error codes and offsets as request_decode.
+ */
+enum req_poll_key { REQ_P_APPROVAL_ID = 21, REQ_P_NONCE = 22, REQ_P_IAT = 23 };
+
+struct approval_poll {
+	struct plt_bytes cert[REQ_X5CHAIN_MAX]; /* views into the body; [0] = leaf */
+	size_t ncert;
+	char approval_id[REQ_APPROVAL_ID_LEN + 1];
+	uint8_t nonce[REQ_NONCE_LEN];
+	int64_t iat;
+};
+
+int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out,
+			size_t *err_off, char *why, size_t whylen);
 
 /* Nonzero when s[0..len) is a well-formed operation name: [a-z0-9._-], 1..31. */
 int request_op_valid(const char *s, size_t len);

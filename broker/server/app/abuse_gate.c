@@ -2,8 +2,10 @@
  * The decider's abuse-resistance steps (docs/abuse.md): opening the engine,
  * the audit rows of alerts and officer actions, parking a request for a
  * second person (202), and the handoffs that are not token requests --
- * GET /v1/approvals/{id} (delivers the approved token, bound to the original
- * challenge), POST /v1/approvals/{id} (an approving technician decides),
+ * POST /v1/approvals/{id}/poll (the requesting technician's signed poll:
+ * delivers the approved token, bound to the original challenge, after the
+ * checks a new request would meet), POST /v1/approvals/{id} (an approving
+ * technician decides),
  * GET /v1/revoked and POST /v1/receipts.
  */
 #include <stdio.h>
@@ -174,13 +176,16 @@ int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out,
 		      size_t *len, char location[48])
 {
 	struct plt_cbor_writer w;
+	char poll[64];
 	int r;
 
 	if ((r = abuse_approval_create(b->abuse, ap)) != 0)
 		return r;
+	/* Location names the approval; the requester polls its .../poll with a signed request. */
 	snprintf(location, 48, "/v1/approvals/%s", ap->id);
+	snprintf(poll, sizeof(poll), "/v1/approvals/%s/poll", ap->id);
 	plt_cbor_writer_init(&w, out, cap);
-	put_pending(&w, ap, location);
+	put_pending(&w, ap, poll);
 	return plt_cbor_writer_finish(&w, len) == 0 ? 0 : PL_E_NOSPACE;
 }
 
@@ -206,9 +211,32 @@ static void answer_problem(struct token_answer *a, int status, const char *code,
 	a->len = (uint32_t)len;
 }
 
-/* An approved request: re-check, sign with the original challenge, audit, deliver once. */
-static void deliver(struct broker *b, const struct token_handoff *h,
-		    const struct abuse_approval *ap, struct token_answer *a)
+/* An approved token withheld: one audit row (decision "deny"), the answer, the log line. */
+static void delivery_refused(struct broker *b, const struct token_handoff *h,
+			     const struct abuse_approval *ap, struct token_answer *a, int status,
+			     const char *code, const char *rule, const char *detail)
+{
+	char reason[400], st[8];
+
+	snprintf(reason, sizeof(reason), "approval %s not delivered: %s", ap->id, detail);
+	audit_row(b, h->request_id, h->device_cn, ap->technician, ap->workshop, ap->vin, ap->op,
+		  "deny", rule != NULL && rule[0] ? rule : code, reason, NULL, h->client_addr);
+	answer_problem(a, status, code, detail, rule, h->request_id, status == 503 ? 5 : 0);
+	snprintf(st, sizeof(st), "%d", status);
+	pl_log(PL_LOG_WARN, "approval_delivery_refused", "request_id", h->request_id, "status", st,
+	       "code", code, "rule", rule != NULL ? rule : "", "approval", ap->id, "technician",
+	       ap->technician, "device", h->device_cn, "reason", detail, NULL);
+}
+
+/*
+ * What a new request would meet now, before the token leaves: the policy
+ * (reloads, suspensions in it, opening hours), then the officer suspensions
+ * and open breakers of broker/abuse. The technician's certificate (chain,
+ * CRL) was verified with the poll's signature. 1 when the token may leave;
+ * else the refusal is answered and audited.
+ */
+static int still_admitted(struct broker *b, const struct token_handoff *h,
+			  const struct abuse_approval *ap, struct token_answer *a)
 {
 	struct policy *p = policy_slot_get(b->policy);
 	struct policy_request pr = {
@@ -217,20 +245,41 @@ static void deliver(struct broker *b, const struct token_handoff *h,
 		.vin = ap->vin, .op = ap->op, .now = now_ms() / 1000, .requested_ttl = ap->ttl_s,
 	};
 	struct policy_decision d;
+	struct abuse_verdict v;
+	int r;
+
+	if ((r = policy_decide(p, &pr, &d)) != 0 || !d.allow) {
+		policy_unref(p);
+		delivery_refused(b, h, ap, a, r ? 503 : 403, r ? "policy_error" : "policy_denied",
+				 r ? NULL : d.rule, r ? "the policy could not be evaluated" : d.reason);
+		return 0;
+	}
+	r = abuse_delivery_check(b->abuse, p, ap, &d, &v);
+	policy_unref(p);
+	if (r != 0) {
+		delivery_refused(b, h, ap, a, 503, "audit_unavailable", NULL, "the suspension list "
+				 "is unavailable; poll again");
+		return 0;
+	}
+	if (v.kind != ABUSE_PASS) {
+		delivery_refused(b, h, ap, a, 403, v.code, v.rule, v.reason);
+		return 0;
+	}
+	return 1;
+}
+
+/* An approved request: re-check, sign with the original challenge, audit, deliver once. */
+static void deliver(struct broker *b, const struct token_handoff *h,
+		    const struct abuse_approval *ap, struct token_answer *a)
+{
 	struct signer_request sr;
 	uint8_t cti[SIGNER_CTI_LEN];
 	size_t len = 0;
 	char reason[160];
 	int r;
 
-	/* Still allowed now (policy reloads, suspensions in the policy, opening hours)? */
-	r = policy_decide(p, &pr, &d);
-	policy_unref(p);
-	if (r != 0 || !d.allow) {
-		answer_problem(a, 403, "policy_denied", r ? "the policy could not be evaluated" :
-			       d.reason, r ? NULL : d.rule, h->request_id, 0);
+	if (!still_admitted(b, h, ap, a))
 		return;
-	}
 	if ((r = abuse_approval_claim(b->abuse, ap->id)) != 0) {
 		answer_problem(a, 410, "approval_consumed", "the token of this approval was "
 			       "already delivered", NULL, h->request_id, 0);
@@ -271,27 +320,63 @@ static void deliver(struct broker *b, const struct token_handoff *h,
 	a->metric = DEC_ALLOW;
 }
 
-static void approval_poll(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+/*
+ * The approval a signed poll asks for, if it is the poller's: made from this
+ * device (certificate CN and OU) by this technician (certificate CN and OU, as
+ * verified with the poll's signature). Anyone else learns nothing (404); a
+ * technician asking for someone else's approval is an audit row. 1 when found.
+ */
+static int polled_approval(struct broker *b, const struct token_handoff *h, const char *id,
+			   struct abuse_approval *ap, struct token_answer *a)
+{
+	char reason[400], client[2 * HANDOFF_TEXT + 8];
+	int r = abuse_approval_get(b->abuse, id, now_ms(), ap);
+
+	if (r != 0 && r != PL_E_NOTFOUND) {
+		answer_problem(a, 503, "audit_unavailable", "the approval store is unavailable",
+			       NULL, h->request_id, 5);
+		return 0;
+	}
+	if (r == 0 && strcmp(ap->device_cn, h->device_cn) == 0 &&
+	    strcmp(ap->device_ou, h->device_ou) == 0 && strcmp(ap->technician, h->tech_cn) == 0 &&
+	    strcmp(ap->workshop, h->tech_ou) == 0)
+		return 1;
+	if (r == 0) {
+		snprintf(client, sizeof(client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
+		snprintf(reason, sizeof(reason), "poll of approval %s by %s (device %s) refused: "
+			 "made by %s on device %s", id, h->tech_cn, h->device_cn, ap->technician,
+			 ap->device_cn);
+		audit_row(b, h->request_id, client, h->tech_cn, h->tech_ou, ap->vin, ap->op, "deny",
+			  "approval_not_found", reason, NULL, h->client_addr);
+		pl_log(PL_LOG_WARN, "approval_poll_refused", "request_id", h->request_id,
+		       "approval", id, "technician", h->tech_cn, "device", h->device_cn,
+		       "requester", ap->technician, NULL);
+	}
+	answer_problem(a, 404, "approval_not_found", "no such approval of this technician on "
+		       "this device", NULL, h->request_id, 0);
+	return 0;
+}
+
+void broker_abuse_poll(struct broker *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct abuse_approval ap;
 	struct plt_cbor_writer w;
-	char reason[160], poll[48];
+	char reason[160], poll[64], id[ABUSE_APPROVAL_ID_LEN + 1];
 	size_t len = 0;
-	int r = abuse_approval_get(b->abuse, h->reason, now_ms(), &ap);
 
-	if (r == 0 && (strcmp(ap.device_cn, h->device_cn) != 0 ||
-		       strcmp(ap.device_ou, h->device_ou) != 0))
-		r = PL_E_NOTFOUND;  /* only the requesting device may see it */
-	if (r != 0) {
-		answer_problem(a, r == PL_E_NOTFOUND ? 404 : 503, r == PL_E_NOTFOUND ?
-			       "approval_not_found" : "audit_unavailable", r == PL_E_NOTFOUND ?
-			       "no such approval for this device" : "the approval store is "
-			       "unavailable", NULL, h->request_id, r == PL_E_NOTFOUND ? 0 : 5);
+	memset(a, 0, sizeof(*a));
+	a->metric = DEC_COUNT;  /* not a token decision */
+	if (b->abuse == NULL) {
+		answer_problem(a, 503, "not_ready", "abuse state unavailable", NULL, h->request_id, 5);
 		return;
 	}
+	/* Not terminated by the privsep receiver: the id is ours to bound. */
+	cpy(id, sizeof(id), h->approval_id);
+	if (!polled_approval(b, h, id, &ap, a))
+		return;
 	switch (ap.state) {
 	case ABUSE_APR_PENDING:
-		snprintf(poll, sizeof(poll), "/v1/approvals/%s", ap.id);
+		snprintf(poll, sizeof(poll), "/v1/approvals/%s/poll", ap.id);
 		plt_cbor_writer_init(&w, a->body, sizeof(a->body));
 		put_pending(&w, &ap, poll);
 		if (plt_cbor_writer_finish(&w, &len) != 0)
@@ -300,7 +385,7 @@ static void approval_poll(struct broker *b, const struct token_handoff *h, struc
 		a->retry_after = APPROVAL_POLL_S;
 		a->body_kind = ANSWER_CBOR;
 		a->len = (uint32_t)len;
-		cpy(a->location, sizeof(a->location), poll);
+		snprintf(a->location, sizeof(a->location), "/v1/approvals/%s", ap.id);
 		return;
 	case ABUSE_APR_APPROVED:
 		deliver(b, h, &ap, a);
@@ -643,9 +728,6 @@ void broker_abuse_request(struct broker *b, const struct token_handoff *h, struc
 		return;
 	}
 	switch (h->kind) {
-	case HANDOFF_APPROVAL:
-		approval_poll(b, h, a);
-		break;
 	case HANDOFF_REVOKED:
 		revoked(b, h, a);
 		break;

@@ -2,9 +2,11 @@
  * Front-end routes of abuse resistance (docs/protocol.md): checked here, then
  * answered by the decider (broker_aux_submit):
  *
- *   GET  /v1/approvals/{id}   API listener: the requesting device polls
+ *   POST /v1/approvals/{id}/poll  API listener: the requesting technician polls
  *   POST /v1/approvals/{id}   API listener: an approving technician decides
- *                             (COSE_Sign1, verified on a worker like POST /v1/token)
+ *                             (both COSE_Sign1, verified on a worker like POST /v1/token)
+ *   GET  /v1/approvals/{id}   refused (405): it proves no technician, and an
+ *                             approved token must not leave on a device's word
  *   GET  /v1/revoked[?after=N] API and admin listeners
  *   POST /v1/receipts         API listener: ECU outcomes (CBOR, decoded here)
  */
@@ -124,28 +126,63 @@ static int cose_type(struct evhttp_request *req)
 	       (ct[16] == '\0' || ct[16] == ';');
 }
 
-/* An approving technician's signed decision: verified on a worker like a token request. */
-static void decision_post(struct broker *b, struct evhttp_request *req, const char *cn,
-			  const char *ou, const char *addr, const char *id)
+/*
+ * An approving technician's signed decision, or the requesting technician's
+ * signed poll (poll != 0): verified on a worker like a token request.
+ */
+static void signed_post(struct broker *b, struct evhttp_request *req, const char *cn,
+			const char *ou, const char *addr, const char *id, int poll)
 {
 	int r;
 
 	if (!cose_type(req)) {
-		refuse(b, req, 415, "unsupported_media_type", "POST /v1/approvals/{id} takes "
-		       "Content-Type: application/cose; cose-type=\"cose-sign1\"");
+		refuse(b, req, 415, "unsupported_media_type", poll ? "POST /v1/approvals/{id}/poll "
+		       "takes Content-Type: application/cose; cose-type=\"cose-sign1\"" :
+		       "POST /v1/approvals/{id} takes Content-Type: application/cose; "
+		       "cose-type=\"cose-sign1\"");
 		return;
 	}
 	if (b->stopping) {
 		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
 		return;
 	}
-	r = broker_decision_submit(b, req, cn, ou, addr, id);
+	r = poll ? broker_poll_submit(b, req, cn, ou, addr, id) :
+		   broker_decision_submit(b, req, cn, ou, addr, id);
 	if (r == PL_E_TOOBIG)
 		refuse(b, req, 413, "request_too_large", "the request body is larger than max_body");
 	else if (r == PL_E_SRV_BUSY)
 		refuse(b, req, 503, "busy", "all workers are busy; retry");
 	else if (r != 0)
 		refuse(b, req, 503, pl_errname(r), pl_strerror(r));
+}
+
+/* "<id>" (a decision) or "<id>/poll" (the requester's poll) under /v1/approvals/. */
+static void approvals_route(struct broker *b, struct evhttp_request *req, const char *rest,
+			    const char *cn, const char *ou, const char *addr)
+{
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	char id[40];
+	size_t n = strcspn(rest, "/");
+	int poll = strcmp(rest + n, "/poll") == 0;
+
+	if (n >= sizeof(id) || (rest[n] != '\0' && !poll)) {
+		refuse(b, req, 404, "not_found", "under /v1/approvals/ there are {id} (POST: an "
+		       "approver decides) and {id}/poll (POST: the requester polls)");
+		return;
+	}
+	memcpy(id, rest, n);
+	id[n] = '\0';
+	if (cmd != EVHTTP_REQ_POST)
+		refuse(b, req, 405, "method_not_allowed", poll ? "use POST /v1/approvals/{id}/poll "
+		       "with the requesting technician's signed poll" : "the requester polls with "
+		       "a technician-signed POST /v1/approvals/{id}/poll (an unsigned GET proves "
+		       "no technician and is not answered); an approver decides with POST "
+		       "/v1/approvals/{id}");
+	else if (!hex32(id))
+		refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case hex "
+		       "digits");
+	else
+		signed_post(b, req, cn, ou, addr, id, poll);
 }
 
 int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char *path,
@@ -170,18 +207,8 @@ int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char 
 	if (device_cn == NULL)
 		return 0;  /* the admin listener serves only the revocation list */
 	if (strncmp(path, APPROVALS_PREFIX, strlen(APPROVALS_PREFIX)) == 0) {
-		const char *id = path + strlen(APPROVALS_PREFIX);
-
-		if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST)
-			refuse(b, req, 405, "method_not_allowed", "use GET /v1/approvals/{id} (the "
-			       "requester polls) or POST /v1/approvals/{id} (an approver decides)");
-		else if (!hex32(id))
-			refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case "
-			       "hex digits");
-		else if (cmd == EVHTTP_REQ_POST)
-			decision_post(b, req, device_cn, device_ou, addr, id);
-		else
-			submit(b, req, device_cn, device_ou, addr, HANDOFF_APPROVAL, id, NULL);
+		approvals_route(b, req, path + strlen(APPROVALS_PREFIX), device_cn, device_ou,
+				addr);
 		return 1;
 	}
 	if (strcmp(path, "/v1/receipts") == 0) {

@@ -42,7 +42,8 @@
 
 /*
  * What a handoff asks (docs/abuse.md). TOKEN: a token request. APPROVAL:
- * GET /v1/approvals/{id}, the id in reason. REVOKED: GET /v1/revoked, the
+ * POST /v1/approvals/{id}/poll by the requesting technician, checked like a
+ * token request (tech_*, nonce, iat, front_err): approval_id. REVOKED: GET /v1/revoked, the
  * after= serial (decimal) in reason. RECEIPT: POST /v1/receipts, decoded by
  * the front end: vin, op, ttl = 0x100 * failure + nrc (0x200 set: nrc given),
  * cnonce = the cti when cnonce_len == 16. DECISION: POST /v1/approvals/{id}
@@ -71,7 +72,7 @@ struct token_handoff {
 	uint32_t ttl;
 	uint8_t nonce[16];                /* freshness: checked by the decider */
 	int64_t iat;
-	/* HANDOFF_DECISION (the decider terminates approval_id itself) */
+	/* HANDOFF_DECISION, HANDOFF_APPROVAL (the decider terminates approval_id itself) */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
 	uint8_t approve;                  /* enum req_decision (request.h): compare with == */
 };
@@ -169,7 +170,7 @@ void broker_abuse_tick(struct broker *b);
 /* Records a pending approval and encodes the 202 body; location gets its poll path. */
 int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
 		      size_t *len, char location[48]);
-/* The handoffs other than HANDOFF_TOKEN: approval polls, revoked ids, receipts. */
+/* The unsigned handoffs: revoked ids, receipts. */
 void broker_abuse_request(struct broker *b, const struct token_handoff *h, struct token_answer *a);
 /*
  * HANDOFF_DECISION whose identity and freshness checks passed: the approval's
@@ -179,8 +180,16 @@ void broker_abuse_request(struct broker *b, const struct token_handoff *h, struc
 void broker_abuse_decision(struct broker *b, const struct token_handoff *h,
 			   struct token_answer *a);
 /*
- * Front end (abuse_http.c): answers GET /v1/approvals/{id}, GET /v1/revoked and
- * POST /v1/receipts (device_cn NULL: the admin listener, revoked ids only) and
+ * HANDOFF_APPROVAL (POST /v1/approvals/{id}/poll) whose identity and
+ * freshness checks passed: only the approval's own device and technician see
+ * it; pending 202, denied 403, expired/delivered 410, approved: the checks a
+ * new request would meet now (policy, officer suspensions, open breakers),
+ * then the token, once. Audit rows and log lines are written here.
+ */
+void broker_abuse_poll(struct broker *b, const struct token_handoff *h, struct token_answer *a);
+/*
+ * Front end (abuse_http.c): routes POST /v1/approvals/{id}[/poll] (refuses
+ * the unsigned GET /v1/approvals/{id}), GET /v1/revoked and POST /v1/receipts (device_cn NULL: the admin listener, revoked ids only) and
  * returns 1, or returns 0 for any other path.
  */
 int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char *path,
@@ -208,6 +217,9 @@ int broker_token_submit(struct broker *b, struct evhttp_request *req, const char
 /* POST /v1/approvals/{id} (id: 32 hex digits): decoded and verified like a token request. */
 int broker_decision_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
 			   const char *device_ou, const char *client_addr, const char *id);
+/* POST /v1/approvals/{id}/poll (id: 32 hex digits): the requester's signed poll, likewise. */
+int broker_poll_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+		       const char *device_ou, const char *client_addr, const char *id);
 /* The decider's half of a token request: policy, signer, audit row, log line. */
 void broker_token_decide(struct broker *b, const struct token_handoff *h, struct token_answer *a);
 

@@ -8,8 +8,9 @@
  *                 -> audit row committed (with the token id)
  *   loop thread:  send the reply (the token only if its row is committed)
  *
- * POST /v1/approvals/{id} (an approving technician's signed decision) takes
- * the same way up to the freshness check, then broker/abuse decides.
+ * POST /v1/approvals/{id} (an approving technician's signed decision) and
+ * POST /v1/approvals/{id}/poll (the requesting technician's signed poll) take
+ * the same way up to the freshness check, then broker/abuse answers.
  *
  * Every request that reached a worker is audited (allow, deny, reject, error),
  * with the device identity from TLS and, once known, the technician.
@@ -425,7 +426,8 @@ static void log_outcome(struct token_job *j, const struct outcome *o)
 	if (o->have_cti && j->status == 201)
 		pl_hex_encode(o->cti, SIGNER_CTI_LEN, cti, sizeof(cti));
 	pl_log(j->status < 300 ? PL_LOG_INFO : PL_LOG_WARN,
-	       j->kind == HANDOFF_DECISION ? "approval_decision" : "token_request",
+	       j->kind == HANDOFF_DECISION ? "approval_decision" :
+	       j->kind == HANDOFF_APPROVAL ? "approval_poll" : "token_request",
 	       "request_id", j->request_id, "status", status, "decision", o->decision,
 	       "rule", o->rule, "device", j->device.cn, "workshop", j->device.ou,
 	       "technician", o->have_tech ? o->tech.id.cn : "", "vin", o->have_q ? o->q.vin : "",
@@ -507,7 +509,7 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		h.iat = o->q.iat;
 	}
 	h.kind = (uint8_t)j->kind;
-	if (j->kind == HANDOFF_DECISION) {
+	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
 		copy_str(h.approval_id, sizeof(h.approval_id), j->arg);
 		h.approve = j->approve;
 		if (decide)
@@ -559,7 +561,8 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	int audit_err = 0, hsm, r;
 
 	memset(a, 0, sizeof(*a));
-	if (h->kind != HANDOFF_TOKEN && h->kind != HANDOFF_DECISION) {
+	if (h->kind != HANDOFF_TOKEN && h->kind != HANDOFF_DECISION &&
+	    h->kind != HANDOFF_APPROVAL) {
 		free(j);
 		broker_abuse_request(b, h, a);
 		return;
@@ -606,6 +609,11 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		broker_abuse_decision(b, h, a);
 		goto out;
 	}
+	if (h->kind == HANDOFF_APPROVAL && o.decision == NULL) {
+		/* The requesting technician, identified and fresh: broker/abuse answers. */
+		broker_abuse_poll(b, h, a);
+		goto out;
+	}
 	finish(j, &o, now, o.decision == NULL, &audit_err);
 	hsm = o.metric == DEC_ERROR && strcmp(o.rule, "hsm") == 0;
 	a->status = j->status;
@@ -619,8 +627,8 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	a->audit_error = (uint8_t)audit_err;
 	a->len = (uint32_t)(j->outlen <= sizeof(a->body) ? j->outlen : 0);
 	memcpy(a->body, j->out, a->len);
-	if (h->kind == HANDOFF_DECISION)
-		a->metric = DEC_COUNT;  /* a refused decision is not a token decision */
+	if (h->kind == HANDOFF_DECISION || h->kind == HANDOFF_APPROVAL)
+		a->metric = DEC_COUNT;  /* a refused decision or poll is not a token decision */
 out:
 	plt_wipe(&o, sizeof(o));
 	plt_wipe(j->out, sizeof(j->out));
@@ -665,6 +673,40 @@ static int decision_check(struct token_job *j, struct outcome *o, int64_t now, c
 	return 1;
 }
 
+/*
+ * POST /v1/approvals/{id}/poll: the poll body decoded, then the same checks as
+ * a token request (check_identity). 1 when they passed; else o is a reject
+ * with its sentence in why.
+ */
+static int poll_check(struct token_job *j, struct outcome *o, int64_t now, char *why,
+		      size_t whylen)
+{
+	struct approval_poll q;
+	size_t off = 0;
+	int r;
+
+	if ((r = request_decode_poll(j->body, j->len, &q, &off, why, whylen)) != 0) {
+		reject(j, o, r, why);
+		return 0;
+	}
+	if (strcmp(q.approval_id, j->arg) != 0) {
+		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
+			 "(%.32s); sign a poll for this approval", q.approval_id, j->arg);
+		reject(j, o, PL_E_SRV_REQ_FIELD, why);
+		return 0;
+	}
+	memcpy(o->q.cert, q.cert, sizeof(o->q.cert));
+	o->q.ncert = q.ncert;
+	memcpy(o->q.nonce, q.nonce, sizeof(o->q.nonce));
+	o->q.iat = q.iat;
+	o->have_q = 1;
+	if ((r = check_identity(j, o, now, why, whylen)) != 0) {
+		reject(j, o, r, why);
+		return 0;
+	}
+	return 1;
+}
+
 static void job_run(struct workq_item *it)
 {
 	struct token_job *j = (struct token_job *)(void *)it;
@@ -675,14 +717,16 @@ static void job_run(struct workq_item *it)
 	int r, decide = 0, audit_err;
 
 	memset(&o, 0, sizeof(o));
-	if (j->kind == HANDOFF_DECISION) {
+	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
 		/* Always through the decider's code, which audits a reject as well. */
-		handoff(j, &o, decision_check(j, &o, now, why, sizeof(why)), why);
+		handoff(j, &o, j->kind == HANDOFF_DECISION ?
+			decision_check(j, &o, now, why, sizeof(why)) :
+			poll_check(j, &o, now, why, sizeof(why)), why);
 		plt_wipe(&o, sizeof(o));
 		goto reply;
 	}
 	if (j->kind != HANDOFF_TOKEN) {
-		handoff(j, &o, 1, "");  /* approval poll, revoked ids, receipt: the decider answers */
+		handoff(j, &o, 1, "");  /* revoked ids, receipt: the decider answers */
 		goto reply;
 	}
 	if ((r = request_decode(j->body, j->len, &o.q, &off, why, sizeof(why))) != 0) {
@@ -763,6 +807,12 @@ int broker_decision_submit(struct broker *b, struct evhttp_request *req, const c
 			   const char *device_ou, const char *client_addr, const char *id)
 {
 	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_DECISION, id);
+}
+
+int broker_poll_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
+		       const char *device_ou, const char *client_addr, const char *id)
+{
+	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_APPROVAL, id);
 }
 
 int broker_aux_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,

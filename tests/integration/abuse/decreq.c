@@ -1,12 +1,14 @@
 /*
  * decreq -- test helper: writes the body of POST /v1/approvals/{id}, an
- * approving technician's decision (docs/protocol.md), signed with their key
- * in a PKCS#11 token (p11-kit; SOFTHSM2_CONF selects the token directory).
+ * approving technician's decision (docs/protocol.md), or with --poll the body
+ * of POST /v1/approvals/{id}/poll, the requesting technician's signed poll,
+ * signed with their key in a PKCS#11 token (p11-kit; SOFTHSM2_CONF selects
+ * the token directory).
  * The wire tests send it with curl, once or twice (replay), or with a
  * shifted iat; the fuzz corpus keeps a few of these bodies.
  *
  *   decreq --tech-cert PEM --p11-token T --p11-object O --pin-file F
- *          --id ID [--deny] [--reason TEXT] [--iat-offset S] --out FILE
+ *          --id ID [--deny] [--reason TEXT] [--poll] [--iat-offset S] --out FILE
  *
  * Exit: 0 written, 1 failed, 2 usage. Test-only code: never a product component.
  */
@@ -27,7 +29,7 @@
 struct opts {
 	const char *tech_cert, *token, *object, *pin_file, *id, *reason, *out;
 	long iat_offset;
-	int deny;
+	int deny, poll;
 };
 
 static int load_cert_der(const char *path, uint8_t **der, size_t *len)
@@ -67,7 +69,10 @@ static int read_pin(const char *path, char *pin, size_t cap)
 	return n > 0 ? 0 : -1;
 }
 
-/* {16: id, 17: decision, ?18: reason, 19: nonce, 20: iat} in the token request's envelope. */
+/*
+ * {16: id, 17: decision, ?18: reason, 19: nonce, 20: iat}, or with --poll {21: id, 22: nonce,
+ * 23: iat}, in the token request's envelope.
+ */
 static int build(const struct opts *o, struct p11key *k, const uint8_t *cert, size_t certlen,
 		 uint8_t *out, size_t cap, size_t *len)
 {
@@ -85,6 +90,17 @@ static int build(const struct opts *o, struct p11key *k, const uint8_t *cert, si
 	    getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
 		return -1;
 	plt_cbor_writer_init(&w, payload, sizeof(payload));
+	if (o->poll) {
+		/* {21: id, 22: nonce, 23: iat} */
+		plt_cbor_put_map(&w, 3);
+		plt_cbor_put_uint(&w, 21);
+		plt_cbor_put_cstr(&w, o->id);
+		plt_cbor_put_uint(&w, 22);
+		plt_cbor_put_bstr(&w, nonce, sizeof(nonce));
+		plt_cbor_put_uint(&w, 23);
+		plt_cbor_put_uint(&w, (uint64_t)(time(NULL) + o->iat_offset));
+		goto sign;
+	}
 	plt_cbor_put_map(&w, o->reason != NULL ? 5 : 4);
 	plt_cbor_put_uint(&w, 16);
 	plt_cbor_put_cstr(&w, o->id);
@@ -98,6 +114,7 @@ static int build(const struct opts *o, struct p11key *k, const uint8_t *cert, si
 	plt_cbor_put_bstr(&w, nonce, sizeof(nonce));
 	plt_cbor_put_uint(&w, 20);
 	plt_cbor_put_uint(&w, (uint64_t)(time(NULL) + o->iat_offset));
+sign:
 	if (plt_cbor_writer_finish(&w, &ylen) != 0)
 		return -1;
 	plt_cbor_writer_init(&w, tbs, sizeof(tbs));
@@ -135,7 +152,7 @@ static int parse_offset(const char *s, long *out)
 static void usage(void)
 {
 	fputs("usage: decreq --tech-cert PEM --p11-token T --p11-object O --pin-file F\n"
-	      "              --id ID [--deny] [--reason TEXT] [--iat-offset S] --out FILE\n",
+	      "              --id ID [--deny] [--reason TEXT] [--poll] [--iat-offset S] --out FILE\n",
 	      stderr);
 }
 
@@ -145,6 +162,7 @@ int main(int argc, char **argv)
 		{ "tech-cert", 1, 0, 'c' }, { "p11-token", 1, 0, 't' }, { "p11-object", 1, 0, 'o' },
 		{ "pin-file", 1, 0, 'p' },  { "id", 1, 0, 'i' },        { "deny", 0, 0, 'd' },
 		{ "reason", 1, 0, 'r' },    { "iat-offset", 1, 0, 'a' }, { "out", 1, 0, 'w' },
+		{ "poll", 0, 0, 'P' },
 		{ 0, 0, 0, 0 }
 	};
 	struct opts o = { 0 };
@@ -163,6 +181,7 @@ int main(int argc, char **argv)
 		case 'p': o.pin_file = optarg; break;
 		case 'i': o.id = optarg; break;
 		case 'd': o.deny = 1; break;
+		case 'P': o.poll = 1; break;
 		case 'r': o.reason = optarg; break;
 		case 'a':
 			if (parse_offset(optarg, &o.iat_offset) != 0) {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Abuse resistance end to end (docs/abuse.md): a real pitlaned (privilege separated),
 # real TLS, SoftHSM2 and SQLite; pitlanectl as the officer. REQ-ABU-060..069.
-# Environment: as tests/integration/broker (lib.sh), plus ABU_TESTDIR.
+# Environment: as tests/integration/broker (lib.sh), plus DECREQ and ABU_TESTDIR.
 BRK_TESTDIR=$ABU_TESTDIR
 . "$PITLANE_SOURCE_DIR/tests/integration/broker/lib.sh"
 write_config "$W/broker.conf"
@@ -20,6 +20,18 @@ curlw() {
 	    "$@" "$API$path"
 }
 header() { tr -d '\r' <"$W/hdr" | sed -n "s/^$1: //Ip"; }
+# pollw OUT-BODY ID [DEVICE [TECH]]: TECH's signed poll of approval ID (POST .../poll) from
+# DEVICE (default ws-muc-01-pc1, tech-ben); prints the status.
+pollw() {
+	SOFTHSM2_CONF=$AGENT_HSM_CONF "$DECREQ" --poll --tech-cert "$P/technicians/${4:-tech-ben}.crt" \
+	    --p11-token pitlane-technicians --p11-object "${4:-tech-ben}" \
+	    --pin-file "$P/hsm-agent/pin" --id "$2" --out "$W/poll.cose" || fail "decreq --poll"
+	dev=${3:-ws-muc-01-pc1}
+	curl -s -o "$1" -w '%{http_code}' -X POST --cacert "$P/ca/ca.crt" \
+	    --cert "$P/devices/$dev.crt" --key "$P/devices/$dev.key" \
+	    -H 'Content-Type: application/cose; cose-type="cose-sign1"' \
+	    --data-binary "@$W/poll.cose" "$API/v1/approvals/$2/poll"
+}
 
 # REQ-ABU-060: a burst of 10 x R door.unlock admits R (3 per minute) and the HSM signs
 # exactly the admitted ones; the refusals are 429 with Retry-After and audited.
@@ -91,7 +103,7 @@ loc=$(header Location)
 id=${loc#/v1/approvals/}
 [ "$st" = 202 ] && [ ${#id} = 32 ] || fail "REQ-ABU-063 expected 202 with Location, got $st '$loc'"
 [ "$(header Content-Type)" = application/cbor ] || fail "REQ-ABU-063 202 content type"
-st=$(curlw "$body" GET "$loc")
+st=$(pollw "$body" "$id")
 [ "$st" = 202 ] || fail "REQ-ABU-063 poll while pending: $st"
 $CTL approvals list $C | grep -q "^id=$id state=pending rule=approvals.key-learning" ||
     fail "REQ-ABU-063 approvals list"
@@ -101,16 +113,15 @@ $CTL approvals approve "$id" --approver tech-anna $C 2>"$W/err" &&
     fail "REQ-ABU-063 approval by a technician without the approver role"
 $CTL approvals approve "$id" --approver officer-olga --by olga $C >/dev/null 2>"$W/err" ||
     fail "REQ-ABU-063 approve: $(cat "$W/err")"
-st=$(curlw "$W/kl.cwt" GET "$loc")
+st=$(pollw "$W/kl.cwt" "$id")
 [ "$st" = 201 ] || fail "REQ-ABU-063 approved poll: $st"
 "$CTL" token inspect "$W/kl.cwt" | grep -q "\"cnonce\": \"$CN\"" ||
     fail "REQ-ABU-063 token not bound to the original challenge"
-st=$(curlw "$body" GET "$loc")
+st=$(pollw "$body" "$id")
 [ "$st" = 410 ] || fail "REQ-ABU-063 second delivery: $st"
 [ "$(audit_rows decision issued)" = 1 ] || fail "REQ-ABU-063 issued row"
 # Another device may not poll it.
-st=$(curl -s -o /dev/null -w '%{http_code}' --cacert "$P/ca/ca.crt" \
-    --cert "$P/devices/ws-ber-02-pc1.crt" --key "$P/devices/ws-ber-02-pc1.key" "$API$loc")
+st=$(pollw /dev/null "$id" ws-ber-02-pc1 tech-carl)
 [ "$st" = 404 ] || fail "REQ-ABU-063 foreign device poll: $st"
 pass "REQ-ABU-063 202 -> approve (never self) -> token with the same cnonce, once"
 
@@ -123,7 +134,7 @@ curlw "$body" POST /v1/token -H 'Content-Type: application/cose; cose-type="cose
 loc=$(header Location)
 $CTL approvals deny "${loc#/v1/approvals/}" --approver officer-olga --reason "no work order" \
     $C >/dev/null || fail "REQ-ABU-064 deny"
-st=$(curlw "$body" GET "$loc")
+st=$(pollw "$body" "${loc#/v1/approvals/}")
 [ "$st" = 403 ] || fail "REQ-ABU-064 denied poll: $st"
 pass "REQ-ABU-064 denied approval answers 403"
 

@@ -90,9 +90,10 @@ pass "REQ-ABU-091 a signed decision: 200 application/cbor {approval-id, status a
 st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/ok.cose")
 expect "REQ-ABU-091 the same body again" 401 replayed_request "$st" "$W/out"
 
-# The requesting device polls and gets the token bound to its challenge.
-st=$(curl -s -o "$W/kl.cwt" -w '%{http_code}' --cacert "$P/ca/ca.crt" \
-    --cert "$P/devices/ws-muc-01-pc1.crt" --key "$P/devices/ws-muc-01-pc1.key" "$API$loc")
+# The requesting technician polls from the requesting device (signed, POST .../poll) and
+# gets the token bound to the challenge.
+decision tech-anna "$ID" "$W/poll.cose" --poll
+st=$(post ws-muc-01-pc1 "$W/kl.cwt" "/v1/approvals/$ID/poll" "$W/poll.cose")
 [ "$st" = 201 ] || fail "REQ-ABU-091 approved poll: $st"
 "$PITLANECTL" token inspect "$W/kl.cwt" | grep -q "\"cnonce\": \"$CN\"" ||
     fail "REQ-ABU-091 token not bound to the original challenge"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Two-person approval (REQ-AGT-022): key.learn is answered 202; the agent waits
-# (spinner, tester present), polls GET /v1/approvals/{id}, and delivers the token
-# once officer-olga approves; a denial is shown in words.
+# (spinner, tester present), polls POST /v1/approvals/{id}/poll signed with the
+# technician key (REQ-AGT-100), and delivers the token once officer-olga approves;
+# a denial is shown in words; a suspension in force when the token would leave
+# withholds it.
 . "$(dirname "$0")/lib.sh"
 
 start_broker
@@ -23,6 +25,7 @@ decide() {
 		    grep pending | grep -o '[0-9a-f]\{32\}' | head -n 1)
 	done
 	sleep "${DECIDE_DELAY:-1}"
+	[ -z "${DECIDE_FIRST:-}" ] || $DECIDE_FIRST >"$W/decide.out" 2>&1 || return 1
 	"$PITLANECTL" approvals "$@" "$id" --approver officer-olga -f "$W/broker.conf" \
 	    >"$W/decide.out" 2>&1
 }
@@ -43,6 +46,24 @@ DECIDER=$!
 expect_agent 1 "the approver refused (approval id [0-9a-f]*): no work order on file" \
     "REQ-AGT-022 a denial in words (exit 1)" run key.learn --work-order WO-KEY2
 wait "$DECIDER" || fail "REQ-AGT-022 denying failed: $(cat "$W/decide.out")"
+
+# REQ-AGT-100: the agent's polls are signed by the technician (the broker answers no
+# unsigned GET); while the agent waits the officer suspends tech-ben, then approves: the
+# approved token is withheld at collection, the agent exits refused, the ECU is not touched.
+DECIDE_FIRST="$PITLANECTL suspend technician tech-ben --reason lost -f $W/broker.conf" \
+    decide approve &
+DECIDER=$!
+expect_agent 1 "suspended" "REQ-AGT-100 approved while suspended: refused at collection (exit 1)" \
+    run key.learn --work-order WO-KEY5
+wait "$DECIDER" || fail "REQ-AGT-100 suspending or approving failed: $(cat "$W/decide.out")"
+grep -q "^done:" "$W/out" && fail "REQ-AGT-100 the agent reported done"
+grep -q 'event=approval_delivery_refused .*code=suspended .*technician=tech-ben' "$W/broker.log" ||
+    fail "REQ-AGT-100 the broker did not withhold the token at the signed poll"
+grep -q '"key_learn_count":1[,}]' "$W/ecu.json" ||
+    fail "REQ-AGT-100 the ECU learnt another key"
+"$PITLANECTL" resume technician tech-ben --reason "badge found" -f "$W/broker.conf" >/dev/null ||
+    fail "REQ-AGT-100 resume"
+pass "REQ-AGT-100 the signed poll withholds the token of a technician suspended meanwhile"
 
 agent_conf "$W/nowait.conf" "technician_cert $P/technicians/tech-ben.crt" \
     "technician_key pkcs11:token=pitlane-technicians;object=tech-ben;type=private" \

@@ -2,7 +2,9 @@
  * The POST /v1/approvals/{id} body decoder (request_decode_decision, in the
  * front end: broker/server/request.c): the documented map in the token
  * request's signed envelope, nothing else; every truncation refused; the two
- * kinds of signed payload cannot be taken for each other (REQ-ABU-081).
+ * kinds of signed payload cannot be taken for each other (REQ-ABU-081); and
+ * the requester's signed poll of POST /v1/approvals/{id}/poll likewise
+ * (request_decode_poll, REQ-ABU-108).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -274,4 +276,127 @@ Test(abuse_decision, REQ_ABU_081_envelope_errors_as_for_token_requests)
 	b[len - 65] = 0x3f;
 	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), PL_E_SRV_REQ_MALFORMED);
 	cr_assert_not_null(strstr(why, "signature must be a 64-byte string"), "%s", why);
+}
+
+/* ---- POST /v1/approvals/{id}/poll: the requesting technician's signed poll ---- */
+
+static size_t valid_poll(uint8_t *out, size_t cap)
+{
+	struct field f[3] = {
+		{ REQ_P_APPROVAL_ID, 't', ID, 0, 0 },
+		{ REQ_P_NONCE, 'b', NULL, 0, 16 },
+		{ REQ_P_IAT, 'u', NULL, 1741683600, 0 },
+	};
+
+	return build(f, 3, out, cap);
+}
+
+Test(abuse_poll, REQ_ABU_108_poll_decodes)
+{
+	uint8_t b[1024];
+	size_t len = valid_poll(b, sizeof(b)), off = 0;
+	struct approval_poll q;
+	char why[200];
+
+	cr_assert_eq(request_decode_poll(b, len, &q, &off, why, sizeof(why)), 0, "%s", why);
+	cr_assert_str_eq(q.approval_id, ID);
+	cr_assert_eq(memcmp(q.nonce, nonce, 16), 0);
+	cr_assert_eq(q.iat, 1741683600);
+	cr_assert_eq(q.ncert, 1);
+	cr_assert_eq(q.cert[0].len, sizeof(cert));
+	cr_assert(q.cert[0].ptr > b && q.cert[0].ptr + q.cert[0].len <= b + len);
+}
+
+Test(abuse_poll, REQ_ABU_108_every_truncation_and_trailing_bytes_are_refused)
+{
+	uint8_t b[1024];
+	size_t len = valid_poll(b, sizeof(b)), off;
+	struct approval_poll q;
+	char why[200];
+
+	for (size_t n = 0; n < len; n++) {
+		off = SIZE_MAX;
+		cr_assert_neq(request_decode_poll(b, n, &q, &off, why, sizeof(why)), 0,
+			      "prefix of %zu bytes decoded", n);
+		cr_assert_leq(off, n, "offset %zu beyond %zu bytes", off, n);
+	}
+	b[len] = 0x00;
+	cr_assert_eq(request_decode_poll(b, len + 1, &q, &off, why, sizeof(why)),
+		     PL_E_SRV_REQ_MALFORMED);
+}
+
+static void poll_refused(const struct field *f, size_t n, const char *msg)
+{
+	uint8_t b[1024];
+	size_t len = build(f, n, b, sizeof(b)), off = 0;
+	struct approval_poll q;
+	char why[200];
+
+	memset(&q, 0x77, sizeof(q));
+	cr_assert_eq(request_decode_poll(b, len, &q, &off, why, sizeof(why)), PL_E_SRV_REQ_FIELD,
+		     "%s: %s", msg, why);
+	cr_assert_not_null(strstr(why, msg), "'%s' lacks '%s'", why, msg);
+	cr_assert_eq(q.iat, (int64_t)0x7777777777777777, "out written on failure");
+}
+
+Test(abuse_poll, REQ_ABU_108_fields_are_checked)
+{
+	struct field f[4] = {
+		{ REQ_P_APPROVAL_ID, 't', ID, 0, 0 },
+		{ REQ_P_NONCE, 'b', NULL, 0, 16 },
+		{ REQ_P_IAT, 'u', NULL, 1741683600, 0 },
+		{ 0, 0, NULL, 0, 0 },
+	};
+	struct field g[4];
+
+	for (size_t k = 0; k < 3; k++) {
+		size_t m = 0;
+
+		for (size_t i = 0; i < 3; i++)
+			if (i != k)
+				g[m++] = f[i];
+		poll_refused(g, m, "payload lacks the required key");
+	}
+	memcpy(g, f, sizeof(f));
+	g[3] = f[0];
+	poll_refused(g, 4, "duplicate payload key");
+	memcpy(g, f, sizeof(f));
+	g[3] = (struct field){ REQ_D_DECISION, 't', "approve", 0, 0 };
+	poll_refused(g, 4, "unknown payload key (a poll has keys 21..23)");
+	memcpy(g, f, sizeof(f));
+	g[0].text = "0123456789ABCDEF0123456789ABCDEF";
+	poll_refused(g, 3, "approval id (21) must be 32 lower-case hex digits");
+	memcpy(g, f, sizeof(f));
+	g[1].blen = 17;
+	poll_refused(g, 3, "nonce (22) must be a byte string of exactly 16 random bytes");
+	memcpy(g, f, sizeof(f));
+	g[2].num = 0;
+	poll_refused(g, 3, "iat (23) must be a positive integer");
+}
+
+/* A poll is neither a token request nor a decision, and neither of them is a poll. */
+Test(abuse_poll, REQ_ABU_108_polls_decisions_and_token_requests_cannot_be_swapped)
+{
+	struct field tok[7] = {
+		{ 1, 't', "WVWZZZ1JZXW000001", 0, 0 }, { 2, 't', "door.unlock", 0, 0 },
+		{ 3, 'b', NULL, 0, 16 },               { 4, 't', "WO-1", 0, 0 },
+		{ 5, 't', "", 0, 0 },                  { 6, 'b', NULL, 0, 16 },
+		{ 7, 'u', NULL, 1741683600, 0 },
+	};
+	uint8_t b[1024];
+	size_t len, off = 0;
+	struct token_request tq;
+	struct approval_decision d;
+	struct approval_poll q;
+	char why[200];
+
+	len = valid_poll(b, sizeof(b));
+	cr_assert_eq(request_decode(b, len, &tq, &off, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
+	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
+	cr_assert_not_null(strstr(why, "unknown payload key"), "%s", why);
+	len = valid(0, NULL, b, sizeof(b));
+	cr_assert_eq(request_decode_poll(b, len, &q, &off, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
+	cr_assert_not_null(strstr(why, "unknown payload key"), "%s", why);
+	len = build(tok, 7, b, sizeof(b));
+	cr_assert_eq(request_decode_poll(b, len, &q, &off, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
 }
