@@ -17,7 +17,8 @@
 #   hsm-agent/softhsm2.conf tokens/ pin so-pin
 #                                      token "pitlane-technicians", one P-256
 #                                      key per technician, label = technician id
-#   technicians/<tech>.crt             certificates for the keys in hsm-agent
+#   technicians/<tech>.crt             certificates for the keys in hsm-agent; their
+#                                      only EKU is the technician marker (technician_eku)
 #
 # Only openssl, softhsm2-util and pkcs11-tool are used. Runs in about a second.
 # DIR must be empty or absent; on a DIR that already holds a complete demo PKI
@@ -233,11 +234,15 @@ p11key hsm-broker pitlane-broker broker-signing 01 "$D/hsm-broker/broker-signing
 mkhsm hsm-agent pitlane-technicians
 # technician certificates: issued by the dealer CA for the public key of the
 # technician's key pair that lives (non-extractable) inside the agent token
-cat > technicians/ext.cnf <<'CNF'
+# technician_eku (docs/broker.md): the extended key usage that marks a technician
+# certificate. Device certificates (above) carry clientAuth and not this; the broker
+# requires it on the certificate that signs a request and refuses it as a TLS client.
+TECH_EKU=2.25.197166621731967863758900043443745532342
+cat > technicians/ext.cnf <<CNF
 [ technician ]
 basicConstraints = critical,CA:false
 keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
+extendedKeyUsage = critical,$TECH_EKU
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
@@ -278,7 +283,9 @@ hsm-broker/                       SOFTHSM2_CONF=\$PWD/hsm-broker/softhsm2.conf
     broker-signing.pub.pem = the ECU trust anchor
 hsm-agent/                        SOFTHSM2_CONF=\$PWD/hsm-agent/softhsm2.conf
     token "pitlane-technicians", one P-256 key per technician (label = id)
-technicians/*.crt                 CN=technician id, OU=workshop, for the token keys
+technicians/*.crt                 CN=technician id, OU=workshop, for the token keys;
+    EKU = the technician marker $TECH_EKU only
+    (broker.conf technician_eku): they sign requests, never TLS
     tech-anna, tech-ben (ws-muc-01), tech-carl (ws-ber-02),
     officer-olga (oem-security, approver)
 EOF

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "identity.h"
 #include "pl_conf.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
@@ -45,6 +46,10 @@ static const struct pl_conf_key keys[] = {
 	U32(max_exi_s, 1, 86400, "signer's hard limit on the token exi claim"),
 	U32(checkpoint_rows, 1, 1000000, "signed audit checkpoint every N rows"),
 	U32(checkpoint_seconds, 1, 86400, "signed audit checkpoint every T seconds"),
+	STR(technician_eku, 0, "EKU OID that technician certificates carry, device ones must not"),
+	U32(refusal_audit_threshold, 1, 100000,
+	    "refusals per device or technician and window audited one row each"),
+	U32(refusal_audit_window_s, 1, 3600, "window of refusal_audit_threshold in seconds"),
 	{ "user", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
 	  "unprivileged user of the broker's processes when started as root", set_user },
 };
@@ -74,6 +79,9 @@ void broker_config_defaults(struct broker_config *c)
 	c->max_exi_s = 600;
 	c->checkpoint_rows = 1000;
 	c->checkpoint_seconds = 300;
+	snprintf(c->technician_eku, sizeof(c->technician_eku), "%s", TECHID_EKU_DEFAULT);
+	c->refusal_audit_threshold = 50;
+	c->refusal_audit_window_s = 60;
 	snprintf(c->user, sizeof(c->user), "%s", "pitlane");
 }
 
@@ -183,6 +191,34 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * A dotted-decimal OID (first arc 0..2, at least two arcs) that is not one a
+ * device certificate carries: the technician marker must tell the roles apart.
+ */
+static int oid_ok(const char *s)
+{
+	static const char *const device_ekus[] = {
+		"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", "2.5.29.37.0",
+	};
+	size_t arcs = 1;
+
+	if (!(s[0] >= '0' && s[0] <= '2') || s[1] != '.')
+		return 0;
+	for (const char *p = s + 1; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (p[1] < '0' || p[1] > '9')
+				return 0;
+			arcs++;
+		} else if (*p < '0' || *p > '9') {
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(device_ekus) / sizeof(device_ekus[0]); i++)
+		if (strcmp(s, device_ekus[i]) == 0)
+			return 0;
+	return arcs >= 2;
+}
+
 int broker_config_parse(const char *name, const char *text, struct broker_config *out,
 			char *err, size_t errlen)
 {
@@ -194,6 +230,12 @@ int broker_config_parse(const char *name, const char *text, struct broker_config
 		return r;
 	if (strncmp(c.key_uri, "pkcs11:", 7) != 0) {
 		snprintf(err, errlen, "%s: key_uri must be an RFC 7512 'pkcs11:' URI", name);
+		return PL_E_SRV_CONFIG_VALUE;
+	}
+	if (!oid_ok(c.technician_eku)) {
+		snprintf(err, errlen, "%s: technician_eku must be a dotted OID (e.g. %s) other than "
+			 "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'", name,
+			 TECHID_EKU_DEFAULT, c.technician_eku);
 		return PL_E_SRV_CONFIG_VALUE;
 	}
 	*out = c;

@@ -154,6 +154,18 @@ static struct broker *broker_alloc(const struct broker_config *c)
 	return b;
 }
 
+/* The technician EKU on the store shared by TLS (refused) and request checks (required). */
+static int set_technician_marker(struct broker *b, char *err, size_t errlen)
+{
+	int r = techid_set_marker(b->store, b->cfg.technician_eku);
+
+	if (r != 0)
+		snprintf(err, errlen, "technician_eku %.64s cannot be used (%s); give a dotted OID "
+			 "that only technician certificates carry", b->cfg.technician_eku,
+			 pl_strerror(r));
+	return r;
+}
+
 /* The decider process: policy and audit store; checkpoints are signed through fn. */
 int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *ctx,
 			const uint8_t pub[SIGNER_PUB_LEN], struct broker **out, char *err,
@@ -195,6 +207,8 @@ int broker_open_front(const struct broker_config *c, int api_fd, int admin_fd,
 		goto out;
 	SSL_CTX_set_info_callback(b->ssl_ctx, info_cb);
 	b->store = SSL_CTX_get_cert_store(b->ssl_ctx);
+	if ((r = set_technician_marker(b, err, errlen)) != 0)
+		goto out;
 	/* The worker pool starts after the privilege drop (broker/privsep/ps_front.c);
 	 * the replay cache is the decider's. */
 	if ((r = metrics_new(&b->metrics)) != 0) {
@@ -264,6 +278,8 @@ int broker_open(const struct broker_config *c, struct broker **out, char *err, s
 		goto out;
 	SSL_CTX_set_info_callback(b->ssl_ctx, info_cb);
 	b->store = SSL_CTX_get_cert_store(b->ssl_ctx);
+	if ((r = set_technician_marker(b, err, errlen)) != 0)
+		goto out;
 	if ((r = replay_new(c->replay_capacity, &b->replay)) != 0 ||
 	    (r = metrics_new(&b->metrics)) != 0 ||
 	    (r = workq_new(c->workers, c->queue_max, &b->wq)) != 0) {
