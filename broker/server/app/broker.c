@@ -178,7 +178,8 @@ int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *c
 		return PL_E_NOMEM;
 	if ((r = open_policy(b, err, errlen)) != 0 ||
 	    (r = open_audit_with(b, fn, ctx, pub, err, errlen)) != 0 ||
-	    (r = broker_abuse_open(b, err, errlen)) != 0)
+	    (r = broker_abuse_open(b, err, errlen)) != 0 ||
+	    (r = broker_refusals_open(b, err, errlen)) != 0)
 		goto out;
 	if ((r = metrics_new(&b->metrics)) != 0 ||
 	    (r = replay_new(c->replay_capacity, &b->replay)) != 0) {
@@ -272,7 +273,8 @@ int broker_open(const struct broker_config *c, struct broker **out, char *err, s
 		goto out;
 	if ((r = open_signer(b, err, errlen)) != 0)
 		goto out;
-	if ((r = open_audit(b, err, errlen)) != 0 || (r = broker_abuse_open(b, err, errlen)) != 0)
+	if ((r = open_audit(b, err, errlen)) != 0 || (r = broker_abuse_open(b, err, errlen)) != 0 ||
+	    (r = broker_refusals_open(b, err, errlen)) != 0)
 		goto out;
 	if ((r = tls_server_ctx(c, verify_cb, &b->ssl_ctx, err, errlen)) != 0)
 		goto out;
@@ -429,6 +431,7 @@ void broker_close(struct broker *b)
 	if (b->ev_ckpt != NULL)
 		event_free(b->ev_ckpt);
 	abuse_close(b->abuse);
+	broker_refusals_close(b);  /* pending summary rows, before the audit store closes */
 	audit_close(b->audit);     /* final checkpoint needs the signer */
 	signer_close(b->signer);
 	policy_slot_free(b->policy);
