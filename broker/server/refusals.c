@@ -11,6 +11,7 @@ enum { KEY_FREE = 0, KEY_DEVICE, KEY_TECHNICIAN };
 
 struct key {
 	int kind;
+	int open;               /* a window is running */
 	char name[REFUSALS_TEXT];
 	char ou[REFUSALS_TEXT];
 	char last_rule[REFUSALS_TEXT];
@@ -63,20 +64,24 @@ void refusals_free(struct refusals *rf)
 	free(rf);
 }
 
-/* Moves the suppressed count of an ended (or, with force, the current) window to pend. */
-static void roll(struct refusals *rf, struct key *k, int64_t now, int force)
+/*
+ * Closes k's window when it has ended by now (with force: in any case): its
+ * suppressed count moves to pend, to be taken as a summary. A closed key is
+ * reused for another key once its pend is taken.
+ */
+static void close_window(struct refusals *rf, struct key *k, int64_t now, int force)
 {
 	int64_t end = k->start + (int64_t)rf->window_s;
 
-	if (!force && now < end)
+	if (!k->open || (!force && now < end))
 		return;
 	if (k->suppressed > 0) {
 		if (k->pend == 0)
 			k->pend_from = k->start;
 		k->pend += k->suppressed;
-		k->pend_until = force && now < end ? now : end;
+		k->pend_until = now < end ? now : end;
 	}
-	k->start = now;
+	k->open = 0;
 	k->seen = 0;
 	k->suppressed = 0;
 }
@@ -84,7 +89,8 @@ static void roll(struct refusals *rf, struct key *k, int64_t now, int force)
 static int reusable(const struct refusals *rf, const struct key *k, int64_t now)
 {
 	return k->kind == KEY_FREE ||
-	       (now >= k->start + (int64_t)rf->window_s && k->suppressed == 0 && k->pend == 0);
+	       ((!k->open || now >= k->start + (int64_t)rf->window_s) && k->suppressed == 0 &&
+		k->pend == 0);
 }
 
 /* The key of (kind, name), created or rolled on to now's window; NULL: no room. */
@@ -97,7 +103,11 @@ static struct key *find(struct refusals *rf, int kind, const char *name, const c
 		struct key *k = &rf->k[i];
 
 		if (k->kind == kind && strcmp(k->name, name) == 0) {
-			roll(rf, k, now, 0);
+			close_window(rf, k, now, 0);
+			if (!k->open) {
+				k->open = 1;
+				k->start = now;
+			}
 			return k;
 		}
 		if (room == NULL && reusable(rf, k, now))
@@ -108,6 +118,7 @@ static struct key *find(struct refusals *rf, int kind, const char *name, const c
 		room->kind = kind;
 		copy(room->name, name);
 		copy(room->ou, ou);
+		room->open = 1;
 		room->start = now;
 	}
 	return room;
@@ -162,7 +173,7 @@ size_t refusals_take_due(struct refusals *rf, int64_t now, int flush, struct ref
 
 		if (k->kind == KEY_FREE)
 			continue;
-		roll(rf, k, now, flush);
+		close_window(rf, k, now, flush);
 		if (k->pend == 0)
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
