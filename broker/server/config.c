@@ -18,6 +18,7 @@
 static int set_listen(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_admin(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
+static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen);
 
 #define STR(f, req, h) { #f, PL_CONF_STR, offsetof(struct broker_config, f), \
 	sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL }
@@ -46,7 +47,8 @@ static const struct pl_conf_key keys[] = {
 	U32(max_exi_s, 1, 86400, "signer's hard limit on the token exi claim"),
 	U32(checkpoint_rows, 1, 1000000, "signed audit checkpoint every N rows"),
 	U32(checkpoint_seconds, 1, 86400, "signed audit checkpoint every T seconds"),
-	STR(technician_eku, 0, "EKU OID that technician certificates carry, device ones must not"),
+	{ "technician_eku", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+	  "EKU OID that technician certificates carry and device ones must not", set_tech_eku },
 	U32(refusal_audit_threshold, 1, 100000,
 	    "refusals per device or technician and window audited one row each"),
 	U32(refusal_audit_window_s, 1, 3600, "window of refusal_audit_threshold in seconds"),
@@ -219,6 +221,20 @@ static int oid_ok(const char *s)
 	return arcs >= 2;
 }
 
+static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen)
+{
+	struct broker_config *c = cfg;
+
+	if (strlen(v) >= sizeof(c->technician_eku) || !oid_ok(v)) {
+		snprintf(msg, msglen, "technician_eku must be a dotted OID (e.g. %s) other than "
+			 "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'",
+			 TECHID_EKU_DEFAULT, v);
+		return PL_E_SRV_CONFIG_VALUE;
+	}
+	snprintf(c->technician_eku, sizeof(c->technician_eku), "%s", v);
+	return 0;
+}
+
 int broker_config_parse(const char *name, const char *text, struct broker_config *out,
 			char *err, size_t errlen)
 {
@@ -230,12 +246,6 @@ int broker_config_parse(const char *name, const char *text, struct broker_config
 		return r;
 	if (strncmp(c.key_uri, "pkcs11:", 7) != 0) {
 		snprintf(err, errlen, "%s: key_uri must be an RFC 7512 'pkcs11:' URI", name);
-		return PL_E_SRV_CONFIG_VALUE;
-	}
-	if (!oid_ok(c.technician_eku)) {
-		snprintf(err, errlen, "%s: technician_eku must be a dotted OID (e.g. %s) other than "
-			 "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'", name,
-			 TECHID_EKU_DEFAULT, c.technician_eku);
 		return PL_E_SRV_CONFIG_VALUE;
 	}
 	*out = c;
@@ -287,6 +297,8 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 				 */
 				if (c->user_set)
 					fprintf(f, "%s %s\n", k->name, c->user);
+			} else if (k->set == set_tech_eku) {
+				fprintf(f, "%s %s\n", k->name, c->technician_eku);
 			}
 			else if (c->admin_enabled)
 				print_addr(f, k->name, c->admin_host, c->admin_port);

@@ -509,10 +509,11 @@ static void finish(struct token_job *j, struct outcome *o, int64_t now, int deci
 	if (j->kind == HANDOFF_TOKEN)
 		metrics_decision(j->b->metrics, o->metric);
 	*audit_err = 0;
+	/* the technician's budget only once the request proved to be hers (signature) */
 	if (is_refusal(o) &&
 	    !broker_refusal_admit(j->b, j->device.cn, j->device.ou,
-				  o->have_tech ? o->tech.id.cn : NULL, o->tech.id.ou,
-				  o->rule, now))
+				  o->have_tech && o->err != PL_E_SRV_TECH_SIG ? o->tech.id.cn : NULL,
+				  o->tech.id.ou, o->rule, now))
 		return;
 	*audit_err = audit_outcome(j, o) != 0;
 	log_outcome(j, o);
