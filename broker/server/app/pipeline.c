@@ -492,8 +492,9 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
 /* A request refused for its identity, freshness, the policy or the limits. */
 static int is_refusal(const struct outcome *o)
 {
-	return strcmp(o->decision, "reject") == 0 || strcmp(o->decision, "deny") == 0 ||
-	       strcmp(o->decision, "limited") == 0;
+	return o->decision != NULL &&
+	       (strcmp(o->decision, "reject") == 0 || strcmp(o->decision, "deny") == 0 ||
+		strcmp(o->decision, "limited") == 0);
 }
 
 /*
