@@ -11,14 +11,14 @@ enum { KEY_FREE = 0, KEY_DEVICE, KEY_TECHNICIAN };
 
 struct key {
 	int kind;
-	int open;               /* a window is running */
+	int open; /* a window is running */
 	char name[REFUSALS_TEXT];
 	char ou[REFUSALS_TEXT];
 	char last_rule[REFUSALS_TEXT];
-	int64_t start;          /* this window: [start, start + window_s) */
-	uint32_t seen;          /* refusals in this window */
-	uint32_t suppressed;    /* of them, counted instead of written */
-	uint32_t pend;          /* suppressed in ended windows, not yet taken */
+	int64_t start;       /* this window: [start, start + window_s) */
+	uint32_t seen;       /* refusals in this window */
+	uint32_t suppressed; /* of them, counted instead of written */
+	uint32_t pend;       /* suppressed in ended windows, not yet taken */
 	int64_t pend_from, pend_until;
 };
 
@@ -43,7 +43,8 @@ int refusals_new(uint32_t threshold, uint32_t window_s, uint32_t cap, struct ref
 
 	if (threshold == 0 || window_s == 0 || cap == 0 || cap > (1u << 20))
 		return PL_E_INVAL;
-	if ((rf = calloc(1, sizeof(*rf))) == NULL || (rf->k = calloc(cap, sizeof(*rf->k))) == NULL) {
+	if ((rf = calloc(1, sizeof(*rf))) == NULL ||
+	    (rf->k = calloc(cap, sizeof(*rf->k))) == NULL) {
 		free(rf);
 		return PL_E_NOMEM;
 	}
@@ -88,14 +89,13 @@ static void close_window(struct refusals *rf, struct key *k, int64_t now, int fo
 
 static int reusable(const struct refusals *rf, const struct key *k, int64_t now)
 {
-	return k->kind == KEY_FREE ||
-	       ((!k->open || now >= k->start + (int64_t)rf->window_s) && k->suppressed == 0 &&
-		k->pend == 0);
+	return k->kind == KEY_FREE || ((!k->open || now >= k->start + (int64_t)rf->window_s) &&
+	                               k->suppressed == 0 && k->pend == 0);
 }
 
 /* The key of (kind, name), created or rolled on to now's window; NULL: no room. */
 static struct key *find(struct refusals *rf, int kind, const char *name, const char *ou,
-			int64_t now)
+                        int64_t now)
 {
 	struct key *room = NULL;
 
@@ -125,7 +125,7 @@ static struct key *find(struct refusals *rf, int kind, const char *name, const c
 }
 
 int refusals_admit(struct refusals *rf, const char *device, const char *device_ou,
-		   const char *technician, const char *tech_ou, const char *rule, int64_t now)
+                   const char *technician, const char *tech_ou, const char *rule, int64_t now)
 {
 	int has_tech = technician != NULL && technician[0] != '\0';
 	struct key *d, *t = NULL;
@@ -163,7 +163,7 @@ int refusals_admit(struct refusals *rf, const char *device, const char *device_o
 }
 
 size_t refusals_take_due(struct refusals *rf, int64_t now, int flush, struct refusal_summary *out,
-			 size_t cap)
+                         size_t cap)
 {
 	size_t n = 0;
 
@@ -178,7 +178,7 @@ size_t refusals_take_due(struct refusals *rf, int64_t now, int flush, struct ref
 			continue;
 		memset(&out[n], 0, sizeof(out[n]));
 		snprintf(out[n].kind, sizeof(out[n].kind), "%s",
-			 k->kind == KEY_DEVICE ? "device" : "technician");
+		         k->kind == KEY_DEVICE ? "device" : "technician");
 		copy(out[n].name, k->name);
 		copy(out[n].workshop, k->ou);
 		copy(out[n].last_rule, k->last_rule);

@@ -42,13 +42,13 @@ void refusals_free(struct refusals *rf);
  * counted into a summary instead.
  */
 int refusals_admit(struct refusals *rf, const char *device, const char *device_ou,
-		   const char *technician, const char *tech_ou, const char *rule, int64_t now);
+                   const char *technician, const char *tech_ou, const char *rule, int64_t now);
 
 /*
  * Moves up to cap summaries whose window has ended by now (all of them when
  * flush != 0, e.g. at shutdown) into out; returns how many.
  */
 size_t refusals_take_due(struct refusals *rf, int64_t now, int flush, struct refusal_summary *out,
-			 size_t cap);
+                         size_t cap);
 
 #endif

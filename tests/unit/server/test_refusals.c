@@ -16,7 +16,8 @@ Test(refusals, REQ_BRK_209_threshold_per_device_then_one_summary_per_window)
 
 	cr_assert_eq(refusals_new(5, 60, 16, &rf), 0);
 	for (int i = 0; i < 1000; i++)
-		written += refusals_admit(rf, "pc1", "ws-a", NULL, NULL, "not_a_technician", T0 + i % 60);
+		written +=
+		    refusals_admit(rf, "pc1", "ws-a", NULL, NULL, "not_a_technician", T0 + i % 60);
 	cr_assert_eq(written, 5);
 	/* another device is not affected */
 	cr_assert_eq(refusals_admit(rf, "pc2", "ws-b", NULL, NULL, "x", T0 + 1), 1);
