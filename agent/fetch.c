@@ -105,6 +105,12 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 		         "the broker does not accept the technician certificate "
 		         "(expired, revoked or foreign?): ask the workshop admin for a new one%s",
 		         rid);
+	} else if (strcmp(c, "not_a_technician_certificate") == 0) {
+		snprintf(out, cap,
+		         "the certificate in technician_cert is not a technician certificate (a "
+		         "device certificate?): ask the workshop admin to set it to your card's "
+		         "certificate%s",
+		         rid);
 	} else if (strcmp(c, "stale_request") == 0) {
 		snprintf(out, cap,
 		         "this PC's clock is off by more than the broker accepts: fix "

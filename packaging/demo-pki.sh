@@ -17,7 +17,10 @@
 #   hsm-agent/softhsm2.conf tokens/ pin so-pin
 #                                      token "pitlane-technicians", one P-256
 #                                      key per technician, label = technician id
-#   technicians/<tech>.crt             certificates for the keys in hsm-agent
+#   technicians/<tech>.crt             certificates for the keys in hsm-agent; their
+#                                      only EKU is the technician marker (technician_eku)
+#   technicians/tech-revoked.crt .key  technician certificates to be refused (file keys):
+#   technicians/tech-other-ca.crt .key revoked by the CRL / issued by other-ca
 #
 # Only openssl, softhsm2-util and pkcs11-tool are used. Runs in about a second.
 # DIR must be empty or absent; on a DIR that already holds a complete demo PKI
@@ -80,6 +83,10 @@ run() {
 }
 
 SUBJ_O="/O=Pitlane Demo"
+# technician_eku (docs/broker.md): the extended key usage that marks a technician
+# certificate. Device certificates carry clientAuth and not this; the broker requires it
+# on the certificate that signs a request and refuses it as a TLS client.
+TECH_EKU=2.25.197166621731967863758900043443745532342
 
 cat > openssl.cnf <<'CNF'
 # pitlane demo PKI -- openssl configuration (demo material)
@@ -190,7 +197,24 @@ issue devices/device-notyet CA_dealer client "$SUBJ_O/OU=ws-muc-01/CN=device-not
     -startdate 20990101000000Z -enddate 20991231000000Z
 issue devices/device-revoked CA_dealer client "$SUBJ_O/OU=ws-muc-01/CN=device-revoked"
 issue devices/device-other-ca CA_other client "$SUBJ_O/OU=ws-muc-01/CN=device-other-ca"
+# technician certificates the broker must refuse, with file keys (test material): one the
+# CRL revokes, one issued by the untrusted CA; both carry the technician marker
+cat > tech-refused.cnf <<CNF
+[ technician ]
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature
+extendedKeyUsage = critical,$TECH_EKU
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+issue technicians/tech-revoked CA_dealer technician "$SUBJ_O/OU=ws-muc-01/CN=tech-revoked" \
+    -extfile tech-refused.cnf
+issue technicians/tech-other-ca CA_other technician "$SUBJ_O/OU=ws-muc-01/CN=tech-other-ca" \
+    -extfile tech-refused.cnf
+rm -f tech-refused.cnf
 run openssl ca -config openssl.cnf -name CA_dealer -revoke devices/device-revoked.crt \
+    -crl_reason keyCompromise
+run openssl ca -config openssl.cnf -name CA_dealer -revoke technicians/tech-revoked.crt \
     -crl_reason keyCompromise
 run openssl ca -config openssl.cnf -name CA_dealer -gencrl -crldays 365 -out ca/crl.pem
 
@@ -233,11 +257,11 @@ p11key hsm-broker pitlane-broker broker-signing 01 "$D/hsm-broker/broker-signing
 mkhsm hsm-agent pitlane-technicians
 # technician certificates: issued by the dealer CA for the public key of the
 # technician's key pair that lives (non-extractable) inside the agent token
-cat > technicians/ext.cnf <<'CNF'
+cat > technicians/ext.cnf <<CNF
 [ technician ]
 basicConstraints = critical,CA:false
 keyUsage = critical,digitalSignature
-extendedKeyUsage = clientAuth
+extendedKeyUsage = critical,$TECH_EKU
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 CNF
@@ -278,9 +302,13 @@ hsm-broker/                       SOFTHSM2_CONF=\$PWD/hsm-broker/softhsm2.conf
     broker-signing.pub.pem = the ECU trust anchor
 hsm-agent/                        SOFTHSM2_CONF=\$PWD/hsm-agent/softhsm2.conf
     token "pitlane-technicians", one P-256 key per technician (label = id)
-technicians/*.crt                 CN=technician id, OU=workshop, for the token keys
+technicians/*.crt                 CN=technician id, OU=workshop, for the token keys;
+    EKU = the technician marker $TECH_EKU only
+    (broker.conf technician_eku): they sign requests, never TLS
     tech-anna, tech-ben (ws-muc-01), tech-carl (ws-ber-02),
     officer-olga (oem-security, approver)
+technicians/tech-revoked, tech-other-ca (.crt, .key)
+    technician certificates the broker refuses (revoked; issued by other-ca)
 EOF
 chmod 644 README ca/ca.crt other-ca/ca.crt ca/crl.pem broker/broker.crt \
     broker/broker.spki-pin devices/*.crt technicians/*.crt technicians/*.pub.pem \

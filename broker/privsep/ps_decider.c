@@ -351,6 +351,7 @@ static void *status_main(void *arg)
 		check_status_channel(d);
 		push_status(d);
 		broker_abuse_tick(d->b);  /* officer actions into the audit chain (docs/abuse.md) */
+		broker_refusals_tick(d->b);  /* summary rows of refusals (docs/broker.md) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->c->checkpoint_seconds > 0 &&
 		    now.tv_sec - last_ckpt.tv_sec >= (time_t)d->c->checkpoint_seconds) {

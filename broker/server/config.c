@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "identity.h"
 #include "pl_conf.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
@@ -17,6 +18,7 @@
 static int set_listen(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_admin(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
+static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen);
 
 #define STR(f, req, h) { #f, PL_CONF_STR, offsetof(struct broker_config, f), \
 	sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL }
@@ -45,6 +47,11 @@ static const struct pl_conf_key keys[] = {
 	U32(max_exi_s, 1, 86400, "signer's hard limit on the token exi claim"),
 	U32(checkpoint_rows, 1, 1000000, "signed audit checkpoint every N rows"),
 	U32(checkpoint_seconds, 1, 86400, "signed audit checkpoint every T seconds"),
+	{ "technician_eku", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+	  "EKU OID that technician certificates carry and device ones must not", set_tech_eku },
+	U32(refusal_audit_threshold, 1, 100000,
+	    "refusals per device or technician and window audited one row each"),
+	U32(refusal_audit_window_s, 1, 3600, "window of refusal_audit_threshold in seconds"),
 	{ "user", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
 	  "unprivileged user of the broker's processes when started as root", set_user },
 };
@@ -74,6 +81,9 @@ void broker_config_defaults(struct broker_config *c)
 	c->max_exi_s = 600;
 	c->checkpoint_rows = 1000;
 	c->checkpoint_seconds = 300;
+	snprintf(c->technician_eku, sizeof(c->technician_eku), "%s", TECHID_EKU_DEFAULT);
+	c->refusal_audit_threshold = 50;
+	c->refusal_audit_window_s = 60;
 	snprintf(c->user, sizeof(c->user), "%s", "pitlane");
 }
 
@@ -183,6 +193,48 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
+/*
+ * A dotted-decimal OID (first arc 0..2, at least two arcs) that is not one a
+ * device certificate carries: the technician marker must tell the roles apart.
+ */
+static int oid_ok(const char *s)
+{
+	static const char *const device_ekus[] = {
+		"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", "2.5.29.37.0",
+	};
+	size_t arcs = 1;
+
+	if (!(s[0] >= '0' && s[0] <= '2') || s[1] != '.')
+		return 0;
+	for (const char *p = s + 1; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (p[1] < '0' || p[1] > '9')
+				return 0;
+			arcs++;
+		} else if (*p < '0' || *p > '9') {
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(device_ekus) / sizeof(device_ekus[0]); i++)
+		if (strcmp(s, device_ekus[i]) == 0)
+			return 0;
+	return arcs >= 2;
+}
+
+static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen)
+{
+	struct broker_config *c = cfg;
+
+	if (strlen(v) >= sizeof(c->technician_eku) || !oid_ok(v)) {
+		snprintf(msg, msglen, "technician_eku must be a dotted OID (e.g. %s) other than "
+			 "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'",
+			 TECHID_EKU_DEFAULT, v);
+		return PL_E_SRV_CONFIG_VALUE;
+	}
+	snprintf(c->technician_eku, sizeof(c->technician_eku), "%s", v);
+	return 0;
+}
+
 int broker_config_parse(const char *name, const char *text, struct broker_config *out,
 			char *err, size_t errlen)
 {
@@ -245,6 +297,8 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 				 */
 				if (c->user_set)
 					fprintf(f, "%s %s\n", k->name, c->user);
+			} else if (k->set == set_tech_eku) {
+				fprintf(f, "%s %s\n", k->name, c->technician_eku);
 			}
 			else if (c->admin_enabled)
 				print_addr(f, k->name, c->admin_host, c->admin_port);

@@ -42,6 +42,9 @@ struct broker_config {
 	uint32_t max_exi_s;                 /* signer's hard limit on exi */
 	uint32_t checkpoint_rows;           /* signed audit checkpoint every N rows */
 	uint32_t checkpoint_seconds;        /* ... or every T seconds */
+	char technician_eku[128];           /* EKU OID that marks technician certificates */
+	uint32_t refusal_audit_threshold;   /* refusals audited one by one per device, window */
+	uint32_t refusal_audit_window_s;    /* ... then one summary row per window */
 	char user[32];                      /* privsep: unprivileged user when started as root */
 	int user_set;                       /* `user` given in the file (else the default) */
 };

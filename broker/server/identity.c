@@ -23,6 +23,14 @@
  *    the verification, which bounds how late a CRL picked up by a lazy lookup
  *    method (hashed directory) could be noticed.
  *  - Failures are never cached: a refused chain is verified again each time.
+ *  - The technician marker (EKU) is fixed per store: techid_set_marker()
+ *    flushes the cache, so no entry outlives the marker it was checked for.
+ *
+ * Roles: the dealer CA issues both device (TLS client) and technician
+ * certificates. Only a certificate with the technician marker may sign a
+ * request (checked first, before any signature: a device certificate in
+ * x5chain costs one DER parse), and tls_peer_identity() refuses it as a TLS
+ * client, so neither can stand in for the other.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -131,9 +139,81 @@ static void cache_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, 
 	techcache_free(ptr);
 }
 
+/* The technician marker of a store (ex_data); none set: TECHID_EKU_DEFAULT. */
+static int marker_idx = -1;
+static ASN1_OBJECT *default_marker;
+
+static void marker_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			   void *argp)
+{
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	ASN1_OBJECT_free(ptr);
+}
+
 static void cache_index_init(void)
 {
 	cache_idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, cache_free_cb);
+	marker_idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, marker_free_cb);
+	default_marker = OBJ_txt2obj(TECHID_EKU_DEFAULT, 1);
+}
+
+/* The store's marker, or the default; NULL only when out of memory (nothing passes). */
+static const ASN1_OBJECT *store_marker(X509_STORE *store)
+{
+	const ASN1_OBJECT *m = NULL;
+
+	pthread_once(&cache_once, cache_index_init);
+	if (marker_idx >= 0 && store != NULL)
+		m = X509_STORE_get_ex_data(store, marker_idx);
+	return m != NULL ? m : default_marker;
+}
+
+int techid_set_marker(X509_STORE *store, const char *oid)
+{
+	ASN1_OBJECT *m;
+	int nid;
+
+	pthread_once(&cache_once, cache_index_init);
+	if (store == NULL || oid == NULL || (m = OBJ_txt2obj(oid, 1)) == NULL)
+		return PL_E_INVAL;
+	nid = OBJ_obj2nid(m);
+	if (nid == NID_client_auth || nid == NID_server_auth || nid == NID_anyExtendedKeyUsage) {
+		ASN1_OBJECT_free(m);
+		return PL_E_INVAL;
+	}
+	if (marker_idx < 0) {
+		ASN1_OBJECT_free(m);
+		return PL_E_NOMEM;
+	}
+	ASN1_OBJECT_free(X509_STORE_get_ex_data(store, marker_idx));
+	if (X509_STORE_set_ex_data(store, marker_idx, m) != 1) {
+		ASN1_OBJECT_free(m);
+		X509_STORE_set_ex_data(store, marker_idx, NULL);
+		return PL_E_NOMEM;
+	}
+	techid_cache_flush(store);
+	return 0;
+}
+
+int techid_has_marker(X509_STORE *store, X509 *x)
+{
+	const ASN1_OBJECT *m = store_marker(store);
+	EXTENDED_KEY_USAGE *eku;
+	int crit = 0, found = 0;
+
+	if (m == NULL || x == NULL)
+		return 0;
+	/* A duplicated EKU extension comes back NULL: no marker (fail closed). */
+	if ((eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL)) == NULL)
+		return 0;
+	for (int i = 0; !found && i < sk_ASN1_OBJECT_num(eku); i++)
+		found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), m) == 0;
+	EXTENDED_KEY_USAGE_free(eku);
+	return found;
 }
 
 static struct techcache *store_cache(X509_STORE *store)
@@ -275,6 +355,15 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 		snprintf(why, whylen, "technician certificate is not valid DER");
 		goto out;
 	}
+	if (!techid_has_marker(store, leaf)) {
+		if (identity_from_cert(leaf, &t.id) != 0)
+			snprintf(t.id.cn, sizeof(t.id.cn), "?");
+		snprintf(why, whylen, "certificate CN=%s is not a technician certificate: it lacks "
+			 "the technician EKU; requests must be signed with a technician's card, "
+			 "not a device key", t.id.cn);
+		r = PL_E_SRV_NOT_TECHNICIAN;
+		goto out;
+	}
 	if ((chain = sk_X509_new_null()) == NULL) {
 		r = PL_E_NOMEM;
 		goto out;
@@ -293,7 +382,8 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 		r = PL_E_NOMEM;
 		goto out;
 	}
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	/* The role is the technician EKU checked above, not clientAuth (a device's). */
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
 	X509_STORE_CTX_set_time(ctx, 0, (time_t)now);
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);

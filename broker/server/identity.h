@@ -19,6 +19,14 @@
 #include "pitlane/token.h"
 
 #define IDENT_TEXT_MAX 64
+/*
+ * The technician marker: an extended key usage that technician certificates
+ * carry and device certificates must not (docs/broker.md, "Technician and
+ * device certificates"). This default is a UUID OID (ITU-T X.667, arc 2.25,
+ * no registration needed); an OEM with its own OID arc sets technician_eku.
+ */
+#define TECHID_EKU_DEFAULT "2.25.197166621731967863758900043443745532342"
+#define TECHID_EKU_MAX 128
 #define TECHID_CACHE_CAP 1024
 #define TECHID_CACHE_TTL_S 300
 
@@ -37,13 +45,29 @@ struct tech_identity {
 
 /*
  * Parses certs[0] (leaf, DER) and certs[1..n) (untrusted intermediates),
- * verifies the chain against store at time now (UNIX seconds), purpose
- * clientAuth, CRL checking per the store's flags, and that the key is P-256
- * with digitalSignature allowed. why gets a sentence (the X509 error).
- * Errors: PL_E_SRV_TECH_CERT, PL_E_SRV_TECH_KEY, PL_E_SRV_IDENTITY, PL_E_NOMEM.
+ * checks that the leaf carries the store's technician marker (EKU, see
+ * techid_set_marker; before any signature is checked, so a device
+ * certificate costs one parse), verifies the chain against store at time now
+ * (UNIX seconds), CRL checking per the store's flags, and that the key is
+ * P-256 with digitalSignature allowed. why gets a sentence (the X509 error).
+ * Errors: PL_E_SRV_NOT_TECHNICIAN, PL_E_SRV_TECH_CERT, PL_E_SRV_TECH_KEY,
+ * PL_E_SRV_IDENTITY, PL_E_NOMEM.
  */
 int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
 		  struct tech_identity *out, char *why, size_t whylen);
+
+/*
+ * Sets the technician marker of store: the EKU OID (dotted decimal) that a
+ * technician certificate must carry and a TLS client (device) certificate
+ * must not. A store without one requires TECHID_EKU_DEFAULT. Forgets the
+ * chains verified so far. Call before the store is shared with workers.
+ * Errors: PL_E_INVAL (not an OID, or clientAuth/serverAuth/anyExtendedKeyUsage,
+ * which device certificates carry), PL_E_NOMEM.
+ */
+int techid_set_marker(X509_STORE *store, const char *oid);
+
+/* 1 when x carries the technician marker of store in its EKU extension, else 0. */
+int techid_has_marker(X509_STORE *store, X509 *x);
 
 /*
  * The ES256 verify hook of lib/token (OpenSSL) for technician signatures: a

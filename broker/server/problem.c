@@ -74,6 +74,8 @@ int problem_status_for(int err)
 	case PL_E_SRV_STALE:
 	case PL_E_SRV_REPLAY:
 	case PL_E_SRV_IDENTITY:
+	case PL_E_SRV_NOT_TECHNICIAN:
+	case PL_E_SRV_TECH_AS_DEVICE:
 		return 401;
 	case PL_E_SRV_WORKSHOP_MISMATCH:
 		return 403;

@@ -102,6 +102,26 @@ static void expire(struct replay *rc, int64_t now)
 	}
 }
 
+/* The index of nonce in the table, or NIL. Called with the lock held. */
+static uint32_t lookup(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], uint32_t h)
+{
+	for (uint32_t idx = rc->bucket[h]; idx != NIL; idx = rc->e[idx].next)
+		if (plt_ct_equal(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN))
+			return idx;
+	return NIL;
+}
+
+int replay_seen(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now)
+{
+	int r;
+
+	pthread_mutex_lock(&rc->lock);
+	expire(rc, now);
+	r = lookup(rc, nonce, hash(rc, nonce)) != NIL ? PL_E_SRV_REPLAY : 0;
+	pthread_mutex_unlock(&rc->lock);
+	return r;
+}
+
 int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
 			int64_t expires)
 {
@@ -111,11 +131,9 @@ int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN]
 	pthread_mutex_lock(&rc->lock);
 	expire(rc, now);
 	h = hash(rc, nonce);
-	for (idx = rc->bucket[h]; idx != NIL; idx = rc->e[idx].next) {
-		if (plt_ct_equal(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN)) {
-			r = PL_E_SRV_REPLAY;
-			goto out;
-		}
+	if (lookup(rc, nonce, h) != NIL) {
+		r = PL_E_SRV_REPLAY;
+		goto out;
 	}
 	if (rc->count == rc->cap) {
 		r = PL_E_SRV_REPLAY_FULL;

@@ -25,6 +25,13 @@ void replay_free(struct replay *rc);
 int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
 			int64_t expires);
 
+/*
+ * Looks only: PL_E_SRV_REPLAY when nonce is remembered (and unexpired at
+ * now), else 0. The broker looks before the policy and remembers with
+ * replay_check_insert() once a request is admitted.
+ */
+int replay_seen(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now);
+
 /* Nonces currently remembered. */
 uint32_t replay_count(struct replay *rc);
 

@@ -187,5 +187,8 @@ int tls_peer_identity(SSL *ssl, struct cert_identity *out)
 		return PL_E_SRV_IDENTITY;
 	if (SSL_get_verify_result(ssl) != X509_V_OK)
 		return PL_E_SRV_IDENTITY;
+	/* A technician's certificate (and key) never stands in for a workshop PC's. */
+	if (techid_has_marker(SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl)), peer))
+		return PL_E_SRV_TECH_AS_DEVICE;
 	return identity_from_cert(peer, out);
 }

@@ -37,7 +37,8 @@ int tls_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, ch
 /*
  * Identity of the verified peer of ssl. Refuses (PL_E_SRV_IDENTITY) a NULL
  * ssl (a plaintext connection), an incomplete handshake, a missing peer
- * certificate or a verify result other than X509_V_OK.
+ * certificate or a verify result other than X509_V_OK; PL_E_SRV_TECH_AS_DEVICE
+ * when the peer certificate carries the technician marker (identity.h).
  */
 int tls_peer_identity(SSL *ssl, struct cert_identity *out);
 

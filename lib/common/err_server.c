@@ -51,6 +51,12 @@ static const struct {
 	{ PL_E_SRV_BUSY, "busy", "broker worker queue is full; retry later" },
 	{ PL_E_SRV_SHUTDOWN, "shutting_down", "broker is shutting down" },
 	{ PL_E_SRV_DAEMON, "daemon", "could not start in the background" },
+	{ PL_E_SRV_NOT_TECHNICIAN, "not_a_technician_certificate",
+	  "the certificate that signed the request is not a technician certificate (it lacks the "
+	  "technician EKU, technician_eku in broker.conf); sign with the technician's card" },
+	{ PL_E_SRV_TECH_AS_DEVICE, "technician_cert_as_device",
+	  "a technician certificate (technician EKU) cannot be a TLS client certificate; connect "
+	  "with the workshop PC's device certificate" },
 };
 
 const char *pl_err_server_text(int err, int name)

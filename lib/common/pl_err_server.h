@@ -29,6 +29,8 @@ enum pl_err_server {
 	PL_E_SRV_BUSY = -473,            /* worker queue full */
 	PL_E_SRV_SHUTDOWN = -474,        /* broker is shutting down */
 	PL_E_SRV_DAEMON = -475,          /* could not go to the background */
+	PL_E_SRV_NOT_TECHNICIAN = -476,  /* x5chain leaf lacks the technician EKU (a device cert) */
+	PL_E_SRV_TECH_AS_DEVICE = -477,  /* TLS client certificate carries the technician EKU */
 };
 
 /* Sentence (name == 0) or stable name (name != 0) for err, NULL if unknown. */

@@ -154,6 +154,18 @@ static struct broker *broker_alloc(const struct broker_config *c)
 	return b;
 }
 
+/* The technician EKU on the store shared by TLS (refused) and request checks (required). */
+static int set_technician_marker(struct broker *b, char *err, size_t errlen)
+{
+	int r = techid_set_marker(b->store, b->cfg.technician_eku);
+
+	if (r != 0)
+		snprintf(err, errlen, "technician_eku %.64s cannot be used (%s); give a dotted OID "
+			 "that only technician certificates carry", b->cfg.technician_eku,
+			 pl_strerror(r));
+	return r;
+}
+
 /* The decider process: policy and audit store; checkpoints are signed through fn. */
 int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *ctx,
 			const uint8_t pub[SIGNER_PUB_LEN], struct broker **out, char *err,
@@ -166,7 +178,8 @@ int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *c
 		return PL_E_NOMEM;
 	if ((r = open_policy(b, err, errlen)) != 0 ||
 	    (r = open_audit_with(b, fn, ctx, pub, err, errlen)) != 0 ||
-	    (r = broker_abuse_open(b, err, errlen)) != 0)
+	    (r = broker_abuse_open(b, err, errlen)) != 0 ||
+	    (r = broker_refusals_open(b, err, errlen)) != 0)
 		goto out;
 	if ((r = metrics_new(&b->metrics)) != 0 ||
 	    (r = replay_new(c->replay_capacity, &b->replay)) != 0) {
@@ -195,6 +208,8 @@ int broker_open_front(const struct broker_config *c, int api_fd, int admin_fd,
 		goto out;
 	SSL_CTX_set_info_callback(b->ssl_ctx, info_cb);
 	b->store = SSL_CTX_get_cert_store(b->ssl_ctx);
+	if ((r = set_technician_marker(b, err, errlen)) != 0)
+		goto out;
 	/* The worker pool starts after the privilege drop (broker/privsep/ps_front.c);
 	 * the replay cache is the decider's. */
 	if ((r = metrics_new(&b->metrics)) != 0) {
@@ -258,12 +273,15 @@ int broker_open(const struct broker_config *c, struct broker **out, char *err, s
 		goto out;
 	if ((r = open_signer(b, err, errlen)) != 0)
 		goto out;
-	if ((r = open_audit(b, err, errlen)) != 0 || (r = broker_abuse_open(b, err, errlen)) != 0)
+	if ((r = open_audit(b, err, errlen)) != 0 || (r = broker_abuse_open(b, err, errlen)) != 0 ||
+	    (r = broker_refusals_open(b, err, errlen)) != 0)
 		goto out;
 	if ((r = tls_server_ctx(c, verify_cb, &b->ssl_ctx, err, errlen)) != 0)
 		goto out;
 	SSL_CTX_set_info_callback(b->ssl_ctx, info_cb);
 	b->store = SSL_CTX_get_cert_store(b->ssl_ctx);
+	if ((r = set_technician_marker(b, err, errlen)) != 0)
+		goto out;
 	if ((r = replay_new(c->replay_capacity, &b->replay)) != 0 ||
 	    (r = metrics_new(&b->metrics)) != 0 ||
 	    (r = workq_new(c->workers, c->queue_max, &b->wq)) != 0) {
@@ -413,6 +431,7 @@ void broker_close(struct broker *b)
 	if (b->ev_ckpt != NULL)
 		event_free(b->ev_ckpt);
 	abuse_close(b->abuse);
+	broker_refusals_close(b);  /* pending summary rows, before the audit store closes */
 	audit_close(b->audit);     /* final checkpoint needs the signer */
 	signer_close(b->signer);
 	policy_slot_free(b->policy);

@@ -113,6 +113,7 @@ struct broker {
 	atomic_llong abuse_admin_ms;     /* last look for officer actions to audit */
 	struct signer *signer;
 	struct replay *replay;
+	struct refusals *refusals;       /* refusal audit budget (decider) */
 	struct metrics *metrics;
 	struct workq *wq;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_drain, *ev_ckpt;
@@ -199,6 +200,21 @@ struct receipt;
 int broker_aux_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
 		      const char *device_ou, const char *client_addr, int kind, const char *arg,
 		      const struct receipt *rc);
+
+/*
+ * Refusals under a flood (refusal_audit.c, docs/broker.md): 1 when a refused
+ * request of device (and technician) is to get its audit row and log line,
+ * 0 when it was counted into the summary row of its window instead.
+ */
+struct refusals;
+int broker_refusals_open(struct broker *b, char *err, size_t errlen);
+int broker_refusal_admit(struct broker *b, const char *device, const char *device_ou,
+			 const char *technician, const char *tech_ou, const char *rule,
+			 int64_t now);
+/* Writes the summary rows of ended windows (the decider's timer). */
+void broker_refusals_tick(struct broker *b);
+/* Writes every pending summary, then frees the budget. */
+void broker_refusals_close(struct broker *b);
 
 int broker_signer_issue(struct broker *b, const struct signer_request *req,
 			uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);

@@ -225,8 +225,13 @@ static void api_cb(struct evhttp_request *req, void *arg)
 	enum metrics_endpoint ep = endpoint_of(path ? path : "");
 	struct cert_identity dev;
 	char addr[64];
+	int r;
 
-	if (tls_peer_identity(ssl, &dev) != 0) {
+	if ((r = tls_peer_identity(ssl, &dev)) == PL_E_SRV_TECH_AS_DEVICE) {
+		send_problem(b, req, ep, 401, pl_errname(r), pl_strerror(r), 0);
+		return;
+	}
+	if (r != 0) {
 		/* A plaintext connection or a peer without a verified certificate. */
 		send_problem(b, req, ep, 401, "bad_identity",
 			     "a verified client certificate with one CN and one OU is required", 0);

@@ -165,12 +165,25 @@ static int audit_outcome(struct token_job *j, const struct outcome *o)
 	return r;
 }
 
-/* iat within the window, nonce not seen before; 0 or the failing code. */
+static int replay_why(int r, char *why, size_t whylen)
+{
+	if (r == PL_E_SRV_REPLAY)
+		snprintf(why, whylen, "this request (its nonce) was already received; build a "
+			 "new request with a fresh nonce");
+	else if (r == PL_E_SRV_REPLAY_FULL)
+		snprintf(why, whylen, "the broker remembers too many recent requests; retry later");
+	return r;
+}
+
+/*
+ * iat within the window, nonce not seen before; 0 or the failing code. Only
+ * looks: the nonce is remembered by remember_nonce() once the request is
+ * admitted, so requests refused by the policy or the limits take no room in
+ * the replay cache (a refused request replayed is refused again).
+ */
 static int check_fresh(struct broker *b, const struct token_request *q, int64_t now, char *why,
 		       size_t whylen)
 {
-	int r;
-
 	if (q->iat > now + (int64_t)b->cfg.request_window_s ||
 	    q->iat < now - (int64_t)b->cfg.request_window_s) {
 		snprintf(why, whylen, "request iat %lld is %lld s away from the broker clock; at "
@@ -178,14 +191,16 @@ static int check_fresh(struct broker *b, const struct token_request *q, int64_t 
 			 (long long)(q->iat - now), b->cfg.request_window_s);
 		return PL_E_SRV_STALE;
 	}
-	r = replay_check_insert(b->replay, q->nonce, now,
-				(q->iat > now ? q->iat : now) + b->cfg.request_window_s);
-	if (r == PL_E_SRV_REPLAY)
-		snprintf(why, whylen, "this request (its nonce) was already received; build a "
-			 "new request with a fresh nonce");
-	else if (r == PL_E_SRV_REPLAY_FULL)
-		snprintf(why, whylen, "the broker remembers too many recent requests; retry later");
-	return r;
+	return replay_why(replay_seen(b->replay, q->nonce, now), why, whylen);
+}
+
+/* Remembers the nonce of an admitted request; a concurrent twin gets PL_E_SRV_REPLAY. */
+static int remember_nonce(struct broker *b, const struct token_request *q, int64_t now,
+			  char *why, size_t whylen)
+{
+	return replay_why(replay_check_insert(b->replay, q->nonce, now,
+					      (q->iat > now ? q->iat : now) +
+					      b->cfg.request_window_s), why, whylen);
 }
 
 /* Identity and freshness checks; fills o and returns 0 or the failing code. */
@@ -264,9 +279,10 @@ static int signer_refusal(int r)
  * goes on; a request the policy denied is only seen by the detectors).
  */
 static int abuse_gate(struct token_job *j, struct outcome *o, const struct policy *pol,
-		      const struct policy_decision *d)
+		      const struct policy_decision *d, int64_t now_s)
 {
 	struct broker *b = j->b;
+	char why[256];
 	struct timespec ts;
 	struct abuse_verdict v;
 	struct abuse_approval ap;
@@ -315,6 +331,10 @@ static int abuse_gate(struct token_job *j, struct outcome *o, const struct polic
 	ap.exi_s = d->exi_s;
 	ap.policy_version = d->policy_version;
 	copy_str(ap.work_order, sizeof(ap.work_order), o->q.work_order);
+	if ((r = remember_nonce(b, &o->q, now_s, why, sizeof(why))) != 0) {
+		reject(j, o, r, why);
+		return 1;
+	}
 	if ((r = broker_abuse_park(b, &ap, j->out, sizeof(j->out), &j->outlen, j->location)) != 0)
 		goto fail;
 	o->decision = "approval";
@@ -347,10 +367,11 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 	};
 	struct policy_decision d;
 	struct signer_request sr;
+	char why[256];
 	int r;
 
 	r = policy_decide(pol, &pr, &d);
-	if (r == 0 && abuse_gate(j, o, pol, &d)) {
+	if (r == 0 && abuse_gate(j, o, pol, &d, now)) {
 		policy_unref(pol);
 		return;
 	}
@@ -376,6 +397,10 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 		set_problem(j, 403, "approval_required",
 			    "this operation needs a second person's approval, which this broker "
 			    "version cannot take yet", d.rule, 0);
+		return;
+	}
+	if ((r = remember_nonce(b, &o->q, now, why, sizeof(why))) != 0) {
+		reject(j, o, r, why);
 		return;
 	}
 	fill_signer_request(j, o, &d, now, &sr);
@@ -466,7 +491,19 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
 	atomic_fetch_sub(&b->inflight, 1);
 }
 
-/* Policy, signer, audit row, log line: in this process or in the decider. */
+/* A request refused for its identity, freshness, the policy or the limits. */
+static int is_refusal(const struct outcome *o)
+{
+	return o->decision != NULL &&
+	       (strcmp(o->decision, "reject") == 0 || strcmp(o->decision, "deny") == 0 ||
+		strcmp(o->decision, "limited") == 0);
+}
+
+/*
+ * Policy, signer, audit row, log line: in this process or in the decider. A
+ * refusal over its device's or technician's budget is counted into a summary
+ * row instead (refusal_audit.c); allows, approvals and errors always get theirs.
+ */
 static void finish(struct token_job *j, struct outcome *o, int64_t now, int decide,
 		   int *audit_err)
 {
@@ -474,6 +511,13 @@ static void finish(struct token_job *j, struct outcome *o, int64_t now, int deci
 		decide_and_sign(j, o, now);
 	if (j->kind == HANDOFF_TOKEN)
 		metrics_decision(j->b->metrics, o->metric);
+	*audit_err = 0;
+	/* the technician's budget only once the request proved to be hers (signature) */
+	if (is_refusal(o) &&
+	    !broker_refusal_admit(j->b, j->device.cn, j->device.ou,
+				  o->have_tech && o->err != PL_E_SRV_TECH_SIG ? o->tech.id.cn : NULL,
+				  o->tech.id.ou, o->rule, now))
+		return;
 	*audit_err = audit_outcome(j, o) != 0;
 	log_outcome(j, o);
 }
@@ -603,6 +647,9 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		reject(j, &o, PL_E_SRV_REQ_MALFORMED, "the front end handed over an incomplete "
 		       "request");
 	else if (b->fresh_in_decider && (r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
+		reject(j, &o, r, why);
+	if (h->kind == HANDOFF_DECISION && o.decision == NULL &&
+	    (r = remember_nonce(b, &o.q, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
 	if (h->kind == HANDOFF_DECISION && o.decision == NULL) {
 		/* An approving technician, identified and fresh: broker/abuse decides. */

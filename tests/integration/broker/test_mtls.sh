@@ -52,13 +52,13 @@ expect_line "REQ-BRK-027 signed with another key" "$out" "status=401 code=bad_te
 # REQ-BRK-028: a technician certificate the dealer CA did not issue (or revoked/expired).
 out=$(SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --url "$URL" --cacert "$P/ca/ca.crt" \
     --cert "$P/devices/ws-muc-01-pc1.crt" --key "$P/devices/ws-muc-01-pc1.key" \
-    --tech-cert "$P/devices/device-other-ca.crt" --sign-key "$P/devices/device-other-ca.key" \
+    --tech-cert "$P/technicians/tech-other-ca.crt" --sign-key "$P/technicians/tech-other-ca.key" \
     --vin "$VIN" --expect 401 || true)
 expect_line "REQ-BRK-028 technician certificate from a foreign CA" "$out" \
     "status=401 code=technician_cert_invalid"
 out=$(SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --url "$URL" --cacert "$P/ca/ca.crt" \
     --cert "$P/devices/ws-muc-01-pc1.crt" --key "$P/devices/ws-muc-01-pc1.key" \
-    --tech-cert "$P/devices/device-revoked.crt" --sign-key "$P/devices/device-revoked.key" \
+    --tech-cert "$P/technicians/tech-revoked.crt" --sign-key "$P/technicians/tech-revoked.key" \
     --vin "$VIN" --expect 401 || true)
 expect_line "REQ-BRK-028 revoked certificate as technician certificate" "$out" \
     "status=401 code=technician_cert_invalid"

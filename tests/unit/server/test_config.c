@@ -1,10 +1,11 @@
-/* broker.conf parser: REQ-BRK-100..REQ-BRK-107 (docs/broker.md). */
+/* broker.conf parser: REQ-BRK-100..REQ-BRK-107, REQ-BRK-212 (docs/broker.md). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "identity.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 
@@ -130,4 +131,26 @@ Test(config, REQ_BRK_107_key_uri_must_be_pkcs11)
 	memcpy(strstr(text, "pkcs11:"), "file11:", 7);
 	cr_assert_eq(parse(text, &c), PL_E_SRV_CONFIG_VALUE);
 	cr_assert(strstr(err, "pkcs11:") != NULL);
+}
+
+Test(config, REQ_BRK_212_technician_marker_and_refusal_budget_keys)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse(REQUIRED, &c), 0, "%s", err);
+	cr_assert_str_eq(c.technician_eku, TECHID_EKU_DEFAULT, "a marker is always required");
+	cr_assert_eq(c.refusal_audit_threshold, 50);
+	cr_assert_eq(c.refusal_audit_window_s, 60);
+	cr_assert_eq(parse(REQUIRED "technician_eku 1.3.6.1.4.1.99999.7\n", &c), 0, "%s", err);
+	cr_assert_str_eq(c.technician_eku, "1.3.6.1.4.1.99999.7");
+	/* what device certificates carry cannot be the marker; nor can a non-OID */
+	cr_assert_eq(parse(REQUIRED "technician_eku 1.3.6.1.5.5.7.3.2\n", &c),
+		     PL_E_SRV_CONFIG_VALUE);
+	cr_assert(strstr(err, "t.conf:9: technician_eku must be a dotted OID") != NULL, "%s", err);
+	cr_assert_eq(parse(REQUIRED "technician_eku 2.5.29.37.0\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "technician_eku clientAuth\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "technician_eku 1.2..3\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "technician_eku 7.1\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "refusal_audit_threshold 0\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "refusal_audit_window_s 3601\n", &c), PL_E_SRV_CONFIG_VALUE);
 }

@@ -1,6 +1,7 @@
 /*
  * Certificate identities and technician certificates: REQ-BRK-160..REQ-BRK-164;
- * the verified-chain cache: REQ-BRK-165..REQ-BRK-173.
+ * the verified-chain cache: REQ-BRK-165..REQ-BRK-173; the technician marker
+ * (EKU): REQ-BRK-200, REQ-BRK-201.
  */
 #include <criterion/criterion.h>
 #include <pthread.h>
@@ -15,6 +16,9 @@
 #include "techcache.h"
 
 #define NOW 1800000000
+
+/* The EKU of the leaves cert() makes: a technician's unless a test says otherwise. */
+static const char *leaf_eku = TECHID_EKU_DEFAULT;
 
 static EVP_PKEY *key(const char *curve)
 {
@@ -59,7 +63,8 @@ static X509 *cert(const char *cn, const char *ou, const char *ou2, EVP_PKEY *pub
 		add_ext(x, x, NID_basic_constraints, "critical,CA:TRUE");
 		add_ext(x, x, NID_key_usage, "critical,keyCertSign,cRLSign");
 	} else {
-		add_ext(x, issuer, NID_ext_key_usage, "clientAuth");
+		if (leaf_eku != NULL)
+			add_ext(x, issuer, NID_ext_key_usage, leaf_eku);
 		if (ku)
 			add_ext(x, issuer, NID_key_usage, ku);
 	}
@@ -173,6 +178,63 @@ Test(identity, REQ_BRK_164_garbage_der_refused, .init = setup, .fini = teardown)
 
 	cr_assert_eq(techid_verify(fx.store, &b, 1, NOW, &t, why, sizeof(why)), PL_E_SRV_TECH_CERT);
 	cr_assert_eq(techid_verify(fx.store, &b, 0, NOW, &t, why, sizeof(why)), PL_E_SRV_TECH_CERT);
+}
+
+Test(identity, REQ_BRK_200_device_certificate_cannot_sign_as_technician, .init = setup,
+     .fini = teardown)
+{
+	struct tech_identity t;
+	char why[256] = "";
+	X509 *x;
+
+	/* a device certificate: clientAuth only, same CA, valid, P-256, digitalSignature */
+	leaf_eku = "clientAuth";
+	cr_assert_eq(verify(cert("ws-muc-01-pc1", "ws-muc-01", NULL, fx.leafkey, fx.ca, fx.cakey,
+				 -60, 86400, "critical,digitalSignature"), 0, &t, why),
+		     PL_E_SRV_NOT_TECHNICIAN);
+	cr_assert(strstr(why, "CN=ws-muc-01-pc1 is not a technician certificate") != NULL, "%s",
+		  why);
+	/* no EKU at all, or anyExtendedKeyUsage: not a technician either */
+	leaf_eku = NULL;
+	cr_assert_eq(verify(cert("a", "w", NULL, fx.leafkey, fx.ca, fx.cakey, -60, 86400, NULL), 1,
+			    &t, why), PL_E_SRV_NOT_TECHNICIAN);
+	leaf_eku = "anyExtendedKeyUsage,clientAuth";
+	cr_assert_eq(verify(cert("a", "w", NULL, fx.leafkey, fx.ca, fx.cakey, -60, 86400, NULL), 2,
+			    &t, why), PL_E_SRV_NOT_TECHNICIAN);
+	/* the marker next to clientAuth: a technician (the operator's PKI may add both) */
+	leaf_eku = "clientAuth," TECHID_EKU_DEFAULT;
+	x = cert("tech-anna", "ws-muc-01", NULL, fx.leafkey, fx.ca, fx.cakey, -60, 86400, NULL);
+	cr_assert_eq(techid_has_marker(fx.store, x), 1);
+	cr_assert_eq(verify(x, 3, &t, why), 0, "%s", why);
+	leaf_eku = TECHID_EKU_DEFAULT;
+}
+
+Test(identity, REQ_BRK_201_marker_is_configurable_and_never_a_device_eku, .init = setup,
+     .fini = teardown)
+{
+	struct tech_identity t;
+	char why[256] = "";
+	X509 *x = cert("tech-anna", "ws-muc-01", NULL, fx.leafkey, fx.ca, fx.cakey, -60, 86400,
+		       NULL);
+	unsigned char *d = NULL;
+	int n = i2d_X509(x, &d);
+	struct plt_bytes b = { d, (size_t)n };
+
+	cr_assert_eq(techid_set_marker(fx.store, "1.3.6.1.5.5.7.3.2"), PL_E_INVAL);
+	cr_assert_eq(techid_set_marker(fx.store, "2.5.29.37.0"), PL_E_INVAL);
+	cr_assert_eq(techid_set_marker(fx.store, "1.3.6.1.5.5.7.3.1"), PL_E_INVAL);
+	cr_assert_eq(techid_set_marker(fx.store, "not an oid"), PL_E_INVAL);
+	/* accepted and cached under the default marker ... */
+	cr_assert_eq(techid_verify(fx.store, &b, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	/* ... and refused, cache or not, once the OEM's own marker is set */
+	cr_assert_eq(techid_set_marker(fx.store, "1.3.6.1.4.1.99999.1.7"), 0);
+	cr_assert_eq(techid_has_marker(fx.store, x), 0);
+	cr_assert_eq(techid_verify(fx.store, &b, 1, NOW, &t, why, sizeof(why)),
+		     PL_E_SRV_NOT_TECHNICIAN);
+	cr_assert_eq(techid_set_marker(fx.store, TECHID_EKU_DEFAULT), 0);
+	cr_assert_eq(techid_verify(fx.store, &b, 1, NOW, &t, why, sizeof(why)), 0, "%s", why);
+	OPENSSL_free(d);
+	X509_free(x);
 }
 
 /* DER of x in slot (x is freed) as the x5chain entry b. */

@@ -1,4 +1,4 @@
-/* Replay cache: REQ-BRK-130..REQ-BRK-132 (docs/broker.md). */
+/* Replay cache: REQ-BRK-130..REQ-BRK-132, REQ-BRK-208 (docs/broker.md). */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -70,4 +70,24 @@ Test(replay, REQ_BRK_132_many_entries_through_the_ring)
 	replay_free(rc);
 	cr_assert_eq(replay_new(0, &rc), PL_E_INVAL);
 	replay_free(NULL);
+}
+
+Test(replay, REQ_BRK_208_seen_looks_without_remembering)
+{
+	struct replay *rc;
+	uint8_t n[REPLAY_NONCE_LEN];
+
+	cr_assert_eq(replay_new(64, &rc), 0);
+	/* a refused request only looks: a thousand looks take no room */
+	for (uint32_t i = 0; i < 1000; i++) {
+		nonce_of(i, n);
+		cr_assert_eq(replay_seen(rc, n, 1000), 0);
+	}
+	cr_assert_eq(replay_count(rc), 0);
+	nonce_of(7, n);
+	cr_assert_eq(replay_check_insert(rc, n, 1000, 1120), 0);
+	cr_assert_eq(replay_seen(rc, n, 1001), PL_E_SRV_REPLAY);
+	cr_assert_eq(replay_seen(rc, n, 1121), 0, "expired at 1120");
+	cr_assert_eq(replay_count(rc), 0);
+	replay_free(rc);
 }
