@@ -121,6 +121,14 @@ int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
  */
 int audit_checkpoint(struct audit *a);
 
+/*
+ * Calls fn for every row with a nonce whose time_ms >= since_ms, in seq order
+ * (the decider pre-loads its replay cache from them at start). Stops at and
+ * returns fn's first nonzero result; 0 when all were delivered.
+ */
+typedef int (*audit_nonce_fn)(void *ctx, const uint8_t nonce[AUDIT_NONCE_LEN], int64_t time_ms);
+int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, void *ctx);
+
 /* Counters for metrics and tests. */
 struct audit_stats {
 	uint64_t rows;               /* rows appended through this handle */

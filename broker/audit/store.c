@@ -556,6 +556,34 @@ int audit_checkpoint(struct audit *a)
 	return r;
 }
 
+int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (a == NULL || fn == NULL)
+		return PL_E_INVAL;
+	lead_acquire(a);
+	rc = sqlite3_prepare_v2(a->db, "SELECT nonce, time_ms FROM audit_log WHERE time_ms >= ?1 "
+				"AND nonce IS NOT NULL ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK || sqlite3_bind_int64(st, 1, since_ms) != SQLITE_OK) {
+		r = audit_sqlite_err(rc != SQLITE_OK ? rc : SQLITE_ERROR);
+		goto out;
+	}
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_BLOB ||
+		    sqlite3_column_bytes(st, 0) != AUDIT_NONCE_LEN)
+			continue;   /* the CHECK constraint keeps these out; verify names them */
+		r = fn(ctx, sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1));
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = audit_sqlite_err(rc);
+out:
+	sqlite3_finalize(st);
+	lead_release(a);
+	return r;
+}
+
 void audit_get_stats(struct audit *a, struct audit_stats *st)
 {
 	if (a == NULL) {

@@ -78,6 +78,7 @@ struct outcome {
 	int have_q;
 	uint8_t cti[SIGNER_CTI_LEN];
 	int have_cti;
+	int nonce_held;                   /* q.nonce is in the replay cache: the row keeps it */
 };
 
 static uint64_t elapsed_us(const struct timespec *t0)
@@ -141,6 +142,15 @@ static int audit_outcome(struct token_job *j, const struct outcome *o)
 	if (o->have_q) {
 		copy_str(rec.vin, sizeof(rec.vin), o->q.vin);
 		copy_str(rec.op, sizeof(rec.op), o->q.op);
+		/* what the requester said, under the row hash (docs/audit.md) */
+		copy_str(rec.work_order, sizeof(rec.work_order), o->q.work_order);
+		copy_str(rec.request_reason, sizeof(rec.request_reason), o->q.reason);
+	}
+	if (o->nonce_held) {
+		/* persisted with the decision: the replay cache is re-loaded from it at start */
+		_Static_assert(sizeof(rec.nonce) == sizeof(o->q.nonce), "nonce sizes");
+		memcpy(rec.nonce, o->q.nonce, sizeof(rec.nonce));
+		rec.has_nonce = 1;
 	}
 	copy_str(rec.decision, sizeof(rec.decision), o->decision);
 	copy_str(rec.rule, sizeof(rec.rule), o->rule);
@@ -177,6 +187,12 @@ static int check_fresh(struct broker *b, const struct token_request *q, int64_t 
 			 (long long)(q->iat - now), b->cfg.request_window_s);
 		return PL_E_SRV_STALE;
 	}
+	if (q->iat < b->replay_floor) {
+		/* The nonces of before the restart did not all fit back into the cache. */
+		snprintf(why, whylen, "this request was signed before the broker restarted and "
+			 "could be a replay; build a new request");
+		return PL_E_SRV_REPLAY;
+	}
 	r = replay_check_insert(b->replay, q->nonce, now,
 				(q->iat > now ? q->iat : now) + b->cfg.request_window_s);
 	if (r == PL_E_SRV_REPLAY)
@@ -212,7 +228,9 @@ static int check_identity(struct token_job *j, struct outcome *o, int64_t now, c
 	/* privsep: the decider checks freshness (its replay cache outlives front-end restarts). */
 	if (b->decide != NULL)
 		return 0;
-	return check_fresh(b, &o->q, now, why, whylen);
+	if ((r = check_fresh(b, &o->q, now, why, whylen)) == 0)
+		o->nonce_held = 1;
+	return r;
 }
 
 static void reject(struct token_job *j, struct outcome *o, int err, const char *why)
@@ -505,6 +523,8 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		h.ttl = o->q.ttl;
 		memcpy(h.nonce, o->q.nonce, sizeof(h.nonce));
 		h.iat = o->q.iat;
+		_Static_assert(sizeof(h.req_reason) >= sizeof(o->q.reason), "the reason fits");
+		copy_str(h.req_reason, sizeof(h.req_reason), o->q.reason);
 	}
 	h.kind = (uint8_t)j->kind;
 	if (j->kind == HANDOFF_DECISION) {
@@ -591,6 +611,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		o.q.ttl = h->ttl;
 		memcpy(o.q.nonce, h->nonce, sizeof(o.q.nonce));
 		o.q.iat = h->iat;
+		copy_str(o.q.reason, sizeof(o.q.reason), h->req_reason);
 	}
 	/* The decider's own clock decides (freshness, opening hours, iat of the token). */
 	now = (int64_t)time(NULL);
@@ -601,6 +622,8 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		       "request");
 	else if (b->fresh_in_decider && (r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
+	else if (b->fresh_in_decider)
+		o.nonce_held = 1;
 	if (h->kind == HANDOFF_DECISION && o.decision == NULL) {
 		/* An approving technician, identified and fresh: broker/abuse decides. */
 		broker_abuse_decision(b, h, a);
