@@ -73,13 +73,13 @@ static void doc_hash(const uint8_t prev[32], uint64_t seq, const struct audit_re
 	doc_hash_v(2, prev, seq, r, 0, out);
 }
 
-Test(audit_rowhash, REQ_AUD_013_row_hash_matches_the_documented_encoding)
+Test(audit_rowhash, REQ_AUD_100_version2_row_hash_matches_the_documented_encoding)
 {
 	uint8_t prev[32], want[32], got[32];
 	struct audit_record rec;
 	struct audit_row_view v;
 
-	for (unsigned i = 1; i <= 6; i++) {   /* with and without a token id and a nonce */
+	for (unsigned i = 1; i <= 6; i++) {   /* with and without a token id, a reason, a nonce */
 		memset(prev, (int)i, sizeof(prev));
 		aut_record(&rec, i);
 		doc_hash_v(2, prev, 1000 + i, &rec, 77 * i, want);
@@ -87,7 +87,19 @@ Test(audit_rowhash, REQ_AUD_013_row_hash_matches_the_documented_encoding)
 		v.ckpt_rows = 77 * i;
 		cr_assert_eq(audit_row_hash(prev, &v, got), 0);
 		cr_assert_eq(memcmp(want, got, 32), 0, "record %u", i);
-		/* version 1 (rows written before schema 0003): without the version-2 fields */
+	}
+}
+
+/* Version 1: the rows written before schema 0003 keep exactly these bytes. */
+Test(audit_rowhash, REQ_AUD_013_row_hash_matches_the_documented_encoding)
+{
+	uint8_t prev[32], want[32], got[32];
+	struct audit_record rec;
+	struct audit_row_view v;
+
+	for (unsigned i = 1; i <= 3; i++) {   /* with and without a token id */
+		memset(prev, (int)i, sizeof(prev));
+		aut_record(&rec, i);
 		memset(rec.work_order, 0, sizeof(rec.work_order));
 		memset(rec.request_reason, 0, sizeof(rec.request_reason));
 		rec.has_nonce = 0;
@@ -96,6 +108,8 @@ Test(audit_rowhash, REQ_AUD_013_row_hash_matches_the_documented_encoding)
 		v.version = AUDIT_ROW_V1;
 		cr_assert_eq(audit_row_hash(prev, &v, got), 0);
 		cr_assert_eq(memcmp(want, got, 32), 0, "record %u, version 1", i);
+		v.version = 3;
+		cr_assert_eq(audit_row_hash(prev, &v, got), PL_E_INVAL);
 	}
 }
 
