@@ -28,6 +28,7 @@
 #define AUDIT_SIG_LEN 64
 #define AUDIT_PUB_LEN 65          /* uncompressed P-256 point 04||X||Y */
 #define AUDIT_TOKEN_ID_LEN 16
+#define AUDIT_NONCE_LEN 16        /* a token request's replay nonce */
 
 struct audit;
 
@@ -66,6 +67,13 @@ struct audit_record {
 	uint8_t token_id[AUDIT_TOKEN_ID_LEN];
 	int has_token_id;
 	char client_addr[64];
+	/* Row version 2 (schema 0003): what the requester said and the nonce the
+	 * replay cache holds for it (has_nonce 0: none). The store adds the row
+	 * count of the newest checkpoint it knows (docs/audit.md). */
+	char work_order[64];
+	char request_reason[161];
+	uint8_t nonce[AUDIT_NONCE_LEN];
+	int has_nonce;
 };
 
 /*
@@ -113,6 +121,14 @@ int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
  */
 int audit_checkpoint(struct audit *a);
 
+/*
+ * Calls fn for every row with a nonce whose time_ms >= since_ms, in seq order
+ * (the decider pre-loads its replay cache from them at start). Stops at and
+ * returns fn's first nonzero result; 0 when all were delivered.
+ */
+typedef int (*audit_nonce_fn)(void *ctx, const uint8_t nonce[AUDIT_NONCE_LEN], int64_t time_ms);
+int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, void *ctx);
+
 /* Counters for metrics and tests. */
 struct audit_stats {
 	uint64_t rows;               /* rows appended through this handle */
@@ -120,6 +136,10 @@ struct audit_stats {
 	uint64_t checkpoints;        /* checkpoints written through this handle */
 	uint64_t head_seq;           /* seq of the chain head (0 = empty) */
 	int last_checkpoint_err;     /* 0, or the code of the last failed checkpoint */
+	int chain_diverged;          /* 1: the head stopped extending what this handle
+				      * committed (rows rewritten or deleted by someone
+				      * else); no checkpoint is signed until reopened */
+	uint64_t diverged_head;      /* the head's seq when that was seen */
 };
 void audit_get_stats(struct audit *a, struct audit_stats *st);
 
@@ -147,6 +167,9 @@ enum audit_fault {
 	AUDIT_FAULT_CKPT_KEY,        /* checkpoint made with a key other than the expected one */
 	AUDIT_FAULT_CKPT_ORDER,      /* checkpoint row counts go backwards */
 	AUDIT_FAULT_CKPT_FORMAT,     /* a checkpoint column has the wrong type or length */
+	AUDIT_FAULT_CKPT_MISSING,    /* a checkpoint rows were written after is gone, or
+				      * --pubkey and no checkpoint at all */
+	AUDIT_FAULT_UNSIGNED_TAIL,   /* more rows after the last checkpoint than allowed */
 };
 
 struct audit_verify_report {
@@ -168,6 +191,20 @@ struct audit_verify_report {
  * rep is filled in all three cases.
  */
 int audit_verify(const char *db_path, const uint8_t *pub, struct audit_verify_report *rep);
+
+/*
+ * audit_verify() with the operator's bounds: pub as above; has_max_unsigned:
+ * more than max_unsigned rows after the last valid checkpoint is a fault
+ * (AUDIT_FAULT_UNSIGNED_TAIL). With pub and no bound, a log with rows and no
+ * checkpoint at all is a fault (AUDIT_FAULT_CKPT_MISSING).
+ */
+struct audit_verify_opts {
+	const uint8_t *pub;
+	int has_max_unsigned;
+	uint64_t max_unsigned;
+};
+int audit_verify_opts(const char *db_path, const struct audit_verify_opts *o,
+		      struct audit_verify_report *rep);
 
 /* Human name of a fault, e.g. "row_hash_mismatch". */
 const char *audit_fault_name(enum audit_fault f);

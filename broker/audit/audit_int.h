@@ -27,13 +27,24 @@ enum audit_text_field {
 /* Column names of the text fields, same order. */
 extern const char *const audit_text_column[AUDIT_F_COUNT];
 
+/* Row hash encodings (docs/audit.md): 1 up to schema 0002, 2 since 0003. */
+#define AUDIT_ROW_V1 1
+#define AUDIT_ROW_V2 2
+#define AUDIT_ROW_LATEST AUDIT_ROW_V2
+
 /* A row as bytes: the store fills it from a record, the verifier from SQLite. */
 struct audit_row_view {
+	unsigned version;            /* AUDIT_ROW_V1 or AUDIT_ROW_V2 */
 	uint64_t seq;
 	int64_t time_ms;
 	const char *text[AUDIT_F_COUNT];
 	size_t text_len[AUDIT_F_COUNT];
 	const uint8_t *token_id;     /* 16 bytes, or NULL when the row has none */
+	/* version 2 only */
+	const char *work_order, *request_reason;
+	size_t work_order_len, request_reason_len;
+	const uint8_t *nonce;        /* 16 bytes, or NULL */
+	uint64_t ckpt_rows;          /* the newest checkpoint the writer knew (0: none) */
 };
 
 #define AUDIT_TEXT_MAX 65535u    /* a u16 length prefix */
@@ -42,7 +53,8 @@ struct audit_row_view {
 int audit_row_hash(const uint8_t prev[AUDIT_HASH_LEN], const struct audit_row_view *v,
 		   uint8_t out[AUDIT_HASH_LEN]);
 
-/* Fills v from rec (seq and time_ms as given); PL_E_AUDIT_FIELD for an unterminated field. */
+/* Fills v from rec as a version-2 row (seq, time_ms and ckpt_rows are set by the
+ * caller); PL_E_AUDIT_FIELD for an unterminated field. */
 int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t time_ms,
 			  struct audit_row_view *v);
 
@@ -50,6 +62,34 @@ int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t 
  * PL_E_BADKEY for a public key that is not a P-256 point. */
 int audit_checkpoint_verify(const uint8_t pub[AUDIT_PUB_LEN], uint64_t row_count,
 			    const uint8_t head[AUDIT_HASH_LEN], const uint8_t sig[AUDIT_SIG_LEN]);
+
+/* Buffers audit_row_read() copies the blobs into. */
+struct audit_row_buf {
+	uint8_t token[AUDIT_TOKEN_ID_LEN];
+	uint8_t nonce[AUDIT_NONCE_LEN];
+	uint8_t prev[AUDIT_HASH_LEN];  /* the stored prev_hash */
+	uint8_t hash[AUDIT_HASH_LEN];  /* the stored row_hash */
+};
+
+/* The schema version (migration 0003) that added the version-2 columns. */
+#define AUDIT_SCHEMA_ROW_V2 3
+
+/* *has = 1 when db is at schema 3 or later (it has the version-2 columns). */
+int audit_has_v2_columns(struct sqlite3 *db, int *has);
+
+/*
+ * The column list audit_row_read() expects, for "SELECT <it> FROM audit_log".
+ * has_v2_columns: the file is at schema 3 or later (else defaults are selected).
+ */
+const char *audit_row_columns(int has_v2_columns);
+
+/*
+ * Reads the current row of st (selected with audit_row_columns()) into v,
+ * pointing into st's memory and b. -1 when a column has the wrong type or
+ * length, or a version-1 row holds a value its hash does not cover.
+ */
+struct sqlite3_stmt;
+int audit_row_read(struct sqlite3_stmt *st, struct audit_row_view *v, struct audit_row_buf *b);
 
 /* Maps a SQLite result code to a pitlane code. */
 int audit_sqlite_err(int rc);

@@ -1,5 +1,5 @@
 /*
- * pitlanectl audit verify DB [--pubkey PEM]
+ * pitlanectl audit verify DB [--pubkey PEM] [--max-unsigned N]
  * pitlanectl audit export DB [--since T]
  *
  * Exit status: 0 intact / exported, 1 tampered, 2 usage or I/O error.
@@ -26,12 +26,15 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: pitlanectl audit verify DB [--pubkey PEM]\n"
+	fputs("usage: pitlanectl audit verify DB [--pubkey PEM] [--max-unsigned N]\n"
 	      "       pitlanectl audit export DB [--since T]\n"
 	      "  verify  recompute the hash chain and the signed checkpoints; names the first\n"
 	      "          bad row. --pubkey: the broker's checkpoint key (PEM SubjectPublicKeyInfo,\n"
 	      "          e.g. from `pitlanectl key export`); without it signatures are checked\n"
-	      "          against the key stored in the database itself.\n"
+	      "          against the key stored in the database itself; with it, a log without\n"
+	      "          any checkpoint is refused. --max-unsigned N: more than N rows after the\n"
+	      "          last signed checkpoint count as tampered (an unsigned tail can be\n"
+	      "          rewritten; N = the broker's checkpoint_rows is a natural choice).\n"
 	      "          exit 0 intact, 1 tampered, 2 usage or I/O error\n"
 	      "  export  write one JSON object per row (JSON lines) to stdout; --since T keeps\n"
 	      "          rows at or after T (UNIX seconds or ISO 8601, e.g. 2024-05-01T08:00:00Z)\n",
@@ -95,16 +98,41 @@ static void print_intact(const char *db, const struct audit_verify_report *rep, 
 	printf("\n");
 }
 
+/* --max-unsigned N: a decimal row count. */
+static int parse_count(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s[0] == '\0' || strlen(s) > 18)
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
 	const char *db = NULL, *pem = NULL;
 	uint8_t pub[AUDIT_PUB_LEN];
+	struct audit_verify_opts o = { 0 };
 	struct audit_verify_report rep;
 	int r;
 
 	for (int i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc && pem == NULL) {
 			pem = argv[++i];
+		} else if (strcmp(argv[i], "--max-unsigned") == 0 && i + 1 < argc &&
+			   !o.has_max_unsigned) {
+			if (parse_count(argv[++i], &o.max_unsigned) != 0) {
+				fprintf(stderr, "pitlanectl audit verify: --max-unsigned '%s': not "
+					"a row count (give a decimal number, e.g. 1000)\n", argv[i]);
+				return EXIT_USAGE;
+			}
+			o.has_max_unsigned = 1;
 		} else if (argv[i][0] != '-' && db == NULL) {
 			db = argv[i];
 		} else {
@@ -123,7 +151,8 @@ static int cmd_verify(int argc, char **argv)
 			"PEM form: %s (err=%s)\n", pem, pl_strerror(r), pl_errname(r));
 		return EXIT_USAGE;
 	}
-	r = audit_verify(db, pem ? pub : NULL, &rep);
+	o.pub = pem ? pub : NULL;
+	r = audit_verify_opts(db, &o, &rep);
 	if (r == 0) {
 		print_intact(db, &rep, pem);
 		return EXIT_INTACT;

@@ -103,20 +103,34 @@ static void json_time(FILE *out, int64_t ms)
 	fprintf(out, "\"%s.%03dZ\"", buf, frac);
 }
 
+/* Columns as in audit_row_columns(): 0 seq, 1 time_ms, 2..11 text, 12 token_id,
+ * 14 row_hash, 15 row_version, 16 work_order, 17 request_reason, 18 nonce, 19 ckpt_rows. */
+static void json_text_col(FILE *out, sqlite3_stmt *st, const char *name, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	fprintf(out, ",\"%s\":", name);
+	json_string(out, t ? t : (const unsigned char *)"",
+		    t ? (size_t)sqlite3_column_bytes(st, col) : 0);
+}
+
 static void export_row(FILE *out, sqlite3_stmt *st)
 {
 	fprintf(out, "{\"seq\":%lld,\"time\":", (long long)sqlite3_column_int64(st, 0));
 	json_time(out, sqlite3_column_int64(st, 1));
 	fprintf(out, ",\"time_ms\":%lld", (long long)sqlite3_column_int64(st, 1));
-	for (int i = 0; i < AUDIT_F_COUNT; i++) {
-		fprintf(out, ",\"%s\":", audit_text_column[i]);
-		json_string(out, sqlite3_column_text(st, 2 + i) ? sqlite3_column_text(st, 2 + i) :
-			    (const unsigned char *)"", (size_t)sqlite3_column_bytes(st, 2 + i));
-	}
+	for (int i = 0; i < AUDIT_F_COUNT; i++)
+		json_text_col(out, st, audit_text_column[i], 2 + i);
 	fputs(",\"token_id\":", out);
 	json_hex(out, sqlite3_column_blob(st, 12), sqlite3_column_bytes(st, 12));
+	json_text_col(out, st, "work_order", 16);
+	json_text_col(out, st, "request_reason", 17);
+	fputs(",\"nonce\":", out);
+	json_hex(out, sqlite3_column_blob(st, 18), sqlite3_column_bytes(st, 18));
+	fprintf(out, ",\"row_version\":%lld,\"ckpt_rows\":%lld",
+		(long long)sqlite3_column_int64(st, 15), (long long)sqlite3_column_int64(st, 19));
 	fputs(",\"row_hash\":", out);
-	json_hex(out, sqlite3_column_blob(st, 13), sqlite3_column_bytes(st, 13));
+	json_hex(out, sqlite3_column_blob(st, 14), sqlite3_column_bytes(st, 14));
 	fputs("}\n", out);
 }
 
@@ -125,7 +139,8 @@ int audit_export(const char *db_path, int64_t since_ms, FILE *out, uint64_t *nro
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	uint64_t n = 0;
-	int rc, r;
+	char sql[512];
+	int rc, r, v2 = 0;
 
 	if (db_path == NULL || out == NULL)
 		return PL_E_INVAL;
@@ -135,11 +150,11 @@ int audit_export(const char *db_path, int64_t since_ms, FILE *out, uint64_t *nro
 		goto out;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	rc = sqlite3_prepare_v2(db,
-				"SELECT seq, time_ms, request_id, client_identity, technician, "
-				"workshop, vin, op, decision, rule, reason, client_addr, token_id, "
-				"row_hash FROM audit_log WHERE time_ms >= ?1 ORDER BY seq",
-				-1, &st, NULL);
+	if ((r = audit_has_v2_columns(db, &v2)) != 0)
+		goto out;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE time_ms >= ?1 ORDER BY seq",
+		 audit_row_columns(v2));
+	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		r = rc == SQLITE_ERROR ? PL_E_AUDIT_NOT_AUDIT_DB : audit_sqlite_err(rc);
 		goto out;

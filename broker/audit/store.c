@@ -17,10 +17,18 @@
  * With a time-based checkpoint schedule a timer thread wakes every T seconds
  * and signs uncovered rows, so the newest rows do not stay unsigned when
  * traffic stops.
+ *
+ * The writer remembers the head it last committed (the anchor; at open: the
+ * head found on disk, once it is checked against the newest checkpoint).
+ * A head that does not extend the anchor -- rows after it deleted, edited or
+ * re-chained by someone writing the file -- is never signed: the store turns
+ * "diverged" (audit_stats.chain_diverged) and stops checkpointing until it is
+ * reopened. Appends go on, so no decision goes unrecorded.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +71,9 @@ struct audit {
 	unsigned every_rows, every_seconds;
 	uint64_t ckpt_rows;          /* row_count of the newest checkpoint */
 	int64_t ckpt_time_ms;        /* when it was written (or when we opened) */
+	uint64_t anchor_seq;         /* the head this writer committed last (leader only) */
+	uint8_t anchor_hash[AUDIT_HASH_LEN];
+	sqlite3_stmt *range;         /* rows anchor..head, for chain_extends() */
 
 	pthread_t timer;             /* time-based checkpoints */
 	pthread_cond_t timer_cv;     /* CLOCK_MONOTONIC; signalled to stop the timer */
@@ -74,8 +85,10 @@ struct audit {
 
 static const char sql_insert[] =
 	"INSERT INTO audit_log (seq, time_ms, request_id, client_identity, technician, "
-	"workshop, vin, op, decision, rule, reason, client_addr, token_id, prev_hash, row_hash) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+	"workshop, vin, op, decision, rule, reason, client_addr, token_id, prev_hash, row_hash, "
+	"row_version, work_order, request_reason, nonce, ckpt_rows) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	"?16, ?17, ?18, ?19, ?20)";
 static const char sql_head[] =
 	"SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
 static const char sql_ckpt_insert[] =
@@ -164,11 +177,94 @@ static int insert_row(struct audit *a, const struct audit_row_view *v,
 		rc |= sqlite3_bind_null(st, 13);
 	rc |= sqlite3_bind_blob(st, 14, prev, AUDIT_HASH_LEN, SQLITE_STATIC);
 	rc |= sqlite3_bind_blob(st, 15, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
+	rc |= sqlite3_bind_int64(st, 16, (sqlite3_int64)v->version);
+	rc |= sqlite3_bind_text(st, 17, v->work_order, (int)v->work_order_len, SQLITE_STATIC);
+	rc |= sqlite3_bind_text(st, 18, v->request_reason, (int)v->request_reason_len,
+				SQLITE_STATIC);
+	if (v->nonce)
+		rc |= sqlite3_bind_blob(st, 19, v->nonce, AUDIT_NONCE_LEN, SQLITE_STATIC);
+	else
+		rc |= sqlite3_bind_null(st, 19);
+	rc |= sqlite3_bind_int64(st, 20, (sqlite3_int64)v->ckpt_rows);
 	if (rc != SQLITE_OK)
 		return PL_E_AUDIT_DB;
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : audit_sqlite_err(rc);
+}
+
+/*
+ * 1 when the chain whose head is (seq, head) extends the anchor: the anchor
+ * row is still there with its hash, and every row after it links to the one
+ * before and hashes to its stored row_hash. 0 when not, or a negative code.
+ * Reads only the rows after the anchor (none when the head is the anchor).
+ */
+static int chain_extends(struct audit *a, uint64_t seq, const uint8_t head[AUDIT_HASH_LEN])
+{
+	uint8_t prev[AUDIT_HASH_LEN], calc[AUDIT_HASH_LEN];
+	struct audit_row_view v;
+	struct audit_row_buf buf;
+	uint64_t expect = a->anchor_seq + 1;
+	int rc, r = 1, seen_anchor = a->anchor_seq == 0;
+
+	if (seq == a->anchor_seq)
+		return memcmp(head, a->anchor_hash, AUDIT_HASH_LEN) == 0;
+	if (seq < a->anchor_seq)
+		return 0;
+	memcpy(prev, a->anchor_hash, AUDIT_HASH_LEN);
+	sqlite3_reset(a->range);
+	if (sqlite3_bind_int64(a->range, 1, (sqlite3_int64)a->anchor_seq) != SQLITE_OK ||
+	    sqlite3_bind_int64(a->range, 2, (sqlite3_int64)seq) != SQLITE_OK)
+		return PL_E_AUDIT_DB;
+	while ((rc = sqlite3_step(a->range)) == SQLITE_ROW && r == 1) {
+		if (audit_row_read(a->range, &v, &buf) != 0) {
+			r = 0;
+		} else if (v.seq == a->anchor_seq && !seen_anchor) {
+			r = memcmp(buf.hash, a->anchor_hash, AUDIT_HASH_LEN) == 0;
+			seen_anchor = 1;
+			continue;
+		} else if (!seen_anchor || v.seq != expect || memcmp(buf.prev, prev, AUDIT_HASH_LEN) != 0 ||
+			   audit_row_hash(prev, &v, calc) != 0 ||
+			   memcmp(calc, buf.hash, AUDIT_HASH_LEN) != 0) {
+			r = 0;
+		}
+		memcpy(prev, buf.hash, AUDIT_HASH_LEN);
+		expect++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = audit_sqlite_err(rc);
+	else if (r == 1 && (expect != seq + 1 || memcmp(prev, head, AUDIT_HASH_LEN) != 0))
+		r = 0;
+	sqlite3_reset(a->range);
+	return r;
+}
+
+/* The head (seq) does not extend what this writer committed: no more checkpoints. */
+static void diverge(struct audit *a, uint64_t seq)
+{
+	pthread_mutex_lock(&a->mu);
+	if (!a->st.chain_diverged) {
+		a->st.chain_diverged = 1;
+		a->st.diverged_head = seq;
+	}
+	a->st.last_checkpoint_err = PL_E_AUDIT_DIVERGED;
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* 0 when the head (seq, head) extends the anchor, PL_E_AUDIT_DIVERGED when not. */
+static int check_anchor(struct audit *a, uint64_t seq, const uint8_t head[AUDIT_HASH_LEN])
+{
+	int r;
+
+	if (a->st.chain_diverged)
+		return PL_E_AUDIT_DIVERGED;
+	if ((r = chain_extends(a, seq, head)) < 0)
+		return r;
+	if (r == 0) {
+		diverge(a, seq);
+		return PL_E_AUDIT_DIVERGED;
+	}
+	return 0;
 }
 
 /* Writes the batch in one transaction. On success every entry has its seq. */
@@ -184,17 +280,25 @@ static int commit_batch(struct audit *a, struct pending *batch)
 		return r;
 	if ((r = read_head(a, &seq, prev)) != 0)
 		goto out;
+	/* A rewritten chain still gets the rows (no decision goes unrecorded), never a signature. */
+	if ((r = check_anchor(a, seq, prev)) != 0 && r != PL_E_AUDIT_DIVERGED)
+		goto out;
 	for (struct pending *p = batch; p != NULL; p = p->next) {
 		int64_t t = p->rec->time_ms != 0 ? p->rec->time_ms : now;
 
-		if ((r = audit_row_from_record(p->rec, seq + 1, t, &v)) != 0 ||
-		    (r = audit_row_hash(prev, &v, hash)) != 0 ||
+		if ((r = audit_row_from_record(p->rec, seq + 1, t, &v)) != 0)
+			goto out;
+		v.ckpt_rows = a->ckpt_rows;   /* a checkpoint deleted later is missed by this row */
+		if ((r = audit_row_hash(prev, &v, hash)) != 0 ||
 		    (r = insert_row(a, &v, prev, hash)) != 0)
 			goto out;
 		p->seq = ++seq;
 		memcpy(prev, hash, AUDIT_HASH_LEN);
 	}
-	r = audit_exec(a->db, "COMMIT");
+	if ((r = audit_exec(a->db, "COMMIT")) == 0 && !a->st.chain_diverged) {
+		a->anchor_seq = seq;
+		memcpy(a->anchor_hash, prev, AUDIT_HASH_LEN);
+	}
 out:
 	if (r != 0 && !sqlite3_get_autocommit(a->db))
 		audit_exec(a->db, "ROLLBACK");
@@ -213,6 +317,8 @@ static int write_checkpoint(struct audit *a)
 	if (a->sign == NULL)
 		return PL_E_AUDIT_NO_SIGNER;
 	if ((r = read_head(a, &seq, head)) != 0)
+		return r;
+	if ((r = check_anchor(a, seq, head)) != 0)
 		return r;
 	if (seq == 0 || seq <= a->ckpt_rows)
 		return 0;
@@ -246,7 +352,7 @@ static int checkpoint_due(const struct audit *a)
 {
 	uint64_t fresh;
 
-	if (a->sign == NULL || a->st.head_seq <= a->ckpt_rows)
+	if (a->sign == NULL || a->st.head_seq <= a->ckpt_rows || a->st.chain_diverged)
 		return 0;
 	fresh = a->st.head_seq - a->ckpt_rows;
 	if (a->every_rows != 0 && fresh >= a->every_rows)
@@ -450,6 +556,34 @@ int audit_checkpoint(struct audit *a)
 	return r;
 }
 
+int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r = 0;
+
+	if (a == NULL || fn == NULL)
+		return PL_E_INVAL;
+	lead_acquire(a);
+	rc = sqlite3_prepare_v2(a->db, "SELECT nonce, time_ms FROM audit_log WHERE time_ms >= ?1 "
+				"AND nonce IS NOT NULL ORDER BY seq", -1, &st, NULL);
+	if (rc != SQLITE_OK || sqlite3_bind_int64(st, 1, since_ms) != SQLITE_OK) {
+		r = audit_sqlite_err(rc != SQLITE_OK ? rc : SQLITE_ERROR);
+		goto out;
+	}
+	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 0) != SQLITE_BLOB ||
+		    sqlite3_column_bytes(st, 0) != AUDIT_NONCE_LEN)
+			continue;   /* the CHECK constraint keeps these out; verify names them */
+		r = fn(ctx, sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1));
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = audit_sqlite_err(rc);
+out:
+	sqlite3_finalize(st);
+	lead_release(a);
+	return r;
+}
+
 void audit_get_stats(struct audit *a, struct audit_stats *st)
 {
 	if (a == NULL) {
@@ -548,6 +682,7 @@ static int load_checkpoint_state(struct audit *a)
 
 static int prepare_all(struct audit *a)
 {
+	char range[512];
 	int rc;
 
 	if ((rc = sqlite3_prepare_v3(a->db, sql_insert, -1, SQLITE_PREPARE_PERSISTENT,
@@ -557,7 +692,38 @@ static int prepare_all(struct audit *a)
 	    (rc = sqlite3_prepare_v3(a->db, sql_ckpt_insert, -1, SQLITE_PREPARE_PERSISTENT,
 				     &a->ckpt_ins, NULL)) != SQLITE_OK)
 		return audit_sqlite_err(rc);
+	snprintf(range, sizeof(range), "SELECT %s FROM audit_log WHERE seq >= ?1 AND seq <= ?2 "
+		 "ORDER BY seq", audit_row_columns(1));
+	if ((rc = sqlite3_prepare_v3(a->db, range, -1, SQLITE_PREPARE_PERSISTENT, &a->range,
+				     NULL)) != SQLITE_OK)
+		return audit_sqlite_err(rc);
 	return 0;
+}
+
+/*
+ * The anchor at open: the head on disk, after checking that the newest
+ * checkpoint still matches its row (else the signed part was rewritten while
+ * the store was closed, and the store starts diverged).
+ */
+static int open_anchor(struct audit *a)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if ((r = read_head(a, &a->anchor_seq, a->anchor_hash)) != 0)
+		return r;
+	a->st.head_seq = a->anchor_seq;
+	rc = sqlite3_prepare_v2(a->db, "SELECT c.row_count, c.head_hash = l.row_hash FROM "
+				"checkpoints c LEFT JOIN audit_log l ON l.seq = c.row_count "
+				"ORDER BY c.id DESC LIMIT 1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return audit_sqlite_err(rc);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) != 1)
+		diverge(a, a->anchor_seq);
+	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : audit_sqlite_err(rc);
+	sqlite3_finalize(st);
+	return r;
 }
 
 static void audit_free(struct audit *a)
@@ -565,6 +731,7 @@ static void audit_free(struct audit *a)
 	sqlite3_finalize(a->ins);
 	sqlite3_finalize(a->head);
 	sqlite3_finalize(a->ckpt_ins);
+	sqlite3_finalize(a->range);
 	sqlite3_close(a->db);
 	pthread_cond_destroy(&a->cv);
 	pthread_cond_destroy(&a->timer_cv);
@@ -575,7 +742,6 @@ static void audit_free(struct audit *a)
 int audit_open(const char *db_path, struct audit **out)
 {
 	struct audit *a = NULL;
-	uint8_t zero[AUDIT_HASH_LEN];
 	int rc, r;
 
 	if (out == NULL)
@@ -614,7 +780,7 @@ int audit_open(const char *db_path, struct audit **out)
 	    (r = audit_migrate(a->db)) != 0 ||
 	    (r = prepare_all(a)) != 0 ||
 	    (r = load_checkpoint_state(a)) != 0 ||
-	    (r = read_head(a, &a->st.head_seq, zero)) != 0)
+	    (r = open_anchor(a)) != 0)
 		goto out;
 	*out = a;
 	a = NULL;

@@ -26,7 +26,11 @@ struct ckpt {
 
 struct verifier {
 	sqlite3 *db;
+	int v2_columns;               /* schema 3+: the file has the version-2 columns */
 	const uint8_t *pub;           /* expected key or NULL */
+	const struct audit_verify_opts *opts;
+	unsigned last_version;        /* row version of the previous row */
+	uint64_t last_claim;          /* the last ckpt_rows found among the checkpoints */
 	struct ckpt *ck;
 	size_t nck;
 	size_t next_ck;               /* next checkpoint to meet in the row scan */
@@ -46,6 +50,8 @@ static const char *const fault_names[] = {
 	[AUDIT_FAULT_CKPT_KEY] = "checkpoint_wrong_key",
 	[AUDIT_FAULT_CKPT_ORDER] = "checkpoint_order",
 	[AUDIT_FAULT_CKPT_FORMAT] = "checkpoint_malformed",
+	[AUDIT_FAULT_CKPT_MISSING] = "checkpoint_missing",
+	[AUDIT_FAULT_UNSIGNED_TAIL] = "unsigned_tail_too_long",
 };
 
 const char *audit_fault_name(enum audit_fault f)
@@ -174,48 +180,62 @@ static int check_checkpoints_at(struct verifier *vf, uint64_t seq, const uint8_t
 	return 0;
 }
 
-/* Reads row st into v (pointing into st's memory); -1 when a column is malformed. */
-static int row_view(sqlite3_stmt *st, struct audit_row_view *v, uint8_t token[AUDIT_TOKEN_ID_LEN],
-		    uint8_t prev[AUDIT_HASH_LEN], uint8_t hash[AUDIT_HASH_LEN])
+/*
+ * A version-2 row names the newest checkpoint its writer knew (ckpt_rows): that
+ * checkpoint must be in the file, so deleting a checkpoint is seen through every
+ * row written after it. Only a change of the value is looked up.
+ */
+static int check_claim(struct verifier *vf, const struct audit_row_view *v)
 {
-	memset(v, 0, sizeof(*v));
-	if (sqlite3_column_type(st, 1) != SQLITE_INTEGER)
-		return -1;
-	v->time_ms = sqlite3_column_int64(st, 1);
-	for (int i = 0; i < AUDIT_F_COUNT; i++) {
-		if (sqlite3_column_type(st, 2 + i) != SQLITE_TEXT)
-			return -1;
-		v->text[i] = (const char *)sqlite3_column_text(st, 2 + i);
-		v->text_len[i] = (size_t)sqlite3_column_bytes(st, 2 + i);
-		if (v->text_len[i] > AUDIT_TEXT_MAX)
-			return -1;
+	char d[256];
+
+	if (v->version < AUDIT_ROW_V2 || v->ckpt_rows == 0 || v->ckpt_rows == vf->last_claim)
+		return 0;
+	if (v->ckpt_rows < v->seq) {
+		for (size_t i = 0; i < vf->nck; i++) {
+			if (vf->ck[i].format_ok && vf->ck[i].row_count == v->ckpt_rows) {
+				vf->last_claim = v->ckpt_rows;
+				return 0;
+			}
+		}
 	}
-	if (sqlite3_column_type(st, 12) != SQLITE_NULL) {
-		if (blob_col(st, 12, token, AUDIT_TOKEN_ID_LEN) != 0)
-			return -1;
-		v->token_id = token;
+	snprintf(d, sizeof(d), "row seq %" PRIu64 " was written after a checkpoint of rows "
+		 "1..%" PRIu64 " that is not in the file (the checkpoint was deleted)", v->seq,
+		 v->ckpt_rows);
+	return fault(vf, AUDIT_FAULT_CKPT_MISSING, v->seq, -1, d);
+}
+
+/* Row versions never go down along the chain: a version-1 row after a version-2 row is forged. */
+static int check_version(struct verifier *vf, const struct audit_row_view *v)
+{
+	char d[256];
+
+	if (v->version >= vf->last_version) {
+		vf->last_version = v->version;
+		return 0;
 	}
-	if (blob_col(st, 13, prev, AUDIT_HASH_LEN) != 0 || blob_col(st, 14, hash, AUDIT_HASH_LEN) != 0)
-		return -1;
-	return 0;
+	snprintf(d, sizeof(d), "row seq %" PRIu64 ": row version %u after a version-%u row "
+		 "(the row was rewritten in an older format)", v->seq, v->version, vf->last_version);
+	return fault(vf, AUDIT_FAULT_ROW_FORMAT, v->seq, -1, d);
 }
 
 static int scan_rows(struct verifier *vf)
 {
-	uint8_t expect_prev[AUDIT_HASH_LEN], prev[AUDIT_HASH_LEN], stored[AUDIT_HASH_LEN];
-	uint8_t calc[AUDIT_HASH_LEN], token[AUDIT_TOKEN_ID_LEN];
+	uint8_t expect_prev[AUDIT_HASH_LEN], calc[AUDIT_HASH_LEN];
+	uint8_t *prev, *stored;
+	struct audit_row_buf buf;
 	struct audit_row_view v;
 	sqlite3_stmt *st = NULL;
 	uint64_t expect = 1;
-	char d[256];
+	char d[256], sql[512];
 	int rc, r = 0;
 
 	memset(expect_prev, 0, sizeof(expect_prev));
-	rc = sqlite3_prepare_v2(vf->db,
-				"SELECT seq, time_ms, request_id, client_identity, technician, "
-				"workshop, vin, op, decision, rule, reason, client_addr, token_id, "
-				"prev_hash, row_hash FROM audit_log ORDER BY seq",
-				-1, &st, NULL);
+	prev = buf.prev;
+	stored = buf.hash;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log ORDER BY seq",
+		 audit_row_columns(vf->v2_columns));
+	rc = sqlite3_prepare_v2(vf->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return audit_sqlite_err(rc);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -233,7 +253,7 @@ static int scan_rows(struct verifier *vf)
 			r = fault(vf, AUDIT_FAULT_SEQ_GAP, expect, -1, d);
 			goto out;
 		}
-		if (row_view(st, &v, token, prev, stored) != 0) {
+		if (audit_row_read(st, &v, &buf) != 0) {
 			snprintf(d, sizeof(d), "row seq %" PRIu64 ": a column has the wrong type "
 				 "or length", expect);
 			r = fault(vf, AUDIT_FAULT_ROW_FORMAT, expect, -1, d);
@@ -256,7 +276,8 @@ static int scan_rows(struct verifier *vf)
 			goto out;
 		}
 		vf->rep->rows = expect;
-		if ((r = check_checkpoints_at(vf, expect, stored)) != 0)
+		if ((r = check_version(vf, &v)) != 0 || (r = check_claim(vf, &v)) != 0 ||
+		    (r = check_checkpoints_at(vf, expect, stored)) != 0)
 			goto out;
 		memcpy(expect_prev, stored, AUDIT_HASH_LEN);
 		expect++;
@@ -266,6 +287,31 @@ static int scan_rows(struct verifier *vf)
 out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+/*
+ * What the signed part leaves open: with --pubkey a log needs a checkpoint at all
+ * (unless --max-unsigned allows its whole length), and with --max-unsigned N at
+ * most N rows may follow the last valid checkpoint.
+ */
+static int check_unsigned(struct verifier *vf)
+{
+	const struct audit_verify_opts *o = vf->opts;
+	uint64_t tail = vf->rep->rows - vf->rep->covered;
+	char d[256];
+
+	if (vf->pub && vf->nck == 0 && vf->rep->rows > 0 && !o->has_max_unsigned) {
+		snprintf(d, sizeof(d), "the log has %" PRIu64 " rows and no signed checkpoint at all "
+			 "(checkpoints deleted, or the broker never signed one)", vf->rep->rows);
+		return fault(vf, AUDIT_FAULT_CKPT_MISSING, 1, -1, d);
+	}
+	if (o->has_max_unsigned && tail > o->max_unsigned) {
+		snprintf(d, sizeof(d), "rows %" PRIu64 "..%" PRIu64 " (%" PRIu64 " rows) follow the "
+			 "last signed checkpoint; at most %" PRIu64 " are allowed (--max-unsigned)",
+			 vf->rep->covered + 1, vf->rep->rows, tail, o->max_unsigned);
+		return fault(vf, AUDIT_FAULT_UNSIGNED_TAIL, vf->rep->covered + 1, -1, d);
+	}
+	return 0;
 }
 
 /* Checkpoints left after the scan claim rows that are gone. */
@@ -285,7 +331,7 @@ static int check_tail(struct verifier *vf)
 	return fault(vf, AUDIT_FAULT_CKPT_BEYOND_END, vf->rep->rows + 1, vf->ck[vf->next_ck].id, d);
 }
 
-static int check_schema(sqlite3 *db)
+static int check_schema(sqlite3 *db, int *v2_columns)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r;
@@ -301,6 +347,7 @@ static int check_schema(sqlite3 *db)
 		r = audit_sqlite_err(rc);
 		goto out;
 	}
+	*v2_columns = sqlite3_column_int64(st, 0) >= AUDIT_SCHEMA_ROW_V2;
 	if (sqlite3_column_int64(st, 0) > (sqlite3_int64)audit_schema_latest())
 		r = PL_E_AUDIT_SCHEMA_NEWER;
 	else if (sqlite3_column_int64(st, 1) != 2)
@@ -312,8 +359,10 @@ out:
 	return r;
 }
 
-int audit_verify(const char *db_path, const uint8_t *pub, struct audit_verify_report *rep)
+int audit_verify_opts(const char *db_path, const struct audit_verify_opts *o,
+		      struct audit_verify_report *rep)
 {
+	static const struct audit_verify_opts none;
 	struct verifier vf;
 	int rc, r;
 
@@ -324,8 +373,10 @@ int audit_verify(const char *db_path, const uint8_t *pub, struct audit_verify_re
 	if (db_path == NULL)
 		return PL_E_INVAL;
 	memset(&vf, 0, sizeof(vf));
-	vf.pub = pub;
+	vf.opts = o != NULL ? o : &none;
+	vf.pub = vf.opts->pub;
 	vf.rep = rep;
+	vf.last_version = AUDIT_ROW_V1;
 	rc = sqlite3_open_v2(db_path, &vf.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOFOLLOW, NULL);
 	if (rc != SQLITE_OK) {
 		r = audit_sqlite_err(rc);
@@ -334,14 +385,22 @@ int audit_verify(const char *db_path, const uint8_t *pub, struct audit_verify_re
 	sqlite3_busy_timeout(vf.db, 5000);
 	/* One read transaction: rows and checkpoints from the same snapshot. */
 	if ((r = audit_exec(vf.db, "BEGIN")) != 0 ||
-	    (r = check_schema(vf.db)) != 0 ||
+	    (r = check_schema(vf.db, &vf.v2_columns)) != 0 ||
 	    (r = load_checkpoints(&vf)) != 0 ||
 	    (r = scan_rows(&vf)) != 0 ||
-	    (r = check_tail(&vf)) != 0)
+	    (r = check_tail(&vf)) != 0 ||
+	    (r = check_unsigned(&vf)) != 0)
 		goto out;
 	r = 0;
 out:
 	free(vf.ck);
 	sqlite3_close(vf.db);
 	return r;
+}
+
+int audit_verify(const char *db_path, const uint8_t *pub, struct audit_verify_report *rep)
+{
+	struct audit_verify_opts o = { .pub = pub };
+
+	return audit_verify_opts(db_path, &o, rep);
 }

@@ -20,6 +20,7 @@
 
 #include "pitlane/token.h"
 #include "pl_err.h"
+#include "pl_err_audit.h"
 #include "pl_err_signer.h"
 #include "pl_log.h"
 #include "privsep.h"
@@ -54,6 +55,7 @@ struct decider {
 	uint64_t sig_ctl_id;
 	atomic_int stop;
 	atomic_int signer_up;
+	atomic_int diverged_logged;   /* the audit_chain_diverged line was written */
 	pthread_t status_t;
 };
 
@@ -199,6 +201,7 @@ static void handoff_terminate(struct token_handoff *h)
 	h->vin[sizeof(h->vin) - 1] = '\0';
 	h->op[sizeof(h->op) - 1] = '\0';
 	h->work_order[sizeof(h->work_order) - 1] = '\0';
+	h->req_reason[sizeof(h->req_reason) - 1] = '\0';
 	h->approval_id[sizeof(h->approval_id) - 1] = '\0';
 }
 
@@ -269,6 +272,15 @@ static void gather(struct decider *d, struct broker_status *st)
 	st->audit_rows = as.rows;
 	st->audit_commits = as.commits;
 	st->audit_checkpoints = as.checkpoints;
+	st->audit_chain_diverged = as.chain_diverged;
+	if (as.chain_diverged && !atomic_exchange(&d->diverged_logged, 1)) {
+		char head[24];
+
+		snprintf(head, sizeof(head), "%llu", (unsigned long long)as.diverged_head);
+		pl_log_err("audit_chain_diverged", PL_E_AUDIT_DIVERGED, "head_seq", head,
+			   "action", "no checkpoint is signed and /v1/ready answers 503; run "
+			   "pitlanectl audit verify on the database", NULL);
+	}
 	p = policy_slot_get(d->b->policy);
 	st->policy_version = policy_version(p);
 	policy_unref(p);

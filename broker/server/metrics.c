@@ -177,6 +177,9 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, FILE *f)
 	gauge(f, "pitlane_hsm_ready", "1 when an HSM session is usable.", (uint64_t)g->hsm_ready);
 	gauge(f, "pitlane_audit_writable", "1 when the audit store accepts writes.",
 	      (uint64_t)g->audit_writable);
+	gauge(f, "pitlane_audit_chain_diverged", "1 when the audit chain head stopped extending "
+	      "what this broker committed (no checkpoint is signed).",
+	      (uint64_t)g->audit_chain_diverged);
 	gauge(f, "pitlane_policy_version", "Declared version of the policy in force.",
 	      g->policy_version);
 	gauge(f, "pitlane_replay_cache_entries", "Request nonces remembered.", g->replay_entries);

@@ -38,6 +38,7 @@ struct metrics_gauges {
 	uint64_t audit_rows, audit_commits, audit_checkpoints;
 	uint64_t hsm_sign_calls, hsm_faults, hsm_reinits;
 	int hsm_ready, audit_writable;
+	int audit_chain_diverged;
 	uint32_t policy_version;
 	uint32_t replay_entries;
 	uint32_t queue_depth;

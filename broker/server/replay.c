@@ -151,6 +151,34 @@ out:
 	return r;
 }
 
+/* Kept apart from replay_check_insert(): no per-caller accounting, a duplicate is fine. */
+int replay_preload(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
+		   int64_t expires)
+{
+	uint32_t h, idx;
+	int r = 0;
+
+	pthread_mutex_lock(&rc->lock);
+	expire(rc, now);
+	h = hash(rc, nonce);
+	for (idx = rc->bucket[h]; idx != NIL; idx = rc->e[idx].next)
+		if (plt_ct_equal(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN))
+			goto out;
+	if (rc->count == rc->cap) {
+		r = PL_E_SRV_REPLAY_FULL;
+		goto out;
+	}
+	idx = (rc->head + rc->count) % rc->cap;
+	memcpy(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN);
+	rc->e[idx].expires = expires;
+	rc->e[idx].next = rc->bucket[h];
+	rc->bucket[h] = idx;
+	rc->count++;
+out:
+	pthread_mutex_unlock(&rc->lock);
+	return r;
+}
+
 uint32_t replay_count(struct replay *rc)
 {
 	uint32_t n;

@@ -32,6 +32,14 @@ int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN]
  */
 int replay_seen(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now);
 
+/*
+ * At start: remembers a nonce the audit log says was accepted before the
+ * restart (no per-caller accounting). A nonce already held is not an error.
+ * Returns 0, or PL_E_SRV_REPLAY_FULL when capacity unexpired nonces are held.
+ */
+int replay_preload(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
+		   int64_t expires);
+
 /* Nonces currently remembered. */
 uint32_t replay_count(struct replay *rc);
 

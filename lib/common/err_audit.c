@@ -30,6 +30,10 @@ static const struct {
 	  "the audit database stayed locked by another process past the busy timeout" },
 	{ PL_E_AUDIT_TIME, "audit_time",
 	  "not a time: give UNIX seconds or ISO 8601 (2024-05-01 or 2024-05-01T12:00:00Z)" },
+	{ PL_E_AUDIT_DIVERGED, "audit_chain_diverged",
+	  "the audit chain head no longer extends the rows this broker committed (rows were "
+	  "deleted or rewritten in the file); no checkpoint is signed: run pitlanectl audit "
+	  "verify, then restart the broker" },
 };
 
 const char *pl_err_audit_text(int err, int name)

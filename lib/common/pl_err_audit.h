@@ -16,6 +16,7 @@ enum pl_err_audit {
 	PL_E_AUDIT_NOT_AUDIT_DB = -360, /* the file is not a pitlane audit database */
 	PL_E_AUDIT_BUSY = -361,         /* the database stayed locked past the busy timeout */
 	PL_E_AUDIT_TIME = -362,         /* a time is not UNIX seconds or ISO 8601 */
+	PL_E_AUDIT_DIVERGED = -363,     /* the chain head no longer extends what was committed */
 };
 
 /* Sentence (name == 0) or stable name (name != 0) for err, NULL if unknown. */

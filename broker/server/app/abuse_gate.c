@@ -63,16 +63,20 @@ int broker_abuse_open(struct broker *b, char *err, size_t errlen)
 	return r;
 }
 
-/* One audit row of the abuse machinery (alert, admin, approval, issued, receipt). */
-static int audit_row(struct broker *b, const char *request_id, const char *client,
-		     const char *tech, const char *ws, const char *vin, const char *op,
-		     const char *decision, const char *rule, const char *reason,
-		     const uint8_t *cti, const char *addr)
+/*
+ * One audit row of the abuse machinery (alert, admin, approval, issued, receipt).
+ * time_ms: when it took effect (an officer action), or 0 for now.
+ */
+static int audit_row_at(struct broker *b, int64_t time_ms, const char *request_id,
+			const char *client, const char *tech, const char *ws, const char *vin,
+			const char *op, const char *decision, const char *rule,
+			const char *reason, const uint8_t *cti, const char *addr)
 {
 	struct audit_record rec;
 	int r;
 
 	memset(&rec, 0, sizeof(rec));
+	rec.time_ms = time_ms;
 	cpy(rec.request_id, sizeof(rec.request_id), request_id);
 	cpy(rec.client_identity, sizeof(rec.client_identity), client);
 	cpy(rec.technician, sizeof(rec.technician), tech);
@@ -95,6 +99,15 @@ static int audit_row(struct broker *b, const char *request_id, const char *clien
 	return r;
 }
 
+static int audit_row(struct broker *b, const char *request_id, const char *client,
+		     const char *tech, const char *ws, const char *vin, const char *op,
+		     const char *decision, const char *rule, const char *reason,
+		     const uint8_t *cti, const char *addr)
+{
+	return audit_row_at(b, 0, request_id, client, tech, ws, vin, op, decision, rule, reason,
+			    cti, addr);
+}
+
 static int admin_row(void *ctx, const struct abuse_admin_action *x)
 {
 	struct broker *b = ctx;
@@ -105,7 +118,9 @@ static int admin_row(void *ctx, const struct abuse_admin_action *x)
 	snprintf(id, sizeof(id), "admin-%lld", (long long)x->seq);
 	pl_log(PL_LOG_WARN, "officer_action", "action", x->action, "target", x->target,
 	       "actor", x->actor, "reason", x->reason, NULL);
-	return audit_row(b, id, x->actor, "", "", "", "", "admin", x->action, reason, NULL, "");
+	/* The row carries when the officer acted, not when it was copied into the chain. */
+	return audit_row_at(b, x->time_ms > 0 ? x->time_ms : 0, id, x->actor, "", "", "", "",
+			    "admin", x->action, reason, NULL, "");
 }
 
 /* Officer actions reach the audit chain: looked for at most once a second. */

@@ -186,6 +186,8 @@ int broker_open_decider(const struct broker_config *c, audit_sign_fn fn, void *c
 		snprintf(err, errlen, "cannot set up the decider: %s", pl_strerror(r));
 		goto out;
 	}
+	if ((r = broker_replay_preload(b, err, errlen)) != 0)
+		goto out;
 	*out = b;
 	b = NULL;
 out:
@@ -252,6 +254,7 @@ void broker_get_status(struct broker *b, struct broker_status *st)
 	st->audit_rows = as.rows;
 	st->audit_commits = as.commits;
 	st->audit_checkpoints = as.checkpoints;
+	st->audit_chain_diverged = as.chain_diverged;
 	st->hsm_sign_calls = ss.sign_calls;
 	st->hsm_faults = ss.faults;
 	st->hsm_reinits = ss.reinits;
@@ -288,6 +291,8 @@ int broker_open(const struct broker_config *c, struct broker **out, char *err, s
 		snprintf(err, errlen, "cannot set up the broker: %s", pl_strerror(r));
 		goto out;
 	}
+	if ((r = broker_replay_preload(b, err, errlen)) != 0)
+		goto out;
 	*out = b;
 	b = NULL;
 	r = 0;

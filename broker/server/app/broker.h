@@ -72,6 +72,7 @@ struct token_handoff {
 	uint32_t ttl;
 	uint8_t nonce[16];                /* freshness: checked by the decider */
 	int64_t iat;
+	char req_reason[161];             /* the request's reason (5), for the audit row */
 	/* HANDOFF_DECISION, HANDOFF_APPROVAL (the decider terminates approval_id itself) */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
 	uint8_t approve;                  /* enum req_decision (request.h): compare with == */
@@ -97,6 +98,7 @@ struct broker_status {
 	uint64_t policy_reloads, policy_reload_failures;
 	struct abuse_stats abuse;
 	uint32_t replay_entries;
+	int audit_chain_diverged;        /* the audit head stopped extending this writer's */
 };
 
 struct broker {
@@ -132,6 +134,7 @@ struct broker {
 		     uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
 	void (*reloaded)(struct broker *b); /* after a reload, before it is logged */
 	int fresh_in_decider;            /* privsep decider: iat window + replay cache here */
+	int64_t replay_floor;            /* refuse iat below this (the preload overflowed) */
 	void *ps;                        /* the process's privsep state */
 };
 
@@ -225,6 +228,13 @@ void broker_reload_policy(struct broker *b);
 /* HTTP side (http.c). */
 int broker_http_setup(struct broker *b, char *err, size_t errlen);
 void broker_http_stop_accepting(struct broker *b);
+
+/*
+ * At start, after audit and replay cache are open: the nonces of the audit rows
+ * still inside the freshness window go back into the replay cache
+ * (replay_preload.c). Logs what it loaded.
+ */
+int broker_replay_preload(struct broker *b, char *err, size_t errlen);
 
 /* Token pipeline (pipeline.c). */
 struct evhttp_request;

@@ -101,6 +101,13 @@ static void handle_ready(struct broker *b, struct evhttp_request *req)
 	hsm = st.hsm_ready;
 	db = st.audit_writable;
 
+	if (st.audit_chain_diverged && !b->stopping) {
+		send_problem(b, req, EP_READY, 503, "not_ready", "the audit chain head no longer "
+			     "extends the rows this broker committed (rows deleted or rewritten in "
+			     "the database): no checkpoint is signed; run pitlanectl audit verify",
+			     5);
+		return;
+	}
 	if (hsm && db && !b->stopping) {
 		send_text(b, req, EP_READY, 200, "ready\n");
 		return;
@@ -126,6 +133,7 @@ static void fill_gauges(struct broker *b, struct metrics_gauges *g)
 	g->hsm_reinits = st.hsm_reinits;
 	g->hsm_ready = st.hsm_ready;
 	g->audit_writable = st.audit_writable;
+	g->audit_chain_diverged = st.audit_chain_diverged;
 	g->policy_version = st.policy_version;
 	g->replay_entries = st.replay_entries;
 	g->queue_depth = workq_depth(b->wq);

@@ -79,6 +79,7 @@ struct outcome {
 	int have_q;
 	uint8_t cti[SIGNER_CTI_LEN];
 	int have_cti;
+	int nonce_held;                   /* q.nonce is in the replay cache: the row keeps it */
 };
 
 static uint64_t elapsed_us(const struct timespec *t0)
@@ -142,6 +143,15 @@ static int audit_outcome(struct token_job *j, const struct outcome *o)
 	if (o->have_q) {
 		copy_str(rec.vin, sizeof(rec.vin), o->q.vin);
 		copy_str(rec.op, sizeof(rec.op), o->q.op);
+		/* what the requester said, under the row hash (docs/audit.md) */
+		copy_str(rec.work_order, sizeof(rec.work_order), o->q.work_order);
+		copy_str(rec.request_reason, sizeof(rec.request_reason), o->q.reason);
+	}
+	if (o->nonce_held) {
+		/* persisted with the decision: the replay cache is re-loaded from it at start */
+		_Static_assert(sizeof(rec.nonce) == sizeof(o->q.nonce), "nonce sizes");
+		memcpy(rec.nonce, o->q.nonce, sizeof(rec.nonce));
+		rec.has_nonce = 1;
 	}
 	copy_str(rec.decision, sizeof(rec.decision), o->decision);
 	copy_str(rec.rule, sizeof(rec.rule), o->rule);
@@ -191,16 +201,29 @@ static int check_fresh(struct broker *b, const struct token_request *q, int64_t 
 			 (long long)(q->iat - now), b->cfg.request_window_s);
 		return PL_E_SRV_STALE;
 	}
+	if (q->iat < b->replay_floor) {
+		/* The nonces of before the restart did not all fit back into the cache. */
+		snprintf(why, whylen, "this request was signed before the broker restarted and "
+			 "could be a replay; build a new request");
+		return PL_E_SRV_REPLAY;
+	}
 	return replay_why(replay_seen(b->replay, q->nonce, now), why, whylen);
 }
 
-/* Remembers the nonce of an admitted request; a concurrent twin gets PL_E_SRV_REPLAY. */
-static int remember_nonce(struct broker *b, const struct token_request *q, int64_t now,
-			  char *why, size_t whylen)
+/*
+ * Remembers the nonce of an admitted request; a concurrent twin gets
+ * PL_E_SRV_REPLAY. The audit row then keeps the nonce (nonce_held), from
+ * which the replay cache is re-loaded at start.
+ */
+static int remember_nonce(struct broker *b, struct outcome *o, int64_t now, char *why,
+			  size_t whylen)
 {
-	return replay_why(replay_check_insert(b->replay, q->nonce, now,
-					      (q->iat > now ? q->iat : now) +
-					      b->cfg.request_window_s), why, whylen);
+	int r = replay_check_insert(b->replay, o->q.nonce, now,
+				    (o->q.iat > now ? o->q.iat : now) + b->cfg.request_window_s);
+
+	if (r == 0)
+		o->nonce_held = 1;
+	return replay_why(r, why, whylen);
 }
 
 /* Identity and freshness checks; fills o and returns 0 or the failing code. */
@@ -331,7 +354,7 @@ static int abuse_gate(struct token_job *j, struct outcome *o, const struct polic
 	ap.exi_s = d->exi_s;
 	ap.policy_version = d->policy_version;
 	copy_str(ap.work_order, sizeof(ap.work_order), o->q.work_order);
-	if ((r = remember_nonce(b, &o->q, now_s, why, sizeof(why))) != 0) {
+	if ((r = remember_nonce(b, o, now_s, why, sizeof(why))) != 0) {
 		reject(j, o, r, why);
 		return 1;
 	}
@@ -399,7 +422,7 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 			    "version cannot take yet", d.rule, 0);
 		return;
 	}
-	if ((r = remember_nonce(b, &o->q, now, why, sizeof(why))) != 0) {
+	if ((r = remember_nonce(b, o, now, why, sizeof(why))) != 0) {
 		reject(j, o, r, why);
 		return;
 	}
@@ -551,6 +574,8 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 		h.ttl = o->q.ttl;
 		memcpy(h.nonce, o->q.nonce, sizeof(h.nonce));
 		h.iat = o->q.iat;
+		_Static_assert(sizeof(h.req_reason) >= sizeof(o->q.reason), "the reason fits");
+		copy_str(h.req_reason, sizeof(h.req_reason), o->q.reason);
 	}
 	h.kind = (uint8_t)j->kind;
 	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
@@ -638,6 +663,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		o.q.ttl = h->ttl;
 		memcpy(o.q.nonce, h->nonce, sizeof(o.q.nonce));
 		o.q.iat = h->iat;
+		copy_str(o.q.reason, sizeof(o.q.reason), h->req_reason);
 	}
 	/* The decider's own clock decides (freshness, opening hours, iat of the token). */
 	now = (int64_t)time(NULL);
@@ -648,8 +674,9 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		       "request");
 	else if (b->fresh_in_decider && (r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
-	if (h->kind == HANDOFF_DECISION && o.decision == NULL &&
-	    (r = remember_nonce(b, &o.q, now, why, sizeof(why))) != 0)
+	/* Decisions and polls are admitted here; token requests after the policy. */
+	if ((h->kind == HANDOFF_DECISION || h->kind == HANDOFF_APPROVAL) && o.decision == NULL &&
+	    (r = remember_nonce(b, &o, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
 	if (h->kind == HANDOFF_DECISION && o.decision == NULL) {
 		/* An approving technician, identified and fresh: broker/abuse decides. */

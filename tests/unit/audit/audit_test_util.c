@@ -71,6 +71,15 @@ void aut_record(struct audit_record *r, unsigned i)
 			r->token_id[k] = (uint8_t)(i * 31 + k);
 		r->has_token_id = 1;
 	}
+	/* row version 2: what the requester said, and (not for every row) a nonce */
+	snprintf(r->work_order, sizeof(r->work_order), "WO-%u", i);
+	if (i % 2 == 1)
+		snprintf(r->request_reason, sizeof(r->request_reason), "customer lost key %u", i);
+	if (i % 3 != 0) {
+		for (unsigned k = 0; k < AUDIT_NONCE_LEN; k++)
+			r->nonce[k] = (uint8_t)(i * 7 + k);
+		r->has_nonce = 1;
+	}
 }
 
 void aut_key_new(struct aut_key *k)

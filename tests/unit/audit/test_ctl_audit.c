@@ -166,6 +166,8 @@ Test(audit_ctl, REQ_AUD_064_export_writes_one_json_object_per_row)
 		"\"technician\":\"tech-anna\",\"workshop\":\"ws-muc-01\",\"vin\":\"WVWZZZ1JZXW000002\","
 		"\"op\":\"door.unlock\",\"decision\":\"deny\",\"rule\":\"ws-muc-01.door\","
 		"\"reason\":\"work order WO-2\",\"client_addr\":\"127.0.0.1:40002\",\"token_id\":null,"
+		"\"work_order\":\"WO-2\",\"request_reason\":\"\","
+		"\"nonce\":\"0e0f101112131415161718191a1b1c1d\",\"row_version\":2,\"ckpt_rows\":0,"
 		"\"row_hash\":\"";
 
 	aut_fill(db, 10, NULL, 0);

@@ -21,9 +21,17 @@ static size_t put_text(uint8_t *p, const char *s)
 	return 2 + n;
 }
 
-/* Builds prev || enc by hand from the text of docs/audit.md and hashes it. */
-static void doc_hash(const uint8_t prev[32], uint64_t seq, const struct audit_record *r,
-		     uint8_t out[32])
+static size_t put_opt16(uint8_t *p, int has, const uint8_t *b)
+{
+	p[0] = has ? 0x01 : 0x00;
+	if (has)
+		memcpy(p + 1, b, 16);
+	return has ? 17 : 1;
+}
+
+/* Builds prev || enc by hand from the text of docs/audit.md (version 1 or 2) and hashes it. */
+static void doc_hash_v(unsigned version, const uint8_t prev[32], uint64_t seq,
+		       const struct audit_record *r, uint64_t ckpt_rows, uint8_t out[32])
 {
 	uint8_t buf[2048];
 	size_t n = 0;
@@ -32,7 +40,7 @@ static void doc_hash(const uint8_t prev[32], uint64_t seq, const struct audit_re
 
 	memcpy(buf, prev, 32);
 	n = 32;
-	buf[n++] = 0x01;
+	buf[n++] = (uint8_t)version;
 	for (int i = 7; i >= 0; i--)
 		buf[n++] = (uint8_t)(seq >> (8 * i));
 	for (int i = 7; i >= 0; i--)
@@ -47,17 +55,42 @@ static void doc_hash(const uint8_t prev[32], uint64_t seq, const struct audit_re
 	n += put_text(buf + n, r->rule);
 	n += put_text(buf + n, r->reason);
 	n += put_text(buf + n, r->client_addr);
-	if (r->has_token_id) {
-		buf[n++] = 0x01;
-		memcpy(buf + n, r->token_id, 16);
-		n += 16;
-	} else {
-		buf[n++] = 0x00;
+	n += put_opt16(buf + n, r->has_token_id, r->token_id);
+	if (version == 2) {
+		n += put_text(buf + n, r->work_order);
+		n += put_text(buf + n, r->request_reason);
+		n += put_opt16(buf + n, r->has_nonce, r->nonce);
+		for (int i = 7; i >= 0; i--)
+			buf[n++] = (uint8_t)(ckpt_rows >> (8 * i));
 	}
 	cr_assert_eq(EVP_Digest(buf, n, out, &len, EVP_sha256(), NULL), 1);
 	cr_assert_eq(len, 32);
 }
 
+static void doc_hash(const uint8_t prev[32], uint64_t seq, const struct audit_record *r,
+		     uint8_t out[32])
+{
+	doc_hash_v(2, prev, seq, r, 0, out);
+}
+
+Test(audit_rowhash, REQ_AUD_100_version2_row_hash_matches_the_documented_encoding)
+{
+	uint8_t prev[32], want[32], got[32];
+	struct audit_record rec;
+	struct audit_row_view v;
+
+	for (unsigned i = 1; i <= 6; i++) {   /* with and without a token id, a reason, a nonce */
+		memset(prev, (int)i, sizeof(prev));
+		aut_record(&rec, i);
+		doc_hash_v(2, prev, 1000 + i, &rec, 77 * i, want);
+		cr_assert_eq(audit_row_from_record(&rec, 1000 + i, rec.time_ms, &v), 0);
+		v.ckpt_rows = 77 * i;
+		cr_assert_eq(audit_row_hash(prev, &v, got), 0);
+		cr_assert_eq(memcmp(want, got, 32), 0, "record %u", i);
+	}
+}
+
+/* Version 1: the rows written before schema 0003 keep exactly these bytes. */
 Test(audit_rowhash, REQ_AUD_013_row_hash_matches_the_documented_encoding)
 {
 	uint8_t prev[32], want[32], got[32];
@@ -67,10 +100,16 @@ Test(audit_rowhash, REQ_AUD_013_row_hash_matches_the_documented_encoding)
 	for (unsigned i = 1; i <= 3; i++) {   /* with and without a token id */
 		memset(prev, (int)i, sizeof(prev));
 		aut_record(&rec, i);
-		doc_hash(prev, 1000 + i, &rec, want);
+		memset(rec.work_order, 0, sizeof(rec.work_order));
+		memset(rec.request_reason, 0, sizeof(rec.request_reason));
+		rec.has_nonce = 0;
+		doc_hash_v(1, prev, 1000 + i, &rec, 0, want);
 		cr_assert_eq(audit_row_from_record(&rec, 1000 + i, rec.time_ms, &v), 0);
+		v.version = AUDIT_ROW_V1;
 		cr_assert_eq(audit_row_hash(prev, &v, got), 0);
-		cr_assert_eq(memcmp(want, got, 32), 0, "record %u", i);
+		cr_assert_eq(memcmp(want, got, 32), 0, "record %u, version 1", i);
+		v.version = 3;
+		cr_assert_eq(audit_row_hash(prev, &v, got), PL_E_INVAL);
 	}
 }
 

@@ -50,29 +50,21 @@ static void rechain_upto(uint64_t last)
 {
 	sqlite3 *h = NULL;
 	sqlite3_stmt *sel = NULL, *upd = NULL;
-	uint8_t prev[AUDIT_HASH_LEN] = { 0 }, hash[AUDIT_HASH_LEN], tok[AUDIT_TOKEN_ID_LEN];
+	uint8_t prev[AUDIT_HASH_LEN] = { 0 }, hash[AUDIT_HASH_LEN];
+	struct audit_row_buf buf;
 	struct audit_row_view v;
+	char sql[512];
 
 	cr_assert_eq(sqlite3_open_v2(db, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	cr_assert_eq(sqlite3_exec(h, "BEGIN", NULL, NULL, NULL), SQLITE_OK);
-	cr_assert_eq(sqlite3_prepare_v2(h, "SELECT seq, time_ms, request_id, client_identity, "
-		"technician, workshop, vin, op, decision, rule, reason, client_addr, token_id "
-		"FROM audit_log WHERE seq <= ?1 ORDER BY seq", -1, &sel, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE seq <= ?1 ORDER BY seq",
+		 audit_row_columns(1));
+	cr_assert_eq(sqlite3_prepare_v2(h, sql, -1, &sel, NULL), SQLITE_OK);
 	sqlite3_bind_int64(sel, 1, (sqlite3_int64)last);
 	cr_assert_eq(sqlite3_prepare_v2(h, "UPDATE audit_log SET prev_hash = ?1, row_hash = ?2 "
 		"WHERE seq = ?3", -1, &upd, NULL), SQLITE_OK);
 	while (sqlite3_step(sel) == SQLITE_ROW) {
-		memset(&v, 0, sizeof(v));
-		v.seq = (uint64_t)sqlite3_column_int64(sel, 0);
-		v.time_ms = sqlite3_column_int64(sel, 1);
-		for (int i = 0; i < AUDIT_F_COUNT; i++) {
-			v.text[i] = (const char *)sqlite3_column_text(sel, 2 + i);
-			v.text_len[i] = (size_t)sqlite3_column_bytes(sel, 2 + i);
-		}
-		if (sqlite3_column_type(sel, 12) == SQLITE_BLOB) {
-			memcpy(tok, sqlite3_column_blob(sel, 12), sizeof(tok));
-			v.token_id = tok;
-		}
+		cr_assert_eq(audit_row_read(sel, &v, &buf), 0);
 		cr_assert_eq(audit_row_hash(prev, &v, hash), 0);
 		sqlite3_bind_blob(upd, 1, prev, AUDIT_HASH_LEN, SQLITE_TRANSIENT);
 		sqlite3_bind_blob(upd, 2, hash, AUDIT_HASH_LEN, SQLITE_TRANSIENT);
@@ -140,8 +132,8 @@ Test(audit_verify, REQ_AUD_034_inserted_row_is_named)
 		    "UPDATE audit_log SET seq = 5 WHERE seq = 4;"
 		    "INSERT INTO audit_log SELECT 4, time_ms, request_id, client_identity, "
 		    "technician, workshop, vin, op, decision, rule, reason, token_id, client_addr, "
-		    "(SELECT row_hash FROM audit_log WHERE seq = 3), randomblob(32) "
-		    "FROM audit_log WHERE seq = 2;");
+		    "(SELECT row_hash FROM audit_log WHERE seq = 3), randomblob(32), row_version, "
+		    "work_order, request_reason, nonce, ckpt_rows FROM audit_log WHERE seq = 2;");
 	expect_fault(NULL, AUDIT_FAULT_ROW_HASH, 4);
 	rechain_upto(4);   /* the forged row now hashes right; the next row still points past it */
 	expect_fault(NULL, AUDIT_FAULT_PREV_HASH, 5);
@@ -184,7 +176,9 @@ Test(audit_verify, REQ_AUD_038_checkpoints_resigned_with_another_key_need_pubkey
 	aut_fill(db, 6, &key, 5);
 	aut_drop_guards(db);
 	aut_sql(db, "DELETE FROM checkpoints");
-	aut_sql(db, "UPDATE audit_log SET op = 'ignition.enable' WHERE seq = 2");
+	/* ... and erases the rows' memory of them (else checkpoint_missing, REQ-AUD-102). */
+	aut_sql(db, "UPDATE audit_log SET op = 'ignition.enable' WHERE seq = 2;"
+		    "UPDATE audit_log SET ckpt_rows = 0");
 	rechain();
 	/* The attacker signs fresh checkpoints with a key of their own. */
 	aut_key_new(&evil);

@@ -1,4 +1,4 @@
-/* Replay cache: REQ-BRK-130..REQ-BRK-132, REQ-BRK-208 (docs/broker.md). */
+/* Replay cache: REQ-BRK-130..REQ-BRK-132, REQ-BRK-208, REQ-BRK-265 (docs/broker.md). */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -89,5 +89,28 @@ Test(replay, REQ_BRK_208_seen_looks_without_remembering)
 	cr_assert_eq(replay_seen(rc, n, 1001), PL_E_SRV_REPLAY);
 	cr_assert_eq(replay_seen(rc, n, 1121), 0, "expired at 1120");
 	cr_assert_eq(replay_count(rc), 0);
+	replay_free(rc);
+}
+
+/* REQ-BRK-265: the start-up preload takes nonces a cache already holds, keeps them
+ * until their expiry like any other entry, and fails closed when full. */
+Test(replay, REQ_BRK_265_preload_from_the_audit_log)
+{
+	struct replay *rc;
+	uint8_t n[REPLAY_NONCE_LEN];
+
+	cr_assert_eq(replay_new(2, &rc), 0);
+	nonce_of(1, n);
+	cr_assert_eq(replay_preload(rc, n, 1000, 1240), 0);
+	cr_assert_eq(replay_preload(rc, n, 1000, 1240), 0);          /* twice in the log: fine */
+	cr_assert_eq(replay_count(rc), 1);
+	cr_assert_eq(replay_check_insert(rc, n, 1001, 1121), PL_E_SRV_REPLAY);
+	nonce_of(2, n);
+	cr_assert_eq(replay_preload(rc, n, 1000, 1100), 0);
+	nonce_of(3, n);
+	cr_assert_eq(replay_preload(rc, n, 1000, 1100), PL_E_SRV_REPLAY_FULL);
+	cr_assert_eq(replay_preload(rc, n, 1241, 1300), 0);          /* the others expired */
+	nonce_of(1, n);
+	cr_assert_eq(replay_check_insert(rc, n, 1241, 1361), 0);
 	replay_free(rc);
 }
