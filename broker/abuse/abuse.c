@@ -173,7 +173,8 @@ int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_even
 		goto out;
 	a->st.checked++;
 	gc(a, p, ev->now_ms);
-	if (susp_check(a, "workshop", ev->d->workshop_id, ev->workshop, v) ||
+	if (susp_check(a, "device", ev->device, NULL, v) ||
+	    susp_check(a, "workshop", ev->d->workshop_id, ev->workshop, v) ||
 	    susp_check(a, "technician", ev->d->technician_id, ev->technician, v))
 		goto out;
 	detect_all(a, p, ev, v);
@@ -199,7 +200,8 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 	size_t n = policy_anomaly_count(p);
 	struct policy_anomaly_view an;
 	struct fail_state *s;
-	char evd[160];
+	struct suspect ws = { .workshop = workshop };
+	char evd[160], wid[64];
 	uint32_t k, m;
 
 	memset(v, 0, sizeof(*v));
@@ -207,6 +209,8 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 		return PL_E_INVAL;
 	if (!failure)
 		return 0;
+	if (policy_workshop_id(p, workshop, wid) == 0)
+		ws.workshop = wid;
 	pthread_mutex_lock(&a->mu);
 	for (size_t i = 0; i < n; i++) {
 		if (policy_anomaly_at(p, i, &an) != 0 || an.detector != POLICY_DET_ECU_FAILURES)
@@ -227,7 +231,7 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 			snprintf(evd, sizeof(evd), "%u ECU-side failures reported by workshop %s in "
 				 "%u s (threshold %u), last by %s", s->n, workshop, an.window,
 				 an.count, technician ? technician : "?");
-			detect_fire(a, &an, workshop, NULL, workshop, now_ms, "ecu_failures", evd, v);
+			detect_fire(a, &an, workshop, &ws, now_ms, "ecu_failures", evd, v);
 		}
 	}
 	pthread_mutex_unlock(&a->mu);

@@ -19,6 +19,7 @@
 #include "pl_log.h"
 #include "pl_parse.h"
 #include "problem.h"
+#include "refusal.h"
 #include "request.h"
 
 #define APPROVAL_POLL_S 2
@@ -206,6 +207,24 @@ static void answer_problem(struct token_answer *a, int status, const char *code,
 	a->len = (uint32_t)len;
 }
 
+/*
+ * answer_problem() for a refusal that may be one a suspect must not understand
+ * (refusal.h): a decoy, a detector, a suspension becomes the generic refusal.
+ */
+static void answer_refusal(struct broker *b, struct token_answer *a, int status, const char *code,
+			   const char *detail, const char *rule, const char *request_id)
+{
+	struct problem p = { .status = status, .code = code, .request_id = request_id };
+	char generic[REFUSAL_DETAIL_MAX];
+
+	if (!refusal_is_confidential(code, rule)) {
+		answer_problem(a, status, code, detail, rule, request_id, status == 503 ? 5 : 0);
+		return;
+	}
+	refusal_make_generic(&p, b->cfg.refusal_contact, generic, sizeof(generic));
+	answer_problem(a, p.status, p.code, p.detail, p.rule, request_id, 0);
+}
+
 /* An approved request: re-check, sign with the original challenge, audit, deliver once. */
 static void deliver(struct broker *b, const struct token_handoff *h,
 		    const struct abuse_approval *ap, struct token_answer *a)
@@ -227,8 +246,8 @@ static void deliver(struct broker *b, const struct token_handoff *h,
 	r = policy_decide(p, &pr, &d);
 	policy_unref(p);
 	if (r != 0 || !d.allow) {
-		answer_problem(a, 403, "policy_denied", r ? "the policy could not be evaluated" :
-			       d.reason, r ? NULL : d.rule, h->request_id, 0);
+		answer_refusal(b, a, 403, "policy_denied", r ? "the policy could not be evaluated" :
+			       d.reason, r ? NULL : d.rule, h->request_id);
 		return;
 	}
 	if ((r = abuse_approval_claim(b->abuse, ap->id)) != 0) {
@@ -453,7 +472,7 @@ static void decision_refused(struct broker *b, const struct decider_view *dv, st
 	audit_row(b, h->request_id, dv->client, h->tech_cn, h->tech_ou,
 		  dv->ap != NULL ? dv->ap->vin : "", dv->ap != NULL ? dv->ap->op : "", "deny", code,
 		  reason, NULL, h->client_addr);
-	answer_problem(a, status, code, detail, rule, h->request_id, status == 503 ? 5 : 0);
+	answer_refusal(b, a, status, code, detail, rule, h->request_id);
 	snprintf(st, sizeof(st), "%d", status);
 	pl_log(PL_LOG_WARN, "approval_decision", "request_id", h->request_id, "status", st,
 	       "code", code, "approval", dv->id, "decision", decision_word(h),
