@@ -36,8 +36,7 @@ void refusal_make_generic(struct problem *p, const char *contact, char *detail, 
 	const char *who = contact != NULL && contact[0] != '\0' ? contact :
 			  BROKER_REFUSAL_CONTACT_DEFAULT;
 
-	snprintf(detail, cap, "the broker refused this request and gives no reason here; call "
-		 "%s and quote request id %s", who,
+	snprintf(detail, cap, "no reason is given; call %s and quote request id %s", who,
 		 p->request_id != NULL && p->request_id[0] != '\0' ? p->request_id : "(none)");
 	p->status = 403;
 	p->code = REFUSAL_CODE;
