@@ -166,7 +166,7 @@ static void put_pending(struct plt_cbor_writer *w, const struct abuse_approval *
 	plt_cbor_put_cstr(w, "expires");
 	plt_cbor_put_uint(w, (uint64_t)(ap->expires_ms / 1000));
 	plt_cbor_put_cstr(w, "rule");
-	plt_cbor_put_cstr(w, ap->rule);
+	plt_cbor_put_cstr(w, refusal_rule_for_requester(ap->rule));
 	plt_cbor_put_cstr(w, "poll");
 	plt_cbor_put_cstr(w, poll);
 }
@@ -326,7 +326,8 @@ static void approval_poll(struct broker *b, const struct token_handoff *h, struc
 		return;
 	case ABUSE_APR_DENIED:
 		answer_problem(a, 403, "approval_denied", ap.decision_reason[0] ?
-			       ap.decision_reason : "the approver denied the request", ap.rule,
+			       ap.decision_reason : "the approver denied the request",
+			       refusal_rule_for_requester(ap.rule),
 			       h->request_id, 0);
 		return;
 	case ABUSE_APR_ISSUED:
@@ -340,7 +341,7 @@ static void approval_poll(struct broker *b, const struct token_handoff *h, struc
 				  ap.op, "expired", ap.rule, reason, NULL, h->client_addr);
 		}
 		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again with "
-			       "a new challenge", ap.rule, h->request_id, 0);
+			       "a new challenge", refusal_rule_for_requester(ap.rule), h->request_id, 0);
 		return;
 	}
 }

@@ -45,3 +45,8 @@ void refusal_make_generic(struct problem *p, const char *contact, char *detail, 
 	p->rule = NULL;
 	p->retry_after = 0;
 }
+
+const char *refusal_rule_for_requester(const char *rule)
+{
+	return rule != NULL && strncmp(rule, "anomalies.", 10) == 0 ? "review" : rule;
+}

@@ -30,4 +30,11 @@ int refusal_is_confidential(const char *code, const char *rule);
  */
 void refusal_make_generic(struct problem *p, const char *contact, char *detail, size_t cap);
 
+/*
+ * The rule a requester is shown for an approval (202 map, approval_denied,
+ * approval_expired): "review" when a detector asked for it ("anomalies.<name>"
+ * names the detector), else the rule itself (approvals.*, limits.*).
+ */
+const char *refusal_rule_for_requester(const char *rule);
+
 #endif

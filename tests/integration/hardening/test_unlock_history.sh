@@ -62,8 +62,20 @@ one ws-muc-01-pc1 tech-ben $N1 door.unlock 201
 one ws-muc-01-pc1 tech-ben $N2 door.unlock 201
 one ws-ber-02-pc1 tech-carl $N3 door.unlock 201
 one ws-ber-02-pc1 tech-carl $H door.unlock 201
-one ws-muc-01-pc1 tech-ben $N1 ignition.enable 202
+# (by curl, to read the 202 map: the requester is not told which detector asked)
+ASAN_OPTIONS=detect_leaks=0 SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --dump-body "$W/start.cose" \
+    --tech-cert "$P/technicians/tech-ben.crt" --p11-token pitlane-technicians \
+    --p11-object tech-ben --pin-file "$P/hsm-agent/pin" --vin $N1 --op ignition.enable \
+    >/dev/null || fail "tokreq --dump-body"
+st=$(curl -s -o "$W/202" -w '%{http_code}' --cacert "$P/ca/ca.crt" \
+    --cert "$P/devices/ws-muc-01-pc1.crt" --key "$P/devices/ws-muc-01-pc1.key" \
+    -H 'Content-Type: application/cose; cose-type="cose-sign1"' --data-binary "@$W/start.cose" "$URL")
+[ "$st" = 202 ] || fail "REQ-ABU-130 lock 31 s before, unlock, start: $st, expected 202"
 pass "REQ-ABU-130 a lock 31 s before the unlock is no history: the start needs approval (202)"
+tr -c '[:print:]' ' ' <"$W/202" >"$W/202.txt"
+grep -q 'review' "$W/202.txt" && ! grep -qi 'unlock-guard\|anomal\|unlock_then' "$W/202.txt" ||
+    fail "REQ-ABU-126 the 202 names the detector: $(cat "$W/202.txt")"
+pass "REQ-ABU-126 the 202 map says rule 'review', not which detector asked"
 one ws-muc-01-pc1 tech-ben $N2 ignition.enable 202
 pass "REQ-ABU-130 a second unlock 31 s after the first is no history (202)"
 one ws-ber-02-pc1 tech-carl $N3 ignition.enable 202
