@@ -281,7 +281,8 @@ void detect_all(struct abuse *a, const struct policy *p, const struct abuse_even
 			snprintf(evd, sizeof(evd), "%s (risk %s) by technician %s outside the opening "
 				 "hours of workshop %s", ev->op, policy_risk_name(d->risk),
 				 ev->technician, ev->workshop);
-			detect_fire(a, &an, ev->technician, &who, ev->now_ms, "out_of_hours", evd, v);
+			detect_fire(a, &an, ev->technician, &who, ev->now_ms, "out_of_hours", evd,
+				    v);
 			break;
 		case POLICY_DET_VIN_SWEEP:
 			vin_sweep(a, &an, ev, &who, &ws, v);

@@ -185,8 +185,8 @@ int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 		return 0;
 	if (a->hist == NULL &&
 	    sqlite3_prepare_v3(a->db, "SELECT min(time_ms) FROM audit_log WHERE workshop = ? AND "
-			       "vin = ? AND decision IN ('allow', 'issued')", -1, SQLITE_PREPARE_PERSISTENT,
-			       &a->hist, NULL) != SQLITE_OK)
+			       "vin = ? AND decision IN ('allow', 'issued')", -1,
+			       SQLITE_PREPARE_PERSISTENT, &a->hist, NULL) != SQLITE_OK)
 		return PL_E_IO;
 	sqlite3_bind_text(a->hist, 1, workshop, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->hist, 2, vin, -1, SQLITE_STATIC);

@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc != 8) {
-		fprintf(stderr, "usage: auditseed DB SECONDS_AGO DEVICE WORKSHOP TECHNICIAN VIN OP\n");
+		fprintf(stderr, "usage: auditseed DB SECONDS_AGO DEVICE WORKSHOP TECHNICIAN VIN "
+			"OP\n");
 		return 2;
 	}
 	ago = strtoll(argv[2], &end, 10);
