@@ -159,6 +159,22 @@ int susp_check(struct abuse *a, const char *kind, const char *id1, const char *i
 	return 0;
 }
 
+int abuse_device_suspended(struct abuse *a, const char *device_cn, struct abuse_verdict *v)
+{
+	int r = 0, hit = 0;
+
+	if (a == NULL || device_cn == NULL || v == NULL)
+		return PL_E_INVAL;
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&a->mu);
+	if (a->db != NULL)
+		r = store_refresh(a);
+	if (r == 0)
+		hit = susp_check(a, "device", device_cn, NULL, v);
+	pthread_mutex_unlock(&a->mu);
+	return r != 0 ? r : hit;
+}
+
 int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
 		struct abuse_verdict *v)
 {

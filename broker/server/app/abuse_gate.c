@@ -575,6 +575,21 @@ static void decision_done(const struct abuse_approval *ap, const char *status,
 	a->len = (uint32_t)len;
 }
 
+/* A suspended PC decides nothing, whoever's card is in it; else the answer is given (0). */
+static int decision_device_ok(struct broker *b, const struct decider_view *dv,
+			      struct token_answer *a)
+{
+	struct abuse_verdict v;
+	int r = abuse_device_suspended(b->abuse, dv->h->device_cn, &v);
+
+	if (r < 0)
+		decision_refused(b, dv, a, 503, "audit_unavailable", NULL, "the suspension list "
+				 "is unavailable; retry");
+	else if (r > 0)
+		decision_refused(b, dv, a, 403, v.code, v.rule, v.reason);
+	return r == 0;
+}
+
 void broker_abuse_decision(struct broker *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct decider_view dv = { .h = h };
@@ -595,6 +610,8 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 		return;
 	}
 	if (!decision_target(b, &dv, &ap, a))
+		return;
+	if (!decision_device_ok(b, &dv, a))
 		return;
 	p = policy_slot_get(b->policy);
 	r = abuse_approver_check(b->abuse, p, &ap, h->tech_cn, h->tech_ou, &who);

@@ -12,18 +12,25 @@ rm -f "$W/policy/"*.yaml
 cat >"$W/policy/00-test.yaml" <<'YAML'
 # Policy of hardening_refusal_silent: a decoy that suspends, a sweep detector that denies.
 version: 1
+settings:
+  hours_min_risk: critical
 operations:
   door.unlock: { routine: 0xF001, risk: medium, max_ttl: 300, default_ttl: 120, exi: 60 }
   dtc.clear:   { routine: 0xF005, risk: low,    max_ttl: 600, default_ttl: 300, exi: 120 }
+  key.learn:   { routine: 0xF004, risk: high,   max_ttl: 600, default_ttl: 300, exi: 120 }
 roles:
-  technician: { operations: [door.unlock, dtc.clear] }
+  technician: { operations: [door.unlock, dtc.clear, key.learn] }
+  approver: { operations: [] }
 workshops:
-  ws-muc-01: { roles: [technician], vin_prefixes: [WVW] }
+  ws-muc-01: { roles: [technician, approver], vin_prefixes: [WVW] }
   ws-ber-02: { roles: [technician], vin_prefixes: [WVW] }
 technicians:
   tech-anna: { workshop: ws-muc-01, roles: [technician] }
-  tech-ben: { workshop: ws-muc-01, roles: [technician] }
+  tech-ben: { workshop: ws-muc-01, roles: [technician, approver] }
   tech-carl: { workshop: ws-ber-02, roles: [technician] }
+approvals:
+  - { name: learn, operations: [key.learn], approver_roles: [approver], expires: 900,
+      technician_approval: true }
 anomalies:
   - { name: decoy-trap, detector: decoy_vin, action: suspend }
   - { name: sweep-guard, detector: vin_sweep, action: deny, params: { distinct_vins: 2, window: 600 } }
@@ -53,6 +60,19 @@ send() {
 }
 as() { echo "--tech-cert $P/technicians/$1.crt --p11-token pitlane-technicians --p11-object $1 --pin-file $P/hsm-agent/pin"; }
 rid() { tr -d '\r' <"$W/hdr" | sed -n 's/^X-Request-Id: //Ip'; }
+# decide TECH DEVICE: TECH's signed "approve" of approval $ID POSTed from DEVICE (decreq,
+# curl); the body lands in $W/body and $W/text as for send; prints the status.
+decide() {
+	SOFTHSM2_CONF=$AGENT_HSM_CONF "$DECREQ" --tech-cert "$P/technicians/$1.crt" \
+	    --p11-token pitlane-technicians --p11-object "$1" --pin-file "$P/hsm-agent/pin" \
+	    --id "$ID" --out "$W/dec.cose" || fail "decreq $1"
+	st=$(curl -s -o "$W/body" -D "$W/hdr" -w '%{http_code}' --cacert "$P/ca/ca.crt" \
+	    --cert "$P/devices/$2.crt" --key "$P/devices/$2.key" \
+	    -H 'Content-Type: application/cose; cose-type="cose-sign1"' \
+	    --data-binary "@$W/dec.cose" "$API/v1/approvals/$ID")
+	tr -c '[:print:]' ' ' <"$W/body" >"$W/text"
+	echo "$st"
+}
 
 # generic WHAT FORBIDDEN...: the last answer is the generic refusal and names none of FORBIDDEN.
 generic() {
@@ -70,8 +90,8 @@ generic() {
 }
 # audited REQUEST-ID PATTERN WHAT: the audit row of that request says what decided.
 audited() {
-	"$CTL" audit export "$W/audit.db" | grep "\"request_id\":\"$1\"" | grep -q -- "$2" ||
-	    fail "$3: the audit row of $1 lacks '$2'"
+	row=$("$CTL" audit export "$W/audit.db" | grep "\"request_id\":\"$1\"" || true)
+	echo "$row" | grep -q -- "$2" || fail "$3: the audit row of $1 lacks '$2': $row"
 }
 
 # REQ-ABU-120: a decoy VIN.
@@ -104,6 +124,18 @@ sleep 2   # the decider writes officer actions into the chain within about a sec
     fail "REQ-ABU-122 the officer action with its reason is not audited"
 pass "REQ-ABU-122 the officer's reason stays in the audit log"
 "$CTL" resume technician tech-anna --reason "cleared" $C >/dev/null || fail "resume tech-anna"
+
+# REQ-ABU-122: the same for an approver: tech-ben, suspended, decides tech-anna's key.learn.
+[ "$(send ws-muc-01-pc1 $(as tech-anna) --op key.learn)" = 202 ] || fail "key.learn: no 202"
+ID=$(tr -d '\r' <"$W/hdr" | sed -n 's|^Location: /v1/approvals/||Ip')
+[ ${#ID} = 32 ] || fail "no approval id"
+BREASON="approver under internal review 0815"
+"$CTL" suspend technician tech-ben --reason "$BREASON" --by olga $C >/dev/null ||
+    fail "REQ-ABU-122 suspend tech-ben"
+[ "$(decide tech-ben ws-muc-01-pc1)" = 403 ] || fail "REQ-ABU-122 suspended approver: not 403"
+generic "REQ-ABU-122 suspended approver's decision" 0815 "internal review" tech-ben
+audited "$id" "tech-ben is suspended: approver under internal" "REQ-ABU-122 approver"
+"$CTL" resume technician tech-ben --reason "cleared" $C >/dev/null || fail "resume tech-ben"
 
 # REQ-ABU-123: a detector's deny (VIN sweep, 2 distinct VINs).
 [ "$(send ws-muc-01-pc1 $(as tech-ben) --vin WVWZZZ1JZXW000001)" = 201 ] ||
@@ -139,9 +171,16 @@ generic "REQ-ABU-124 the suspended workshop's technician"
 [ "$(send ws-muc-01-pc1 $(as tech-anna) --op dtc.clear)" = 403 ] ||
     fail "REQ-ABU-124 the device stays suspended after the workshop's resume"
 audited "$(rid)" '"rule":"suspensions.device.ws-muc-01-pc1"' "REQ-ABU-124"
+[ "$(decide tech-ben ws-muc-01-pc1)" = 403 ] ||
+    fail "REQ-ABU-124 a decision from the suspended PC was not refused"
+generic "REQ-ABU-124 a decision from the suspended device"
+audited "$id" '"rule":"suspended"' "REQ-ABU-124 decision"
+audited "$id" 'suspensions.device.ws-muc-01-pc1\|device ws-muc-01-pc1 is suspended' \
+    "REQ-ABU-124 decision"
 "$CTL" resume device ws-muc-01-pc1 --reason "reimaged" $C >/dev/null || fail "resume device"
 [ "$(send ws-muc-01-pc1 $(as tech-anna) --op dtc.clear)" = 201 ] ||
     fail "REQ-ABU-124 resumed device refused"
+[ "$(decide tech-ben ws-muc-01-pc1)" = 200 ] || fail "REQ-ABU-124 decision after the resume"
 pass "REQ-ABU-124 pitlanectl resume workshop, then device: the PC works again"
 
 # REQ-ABU-125: the agent shows the generic refusal usefully (whom to call, request id).

@@ -134,3 +134,20 @@ Test(abuse_suspect, REQ_ABU_124_a_known_technician_is_suspended_alone)
 	abuse_close(a);
 	policy_unref(p);
 }
+
+Test(abuse_suspect, REQ_ABU_124_a_suspended_device_is_reported_for_decisions)
+{
+	struct policy *p = decoy_policy();
+	struct abuse *a = NULL;
+	struct abuse_verdict v;
+
+	cr_assert_eq(abuse_open(db, &a), 0);
+	cr_assert_eq(abuse_device_suspended(a, "ws-a-pc1", &v), 0);
+	abuse_test_request(a, p, T0, "ws-a-pc1", "ws-a", "x", DECOY, "door.unlock", &v);
+	cr_assert_eq(abuse_device_suspended(a, "ws-a-pc1", &v), 1);
+	cr_assert_str_eq(v.code, "suspended");
+	cr_assert_str_eq(v.rule, "suspensions.device.ws-a-pc1");
+	cr_assert_eq(abuse_device_suspended(a, "ws-b-pc1", &v), 0);
+	abuse_close(a);
+	policy_unref(p);
+}
