@@ -199,6 +199,9 @@ int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_even
 	limits_check(a, p, ev, v);
 	if (v->kind == ABUSE_PASS || v->kind == ABUSE_APPROVAL)
 		limits_charge(a, p, ev);
+	/* Only work really done is history: not a refusal, not a request parked for approval. */
+	if (v->kind == ABUSE_PASS && !ev->d->need_approval)
+		detect_issued(a, ev);
 out:
 	if (v->kind == ABUSE_LIMITED)
 		a->st.limited++;

@@ -126,7 +126,10 @@ struct suspect {
 /* detect.c */
 void detect_all(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
 		struct abuse_verdict *v);
-void detect_observe(struct abuse *a, const struct abuse_event *ev);  /* rebuild path */
+/* An unlock the policy allows (unlock_then_start); also on the rebuild path. */
+void detect_observe(struct abuse *a, const struct abuse_event *ev);
+/* A token issued at once for ev: the workshop's work on the VIN (history). */
+void detect_issued(struct abuse *a, const struct abuse_event *ev);
 /* Applies an anomaly's action to v (and suspends); used by detect.c and receipts. */
 void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const char *subject,
 		 const struct suspect *who, int64_t now_ms, const char *detector,

@@ -307,13 +307,20 @@ void detect_observe(struct abuse *a, const struct abuse_event *ev)
 	char key[160];
 	struct pair_state *s;
 
-	if (!ev->d->allow)
+	/* Any unlock the policy allows: one parked for approval may still be issued. */
+	if (!ev->d->allow || strcmp(ev->op, OP_UNLOCK) != 0)
 		return;
 	snprintf(key, sizeof(key), "%s\x1f%s", ev->workshop, ev->vin);
-	if ((s = smap_get(&a->pairs, key, 1, ev->now_ms)) == NULL)
-		return;
-	if (s->first_ms == 0)
-		s->first_ms = ev->now_ms;
-	if (strcmp(ev->op, OP_UNLOCK) == 0)
+	if ((s = smap_get(&a->pairs, key, 1, ev->now_ms)) != NULL)
 		s->unlock_ms = ev->now_ms;
+}
+
+void detect_issued(struct abuse *a, const struct abuse_event *ev)
+{
+	char key[160];
+	struct pair_state *s;
+
+	snprintf(key, sizeof(key), "%s\x1f%s", ev->workshop, ev->vin);
+	if ((s = smap_get(&a->pairs, key, 1, ev->now_ms)) != NULL && s->first_ms == 0)
+		s->first_ms = ev->now_ms;
 }

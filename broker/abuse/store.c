@@ -227,6 +227,7 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
 			.d = &d,
 		};
 		int idx = policy_op_index(p, ev.op);
+		const char *dec;
 
 		memset(&d, 0, sizeof(d));
 		d.allow = 1;
@@ -237,6 +238,9 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
 			continue;
 		limits_charge(a, p, &ev);
 		detect_observe(a, &ev);
+		dec = (const char *)sqlite3_column_text(st, 5);
+		if (dec != NULL && strcmp(dec, "allow") == 0)
+			detect_issued(a, &ev);
 	}
 	r = rc == SQLITE_DONE ? 0 : PL_E_IO;
 out:

@@ -111,6 +111,23 @@ Test(abuse_history, REQ_ABU_131_work_on_an_earlier_day_is_history)
 	done();
 }
 
+Test(abuse_history, REQ_ABU_132_a_refused_request_is_no_history)
+{
+	struct abuse_verdict v;
+
+	p = abuse_test_policy("limits:\n  - { name: one-diagnosis, key: workshop, operations: "
+			      "[dtc.clear],\n      windows: [ { count: 1, seconds: 86400 } ] }\n"
+			      "anomalies:\n  - { name: uts, detector: unlock_then_start,\n"
+			      "      action: require_approval, params: { window: 600 } }\n");
+	cr_assert_eq(abuse_open(NULL, &a), 0);
+	/* Yesterday's diagnosis of VIN was refused by a limit: no token, no work. */
+	abuse_test_request(a, p, T0 - 20 * H, "t3", "ws-b", "x", "WVWZZZ1JZXW000013", "dtc.clear",
+			   &v);
+	cr_assert_eq(req(T0 - 13 * H, "dtc.clear", &v), ABUSE_LIMITED);
+	cr_assert_eq(unlock_start(T0, &v), ABUSE_APPROVAL);
+	done();
+}
+
 /* ---- with the broker's database: history from the audit log ---------------- */
 
 static void db_setup(void)
