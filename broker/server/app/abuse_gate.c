@@ -340,9 +340,9 @@ static void approval_poll(struct broker *b, const struct token_handoff *h, struc
 			audit_row(b, h->request_id, h->device_cn, ap.technician, ap.workshop, ap.vin,
 				  ap.op, "expired", ap.rule, reason, NULL, h->client_addr);
 		}
-		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again with "
-			       "a new challenge", refusal_rule_for_requester(ap.rule), h->request_id,
-			       0);
+		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again "
+			       "with a new challenge", refusal_rule_for_requester(ap.rule),
+			       h->request_id, 0);
 		return;
 	}
 }
