@@ -243,7 +243,7 @@ static void refusal_text(const struct approve_opts *o, const struct broker_reply
 		         "approval %s expired before anyone decided: the requester has "
 		         "to run the command again%s",
 		         o->id, rid);
-	else if (strcmp(c, "suspended") == 0)
+	else if (strcmp(c, "suspended") == 0) /* brokers before issue 12; now "refused" */
 		snprintf(out, cap,
 		         "you are suspended and may not approve (%s): ask the workshop "
 		         "admin%s",

@@ -89,6 +89,14 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 		         "approval needed: a second person must approve this operation "
 		         "(approval id %s); ask an approver, then run the command again",
 		         id[0] ? id : "unknown");
+	} else if (strcmp(c, "refused") == 0) {
+		/* The broker says why only to the OEM (decoys, detectors, suspensions). */
+		if (rep->detail[0] != '\0')
+			snprintf(out, cap, "refused by the broker: %s", rep->detail);
+		else
+			snprintf(out, cap, "refused by the broker without a reason: ask the OEM "
+			         "security desk, quoting request %s",
+			         rep->request_id[0] ? rep->request_id : "(none given)");
 	} else if (strcmp(c, "policy_denied") == 0) {
 		snprintf(out, cap,
 		         "refused by the policy (rule %s)%s%s: this workshop, technician "

@@ -21,6 +21,7 @@
 #                                      only EKU is the technician marker (technician_eku)
 #   technicians/tech-revoked.crt .key  technician certificates to be refused (file keys):
 #   technicians/tech-other-ca.crt .key revoked by the CRL / issued by other-ca
+#   technicians/tech-unlisted.crt .key valid, but no technician of any policy
 #
 # Only openssl, softhsm2-util and pkcs11-tool are used. Runs in about a second.
 # DIR must be empty or absent; on a DIR that already holds a complete demo PKI
@@ -198,7 +199,8 @@ issue devices/device-notyet CA_dealer client "$SUBJ_O/OU=ws-muc-01/CN=device-not
 issue devices/device-revoked CA_dealer client "$SUBJ_O/OU=ws-muc-01/CN=device-revoked"
 issue devices/device-other-ca CA_other client "$SUBJ_O/OU=ws-muc-01/CN=device-other-ca"
 # technician certificates the broker must refuse, with file keys (test material): one the
-# CRL revokes, one issued by the untrusted CA; both carry the technician marker
+# CRL revokes, one issued by the untrusted CA, one valid but named in no policy (an
+# identity the policy does not know); all carry the technician marker
 cat > tech-refused.cnf <<CNF
 [ technician ]
 basicConstraints = critical,CA:false
@@ -210,6 +212,8 @@ CNF
 issue technicians/tech-revoked CA_dealer technician "$SUBJ_O/OU=ws-muc-01/CN=tech-revoked" \
     -extfile tech-refused.cnf
 issue technicians/tech-other-ca CA_other technician "$SUBJ_O/OU=ws-muc-01/CN=tech-other-ca" \
+    -extfile tech-refused.cnf
+issue technicians/tech-unlisted CA_dealer technician "$SUBJ_O/OU=ws-muc-01/CN=tech-unlisted" \
     -extfile tech-refused.cnf
 rm -f tech-refused.cnf
 run openssl ca -config openssl.cnf -name CA_dealer -revoke devices/device-revoked.crt \

@@ -159,6 +159,22 @@ int susp_check(struct abuse *a, const char *kind, const char *id1, const char *i
 	return 0;
 }
 
+int abuse_device_suspended(struct abuse *a, const char *device_cn, struct abuse_verdict *v)
+{
+	int r = 0, hit = 0;
+
+	if (a == NULL || device_cn == NULL || v == NULL)
+		return PL_E_INVAL;
+	memset(v, 0, sizeof(*v));
+	pthread_mutex_lock(&a->mu);
+	if (a->db != NULL)
+		r = store_refresh(a);
+	if (r == 0)
+		hit = susp_check(a, "device", device_cn, NULL, v);
+	pthread_mutex_unlock(&a->mu);
+	return r != 0 ? r : hit;
+}
+
 int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
 		struct abuse_verdict *v)
 {
@@ -173,7 +189,8 @@ int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_even
 		goto out;
 	a->st.checked++;
 	gc(a, p, ev->now_ms);
-	if (susp_check(a, "workshop", ev->d->workshop_id, ev->workshop, v) ||
+	if (susp_check(a, "device", ev->device, NULL, v) ||
+	    susp_check(a, "workshop", ev->d->workshop_id, ev->workshop, v) ||
 	    susp_check(a, "technician", ev->d->technician_id, ev->technician, v))
 		goto out;
 	detect_all(a, p, ev, v);
@@ -182,6 +199,9 @@ int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_even
 	limits_check(a, p, ev, v);
 	if (v->kind == ABUSE_PASS || v->kind == ABUSE_APPROVAL)
 		limits_charge(a, p, ev);
+	/* Only work really done is history: not a refusal, not a request parked for approval. */
+	if (v->kind == ABUSE_PASS && !ev->d->need_approval)
+		detect_issued(a, ev);
 out:
 	if (v->kind == ABUSE_LIMITED)
 		a->st.limited++;
@@ -199,7 +219,8 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 	size_t n = policy_anomaly_count(p);
 	struct policy_anomaly_view an;
 	struct fail_state *s;
-	char evd[160];
+	struct suspect ws = { .workshop = workshop };
+	char evd[160], wid[64];
 	uint32_t k, m;
 
 	memset(v, 0, sizeof(*v));
@@ -207,6 +228,8 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 		return PL_E_INVAL;
 	if (!failure)
 		return 0;
+	if (policy_workshop_id(p, workshop, wid) == 0)
+		ws.workshop = wid;
 	pthread_mutex_lock(&a->mu);
 	for (size_t i = 0; i < n; i++) {
 		if (policy_anomaly_at(p, i, &an) != 0 || an.detector != POLICY_DET_ECU_FAILURES)
@@ -227,7 +250,7 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 			snprintf(evd, sizeof(evd), "%u ECU-side failures reported by workshop %s in "
 				 "%u s (threshold %u), last by %s", s->n, workshop, an.window,
 				 an.count, technician ? technician : "?");
-			detect_fire(a, &an, workshop, NULL, workshop, now_ms, "ecu_failures", evd, v);
+			detect_fire(a, &an, workshop, &ws, now_ms, "ecu_failures", evd, v);
 		}
 	}
 	pthread_mutex_unlock(&a->mu);

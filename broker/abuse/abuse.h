@@ -98,6 +98,16 @@ int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_even
 		struct abuse_verdict *v);
 
 /*
+ * 1 when the device whose certificate CN is device_cn is suspended (kind
+ * "device": `pitlanectl suspend device`, or a detector's `suspend` on an
+ * identity the policy does not know), with v set to DENY "suspended", rule
+ * "suspensions.device.<cn>"; 0 when not; a negative code when the officer
+ * tables are unreadable (fail closed). abuse_check() does this for token
+ * requests; this is for the other requests a PC makes (approval decisions).
+ */
+int abuse_device_suspended(struct abuse *a, const char *device_cn, struct abuse_verdict *v);
+
+/*
  * An ECU-side outcome reported by an agent (POST /v1/receipts); failures feed
  * the ecu_failures detector of the workshop. Alerts land in *v (kind is
  * ABUSE_PASS, or ABUSE_DENY when the detector's action suspended someone).

@@ -63,7 +63,7 @@ struct place_state {
 	int64_t t;
 };
 struct pair_state {              /* one (workshop, VIN) */
-	int64_t first_ms;            /* first contact (INT64_MIN: history before the log window) */
+	int64_t first_ms;            /* first token issued (in memory; older ones: audit_log) */
 	int64_t unlock_ms;           /* last door.unlock */
 };
 struct fail_state {
@@ -97,7 +97,10 @@ int store_suspend(struct abuse *a, const char *kind, const char *id, const char 
 int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t now_ms);
 /* When breaker name tripped (table breakers); PL_E_NOTFOUND when it is not open. mu held. */
 int store_tripped_ms(struct abuse *a, const char *name, int64_t *tripped_ms);
-/* Earliest "allow" row of workshop with vin in the audit log (INT64_MAX: none). mu held. */
+/*
+ * Earliest row of a token issued to workshop for vin in the audit log ("allow",
+ * or "issued" after an approval; INT64_MAX: none). mu held.
+ */
 int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 			int64_t *first_ms);
 
@@ -109,13 +112,29 @@ int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 int susp_check(struct abuse *a, const char *kind, const char *id1, const char *id2,
 	       struct abuse_verdict *v);
 
+/*
+ * Whom a detector's `suspend` action suspends: a technician the policy knows;
+ * for an identity it does not know (a technician CN that is no technician of
+ * the policy, e.g. the PC's own certificate offered as a technician's) the
+ * device and its workshop -- never a phantom technician of that name; for a
+ * workshop-level detector the workshop.
+ */
+struct suspect {
+	const char *technician;      /* technician certificate CN of a known technician, or NULL */
+	const char *workshop;        /* workshop policy id (else certificate OU), or NULL */
+	const char *device;          /* device certificate CN, or NULL */
+};
+
 /* detect.c */
 void detect_all(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
 		struct abuse_verdict *v);
-void detect_observe(struct abuse *a, const struct abuse_event *ev);  /* rebuild path */
+/* An unlock the policy allows (unlock_then_start); also on the rebuild path. */
+void detect_observe(struct abuse *a, const struct abuse_event *ev);
+/* A token issued at once for ev: the workshop's work on the VIN (history). */
+void detect_issued(struct abuse *a, const struct abuse_event *ev);
 /* Applies an anomaly's action to v (and suspends); used by detect.c and receipts. */
 void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const char *subject,
-		 const char *tech, const char *workshop, int64_t now_ms, const char *detector,
+		 const struct suspect *who, int64_t now_ms, const char *detector,
 		 const char *evidence, struct abuse_verdict *v);
 
 /* limits.c */

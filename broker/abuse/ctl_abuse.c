@@ -6,7 +6,7 @@
  *   approvals approve|deny ID --approver TECH [--reason TEXT]
  *                                    (recorded by abuse_approval_decide(), as
  *                                    POST /v1/approvals/{id} records it)
- *   suspend|resume workshop|technician ID --reason TEXT
+ *   suspend|resume workshop|technician|device ID --reason TEXT
  *   revoke token CTI --reason TEXT   (CTI: 32 hex digits)
  *   breaker list | breaker reset NAME --reason TEXT
  *
@@ -48,7 +48,8 @@ static void usage(FILE *f)
 	fputs("usage: pitlanectl alerts list -f broker.conf\n"
 	      "       pitlanectl approvals list|show ID -f broker.conf\n"
 	      "       pitlanectl approvals approve|deny ID --approver TECH [--reason TEXT] -f broker.conf\n"
-	      "       pitlanectl suspend|resume workshop|technician ID --reason TEXT -f broker.conf\n"
+	      "       pitlanectl suspend|resume workshop|technician|device ID --reason TEXT -f "
+	      "broker.conf\n"
 	      "       pitlanectl revoke token CTI --reason TEXT -f broker.conf\n"
 	      "       pitlanectl breaker list -f broker.conf\n"
 	      "       pitlanectl breaker reset NAME --reason TEXT -f broker.conf\n"
@@ -194,7 +195,8 @@ static int cmd_suspend(struct ctl *c, int resume)
 	int r;
 
 	if (c->nargs != 2 || (strcmp(c->arg[0], "workshop") != 0 &&
-			      strcmp(c->arg[0], "technician") != 0)) {
+			      strcmp(c->arg[0], "technician") != 0 &&
+			      strcmp(c->arg[0], "device") != 0)) {
 		usage(stderr);
 		return USAGE;
 	}

@@ -14,11 +14,16 @@
 #include "abuse_int.h"
 #include "pl_err.h"
 
-/* Officer suspensions under the ids the approval was made with and those the policy gives now. */
+/*
+ * Officer suspensions under the ids the approval was made with and those the
+ * policy gives now, and a suspension of the requesting PC (an unknown identity
+ * offered from it suspends the device, docs/abuse.md).
+ */
 static int suspended(struct abuse *a, const struct abuse_approval *ap,
 		     const struct policy_decision *d, struct abuse_verdict *v)
 {
-	return susp_check(a, "workshop", d->workshop_id, ap->workshop, v) ||
+	return susp_check(a, "device", ap->device_cn, NULL, v) ||
+	       susp_check(a, "workshop", d->workshop_id, ap->workshop, v) ||
 	       susp_check(a, "workshop", ap->workshop_id, NULL, v) ||
 	       susp_check(a, "technician", d->technician_id, ap->technician, v) ||
 	       susp_check(a, "technician", ap->technician_id, NULL, v);

@@ -207,8 +207,8 @@ int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 		return 0;
 	if (a->hist == NULL &&
 	    sqlite3_prepare_v3(a->db, "SELECT min(time_ms) FROM audit_log WHERE workshop = ? AND "
-			       "vin = ? AND decision = 'allow'", -1, SQLITE_PREPARE_PERSISTENT,
-			       &a->hist, NULL) != SQLITE_OK)
+			       "vin = ? AND decision IN ('allow', 'issued')", -1,
+			       SQLITE_PREPARE_PERSISTENT, &a->hist, NULL) != SQLITE_OK)
 		return PL_E_IO;
 	sqlite3_bind_text(a->hist, 1, workshop, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->hist, 2, vin, -1, SQLITE_STATIC);
@@ -249,6 +249,7 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
 			.d = &d,
 		};
 		int idx = policy_op_index(p, ev.op);
+		const char *dec;
 
 		memset(&d, 0, sizeof(d));
 		d.allow = 1;
@@ -259,6 +260,9 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
 			continue;
 		limits_charge(a, p, &ev);
 		detect_observe(a, &ev);
+		dec = (const char *)sqlite3_column_text(st, 5);
+		if (dec != NULL && strcmp(dec, "allow") == 0)
+			detect_issued(a, &ev);
 	}
 	r = rc == SQLITE_DONE ? 0 : PL_E_IO;
 out:

@@ -190,3 +190,13 @@ int policy_technician_id(const struct policy *p, const char *cn, char id[64])
 	pol_strlcpy(id, t->id, 64);
 	return 0;
 }
+
+int policy_workshop_id(const struct policy *p, const char *ou, char id[64])
+{
+	const struct pol_workshop *w = p != NULL && ou != NULL ? pol_find_ws_ou(p, ou) : NULL;
+
+	if (w == NULL)
+		return PL_E_NOTFOUND;
+	pol_strlcpy(id, w->id, 64);
+	return 0;
+}

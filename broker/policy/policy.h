@@ -235,6 +235,8 @@ int policy_approver_check(const struct policy *p, const char *cn, const char *ou
 			  int *verdict, char id[64], char workshop_id[64]);
 /* The policy id of the technician whose certificate CN is cn. */
 int policy_technician_id(const struct policy *p, const char *cn, char id[64]);
+/* The policy id of the workshop whose certificate OU is ou; PL_E_NOTFOUND if none. */
+int policy_workshop_id(const struct policy *p, const char *ou, char id[64]);
 
 /* `pitlanectl policy check|dump|test DIR`, `pitlanectl policy diff OLD NEW`
  * (argv[0] == "policy"). Exit codes: docs/policy.md. */

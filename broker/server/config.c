@@ -38,6 +38,7 @@ static const struct pl_conf_key keys[] = {
 	STR(policy_dir, 1, "directory of policy YAML files"),
 	STR(database, 1, "SQLite audit database path"),
 	STR(issuer, 0, "iss claim of issued tokens"),
+	STR(refusal_contact, 0, "whom a refused requester calls, e.g. OEM security desk +49 89 1"),
 	U32(workers, 1, 64, "worker threads"),
 	U32(queue_max, 1, 65536, "requests waiting for a worker before 503"),
 	U32(timeout_s, 1, 300, "connection inactivity timeout in seconds"),
@@ -72,6 +73,8 @@ void broker_config_defaults(struct broker_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->issuer, sizeof(c->issuer), "%s", "pitlane-broker");
+	snprintf(c->refusal_contact, sizeof(c->refusal_contact), "%s",
+		 BROKER_REFUSAL_CONTACT_DEFAULT);
 	c->workers = 4;
 	c->queue_max = 1024;
 	c->timeout_s = 10;

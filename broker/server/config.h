@@ -17,6 +17,7 @@
 #define BROKER_PATH_MAX 512
 #define BROKER_URI_MAX 1024
 #define BROKER_ADDR_MAX 64
+#define BROKER_REFUSAL_CONTACT_DEFAULT "the OEM security desk"
 
 struct broker_config {
 	char listen_host[BROKER_ADDR_MAX];  /* numeric IPv4/IPv6 */
@@ -33,6 +34,7 @@ struct broker_config {
 	char policy_dir[BROKER_PATH_MAX];
 	char database[BROKER_PATH_MAX];
 	char issuer[64];                    /* iss claim */
+	char refusal_contact[128];          /* whom a refused requester calls (docs/broker.md) */
 	uint32_t workers;                   /* 1..64 */
 	uint32_t queue_max;                 /* pending requests before 503 busy */
 	uint32_t timeout_s;                 /* connection inactivity, 1..300 */

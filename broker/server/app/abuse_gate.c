@@ -21,6 +21,7 @@
 #include "pl_log.h"
 #include "pl_parse.h"
 #include "problem.h"
+#include "refusal.h"
 #include "request.h"
 
 #define APPROVAL_POLL_S 2
@@ -182,7 +183,7 @@ static void put_pending(struct plt_cbor_writer *w, const struct abuse_approval *
 	plt_cbor_put_cstr(w, "expires");
 	plt_cbor_put_uint(w, (uint64_t)(ap->expires_ms / 1000));
 	plt_cbor_put_cstr(w, "rule");
-	plt_cbor_put_cstr(w, ap->rule);
+	plt_cbor_put_cstr(w, refusal_rule_for_requester(ap->rule));
 	plt_cbor_put_cstr(w, "poll");
 	plt_cbor_put_cstr(w, poll);
 }
@@ -226,6 +227,24 @@ static void answer_problem(struct token_answer *a, int status, const char *code,
 	a->len = (uint32_t)len;
 }
 
+/*
+ * answer_problem() for a refusal that may be one a suspect must not understand
+ * (refusal.h): a decoy, a detector, a suspension becomes the generic refusal.
+ */
+static void answer_refusal(struct broker *b, struct token_answer *a, int status, const char *code,
+			   const char *detail, const char *rule, const char *request_id)
+{
+	struct problem p = { .status = status, .code = code, .request_id = request_id };
+	char generic[REFUSAL_DETAIL_MAX];
+
+	if (!refusal_is_confidential(code, rule)) {
+		answer_problem(a, status, code, detail, rule, request_id, status == 503 ? 5 : 0);
+		return;
+	}
+	refusal_make_generic(&p, b->cfg.refusal_contact, generic, sizeof(generic));
+	answer_problem(a, p.status, p.code, p.detail, p.rule, request_id, 0);
+}
+
 /* An approved token withheld: one audit row (decision "deny"), the answer, the log line. */
 static void delivery_refused(struct broker *b, const struct token_handoff *h,
 			     const struct abuse_approval *ap, struct token_answer *a, int status,
@@ -236,7 +255,7 @@ static void delivery_refused(struct broker *b, const struct token_handoff *h,
 	snprintf(reason, sizeof(reason), "approval %s not delivered: %s", ap->id, detail);
 	audit_row(b, h->request_id, h->device_cn, ap->technician, ap->workshop, ap->vin, ap->op,
 		  "deny", rule != NULL && rule[0] ? rule : code, reason, NULL, h->client_addr);
-	answer_problem(a, status, code, detail, rule, h->request_id, status == 503 ? 5 : 0);
+	answer_refusal(b, a, status, code, detail, rule, h->request_id);
 	snprintf(st, sizeof(st), "%d", status);
 	pl_log(PL_LOG_WARN, "approval_delivery_refused", "request_id", h->request_id, "status", st,
 	       "code", code, "rule", rule != NULL ? rule : "", "approval", ap->id, "technician",
@@ -407,7 +426,8 @@ void broker_abuse_poll(struct broker *b, const struct token_handoff *h, struct t
 		return;
 	case ABUSE_APR_DENIED:
 		answer_problem(a, 403, "approval_denied", ap.decision_reason[0] ?
-			       ap.decision_reason : "the approver denied the request", ap.rule,
+			       ap.decision_reason : "the approver denied the request",
+			       refusal_rule_for_requester(ap.rule),
 			       h->request_id, 0);
 		return;
 	case ABUSE_APR_ISSUED:
@@ -420,8 +440,9 @@ void broker_abuse_poll(struct broker *b, const struct token_handoff *h, struct t
 			audit_row(b, h->request_id, h->device_cn, ap.technician, ap.workshop, ap.vin,
 				  ap.op, "expired", ap.rule, reason, NULL, h->client_addr);
 		}
-		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again with "
-			       "a new challenge", ap.rule, h->request_id, 0);
+		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again "
+			       "with a new challenge", refusal_rule_for_requester(ap.rule),
+			       h->request_id, 0);
 		return;
 	}
 }
@@ -553,7 +574,7 @@ static void decision_refused(struct broker *b, const struct decider_view *dv, st
 	audit_row(b, h->request_id, dv->client, h->tech_cn, h->tech_ou,
 		  dv->ap != NULL ? dv->ap->vin : "", dv->ap != NULL ? dv->ap->op : "", "deny", code,
 		  reason, NULL, h->client_addr);
-	answer_problem(a, status, code, detail, rule, h->request_id, status == 503 ? 5 : 0);
+	answer_refusal(b, a, status, code, detail, rule, h->request_id);
 	snprintf(st, sizeof(st), "%d", status);
 	pl_log(PL_LOG_WARN, "approval_decision", "request_id", h->request_id, "status", st,
 	       "code", code, "approval", dv->id, "decision", decision_word(h),
@@ -654,6 +675,21 @@ static void decision_done(const struct abuse_approval *ap, const char *status,
 	a->len = (uint32_t)len;
 }
 
+/* A suspended PC decides nothing, whoever's card is in it; else the answer is given (0). */
+static int decision_device_ok(struct broker *b, const struct decider_view *dv,
+			      struct token_answer *a)
+{
+	struct abuse_verdict v;
+	int r = abuse_device_suspended(b->abuse, dv->h->device_cn, &v);
+
+	if (r < 0)
+		decision_refused(b, dv, a, 503, "audit_unavailable", NULL, "the suspension list "
+				 "is unavailable; retry");
+	else if (r > 0)
+		decision_refused(b, dv, a, 403, v.code, v.rule, v.reason);
+	return r == 0;
+}
+
 void broker_abuse_decision(struct broker *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct decider_view dv = { .h = h };
@@ -674,6 +710,8 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 		return;
 	}
 	if (!decision_target(b, &dv, &ap, a))
+		return;
+	if (!decision_device_ok(b, &dv, a))
 		return;
 	p = policy_slot_get(b->policy);
 	r = abuse_approver_check(b->abuse, p, &ap, h->tech_cn, h->tech_ou, &who);

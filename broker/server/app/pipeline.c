@@ -34,6 +34,7 @@
 #include "pl_log.h"
 #include "problem.h"
 #include "receipt.h"
+#include "refusal.h"
 #include "request.h"
 
 #define CWT_CONTENT_TYPE "application/cwt"
@@ -99,10 +100,14 @@ static void set_problem(struct token_job *j, int status, const char *code, const
 		.detail = detail, .rule = rule, .request_id = j->request_id,
 		.retry_after = retry_after,
 	};
+	char generic[REFUSAL_DETAIL_MAX];
 
-	j->status = status;
+	/* Decoys, detectors, suspensions: the audit row keeps why, the requester hears nothing. */
+	if (refusal_is_confidential(code, rule))
+		refusal_make_generic(&p, j->b->cfg.refusal_contact, generic, sizeof(generic));
+	j->status = p.status;
 	j->ctype = PROBLEM_CONTENT_TYPE;
-	j->retry_after = retry_after;
+	j->retry_after = p.retry_after;
 	if (problem_encode(&p, j->out, sizeof(j->out), &j->outlen) != 0) {
 		/* Only an over-long detail can fail: drop it. */
 		p.detail = NULL;

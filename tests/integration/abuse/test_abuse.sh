@@ -142,8 +142,10 @@ pass "REQ-ABU-064 denied approval answers 403"
 $CTL suspend technician tech-carl --reason "badge lost" --by olga $C >/dev/null ||
     fail "REQ-ABU-065 suspend"
 out=$(req ws-ber-02-pc1 tech-carl --op dtc.clear --expect 403)
-expect_line "REQ-ABU-065 suspended technician refused" "$out" \
-    "status=403 code=suspended rule=suspensions.technician.tech-carl"
+# (a suspension is a refusal without a reason for the requester: docs/protocol.md)
+expect_line "REQ-ABU-065 suspended technician refused" "$out" "status=403 code=refused"
+"$CTL" audit export "$W/audit.db" | grep '"rule":"suspensions.technician.tech-carl"' |
+    grep -q 'badge lost' || fail "REQ-ABU-065 the audit row keeps the suspension and reason"
 $CTL resume technician tech-carl --reason "found" $C >/dev/null || fail "REQ-ABU-065 resume"
 out=$(req ws-ber-02-pc1 tech-carl --op dtc.clear)
 expect_line "REQ-ABU-065 resumed technician allowed" "$out" "status=201"
@@ -153,9 +155,13 @@ sleep 2
 
 # REQ-ABU-066: a decoy VIN suspends the requester at once.
 out=$(req ws-ber-02-pc1 tech-carl --vin WVWZZZ1JZ3W386752 --expect 403)
-expect_line "REQ-ABU-066 decoy refused" "$out" "status=403 code=policy_denied rule=decoy_vins"
+expect_line "REQ-ABU-066 decoy refused" "$out" "status=403 code=refused"
+"$CTL" audit export "$W/audit.db" | grep -q '"rule":"decoy_vins"' ||
+    fail "REQ-ABU-066 the audit row names the decoy rule"
 out=$(req ws-ber-02-pc1 tech-carl --op dtc.clear --expect 403)
-expect_line "REQ-ABU-066 requester suspended" "$out" "status=403 code=suspended"
+expect_line "REQ-ABU-066 requester suspended" "$out" "status=403 code=refused"
+"$CTL" audit export "$W/audit.db" | grep -q '"rule":"suspensions.technician.tech-carl"' ||
+    fail "REQ-ABU-066 the audit row names the suspension"
 $CTL alerts list $C | grep -q 'rule=anomalies.decoy' || fail "REQ-ABU-066 alert listed"
 pass "REQ-ABU-065/066 suspension, resume and decoy suspension on the next request"
 

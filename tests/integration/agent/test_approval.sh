@@ -53,7 +53,7 @@ wait "$DECIDER" || fail "REQ-AGT-022 denying failed: $(cat "$W/decide.out")"
 DECIDE_FIRST="$PITLANECTL suspend technician tech-ben --reason lost -f $W/broker.conf" \
     decide approve &
 DECIDER=$!
-expect_agent 1 "suspended" "REQ-AGT-100 approved while suspended: refused at collection (exit 1)" \
+expect_agent 1 "refused by the broker: no reason is given" "REQ-AGT-100 approved while suspended: refused at collection (exit 1)" \
     run key.learn --work-order WO-KEY5
 wait "$DECIDER" || fail "REQ-AGT-100 suspending or approving failed: $(cat "$W/decide.out")"
 grep -q "^done:" "$W/out" && fail "REQ-AGT-100 the agent reported done"

@@ -91,8 +91,12 @@ calls0=$(sign_calls)
 st=$(get "$ID" "$W/g.out")
 [ "$st" != 201 ] || fail "REQ-ABU-101 the unsigned GET delivered the token of a suspended technician"
 st=$(poll ws-muc-01-pc1 tech-anna "$ID" "$W/p.out")
-refused "REQ-ABU-101 approved, then the technician suspended" 403 suspended "$st" "$W/p.out"
-grep -a -q suspensions.technician.tech-anna "$W/p.out" || fail "REQ-ABU-101 rule"
+refused "REQ-ABU-101 approved, then the technician suspended" 403 refused "$st" "$W/p.out"
+# the generic refusal (REQ-ABU-122): neither the rule nor the officer's reason reach the suspect
+grep -a -q -e suspensions.technician -e "card reported stolen" "$W/p.out" &&
+    fail "REQ-ABU-101 the refusal names the suspension or its reason"
+grep -q 'event=approval_delivery_refused .*code=suspended .*rule=suspensions.technician.tech-anna' \
+    "$W/broker.log" || fail "REQ-ABU-101 the log does not keep the rule"
 [ "$(sign_calls)" = "$calls0" ] || fail "REQ-ABU-101 the HSM signed for a withheld token"
 $CTL resume technician tech-anna --reason "card found" --by olga $C >/dev/null || fail "resume"
 st=$(poll ws-muc-01-pc1 tech-anna "$ID" "$W/p.cwt")
@@ -107,8 +111,11 @@ $CTL suspend workshop ws-muc-01 --reason "investigation 4711" --by olga $C >/dev
 st=$(get "$ID" "$W/g.out")
 [ "$st" != 201 ] || fail "REQ-ABU-102 the unsigned GET delivered the token of a suspended workshop"
 st=$(poll ws-muc-01-pc1 tech-anna "$ID" "$W/p.out")
-refused "REQ-ABU-102 approved, then the workshop suspended" 403 suspended "$st" "$W/p.out"
-grep -a -q suspensions.workshop.ws-muc-01 "$W/p.out" || fail "REQ-ABU-102 rule"
+refused "REQ-ABU-102 approved, then the workshop suspended" 403 refused "$st" "$W/p.out"
+grep -a -q -e suspensions.workshop -e "investigation 4711" "$W/p.out" &&
+    fail "REQ-ABU-102 the refusal names the suspension or its reason"
+grep -q 'event=approval_delivery_refused .*code=suspended .*rule=suspensions.workshop.ws-muc-01' \
+    "$W/broker.log" || fail "REQ-ABU-102 the log does not keep the rule"
 $CTL resume workshop ws-muc-01 --reason "cleared" --by olga $C >/dev/null || fail "resume"
 
 # REQ-ABU-103: a breaker (refuse mode) of the class trips after the approval.

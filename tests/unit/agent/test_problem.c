@@ -127,6 +127,28 @@ Test(agent_problem, REQ_AGT_066_request_id_named_for_support)
 	cr_assert(strstr(out, "[request 00112233445566778899aabbccddeeff]") != NULL, "%s", out);
 }
 
+/* The refusal without a reason (docs/protocol.md): its detail (whom to call) is the message. */
+Test(agent_problem, REQ_ABU_125_refused_without_a_reason_shows_whom_to_call)
+{
+	uint8_t b[512];
+	char out[900];
+	size_t n = problem(b, sizeof(b), 403, "refused", NULL, -1);
+
+	reset(403);
+	cr_assert_eq(broker_parse_problem(b, n, &rep), 0);
+	fetch_refusal_text(&rep, out, sizeof(out));
+	cr_assert(strncmp(out, "refused by the broker: the", 26) == 0, "%s", out);
+	cr_assert(strstr(out, "detail") != NULL, "%s", out);
+	cr_assert(strstr(out, "HTTP 403") == NULL && strstr(out, "the title") == NULL, "%s", out);
+	/* Without a detail: the request id, and the OEM to ask. */
+	reset(403);
+	cr_assert_eq(broker_parse_problem(b, n, &rep), 0);
+	rep.detail[0] = '\0';
+	fetch_refusal_text(&rep, out, sizeof(out));
+	cr_assert(strstr(out, "OEM security desk, quoting request "
+			       "00112233445566778899aabbccddeeff") != NULL, "%s", out);
+}
+
 /* A 202 pending map (docs/protocol.md, "202 pending approval"). */
 static size_t pending(uint8_t *buf, size_t cap, const char *id)
 {

@@ -97,9 +97,9 @@ Test(audit_chain_guard, REQ_AUD_101_schema2_file_migrates_and_old_rows_still_ver
 	cr_assert_eq(audit_verify(db, NULL, &rep), 0, "%s", rep.detail);
 	cr_assert_eq(rep.rows, 4);
 	cr_assert_eq(aut_sql_int(db, "PRAGMA user_version"), 2);
-	/* the broker opens it: schema 3, the chain goes on in version 2, signed */
+	/* the broker opens it: the newest schema (3 added the row's columns), the chain goes on in version 2, signed */
 	aut_fill(db, 0, NULL, 0);
-	cr_assert_eq(aut_sql_int(db, "PRAGMA user_version"), 3);
+	cr_assert_geq(aut_sql_int(db, "PRAGMA user_version"), 3);
 	{
 		struct audit *a = NULL;
 		struct audit_record rec;

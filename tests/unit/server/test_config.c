@@ -154,3 +154,19 @@ Test(config, REQ_BRK_212_technician_marker_and_refusal_budget_keys)
 	cr_assert_eq(parse(REQUIRED "refusal_audit_threshold 0\n", &c), PL_E_SRV_CONFIG_VALUE);
 	cr_assert_eq(parse(REQUIRED "refusal_audit_window_s 3601\n", &c), PL_E_SRV_CONFIG_VALUE);
 }
+
+/* refusal_contact (docs/broker.md): default text, the rest of the line, bounded. */
+Test(config, REQ_ABU_125_refusal_contact)
+{
+	struct broker_config c;
+	char long_line[700];
+
+	cr_assert_eq(parse(REQUIRED, &c), 0, "%s", err);
+	cr_assert_str_eq(c.refusal_contact, "the OEM security desk");
+	cr_assert_eq(parse(REQUIRED "refusal_contact OEM security desk +49 89 1234-567 (24 h)\n",
+			   &c), 0, "%s", err);
+	cr_assert_str_eq(c.refusal_contact, "OEM security desk +49 89 1234-567 (24 h)");
+	snprintf(long_line, sizeof(long_line), REQUIRED "refusal_contact %0200d\n", 7);
+	cr_assert_eq(parse(long_line, &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert(strstr(err, "refusal_contact is longer than 127 bytes") != NULL, "%s", err);
+}
