@@ -309,7 +309,6 @@ static void classify_one(struct conn_guard *g, struct conn *c)
 		refuse(c, "no peer address", 0);
 		return;
 	}
-	/* Over max_connections no address is told apart: "too_many_connections". */
 	if (g->counted >= g->max_conns) {
 		refuse(c, "too_many_connections", g->max_conns);
 		return;
@@ -352,7 +351,8 @@ int conn_track(struct broker *b, SSL *ssl)
 	struct conn_guard *g = b->conns;
 	struct conn *c;
 
-	if (g == NULL || (c = calloc(1, sizeof(*c))) == NULL)
+	/* npending < ACCEPT_BURST: the listener stops at ACCEPT_BURST until classify_cb */
+	if (g == NULL || g->npending >= ACCEPT_BURST || (c = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	c->g = g;
 	c->ssl = ssl;
@@ -420,28 +420,23 @@ int conn_request_begin(struct broker *b, SSL *ssl, struct evhttp_request *req)
 
 static void sweep_one(struct conn *c, uint64_t now)
 {
-	struct conn_guard *g = c->g;
-
-	switch (c->phase) {
-	case CONN_HANDSHAKE:
-		if (SSL_is_init_finished(c->ssl)) {
-			c->phase = CONN_WAITING;
-		} else if (now - c->opened_ms >= g->hs_ms) {
-			conn_close(c, "handshake_deadline");
+	if (c->phase == CONN_HANDSHAKE) {
+		if (!SSL_is_init_finished(c->ssl)) {
+			/* the request deadline counts from accept too */
+			if (now - c->opened_ms >= c->g->hs_ms || now >= c->deadline_ms)
+				conn_close(c, "handshake_deadline");
 			return;
 		}
-		/* fall through */
-	case CONN_WAITING:
-		if (now >= c->deadline_ms)
-			conn_close(c, "request_deadline");
-		else if (c->revoked)
-			conn_close(c, "revoked");
-		else if (too_old(c, now))
-			conn_close(c, "max_age");
-		return;
-	default:
-		return;
+		c->phase = CONN_WAITING;
 	}
+	if (c->phase != CONN_WAITING)
+		return;                   /* being answered, or already closing */
+	if (now >= c->deadline_ms)
+		conn_close(c, "request_deadline");
+	else if (c->revoked)
+		conn_close(c, "revoked");
+	else if (too_old(c, now))
+		conn_close(c, "max_age");
 }
 
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
