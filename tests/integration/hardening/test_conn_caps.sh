@@ -1,5 +1,5 @@
 #!/bin/sh
-# Connection caps (issue 12, item 2): REQ-BRK-222, REQ-BRK-223, REQ-BRK-231
+# Connection caps (issue 12, item 2): REQ-BRK-222, REQ-BRK-223, REQ-BRK-231, REQ-BRK-233
 # (docs/broker.md, "Connections"). Idle TCP connections without a certificate from
 # 127.0.0.1..3; the deadlines are long here so that only the caps close connections.
 . "$BRK_TESTDIR/lib.sh"
@@ -53,6 +53,27 @@ stop_broker
 	    "$W/broker.log" || fail "REQ-BRK-231 the cap did not shrink to the limit"
 	out=$(req ws-muc-01-pc1 tech-anna)
 	expect_line "REQ-BRK-231 nofile 400: max_connections 128, 272 descriptors reserved" \
+	    "$out" "status=201"
+	stop_broker
+)
+
+# REQ-BRK-233: when accept(2) runs out of descriptors anyway (here a hard limit of 70, below
+# the reserve itself), the listener pauses with a doubling back-off instead of spinning: a
+# log line per pause, not one per failed accept; the broker serves again afterwards.
+(
+	ulimit -n 70
+	write_config "$W/emfile.conf" "max_connections_per_address 1000"
+	start_broker "$W/emfile.conf"
+	$PY "$FLOOD" flood 127.0.0.1 "$PORT" 127.0.0.1 300 6 2000 >"$W/emfile.out"
+	n=$(grep -c 'event=accept_failed listener=api reason="Too many open files"' \
+	    "$W/broker.log" || true)
+	[ "$n" -ge 1 ] || fail "REQ-BRK-233 no accept_failed line ($(cat "$W/emfile.out"))"
+	[ "$n" -le 20 ] || fail "REQ-BRK-233 $n accept_failed lines in 6 s"
+	grep -q 'event=accept_failed .* pause_ms=100' "$W/broker.log" ||
+	    fail "REQ-BRK-233 the pause does not double"
+	sleep 1
+	out=$(req ws-muc-01-pc1 tech-anna --source 127.0.0.2)
+	expect_line "REQ-BRK-233 EMFILE: $n accept_failed lines in 6 s (pause 50 ms doubling)," \
 	    "$out" "status=201"
 	stop_broker
 )
