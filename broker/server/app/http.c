@@ -287,7 +287,6 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 {
 	struct broker *b = arg;
 	SSL *ssl = SSL_new(b->ssl_ctx);
-
 	struct bufferevent *bev;
 
 	/* Returning NULL would make evhttp fall back to plaintext: api_cb refuses those. */

@@ -21,7 +21,11 @@ start_broker "$W/broker.conf"
 front=$(sed -n 's/.*event=privsep_child_started role=front pid=\([0-9]*\).*/\1/p' \
     "$W/broker.log" | tail -n 1)
 soft=$(awk '/^Max open files/ { print $4 }' "/proc/$front/limits")
-[ "$soft" -ge 2048 ] || fail "REQ-BRK-220 the front end's soft RLIMIT_NOFILE is $soft"
+hard=$(ulimit -Hn)
+need=$((2048 + 256 + 4 * 4))     # max_connections + the reserve with 4 workers
+[ "$hard" = unlimited ] || [ "$hard" -ge $need ] ||
+    fail "REQ-BRK-220 needs a hard RLIMIT_NOFILE of at least $need here (it is $hard)"
+[ "$soft" -ge $need ] || fail "REQ-BRK-220 the front end's soft RLIMIT_NOFILE is $soft"
 grep -q 'event=connection_limits max_connections=2048 per_address=64' "$W/broker.log" ||
     fail "REQ-BRK-220 no connection_limits line with the defaults"
 pass "REQ-BRK-220 RLIMIT_NOFILE raised from 1024 to $soft at start (max_connections 2048 + reserve)"
