@@ -77,7 +77,9 @@ run_as_unit() {
 	user=$(unit_value User)
 	group=$(unit_value Group)
 	umask "$(unit_value UMask)"
-	ulimit -n "$(unit_value LimitNOFILE)"
+	# systemd sets LimitNOFILE; a test machine whose own hard limit is lower (no
+	# CAP_SYS_RESOURCE in this namespace) gets as close as it can.
+	ulimit -n "$(unit_value LimitNOFILE)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 	set -- ${SYSFILTER:+"$SYSFILTER" /tmp/pkgtest/allow} "$@"
 	# shellcheck disable=SC2046
 	exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $(grep -E '^[A-Z_][A-Z0-9_]*=' /etc/default/pitlaned || true) \
@@ -221,6 +223,8 @@ pass "REQ-PKG-008 installed broker runs as the unit does (user pitlane, no caps,
 
 nofile=$(unit_value LimitNOFILE)
 [ "${nofile:-0}" -ge 4096 ] 2>/dev/null || fail "LimitNOFILE is '$nofile' (at least 4096)"
+# (with this machine's hard limit below 2320 the broker would shrink max_connections: the
+# check below then fails for the machine, not the unit)
 grep -q 'event=connection_limits max_connections=2048 ' "$LOG" ||
     fail "the installed broker does not serve max_connections 2048: $(grep -E 'connection_limits|fd_limit' "$LOG")"
 ! grep -q 'event=fd_limit' "$LOG" || fail "descriptor warning: $(grep 'event=fd_limit' "$LOG")"
