@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "conn.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_log.h"
@@ -254,6 +255,8 @@ static void take_crl(struct front *f, int fd)
 	}
 	snprintf(num, sizeof(num), "%zu", n);
 	pl_log(PL_LOG_INFO, "crl_reloaded", "file", f->b->cfg.crl, "crls", num, NULL);
+	/* Keep-alive connections opened before keep no handshake result (docs/broker.md). */
+	conn_crl_recheck(f->b);
 }
 
 static void ctl_cb(evutil_socket_t fd, short what, void *arg)

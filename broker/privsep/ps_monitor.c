@@ -35,6 +35,13 @@
 #define RESTART_BACKOFF_MAX_MS 30000  /* doubling up to this while it keeps dying young */
 #define RUN_LONG_MS 10000             /* a process that ran this long restarts at once */
 #define STOP_WAIT_MS 15000
+/*
+ * Connections the kernel holds until the front end accepts them. Under a
+ * connection flood a short queue drops the SYNs of other clients too (they
+ * retry after 1 s, 3 s, ...); the front end refuses the flood's extra
+ * connections right after accept (docs/broker.md, "Connections").
+ */
+#define LISTEN_BACKLOG 1024
 
 struct child {
 	pid_t pid;
@@ -96,7 +103,7 @@ static int listen_on(const char *host, uint16_t port, const char *what, int *out
 	    /* evhttp writes headers and body separately: without NODELAY, 40 ms stalls
 	     * (accepted sockets inherit it). */
 	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) != 0 ||
-	    bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 128) != 0)
+	    bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, LISTEN_BACKLOG) != 0)
 		goto bad;
 	sl = sizeof(ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {

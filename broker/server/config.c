@@ -42,6 +42,13 @@ static const struct pl_conf_key keys[] = {
 	U32(workers, 1, 64, "worker threads"),
 	U32(queue_max, 1, 65536, "requests waiting for a worker before 503"),
 	U32(timeout_s, 1, 300, "connection inactivity timeout in seconds"),
+	U32(max_connections, 16, 1000000, "API connections at once"),
+	U32(max_connections_per_address, 1, 1000000,
+	    "API connections at once from one IPv4 address or IPv6 /64"),
+	U32(tls_handshake_timeout_s, 1, 60, "TLS handshake deadline in seconds after accept"),
+	U32(request_timeout_s, 1, 300,
+	    "deadline in seconds for a whole request (after accept or the previous reply)"),
+	U32(connection_max_age_s, 5, 86400, "no request starts on an older connection"),
 	U32(max_body, 256, 65536, "largest request body in bytes"),
 	U32(request_window_s, 5, 3600, "accepted |now - iat| of a request in seconds"),
 	U32(replay_capacity, 64, 1048576, "request nonces remembered"),
@@ -78,6 +85,11 @@ void broker_config_defaults(struct broker_config *c)
 	c->workers = 4;
 	c->queue_max = 1024;
 	c->timeout_s = 10;
+	c->max_connections = 2048;
+	c->max_connections_per_address = 64;
+	c->tls_handshake_timeout_s = 5;
+	c->request_timeout_s = 10;
+	c->connection_max_age_s = 300;
 	c->max_body = 16384;
 	c->request_window_s = 120;
 	c->replay_capacity = 65536;

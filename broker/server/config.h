@@ -38,6 +38,11 @@ struct broker_config {
 	uint32_t workers;                   /* 1..64 */
 	uint32_t queue_max;                 /* pending requests before 503 busy */
 	uint32_t timeout_s;                 /* connection inactivity, 1..300 */
+	uint32_t max_connections;           /* API connections at once (docs/broker.md) */
+	uint32_t max_connections_per_address; /* ... from one IPv4 address or IPv6 /64 */
+	uint32_t tls_handshake_timeout_s;   /* absolute, from accept */
+	uint32_t request_timeout_s;         /* whole request, absolute (accept / last reply) */
+	uint32_t connection_max_age_s;      /* no request starts on an older connection */
 	uint32_t max_body;                  /* bytes, 256..65536 */
 	uint32_t request_window_s;          /* |now - iat| accepted, 5..3600 */
 	uint32_t replay_capacity;           /* nonces remembered, 64..1048576 */

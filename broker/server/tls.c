@@ -192,3 +192,32 @@ int tls_peer_identity(SSL *ssl, struct cert_identity *out)
 		return PL_E_SRV_TECH_AS_DEVICE;
 	return identity_from_cert(peer, out);
 }
+
+int tls_peer_recheck(X509_STORE *store, SSL *ssl, int *x509_err)
+{
+	X509 *peer = ssl != NULL ? SSL_get0_peer_certificate(ssl) : NULL;
+	X509_STORE_CTX *ctx;
+	int ok;
+
+	*x509_err = X509_V_OK;
+	if (peer == NULL)
+		return 0;
+	if ((ctx = X509_STORE_CTX_new()) == NULL) {
+		*x509_err = X509_V_ERR_OUT_OF_MEM;
+		return PL_E_SRV_IDENTITY;        /* fail closed */
+	}
+	/* The same checks as the handshake: the store's flags (CRL_CHECK), client purpose. */
+	ok = X509_STORE_CTX_init(ctx, store, peer, SSL_get_peer_cert_chain(ssl)) == 1 &&
+	     X509_STORE_CTX_set_default(ctx, "ssl_client") == 1 &&
+	     X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) == 1;
+	if (ok) {
+		X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), 4);
+		ok = X509_verify_cert(ctx) == 1;
+	}
+	*x509_err = ok ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+	if (!ok && *x509_err == X509_V_OK)
+		*x509_err = X509_V_ERR_UNSPECIFIED;
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return ok ? 0 : PL_E_SRV_IDENTITY;
+}

@@ -42,4 +42,13 @@ int tls_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, ch
  */
 int tls_peer_identity(SSL *ssl, struct cert_identity *out);
 
+/*
+ * Verifies the peer certificate of an established (or establishing)
+ * connection again against store as it is now (after a CRL update): chain,
+ * validity, client purpose, CRLs. 0: still good, or no peer certificate yet
+ * (the handshake will verify it against the new store). PL_E_SRV_IDENTITY:
+ * no longer good; *x509_err gets the X509_V_ERR_* reason.
+ */
+int tls_peer_recheck(X509_STORE *store, SSL *ssl, int *x509_err);
+
 #endif

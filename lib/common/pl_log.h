@@ -17,5 +17,14 @@ void pl_log_init(const char *prog, enum pl_log_level max_level);
 void pl_log(enum pl_log_level level, const char *event, ...);
 /* Convenience: logs event with err=<name> msg=<sentence> plus the pairs. */
 void pl_log_err(const char *event, int err, ...);
+/*
+ * Like pl_log, for events an outsider can repeat at will (refused connections,
+ * TLS alerts): identical lines within a second are collapsed into one line a
+ * second carrying repeated=N, and at most 50 distinct such lines are written a
+ * second (the rest are counted in one event=log_suppressed line). Thread-safe.
+ */
+void pl_log_rl(enum pl_log_level level, const char *event, ...);
+/* Writes the counts of collapsed lines whose second has passed (call about once a second). */
+void pl_log_rl_flush(void);
 
 #endif

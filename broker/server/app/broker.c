@@ -10,6 +10,7 @@
 #include <event2/thread.h>
 
 #include "broker.h"
+#include "conn.h"
 #include "pl_err.h"
 #include "pl_log.h"
 #include "signer_limits.h"
@@ -30,7 +31,7 @@ static int verify_cb(int ok, X509_STORE_CTX *st)
 		snprintf(code, sizeof(code), "%d", e);
 		if (x != NULL)
 			X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
-		pl_log(PL_LOG_WARN, "tls_client_cert_rejected", "x509_error", code,
+		pl_log_rl(PL_LOG_WARN, "tls_client_cert_rejected", "x509_error", code,
 		       "reason", X509_verify_cert_error_string(e), "depth", depth,
 		       "subject", subject, NULL);
 	}
@@ -43,7 +44,7 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		char num[8];
 
 		snprintf(num, sizeof(num), "%d", ret & 0xff);
-		pl_log(PL_LOG_INFO, "tls_alert_sent", "alert", num,
+		pl_log_rl(PL_LOG_INFO, "tls_alert_sent", "alert", num,
 		       "desc", SSL_alert_desc_string_long(ret), NULL);
 	}
 }
@@ -425,6 +426,7 @@ void broker_close(struct broker *b)
 		evhttp_free(b->http);
 	if (b->admin != NULL)
 		evhttp_free(b->admin);
+	conn_guard_free(b->conns);
 	if (b->ev_hup != NULL)
 		event_free(b->ev_hup);
 	if (b->ev_term != NULL)

@@ -108,6 +108,7 @@ struct broker {
 	struct evhttp *admin;            /* plain HTTP, loopback: /metrics, health, ready */
 	struct evhttp_bound_socket *http_sock, *admin_sock;
 	SSL_CTX *ssl_ctx;
+	struct conn_guard *conns;        /* front end: caps, deadlines, revocation (conn.h) */
 	X509_STORE *store;               /* dealer CA (+CRL), shared with ssl_ctx */
 	struct policy_slot *policy;
 	struct audit *audit;

@@ -24,6 +24,7 @@
 #include <openssl/err.h>
 
 #include "broker.h"
+#include "conn.h"
 #include "identity.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
@@ -245,6 +246,13 @@ static void api_cb(struct evhttp_request *req, void *arg)
 			     "a verified client certificate with one CN and one OU is required", 0);
 		return;
 	}
+	if (conn_request_begin(b, ssl, req) != 0) {
+		/* A CRL reloaded while this request was on its way revoked the peer. */
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		send_problem(b, req, ep, 401, "bad_identity",
+			     "the client certificate was revoked; this connection closes", 0);
+		return;
+	}
 	evhttp_connection_set_closecb(evcon, close_cb, NULL);
 	peer_addr(req, addr, sizeof(addr));
 	if (ep == EP_OTHER && broker_abuse_route(b, req, path, dev.cn, dev.ou, addr))
@@ -292,12 +300,21 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 {
 	struct broker *b = arg;
 	SSL *ssl = SSL_new(b->ssl_ctx);
+	struct bufferevent *bev;
 
 	/* Returning NULL would make evhttp fall back to plaintext: api_cb refuses those. */
 	if (ssl == NULL)
 		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					      BEV_OPT_CLOSE_ON_FREE);
+	/* Caps and deadlines (conn.c); the connection's state goes with its SSL. */
+	if (conn_track(b, ssl) != 0) {
+		SSL_free(ssl);
+		return NULL;
+	}
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		SSL_free(ssl);
+	return bev;
 }
 
 static int bind_one(struct evhttp *http, const char *host, uint16_t port,
@@ -345,6 +362,8 @@ int broker_http_setup(struct broker *b, char *err, size_t errlen)
 
 	if ((b->http = evhttp_new(b->base)) == NULL)
 		return PL_E_NOMEM;
+	if ((r = conn_guard_new(b, err, errlen)) != 0)
+		return r;
 	evhttp_set_bevcb(b->http, bevcb, b);
 	evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_max_headers_size(b->http, MAX_HEADERS_SIZE);
@@ -359,8 +378,10 @@ int broker_http_setup(struct broker *b, char *err, size_t errlen)
 				 errlen, "api")) != 0) {
 		return r;
 	}
-	if (!c->admin_enabled)
+	if (!c->admin_enabled) {
+		conn_guard_listeners(b);
 		return 0;
+	}
 	if ((b->admin = evhttp_new(b->base)) == NULL)
 		return PL_E_NOMEM;
 	evhttp_set_allowed_methods(b->admin, EVHTTP_REQ_GET);
@@ -368,16 +389,21 @@ int broker_http_setup(struct broker *b, char *err, size_t errlen)
 	evhttp_set_max_body_size(b->admin, 0);
 	evhttp_set_timeout(b->admin, (int)c->timeout_s);
 	evhttp_set_gencb(b->admin, admin_cb, b);
-	if (b->admin_fd >= 0)
-		return evhttp_accept_socket_with_handle(b->admin, b->admin_fd) != NULL ? 0 :
-		       PL_E_SRV_BIND;
-	return bind_one(b->admin, c->admin_host, c->admin_port, &b->admin_sock, err, errlen,
-			"admin");
+	if (b->admin_fd >= 0) {
+		if ((b->admin_sock = evhttp_accept_socket_with_handle(b->admin, b->admin_fd)) == NULL)
+			return PL_E_SRV_BIND;
+	} else if ((r = bind_one(b->admin, c->admin_host, c->admin_port, &b->admin_sock, err,
+				 errlen, "admin")) != 0) {
+		return r;
+	}
+	conn_guard_listeners(b);
+	return 0;
 }
 
 void broker_http_stop_accepting(struct broker *b)
 {
 	if (b->http_sock != NULL) {
+		conn_guard_stop_accepting(b);
 		evhttp_del_accept_socket(b->http, b->http_sock);
 		b->http_sock = NULL;
 	}

@@ -36,11 +36,11 @@
 struct opts {
 	const char *url, *cacert, *cert, *key, *tech_cert, *p11_token, *p11_object, *pin_file;
 	const char *sign_key, *vin, *op, *work_order, *reason, *ctis, *out, *raw, *dump_body;
-	const char *verify_pub, *nonce_hex, *cnonce_hex, *content_type;
+	const char *verify_pub, *nonce_hex, *cnonce_hex, *content_type, *source;
 	long iat_offset;
 	unsigned ttl, count, conns, expect, sign_bench;
 	double rate;
-	int tls12, corrupt_sig, repeat_body, bench, quiet, extra_key, raw_client;
+	int tls12, corrupt_sig, repeat_body, bench, quiet, extra_key, raw_client, fresh;
 };
 
 struct body {
@@ -271,6 +271,12 @@ static CURL *new_handle(struct curl_slist **hdrs)
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	if (o.source != NULL)           /* another client: a second loopback address */
+		curl_easy_setopt(c, CURLOPT_INTERFACE, o.source);
+	if (o.fresh) {                  /* every request on a new connection (handshake) */
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(c, CURLOPT_FORBID_REUSE, 1L);
+	}
 	return c;
 }
 
@@ -499,8 +505,9 @@ static void usage(void)
 	      "  [--work-order W] [--reason R] [--corrupt-sig] [--extra-key] [--content-type T]\n"
 	      "  [--count N] [--conns C] [--rate R] [--repeat-body] [--expect STATUS]\n"
 	      "  [--ctis FILE] [--out FILE] [--dump-body FILE] [--verify-pub PEM]\n"
-	      "  [--bench] [--quiet] [--sign-bench N] [--lean-client]\n"
-	      "  --lean-client: a minimal keep-alive HTTPS client instead of libcurl (load generation)\n",
+	      "  [--bench] [--quiet] [--sign-bench N] [--lean-client] [--source IP] [--fresh]\n"
+	      "  --lean-client: a minimal keep-alive HTTPS client instead of libcurl (load generation)\n"
+	      "  --source IP: connect from this local address; --fresh: a new connection per request\n",
 	      stderr);
 }
 
@@ -519,7 +526,8 @@ static int parse(int argc, char **argv)
 		{ "dump-body", 1, 0, 'D' }, { "verify-pub", 1, 0, 'V' }, { "bench", 0, 0, 'm' },
 		{ "lean-client", 0, 0, 'L' },
 		{ "quiet", 0, 0, 'q' }, { "sign-bench", 1, 0, 'z' }, { "extra-key", 0, 0, 'X' },
-		{ "content-type", 1, 0, 'H' }, { 0, 0, 0, 0 } };
+		{ "content-type", 1, 0, 'H' }, { "source", 1, 0, 's' }, { "fresh", 0, 0, 'F' },
+		{ 0, 0, 0, 0 } };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -558,6 +566,8 @@ static int parse(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'z': o.sign_bench = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'X': o.extra_key = 1; break;
+		case 's': o.source = optarg; break;
+		case 'F': o.fresh = 1; break;
 		case 'H': o.content_type = optarg; break;
 		default: return -1;
 		}

@@ -70,13 +70,16 @@ filter_list() {
 }
 
 # run_as_unit CMD...: (execs, so call it in a subshell) the command as systemd would
-# run it from pitlaned.service: its User/Group, EnvironmentFile, UMask, no new
+# run it from pitlaned.service: its User/Group, EnvironmentFile, UMask, LimitNOFILE, no new
 # privileges, empty capability bounding set, MemoryDenyWriteExecute (PR_SET_MDWE,
 # Linux >= 6.3) and, with sysfilter, its SystemCallFilter= with EPERM.
 run_as_unit() {
 	user=$(unit_value User)
 	group=$(unit_value Group)
 	umask "$(unit_value UMask)"
+	# systemd sets LimitNOFILE; a test machine whose own hard limit is lower (no
+	# CAP_SYS_RESOURCE in this namespace) gets as close as it can.
+	ulimit -n "$(unit_value LimitNOFILE)" 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 	set -- ${SYSFILTER:+"$SYSFILTER" /tmp/pkgtest/allow} "$@"
 	# shellcheck disable=SC2046
 	exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin $(grep -E '^[A-Z_][A-Z0-9_]*=' /etc/default/pitlaned || true) \
@@ -217,6 +220,15 @@ grep -q "^Uid:[[:space:]]*$(id -u pitlane)[[:space:]]" "$st" || fail "broker doe
 grep -q '^NoNewPrivs:[[:space:]]*1' "$st" || fail "broker runs without no_new_privs"
 grep -q '^CapBnd:[[:space:]]*0000000000000000' "$st" || fail "broker keeps a capability bounding set"
 pass "REQ-PKG-008 installed broker runs as the unit does (user pitlane, no caps, no_new_privs, MDWE) and /v1/ready is 200"
+
+nofile=$(unit_value LimitNOFILE)
+[ "${nofile:-0}" -ge 4096 ] 2>/dev/null || fail "LimitNOFILE is '$nofile' (at least 4096)"
+# (with this machine's hard limit below 2320 the broker would shrink max_connections: the
+# check below then fails for the machine, not the unit)
+grep -q 'event=connection_limits max_connections=2048 ' "$LOG" ||
+    fail "the installed broker does not serve max_connections 2048: $(grep -E 'connection_limits|fd_limit' "$LOG")"
+! grep -q 'event=fd_limit' "$LOG" || fail "descriptor warning: $(grep 'event=fd_limit' "$LOG")"
+pass "REQ-PKG-040 pitlaned.service sets LimitNOFILE=$nofile: the installed broker serves max_connections 2048 with its reserve"
 
 # Under User=pitlane every pitlaned process has the same uid, so the front end is kept
 # from the PIN file and the database by Landlock and seccomp, and from the signer's

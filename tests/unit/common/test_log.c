@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,4 +62,54 @@ Test(common_log, REQ_COM_007_values_are_quoted_and_escaped)
 	char out[512];
 	capture(log_quotes, out, sizeof(out));
 	cr_assert_str_eq(out, "level=warn prog=pltest event=odd v=\"a\\\"b\\\\c\\nd\" empty=\"\"\n");
+}
+
+static void log_repeats(void)
+{
+	pl_log_init("pltest", PL_LOG_INFO);
+	for (int i = 0; i < 1000; i++)
+		pl_log_rl(PL_LOG_WARN, "connection_refused", "addr", "127.0.0.1", NULL);
+	pl_log_rl(PL_LOG_WARN, "connection_refused", "addr", "127.0.0.2", NULL);
+	pl_log_rl_flush();                /* the second has not passed: nothing yet */
+	usleep(1100 * 1000);
+	pl_log_rl_flush();
+	pl_log_rl(PL_LOG_WARN, "connection_refused", "addr", "127.0.0.1", NULL);
+}
+
+Test(common_log, REQ_BRK_224_identical_events_collapse_into_a_line_a_second)
+{
+	char out[1024];
+
+	capture(log_repeats, out, sizeof(out));
+	cr_assert_str_eq(out,
+			 "level=warn prog=pltest event=connection_refused addr=127.0.0.1\n"
+			 "level=warn prog=pltest event=connection_refused addr=127.0.0.2\n"
+			 "level=warn prog=pltest event=connection_refused addr=127.0.0.1 "
+			 "repeated=999\n"
+			 "level=warn prog=pltest event=connection_refused addr=127.0.0.1\n");
+}
+
+static void log_distinct(void)
+{
+	char addr[32];
+
+	pl_log_init("pltest", PL_LOG_INFO);
+	for (int i = 0; i < 200; i++) {
+		snprintf(addr, sizeof(addr), "10.0.%d.%d", i / 256, i % 256);
+		pl_log_rl(PL_LOG_WARN, "x", "addr", addr, NULL);
+	}
+	usleep(1100 * 1000);
+	pl_log_rl_flush();
+}
+
+Test(common_log, REQ_BRK_224_distinct_events_are_capped_at_50_a_second)
+{
+	static char out[16384];
+	int lines = 0;
+
+	capture(log_distinct, out, sizeof(out));
+	for (const char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	cr_assert_eq(lines, 51, "%s", out);
+	cr_assert(strstr(out, "event=log_suppressed lines=150 ") != NULL, "%s", out);
 }

@@ -170,3 +170,29 @@ Test(config, REQ_ABU_125_refusal_contact)
 	cr_assert_eq(parse(long_line, &c), PL_E_SRV_CONFIG_VALUE);
 	cr_assert(strstr(err, "refusal_contact is longer than 127 bytes") != NULL, "%s", err);
 }
+
+Test(config, REQ_BRK_230_connection_keys_defaults_and_bounds)
+{
+	struct broker_config c;
+
+	cr_assert_eq(parse(REQUIRED, &c), 0, "%s", err);
+	cr_assert_eq(c.max_connections, 2048);
+	cr_assert_eq(c.max_connections_per_address, 64);
+	cr_assert_eq(c.tls_handshake_timeout_s, 5);
+	cr_assert_eq(c.request_timeout_s, 10);
+	cr_assert_eq(c.connection_max_age_s, 300);
+	cr_assert_eq(parse(REQUIRED "max_connections 15\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "max_connections_per_address 0\n", &c),
+		     PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "tls_handshake_timeout_s 61\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "request_timeout_s 0\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "connection_max_age_s 4\n", &c), PL_E_SRV_CONFIG_VALUE);
+	cr_assert_eq(parse(REQUIRED "max_connections 100000\nmax_connections_per_address 8\n"
+			   "tls_handshake_timeout_s 3\nrequest_timeout_s 20\n"
+			   "connection_max_age_s 3600\n", &c), 0, "%s", err);
+	cr_assert_eq(c.max_connections, 100000);
+	cr_assert_eq(c.max_connections_per_address, 8);
+	cr_assert_eq(c.tls_handshake_timeout_s, 3);
+	cr_assert_eq(c.request_timeout_s, 20);
+	cr_assert_eq(c.connection_max_age_s, 3600);
+}
