@@ -119,9 +119,9 @@ int main(int argc, char **argv)
 	}
 	/* Before any of them is opened, in -n and in the real start alike. */
 	if ((r = broker_files_check(path, &cfg, BROKER_FILES_START)) != 0) {
-		pl_log_err("startup_failed", r, "config", path, "msg",
-			   "a file named in the configuration is unsafe: see file_refused above "
-			   "(path, problem, fix)", NULL);
+		pl_log(PL_LOG_ERROR, "startup_failed", "err", pl_errname(r), "config", path,
+		       "msg", "a file named in the configuration is unsafe: see file_refused "
+		       "above (path, problem, fix)", NULL);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

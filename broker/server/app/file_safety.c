@@ -1,6 +1,7 @@
 /* The files broker.conf names: secrets, authority files and directories (file_safety.h). */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 struct checker {
 	uid_t also;
 	int first;   /* code of the first problem, 0 while none */
+	char last[PATH_MAX]; /* path of the last problem logged: a directory above many files once */
 };
 
 /* Started as root the processes switch to `user`: what that user owns is the broker's own. */
@@ -29,29 +31,35 @@ static uid_t service_uid(const struct broker_config *c)
 	return pw != NULL ? pw->pw_uid : PL_FILE_NO_UID;
 }
 
-static void check_one(struct checker *ck, const char *key, const char *path,
-		      enum pl_file_role role)
+/* 0, or the problem's code (logged). */
+static int check_one(struct checker *ck, const char *key, const char *path,
+		     enum pl_file_role role)
 {
 	struct pl_file_problem p;
 	int r;
 
 	if ((r = pl_file_check(path, role, ck->also, &p)) == 0)
-		return;
+		return 0;
+	if (ck->first != 0 && strcmp(ck->last, p.path) == 0)
+		return r;
+	snprintf(ck->last, sizeof(ck->last), "%s", p.path);
 	pl_log(PL_LOG_ERROR, "file_refused", "key", key, "file", path, "path", p.path,
 	       "err", pl_errname(r), "problem", p.what, "fix", p.fix, NULL);
 	if (ck->first == 0)
 		ck->first = r;
+	return r;
 }
 
 /* The directory and every file the policy loader would read in it. */
 static void check_policy(struct checker *ck, const char *dir)
 {
-	int before = ck->first;
 	struct dirent *e;
 	DIR *d;
 
-	check_one(ck, "policy_dir", dir, PL_FILE_AUTHORITY_DIR);
-	if (ck->first != before || (d = opendir(dir)) == NULL)
+	/* An unsafe directory is one problem, not one more per file in it. */
+	if (check_one(ck, "policy_dir", dir, PL_FILE_AUTHORITY_DIR) != 0)
+		return;
+	if ((d = opendir(dir)) == NULL)
 		return;   /* the loader reports a directory it cannot list */
 	while ((e = readdir(d)) != NULL) {
 		char path[BROKER_PATH_MAX + 256 + 2];
@@ -85,7 +93,10 @@ static void check_database(struct checker *ck, const char *db)
 int broker_files_check(const char *conf_path, const struct broker_config *c,
 		       enum broker_files_scope scope)
 {
-	struct checker ck = { .also = service_uid(c), .first = 0 };
+	struct checker ck;
+
+	memset(&ck, 0, sizeof(ck));
+	ck.also = service_uid(c);
 
 	if (scope == BROKER_FILES_START) {
 		if (conf_path != NULL)
