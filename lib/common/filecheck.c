@@ -218,7 +218,8 @@ static void parent_of(const char *resolved, char out[PATH_MAX])
 }
 
 /* The secret rule on the name itself (lstat), with what is wrong and the fix. */
-static int check_secret_node(const char *path, const struct stat *st, struct pl_file_problem *p)
+static int check_secret_node(const char *path, const struct stat *st, uid_t also,
+			     struct pl_file_problem *p)
 {
 	char who[64], me[64], cmd[80], target[PATH_MAX];
 
@@ -241,7 +242,13 @@ static int check_secret_node(const char *path, const struct stat *st, struct pl_
 		user_name(st->st_uid, who, sizeof(who));
 		user_name(geteuid(), me, sizeof(me));
 		problem(p, PL_E_SECRET_OWNER, path, "is owned by %s, not by %s (the user the "
-			"program runs as) or root", who, me);
+			"program runs as)%s", who, me, geteuid() == 0 ? "" : " or root");
+		if (also != PL_FILE_NO_UID && st->st_uid == also) {
+			/* The service's own file, checked by root: the check runs as the wrong user. */
+			fix_text(p, "run the program as %s (e.g. runuser -u %s -- ...), as its "
+				 "service does", who, who);
+			return PL_E_SECRET_OWNER;
+		}
 		snprintf(cmd, sizeof(cmd), "chown %s", me);
 		fix_cmd(p, cmd);
 		return PL_E_SECRET_OWNER;
@@ -265,7 +272,7 @@ static int check_secret(const char *path, uid_t also, struct pl_file_problem *p)
 
 	if (lstat(path, &st) != 0)
 		return unreachable(p, path, errno);
-	if ((r = check_secret_node(path, &st, p)) != 0)
+	if ((r = check_secret_node(path, &st, also, p)) != 0)
 		return r;
 	/* Whoever can write a directory above it can swap the secret for their own. */
 	if ((r = resolve_parent(path, parent, p)) != 0)

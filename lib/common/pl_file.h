@@ -68,7 +68,8 @@ struct pl_file_problem {
 
 /*
  * Checks path for role. also: one more trusted owner of authority files and of
- * directories (pitlaned started as root: its service user), or PL_FILE_NO_UID.
+ * directories (pitlaned started as root: its service user), or PL_FILE_NO_UID; a
+ * secret it owns is still refused, with the advice to run as that user.
  * Returns 0, or the code of the first problem with *p filled (p may not be NULL).
  */
 int pl_file_check(const char *path, enum pl_file_role role, uid_t also,

@@ -124,11 +124,13 @@ Test(filecheck, REQ_COM_012_secret_of_another_user_refused_with_chown)
 		cr_skip_test("needs root to give a file to another user");
 	cr_assert_eq(chown(k, NOBODY, NOBODY), 0);
 	cr_assert_eq(check(k, PL_FILE_SECRET), PL_E_SECRET_OWNER);
-	cr_assert(strstr(pb.what, "not by root (the user the program runs as) or root") != NULL,
+	cr_assert(strstr(pb.what, "is owned by nobody, not by root (the user the program runs as)") != NULL,
 		  "%s", pb.what);
 	expect_fix("chown root", k);
-	/* also trusts another owner of directories and authority files, never of secrets */
+	/* also trusts another owner of directories and authority files, never of secrets: */
 	cr_assert_eq(pl_file_check(k, PL_FILE_SECRET, NOBODY, &pb), PL_E_SECRET_OWNER);
+	/* the service's own secret checked by root: run the check as the service user */
+	cr_assert(strstr(pb.fix, "run the program as nobody") != NULL, "%s", pb.fix);
 }
 
 Test(filecheck, REQ_COM_013_authority_file_and_dir_writable_by_others_refused_with_chmod_go_w)
