@@ -52,7 +52,8 @@ static void shell_word(const char *path, char *out, size_t cap)
 {
 	size_t n = 0;
 
-	if (strspn(path, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:@,") ==
+	if (strspn(path,
+	           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._-+:@,") ==
 	    strlen(path)) {
 		snprintf(out, cap, "%s", path);
 		return;
@@ -75,9 +76,9 @@ static void shell_word(const char *path, char *out, size_t cap)
 }
 
 static int problem(struct pl_file_problem *p, int err, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void fix_text(struct pl_file_problem *p, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* Fills err, path and what of *p; returns err. */
 static int problem(struct pl_file_problem *p, int err, const char *path, const char *fmt, ...)
@@ -119,10 +120,11 @@ static int unreachable(struct pl_file_problem *p, const char *path, int e)
 		return PL_E_NOENT;
 	}
 	if (e == EACCES || e == EPERM) {
-		problem(p, PL_E_PERM, path, "cannot be looked at (permission denied on it or on a "
-			"directory above it)");
+		problem(p, PL_E_PERM, path,
+		        "cannot be looked at (permission denied on it or on a "
+		        "directory above it)");
 		fix_text(p, "let the user the program runs as search the directories above it "
-			 "(chmod g+x or o+x DIR)");
+		            "(chmod g+x or o+x DIR)");
 		return PL_E_PERM;
 	}
 	problem(p, PL_E_IO, path, "cannot be looked at: %s", strerror(e));
@@ -132,23 +134,25 @@ static int unreachable(struct pl_file_problem *p, const char *path, int e)
 
 /* Owner and write bits of one resolved directory or authority file. */
 static int check_trusted(const char *path, const struct stat *st, uid_t also, int sticky_ok,
-			 const char *kind, struct pl_file_problem *p)
+                         const char *kind, struct pl_file_problem *p)
 {
 	char who[64];
 
 	if (!trusted_owner(st->st_uid, also)) {
 		user_name(st->st_uid, who, sizeof(who));
-		problem(p, PL_E_UNSAFE_OWNER, path, "%s is owned by %s, who could change what is "
-			"trusted (it must belong to root or to the user the program runs as)",
-			kind, who);
+		problem(p, PL_E_UNSAFE_OWNER, path,
+		        "%s is owned by %s, who could change what is "
+		        "trusted (it must belong to root or to the user the program runs as)",
+		        kind, who);
 		fix_cmd(p, "chown root");
 		return PL_E_UNSAFE_OWNER;
 	}
 	if ((st->st_mode & WRITE_BY_OTHERS) != 0 && !(sticky_ok && (st->st_mode & S_ISVTX))) {
-		problem(p, PL_E_UNSAFE_MODE, path, "%s is writable by %s (mode %04o): whoever can "
-			"write it decides what is trusted", kind,
-			(st->st_mode & S_IWOTH) ? "others" : "its group",
-			(unsigned)(st->st_mode & 07777));
+		problem(p, PL_E_UNSAFE_MODE, path,
+		        "%s is writable by %s (mode %04o): whoever can "
+		        "write it decides what is trusted",
+		        kind, (st->st_mode & S_IWOTH) ? "others" : "its group",
+		        (unsigned)(st->st_mode & 07777));
 		fix_cmd(p, "chmod go-w");
 		return PL_E_UNSAFE_MODE;
 	}
@@ -219,18 +223,22 @@ static void parent_of(const char *resolved, char out[PATH_MAX])
 
 /* The secret rule on the name itself (lstat), with what is wrong and the fix. */
 static int check_secret_node(const char *path, const struct stat *st, uid_t also,
-			     struct pl_file_problem *p)
+                             struct pl_file_problem *p)
 {
 	char who[64], me[64], cmd[80], target[PATH_MAX];
 
 	if (S_ISLNK(st->st_mode)) {
 		if (realpath(path, target) == NULL)
 			snprintf(target, sizeof(target), "a missing file");
-		problem(p, PL_E_SECRET_LINK, path, "is a symbolic link (to %s); a secret is "
-			"opened without following links, so that nobody can swap it under the "
-			"program", target);
-		fix_text(p, "name the file itself in the configuration (%s), or replace the link "
-			 "with the file", target);
+		problem(p, PL_E_SECRET_LINK, path,
+		        "is a symbolic link (to %s); a secret is "
+		        "opened without following links, so that nobody can swap it under the "
+		        "program",
+		        target);
+		fix_text(p,
+		         "name the file itself in the configuration (%s), or replace the link "
+		         "with the file",
+		         target);
 		return PL_E_SECRET_LINK;
 	}
 	switch (pl_file_secret_stat(st)) {
@@ -241,22 +249,28 @@ static int check_secret_node(const char *path, const struct stat *st, uid_t also
 	case PL_E_SECRET_OWNER:
 		user_name(st->st_uid, who, sizeof(who));
 		user_name(geteuid(), me, sizeof(me));
-		problem(p, PL_E_SECRET_OWNER, path, "is owned by %s, not by %s (the user the "
-			"program runs as)%s", who, me, geteuid() == 0 ? "" : " or root");
+		problem(p, PL_E_SECRET_OWNER, path,
+		        "is owned by %s, not by %s (the user the "
+		        "program runs as)%s",
+		        who, me, geteuid() == 0 ? "" : " or root");
 		if (also != PL_FILE_NO_UID && st->st_uid == also) {
-			/* The service's own file, checked by root: the check runs as the wrong user. */
-			fix_text(p, "run the program as %s (e.g. runuser -u %s -- ...), as its "
-				 "service does", who, who);
+			/* The service's own file, checked by root: the check runs as the wrong
+			 * user. */
+			fix_text(p,
+			         "run the program as %s (e.g. runuser -u %s -- ...), as its "
+			         "service does",
+			         who, who);
 			return PL_E_SECRET_OWNER;
 		}
 		snprintf(cmd, sizeof(cmd), "chown %s", me);
 		fix_cmd(p, cmd);
 		return PL_E_SECRET_OWNER;
 	case PL_E_SECRET_MODE:
-		problem(p, PL_E_SECRET_MODE, path, "is %s by group or others (mode %04o); a secret "
-			"must be its owner's alone",
-			(st->st_mode & (S_IRGRP | S_IROTH)) ? "readable" : "accessible",
-			(unsigned)(st->st_mode & 07777));
+		problem(p, PL_E_SECRET_MODE, path,
+		        "is %s by group or others (mode %04o); a secret "
+		        "must be its owner's alone",
+		        (st->st_mode & (S_IRGRP | S_IROTH)) ? "readable" : "accessible",
+		        (unsigned)(st->st_mode & 07777));
 		fix_cmd(p, "chmod 600");
 		return PL_E_SECRET_MODE;
 	default:
@@ -302,7 +316,7 @@ static int check_authority(const char *path, int want_dir, uid_t also, struct pl
 	}
 	/* The target itself: never writable by others, sticky or not (new entries would count). */
 	if ((r = check_trusted(resolved, &st, also, 0, want_dir ? "the directory" : "the file",
-			       p)) != 0)
+	                       p)) != 0)
 		return r;
 	parent_of(resolved, parent);
 	if ((r = check_parents(parent, also, p)) != 0)
@@ -315,8 +329,7 @@ static int check_authority(const char *path, int want_dir, uid_t also, struct pl
 	return 0;
 }
 
-int pl_file_check(const char *path, enum pl_file_role role, uid_t also,
-		  struct pl_file_problem *p)
+int pl_file_check(const char *path, enum pl_file_role role, uid_t also, struct pl_file_problem *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (path == NULL || path[0] == '\0') {

@@ -16,8 +16,9 @@
 
 struct checker {
 	uid_t also;
-	int first;   /* code of the first problem, 0 while none */
-	char last[PATH_MAX]; /* path of the last problem logged: a directory above many files once */
+	int first; /* code of the first problem, 0 while none */
+	char
+	    last[PATH_MAX]; /* path of the last problem logged: a directory above many files once */
 };
 
 /* Started as root the processes switch to `user`: what that user owns is the broker's own. */
@@ -32,8 +33,7 @@ static uid_t service_uid(const struct broker_config *c)
 }
 
 /* 0, or the problem's code (logged). */
-static int check_one(struct checker *ck, const char *key, const char *path,
-		     enum pl_file_role role)
+static int check_one(struct checker *ck, const char *key, const char *path, enum pl_file_role role)
 {
 	struct pl_file_problem p;
 	int r;
@@ -43,8 +43,8 @@ static int check_one(struct checker *ck, const char *key, const char *path,
 	if (ck->first != 0 && strcmp(ck->last, p.path) == 0)
 		return r;
 	snprintf(ck->last, sizeof(ck->last), "%s", p.path);
-	pl_log(PL_LOG_ERROR, "file_refused", "key", key, "file", path, "path", p.path,
-	       "err", pl_errname(r), "problem", p.what, "fix", p.fix, NULL);
+	pl_log(PL_LOG_ERROR, "file_refused", "key", key, "file", path, "path", p.path, "err",
+	       pl_errname(r), "problem", p.what, "fix", p.fix, NULL);
 	if (ck->first == 0)
 		ck->first = r;
 	return r;
@@ -60,7 +60,7 @@ static void check_policy(struct checker *ck, const char *dir)
 	if (check_one(ck, "policy_dir", dir, PL_FILE_AUTHORITY_DIR) != 0)
 		return;
 	if ((d = opendir(dir)) == NULL)
-		return;   /* the loader reports a directory it cannot list */
+		return; /* the loader reports a directory it cannot list */
 	while ((e = readdir(d)) != NULL) {
 		char path[BROKER_PATH_MAX + 256 + 2];
 
@@ -91,7 +91,7 @@ static void check_database(struct checker *ck, const char *db)
 }
 
 int broker_files_check(const char *conf_path, const struct broker_config *c,
-		       enum broker_files_scope scope)
+                       enum broker_files_scope scope)
 {
 	struct checker ck;
 
@@ -112,7 +112,7 @@ int broker_files_check(const char *conf_path, const struct broker_config *c,
 	check_policy(&ck, c->policy_dir);
 	if (scope == BROKER_FILES_START && c->crl_none)
 		pl_log(PL_LOG_WARN, "revocation_off", "key", "crl", "msg",
-		       "'crl none' in broker.conf: revoked device certificates are accepted",
-		       "fix", "give the dealer CA's CRL: crl /etc/pitlane/tls/dealer-ca.crl", NULL);
+		       "'crl none' in broker.conf: revoked device certificates are accepted", "fix",
+		       "give the dealer CA's CRL: crl /etc/pitlane/tls/dealer-ca.crl", NULL);
 	return ck.first;
 }

@@ -27,6 +27,6 @@ enum broker_files_scope {
  * or the code of the first problem (every problem is logged, not only the first).
  */
 int broker_files_check(const char *conf_path, const struct broker_config *c,
-		       enum broker_files_scope scope);
+                       enum broker_files_scope scope);
 
 #endif

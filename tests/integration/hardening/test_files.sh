@@ -62,7 +62,8 @@ refused "REQ-BRK-240 no crl line" "$W/nocrl.conf" "required key 'crl' is missing
 conf "$W/crlnone.conf" crl none
 SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANED" -f "$W/crlnone.conf" -n >"$W/out" 2>&1 ||
     fail "REQ-BRK-240 'crl none' refused: $(cat "$W/out")"
-grep -q 'level=warn .*event=revocation_off' "$W/out" || fail "REQ-BRK-240 -n: no warning: $(cat "$W/out")"
+grep -q 'level=warn .*event=revocation_off' "$W/out" ||
+    fail "REQ-BRK-240 -n: no warning: $(cat "$W/out")"
 start_broker "$W/crlnone.conf"
 grep -q 'level=warn .*event=revocation_off' "$W/broker.log" || fail "REQ-BRK-240 start: no warning"
 stop_broker
@@ -140,7 +141,8 @@ grep -q 'event=policy_reloaded' "$W/broker.log" && fail "REQ-BRK-247 the unsafe 
 chmod 0644 "$f"
 kill -HUP "$BROKER_PID"
 wait_log 'event=policy_reloaded'
-pass "REQ-BRK-247 SIGHUP with a policy file others may write: reload refused, the file named; fixed: reloaded"
+pass "REQ-BRK-247 SIGHUP with a policy file others may write: reload refused, the file named;" \
+    "fixed: reloaded"
 
 # -- REQ-AGT-105/106: the agent's device key (the broker above keeps running for it)
 if [ -n "${PITLANE:-}" ]; then
@@ -160,8 +162,8 @@ retries 0
 CONF
 	before=$(grep -c 'event=' "$W/broker.log")
 	rc=0
-	SOFTHSM2_CONF=$AGENT_HSM_CONF "$PITLANE" -c "$W/agent.conf" request door.unlock --vin "$VIN" \
-	    --cnonce "$(openssl rand -hex 16)" >"$W/out" 2>&1 || rc=$?
+	SOFTHSM2_CONF=$AGENT_HSM_CONF "$PITLANE" -c "$W/agent.conf" request door.unlock \
+	    --vin "$VIN" --cnonce "$(openssl rand -hex 16)" >"$W/out" 2>&1 || rc=$?
 	[ "$rc" -eq 3 ] || fail "REQ-AGT-105 exit $rc, not 3: $(cat "$W/out")"
 	grep -qF "device_key $W/keys/device.key is readable by group or others (mode 0644)" "$W/out" ||
 	    fail "REQ-AGT-105 message: $(cat "$W/out")"
@@ -169,7 +171,8 @@ CONF
 	sleep 0.3
 	[ "$(grep -c 'event=' "$W/broker.log")" -eq "$before" ] ||
 	    fail "REQ-AGT-105 the broker heard from the agent"
-	pass "REQ-AGT-105 a device key others may read: refused before any connection (exit 3) with the fix"
+	pass "REQ-AGT-105 a device key others may read: refused before any connection (exit 3)" \
+	    "with the fix"
 	rc=0
 	SOFTHSM2_CONF=$AGENT_HSM_CONF "$PITLANE" -c "$W/agent.conf" doctor >"$W/out" 2>&1 || rc=$?
 	[ "$rc" -eq 1 ] || fail "REQ-AGT-106 doctor exit $rc"
@@ -183,7 +186,8 @@ CONF
 	cp "$P/devices/ws-muc-01-pc1.key" "$W/keys/device.key"
 	SOFTHSM2_CONF=$AGENT_HSM_CONF "$PITLANE" -c "$W/agent.conf" doctor >"$W/out" 2>&1 || true
 	grep -q "^ok   device_key " "$W/out" || fail "REQ-AGT-106 owner-only key: $(cat "$W/out")"
-	pass "REQ-AGT-106 pitlane doctor: FAIL device_key with the fix (mode 0644, link); ok when owner-only"
+	pass "REQ-AGT-106 pitlane doctor: FAIL device_key with the fix (mode 0644, link);" \
+	    "ok when owner-only"
 else
 	echo "SKIP: REQ-AGT-105/106 (pitlane not built)"
 fi

@@ -83,13 +83,14 @@ Test(filecheck, REQ_COM_010_owner_only_secret_passes_group_or_world_readable_ref
 	cr_assert_eq(check(ro, PL_FILE_SECRET), 0, "%s: %s", pb.path, pb.what);
 	cr_assert_eq(check(g, PL_FILE_SECRET), PL_E_SECRET_MODE);
 	cr_assert_str_eq(pb.path, g);
-	cr_assert(strstr(pb.what, "readable by group or others (mode 0640)") != NULL, "%s", pb.what);
+	cr_assert(strstr(pb.what, "readable by group or others (mode 0640)") != NULL, "%s",
+	          pb.what);
 	expect_fix("chmod 600", g);
 	cr_assert_eq(check(w, PL_FILE_SECRET), PL_E_SECRET_MODE);
 	expect_fix("chmod 600", w);
 	cr_assert_eq(check(gw, PL_FILE_SECRET), PL_E_SECRET_MODE);
 	cr_assert(strstr(pb.what, "accessible by group or others (mode 0620)") != NULL, "%s",
-		  pb.what);
+	          pb.what);
 }
 
 Test(filecheck, REQ_COM_011_secret_symlink_directory_and_missing_file_refused)
@@ -101,8 +102,8 @@ Test(filecheck, REQ_COM_011_secret_symlink_directory_and_missing_file_refused)
 	cr_assert_eq(symlink(target, link), 0);
 	cr_assert_eq(check(link, PL_FILE_SECRET), PL_E_SECRET_LINK);
 	cr_assert_str_eq(pb.path, link);
-	cr_assert(strstr(pb.what, "symbolic link") != NULL && strstr(pb.what, target) != NULL,
-		  "%s", pb.what);
+	cr_assert(strstr(pb.what, "symbolic link") != NULL && strstr(pb.what, target) != NULL, "%s",
+	          pb.what);
 	cr_assert(strstr(pb.fix, target) != NULL, "%s", pb.fix);
 	cr_assert_eq(check(dir, PL_FILE_SECRET), PL_E_NOT_REGULAR);
 	snprintf(missing, sizeof(missing), "%s/missing.key", dir);
@@ -124,8 +125,9 @@ Test(filecheck, REQ_COM_012_secret_of_another_user_refused_with_chown)
 		cr_skip_test("needs root to give a file to another user");
 	cr_assert_eq(chown(k, NOBODY, NOBODY), 0);
 	cr_assert_eq(check(k, PL_FILE_SECRET), PL_E_SECRET_OWNER);
-	cr_assert(strstr(pb.what, "is owned by nobody, not by root (the user the program runs as)") != NULL,
-		  "%s", pb.what);
+	cr_assert(strstr(pb.what,
+	                 "is owned by nobody, not by root (the user the program runs as)") != NULL,
+	          "%s", pb.what);
 	expect_fix("chown root", k);
 	/* also trusts another owner of directories and authority files, never of secrets: */
 	cr_assert_eq(pl_file_check(k, PL_FILE_SECRET, NOBODY, &pb), PL_E_SECRET_OWNER);
