@@ -48,7 +48,7 @@ static void user_name(uid_t uid, char *out, size_t cap)
 }
 
 /* path as one shell word: as it is when it holds only safe characters, else single-quoted. */
-static void shell_word(const char *path, char *out, size_t cap)
+static void quote_word(const char *path, char *out, size_t cap)
 {
 	size_t n = 0;
 
@@ -73,6 +73,17 @@ static void shell_word(const char *path, char *out, size_t cap)
 	}
 	out[n++] = '\'';
 	out[n] = '\0';
+}
+
+/* The same, with "./" before a relative path that starts with '-' (not an option). */
+static void shell_word(const char *path, char *out, size_t cap)
+{
+	if (path[0] == '-' && cap > 2) {
+		memcpy(out, "./", 2);
+		quote_word(path, out + 2, cap - 2);
+	} else {
+		quote_word(path, out, cap);
+	}
 }
 
 static int problem(struct pl_file_problem *p, int err, const char *path, const char *fmt, ...)

@@ -1,6 +1,5 @@
 /* The files broker.conf names: secrets, authority files and directories (file_safety.h). */
 #include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -17,8 +16,8 @@
 struct checker {
 	uid_t also;
 	int first; /* code of the first problem, 0 while none */
-	char
-	    last[PATH_MAX]; /* path of the last problem logged: a directory above many files once */
+	/* path of the last problem logged: a directory above many files is logged once */
+	char last[PATH_MAX];
 };
 
 /* Started as root the processes switch to `user`: what that user owns is the broker's own. */

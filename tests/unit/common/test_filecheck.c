@@ -231,4 +231,10 @@ Test(filecheck, REQ_COM_016_fix_is_a_shell_command_even_for_odd_paths)
 	snprintf(want, sizeof(want), "chmod 600 '%s/my key'\\''s.pem'", dir);
 	cr_assert_str_eq(pb.fix, want);
 	cr_assert_eq(check("", PL_FILE_SECRET), PL_E_INVAL);
+	/* a relative name that starts with '-' is not taken for an option */
+	cr_assert_eq(chdir(dir), 0);
+	put("-k.pem", 0644);
+	cr_assert_eq(check("-k.pem", PL_FILE_SECRET), PL_E_SECRET_MODE);
+	cr_assert_str_eq(pb.fix, "chmod 600 ./-k.pem");
+	cr_assert_eq(chdir("/"), 0);
 }
