@@ -142,6 +142,24 @@ static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
+int broker_check_device_key(const struct agent_config *c, char *err, size_t errlen)
+{
+	struct pl_file_problem p;
+	int r;
+
+	if (strncmp(c->device_key, "pkcs11:", 7) == 0)
+		return 0;
+	if ((r = pl_file_check(c->device_key, PL_FILE_SECRET, PL_FILE_NO_UID, &p)) == 0)
+		return 0;
+	if (strcmp(p.path, c->device_key) == 0)
+		snprintf(err, errlen, "device_key %s %s; fix: %s (device_key in agent.conf)",
+		         c->device_key, p.what, p.fix);
+	else
+		snprintf(err, errlen, "device_key %s: the directory %s %s; fix: %s", c->device_key,
+		         p.path, p.what, p.fix);
+	return r;
+}
+
 static int set_client_key(struct broker *b, const struct agent_config *c, char *err, size_t errlen)
 {
 	CURL *e = b->easy;
@@ -204,6 +222,8 @@ int broker_open(const struct agent_config *c, struct broker **out, char *err, si
 	int r;
 
 	if ((r = check_device_cert(c->device_cert, err, errlen)) != 0)
+		return r;
+	if ((r = broker_check_device_key(c, err, errlen)) != 0)
 		return r;
 	if (!curl_ready) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -63,6 +63,13 @@ void broker_close(struct broker *b);
 int broker_cert_validity(const char *path, long long *seconds_left, long long *seconds_since,
                          char *not_after, size_t cap);
 
+/*
+ * device_key as a file: an owner-only regular file, not a link, in directories only
+ * root or this user can write (pl_file_check). 0 for a pkcs11: URI. Otherwise the
+ * pl_file code with "device_key PATH: what; fix: command (agent.conf)" in err.
+ */
+int broker_check_device_key(const struct agent_config *c, char *err, size_t errlen);
+
 /* Decodes a concise problem details body into rep's code/rule/... fields. */
 int broker_parse_problem(const uint8_t *body, size_t len, struct broker_reply *rep);
 /* Decodes a 202 pending-approval map (approval-id, status, expires, rule, poll). */

@@ -2,7 +2,8 @@
  * pitlane doctor [-c FILE] [--can URI] [--json]
  *
  * Checks what a run needs, in order, and says what to fix: the configuration,
- * this PC's certificate (expiry), the technician certificate, the pins
+ * this PC's certificate (expiry) and key file (owner-only, not a link), the
+ * technician certificate, the pins
  * against the live broker (mTLS + GET /v1/health and /v1/ready), the
  * technician key (PIN, key matches certificate), the CAN link and whether a
  * vehicle answers. Every check prints one line: ok, warn or FAIL.
@@ -38,9 +39,10 @@ struct doctor {
 void cmd_doctor_usage(FILE *f)
 {
 	fputs("usage: pitlane doctor [-c FILE] [--can URI] [--json]\n\n"
-	      "Checks the configuration, this PC's certificate, the technician certificate,\n"
-	      "the broker (pins, client certificate, readiness), the technician key and PIN,\n"
-	      "the CAN link and the vehicle, and says what to fix. One line per check:\n"
+	      "Checks the configuration, this PC's certificate and key file (owner-only),\n"
+	      "the technician certificate, the broker (pins, client certificate, readiness),\n"
+	      "the technician key and PIN, the CAN link and the vehicle, and says what to\n"
+	      "fix. One line per check:\n"
 	      "ok, warn or FAIL (--json: one JSON object per line).\n\n"
 	      "exit: 0 nothing failed (warnings allowed), 1 a check failed, 2 usage\n",
 	      f);
@@ -96,6 +98,18 @@ static void check_cert(struct doctor *d, const char *check, const char *path, co
 		       path, left / 86400, na, who);
 	else
 		report(d, OK, check, "%s valid until %s (%lld days)", path, na, left / 86400);
+}
+
+static void check_device_key(struct doctor *d)
+{
+	char err[900];
+
+	if (broker_check_device_key(&d->cfg, err, sizeof(err)) != 0)
+		report(d, FAIL, "device_key", "%s", err);
+	else if (strncmp(d->cfg.device_key, "pkcs11:", 7) == 0)
+		report(d, OK, "device_key", "in a PKCS#11 token (%s)", d->cfg.device_key);
+	else
+		report(d, OK, "device_key", "%s: owner-only file", d->cfg.device_key);
 }
 
 static void check_broker(struct doctor *d)
@@ -238,6 +252,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	report(&d, OK, "config", "%s", conf);
 	check_cert(&d, "device_cert", d.cfg.device_cert, "device");
+	check_device_key(&d);
 	check_cert(&d, "technician_cert", d.cfg.technician_cert, "technician");
 	check_broker(&d);
 	check_key(&d);

@@ -4,7 +4,8 @@
  *   pitlaned -f /etc/pitlane/broker.conf [-n] [-T] [-d] [-v]
  *
  *   -f FILE  configuration (docs/broker.md)
- *   -n       test the configuration: load the policy, open the database and
+ *   -n       test the configuration: check the files it names (owners, modes,
+ *            docs/broker.md "Files"), load the policy, open the database and
  *            the HSM key, build the TLS context; exit 0 (good) or 1
  *   -T       print the effective configuration (parses back) and exit
  *   -d       stay in the foreground (for systemd and tests)
@@ -28,6 +29,7 @@
 
 #include "broker.h"
 #include "config.h"
+#include "file_safety.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
@@ -114,6 +116,13 @@ int main(int argc, char **argv)
 		if (broker_config_print(&cfg, stdout) != 0)
 			return 1;
 		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	/* Before any of them is opened, in -n and in the real start alike. */
+	if ((r = broker_files_check(path, &cfg, BROKER_FILES_START)) != 0) {
+		pl_log(PL_LOG_ERROR, "startup_failed", "err", pl_errname(r), "config", path,
+		       "msg", "a file named in the configuration is unsafe: see file_refused "
+		       "above (path, problem, fix)", NULL);
+		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (test) {

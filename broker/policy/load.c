@@ -287,7 +287,7 @@ out:
 	return r;
 }
 
-static int is_policy_name(const char *n)
+int policy_file_name_ok(const char *n)
 {
 	size_t len = strlen(n);
 
@@ -321,7 +321,7 @@ static int list_dir(struct ld *ld, const char *dir, char ***names, size_t *n)
 	while ((e = readdir(d)) != NULL) {
 		char **nv;
 
-		if (!is_policy_name(e->d_name))
+		if (!policy_file_name_ok(e->d_name))
 			continue;
 		if (cnt >= POL_MAX_FILES) {
 			ld_err_at(ld, PL_E_POLICY_LIMIT, 0, 0, 0,

@@ -51,6 +51,8 @@ struct policy_load_opts {
  * policy_load_dir_opts() reports every error through opts->diag_fn.
  */
 int policy_load_dir(const char *dir, struct policy **out, struct policy_diag *diag);
+/* 1 when a directory entry named n is a policy file (*.yaml, *.yml, not hidden). */
+int policy_file_name_ok(const char *n);
 int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
 			 struct policy **out, struct policy_diag *diag);
 /* The same for one file held in memory; name is used in messages. */

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_safety.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
@@ -422,6 +423,14 @@ static void on_signal(struct monitor *m)
 			 * before the decider's new policy can allow it. */
 			struct child *sg = &m->ch[PS_ROLE_SIGNER], *d = &m->ch[PS_ROLE_DECIDER];
 
+			/* What a reload reads must be as safe as what the start read. */
+			if (broker_files_check(NULL, m->c, BROKER_FILES_RELOAD) != 0) {
+				pl_log(PL_LOG_ERROR, "reload_refused", "reason",
+				       "a file named in the configuration is unsafe: see "
+				       "file_refused above", "action",
+				       "the policy and CRLs loaded before stay in force", NULL);
+				continue;
+			}
 			if (sg->pid > 0)
 				(void)ps_send(&sg->ctl, PS_MC_RELOAD, 0, NULL, 0, NULL, 0);
 			if (d->pid > 0)

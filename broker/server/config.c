@@ -19,6 +19,7 @@ static int set_listen(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_admin(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen);
+static int set_crl(void *cfg, const char *v, char *msg, size_t msglen);
 
 #define STR(f, req, h) { #f, PL_CONF_STR, offsetof(struct broker_config, f), \
 	sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL }
@@ -32,7 +33,9 @@ static const struct pl_conf_key keys[] = {
 	STR(tls_cert, 1, "PEM certificate chain of the broker"),
 	STR(tls_key, 1, "PEM private key of the broker TLS certificate"),
 	STR(client_ca, 1, "PEM bundle of the dealer CA"),
-	STR(crl, 0, "PEM CRL of the dealer CA"),
+	/* Required, checked in broker_config_parse (its message names `crl none`). */
+	{ "crl", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+	  "PEM CRL of the dealer CA, or none (no revocation checks)", set_crl },
 	STR(key_uri, 1, "pkcs11: URI of the token signing key"),
 	STR(pin_file, 1, "file holding the HSM user PIN (mode 0600)"),
 	STR(policy_dir, 1, "directory of policy YAML files"),
@@ -250,6 +253,26 @@ static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
+/* A path, or `none`: revocation off, said explicitly (warned at every start). */
+static int set_crl(void *cfg, const char *v, char *msg, size_t msglen)
+{
+	struct broker_config *c = cfg;
+	int n;
+
+	if (strcmp(v, "none") == 0) {
+		c->crl[0] = '\0';
+		c->crl_none = 1;
+		return 0;
+	}
+	n = snprintf(c->crl, sizeof(c->crl), "%s", v);
+	if (n < 0 || (size_t)n >= sizeof(c->crl)) {
+		c->crl[0] = '\0';
+		snprintf(msg, msglen, "crl is longer than %zu bytes", sizeof(c->crl) - 1);
+		return PL_E_SRV_CONFIG_VALUE;
+	}
+	return 0;
+}
+
 int broker_config_parse(const char *name, const char *text, struct broker_config *out,
 			char *err, size_t errlen)
 {
@@ -262,6 +285,13 @@ int broker_config_parse(const char *name, const char *text, struct broker_config
 	if (strncmp(c.key_uri, "pkcs11:", 7) != 0) {
 		snprintf(err, errlen, "%s: key_uri must be an RFC 7512 'pkcs11:' URI", name);
 		return PL_E_SRV_CONFIG_VALUE;
+	}
+	/* Without a CRL a revoked device certificate is accepted: only when said so. */
+	if (c.crl[0] == '\0' && !c.crl_none) {
+		snprintf(err, errlen, "%s: required key 'crl' is missing; add a line 'crl <PEM CRL "
+			 "of the dealer CA>' (e.g. crl /etc/pitlane/tls/dealer-ca.crl), or 'crl none' "
+			 "to run without revocation checks (warned at every start)", name);
+		return PL_E_SRV_CONFIG_MISSING;
 	}
 	*out = c;
 	return 0;
@@ -314,8 +344,9 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 					fprintf(f, "%s %s\n", k->name, c->user);
 			} else if (k->set == set_tech_eku) {
 				fprintf(f, "%s %s\n", k->name, c->technician_eku);
-			}
-			else if (c->admin_enabled)
+			} else if (k->set == set_crl) {
+				fprintf(f, "%s %s\n", k->name, c->crl_none ? "none" : c->crl);
+			} else if (c->admin_enabled)
 				print_addr(f, k->name, c->admin_host, c->admin_port);
 			else
 				fprintf(f, "%s none\n", k->name);

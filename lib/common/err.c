@@ -41,6 +41,15 @@ static const struct {
 	{ PL_E_BADKEY, "badkey", "unusable key (wrong type, curve or format)" },
 	{ PL_E_BADCERT, "badcert", "unusable certificate" },
 	{ PL_E_NOT_REGULAR, "not_regular", "not a regular file" },
+	{ PL_E_SECRET_LINK, "secret_link",
+	  "secret file is a symbolic link (name the file itself)" },
+	{ PL_E_UNSAFE_MODE, "unsafe_mode",
+	  "a file or directory that decides what is trusted is writable by group or others "
+	  "(chmod go-w it)" },
+	{ PL_E_UNSAFE_OWNER, "unsafe_owner",
+	  "a file or directory that decides what is trusted is owned by another user "
+	  "(chown it to root)" },
+	{ PL_E_NOT_DIR, "not_dir", "not a directory" },
 };
 
 static const char *common_text(int err, int name)

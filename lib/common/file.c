@@ -118,24 +118,14 @@ int pl_read_secret_file(const char *path, size_t max, char **buf, size_t *len)
 	*len = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return errno == ELOOP ? PL_E_NOT_REGULAR : errno_to_err(errno);
+		return errno == ELOOP ? PL_E_SECRET_LINK : errno_to_err(errno);
 	/* Check the descriptor we read from, not the name: no race with a rename. */
 	if (fstat(fd, &st) != 0) {
 		r = PL_E_IO;
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		r = PL_E_NOT_REGULAR;
+	if ((r = pl_file_secret_stat(&st)) != 0)
 		goto out;
-	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		r = PL_E_SECRET_OWNER;
-		goto out;
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		r = PL_E_SECRET_MODE;
-		goto out;
-	}
 	if ((r = read_fd(fd, max, &b, &n)) != 0)
 		goto out;
 	while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))

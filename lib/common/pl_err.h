@@ -47,7 +47,14 @@ enum pl_err_common {
 	PL_E_BADKEY = -120,       /* a key file is unusable (wrong type, curve, format) */
 	PL_E_BADCERT = -121,      /* a certificate is unusable */
 	PL_E_NOT_REGULAR = -122,  /* path is not a regular file */
+	PL_E_SECRET_LINK = -123,  /* secret file is a symbolic link */
+	PL_E_UNSAFE_MODE = -124,  /* trusted file or directory writable by group or others */
+	PL_E_UNSAFE_OWNER = -125, /* trusted file or directory owned by another user */
+	PL_E_NOT_DIR = -126,      /* path is not a directory */
 };
+
+/* The last common code (tests walk the table down to it). */
+#define PL_E_COMMON_LAST PL_E_NOT_DIR
 
 /* A sentence describing err (never NULL; unknown codes get a generic text). */
 const char *pl_strerror(int err);

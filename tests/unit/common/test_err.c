@@ -5,7 +5,7 @@
 
 Test(common_err, REQ_COM_006_every_common_code_has_a_name_and_sentence)
 {
-	for (int e = PL_E_NOMEM; e >= PL_E_NOT_REGULAR; e--) {
+	for (int e = PL_E_NOMEM; e >= PL_E_COMMON_LAST; e--) {
 		cr_assert_str_neq(pl_errname(e), "unknown", "code %d has no name", e);
 		cr_assert_str_neq(pl_strerror(e), "unknown error", "code %d has no text", e);
 	}

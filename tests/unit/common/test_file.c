@@ -58,7 +58,7 @@ Test(common_file, REQ_COM_004_secret_file_symlink_and_directory_refused)
 	put("pin", "1234", 0600, path, sizeof(path));
 	snprintf(link, sizeof(link), "%s/link", dir);
 	cr_assert_eq(symlink(path, link), 0);
-	cr_assert_eq(pl_read_secret_file(link, 64, &s, &n), PL_E_NOT_REGULAR);
+	cr_assert_eq(pl_read_secret_file(link, 64, &s, &n), PL_E_SECRET_LINK);
 	cr_assert_eq(pl_read_secret_file(dir, 64, &s, &n), PL_E_NOT_REGULAR);
 	snprintf(link, sizeof(link), "%s/missing", dir);
 	cr_assert_eq(pl_read_secret_file(link, 64, &s, &n), PL_E_NOENT);

@@ -8,7 +8,7 @@
 #include "privsep.h"
 
 #define BASE "listen 127.0.0.1:0\ntls_cert c\ntls_key k\nclient_ca ca\n" \
-	"key_uri pkcs11:token=t;object=o\npin_file p\npolicy_dir d\ndatabase db\n"
+	"key_uri pkcs11:token=t;object=o\npin_file p\npolicy_dir d\ndatabase db\ncrl none\n"
 
 static int parse(const char *extra, struct ps_config *pc, char *err, size_t errlen)
 {
@@ -55,7 +55,7 @@ Test(privsep_config, REQ_PRIV_007_bad_user_names_refused_with_line)
 		snprintf(extra, sizeof(extra), "%s\n", bad[i]);
 		cr_assert_eq(parse(extra, &pc, err, sizeof(err)), PL_E_SRV_CONFIG_VALUE, "%s",
 			     bad[i]);
-		cr_assert(strncmp(err, "b.conf:9: user must be", 22) == 0, "%s", err);
+		cr_assert(strncmp(err, "b.conf:10: user must be", 23) == 0, "%s", err);
 		cr_assert_str_eq(pc.user, "unchanged");
 	}
 }
@@ -66,7 +66,7 @@ Test(privsep_config, REQ_PRIV_007_user_given_twice_refused)
 	char err[256] = "";
 
 	cr_assert_eq(parse("user a\nuser b\n", &pc, err, sizeof(err)), PL_E_SRV_CONFIG_DUP);
-	cr_assert_str_eq(err, "b.conf:10: key 'user' given twice; keep one line");
+	cr_assert_str_eq(err, "b.conf:11: key 'user' given twice; keep one line");
 }
 
 Test(privsep_config, REQ_PRIV_007_keys_starting_with_user_are_unknown)

@@ -17,7 +17,8 @@
 	"key_uri pkcs11:token=pitlane-broker;object=broker-signing;type=private\n" \
 	"pin_file /etc/pitlane/hsm.pin\n" \
 	"policy_dir /etc/pitlane/policy\n" \
-	"database /var/lib/pitlane/audit.db\n"
+	"database /var/lib/pitlane/audit.db\n" \
+	"crl /etc/pitlane/dealer-ca.crl\n"
 
 static char err[1024];
 
@@ -38,7 +39,8 @@ Test(config, REQ_BRK_100_required_keys_and_defaults)
 	cr_assert_eq(c.max_body, 16384);
 	cr_assert_eq(c.admin_enabled, 0);
 	cr_assert_str_eq(c.issuer, "pitlane-broker");
-	cr_assert_str_eq(c.crl, "");
+	cr_assert_str_eq(c.crl, "/etc/pitlane/dealer-ca.crl");
+	cr_assert_eq(c.crl_none, 0);
 }
 
 Test(config, REQ_BRK_101_unknown_key_names_file_and_line)
@@ -46,7 +48,7 @@ Test(config, REQ_BRK_101_unknown_key_names_file_and_line)
 	struct broker_config c;
 
 	cr_assert_eq(parse(REQUIRED "# comment\n\nworkerz 3\n", &c), PL_E_SRV_CONFIG_KEY);
-	cr_assert_str_eq(err, "t.conf:11: unknown key 'workerz' (known keys are listed in "
+	cr_assert_str_eq(err, "t.conf:12: unknown key 'workerz' (known keys are listed in "
 			 "docs/broker.md)");
 }
 
@@ -55,7 +57,7 @@ Test(config, REQ_BRK_102_values_are_range_checked)
 	struct broker_config c;
 
 	cr_assert_eq(parse(REQUIRED "workers 65\n", &c), PL_E_SRV_CONFIG_VALUE);
-	cr_assert(strstr(err, "t.conf:9: workers must be a whole number from 1 to 64") != NULL,
+	cr_assert(strstr(err, "t.conf:10: workers must be a whole number from 1 to 64") != NULL,
 		  "%s", err);
 	cr_assert_eq(parse(REQUIRED "max_body 12k\n", &c), PL_E_SRV_CONFIG_VALUE);
 	cr_assert_eq(parse(REQUIRED "workers -1\n", &c), PL_E_SRV_CONFIG_VALUE);
@@ -70,7 +72,7 @@ Test(config, REQ_BRK_103_missing_and_duplicate_keys)
 	cr_assert_eq(parse("listen 127.0.0.1:1\n", &c), PL_E_SRV_CONFIG_MISSING);
 	cr_assert(strstr(err, "required key 'tls_cert'") != NULL, "%s", err);
 	cr_assert_eq(parse(REQUIRED "listen 127.0.0.1:2\n", &c), PL_E_SRV_CONFIG_DUP);
-	cr_assert(strstr(err, "t.conf:9: key 'listen' given twice") != NULL, "%s", err);
+	cr_assert(strstr(err, "t.conf:10: key 'listen' given twice") != NULL, "%s", err);
 	cr_assert_eq(parse(REQUIRED "workers\n", &c), PL_E_SRV_CONFIG_SYNTAX);
 }
 
@@ -112,7 +114,7 @@ Test(config, REQ_BRK_106_print_parses_back)
 	size_t len = 0;
 	FILE *f;
 
-	cr_assert_eq(parse(REQUIRED "admin_listen [::1]:9100\ncrl /etc/pitlane/crl.pem\n"
+	cr_assert_eq(parse(REQUIRED "admin_listen [::1]:9100\n"
 			   "workers 8\nissuer broker-eu-1\n", &c), 0, "%s", err);
 	f = open_memstream(&text, &len);
 	cr_assert_eq(broker_config_print(&c, f), 0);
@@ -146,7 +148,7 @@ Test(config, REQ_BRK_212_technician_marker_and_refusal_budget_keys)
 	/* what device certificates carry cannot be the marker; nor can a non-OID */
 	cr_assert_eq(parse(REQUIRED "technician_eku 1.3.6.1.5.5.7.3.2\n", &c),
 		     PL_E_SRV_CONFIG_VALUE);
-	cr_assert(strstr(err, "t.conf:9: technician_eku must be a dotted OID") != NULL, "%s", err);
+	cr_assert(strstr(err, "t.conf:10: technician_eku must be a dotted OID") != NULL, "%s", err);
 	cr_assert_eq(parse(REQUIRED "technician_eku 2.5.29.37.0\n", &c), PL_E_SRV_CONFIG_VALUE);
 	cr_assert_eq(parse(REQUIRED "technician_eku clientAuth\n", &c), PL_E_SRV_CONFIG_VALUE);
 	cr_assert_eq(parse(REQUIRED "technician_eku 1.2..3\n", &c), PL_E_SRV_CONFIG_VALUE);
@@ -195,4 +197,46 @@ Test(config, REQ_BRK_230_connection_keys_defaults_and_bounds)
 	cr_assert_eq(c.tls_handshake_timeout_s, 3);
 	cr_assert_eq(c.request_timeout_s, 20);
 	cr_assert_eq(c.connection_max_age_s, 3600);
+}
+
+/* REQUIRED without its crl line. */
+static void without_crl(char *text, size_t cap)
+{
+	snprintf(text, cap, "%s", REQUIRED);
+	*strstr(text, "crl ") = '\0';
+}
+
+Test(config, REQ_BRK_240_crl_missing_is_an_error_naming_crl_none)
+{
+	struct broker_config c;
+	char text[2048];
+
+	without_crl(text, sizeof(text));
+	cr_assert_eq(parse(text, &c), PL_E_SRV_CONFIG_MISSING);
+	cr_assert(strstr(err, "t.conf: required key 'crl' is missing") != NULL, "%s", err);
+	cr_assert(strstr(err, "'crl none'") != NULL, "%s", err);
+}
+
+Test(config, REQ_BRK_240_crl_none_turns_revocation_off_explicitly_and_prints_back)
+{
+	struct broker_config c, d;
+	char text[2048], *dump = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	without_crl(text, sizeof(text));
+	strcat(text, "crl none\n");
+	cr_assert_eq(parse(text, &c), 0, "%s", err);
+	cr_assert_eq(c.crl_none, 1);
+	cr_assert_str_eq(c.crl, "");
+	f = open_memstream(&dump, &len);
+	cr_assert_eq(broker_config_print(&c, f), 0);
+	fclose(f);
+	cr_assert(strstr(dump, "\ncrl none\n") != NULL, "%s", dump);
+	cr_assert_eq(parse(dump, &d), 0, "%s\n%s", err, dump);
+	cr_assert_eq(memcmp(&c, &d, sizeof(c)), 0);
+	free(dump);
+	without_crl(text, sizeof(text));
+	strcat(text, "crl none\ncrl /etc/pitlane/dealer-ca.crl\n");
+	cr_assert_eq(parse(text, &c), PL_E_SRV_CONFIG_DUP);
 }

@@ -129,7 +129,8 @@ Test(ctl_key, REQ_HSM_032_export_reads_key_uri_and_pin_file_from_broker_conf)
 		 "key_uri %s\n"
 		 "pin_file %s\n"
 		 "policy_dir %s\n"
-		 "database %s/audit.db\n",
+		 "database %s/audit.db\n"
+		 "crl none\n",
 		 fx.dir, fx.dir, fx.dir, FX_URI, fx.pin, fx.dir, fx.dir);
 	cr_assert_not_null(f = fopen(conf, "w"));
 	fputs(text, f);
