@@ -20,10 +20,14 @@
 #include "pl_err_policy.h"
 #include "pl_file.h"
 
-static const char *const top_keys[] = {
-	"version", "settings", "operations", "roles", "workshops", "technicians",
-	"limits", "approvals", "anomalies", "decoy_vins", "tests",
+/* The sections of a policy file, read by the passes of run_sections(). */
+static const struct ld_field top_fields[] = {
+	LDF_CALLER("version", 0),    LDF_CALLER("settings", 0),    LDF_CALLER("operations", 0),
+	LDF_CALLER("roles", 0),      LDF_CALLER("workshops", 0),   LDF_CALLER("technicians", 0),
+	LDF_CALLER("limits", 0),     LDF_CALLER("approvals", 0),   LDF_CALLER("anomalies", 0),
+	LDF_CALLER("decoy_vins", 0), LDF_CALLER("tests", 0),
 };
+static const struct ld_map top_map = LD_TABLE(top_fields);
 
 void pol_free(struct policy *p)
 {
@@ -68,12 +72,9 @@ static int add_file(struct policy *p, const char *name)
 static void check_top_keys(struct ld *ld)
 {
 	struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
-	struct fy_node *keys[sizeof(top_keys) / sizeof(top_keys[0])];
-	struct fy_node *vals[sizeof(top_keys) / sizeof(top_keys[0])];
 
 	if (root != NULL)
-		ld_fields(ld, root, NULL, "policy file", top_keys,
-			  sizeof(top_keys) / sizeof(top_keys[0]), 0, keys, vals);
+		ld_walk(ld, &top_map, root, NULL, "policy file", NULL, NULL, NULL);
 }
 
 static int cmp_tech_cn(const void *a, const void *b, void *ctx)
