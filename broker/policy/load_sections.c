@@ -129,7 +129,7 @@ static const struct ld_field op_fields[] = {
 	LDF_U32("routine", struct pol_op, routine, 1, 0xFFFF, LD_REQ, NULL),
 	LDF_ENUM("risk", struct pol_op, risk, risk_words, 4, LD_REQ),
 	LDF_U32("max_ttl", struct pol_op, max_ttl, 1, POL_MAX_TTL, LD_REQ, NULL),
-	LDF_U32("default_ttl", struct pol_op, default_ttl, 1, POL_MAX_TTL, 0, NULL),
+	LDF_CALLER("default_ttl", 0), /* read by op_after(), after exi as always */
 	LDF_U32("exi", struct pol_op, exi, 1, POL_MAX_TTL, LD_REQ, NULL),
 };
 static const struct ld_map op_map = LD_TABLE(op_fields);
@@ -151,24 +151,28 @@ static void *op_add(struct ld *ld, const char *name, struct pol_loc loc)
 }
 
 /* exi and default_ttl at most max_ttl, which default_ttl defaults to. */
-static void below_max_ttl(struct ld *ld, const struct pol_op *op, const struct ld_got *got,
-			  const char *field, uint32_t v)
+static void below_max_ttl(struct ld *ld, const struct pol_op *op, struct fy_node *val,
+			  struct fy_node *key, const char *what, uint32_t v)
 {
-	if (got->ok && op->max_ttl != 0 && v > op->max_ttl)
-		ld_err(ld, PL_E_POLICY_VALUE, got->val, got->key,
-		       "operations.%s.%s: %u is above the operation's max_ttl (%u)", op->name, field,
-		       v, op->max_ttl);
+	if (op->max_ttl != 0 && v > op->max_ttl)
+		ld_err(ld, PL_E_POLICY_VALUE, val, key, "%s: %u is above the operation's max_ttl (%u)",
+		       what, v, op->max_ttl);
 }
 
-/* Two operations never share a routine. */
+/* The checks between fields; two operations never share a routine. */
 static void op_after(struct ld *ld, void *entry, struct fy_node *key, const struct ld_got *got)
 {
 	struct pol_op *op = entry;
+	char what[LD_WHAT_MAX];
 
-	below_max_ttl(ld, op, &got[4], "exi", op->exi);
-	below_max_ttl(ld, op, &got[3], "default_ttl", op->default_ttl);
-	if (op->default_ttl == 0)
-		op->default_ttl = op->max_ttl;
+	snprintf(what, sizeof(what), "operations.%s.exi", op->name);
+	if (got[4].ok)
+		below_max_ttl(ld, op, got[4].val, got[4].key, what, op->exi);
+	snprintf(what, sizeof(what), "operations.%s.default_ttl", op->name);
+	op->default_ttl = op->max_ttl;
+	if (got[3].key != NULL &&
+	    ld_u32(ld, got[3].val, got[3].key, what, 1, POL_MAX_TTL, &op->default_ttl) == 0)
+		below_max_ttl(ld, op, got[3].val, got[3].key, what, op->default_ttl);
 	for (size_t i = 0; i + 1 < ld->p->nops && op->routine != 0; i++)
 		if (ld->p->ops[i].routine == op->routine) {
 			char where[300];
