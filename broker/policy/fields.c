@@ -20,14 +20,15 @@ void ld_oom(struct ld *ld)
 	ld_err_at(ld, PL_E_NOMEM, ld->cur, 0, 0, "out of memory");
 }
 
-/* First pass: every key known and given once, every required key there (-2: not a mapping). */
-static int check_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map,
-		      struct fy_node *mapkey, const char *what, struct ld_got *got)
+/* Every key known and given once, every required key there (-2: not a mapping). */
+int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
+	    const char *what, struct ld_got *got)
 {
 	struct fy_node_pair *pr;
 	void *it = NULL;
 	unsigned before = ld->nerrors;
 
+	memset(got, 0, m->n * sizeof(*got));
 	if (ld_is_map(ld, map, mapkey, what) != 0)
 		return -2;
 	while ((pr = fy_node_mapping_iterate(map, &it)) != NULL) {
@@ -42,17 +43,8 @@ static int check_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map
 				break;
 		if (i == m->n) {
 			char list[256];
-			size_t used = 0;
 
-			list[0] = '\0';
-			for (size_t j = 0; j < m->n && used < sizeof(list); j++) {
-				int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-						 j ? ", " : "", m->f[j].name);
-
-				if (w < 0)
-					break;
-				used += (size_t)w;
-			}
+			ld_words(list, sizeof(list), m->f, sizeof(m->f[0]), m->n);
 			ld_err(ld, PL_E_POLICY_SCHEMA, k, mapkey, "%s: unknown key '%.*s' (allowed: %s)",
 			       what, (int)(len > 40 ? 40 : len), s, list);
 		} else if (got[i].key != NULL) {
@@ -123,8 +115,7 @@ static int name_set(struct ld *ld, struct fy_node *n, struct fy_node *key, const
 	return bad ? -1 : 0;
 }
 
-static int read_field(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		      struct fy_node *key, const char *what)
+static LD_FIELD_FN(read_field)
 {
 	char *at = (char *)obj + f->off;
 	uint32_t v;
@@ -184,11 +175,10 @@ int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
 
 	if (got == NULL)
 		got = own;
-	memset(got, 0, m->n * sizeof(*got));
 	if (prefix == NULL)
 		prefix = what;
 	snprintf(pfx, sizeof(pfx), "%s", prefix);
-	r = check_keys(ld, m, map, mapkey, what, got);
+	r = ld_keys(ld, m, map, mapkey, what, got);
 	if (r == -2 || (r != 0 && m->strict))
 		return -1;
 	for (size_t i = 0; i < m->n; i++) {

@@ -20,14 +20,18 @@
 #include "pl_err_policy.h"
 #include "pl_file.h"
 
-/* The sections of a policy file, read by the passes of run_sections(). */
+/* The sections of a policy file, in the order they are read (a section may name what the ones
+ * before it define, in any file). */
 static const struct ld_field top_fields[] = {
-	LDF_CALLER("version", 0),    LDF_CALLER("settings", 0),    LDF_CALLER("operations", 0),
-	LDF_CALLER("roles", 0),      LDF_CALLER("workshops", 0),   LDF_CALLER("technicians", 0),
-	LDF_CALLER("limits", 0),     LDF_CALLER("approvals", 0),   LDF_CALLER("anomalies", 0),
-	LDF_CALLER("decoy_vins", 0), LDF_CALLER("tests", 0),
+	LDF_FN("version", ld_sec_version, 0),	  LDF_FN("settings", ld_sec_settings, 0),
+	LDF_FN("operations", ld_sec_operations, 0), LDF_FN("roles", ld_sec_roles, 0),
+	LDF_FN("workshops", ld_sec_workshops, 0),   LDF_FN("technicians", ld_sec_technicians, 0),
+	LDF_FN("limits", ld_sec_limits, 0),	  LDF_FN("approvals", ld_sec_approvals, 0),
+	LDF_FN("anomalies", ld_sec_anomalies, 0),   LDF_FN("decoy_vins", ld_sec_decoys, 0),
+	LDF_FN("tests", ld_sec_tests, 0),
 };
 static const struct ld_map top_map = LD_TABLE(top_fields);
+#define NSECTIONS (sizeof(top_fields) / sizeof(top_fields[0]))
 
 void pol_free(struct policy *p)
 {
@@ -67,14 +71,6 @@ static int add_file(struct policy *p, const char *name)
 		return PL_E_NOMEM;
 	p->nfiles++;
 	return 0;
-}
-
-static void check_top_keys(struct ld *ld)
-{
-	struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
-
-	if (root != NULL)
-		ld_walk(ld, &top_map, root, NULL, "policy file", NULL, NULL, NULL);
 }
 
 static int cmp_tech_cn(const void *a, const void *b, void *ctx)
@@ -152,20 +148,27 @@ static int cmp_vin(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-typedef void (*section_fn)(struct ld *ld);
-
+/* The keys of every file first, then each section over all files. */
 static void run_sections(struct ld *ld)
 {
-	static const section_fn passes[] = {
-		check_top_keys,    ld_sec_version,	ld_sec_settings,  ld_sec_operations,
-		ld_sec_roles,      ld_sec_workshops,	ld_sec_technicians, ld_sec_limits,
-		ld_sec_approvals,  ld_sec_anomalies,	ld_sec_decoys,	  ld_sec_tests,
-	};
+	struct ld_got (*got)[NSECTIONS] = calloc(ld->p->nfiles, sizeof(*got));
 
-	for (size_t s = 0; s < sizeof(passes) / sizeof(passes[0]); s++)
+	if (got == NULL) {
+		ld_oom(ld);
+		return;
+	}
+	for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++) {
+		struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
+
+		if (root != NULL)
+			ld_keys(ld, &top_map, root, NULL, "policy file", got[ld->cur]);
+	}
+	for (size_t s = 0; s < NSECTIONS; s++)
 		for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++)
-			if (ld->docs[ld->cur] != NULL)
-				passes[s](ld);
+			if (got[ld->cur][s].key != NULL)
+				top_fields[s].fn(ld, &top_fields[s], ld->p, got[ld->cur][s].val,
+						 got[ld->cur][s].key, top_fields[s].name);
+	free(got);
 }
 
 static int finish(struct ld *ld, const char *where)

@@ -76,6 +76,8 @@ int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *w
 int ld_is_seq(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what);
 /* A mapping; empty flow mappings {} are fine. */
 int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what);
+/* "a, b, c": the n names at first, stride bytes apart (a struct's first member). */
+void ld_words(char *buf, size_t cap, const void *first, size_t stride, size_t n);
 /* A scalar's text (NUL-free), or NULL after reporting "what: expected <expect>, got ...". */
 const char *ld_scalar(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
 		      const char *expect, size_t *len);
@@ -105,11 +107,14 @@ enum ld_ftype {
 
 struct ld_field;
 /*
- * LD_F_FN: reads the value; other types: checks the value once stored (NULL:
- * no check). Returns 0, or -1 after reporting.
+ * A field reader: LD_F_FN reads the value val of key into obj (what names it
+ * in messages); for other types it checks the value once stored. Returns 0,
+ * or -1 after reporting.
  */
-typedef int (*ld_field_fn)(struct ld *ld, const struct ld_field *f, void *obj,
-			   struct fy_node *val, struct fy_node *key, const char *what);
+#define LD_FIELD_FN(name)                                                                      \
+	int name(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,     \
+		 struct fy_node *key, const char *what)
+typedef LD_FIELD_FN((*ld_field_fn));
 
 struct ld_field {
 	const char *name;
@@ -161,6 +166,9 @@ struct ld_got {
 	int ok;
 };
 
+/* Only the keys of map: unknown, duplicate, missing (got as for ld_walk). 0 when all fine. */
+int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
+	    const char *what, struct ld_got *got);
 /*
  * Walks map (the value of mapkey) with table m into obj. Messages about the
  * mapping itself say `what`; those about a field "<prefix>.<key>" (prefix
@@ -184,24 +192,25 @@ int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const cha
 /* Reports running out of memory (at the current file). */
 void ld_oom(struct ld *ld);
 
-/* The value of top-level section name in the current document (NULL if absent). */
-struct fy_node *ld_section(struct ld *ld, const char *name, struct fy_node **key);
-
 /* Grows arr (of *cap elements of size elem) to hold at least n + 1; NULL when out of memory. */
 void *ld_grow(void *arr, size_t *cap, size_t n, size_t elem);
 
-/* Section parsers (called once per document, in dependency order). */
-void ld_sec_version(struct ld *ld);
-void ld_sec_settings(struct ld *ld);
-void ld_sec_operations(struct ld *ld);
-void ld_sec_roles(struct ld *ld);
-void ld_sec_workshops(struct ld *ld);
-void ld_sec_technicians(struct ld *ld);
-void ld_sec_limits(struct ld *ld);
-void ld_sec_approvals(struct ld *ld);
-void ld_sec_anomalies(struct ld *ld);
-void ld_sec_decoys(struct ld *ld);
-void ld_sec_tests(struct ld *ld);
+/*
+ * The sections: the fields of the top-level table (load.c), each called with
+ * the section's value and key in every file, one section after the other in
+ * dependency order.
+ */
+LD_FIELD_FN(ld_sec_version);
+LD_FIELD_FN(ld_sec_settings);
+LD_FIELD_FN(ld_sec_operations);
+LD_FIELD_FN(ld_sec_roles);
+LD_FIELD_FN(ld_sec_workshops);
+LD_FIELD_FN(ld_sec_technicians);
+LD_FIELD_FN(ld_sec_limits);
+LD_FIELD_FN(ld_sec_approvals);
+LD_FIELD_FN(ld_sec_anomalies);
+LD_FIELD_FN(ld_sec_decoys);
+LD_FIELD_FN(ld_sec_tests);
 
 /* Dump (dump.c); the loader hashes it. */
 int pol_dump_text(const struct policy *p, char **text, size_t *len);

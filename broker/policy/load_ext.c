@@ -36,15 +36,16 @@ union list_entry {
 	struct pol_test test;
 };
 
-static void list_section(struct ld *ld, const struct list_sec *s)
+static int list_section(struct ld *ld, const struct list_sec *s, struct fy_node *sec,
+			struct fy_node *skey)
 {
-	struct fy_node *skey, *sec = ld_section(ld, s->section, &skey), *c;
+	struct fy_node *c;
 	size_t *n = (size_t *)(void *)((char *)ld->p + s->n_off);
 	size_t *cap = (size_t *)(void *)((char *)ld + s->cap_off);
 	void *it = NULL;
 
-	if (skey == NULL || ld_is_seq(ld, sec, skey, s->section) != 0)
-		return;
+	if (ld_is_seq(ld, sec, skey, s->section) != 0)
+		return -1;
 	while ((c = fy_node_sequence_iterate(sec, &it)) != NULL) {
 		union list_entry e;
 		struct ld_got got[LD_MAX_FIELDS];
@@ -63,16 +64,17 @@ static void list_section(struct ld *ld, const struct list_sec *s)
 		if (*n >= POL_MAX_LIST) {
 			ld_err(ld, PL_E_POLICY_LIMIT, c, skey, "%s: more than %u entries", s->section,
 			       POL_MAX_LIST);
-			return;
+			return -1;
 		}
 		memcpy(&arr, (char *)ld->p + s->arr_off, sizeof(arr));
 		if ((arr = ld_grow(arr, cap, *n, s->elem)) == NULL) {
 			ld_oom(ld);
-			return;
+			return -1;
 		}
 		memcpy((char *)ld->p + s->arr_off, &arr, sizeof(arr));
 		memcpy(arr + (*n)++ * s->elem, &e, s->elem);
 	}
+	return 0;
 }
 
 /* The entry's name is not yet used in its section (names at taken, stride apart). */
@@ -88,8 +90,7 @@ static int name_free(struct ld *ld, struct fy_node *val, struct fy_node *key, co
 }
 
 #define NAME_FREE(fn, arr, nfield)                                                              \
-	static int fn(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,  \
-		      struct fy_node *key, const char *what)                                    \
+	static LD_FIELD_FN(fn)                                                                  \
 	{                                                                                       \
 		return name_free(ld, val, key, what, (const char *)obj + f->off,                 \
 				 ld->p->arr ? ld->p->arr[0].name : NULL, sizeof(ld->p->arr[0]),  \
@@ -104,14 +105,12 @@ static const struct ld_field window_fields[] = {
 };
 static const struct ld_map window_map = { window_fields, 2, 1 };
 
-static int limit_windows(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-			 struct fy_node *key, const char *what)
+static LD_FIELD_FN(limit_windows)
 {
 	struct pol_limit *l = obj;
 	struct fy_node *c;
 	void *it = NULL;
 
-	(void)f;
 	if (ld_is_seq(ld, val, key, what) != 0)
 		return -1;
 	while ((c = fy_node_sequence_iterate(val, &it)) != NULL) {
@@ -156,7 +155,6 @@ static void limit_init(void *e)
 
 static void limit_after(struct ld *ld, void *e, const struct ld_got *got)
 {
-	(void)ld;
 	((struct pol_limit *)e)->all_ops = got[2].key == NULL; /* no operations: every one */
 }
 
@@ -164,7 +162,7 @@ static void limit_after(struct ld *ld, void *e, const struct ld_got *got)
 	.arr_off = offsetof(struct policy, arr), .n_off = offsetof(struct policy, n),           \
 	.cap_off = offsetof(struct ld, cap)
 
-void ld_sec_limits(struct ld *ld)
+LD_FIELD_FN(ld_sec_limits)
 {
 	static const struct list_sec s = {
 		.section = "limits", .entry = "limits entry", .map = &limit_map,
@@ -172,15 +170,13 @@ void ld_sec_limits(struct ld *ld)
 		LIST_ARRAYS(limits, nlimits, cap_limits), .init = limit_init, .after = limit_after,
 	};
 
-	list_section(ld, &s);
+	return list_section(ld, &s, val, key);
 }
 
 /* ---- approvals ------------------------------------------------------------------------ */
 
-static int some_approver(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-			 struct fy_node *key, const char *what)
+static LD_FIELD_FN(some_approver)
 {
-	(void)f;
 	if (((const struct pol_approval *)obj)->approvers != 0)
 		return 0;
 	ld_err(ld, PL_E_POLICY_VALUE, val, key, "%s: name at least one role that may approve", what);
@@ -213,7 +209,7 @@ static void approval_after(struct ld *ld, void *e, const struct ld_got *got)
 			       a->name, ld->p->approvals[i].name);
 }
 
-void ld_sec_approvals(struct ld *ld)
+LD_FIELD_FN(ld_sec_approvals)
 {
 	static const struct list_sec s = {
 		.section = "approvals", .entry = "approvals entry", .map = &approval_map,
@@ -221,13 +217,12 @@ void ld_sec_approvals(struct ld *ld)
 		LIST_ARRAYS(approvals, napprovals, cap_appr), .after = approval_after,
 	};
 
-	list_section(ld, &s);
+	return list_section(ld, &s, val, key);
 }
 
 /* ---- anomalies ------------------------------------------------------------------------- */
 
-static int add_param(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		     struct fy_node *key, const char *what)
+static LD_FIELD_FN(add_param)
 {
 	struct pol_anomaly *a = obj;
 	uint32_t v;
@@ -281,7 +276,7 @@ static void anomaly_after(struct ld *ld, void *e, const struct ld_got *got)
 	ld_walk(ld, m, got[3].val, got[3].key, what, NULL, a, NULL);
 }
 
-void ld_sec_anomalies(struct ld *ld)
+LD_FIELD_FN(ld_sec_anomalies)
 {
 	static const struct list_sec s = {
 		.section = "anomalies", .entry = "anomalies entry", .map = &anomaly_map,
@@ -289,7 +284,7 @@ void ld_sec_anomalies(struct ld *ld)
 		LIST_ARRAYS(anomalies, nanomalies, cap_anom), .after = anomaly_after,
 	};
 
-	list_section(ld, &s);
+	return list_section(ld, &s, val, key);
 }
 
 /* ---- decoy VINs ------------------------------------------------------------------------- */
@@ -304,27 +299,21 @@ static int vin_ok(struct ld *ld, struct fy_node *n, struct fy_node *key, const c
 	return -1;
 }
 
-void ld_sec_decoys(struct ld *ld)
+LD_FIELD_FN(ld_sec_decoys)
 {
-	struct fy_node *skey, *sec = ld_section(ld, "decoy_vins", &skey);
-
-	if (skey != NULL)
-		ld_str_list(ld, sec, skey, "decoy_vins", LD_TEXT, vin_ok, POL_MAX_LIST,
-			    &ld->p->decoys, sizeof(*ld->p->decoys), &ld->p->ndecoys,
-			    &ld->cap_decoys);
+	return ld_str_list(ld, val, key, what, LD_TEXT, vin_ok, POL_MAX_LIST, &ld->p->decoys,
+			   sizeof(*ld->p->decoys), &ld->p->ndecoys, &ld->cap_decoys);
 }
 
 /* ---- tests ------------------------------------------------------------------------------ */
 
 static const char *const expect_words[] = { "allow", "deny", "approval" };
 
-static int test_time(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		     struct fy_node *key, const char *what)
+static LD_FIELD_FN(test_time)
 {
 	struct pol_test *t = obj;
 	char when[40];
 
-	(void)f;
 	if (ld_str(ld, val, key, what, LD_TEXT, when, sizeof(when)) != 0)
 		return -1;
 	if (pol_parse_time(when, &t->time) == 0)
@@ -335,13 +324,11 @@ static int test_time(struct ld *ld, const struct ld_field *f, void *obj, struct 
 	return -1;
 }
 
-static int expect_ttl_ok(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-			 struct fy_node *key, const char *what)
+static LD_FIELD_FN(expect_ttl_ok)
 {
 	struct pol_test *t = obj;
 	const struct pol_op *op = pol_find_op(ld->p, t->op, NULL);
 
-	(void)f;
 	t->has_ttl = 1;
 	if (op == NULL || t->expect_ttl <= op->max_ttl)
 		return 0;
@@ -350,12 +337,10 @@ static int expect_ttl_ok(struct ld *ld, const struct ld_field *f, void *obj, str
 	return -1;
 }
 
-static int test_name_free(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-			  struct fy_node *key, const char *what)
+static LD_FIELD_FN(test_name_free)
 {
 	const struct pol_test *t = obj;
 
-	(void)f;
 	for (size_t i = 0; i < ld->p->ntests; i++)
 		if (strcmp(ld->p->tests[i].name, t->name) == 0) {
 			ld_err(ld, PL_E_POLICY_DUP, val, key,
@@ -391,7 +376,7 @@ static const struct ld_field test_fields[] = {
 };
 static const struct ld_map test_map = LD_TABLE(test_fields);
 
-void ld_sec_tests(struct ld *ld)
+LD_FIELD_FN(ld_sec_tests)
 {
 	static const struct list_sec s = {
 		.section = "tests", .entry = "tests entry", .map = &test_map,
@@ -399,5 +384,5 @@ void ld_sec_tests(struct ld *ld)
 		LIST_ARRAYS(tests, ntests, cap_tests),
 	};
 
-	list_section(ld, &s);
+	return list_section(ld, &s, val, key);
 }

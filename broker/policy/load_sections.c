@@ -26,31 +26,26 @@ static void dup_err(struct ld *ld, struct fy_node *key, const char *section, con
 }
 
 /* version: and settings: are given once, in any one file. */
-static struct fy_node *once(struct ld *ld, const char *section, const char *verb, int *have,
-			    struct pol_loc *loc, struct fy_node **key)
+static int once(struct ld *ld, struct fy_node *key, const char *section, const char *verb,
+		int *have, struct pol_loc *loc)
 {
-	struct fy_node *val = ld_section(ld, section, key);
 	char where[300];
 
-	if (*key == NULL)
-		return NULL;
 	if (*have) {
 		ld_loc_str(ld, loc, where, sizeof(where));
-		ld_err(ld, PL_E_POLICY_DUP, *key, NULL, "%s: already %s at %s", section, verb, where);
-		*key = NULL;
-		return NULL;
+		ld_err(ld, PL_E_POLICY_DUP, key, NULL, "%s: already %s at %s", section, verb, where);
+		return -1;
 	}
 	*have = 1;
-	*loc = ld_loc(ld, *key, NULL);
-	return val;
+	*loc = ld_loc(ld, key, NULL);
+	return 0;
 }
 
-void ld_sec_version(struct ld *ld)
+LD_FIELD_FN(ld_sec_version)
 {
-	struct fy_node *key, *val = once(ld, "version", "declared", &ld->have_version, &ld->version_loc, &key);
-
-	if (key != NULL)
-		ld_u32(ld, val, key, "version", 1, UINT32_MAX, &ld->p->version);
+	if (once(ld, key, what, "declared", &ld->have_version, &ld->version_loc) != 0)
+		return -1;
+	return ld_u32(ld, val, key, what, 1, UINT32_MAX, &ld->p->version);
 }
 
 static const struct ld_field settings_fields[] = {
@@ -58,13 +53,11 @@ static const struct ld_field settings_fields[] = {
 };
 static const struct ld_map settings_map = LD_TABLE(settings_fields);
 
-void ld_sec_settings(struct ld *ld)
+LD_FIELD_FN(ld_sec_settings)
 {
-	struct fy_node *key,
-		*val = once(ld, "settings", "given", &ld->have_settings, &ld->settings_loc, &key);
-
-	if (key != NULL)
-		ld_walk(ld, &settings_map, val, key, "settings", NULL, ld->p, NULL);
+	if (once(ld, key, what, "given", &ld->have_settings, &ld->settings_loc) != 0)
+		return -1;
+	return ld_walk(ld, &settings_map, val, key, what, NULL, ld->p, NULL);
 }
 
 /*
@@ -83,15 +76,15 @@ struct named {
 	void (*after)(struct ld *ld, void *entry, struct fy_node *key, const struct ld_got *got);
 };
 
-static void named_section(struct ld *ld, const struct named *s)
+static int named_section(struct ld *ld, const struct named *s, struct fy_node *sec,
+			 struct fy_node *skey)
 {
-	struct fy_node *skey, *sec = ld_section(ld, s->section, &skey);
 	const size_t *count = (const size_t *)(const void *)((const char *)ld->p + s->count_off);
 	struct fy_node_pair *pr;
 	void *it = NULL;
 
-	if (skey == NULL || ld_is_map(ld, sec, skey, s->section) != 0)
-		return;
+	if (ld_is_map(ld, sec, skey, s->section) != 0)
+		return -1;
 	while ((pr = fy_node_mapping_iterate(sec, &it)) != NULL) {
 		struct fy_node *k = fy_node_pair_key(pr);
 		struct ld_got got[LD_MAX_FIELDS];
@@ -110,17 +103,18 @@ static void named_section(struct ld *ld, const struct named *s)
 			ld_err(ld, PL_E_POLICY_LIMIT, k, NULL, "%s: more than %zu %s", s->section,
 			       s->max, s->section);
 			if (s->stop_at_max)
-				return;
+				return -1;
 			continue;
 		}
 		if ((e = s->add(ld, name, ld_loc(ld, k, NULL))) == NULL)
-			return;
+			return -1;
 		snprintf(what, sizeof(what), "%s.%s", s->section, name);
 		ld_walk(ld, s->body, fy_node_pair_value(pr), k, s->bare_what ? name : what, what, e,
 			got);
 		if (s->after != NULL)
 			s->after(ld, e, k, got);
 	}
+	return 0;
 }
 
 /* ---- operations and roles --------------------------------------------------- */
@@ -184,7 +178,7 @@ static void op_after(struct ld *ld, void *entry, struct fy_node *key, const stru
 		}
 }
 
-void ld_sec_operations(struct ld *ld)
+LD_FIELD_FN(ld_sec_operations)
 {
 	static const struct named s = {
 		.section = "operations", .noun = "operation name", .name_cap = POL_OP_NAME_MAX,
@@ -192,7 +186,7 @@ void ld_sec_operations(struct ld *ld)
 		.body = &op_map, .find = op_loc, .add = op_add, .after = op_after,
 	};
 
-	named_section(ld, &s);
+	return named_section(ld, &s, val, key);
 }
 
 static const struct ld_field role_fields[] = {
@@ -217,7 +211,7 @@ static void *role_add(struct ld *ld, const char *name, struct pol_loc loc)
 	return r;
 }
 
-void ld_sec_roles(struct ld *ld)
+LD_FIELD_FN(ld_sec_roles)
 {
 	static const struct named s = {
 		.section = "roles", .noun = "role name", .name_cap = POL_ID_MAX,
@@ -225,7 +219,7 @@ void ld_sec_roles(struct ld *ld)
 		.body = &role_map, .find = role_loc, .add = role_add,
 	};
 
-	named_section(ld, &s);
+	return named_section(ld, &s, val, key);
 }
 
 /* ---- workshops ------------------------------------------------------------------ */
@@ -251,24 +245,20 @@ static int vin_prefix_ok(struct ld *ld, struct fy_node *n, struct fy_node *key, 
 	return -1;
 }
 
-static int ws_prefixes(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		       struct fy_node *key, const char *what)
+static LD_FIELD_FN(ws_prefixes)
 {
 	struct pol_workshop *w = obj;
 	size_t cap = 0;
 
-	(void)f;
 	return ld_str_list(ld, val, key, what, LD_TEXT, vin_prefix_ok, 0, &w->prefixes,
 			   sizeof(*w->prefixes), &w->nprefixes, &cap);
 }
 
-static int ws_devices(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		      struct fy_node *key, const char *what)
+static LD_FIELD_FN(ws_devices)
 {
 	struct pol_workshop *w = obj;
 	size_t cap = 0;
 
-	(void)f;
 	if (ld_str_list(ld, val, key, what, LD_TEXT, NULL, 0, &w->devices, sizeof(*w->devices),
 			&w->ndevices, &cap) != 0)
 		return -1;
@@ -332,8 +322,7 @@ static void add_range(struct ld *ld, struct fy_node *c, struct fy_node *key, con
 }
 
 /* A weekday: one range or a list of them; f->arg is the day (0 = Sunday). */
-static int hours_day(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		     struct fy_node *key, const char *what)
+static LD_FIELD_FN(hours_day)
 {
 	struct pol_workshop *w = obj;
 	struct fy_node *c;
@@ -349,8 +338,7 @@ static int hours_day(struct ld *ld, const struct ld_field *f, void *obj, struct 
 }
 
 /* The zone's index in policy.tzs, loading it the first time it is named. */
-static int hours_tz(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-		    struct fy_node *key, const char *what)
+static LD_FIELD_FN(hours_tz)
 {
 	struct pol_workshop *w = obj;
 	char name[64], why[512];
@@ -358,7 +346,6 @@ static int hours_tz(struct ld *ld, const struct ld_field *f, void *obj, struct f
 	void *np;
 	int r;
 
-	(void)f;
 	if (ld_str(ld, val, key, what, LD_TEXT, name, sizeof(name)) != 0)
 		return -1;
 	for (size_t i = 0; i < ld->p->ntzs; i++)
@@ -417,29 +404,45 @@ static const struct pol_loc *ws_loc(struct ld *ld, const char *id)
 	return ld_idx_find(&ld->ws_idx, ld->p, id, &i) ? &ld->p->workshops[i].loc : NULL;
 }
 
-static void *ws_add(struct ld *ld, const char *id, struct pol_loc loc)
+/*
+ * A new zeroed entry named id (a char[POL_ID_MAX] at id_off, its certificate
+ * name at cert_off defaulting to it) at the end of the array *arrp of *n
+ * elements, found by idx from now on; NULL after reporting.
+ */
+static char *add_indexed(struct ld *ld, void *arrp, size_t *n, size_t *cap, size_t elem,
+			 struct ld_idx *idx, const char *id, size_t cert_off, struct pol_loc loc,
+			 size_t loc_off)
 {
-	struct policy *p = ld->p;
-	struct pol_workshop *w;
-	void *np = ld_grow(p->workshops, &ld->cap_ws, p->nworkshops, sizeof(*p->workshops));
+	char *arr;
 
-	if (np == NULL)
-		goto oom;
-	p->workshops = np;
-	w = &p->workshops[p->nworkshops];
-	pol_strlcpy(w->id, id, sizeof(w->id));
-	if (ld_idx_add(&ld->ws_idx, p, p->nworkshops) != 0)
-		goto oom;
-	p->nworkshops++;
-	pol_strlcpy(w->ou, id, sizeof(w->ou)); /* the certificate's OU defaults to the id */
-	w->loc = loc;
-	return w;
-oom:
-	ld_oom(ld);
-	return NULL;
+	memcpy(&arr, arrp, sizeof(arr));
+	if ((arr = ld_grow(arr, cap, *n, elem)) == NULL) {
+		ld_oom(ld);
+		return NULL;
+	}
+	memcpy(arrp, &arr, sizeof(arr));
+	arr += *n * elem;
+	_Static_assert(offsetof(struct pol_workshop, id) == 0 && offsetof(struct pol_tech, id) == 0,
+		       "the id is the first member");
+	pol_strlcpy(arr, id, POL_ID_MAX);
+	if (ld_idx_add(idx, ld->p, *n) != 0) {
+		ld_oom(ld);
+		return NULL;
+	}
+	(*n)++;
+	pol_strlcpy(arr + cert_off, id, POL_ID_MAX);
+	memcpy(arr + loc_off, &loc, sizeof(loc));
+	return arr;
 }
 
-void ld_sec_workshops(struct ld *ld)
+static void *ws_add(struct ld *ld, const char *id, struct pol_loc loc)
+{
+	return add_indexed(ld, &ld->p->workshops, &ld->p->nworkshops, &ld->cap_ws,
+			   sizeof(struct pol_workshop), &ld->ws_idx, id,
+			   offsetof(struct pol_workshop, ou), loc, offsetof(struct pol_workshop, loc));
+}
+
+LD_FIELD_FN(ld_sec_workshops)
 {
 	static const struct named s = {
 		.section = "workshops", .noun = "workshop id", .name_cap = POL_ID_MAX,
@@ -447,18 +450,16 @@ void ld_sec_workshops(struct ld *ld)
 		.stop_at_max = 1, .body = &ws_map, .find = ws_loc, .add = ws_add,
 	};
 
-	named_section(ld, &s);
+	return named_section(ld, &s, val, key);
 }
 
 /* ---- technicians ------------------------------------------------------------------ */
 
-static int tech_workshop(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,
-			 struct fy_node *key, const char *what)
+static LD_FIELD_FN(tech_workshop)
 {
 	struct pol_tech *t = obj;
 	char ws[POL_ID_MAX];
 
-	(void)f;
 	if (ld_str(ld, val, key, what, LD_ID, ws, sizeof(ws)) != 0)
 		return -1;
 	if (ld_idx_find(&ld->ws_idx, ld->p, ws, &t->workshop))
@@ -490,27 +491,12 @@ static const struct pol_loc *tech_loc(struct ld *ld, const char *id)
 
 static void *tech_add(struct ld *ld, const char *id, struct pol_loc loc)
 {
-	struct policy *p = ld->p;
-	struct pol_tech *t;
-	void *np = ld_grow(p->techs, &ld->cap_techs, p->ntechs, sizeof(*p->techs));
-
-	if (np == NULL)
-		goto oom;
-	p->techs = np;
-	t = &p->techs[p->ntechs];
-	pol_strlcpy(t->id, id, sizeof(t->id));
-	if (ld_idx_add(&ld->tech_idx, p, p->ntechs) != 0)
-		goto oom;
-	p->ntechs++;
-	pol_strlcpy(t->cn, id, sizeof(t->cn)); /* the certificate's CN defaults to the id */
-	t->loc = loc;
-	return t;
-oom:
-	ld_oom(ld);
-	return NULL;
+	return add_indexed(ld, &ld->p->techs, &ld->p->ntechs, &ld->cap_techs,
+			   sizeof(struct pol_tech), &ld->tech_idx, id, offsetof(struct pol_tech, cn),
+			   loc, offsetof(struct pol_tech, loc));
 }
 
-void ld_sec_technicians(struct ld *ld)
+LD_FIELD_FN(ld_sec_technicians)
 {
 	static const struct named s = {
 		.section = "technicians", .noun = "technician id", .name_cap = POL_ID_MAX,
@@ -518,5 +504,5 @@ void ld_sec_technicians(struct ld *ld)
 		.stop_at_max = 1, .body = &tech_map, .find = tech_loc, .add = tech_add,
 	};
 
-	named_section(ld, &s);
+	return named_section(ld, &s, val, key);
 }

@@ -506,11 +506,26 @@ int ld_bool(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *w
 	return -1;
 }
 
+void ld_words(char *buf, size_t cap, const void *first, size_t stride, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < cap; i++) {
+		const char *w;
+		int len;
+
+		memcpy(&w, (const char *)first + i * stride, sizeof(w));
+		if ((len = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", w)) < 0)
+			break;
+		used += (size_t)len;
+	}
+}
+
 int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
 	    const char *const *names, size_t count, int *out)
 {
 	char buf[64], list[256];
-	size_t used = 0;
 
 	if (ld_str(ld, n, key, what, LD_ID, buf, sizeof(buf)) != 0)
 		return -1;
@@ -519,14 +534,7 @@ int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *w
 			*out = (int)i;
 			return 0;
 		}
-	list[0] = '\0';
-	for (size_t i = 0; i < count && used < sizeof(list); i++) {
-		int w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
-
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
+	ld_words(list, sizeof(list), names, sizeof(names[0]), count);
 	ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: unknown value '%s' (one of: %s)", what, buf, list);
 	return -1;
 }
@@ -545,29 +553,6 @@ int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char 
 		return 0;
 	ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "%s: expected a mapping, got %s", what, type_name(n));
 	return -1;
-}
-
-struct fy_node *ld_section(struct ld *ld, const char *name, struct fy_node **key)
-{
-	struct fy_document *doc = ld->docs[ld->cur];
-	struct fy_node *root = doc != NULL ? fy_document_root(doc) : NULL;
-	struct fy_node_pair *pr;
-	void *it = NULL;
-
-	*key = NULL;
-	if (root == NULL)
-		return NULL;
-	while ((pr = fy_node_mapping_iterate(root, &it)) != NULL) {
-		struct fy_node *k = fy_node_pair_key(pr);
-		size_t len = 0;
-		const char *s = fy_node_get_scalar(k, &len);
-
-		if (s != NULL && strlen(name) == len && memcmp(s, name, len) == 0) {
-			*key = k;
-			return fy_node_pair_value(pr);
-		}
-	}
-	return NULL;
 }
 
 void *ld_grow(void *arr, size_t *cap, size_t n, size_t elem)
