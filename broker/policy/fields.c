@@ -20,6 +20,19 @@ void ld_oom(struct ld *ld)
 	ld_err_at(ld, PL_E_NOMEM, ld->cur, 0, 0, "out of memory");
 }
 
+char *ld_slot(struct ld *ld, void *arrp, size_t n, size_t *cap, size_t elem)
+{
+	char *arr;
+
+	memcpy(&arr, arrp, sizeof(arr));
+	if ((arr = ld_grow(arr, cap, n, elem)) == NULL) {
+		ld_oom(ld);
+		return NULL;
+	}
+	memcpy(arrp, &arr, sizeof(arr));
+	return arr + n * elem;
+}
+
 /* Every key known and given once, every required key there (-2: not a mapping). */
 int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
 	    const char *what, struct ld_got *got)
@@ -202,21 +215,19 @@ int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
 int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
 		ld_str_ok_fn ok, size_t max, void *arr, size_t elem, size_t *count, size_t *cap)
 {
-	char *items; /* *arr, an array of count strings of elem bytes */
 	struct fy_node *c;
 	void *it = NULL;
 
 	if (ld_is_seq(ld, n, key, what) != 0)
 		return -1;
-	memcpy(&items, arr, sizeof(items));
 	while ((c = fy_node_sequence_iterate(n, &it)) != NULL) {
-		char s[POL_ID_MAX];
+		char s[POL_ID_MAX], *items, *slot;
 		size_t i;
-		void *np;
 
 		if (ld_str(ld, c, key, what, kind, s, sizeof(s)) != 0 ||
 		    (ok != NULL && ok(ld, c, key, what, s) != 0))
 			continue;
+		memcpy(&items, arr, sizeof(items));
 		for (i = 0; i < *count && strcmp(items + i * elem, s) != 0; i++)
 			;
 		if (i < *count) {
@@ -227,13 +238,10 @@ int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const cha
 			ld_err(ld, PL_E_POLICY_LIMIT, c, key, "%s: more than %zu entries", what, max);
 			return -1;
 		}
-		if ((np = ld_grow(items, cap, *count, elem)) == NULL) {
-			ld_oom(ld);
+		if ((slot = ld_slot(ld, arr, *count, cap, elem)) == NULL)
 			return -1;
-		}
-		items = np;
-		memcpy(arr, &items, sizeof(items));
-		pol_strlcpy(items + (*count)++ * elem, s, elem);
+		pol_strlcpy(slot, s, elem);
+		(*count)++;
 	}
 	return 0;
 }

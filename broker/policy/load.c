@@ -73,74 +73,73 @@ static int add_file(struct policy *p, const char *name)
 	return 0;
 }
 
-static int cmp_tech_cn(const void *a, const void *b, void *ctx)
-{
-	const struct policy *p = ctx;
+/* Entries of one kind (workshops, technicians) and where their certificate name is. */
+struct by_cert {
+	const char *arr;
+	size_t elem, cert_off, loc_off;
+	const char *section, *field, *noun;
+};
 
-	return strcmp(p->techs[*(const size_t *)a].cn, p->techs[*(const size_t *)b].cn);
+static int cmp_cert(const void *a, const void *b, void *ctx)
+{
+	const struct by_cert *c = ctx;
+
+	return strcmp(c->arr + *(const size_t *)a * c->elem + c->cert_off,
+		      c->arr + *(const size_t *)b * c->elem + c->cert_off);
 }
 
-static int cmp_ws_ou(const void *a, const void *b, void *ctx)
+/* Indices of n entries sorted by certificate name (the id is the first member); equal names
+ * are errors, reported at the later entry. */
+static size_t *sort_by_cert(struct ld *ld, const struct by_cert *c, size_t n)
 {
-	const struct policy *p = ctx;
+	size_t *order = calloc(n ? n : 1, sizeof(size_t));
+	char where[300];
 
-	return strcmp(p->workshops[*(const size_t *)a].ou, p->workshops[*(const size_t *)b].ou);
+	if (order == NULL) {
+		ld_err_at(ld, PL_E_NOMEM, 0, 0, 0, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(size_t), cmp_cert, (void *)c);
+	for (size_t i = 1; i < n; i++) {
+		const char *a = c->arr + order[i - 1] * c->elem, *b = c->arr + order[i] * c->elem;
+		struct pol_loc la, lb;
+
+		if (strcmp(a + c->cert_off, b + c->cert_off) != 0)
+			continue;
+		memcpy(&la, a + c->loc_off, sizeof(la));
+		memcpy(&lb, b + c->loc_off, sizeof(lb));
+		if (lb.line < la.line && lb.file == la.file) {
+			const char *t = a;
+			struct pol_loc tl = la;
+
+			a = b, la = lb;
+			b = t, lb = tl;
+		}
+		ld_loc_str(ld, &la, where, sizeof(where));
+		ld_err_at(ld, PL_E_POLICY_DUP, lb.file, lb.line, lb.col,
+			  "%s.%s: certificate %s '%s' is already used by %s '%s' (%s)", c->section, b,
+			  c->field, b + c->cert_off, c->noun, a, where);
+	}
+	return order;
 }
 
 /* Sorted indices for the lookups by certificate fields; duplicates are errors. */
 static void build_indices(struct ld *ld)
 {
 	struct policy *p = ld->p;
-	char where[300];
+	const struct by_cert techs = {
+		(const char *)p->techs, sizeof(*p->techs), offsetof(struct pol_tech, cn),
+		offsetof(struct pol_tech, loc), "technicians", "CN", "technician",
+	};
+	const struct by_cert workshops = {
+		(const char *)p->workshops, sizeof(*p->workshops), offsetof(struct pol_workshop, ou),
+		offsetof(struct pol_workshop, loc), "workshops", "OU", "workshop",
+	};
 
-	p->tech_by_cn = calloc(p->ntechs ? p->ntechs : 1, sizeof(size_t));
-	p->ws_by_ou = calloc(p->nworkshops ? p->nworkshops : 1, sizeof(size_t));
-	if (p->tech_by_cn == NULL || p->ws_by_ou == NULL) {
-		ld_err_at(ld, PL_E_NOMEM, 0, 0, 0, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < p->ntechs; i++)
-		p->tech_by_cn[i] = i;
-	for (size_t i = 0; i < p->nworkshops; i++)
-		p->ws_by_ou[i] = i;
-	qsort_r(p->tech_by_cn, p->ntechs, sizeof(size_t), cmp_tech_cn, p);
-	qsort_r(p->ws_by_ou, p->nworkshops, sizeof(size_t), cmp_ws_ou, p);
-	for (size_t i = 1; i < p->ntechs; i++) {
-		const struct pol_tech *a = &p->techs[p->tech_by_cn[i - 1]];
-		const struct pol_tech *b = &p->techs[p->tech_by_cn[i]];
-
-		if (strcmp(a->cn, b->cn) == 0) {
-			if (b->loc.line < a->loc.line && b->loc.file == a->loc.file) {
-				const struct pol_tech *t = a;
-
-				a = b;
-				b = t;
-			}
-			ld_loc_str(ld, &a->loc, where, sizeof(where));
-			ld_err_at(ld, PL_E_POLICY_DUP, b->loc.file, b->loc.line, b->loc.col,
-				  "technicians.%s: certificate CN '%s' is already used by technician "
-				  "'%s' (%s)",
-				  b->id, b->cn, a->id, where);
-		}
-	}
-	for (size_t i = 1; i < p->nworkshops; i++) {
-		const struct pol_workshop *a = &p->workshops[p->ws_by_ou[i - 1]];
-		const struct pol_workshop *b = &p->workshops[p->ws_by_ou[i]];
-
-		if (strcmp(a->ou, b->ou) == 0) {
-			if (b->loc.line < a->loc.line && b->loc.file == a->loc.file) {
-				const struct pol_workshop *t = a;
-
-				a = b;
-				b = t;
-			}
-			ld_loc_str(ld, &a->loc, where, sizeof(where));
-			ld_err_at(ld, PL_E_POLICY_DUP, b->loc.file, b->loc.line, b->loc.col,
-				  "workshops.%s: certificate OU '%s' is already used by workshop '%s' "
-				  "(%s)",
-				  b->id, b->ou, a->id, where);
-		}
-	}
+	if ((p->tech_by_cn = sort_by_cert(ld, &techs, p->ntechs)) != NULL)
+		p->ws_by_ou = sort_by_cert(ld, &workshops, p->nworkshops);
 }
 
 static int cmp_vin(const void *a, const void *b)

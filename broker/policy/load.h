@@ -191,6 +191,11 @@ int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const cha
 
 /* Reports running out of memory (at the current file). */
 void ld_oom(struct ld *ld);
+/*
+ * The new (zeroed) element n of the array *arrp (capacity *cap, elements of
+ * elem bytes), grown as needed; NULL after reporting. The caller counts it.
+ */
+char *ld_slot(struct ld *ld, void *arrp, size_t n, size_t *cap, size_t elem);
 
 /* Grows arr (of *cap elements of size elem) to hold at least n + 1; NULL when out of memory. */
 void *ld_grow(void *arr, size_t *cap, size_t n, size_t elem);

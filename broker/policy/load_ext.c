@@ -50,7 +50,7 @@ static int list_section(struct ld *ld, const struct list_sec *s, struct fy_node 
 		union list_entry e;
 		struct ld_got got[LD_MAX_FIELDS];
 		struct pol_loc loc = ld_loc(ld, c, skey);
-		char *arr;
+		char *slot;
 
 		memset(&e, 0, sizeof(e));
 		if (s->init != NULL)
@@ -66,13 +66,10 @@ static int list_section(struct ld *ld, const struct list_sec *s, struct fy_node 
 			       POL_MAX_LIST);
 			return -1;
 		}
-		memcpy(&arr, (char *)ld->p + s->arr_off, sizeof(arr));
-		if ((arr = ld_grow(arr, cap, *n, s->elem)) == NULL) {
-			ld_oom(ld);
+		if ((slot = ld_slot(ld, (char *)ld->p + s->arr_off, *n, cap, s->elem)) == NULL)
 			return -1;
-		}
-		memcpy((char *)ld->p + s->arr_off, &arr, sizeof(arr));
-		memcpy(arr + (*n)++ * s->elem, &e, s->elem);
+		memcpy(slot, &e, s->elem);
+		(*n)++;
 	}
 	return 0;
 }

@@ -343,7 +343,7 @@ static LD_FIELD_FN(hours_tz)
 	struct pol_workshop *w = obj;
 	char name[64], why[512];
 	struct pol_tz *tz = NULL;
-	void *np;
+	char *slot;
 	int r;
 
 	if (ld_str(ld, val, key, what, LD_TEXT, name, sizeof(name)) != 0)
@@ -360,14 +360,11 @@ static LD_FIELD_FN(hours_tz)
 		       r == PL_E_NOMEM ? "out of memory" : why);
 		return -1;
 	}
-	np = ld_grow(ld->p->tzs, &ld->cap_tzs, ld->p->ntzs, sizeof(*ld->p->tzs));
-	if (np == NULL) {
+	if ((slot = ld_slot(ld, &ld->p->tzs, ld->p->ntzs, &ld->cap_tzs, sizeof(tz))) == NULL) {
 		pol_tz_free(tz);
-		ld_oom(ld);
 		return -1;
 	}
-	ld->p->tzs = np;
-	ld->p->tzs[ld->p->ntzs] = tz;
+	memcpy(slot, &tz, sizeof(tz));
 	w->hours.tz = ld->p->ntzs++;
 	w->has_hours = 1;
 	return 0;
@@ -413,15 +410,10 @@ static char *add_indexed(struct ld *ld, void *arrp, size_t *n, size_t *cap, size
 			 struct ld_idx *idx, const char *id, size_t cert_off, struct pol_loc loc,
 			 size_t loc_off)
 {
-	char *arr;
+	char *arr = ld_slot(ld, arrp, *n, cap, elem);
 
-	memcpy(&arr, arrp, sizeof(arr));
-	if ((arr = ld_grow(arr, cap, *n, elem)) == NULL) {
-		ld_oom(ld);
+	if (arr == NULL)
 		return NULL;
-	}
-	memcpy(arrp, &arr, sizeof(arr));
-	arr += *n * elem;
 	_Static_assert(offsetof(struct pol_workshop, id) == 0 && offsetof(struct pol_tech, id) == 0,
 		       "the id is the first member");
 	pol_strlcpy(arr, id, POL_ID_MAX);
