@@ -41,6 +41,10 @@ int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
 	void *it = NULL;
 	unsigned before = ld->nerrors;
 
+	if (m->n > LD_MAX_FIELDS) { /* got[] holds LD_MAX_FIELDS */
+		ld_err_at(ld, PL_E_INTERNAL, ld->cur, 0, 0, "%s: field table too long", what);
+		return -2;
+	}
 	memset(got, 0, m->n * sizeof(*got));
 	if (ld_is_map(ld, map, mapkey, what) != 0)
 		return -2;

@@ -1,6 +1,7 @@
 /*
- * The policy loader's internals: the strict YAML reader (ydoc.c) and the
- * section parsers (load.c, load_sections.c, load_ext.c). Every error is
+ * The policy loader's internals: the strict YAML reader (ydoc.c), the
+ * table-driven field walker (fields.c) and the sections' tables and checks
+ * (load.c, load_sections.c, load_ext.c). Every error is
  * reported with file:line:col and the loader carries on where it can, so one
  * run lists every problem.
  */
