@@ -20,10 +20,18 @@
 #include "pl_err_policy.h"
 #include "pl_file.h"
 
-static const char *const top_keys[] = {
-	"version", "settings", "operations", "roles", "workshops", "technicians",
-	"limits", "approvals", "anomalies", "decoy_vins", "tests",
+/* The sections of a policy file, in the order they are read (a section may name what the ones
+ * before it define, in any file). */
+static const struct ld_field top_fields[] = {
+	LDF_FN("version", ld_sec_version, 0),	  LDF_FN("settings", ld_sec_settings, 0),
+	LDF_FN("operations", ld_sec_operations, 0), LDF_FN("roles", ld_sec_roles, 0),
+	LDF_FN("workshops", ld_sec_workshops, 0),   LDF_FN("technicians", ld_sec_technicians, 0),
+	LDF_FN("limits", ld_sec_limits, 0),	  LDF_FN("approvals", ld_sec_approvals, 0),
+	LDF_FN("anomalies", ld_sec_anomalies, 0),   LDF_FN("decoy_vins", ld_sec_decoys, 0),
+	LDF_FN("tests", ld_sec_tests, 0),
 };
+static const struct ld_map top_map = LD_TABLE(top_fields);
+#define NSECTIONS (sizeof(top_fields) / sizeof(top_fields[0]))
 
 void pol_free(struct policy *p)
 {
@@ -65,85 +73,73 @@ static int add_file(struct policy *p, const char *name)
 	return 0;
 }
 
-static void check_top_keys(struct ld *ld)
-{
-	struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
-	struct fy_node *keys[sizeof(top_keys) / sizeof(top_keys[0])];
-	struct fy_node *vals[sizeof(top_keys) / sizeof(top_keys[0])];
+/* Entries of one kind (workshops, technicians) and where their certificate name is. */
+struct by_cert {
+	const char *arr;
+	size_t elem, cert_off, loc_off;
+	const char *section, *field, *noun;
+};
 
-	if (root != NULL)
-		ld_fields(ld, root, NULL, "policy file", top_keys,
-			  sizeof(top_keys) / sizeof(top_keys[0]), 0, keys, vals);
+static int cmp_cert(const void *a, const void *b, void *ctx)
+{
+	const struct by_cert *c = ctx;
+
+	return strcmp(c->arr + *(const size_t *)a * c->elem + c->cert_off,
+		      c->arr + *(const size_t *)b * c->elem + c->cert_off);
 }
 
-static int cmp_tech_cn(const void *a, const void *b, void *ctx)
+/* Indices of n entries sorted by certificate name (the id is the first member); equal names
+ * are errors, reported at the later entry. */
+static size_t *sort_by_cert(struct ld *ld, const struct by_cert *c, size_t n)
 {
-	const struct policy *p = ctx;
+	size_t *order = calloc(n ? n : 1, sizeof(size_t));
+	char where[300];
 
-	return strcmp(p->techs[*(const size_t *)a].cn, p->techs[*(const size_t *)b].cn);
-}
+	if (order == NULL) {
+		ld_err_at(ld, PL_E_NOMEM, 0, 0, 0, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(size_t), cmp_cert, (void *)c);
+	for (size_t i = 1; i < n; i++) {
+		const char *a = c->arr + order[i - 1] * c->elem, *b = c->arr + order[i] * c->elem;
+		struct pol_loc la, lb;
 
-static int cmp_ws_ou(const void *a, const void *b, void *ctx)
-{
-	const struct policy *p = ctx;
+		if (strcmp(a + c->cert_off, b + c->cert_off) != 0)
+			continue;
+		memcpy(&la, a + c->loc_off, sizeof(la));
+		memcpy(&lb, b + c->loc_off, sizeof(lb));
+		if (lb.line < la.line && lb.file == la.file) {
+			const char *t = a;
+			struct pol_loc tl = la;
 
-	return strcmp(p->workshops[*(const size_t *)a].ou, p->workshops[*(const size_t *)b].ou);
+			a = b, la = lb;
+			b = t, lb = tl;
+		}
+		ld_loc_str(ld, &la, where, sizeof(where));
+		ld_err_at(ld, PL_E_POLICY_DUP, lb.file, lb.line, lb.col,
+			  "%s.%s: certificate %s '%s' is already used by %s '%s' (%s)", c->section, b,
+			  c->field, b + c->cert_off, c->noun, a, where);
+	}
+	return order;
 }
 
 /* Sorted indices for the lookups by certificate fields; duplicates are errors. */
 static void build_indices(struct ld *ld)
 {
 	struct policy *p = ld->p;
-	char where[300];
+	const struct by_cert techs = {
+		(const char *)p->techs, sizeof(*p->techs), offsetof(struct pol_tech, cn),
+		offsetof(struct pol_tech, loc), "technicians", "CN", "technician",
+	};
+	const struct by_cert workshops = {
+		(const char *)p->workshops, sizeof(*p->workshops), offsetof(struct pol_workshop, ou),
+		offsetof(struct pol_workshop, loc), "workshops", "OU", "workshop",
+	};
 
-	p->tech_by_cn = calloc(p->ntechs ? p->ntechs : 1, sizeof(size_t));
-	p->ws_by_ou = calloc(p->nworkshops ? p->nworkshops : 1, sizeof(size_t));
-	if (p->tech_by_cn == NULL || p->ws_by_ou == NULL) {
-		ld_err_at(ld, PL_E_NOMEM, 0, 0, 0, "out of memory");
-		return;
-	}
-	for (size_t i = 0; i < p->ntechs; i++)
-		p->tech_by_cn[i] = i;
-	for (size_t i = 0; i < p->nworkshops; i++)
-		p->ws_by_ou[i] = i;
-	qsort_r(p->tech_by_cn, p->ntechs, sizeof(size_t), cmp_tech_cn, p);
-	qsort_r(p->ws_by_ou, p->nworkshops, sizeof(size_t), cmp_ws_ou, p);
-	for (size_t i = 1; i < p->ntechs; i++) {
-		const struct pol_tech *a = &p->techs[p->tech_by_cn[i - 1]];
-		const struct pol_tech *b = &p->techs[p->tech_by_cn[i]];
-
-		if (strcmp(a->cn, b->cn) == 0) {
-			if (b->loc.line < a->loc.line && b->loc.file == a->loc.file) {
-				const struct pol_tech *t = a;
-
-				a = b;
-				b = t;
-			}
-			ld_loc_str(ld, &a->loc, where, sizeof(where));
-			ld_err_at(ld, PL_E_POLICY_DUP, b->loc.file, b->loc.line, b->loc.col,
-				  "technicians.%s: certificate CN '%s' is already used by technician "
-				  "'%s' (%s)",
-				  b->id, b->cn, a->id, where);
-		}
-	}
-	for (size_t i = 1; i < p->nworkshops; i++) {
-		const struct pol_workshop *a = &p->workshops[p->ws_by_ou[i - 1]];
-		const struct pol_workshop *b = &p->workshops[p->ws_by_ou[i]];
-
-		if (strcmp(a->ou, b->ou) == 0) {
-			if (b->loc.line < a->loc.line && b->loc.file == a->loc.file) {
-				const struct pol_workshop *t = a;
-
-				a = b;
-				b = t;
-			}
-			ld_loc_str(ld, &a->loc, where, sizeof(where));
-			ld_err_at(ld, PL_E_POLICY_DUP, b->loc.file, b->loc.line, b->loc.col,
-				  "workshops.%s: certificate OU '%s' is already used by workshop '%s' "
-				  "(%s)",
-				  b->id, b->ou, a->id, where);
-		}
-	}
+	if ((p->tech_by_cn = sort_by_cert(ld, &techs, p->ntechs)) != NULL)
+		p->ws_by_ou = sort_by_cert(ld, &workshops, p->nworkshops);
 }
 
 static int cmp_vin(const void *a, const void *b)
@@ -151,20 +147,27 @@ static int cmp_vin(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-typedef void (*section_fn)(struct ld *ld);
-
+/* The keys of every file first, then each section over all files. */
 static void run_sections(struct ld *ld)
 {
-	static const section_fn passes[] = {
-		check_top_keys,    ld_sec_version,	ld_sec_settings,  ld_sec_operations,
-		ld_sec_roles,      ld_sec_workshops,	ld_sec_technicians, ld_sec_limits,
-		ld_sec_approvals,  ld_sec_anomalies,	ld_sec_decoys,	  ld_sec_tests,
-	};
+	struct ld_got (*got)[NSECTIONS] = calloc(ld->p->nfiles, sizeof(*got));
 
-	for (size_t s = 0; s < sizeof(passes) / sizeof(passes[0]); s++)
+	if (got == NULL) {
+		ld_oom(ld);
+		return;
+	}
+	for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++) {
+		struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
+
+		if (root != NULL)
+			ld_keys(ld, &top_map, root, NULL, "policy file", got[ld->cur]);
+	}
+	for (size_t s = 0; s < NSECTIONS; s++)
 		for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++)
-			if (ld->docs[ld->cur] != NULL)
-				passes[s](ld);
+			if (got[ld->cur][s].key != NULL)
+				top_fields[s].fn(ld, &top_fields[s], ld->p, got[ld->cur][s].val,
+						 got[ld->cur][s].key, top_fields[s].name);
+	free(got);
 }
 
 static int finish(struct ld *ld, const char *where)

@@ -1,6 +1,7 @@
 /*
- * The policy loader's internals: the strict YAML reader (ydoc.c) and the
- * section parsers (load.c, load_sections.c, load_ext.c). Every error is
+ * The policy loader's internals: the strict YAML reader (ydoc.c), the
+ * table-driven field walker (fields.c) and the sections' tables and checks
+ * (load.c, load_sections.c, load_ext.c). Every error is
  * reported with file:line:col and the loader carries on where it can, so one
  * run lists every problem.
  */
@@ -9,6 +10,7 @@
 
 #include <libfyaml.h>
 #include <stdarg.h>
+#include <stddef.h>
 
 #include "policy_int.h"
 
@@ -64,16 +66,6 @@ void ld_loc_str(const struct ld *ld, const struct pol_loc *loc, char *buf, size_
 /* Reads and parses one file (already in memory) into ld->docs[ld->cur]. */
 int ld_parse_doc(struct ld *ld, const char *buf, size_t len);
 
-/*
- * Mapping schema check: every key of map must be one of names[]; the value
- * of each known key is stored in vals[i] (its key node in keys[i]); required
- * keys (bit i of required) that are missing are errors. Returns 0 when the
- * map had no error.
- */
-int ld_fields(struct ld *ld, struct fy_node *map, struct fy_node *mapkey, const char *what,
-	      const char *const *names, size_t n, uint32_t required, struct fy_node **keys,
-	      struct fy_node **vals);
-
 /* Typed scalars: 0 on success, -1 after reporting the error. */
 int ld_str(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
 	   char *buf, size_t cap);
@@ -82,36 +74,149 @@ int ld_u32(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 int ld_bool(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int *out);
 int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
 	    const char *const *names, size_t count, int *out);
-/* A sequence (or, where one_ok, a single scalar meaning a one-item list). */
 int ld_is_seq(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what);
 /* A mapping; empty flow mappings {} are fine. */
 int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what);
-/* Key text of a mapping pair (after checking it is a string scalar). */
-int ld_key(struct ld *ld, struct fy_node *key, const char *what, int kind, char *buf, size_t cap);
+/* "a, b, c": the n names at first, stride bytes apart (a struct's first member). */
+void ld_words(char *buf, size_t cap, const void *first, size_t stride, size_t n);
+/* A scalar's text (NUL-free), or NULL after reporting "what: expected <expect>, got ...". */
+const char *ld_scalar(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
+		      const char *expect, size_t *len);
 
-/* Resolves a list of operation names / role names into a bit set. */
-int ld_op_set(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, uint64_t *out);
-int ld_role_set(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-		uint64_t *out);
+/*
+ * The table-driven mapping reader (fields.c): one table of fields per kind of
+ * mapping, one walker for all of them. ld_walk() refuses unknown, duplicate
+ * and missing keys, then reads each present value in table order through its
+ * type into obj + off, reporting every error at the offending node. Checks
+ * between fields, entries and sections are small functions called after it.
+ */
+enum ld_ftype {
+	LD_F_STR,    /* char[size] at off, of ld_kind `kind` */
+	LD_F_U32,    /* uint32_t (or uint16_t, by size) at off, min..max */
+	LD_F_BOOL,   /* int at off: true or false */
+	LD_F_ENUM,   /* int at off: the index of the word in words[nwords] */
+	LD_F_OPS,    /* uint64_t at off: a list of operation names (bit set) */
+	LD_F_ROLES,  /* uint64_t at off: a list of role names (bit set) */
+	LD_F_MAP,    /* a nested mapping, read by the table `sub` into the same obj */
+	LD_F_FN,     /* fn() reads the value */
+	LD_F_CALLER, /* only the key is checked here; the caller reads the value */
+};
 
-/* The value of top-level section name in the current document (NULL if absent). */
-struct fy_node *ld_section(struct ld *ld, const char *name, struct fy_node **key);
+#define LD_REQ 1u  /* the key must be given */
+#define LD_STOP 2u /* when this field is missing or wrong, the rest of the mapping is skipped */
+#define LD_NAME 4u /* this string names the entry: later fields say "<prefix>.<name>.<key>" */
+
+struct ld_field;
+/*
+ * A field reader: LD_F_FN reads the value val of key into obj (what names it
+ * in messages); for other types it checks the value once stored. Returns 0,
+ * or -1 after reporting.
+ */
+#define LD_FIELD_FN(name)                                                                      \
+	int name(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,     \
+		 struct fy_node *key, const char *what)
+typedef LD_FIELD_FN((*ld_field_fn));
+
+struct ld_field {
+	const char *name;
+	enum ld_ftype type;
+	unsigned flags;
+	size_t off, size;
+	uint32_t min, max;
+	int kind; /* LD_F_STR */
+	const char *const *words;
+	size_t nwords;
+	const struct ld_map *sub;
+	int arg; /* for fn */
+	ld_field_fn fn;
+};
+
+struct ld_map {
+	const struct ld_field *f;
+	size_t n;
+	int strict; /* the first error of any kind ends the walk */
+};
+
+#define LD_MAX_FIELDS 16u
+#define LD_WHAT_MAX 256u
+#define LD_TABLE(a) { a, sizeof(a) / sizeof(a[0]), 0 }
+
+/* Field definitions; T is the struct the table reads into, m its member. */
+#define LDF_STR(n, T, m, k, fl)                                                               \
+	{ .name = n, .type = LD_F_STR, .flags = fl, .off = offsetof(T, m),                   \
+	  .size = sizeof(((T *)0)->m), .kind = k }
+#define LDF_U32(n, T, m, lo, hi, fl, check)                                                   \
+	{ .name = n, .type = LD_F_U32, .flags = fl, .off = offsetof(T, m),                   \
+	  .size = sizeof(((T *)0)->m), .min = lo, .max = hi, .fn = check }
+#define LDF_BOOL(n, T, m) { .name = n, .type = LD_F_BOOL, .off = offsetof(T, m) }
+#define LDF_ENUM(n, T, m, w, nw, fl)                                                          \
+	{ .name = n, .type = LD_F_ENUM, .flags = fl, .off = offsetof(T, m), .words = w,      \
+	  .nwords = nw }
+#define LDF_SET(n, type_, T, m, fl, check)                                                    \
+	{ .name = n, .type = type_, .flags = fl, .off = offsetof(T, m), .fn = check }
+#define LDF_NAME(n, T, m, k, check)                                                           \
+	{ .name = n, .type = LD_F_STR, .flags = LD_REQ | LD_STOP | LD_NAME,                  \
+	  .off = offsetof(T, m), .size = sizeof(((T *)0)->m), .kind = k, .fn = check }
+#define LDF_MAP(n, s, fl) { .name = n, .type = LD_F_MAP, .flags = fl, .sub = s }
+#define LDF_FN(n, f, fl) { .name = n, .type = LD_F_FN, .flags = fl, .fn = f }
+#define LDF_CALLER(n, fl) { .name = n, .type = LD_F_CALLER, .flags = fl }
+
+/* Per field of a table: its key and value (NULL when absent); ok once read without error. */
+struct ld_got {
+	struct fy_node *key, *val;
+	int ok;
+};
+
+/* Only the keys of map: unknown, duplicate, missing (got as for ld_walk). 0 when all fine. */
+int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
+	    const char *what, struct ld_got *got);
+/*
+ * Walks map (the value of mapkey) with table m into obj. Messages about the
+ * mapping itself say `what`; those about a field "<prefix>.<key>" (prefix
+ * NULL: what). got (m->n entries, may be NULL) tells the caller what was
+ * there. Returns 0 when nothing was wrong, -1 otherwise.
+ */
+int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
+	    const char *what, const char *prefix, void *obj, struct ld_got *got);
+
+/*
+ * Reads list n of strings of kind (each at most POL_ID_MAX - 1 characters,
+ * checked by ok when not NULL, duplicates refused) onto the array *arr of
+ * *count elements of elem bytes (capacity *cap); at most max (0: no limit).
+ * Returns -1 when n is not a list or the reading had to stop, else 0.
+ */
+typedef int (*ld_str_ok_fn)(struct ld *ld, struct fy_node *n, struct fy_node *key,
+			    const char *what, const char *s);
+int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
+		ld_str_ok_fn ok, size_t max, void *arr, size_t elem, size_t *count, size_t *cap);
+
+/* Reports running out of memory (at the current file). */
+void ld_oom(struct ld *ld);
+/*
+ * The new (zeroed) element n of the array *arrp (capacity *cap, elements of
+ * elem bytes), grown as needed; NULL after reporting. The caller counts it.
+ */
+char *ld_slot(struct ld *ld, void *arrp, size_t n, size_t *cap, size_t elem);
 
 /* Grows arr (of *cap elements of size elem) to hold at least n + 1; NULL when out of memory. */
 void *ld_grow(void *arr, size_t *cap, size_t n, size_t elem);
 
-/* Section parsers (called once per document, in dependency order). */
-void ld_sec_version(struct ld *ld);
-void ld_sec_settings(struct ld *ld);
-void ld_sec_operations(struct ld *ld);
-void ld_sec_roles(struct ld *ld);
-void ld_sec_workshops(struct ld *ld);
-void ld_sec_technicians(struct ld *ld);
-void ld_sec_limits(struct ld *ld);
-void ld_sec_approvals(struct ld *ld);
-void ld_sec_anomalies(struct ld *ld);
-void ld_sec_decoys(struct ld *ld);
-void ld_sec_tests(struct ld *ld);
+/*
+ * The sections: the fields of the top-level table (load.c), each called with
+ * the section's value and key in every file, one section after the other in
+ * dependency order.
+ */
+LD_FIELD_FN(ld_sec_version);
+LD_FIELD_FN(ld_sec_settings);
+LD_FIELD_FN(ld_sec_operations);
+LD_FIELD_FN(ld_sec_roles);
+LD_FIELD_FN(ld_sec_workshops);
+LD_FIELD_FN(ld_sec_technicians);
+LD_FIELD_FN(ld_sec_limits);
+LD_FIELD_FN(ld_sec_approvals);
+LD_FIELD_FN(ld_sec_anomalies);
+LD_FIELD_FN(ld_sec_decoys);
+LD_FIELD_FN(ld_sec_tests);
 
 /* Dump (dump.c); the loader hashes it. */
 int pol_dump_text(const struct policy *p, char **text, size_t *len);

@@ -3,11 +3,10 @@
  *
  * - Bytes are checked first: UTF-8 only, no NUL or control characters other
  *   than tab/CR/LF (libfyaml accepts some of them silently).
- * - libfyaml's own diagnostics (syntax errors) are captured
- *   through a diag output hook and turned into located policy errors; nothing
- *   is printed.
- * - Duplicate keys are errors, found here (ld_fields) and by the section
- *   parsers (names), in linear time.
+ * - libfyaml's own diagnostics (syntax errors) are collected, not printed,
+ *   and turned into policy errors at the start mark of the offending token.
+ * - Duplicate keys are errors, found by the field walker (fields.c) and by
+ *   the section parsers (names), in linear time.
  * - One document per file; anchors, aliases and tags are refused (they keep
  *   "billion laughs" out and make every file read the same way).
  * - libfyaml does no implicit typing; ld_str/ld_u32/ld_bool type scalars
@@ -180,52 +179,33 @@ static int check_bytes(struct ld *ld, const unsigned char *s, size_t len)
 	return 0;
 }
 
-static unsigned parse_uint_back(const char *start, const char **p)
+/* libfyaml prints nothing: its errors are collected (fy_diag_set_collect_errors). */
+static void diag_silent(struct fy_diag *diag, void *user, const char *buf, size_t len)
 {
-	unsigned v = 0, mul = 1;
-	const char *q = *p;
-
-	while (q > start && q[-1] >= '0' && q[-1] <= '9' && mul <= 100000000u) {
-		q--;
-		v += (unsigned)(*q - '0') * mul;
-		mul *= 10;
-	}
-	*p = q;
-	return v;
+	(void)diag;
+	(void)user;
+	(void)buf;
+	(void)len;
 }
 
-/* libfyaml prints "NAME:LINE:COL: error: MESSAGE\n" (then the source line and a caret). */
-static void diag_output(struct fy_diag *diag, void *user, const char *buf, size_t len)
+/* Reports (then forgets) libfyaml's collected errors, at the offending token's start mark. */
+static void report_yaml_errors(struct ld *ld, struct fy_diag *diag)
 {
-	struct ld *ld = user;
-	static const char tag[] = ": error: ";
-	const char *e = NULL, *p, *msg_end;
-	unsigned line = 0, col = 0;
-	char msg[200];
-	size_t mlen;
+	struct fy_diag_error *e;
+	void *it = NULL;
 
-	(void)diag;
-	for (size_t i = 0; i + sizeof(tag) - 1 <= len; i++)
-		if (memcmp(buf + i, tag, sizeof(tag) - 1) == 0) {
-			e = buf + i;
-			break;
-		}
-	if (e == NULL)
-		return;
-	p = e;
-	col = parse_uint_back(buf, &p);
-	if (p > buf && p[-1] == ':') {
-		p--;
-		line = parse_uint_back(buf, &p);
+	while ((e = fy_diag_errors_iterate(diag, &it)) != NULL) {
+		const struct fy_mark *m = e->fyt != NULL ? fy_token_start_mark(e->fyt) : NULL;
+		size_t mlen = strcspn(e->msg, "\n");
+
+		if (e->type < FYET_ERROR)
+			continue;
+		ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, m != NULL ? (unsigned)m->line + 1 : 0,
+			  m != NULL ? (unsigned)m->column + 1 : 0, "YAML: %.*s",
+			  (int)(mlen < 199 ? mlen : 199), e->msg);
 	}
-	e += sizeof(tag) - 1;
-	msg_end = memchr(e, '\n', (size_t)(buf + len - e));
-	mlen = (size_t)((msg_end != NULL ? msg_end : buf + len) - e);
-	if (mlen >= sizeof(msg))
-		mlen = sizeof(msg) - 1;
-	memcpy(msg, e, mlen);
-	msg[mlen] = '\0';
-	ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, line, col, "YAML: %s", msg);
+	fy_diag_set_collect_errors(diag, false);
+	fy_diag_set_collect_errors(diag, true);
 }
 
 /* ---- anchors, aliases, tags, complex keys, depth ------------------------- */
@@ -301,13 +281,13 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len)
 		return -1;
 	fy_diag_cfg_default(&dc);
 	dc.fp = NULL;
-	dc.output_fn = diag_output;
-	dc.user = ld;
+	dc.output_fn = diag_silent;
 	dc.level = FYET_ERROR;
 	dc.colorize = false;
 	diag = fy_diag_create(&dc);
 	if (diag == NULL)
 		goto nomem;
+	fy_diag_set_collect_errors(diag, true);
 	{
 		struct fy_parse_cfg cfg = {
 			/* Duplicate keys are found by ld_fields() and the section parsers:
@@ -321,6 +301,7 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len)
 	if (fyp == NULL || fy_parser_set_string(fyp, buf, len) != 0)
 		goto nomem;
 	doc = fy_parse_load_document(fyp);
+	report_yaml_errors(ld, diag);
 	if (ld->nerrors != before || fy_parser_get_stream_error(fyp)) {
 		if (ld->nerrors == before)
 			ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, 0, 0, "YAML: unreadable stream");
@@ -331,6 +312,7 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len)
 		goto out;
 	}
 	extra = fy_parse_load_document(fyp);
+	report_yaml_errors(ld, diag);
 	if (extra != NULL || ld->nerrors != before) {
 		if (extra != NULL)
 			ld_err(ld, PL_E_POLICY_SCHEMA, fy_document_root(extra), NULL,
@@ -398,8 +380,7 @@ static const char *type_name(struct fy_node *n)
 	return "a scalar";
 }
 
-/* A non-alias scalar's text (NUL-free) or NULL after reporting. */
-static const char *scalar(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
+const char *ld_scalar(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
 			  const char *expect, size_t *len)
 {
 	const char *s;
@@ -439,7 +420,7 @@ int ld_str(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 	   char *buf, size_t cap)
 {
 	size_t len = 0;
-	const char *s = scalar(ld, n, key, what, "a string", &len);
+	const char *s = ld_scalar(ld, n, key, what, "a string", &len);
 	const char *ck;
 
 	if (s == NULL)
@@ -472,7 +453,7 @@ int ld_u32(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 	   uint32_t max, uint32_t *out)
 {
 	size_t len = 0;
-	const char *s = scalar(ld, n, key, what, "an integer", &len);
+	const char *s = ld_scalar(ld, n, key, what, "an integer", &len);
 	char tmp[24];
 	uint32_t v;
 	int r;
@@ -508,7 +489,7 @@ int ld_u32(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 int ld_bool(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int *out)
 {
 	size_t len = 0;
-	const char *s = scalar(ld, n, key, what, "true or false", &len);
+	const char *s = ld_scalar(ld, n, key, what, "true or false", &len);
 
 	if (s == NULL)
 		return -1;
@@ -525,11 +506,26 @@ int ld_bool(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *w
 	return -1;
 }
 
+void ld_words(char *buf, size_t cap, const void *first, size_t stride, size_t n)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < cap; i++) {
+		const char *w;
+		int len;
+
+		memcpy(&w, (const char *)first + i * stride, sizeof(w));
+		if ((len = snprintf(buf + used, cap - used, "%s%s", i ? ", " : "", w)) < 0)
+			break;
+		used += (size_t)len;
+	}
+}
+
 int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
 	    const char *const *names, size_t count, int *out)
 {
 	char buf[64], list[256];
-	size_t used = 0;
 
 	if (ld_str(ld, n, key, what, LD_ID, buf, sizeof(buf)) != 0)
 		return -1;
@@ -538,14 +534,7 @@ int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *w
 			*out = (int)i;
 			return 0;
 		}
-	list[0] = '\0';
-	for (size_t i = 0; i < count && used < sizeof(list); i++) {
-		int w = snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "", names[i]);
-
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
+	ld_words(list, sizeof(list), names, sizeof(names[0]), count);
 	ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: unknown value '%s' (one of: %s)", what, buf, list);
 	return -1;
 }
@@ -564,92 +553,6 @@ int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char 
 		return 0;
 	ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "%s: expected a mapping, got %s", what, type_name(n));
 	return -1;
-}
-
-int ld_key(struct ld *ld, struct fy_node *key, const char *what, int kind, char *buf, size_t cap)
-{
-	return ld_str(ld, key, NULL, what, kind, buf, cap);
-}
-
-int ld_fields(struct ld *ld, struct fy_node *map, struct fy_node *mapkey, const char *what,
-	      const char *const *names, size_t n, uint32_t required, struct fy_node **keys,
-	      struct fy_node **vals)
-{
-	struct fy_node_pair *pr;
-	void *it = NULL;
-	unsigned before = ld->nerrors;
-
-	for (size_t i = 0; i < n; i++)
-		keys[i] = vals[i] = NULL;
-	if (ld_is_map(ld, map, mapkey, what) != 0)
-		return -1;
-	while ((pr = fy_node_mapping_iterate(map, &it)) != NULL) {
-		struct fy_node *k = fy_node_pair_key(pr);
-		const char *s;
-		size_t len = 0, i;
-
-		s = scalar(ld, k, mapkey, what, "a key", &len);
-		if (s == NULL)
-			continue;
-		for (i = 0; i < n; i++)
-			if (strlen(names[i]) == len && memcmp(names[i], s, len) == 0)
-				break;
-		if (i == n) {
-			char list[256];
-			size_t used = 0;
-
-			list[0] = '\0';
-			for (size_t j = 0; j < n && used < sizeof(list); j++) {
-				int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-						 j ? ", " : "", names[j]);
-
-				if (w < 0)
-					break;
-				used += (size_t)w;
-			}
-			ld_err(ld, PL_E_POLICY_SCHEMA, k, mapkey,
-			       "%s: unknown key '%.*s' (allowed: %s)", what, (int)(len > 40 ? 40 : len),
-			       s, list);
-			continue;
-		}
-		if (keys[i] != NULL) {
-			struct pol_loc first = ld_loc(ld, keys[i], NULL);
-
-			ld_err(ld, PL_E_POLICY_DUP, k, mapkey, "%s: duplicate key '%s' (first at line %u, column %u)",
-			       what, names[i], (unsigned)first.line, (unsigned)first.col);
-			continue;
-		}
-		keys[i] = k;
-		vals[i] = fy_node_pair_value(pr);
-	}
-	for (size_t i = 0; i < n; i++)
-		if ((required & (1u << i)) && keys[i] == NULL)
-			ld_err(ld, PL_E_POLICY_SCHEMA, map, mapkey, "%s: missing key '%s'", what,
-			       names[i]);
-	return ld->nerrors == before ? 0 : -1;
-}
-
-struct fy_node *ld_section(struct ld *ld, const char *name, struct fy_node **key)
-{
-	struct fy_document *doc = ld->docs[ld->cur];
-	struct fy_node *root = doc != NULL ? fy_document_root(doc) : NULL;
-	struct fy_node_pair *pr;
-	void *it = NULL;
-
-	*key = NULL;
-	if (root == NULL)
-		return NULL;
-	while ((pr = fy_node_mapping_iterate(root, &it)) != NULL) {
-		struct fy_node *k = fy_node_pair_key(pr);
-		size_t len = 0;
-		const char *s = fy_node_get_scalar(k, &len);
-
-		if (s != NULL && strlen(name) == len && memcmp(s, name, len) == 0) {
-			*key = k;
-			return fy_node_pair_value(pr);
-		}
-	}
-	return NULL;
 }
 
 void *ld_grow(void *arr, size_t *cap, size_t n, size_t elem)
