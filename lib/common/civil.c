@@ -36,7 +36,7 @@ int pl_is_leap_year(int64_t y)
 
 unsigned pl_days_in_month(int64_t y, unsigned m)
 {
-	static const unsigned char days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const unsigned char days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 
 	if (m < 1 || m > 12)
 		return 0;

@@ -14,10 +14,10 @@
 enum field { F_YEAR, F_MONTH, F_DAY, F_HOUR, F_MIN, F_SEC, F_OFF_H, F_OFF_M, F_COUNT };
 
 static const char *const want_digits[F_COUNT] = {
-	"expected a 4-digit year",	 "expected a 2-digit month",
-	"expected a 2-digit day",	 "expected a 2-digit hour",
-	"expected 2-digit minutes",	 "expected 2-digit seconds",
-	"expected 2-digit offset hours", "expected 2-digit offset minutes",
+    [F_YEAR] = "expected a 4-digit year",        [F_MONTH] = "expected a 2-digit month",
+    [F_DAY] = "expected a 2-digit day",          [F_HOUR] = "expected a 2-digit hour",
+    [F_MIN] = "expected 2-digit minutes",        [F_SEC] = "expected 2-digit seconds",
+    [F_OFF_H] = "expected 2-digit offset hours", [F_OFF_M] = "expected 2-digit offset minutes",
 };
 
 /* The text being read: position, fields seen so far and where each started. */
@@ -107,7 +107,7 @@ static int scan_zone(struct scan *sc, int need_zone)
 	if (c != '+' && c != '-') {
 		if (need_zone)
 			return fail(sc->why, sc->i, "expected 'Z' or an offset like +01:00",
-				    PL_E_SYNTAX);
+			            PL_E_SYNTAX);
 		return 0;
 	}
 	sc->sign = c == '-' ? -1 : 1;
@@ -145,7 +145,8 @@ static int check_ranges(const struct scan *sc)
 	if (v[F_MIN] > 59)
 		return out_of_range(sc, F_MIN, "minutes not 00..59");
 	if (v[F_SEC] > 59)
-		return out_of_range(sc, F_SEC, "seconds not 00..59 (leap seconds are not accepted)");
+		return out_of_range(sc, F_SEC,
+		                    "seconds not 00..59 (leap seconds are not accepted)");
 	if (v[F_OFF_H] > 23)
 		return out_of_range(sc, F_OFF_H, "offset hours not 00..23");
 	if (v[F_OFF_M] > 59)
@@ -156,8 +157,8 @@ static int check_ranges(const struct scan *sc)
 static int64_t scan_to_unix(const struct scan *sc)
 {
 	const unsigned *v = sc->v;
-	int64_t t = pl_days_from_civil(v[F_YEAR], v[F_MONTH], v[F_DAY]) * 86400 +
-		    v[F_HOUR] * 3600 + v[F_MIN] * 60 + v[F_SEC];
+	int64_t t = pl_days_from_civil(v[F_YEAR], v[F_MONTH], v[F_DAY]) * 86400 + v[F_HOUR] * 3600 +
+	            v[F_MIN] * 60 + v[F_SEC];
 
 	return t - sc->sign * (int64_t)(v[F_OFF_H] * 3600 + v[F_OFF_M] * 60);
 }
@@ -234,7 +235,7 @@ static int format(int64_t t, int ms, char *buf, size_t cap)
 	if (ms >= 0)
 		snprintf(frac, sizeof(frac), ".%03d", ms);
 	n = snprintf(tmp, sizeof(tmp), "%04lld-%02u-%02uT%02u:%02u:%02u%sZ", (long long)y, m, d,
-		     sod / 3600, sod % 3600 / 60, sod % 60, frac);
+	             sod / 3600, sod % 3600 / 60, sod % 60, frac);
 	if (n < 0 || (size_t)n >= sizeof(tmp) || (size_t)n >= cap)
 		return PL_E_NOSPACE;
 	memcpy(buf, tmp, (size_t)n + 1);

@@ -7,10 +7,10 @@
 #include "pl_time.h"
 
 /* Parses s with fn and asserts the code, and for a failure the byte offset. */
-static void expect_fail(int (*fn)(const char *, int64_t *, struct pl_time_error *),
-			const char *s, int err, size_t offset)
+static void expect_fail(int (*fn)(const char *, int64_t *, struct pl_time_error *), const char *s,
+                        int err, size_t offset)
 {
-	struct pl_time_error why = { 999, NULL };
+	struct pl_time_error why = {999, NULL};
 	int64_t t = 7;
 
 	cr_assert_eq(fn(s, &t, &why), err, "'%s'", s);
@@ -19,8 +19,7 @@ static void expect_fail(int (*fn)(const char *, int64_t *, struct pl_time_error 
 	cr_assert_eq(t, 7, "'%s': out-param written on failure", s);
 }
 
-static int64_t parse_ok(int (*fn)(const char *, int64_t *, struct pl_time_error *),
-			const char *s)
+static int64_t parse_ok(int (*fn)(const char *, int64_t *, struct pl_time_error *), const char *s)
 {
 	int64_t t = 7;
 
@@ -42,7 +41,7 @@ Test(common_time, REQ_COM_009_civil_days_round_trip_and_known_dates)
 	for (int64_t z = -800000; z <= 3000000; z += 997) {
 		pl_civil_from_days(z, &y, &m, &d);
 		cr_assert(m >= 1 && m <= 12 && d >= 1 && d <= pl_days_in_month(y, m), "day %lld",
-			  (long long)z);
+		          (long long)z);
 		cr_assert_eq(pl_days_from_civil(y, m, d), z, "day %lld", (long long)z);
 	}
 	pl_civil_from_days(19782, &y, &m, &d);
@@ -77,7 +76,7 @@ Test(common_time, REQ_COM_009_rfc3339_utc_and_offsets)
 	cr_assert_eq(parse_ok(pl_time_parse_rfc3339, "1970-01-01T00:00:00+01:00"), -3600);
 	cr_assert_eq(parse_ok(pl_time_parse_rfc3339, "9999-12-31T23:59:59Z"), 253402300799LL);
 	cr_assert_eq(parse_ok(pl_time_parse_rfc3339, "9999-12-31T23:59:59-23:59"),
-		     253402300799LL + 23 * 3600 + 59 * 60);
+	             253402300799LL + 23 * 3600 + 59 * 60);
 }
 
 Test(common_time, REQ_COM_009_rfc3339_shape_errors_name_the_byte)
