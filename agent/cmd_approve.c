@@ -22,6 +22,7 @@
 #include "config.h"
 #include "fetch.h"
 #include "pitlane/token.h"
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
 #include "request.h"
@@ -66,7 +67,7 @@ void cmd_approve_usage(FILE *f)
 
 static int id_ok(const char *s)
 {
-	return strlen(s) == APPROVAL_ID_LEN && strspn(s, "0123456789abcdef") == APPROVAL_ID_LEN;
+	return pl_hex_is_lower(s, strlen(s), APPROVAL_ID_LEN);
 }
 
 static int text_ok(const char *s)

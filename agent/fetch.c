@@ -7,6 +7,7 @@
 #include "fetch.h"
 #include "interrupt.h"
 #include "pitlane/token.h"
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
 #include "request.h"
@@ -216,7 +217,7 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 
 	snprintf(id, sizeof(id), "%s", rep->approval_id);
 	snprintf(rule, sizeof(rule), "%s", rep->rule);
-	if (id[0] == '\0' || strspn(id, "0123456789abcdef") != strlen(id)) {
+	if (id[0] == '\0' || pl_hex_span(id, strlen(id), PL_HEX_LOWER) != strlen(id)) {
 		snprintf(err, errlen, "the broker asked for an approval without a valid id");
 		return PL_E_AGENT_BROKER_REPLY;
 	}

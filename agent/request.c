@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "pitlane/token.h"
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
 #include "request.h"
@@ -183,7 +184,7 @@ int request_build_poll(struct techkey *k, const char *approval_id, uint8_t *out,
 	size_t ylen;
 	int r;
 
-	if (strlen(approval_id) != 32 || strspn(approval_id, "0123456789abcdef") != 32)
+	if (!pl_hex_is_lower(approval_id, strlen(approval_id), 32))
 		return PL_E_INVAL;
 	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
 		return PL_E_IO;

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "ecu_vehicle.h"
+#include "pl_codec.h"
 #include "pl_err.h"
 
 void ecu_vehicle_init(struct ecu_vehicle *v)
@@ -16,15 +17,6 @@ void ecu_vehicle_init(struct ecu_vehicle *v)
 
 static const char dtc_letters[4] = { 'P', 'C', 'B', 'U' };
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int ecu_dtc_parse(const char *s, size_t len, uint32_t *dtc)
 {
 	uint32_t v = 0;
@@ -39,7 +31,7 @@ int ecu_dtc_parse(const char *s, size_t len, uint32_t *dtc)
 		return PL_E_SYNTAX;
 	v = ((uint32_t)letter << 14) | ((uint32_t)(s[1] - '0') << 12);
 	for (size_t i = 2; i < 5; i++) {
-		int d = hex_digit(s[i]);
+		int d = pl_hex_value(s[i], PL_HEX_UPPER);
 		if (d < 0)
 			return PL_E_SYNTAX;
 		v |= (uint32_t)d << (4 * (4 - i));
@@ -50,16 +42,15 @@ int ecu_dtc_parse(const char *s, size_t len, uint32_t *dtc)
 
 int ecu_dtc_format(uint32_t dtc, char out[6])
 {
-	static const char hex[] = "0123456789ABCDEF";
 	uint32_t code = dtc >> 8;
 
 	if (dtc > 0xFFFFFF || (dtc & 0xFF) != 0)
 		return PL_E_RANGE;
 	out[0] = dtc_letters[(code >> 14) & 3];
 	out[1] = (char)('0' + ((code >> 12) & 3));
-	out[2] = hex[(code >> 8) & 0xF];
-	out[3] = hex[(code >> 4) & 0xF];
-	out[4] = hex[code & 0xF];
+	out[2] = pl_hex_digit(code >> 8, PL_HEX_UPPER);
+	out[3] = pl_hex_digit(code >> 4, PL_HEX_UPPER);
+	out[4] = pl_hex_digit(code, PL_HEX_UPPER);
 	out[5] = '\0';
 	return 0;
 }

@@ -100,8 +100,10 @@ int audit_exec(struct sqlite3 *db, const char *sql);
 /*
  * A time from the command line: UNIX seconds or ISO 8601 (see timeparse.c).
  * PL_E_AUDIT_TIME when it is neither, PL_E_RANGE when out of 1970..9999.
+ * why (may be NULL) gets what was wrong and at which byte.
  */
-int audit_parse_time(const char *s, int64_t *unix_s);
+struct pl_time_error;
+int audit_parse_time(const char *s, int64_t *unix_s, struct pl_time_error *why);
 
 /* Current UNIX time in milliseconds (CLOCK_REALTIME). */
 int64_t audit_now_ms(void);

@@ -18,6 +18,7 @@
 #include "pl_err.h"
 #include "pl_err_audit.h"
 #include "pl_file.h"
+#include "pl_time.h"
 
 #define EXIT_INTACT 0
 #define EXIT_TAMPERED 1
@@ -170,6 +171,7 @@ static int cmd_verify(int argc, char **argv)
 static int cmd_export(int argc, char **argv)
 {
 	const char *db = NULL, *since = NULL;
+	struct pl_time_error why = { 0, "not a time" };
 	int64_t since_s = 0;
 	uint64_t n = 0;
 	int r;
@@ -190,9 +192,9 @@ static int cmd_export(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (since && (r = audit_parse_time(since, &since_s)) != 0) {
-		fprintf(stderr, "pitlanectl audit export: --since '%s': %s (err=%s)\n", since,
-			pl_strerror(r), pl_errname(r));
+	if (since && (r = audit_parse_time(since, &since_s, &why)) != 0) {
+		fprintf(stderr, "pitlanectl audit export: --since '%s': %s at byte %zu; %s (err=%s)\n",
+			since, why.what, why.offset, pl_strerror(r), pl_errname(r));
 		return EXIT_USAGE;
 	}
 	if ((r = audit_export(db, since_s * 1000, stdout, &n)) != 0)

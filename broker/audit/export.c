@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include <sqlite3.h>
 
@@ -14,6 +13,7 @@
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_audit.h"
+#include "pl_time.h"
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 when it is not one. */
 static size_t utf8_len(const unsigned char *p, size_t n)
@@ -91,16 +91,13 @@ static void json_hex(FILE *out, const void *p, int n)
 
 static void json_time(FILE *out, int64_t ms)
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)t * 1000);
-	struct tm tm;
-	char buf[40];
+	char buf[PL_TIME_TEXT_MAX];
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+	if (pl_time_format_rfc3339_ms(ms, buf, sizeof(buf)) != 0) {
 		fputs("null", out);
 		return;
 	}
-	fprintf(out, "\"%s.%03dZ\"", buf, frac);
+	fprintf(out, "\"%s\"", buf);
 }
 
 /* Columns as in audit_row_columns(): 0 seq, 1 time_ms, 2..11 text, 12 token_id,

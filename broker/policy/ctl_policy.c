@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "policy.h"
 
@@ -65,8 +66,7 @@ static int cmd_check(const char *dir)
 	policy_digest(p, dg);
 	printf("%s: ok (version %u, %zu operations, digest ", dir, policy_version(p),
 	       policy_op_count(p));
-	for (int i = 0; i < 8; i++)
-		printf("%02x", dg[i]);
+	pl_hex_fput(stdout, dg, 8);
 	printf(")\n");
 	policy_unref(p);
 	return CTL_OK;

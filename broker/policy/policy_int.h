@@ -211,10 +211,7 @@ const struct pol_workshop *pol_find_ws_ou(const struct policy *p, const char *ou
 /* Copies src into dst[cap] (truncating, always NUL-terminated). */
 void pol_strlcpy(char *dst, const char *src, size_t cap);
 
-/* Civil date helpers (proleptic Gregorian, UTC). */
-int64_t pol_days_from_civil(int64_t y, unsigned m, unsigned d);
-void pol_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d);
-/* "YYYY-MM-DDTHH:MM:SSZ" or with a "+HH:MM"/"-HH:MM" offset → Unix seconds. */
+/* "YYYY-MM-DDTHH:MM:SSZ" or with a "+HH:MM"/"-HH:MM" offset → Unix seconds (pl_time.h). */
 int pol_parse_time(const char *s, int64_t *out);
 /* Unix seconds → "YYYY-MM-DDTHH:MM:SSZ" (buf of at least 32 bytes). */
 void pol_format_time(int64_t t, char *buf, size_t cap);

@@ -12,6 +12,7 @@
 #include "pl_err.h"
 #include "pl_err_policy.h"
 #include "pl_file.h"
+#include "pl_time.h"
 #include "policy_int.h"
 #include "tz.h"
 
@@ -393,11 +394,6 @@ int pol_tz_rule_parse(const char *s, struct pol_tz_rule *rule)
 	return 0;
 }
 
-static int is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -410,16 +406,16 @@ static int64_t floor_div(int64_t a, int64_t b)
 /* Day number (days since 1970-01-01) of a rule date in year y. */
 static int64_t rule_day(const struct pol_tz_date *d, int64_t y)
 {
-	int64_t jan1 = pol_days_from_civil(y, 1, 1);
+	int64_t jan1 = pl_days_from_civil(y, 1, 1);
 
 	if (d->kind == 'J')
-		return jan1 + d->day - 1 + (is_leap(y) && d->day >= 60 ? 1 : 0);
+		return jan1 + d->day - 1 + (pl_is_leap_year(y) && d->day >= 60 ? 1 : 0);
 	if (d->kind == 'D')
 		return jan1 + d->day;
 	{
-		int64_t first = pol_days_from_civil(y, d->month, 1);
-		int64_t next = d->month == 12 ? pol_days_from_civil(y + 1, 1, 1)
-					      : pol_days_from_civil(y, d->month + 1u, 1);
+		int64_t first = pl_days_from_civil(y, d->month, 1);
+		int64_t next = d->month == 12 ? pl_days_from_civil(y + 1, 1, 1)
+					      : pl_days_from_civil(y, d->month + 1u, 1);
 		int64_t wd = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
 		int64_t day = first + ((d->day - wd + 7) % 7) + 7 * (int64_t)(d->week - 1);
 
@@ -436,7 +432,7 @@ static int32_t rule_offset(const struct pol_tz_rule *r, int64_t t)
 
 	if (!r->has_dst)
 		return r->std_off;
-	pol_civil_from_days(floor_div(t + r->std_off, 86400), &y, &m, &d);
+	pl_civil_from_days(floor_div(t + r->std_off, 86400), &y, &m, &d);
 	start = rule_day(&r->start, y) * 86400 + r->start.time - r->std_off;
 	end = rule_day(&r->end, y) * 86400 + r->end.time - r->dst_off;
 	if (start < end)

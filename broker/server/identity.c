@@ -47,6 +47,7 @@
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
+#include "pl_time.h"
 #include "techcache.h"
 
 #define CERT_DER_MAX 16384
@@ -264,27 +265,15 @@ static int chain_key(const struct plt_bytes *certs, size_t n, uint8_t key[TECHCA
 	return ok ? 0 : PL_E_CRYPTO;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 static int asn1_epoch(const ASN1_TIME *a, int64_t *out)
 {
 	struct tm tm;
 
 	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
 		return PL_E_BADCERT;
-	*out = days_from_civil((int64_t)tm.tm_year + 1900, (int64_t)tm.tm_mon + 1, tm.tm_mday) *
-	       86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	*out = pl_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+				  (unsigned)tm.tm_mday) * 86400 +
+	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	return 0;
 }
 

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "request.h"
@@ -361,12 +362,7 @@ int request_decode(const uint8_t *body, size_t len, struct token_request *out,
 
 static int hex_id_ok(const struct plt_bytes *b)
 {
-	if (b->len != REQ_APPROVAL_ID_LEN)
-		return 0;
-	for (size_t i = 0; i < b->len; i++)
-		if (!((b->ptr[i] >= '0' && b->ptr[i] <= '9') || (b->ptr[i] >= 'a' && b->ptr[i] <= 'f')))
-			return 0;
-	return 1;
+	return pl_hex_is_lower((const char *)b->ptr, b->len, REQ_APPROVAL_ID_LEN);
 }
 
 static int decision_field(struct dec *d, uint64_t key, struct approval_decision *q)

@@ -21,15 +21,44 @@ int pl_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 	return 0;
 }
 
-static int hex_nibble(char c)
+int pl_hex_value(char c, enum pl_hex_case cases)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	if (c >= 'a' && c <= 'f')
+	if ((cases & PL_HEX_LOWER) && c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
+	if ((cases & PL_HEX_UPPER) && c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+char pl_hex_digit(unsigned v, enum pl_hex_case letter_case)
+{
+	static const char upper[] = "0123456789ABCDEF";
+
+	return letter_case == PL_HEX_UPPER ? upper[v & 15] : hexdig[v & 15];
+}
+
+size_t pl_hex_span(const char *text, size_t len, enum pl_hex_case cases)
+{
+	size_t i = 0;
+
+	while (i < len && pl_hex_value(text[i], cases) >= 0)
+		i++;
+	return i;
+}
+
+int pl_hex_is_lower(const char *text, size_t len, size_t n)
+{
+	return len == n && pl_hex_span(text, len, PL_HEX_LOWER) == n;
+}
+
+int pl_hex_fput(FILE *out, const uint8_t *in, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (putc(hexdig[in[i] >> 4], out) == EOF || putc(hexdig[in[i] & 15], out) == EOF)
+			return PL_E_IO;
+	return 0;
 }
 
 int pl_hex_decode(const char *text, size_t tlen, uint8_t *out, size_t cap, size_t *len)
@@ -39,7 +68,9 @@ int pl_hex_decode(const char *text, size_t tlen, uint8_t *out, size_t cap, size_
 	if (tlen / 2 > cap)
 		return PL_E_NOSPACE;
 	for (size_t i = 0; i < tlen; i += 2) {
-		int hi = hex_nibble(text[i]), lo = hex_nibble(text[i + 1]);
+		int hi = pl_hex_value(text[i], PL_HEX_ANY);
+		int lo = pl_hex_value(text[i + 1], PL_HEX_ANY);
+
 		if (hi < 0 || lo < 0)
 			return PL_E_SYNTAX;
 		out[i / 2] = (uint8_t)((hi << 4) | lo);

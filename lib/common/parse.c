@@ -1,20 +1,14 @@
 #include <stddef.h>
 
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_parse.h"
 
 static int digit_value(char c, unsigned base)
 {
-	unsigned v;
-	if (c >= '0' && c <= '9')
-		v = (unsigned)(c - '0');
-	else if (c >= 'a' && c <= 'f')
-		v = (unsigned)(c - 'a' + 10);
-	else if (c >= 'A' && c <= 'F')
-		v = (unsigned)(c - 'A' + 10);
-	else
-		return -1;
-	return v < base ? (int)v : -1;
+	int v = pl_hex_value(c, PL_HEX_ANY);
+
+	return v >= 0 && (unsigned)v < base ? v : -1;
 }
 
 /* Parses digits of s in base into *out; no sign, at least one digit. */

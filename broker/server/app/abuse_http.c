@@ -19,6 +19,7 @@
 
 #include "broker.h"
 #include "identity.h"
+#include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_parse.h"
@@ -49,18 +50,6 @@ static void refuse(struct broker *b, struct evhttp_request *req, int status, con
 	if (buf != NULL)
 		evbuffer_free(buf);
 	metrics_request(b->metrics, EP_OTHER, status);
-}
-
-static int hex32(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n != 32)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
 }
 
 static void submit(struct broker *b, struct evhttp_request *req, const char *cn,
@@ -178,7 +167,7 @@ static void approvals_route(struct broker *b, struct evhttp_request *req, const 
 		       "a technician-signed POST /v1/approvals/{id}/poll (an unsigned GET proves "
 		       "no technician and is not answered); an approver decides with POST "
 		       "/v1/approvals/{id}");
-	else if (!hex32(id))
+	else if (!pl_hex_is_lower(id, strlen(id), ABUSE_APPROVAL_ID_LEN))
 		refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case hex "
 		       "digits");
 	else

@@ -10,6 +10,7 @@
 #include "broker.h"
 #include "pl_err.h"
 #include "pl_log.h"
+#include "pl_time.h"
 #include "refusals.h"
 
 #define REFUSALS_KEYS 1024 /* devices + technicians tracked at once */
@@ -36,10 +37,7 @@ int broker_refusal_admit(struct broker *b, const char *device, const char *devic
 
 static void utc(int64_t t, char out[24])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	if (pl_time_format_rfc3339(t, out, 24) != 0)
 		snprintf(out, 24, "%lld", (long long)t);
 }
 

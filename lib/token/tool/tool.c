@@ -17,7 +17,7 @@ static int hex_compact(const uint8_t *text, size_t len, char *out, size_t *olen)
 	for (i = 0; i < len; i++) {
 		if (isspace(text[i]))
 			continue;
-		if (!isxdigit(text[i]))
+		if (pl_hex_value((char)text[i], PL_HEX_ANY) < 0)
 			return PL_E_SYNTAX;
 		out[n++] = (char)text[i];
 	}
@@ -74,11 +74,8 @@ int plt_tool_anchor_file(const char *path, struct plt_trust_anchor *out)
 
 static void json_hex(FILE *out, struct plt_bytes b)
 {
-	size_t i;
-
 	fputc('"', out);
-	for (i = 0; i < b.len; i++)
-		fprintf(out, "%02x", b.ptr[i]);
+	pl_hex_fput(out, b.ptr, b.len);
 	fputc('"', out);
 }
 

@@ -12,6 +12,7 @@
 #include "audit_test_util.h"
 #include "pl_err.h"
 #include "pl_err_audit.h"
+#include "pl_time.h"
 
 static char *dir;
 static char db[1024], outp[1024], errp[1024];
@@ -155,6 +156,7 @@ Test(audit_ctl, REQ_AUD_063_usage_and_io_errors_exit_2)
 	cr_assert_not_null(strstr(err, "err=badkey"), "%s", err);
 	cr_assert_eq(run(5, badsince), 2);
 	cr_assert_not_null(strstr(err, "err=audit_time"), "%s", err);
+	cr_assert_not_null(strstr(err, "expected a 4-digit year at byte 0"), "%s", err);
 }
 
 Test(audit_ctl, REQ_AUD_064_export_writes_one_json_object_per_row)
@@ -218,23 +220,27 @@ Test(audit_ctl, REQ_AUD_066_export_since_unix_or_iso8601)
 
 Test(audit_ctl, REQ_AUD_067_time_parser_is_strict)
 {
+	struct pl_time_error why;
 	int64_t t = 7;
 
-	cr_assert_eq(audit_parse_time("2024-02-29", &t), 0);
+	cr_assert_eq(audit_parse_time("2024-02-29", &t, NULL), 0);
 	cr_assert_eq(t, 1709164800);
-	cr_assert_eq(audit_parse_time("2024-05-01 08:00", &t), 0);
+	cr_assert_eq(audit_parse_time("2024-05-01 08:00", &t, NULL), 0);
 	cr_assert_eq(t, 1714550400);
-	cr_assert_eq(audit_parse_time("0", &t), 0);
+	cr_assert_eq(audit_parse_time("0", &t, NULL), 0);
 	cr_assert_eq(t, 0);
 	t = 7;
-	cr_assert_eq(audit_parse_time("2023-02-29", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("2024-13-01", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("2024-05-01T24:00:00Z", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("2024-05-01T08:00:00+0200", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("2024-05-01X", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("-5", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("12abc", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("", &t), PL_E_AUDIT_TIME);
-	cr_assert_eq(audit_parse_time("99999999999999", &t), PL_E_RANGE);
+	cr_assert_eq(audit_parse_time("2023-02-29", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("2024-13-01", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("2024-05-01T24:00:00Z", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("2024-05-01T08:00:00+0200", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("2024-05-01X", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("-5", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("12abc", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("", &t, NULL), PL_E_AUDIT_TIME);
+	cr_assert_eq(audit_parse_time("99999999999999", &t, NULL), PL_E_RANGE);
 	cr_assert_eq(t, 7, "out-param written on failure");
+	cr_assert_eq(audit_parse_time("2024-05-01T08:60", &t, &why), PL_E_AUDIT_TIME);
+	cr_assert_eq(why.offset, 14);
+	cr_assert_str_eq(why.what, "minutes not 00..59");
 }
