@@ -15,14 +15,14 @@
 
 static const struct pl_err_info table[] = {
 #define PL_ERR_AREA(area, first, last)
-#define PL_ERR(sym, code, name, text) { code, #sym, name, text },
+#define PL_ERR(sym, code, name, text) {code, #sym, name, text},
 #include "pl_err_all.def"
 #undef PL_ERR
 #undef PL_ERR_AREA
 };
 
 static const struct pl_err_area areas[] = {
-#define PL_ERR_AREA(area, first, last) { #area, first, last },
+#define PL_ERR_AREA(area, first, last) {#area, first, last},
 #define PL_ERR(sym, code, name, text)
 #include "pl_err_all.def"
 #undef PL_ERR
