@@ -12,7 +12,7 @@ libcriterion-dev
 libevent-dev
 libcurl4-openssl-dev curl
 libfyaml-dev
-clang llvm
+clang llvm clang-format-14
 qemu-system-x86 busybox-static cpio xz-utils can-utils kmod
 man-db groff-base
 dpkg-dev debhelper fakeroot
