@@ -17,7 +17,8 @@
 #define ID "0123456789abcdef0123456789abcdef"
 
 static const uint8_t cert[] = { 0x30, 0x82, 0x01, 0x0a, 0xde, 0xad, 0xbe, 0xef };
-static const uint8_t nonce[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+/* 32 bytes, so a test can also send a nonce of the wrong length (17). */
+static const uint8_t nonce[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
 
 struct field {
 	uint64_t key;

@@ -89,6 +89,7 @@ Test(refusals, REQ_BRK_211_full_table_counts_into_overflow_never_writes_unbounde
 	cr_assert_eq(s[0].count, 96);
 	/* ended windows with nothing to report make room again */
 	cr_assert_eq(refusals_admit(rf, "pc-new", "ws", NULL, NULL, "r", T0 + 11), 1);
+	refusals_free(rf);
 	cr_assert_eq(refusals_new(0, 10, 4, &rf), PL_E_INVAL);
 	refusals_free(NULL);
 }
