@@ -5,7 +5,7 @@
 . "$BRK_TESTDIR/lib.sh"
 . "$PS_TESTDIR/ps_lib.sh"
 command -v ss >/dev/null || fail "this test needs ss (iproute2) to find the channels"
-# privsep message types (broker/privsep/ps_msg.h)
+# privsep message types (broker/proto/ps_msg.h)
 PS_FD_DECIDE=1
 PS_DS_ISSUE=10
 PS_CM_PEER_BAD=41

@@ -78,3 +78,30 @@ int signer_limits_reload(const char *policy_dir, uint32_t max_exi, struct signer
 	policy_unref(p);
 	return r;
 }
+
+int signer_open_conf(const struct broker_config *c, struct signer **out, char *err,
+		     size_t errlen)
+{
+	struct signer_limits lim;
+	struct signer_options opt = { .sessions = c->workers };
+	struct policy *p = NULL;
+	struct policy_diag d;
+	char why[256] = "";
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	if ((r = policy_load_dir(c->policy_dir, &p, &d)) != 0) {
+		snprintf(err, errlen, "policy %s:%u:%u: %s", d.file[0] ? d.file : c->policy_dir,
+			 d.line, d.col, d.msg[0] ? d.msg : pl_strerror(r));
+		return r;
+	}
+	r = signer_limits_from_policy(p, c->max_exi_s, &lim, err, errlen);
+	policy_unref(p);
+	if (r != 0)
+		return r;
+	if ((r = signer_open_ex(c->key_uri, c->pin_file, &lim, &opt, out, why,
+				sizeof(why))) != 0)
+		snprintf(err, errlen, "HSM key %s (pin_file %s): %s", c->key_uri,
+			 c->pin_file, why[0] ? why : pl_strerror(r));
+	return r;
+}

@@ -8,17 +8,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum metrics_endpoint { EP_TOKEN, EP_HEALTH, EP_READY, EP_METRICS, EP_OTHER, EP_COUNT };
+#include "proto.h"   /* enum metrics_decision: the decider sets it in its answer */
 
-enum metrics_decision {
-	DEC_ALLOW,          /* token issued */
-	DEC_DENY_POLICY,    /* policy said no */
-	DEC_DENY_APPROVAL,  /* policy requires a second person */
-	DEC_DENY_IDENTITY,  /* technician certificate / signature / workshop / replay */
-	DEC_MALFORMED,      /* body could not be decoded */
-	DEC_ERROR,          /* HSM or audit store failed */
-	DEC_COUNT
-};
+enum metrics_endpoint { EP_TOKEN, EP_HEALTH, EP_READY, EP_METRICS, EP_OTHER, EP_COUNT };
 
 #define METRICS_LAT_BUCKETS 13
 
@@ -50,5 +42,9 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, FILE *f);
 /* Read back one counter (for tests). */
 uint64_t metrics_get_request(struct metrics *m, enum metrics_endpoint ep, int status);
 uint64_t metrics_get_decision(struct metrics *m, enum metrics_decision d);
+
+/* Prometheus lines of the decider's abuse counters: pitlane_abuse_* (docs/abuse.md). */
+struct abuse_stats;
+void metrics_render_abuse(const struct abuse_stats *st, FILE *f);
 
 #endif

@@ -27,27 +27,27 @@
 #include <event2/http.h>
 #include <openssl/ssl.h>
 
-struct broker;
+struct front;
 struct conn_guard;
 
 /* Raises RLIMIT_NOFILE, sets up the guard (before the privilege drop). */
-int conn_guard_new(struct broker *b, char *err, size_t errlen);
+int conn_guard_new(struct front *b, char *err, size_t errlen);
 /* After the listeners exist: watches their accept errors (EMFILE back-off). */
-void conn_guard_listeners(struct broker *b);
+void conn_guard_listeners(struct front *b);
 /* The API listener is about to be freed (drain). */
-void conn_guard_stop_accepting(struct broker *b);
+void conn_guard_stop_accepting(struct front *b);
 void conn_guard_free(struct conn_guard *g);
 
 /* bevcb: a new API connection's SSL. 0, or -1 (then free ssl, refuse). */
-int conn_track(struct broker *b, SSL *ssl);
+int conn_track(struct front *b, SSL *ssl);
 
 /*
  * api_cb: a whole request arrived on ssl's connection. Returns 0 to serve it,
  * or PL_E_SRV_IDENTITY when a CRL reload revoked the peer meanwhile.
  */
-int conn_request_begin(struct broker *b, SSL *ssl, struct evhttp_request *req);
+int conn_request_begin(struct front *b, SSL *ssl, struct evhttp_request *req);
 
 /* After a CRL update: verifies every connection's peer again; closes revoked ones. */
-void conn_crl_recheck(struct broker *b);
+void conn_crl_recheck(struct front *b);
 
 #endif

@@ -20,7 +20,6 @@
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_log.h"
-#include "privsep.h"
 #include "ps_child.h"
 #include "signer_limits.h"
 
@@ -146,7 +145,7 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 	/* Without a user to switch to, give up capabilities before the module's threads start. */
 	if (early && (r = ps_drop(PS_ROLE_SIGNER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
-	if ((r = broker_open_signer(c, &s, err, sizeof(err))) != 0)
+	if ((r = signer_open_conf(c, &s, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if (!early && (r = ps_drop(PS_ROLE_SIGNER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);

@@ -29,7 +29,10 @@
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
+#include "decider.h"
+#include "front.h"
 #include "privsep.h"
+#include "signer_limits.h"
 
 #define START_TIMEOUT_MS 60000
 #define RESTART_BACKOFF_MS 1000      /* first restart delay for a process that died young */

@@ -1,6 +1,6 @@
 /*
  * Front-end routes of abuse resistance (docs/protocol.md): checked here, then
- * answered by the decider (broker_aux_submit):
+ * answered by the decider (front_aux_submit):
  *
  *   POST /v1/approvals/{id}/poll  API listener: the requesting technician polls
  *   POST /v1/approvals/{id}   API listener: an approving technician decides
@@ -17,7 +17,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "broker.h"
+#include "front.h"
 #include "identity.h"
 #include "pl_codec.h"
 #include "pl_err.h"
@@ -28,7 +28,7 @@
 
 #define APPROVALS_PREFIX "/v1/approvals/"
 
-static void refuse(struct broker *b, struct evhttp_request *req, int status, const char *code,
+static void refuse(struct front *b, struct evhttp_request *req, int status, const char *code,
 		   const char *detail)
 {
 	struct problem p = { .status = status, .code = code, .title = problem_title_for(status),
@@ -52,7 +52,7 @@ static void refuse(struct broker *b, struct evhttp_request *req, int status, con
 	metrics_request(b->metrics, EP_OTHER, status);
 }
 
-static void submit(struct broker *b, struct evhttp_request *req, const char *cn,
+static void submit(struct front *b, struct evhttp_request *req, const char *cn,
 		   const char *ou, const char *addr, int kind, const char *arg,
 		   const struct receipt *rc)
 {
@@ -62,7 +62,7 @@ static void submit(struct broker *b, struct evhttp_request *req, const char *cn,
 		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
 		return;
 	}
-	r = broker_aux_submit(b, req, cn, ou, addr, kind, arg, rc);
+	r = front_aux_submit(b, req, cn, ou, addr, kind, arg, rc);
 	if (r == PL_E_SRV_BUSY)
 		refuse(b, req, 503, "busy", "all workers are busy; retry");
 	else if (r != 0)
@@ -85,7 +85,7 @@ static int after_of(struct evhttp_request *req, char *out, size_t cap)
 	return 0;
 }
 
-static void receipt_post(struct broker *b, struct evhttp_request *req, const char *cn,
+static void receipt_post(struct front *b, struct evhttp_request *req, const char *cn,
 			 const char *ou, const char *addr)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -119,7 +119,7 @@ static int cose_type(struct evhttp_request *req)
  * An approving technician's signed decision, or the requesting technician's
  * signed poll (poll != 0): verified on a worker like a token request.
  */
-static void signed_post(struct broker *b, struct evhttp_request *req, const char *cn,
+static void signed_post(struct front *b, struct evhttp_request *req, const char *cn,
 			const char *ou, const char *addr, const char *id, int poll)
 {
 	int r;
@@ -135,8 +135,8 @@ static void signed_post(struct broker *b, struct evhttp_request *req, const char
 		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
 		return;
 	}
-	r = poll ? broker_poll_submit(b, req, cn, ou, addr, id) :
-		   broker_decision_submit(b, req, cn, ou, addr, id);
+	r = poll ? front_poll_submit(b, req, cn, ou, addr, id) :
+		   front_decision_submit(b, req, cn, ou, addr, id);
 	if (r == PL_E_TOOBIG)
 		refuse(b, req, 413, "request_too_large", "the request body is larger than max_body");
 	else if (r == PL_E_SRV_BUSY)
@@ -146,7 +146,7 @@ static void signed_post(struct broker *b, struct evhttp_request *req, const char
 }
 
 /* "<id>" (a decision) or "<id>/poll" (the requester's poll) under /v1/approvals/. */
-static void approvals_route(struct broker *b, struct evhttp_request *req, const char *rest,
+static void approvals_route(struct front *b, struct evhttp_request *req, const char *rest,
 			    const char *cn, const char *ou, const char *addr)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
@@ -174,7 +174,7 @@ static void approvals_route(struct broker *b, struct evhttp_request *req, const 
 		signed_post(b, req, cn, ou, addr, id, poll);
 }
 
-int broker_abuse_route(struct broker *b, struct evhttp_request *req, const char *path,
+int front_abuse_route(struct front *b, struct evhttp_request *req, const char *path,
 		       const char *device_cn, const char *device_ou, const char *addr)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);

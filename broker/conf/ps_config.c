@@ -1,6 +1,6 @@
 /*
  * The privsep settings of broker.conf. The `user` key is one of broker.conf's
- * keys (broker/server/config.c); this only hands it to the process code.
+ * keys (broker/conf/config.c); this only hands it to the process code.
  *
  *   user NAME    the unprivileged user the processes switch to when pitlaned
  *                is started as root [pitlane]
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "privsep.h"
+#include "ps_config.h"
 
 void ps_config_from_broker(const struct broker_config *c, struct ps_config *pc)
 {

@@ -1,39 +1,32 @@
 /*
- * POST /v1/token: the request pipeline.
+ * The decider's half of the request path (the front end's half is
+ * broker/front/pipeline.c): a handoff from the front end ->
  *
- *   loop thread:  copy body + TLS identity into a job, queue it
- *   worker:       decode -> technician certificate -> technician signature
- *                 -> same workshop -> fresh iat -> unseen nonce -> policy
- *                 -> signer (token built and signed in the HSM, kept here)
- *                 -> audit row committed (with the token id)
- *   loop thread:  send the reply (the token only if its row is committed)
+ *   fresh iat -> unseen nonce -> policy -> limits, detectors, approvals
+ *   -> signer (token built and signed in the HSM, through the signer process)
+ *   -> audit row committed (with the token id) -> log line -> the answer
  *
  * POST /v1/approvals/{id} (an approving technician's signed decision) and
  * POST /v1/approvals/{id}/poll (the requesting technician's signed poll) take
- * the same way up to the freshness check, then broker/abuse answers.
+ * the same way up to the freshness check, then broker/abuse answers
+ * (abuse_gate.c).
  *
- * Every request that reached a worker is audited (allow, deny, reject, error),
- * with the device identity from TLS and, once known, the technician.
+ * Every request that reached the decider is audited (allow, deny, reject,
+ * error), with the device identity and, once known, the technician.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
-#include <event2/buffer.h>
-#include <event2/http.h>
-
-#include "broker.h"
+#include "decider.h"
 #include "identity.h"
-#include "pitlane/token_openssl.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_err_signer.h"
 #include "pl_log.h"
 #include "problem.h"
-#include "receipt.h"
 #include "refusal.h"
 #include "request.h"
 
@@ -41,30 +34,19 @@
 #define CBOR_CONTENT_TYPE "application/cbor"
 #define HSM_RETRY_AFTER_S 5
 
-struct token_job {
-	struct workq_item item;           /* first: the worker gets &item */
-	struct broker *b;
-	struct evhttp_request *req;
+/* The answer under construction. */
+struct verdict {
+	struct decider *d;
+	int kind;                         /* enum handoff_kind */
+	char request_id[40];
 	struct cert_identity device;
 	char client_addr[64];
-	char request_id[40];
-	uint8_t *body;
-	size_t len;
-	struct timespec t0;
-	/* the outcome */
 	int status;
 	const char *ctype;
 	uint32_t retry_after;
 	uint8_t out[PROBLEM_MAX > SIGNER_TOKEN_MAX ? PROBLEM_MAX : SIGNER_TOKEN_MAX];
 	size_t outlen;
 	char location[48];                /* 202: the approval's poll path */
-	/* not a token request (enum handoff_kind): its argument and receipt */
-	int kind;
-	char arg[256];
-	struct receipt rc;
-	/* HANDOFF_DECISION: what the approving technician signed */
-	uint8_t approve;
-	char note[256];                   /* its reason (at most REQ_REASON_MAX - 1 bytes) */
 };
 
 /* What a worker learnt, for the audit row and the log line. */
@@ -83,16 +65,7 @@ struct outcome {
 	int nonce_held;                   /* q.nonce is in the replay cache: the row keeps it */
 };
 
-static uint64_t elapsed_us(const struct timespec *t0)
-{
-	struct timespec t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (uint64_t)(t1.tv_sec - t0->tv_sec) * 1000000u +
-	       (uint64_t)((t1.tv_nsec - t0->tv_nsec) / 1000);
-}
-
-static void set_problem(struct token_job *j, int status, const char *code, const char *detail,
+static void set_problem(struct verdict *j, int status, const char *code, const char *detail,
 			const char *rule, uint32_t retry_after)
 {
 	struct problem p = {
@@ -104,7 +77,7 @@ static void set_problem(struct token_job *j, int status, const char *code, const
 
 	/* Decoys, detectors, suspensions: the audit row keeps why, the requester hears nothing. */
 	if (refusal_is_confidential(code, rule))
-		refusal_make_generic(&p, j->b->cfg.refusal_contact, generic, sizeof(generic));
+		refusal_make_generic(&p, j->d->cfg.refusal_contact, generic, sizeof(generic));
 	j->status = p.status;
 	j->ctype = PROBLEM_CONTENT_TYPE;
 	j->retry_after = p.retry_after;
@@ -127,9 +100,9 @@ static void copy_str(char *dst, size_t cap, const char *src)
 }
 
 /* Returns 0, or the audit store's error (the token, if any, was withheld). */
-static int audit_outcome(struct token_job *j, const struct outcome *o)
+static int audit_outcome(struct verdict *j, const struct outcome *o)
 {
-	struct broker *b = j->b;
+	struct decider *b = j->d;
 	struct audit_record rec;
 	int r;
 
@@ -167,7 +140,6 @@ static int audit_outcome(struct token_job *j, const struct outcome *o)
 	}
 	copy_str(rec.client_addr, sizeof(rec.client_addr), j->client_addr);
 	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
-		metrics_audit_error(b->metrics);
 		pl_log_err("audit_append_failed", r, "request_id", j->request_id, NULL);
 		if (o->have_cti) {
 			/* The token must not leave without its row. */
@@ -196,7 +168,7 @@ static int replay_why(int r, char *why, size_t whylen)
  * admitted, so requests refused by the policy or the limits take no room in
  * the replay cache (a refused request replayed is refused again).
  */
-static int check_fresh(struct broker *b, const struct token_request *q, int64_t now, char *why,
+static int check_fresh(struct decider *b, const struct token_request *q, int64_t now, char *why,
 		       size_t whylen)
 {
 	if (q->iat > now + (int64_t)b->cfg.request_window_s ||
@@ -220,7 +192,7 @@ static int check_fresh(struct broker *b, const struct token_request *q, int64_t 
  * PL_E_SRV_REPLAY. The audit row then keeps the nonce (nonce_held), from
  * which the replay cache is re-loaded at start.
  */
-static int remember_nonce(struct broker *b, struct outcome *o, int64_t now, char *why,
+static int remember_nonce(struct decider *b, struct outcome *o, int64_t now, char *why,
 			  size_t whylen)
 {
 	int r = replay_check_insert(b->replay, o->q.nonce, now,
@@ -231,35 +203,7 @@ static int remember_nonce(struct broker *b, struct outcome *o, int64_t now, char
 	return replay_why(r, why, whylen);
 }
 
-/* Identity and freshness checks; fills o and returns 0 or the failing code. */
-static int check_identity(struct token_job *j, struct outcome *o, int64_t now, char *why,
-			  size_t whylen)
-{
-	struct broker *b = j->b;
-	struct plt_crypto crypto;
-	int r;
-
-	if ((r = techid_verify(b->store, o->q.cert, o->q.ncert, now, &o->tech, why, whylen)) != 0)
-		return r;
-	o->have_tech = 1;
-	techid_crypto(b->store, &crypto);
-	if (plt_cose_sign1_verify(j->body, j->len, NULL, 0, o->tech.pub, &crypto) != 0) {
-		snprintf(why, whylen, "the COSE_Sign1 signature does not verify under the key of "
-			 "technician certificate CN=%s", o->tech.id.cn);
-		return PL_E_SRV_TECH_SIG;
-	}
-	if (strcmp(o->tech.id.ou, j->device.ou) != 0) {
-		snprintf(why, whylen, "technician %s belongs to workshop %s but this PC belongs to "
-			 "workshop %s", o->tech.id.cn, o->tech.id.ou, j->device.ou);
-		return PL_E_SRV_WORKSHOP_MISMATCH;
-	}
-	/* privsep: the decider checks freshness (its replay cache outlives front-end restarts). */
-	if (b->decide != NULL)
-		return 0;
-	return check_fresh(b, &o->q, now, why, whylen);
-}
-
-static void reject(struct token_job *j, struct outcome *o, int err, const char *why)
+static void reject(struct verdict *j, struct outcome *o, int err, const char *why)
 {
 	int status = problem_status_for(err);
 
@@ -273,7 +217,7 @@ static void reject(struct token_job *j, struct outcome *o, int err, const char *
 	set_problem(j, status, pl_errname(err), why, NULL, status == 429 ? 1 : 0);
 }
 
-static void fill_signer_request(struct token_job *j, const struct outcome *o,
+static void fill_signer_request(struct verdict *j, const struct outcome *o,
 				const struct policy_decision *d, int64_t now,
 				struct signer_request *sr)
 {
@@ -285,7 +229,7 @@ static void fill_signer_request(struct token_job *j, const struct outcome *o,
 	sr->ttl_s = d->ttl_s;
 	sr->exi_s = d->exi_s;
 	sr->iat = now;
-	copy_str(sr->iss, sizeof(sr->iss), j->b->cfg.issuer);
+	copy_str(sr->iss, sizeof(sr->iss), j->d->cfg.issuer);
 	copy_str(sr->workshop, sizeof(sr->workshop),
 		 d->workshop_id[0] != '\0' ? d->workshop_id : o->tech.id.ou);
 	copy_str(sr->technician, sizeof(sr->technician),
@@ -306,10 +250,10 @@ static int signer_refusal(int r)
  * anomaly) or 202 parked for a second person -- else 0 (the policy's decision
  * goes on; a request the policy denied is only seen by the detectors).
  */
-static int abuse_gate(struct token_job *j, struct outcome *o, const struct policy *pol,
+static int abuse_gate(struct verdict *j, struct outcome *o, const struct policy *pol,
 		      const struct policy_decision *d, int64_t now_s)
 {
-	struct broker *b = j->b;
+	struct decider *b = j->d;
 	char why[256];
 	struct timespec ts;
 	struct abuse_verdict v;
@@ -321,11 +265,9 @@ static int abuse_gate(struct token_job *j, struct outcome *o, const struct polic
 	uint32_t expires = 900;
 	int r;
 
-	if (b->abuse == NULL)
-		return 0;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	if ((r = broker_abuse_check(b, pol, &ev, j->request_id, &v)) != 0)
+	if ((r = decider_abuse_check(b, pol, &ev, j->request_id, &v)) != 0)
 		goto fail;
 	if (!d->allow || (v.kind == ABUSE_PASS && !d->need_approval))
 		return 0;
@@ -363,7 +305,7 @@ static int abuse_gate(struct token_job *j, struct outcome *o, const struct polic
 		reject(j, o, r, why);
 		return 1;
 	}
-	if ((r = broker_abuse_park(b, &ap, j->out, sizeof(j->out), &j->outlen, j->location)) != 0)
+	if ((r = decider_abuse_park(b, &ap, j->out, sizeof(j->out), &j->outlen, j->location)) != 0)
 		goto fail;
 	o->decision = "approval";
 	o->metric = DEC_DENY_APPROVAL;
@@ -383,9 +325,9 @@ fail:
 }
 
 /* Policy decision; on allow, the signer. Fills j and o. */
-static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
+static void decide_and_sign(struct verdict *j, struct outcome *o, int64_t now)
 {
-	struct broker *b = j->b;
+	struct decider *b = j->d;
 	struct policy *pol = policy_slot_get(b->policy);
 	struct policy_request pr = {
 		.device_cn = j->device.cn, .device_workshop = j->device.ou,
@@ -419,23 +361,14 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 		set_problem(j, 403, "policy_denied", d.reason, d.rule, 0);
 		return;
 	}
-	if (d.need_approval) {
-		o->decision = "approval";
-		o->metric = DEC_DENY_APPROVAL;
-		set_problem(j, 403, "approval_required",
-			    "this operation needs a second person's approval, which this broker "
-			    "version cannot take yet", d.rule, 0);
-		return;
-	}
 	if ((r = remember_nonce(b, o, now, why, sizeof(why))) != 0) {
 		reject(j, o, r, why);
 		return;
 	}
 	fill_signer_request(j, o, &d, now, &sr);
-	r = broker_signer_issue(b, &sr, o->cti, j->out, sizeof(j->out), &j->outlen);
+	r = decider_signer_issue(b, &sr, o->cti, j->out, sizeof(j->out), &j->outlen);
 	plt_wipe(&sr, sizeof(sr));
 	if (r == PL_E_SIGNER_UNAVAILABLE || r == PL_E_SIGNER_HSM || r == PL_E_SIGNER_SELF_VERIFY) {
-		metrics_hsm_error(b->metrics);
 		o->decision = "error";
 		o->metric = DEC_ERROR;
 		o->err = r;
@@ -471,7 +404,7 @@ static void decide_and_sign(struct token_job *j, struct outcome *o, int64_t now)
 	j->ctype = CWT_CONTENT_TYPE;
 }
 
-static void log_outcome(struct token_job *j, const struct outcome *o)
+static void log_outcome(struct verdict *j, const struct outcome *o)
 {
 	char status[8], cti[2 * SIGNER_CTI_LEN + 1] = "";
 
@@ -488,37 +421,6 @@ static void log_outcome(struct token_job *j, const struct outcome *o)
 	       "addr", j->client_addr, NULL);
 }
 
-static void reply_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct token_job *j = arg;
-	struct broker *b = j->b;
-	struct evbuffer *buf = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(j->req);
-	char ra[16];
-
-	evhttp_add_header(h, "Content-Type", j->ctype);
-	evhttp_add_header(h, "X-Request-Id", j->request_id);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	if (j->retry_after != 0) {
-		snprintf(ra, sizeof(ra), "%u", j->retry_after);
-		evhttp_add_header(h, "Retry-After", ra);
-	}
-	if (j->location[0] != '\0')
-		evhttp_add_header(h, "Location", j->location);
-	if (buf != NULL)
-		evbuffer_add(buf, j->out, j->outlen);
-	evhttp_send_reply(j->req, j->status, NULL, buf);
-	if (buf != NULL)
-		evbuffer_free(buf);
-	metrics_request(b->metrics, j->kind == HANDOFF_TOKEN ? EP_TOKEN : EP_OTHER, j->status);
-	if (j->kind == HANDOFF_TOKEN)
-		metrics_latency(b->metrics, elapsed_us(&j->t0));
-	plt_wipe(j->out, sizeof(j->out));
-	free(j->body);
-	free(j);
-	atomic_fetch_sub(&b->inflight, 1);
-}
-
 /* A request refused for its identity, freshness, the policy or the limits. */
 static int is_refusal(const struct outcome *o)
 {
@@ -528,21 +430,19 @@ static int is_refusal(const struct outcome *o)
 }
 
 /*
- * Policy, signer, audit row, log line: in this process or in the decider. A
+ * Policy, signer, audit row, log line. A
  * refusal over its device's or technician's budget is counted into a summary
  * row instead (refusal_audit.c); allows, approvals and errors always get theirs.
  */
-static void finish(struct token_job *j, struct outcome *o, int64_t now, int decide,
+static void finish(struct verdict *j, struct outcome *o, int64_t now, int decide,
 		   int *audit_err)
 {
 	if (decide)
 		decide_and_sign(j, o, now);
-	if (j->kind == HANDOFF_TOKEN)
-		metrics_decision(j->b->metrics, o->metric);
 	*audit_err = 0;
 	/* the technician's budget only once the request proved to be hers (signature) */
 	if (is_refusal(o) &&
-	    !broker_refusal_admit(j->b, j->device.cn, j->device.ou,
+	    !decider_refusal_admit(j->d, j->device.cn, j->device.ou,
 				  o->have_tech && o->err != PL_E_SRV_TECH_SIG ? o->tech.id.cn : NULL,
 				  o->tech.id.ou, o->rule, now))
 		return;
@@ -550,85 +450,9 @@ static void finish(struct token_job *j, struct outcome *o, int64_t now, int deci
 	log_outcome(j, o);
 }
 
-/* privsep front end: the decider decides, audits and logs; j gets its answer. */
-static void handoff(struct token_job *j, const struct outcome *o, int decide, const char *why)
+void decider_decide(struct decider *b, const struct token_handoff *h, struct token_answer *a)
 {
-	struct broker *b = j->b;
-	struct token_handoff h;
-	struct token_answer a;
-
-	memset(&h, 0, sizeof(h));
-	copy_str(h.request_id, sizeof(h.request_id), j->request_id);
-	copy_str(h.device_cn, sizeof(h.device_cn), j->device.cn);
-	copy_str(h.device_ou, sizeof(h.device_ou), j->device.ou);
-	copy_str(h.client_addr, sizeof(h.client_addr), j->client_addr);
-	h.front_err = decide ? 0 : o->err;
-	copy_str(h.reason, sizeof(h.reason), why);
-	h.have_tech = (uint8_t)o->have_tech;
-	h.have_q = (uint8_t)o->have_q;
-	if (o->have_tech) {
-		copy_str(h.tech_cn, sizeof(h.tech_cn), o->tech.id.cn);
-		copy_str(h.tech_ou, sizeof(h.tech_ou), o->tech.id.ou);
-	}
-	if (o->have_q) {
-		copy_str(h.vin, sizeof(h.vin), o->q.vin);
-		copy_str(h.op, sizeof(h.op), o->q.op);
-		memcpy(h.cnonce, o->q.cnonce, o->q.cnonce_len);
-		h.cnonce_len = o->q.cnonce_len;
-		copy_str(h.work_order, sizeof(h.work_order), o->q.work_order);
-		h.ttl = o->q.ttl;
-		memcpy(h.nonce, o->q.nonce, sizeof(h.nonce));
-		h.iat = o->q.iat;
-		_Static_assert(sizeof(h.req_reason) >= sizeof(o->q.reason), "the reason fits");
-		copy_str(h.req_reason, sizeof(h.req_reason), o->q.reason);
-	}
-	h.kind = (uint8_t)j->kind;
-	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
-		copy_str(h.approval_id, sizeof(h.approval_id), j->arg);
-		h.approve = j->approve;
-		if (decide)
-			copy_str(h.reason, sizeof(h.reason), j->note);
-	} else if (j->kind != HANDOFF_TOKEN) {
-		copy_str(h.reason, sizeof(h.reason), j->arg);
-		copy_str(h.vin, sizeof(h.vin), j->rc.vin);
-		copy_str(h.op, sizeof(h.op), j->rc.op);
-		h.ttl = (j->rc.failure ? 0x100u : 0) | (j->rc.has_nrc ? 0x200u | j->rc.nrc : 0);
-		if (j->rc.has_cti) {
-			memcpy(h.cnonce, j->rc.cti, sizeof(j->rc.cti));
-			h.cnonce_len = sizeof(j->rc.cti);
-		}
-	}
-	memset(&a, 0, sizeof(a));
-	if (b->decide == NULL)
-		broker_token_decide(b, &h, &a);   /* not privilege-separated */
-	if ((b->decide != NULL && b->decide(b, &h, &a) != 0) || a.len > sizeof(j->out)) {
-		plt_wipe(&a, sizeof(a));
-		metrics_decision(b->metrics, DEC_ERROR);
-		set_problem(j, 503, "decider_unavailable", "the broker cannot decide right now; no "
-			    "token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
-		pl_log(PL_LOG_WARN, "token_request", "request_id", j->request_id, "status", "503",
-		       "decision", "error", "reason", "the decider process is unavailable", NULL);
-		return;
-	}
-	if (a.metric < DEC_COUNT)
-		metrics_decision(b->metrics, (enum metrics_decision)a.metric);
-	if (a.hsm_error)
-		metrics_hsm_error(b->metrics);
-	if (a.audit_error)
-		metrics_audit_error(b->metrics);
-	j->status = a.status;
-	j->retry_after = a.retry_after;
-	j->ctype = a.body_kind == ANSWER_TOKEN ? CWT_CONTENT_TYPE :
-		   a.body_kind == ANSWER_CBOR ? CBOR_CONTENT_TYPE : PROBLEM_CONTENT_TYPE;
-	copy_str(j->location, sizeof(j->location), a.location);
-	memcpy(j->out, a.body, a.len);
-	j->outlen = a.len;
-	plt_wipe(&a, sizeof(a));
-}
-
-void broker_token_decide(struct broker *b, const struct token_handoff *h, struct token_answer *a)
-{
-	struct token_job *j = calloc(1, sizeof(*j));
+	struct verdict *j = calloc(1, sizeof(*j));
 	struct outcome o;
 	char why[256] = "";
 	int64_t now;
@@ -638,7 +462,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	if (h->kind != HANDOFF_TOKEN && h->kind != HANDOFF_DECISION &&
 	    h->kind != HANDOFF_APPROVAL) {
 		free(j);
-		broker_abuse_request(b, h, a);
+		decider_abuse_request(b, h, a);
 		return;
 	}
 	if (j == NULL) {
@@ -647,7 +471,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		return;
 	}
 	memset(&o, 0, sizeof(o));
-	j->b = b;
+	j->d = b;
 	j->kind = h->kind;
 	copy_str(j->request_id, sizeof(j->request_id), h->request_id);
 	copy_str(j->device.cn, sizeof(j->device.cn), h->device_cn);
@@ -677,7 +501,7 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 	else if (!h->have_q || !h->have_tech)
 		reject(j, &o, PL_E_SRV_REQ_MALFORMED, "the front end handed over an incomplete "
 		       "request");
-	else if (b->fresh_in_decider && (r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
+	else if ((r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
 	/* Decisions and polls are admitted here; token requests after the policy. */
 	if ((h->kind == HANDOFF_DECISION || h->kind == HANDOFF_APPROVAL) && o.decision == NULL &&
@@ -685,12 +509,12 @@ void broker_token_decide(struct broker *b, const struct token_handoff *h, struct
 		reject(j, &o, r, why);
 	if (h->kind == HANDOFF_DECISION && o.decision == NULL) {
 		/* An approving technician, identified and fresh: broker/abuse decides. */
-		broker_abuse_decision(b, h, a);
+		decider_abuse_decision(b, h, a);
 		goto out;
 	}
 	if (h->kind == HANDOFF_APPROVAL && o.decision == NULL) {
 		/* The requesting technician, identified and fresh: broker/abuse answers. */
-		broker_abuse_poll(b, h, a);
+		decider_abuse_poll(b, h, a);
 		goto out;
 	}
 	finish(j, &o, now, o.decision == NULL, &audit_err);
@@ -712,218 +536,4 @@ out:
 	plt_wipe(&o, sizeof(o));
 	plt_wipe(j->out, sizeof(j->out));
 	free(j);
-}
-
-/*
- * POST /v1/approvals/{id}: the decision body decoded, then the same checks as
- * a token request (check_identity: technician certificate, signature, same
- * workshop; freshness here or in the decider). 1 when they passed; else o is
- * a reject with its sentence in why.
- */
-static int decision_check(struct token_job *j, struct outcome *o, int64_t now, char *why,
-			  size_t whylen)
-{
-	struct approval_decision dec;
-	size_t off = 0;
-	int r;
-
-	if ((r = request_decode_decision(j->body, j->len, &dec, &off, why, whylen)) != 0) {
-		reject(j, o, r, why);
-		return 0;
-	}
-	if (strcmp(dec.approval_id, j->arg) != 0) {
-		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
-			 "(%.32s); sign a decision for this approval", dec.approval_id, j->arg);
-		reject(j, o, PL_E_SRV_REQ_FIELD, why);
-		return 0;
-	}
-	memcpy(o->q.cert, dec.cert, sizeof(o->q.cert));
-	o->q.ncert = dec.ncert;
-	memcpy(o->q.nonce, dec.nonce, sizeof(o->q.nonce));
-	o->q.iat = dec.iat;
-	o->have_q = 1;
-	j->approve = (uint8_t)dec.approve;
-	_Static_assert(sizeof(j->note) >= sizeof(dec.reason), "the reason fits");
-	memcpy(j->note, dec.reason, sizeof(dec.reason));  /* NUL-terminated by the decoder */
-	if ((r = check_identity(j, o, now, why, whylen)) != 0) {
-		reject(j, o, r, why);
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * POST /v1/approvals/{id}/poll: the poll body decoded, then the same checks as
- * a token request (check_identity). 1 when they passed; else o is a reject
- * with its sentence in why.
- */
-static int poll_check(struct token_job *j, struct outcome *o, int64_t now, char *why,
-		      size_t whylen)
-{
-	struct approval_poll q;
-	size_t off = 0;
-	int r;
-
-	if ((r = request_decode_poll(j->body, j->len, &q, &off, why, whylen)) != 0) {
-		reject(j, o, r, why);
-		return 0;
-	}
-	if (strcmp(q.approval_id, j->arg) != 0) {
-		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
-			 "(%.32s); sign a poll for this approval", q.approval_id, j->arg);
-		reject(j, o, PL_E_SRV_REQ_FIELD, why);
-		return 0;
-	}
-	memcpy(o->q.cert, q.cert, sizeof(o->q.cert));
-	o->q.ncert = q.ncert;
-	memcpy(o->q.nonce, q.nonce, sizeof(o->q.nonce));
-	o->q.iat = q.iat;
-	o->have_q = 1;
-	if ((r = check_identity(j, o, now, why, whylen)) != 0) {
-		reject(j, o, r, why);
-		return 0;
-	}
-	return 1;
-}
-
-static void job_run(struct workq_item *it)
-{
-	struct token_job *j = (struct token_job *)(void *)it;
-	struct outcome o;
-	char why[256] = "";
-	size_t off = 0;
-	int64_t now = (int64_t)time(NULL);
-	int r, decide = 0, audit_err;
-
-	memset(&o, 0, sizeof(o));
-	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
-		/* Always through the decider's code, which audits a reject as well. */
-		handoff(j, &o, j->kind == HANDOFF_DECISION ?
-			decision_check(j, &o, now, why, sizeof(why)) :
-			poll_check(j, &o, now, why, sizeof(why)), why);
-		plt_wipe(&o, sizeof(o));
-		goto reply;
-	}
-	if (j->kind != HANDOFF_TOKEN) {
-		handoff(j, &o, 1, "");  /* revoked ids, receipt: the decider answers */
-		goto reply;
-	}
-	if ((r = request_decode(j->body, j->len, &o.q, &off, why, sizeof(why))) != 0) {
-		reject(j, &o, r, why);
-	} else {
-		o.have_q = 1;
-		if ((r = check_identity(j, &o, now, why, sizeof(why))) != 0)
-			reject(j, &o, r, why);
-		else
-			decide = 1;
-	}
-	if (j->b->decide != NULL) {
-		handoff(j, &o, decide, why);
-	} else {
-		finish(j, &o, now, decide, &audit_err);
-	}
-	plt_wipe(&o, sizeof(o));
-reply:
-	if (event_base_once(j->b->base, -1, EV_TIMEOUT, reply_cb, j, NULL) != 0) {
-		/* Cannot happen with a live base; the connection times out. */
-		pl_log(PL_LOG_ERROR, "reply_lost", "request_id", j->request_id, NULL);
-	}
-}
-
-static int body_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
-		       const char *device_ou, const char *client_addr, int kind, const char *arg)
-{
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
-	struct token_job *j;
-	uint8_t rid[16];
-	int r;
-
-	if (len > b->cfg.max_body)
-		return PL_E_TOOBIG;
-	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len ? len : 1)) == NULL) {
-		free(j);
-		return PL_E_NOMEM;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	j->item.fn = job_run;
-	j->b = b;
-	j->req = req;
-	j->len = len;
-	j->kind = kind;
-	copy_str(j->arg, sizeof(j->arg), arg);
-	if (evbuffer_remove(in, j->body, len) != (int)len) {
-		r = PL_E_IO;
-		goto fail;
-	}
-	copy_str(j->device.cn, sizeof(j->device.cn), device_cn);
-	copy_str(j->device.ou, sizeof(j->device.ou), device_ou);
-	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
-	if (getrandom(rid, sizeof(rid), 0) != (ssize_t)sizeof(rid)) {
-		r = PL_E_IO;
-		goto fail;
-	}
-	pl_hex_encode(rid, sizeof(rid), j->request_id, sizeof(j->request_id));
-	atomic_fetch_add(&b->inflight, 1);
-	if ((r = workq_push(b->wq, &j->item)) != 0) {
-		atomic_fetch_sub(&b->inflight, 1);
-		goto fail;
-	}
-	return 0;
-fail:
-	free(j->body);
-	free(j);
-	return r;
-}
-
-int broker_token_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
-			const char *device_ou, const char *client_addr)
-{
-	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_TOKEN, "");
-}
-
-int broker_decision_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
-			   const char *device_ou, const char *client_addr, const char *id)
-{
-	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_DECISION, id);
-}
-
-int broker_poll_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
-		       const char *device_ou, const char *client_addr, const char *id)
-{
-	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_APPROVAL, id);
-}
-
-int broker_aux_submit(struct broker *b, struct evhttp_request *req, const char *device_cn,
-		      const char *device_ou, const char *client_addr, int kind, const char *arg,
-		      const struct receipt *rc)
-{
-	struct token_job *j;
-	uint8_t rid[16];
-	int r;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return PL_E_NOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	j->item.fn = job_run;
-	j->b = b;
-	j->req = req;
-	j->kind = kind;
-	copy_str(j->arg, sizeof(j->arg), arg);
-	if (rc != NULL)
-		j->rc = *rc;
-	copy_str(j->device.cn, sizeof(j->device.cn), device_cn);
-	copy_str(j->device.ou, sizeof(j->device.ou), device_ou);
-	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
-	if (getrandom(rid, sizeof(rid), 0) != (ssize_t)sizeof(rid)) {
-		free(j);
-		return PL_E_IO;
-	}
-	pl_hex_encode(rid, sizeof(rid), j->request_id, sizeof(j->request_id));
-	atomic_fetch_add(&b->inflight, 1);
-	if ((r = workq_push(b->wq, &j->item)) != 0) {
-		atomic_fetch_sub(&b->inflight, 1);
-		free(j);
-	}
-	return r;
 }

@@ -16,7 +16,7 @@
 #include <event2/listener.h>
 #include <openssl/x509.h>
 
-#include "broker.h"
+#include "front.h"
 #include "conn.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
@@ -74,7 +74,7 @@ struct accept_pause {
 };
 
 struct conn_guard {
-	struct broker *b;
+	struct front *b;
 	struct conn *head;
 	uint32_t counted;            /* CONN_HANDSHAKE .. CONN_BUSY */
 	uint32_t max_conns, per_addr;
@@ -346,7 +346,7 @@ static void classify_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-int conn_track(struct broker *b, SSL *ssl)
+int conn_track(struct front *b, SSL *ssl)
 {
 	struct conn_guard *g = b->conns;
 	struct conn *c;
@@ -401,7 +401,7 @@ static void reply_done_cb(struct evhttp_request *req, void *arg)
 		conn_close(c, "max_age");
 }
 
-int conn_request_begin(struct broker *b, SSL *ssl, struct evhttp_request *req)
+int conn_request_begin(struct front *b, SSL *ssl, struct evhttp_request *req)
 {
 	struct conn *c = ssl != NULL && b->conns != NULL ? SSL_get_ex_data(ssl, conn_idx) : NULL;
 
@@ -454,7 +454,7 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- revocation --- */
 
-void conn_crl_recheck(struct broker *b)
+void conn_crl_recheck(struct front *b)
 {
 	struct conn_guard *g = b->conns;
 	unsigned checked = 0, closed = 0, later = 0;
@@ -550,7 +550,7 @@ static uint32_t fd_budget(const struct broker_config *c)
 	return eff;
 }
 
-int conn_guard_new(struct broker *b, char *err, size_t errlen)
+int conn_guard_new(struct front *b, char *err, size_t errlen)
 {
 	const struct broker_config *c = &b->cfg;
 	struct conn_guard *g;
@@ -591,7 +591,7 @@ int conn_guard_new(struct broker *b, char *err, size_t errlen)
 	return 0;
 }
 
-void conn_guard_listeners(struct broker *b)
+void conn_guard_listeners(struct front *b)
 {
 	struct conn_guard *g = b->conns;
 
@@ -604,7 +604,7 @@ void conn_guard_listeners(struct broker *b)
 		evconnlistener_set_error_cb(g->admin.lev, accept_error_cb);
 }
 
-void conn_guard_stop_accepting(struct broker *b)
+void conn_guard_stop_accepting(struct front *b)
 {
 	struct conn_guard *g = b->conns;
 

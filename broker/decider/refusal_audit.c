@@ -1,13 +1,13 @@
 /*
  * Refusals under a flood (docs/broker.md): which refused requests become an
  * audit row and a log line each, and the summary rows of the others. The
- * budget itself is broker/server/refusals.c; here it meets the audit store.
+ * budget itself is broker/decider/refusals.c; here it meets the audit store.
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "broker.h"
+#include "decider.h"
 #include "pl_err.h"
 #include "pl_log.h"
 #include "pl_time.h"
@@ -16,7 +16,7 @@
 #define REFUSALS_KEYS 1024 /* devices + technicians tracked at once */
 #define SUMMARIES_PER_TICK 32
 
-int broker_refusals_open(struct broker *b, char *err, size_t errlen)
+int decider_refusals_open(struct decider *b, char *err, size_t errlen)
 {
 	int r = refusals_new(b->cfg.refusal_audit_threshold, b->cfg.refusal_audit_window_s,
 	                     REFUSALS_KEYS, &b->refusals);
@@ -26,12 +26,12 @@ int broker_refusals_open(struct broker *b, char *err, size_t errlen)
 	return r;
 }
 
-int broker_refusal_admit(struct broker *b, const char *device, const char *device_ou,
+int decider_refusal_admit(struct decider *b, const char *device, const char *device_ou,
                          const char *technician, const char *tech_ou, const char *rule, int64_t now)
 {
 	if (b->refusals == NULL)
 		return 1;
-	broker_refusals_tick(b); /* summaries of ended windows go first */
+	decider_refusals_tick(b); /* summaries of ended windows go first */
 	return refusals_admit(b->refusals, device, device_ou, technician, tech_ou, rule, now);
 }
 
@@ -42,7 +42,7 @@ static void utc(int64_t t, char out[24])
 }
 
 /* One summary: an audit row (decision "refusals") and a log line. */
-static void write_summary(struct broker *b, const struct refusal_summary *s)
+static void write_summary(struct decider *b, const struct refusal_summary *s)
 {
 	struct audit_record rec;
 	char from[24], until[24], count[16], reason[512];
@@ -71,7 +71,6 @@ static void write_summary(struct broker *b, const struct refusal_summary *s)
 	memcpy(rec.reason, reason, len);
 	rec.reason[len] = '\0';
 	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
-		metrics_audit_error(b->metrics);
 		pl_log_err("audit_append_failed", r, "request_id", rec.request_id, "decision",
 		           rec.decision, NULL);
 	}
@@ -80,7 +79,7 @@ static void write_summary(struct broker *b, const struct refusal_summary *s)
 	       NULL);
 }
 
-static void write_due(struct broker *b, int flush)
+static void write_due(struct decider *b, int flush)
 {
 	struct refusal_summary s[SUMMARIES_PER_TICK];
 	size_t n;
@@ -95,12 +94,12 @@ static void write_due(struct broker *b, int flush)
 	} while (n == SUMMARIES_PER_TICK);
 }
 
-void broker_refusals_tick(struct broker *b)
+void decider_refusals_tick(struct decider *b)
 {
 	write_due(b, 0);
 }
 
-void broker_refusals_close(struct broker *b)
+void decider_refusals_close(struct decider *b)
 {
 	write_due(b, 1);
 	refusals_free(b->refusals);

@@ -23,7 +23,7 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/err.h>
 
-#include "broker.h"
+#include "front.h"
 #include "conn.h"
 #include "identity.h"
 #include "pl_err.h"
@@ -62,7 +62,7 @@ static void send_body(struct evhttp_request *req, int status, const char *ctype,
 		evbuffer_free(buf);
 }
 
-static void send_problem(struct broker *b, struct evhttp_request *req, enum metrics_endpoint ep,
+static void send_problem(struct front *b, struct evhttp_request *req, enum metrics_endpoint ep,
 			 int status, const char *code, const char *detail, uint32_t retry_after)
 {
 	struct problem p = { .status = status, .code = code, .title = problem_title_for(status),
@@ -81,24 +81,24 @@ static void send_problem(struct broker *b, struct evhttp_request *req, enum metr
 	metrics_request(b->metrics, ep, status);
 }
 
-static void send_text(struct broker *b, struct evhttp_request *req, enum metrics_endpoint ep,
+static void send_text(struct front *b, struct evhttp_request *req, enum metrics_endpoint ep,
 		      int status, const char *text)
 {
 	send_body(req, status, "text/plain; charset=utf-8", text, strlen(text));
 	metrics_request(b->metrics, ep, status);
 }
 
-static void handle_health(struct broker *b, struct evhttp_request *req)
+static void handle_health(struct front *b, struct evhttp_request *req)
 {
 	send_text(b, req, EP_HEALTH, 200, "alive\n");
 }
 
-static void handle_ready(struct broker *b, struct evhttp_request *req)
+static void handle_ready(struct front *b, struct evhttp_request *req)
 {
 	struct broker_status st;
 	int hsm, db;
 
-	broker_get_status(b, &st);
+	front_get_status(b, &st);
 	hsm = st.hsm_ready;
 	db = st.audit_writable;
 
@@ -120,12 +120,12 @@ static void handle_ready(struct broker *b, struct evhttp_request *req)
 		     "the audit store is not writable", 5);
 }
 
-static void fill_gauges(struct broker *b, struct metrics_gauges *g)
+static void fill_gauges(struct front *b, struct metrics_gauges *g)
 {
 	struct broker_status st;
 
 	memset(g, 0, sizeof(*g));
-	broker_get_status(b, &st);
+	front_get_status(b, &st);
 	g->audit_rows = st.audit_rows;
 	g->audit_commits = st.audit_commits;
 	g->audit_checkpoints = st.audit_checkpoints;
@@ -142,7 +142,7 @@ static void fill_gauges(struct broker *b, struct metrics_gauges *g)
 	g->policy_reload_failures = st.policy_reload_failures;
 }
 
-static void handle_metrics(struct broker *b, struct evhttp_request *req)
+static void handle_metrics(struct front *b, struct evhttp_request *req)
 {
 	struct metrics_gauges g;
 	struct broker_status st;
@@ -157,8 +157,8 @@ static void handle_metrics(struct broker *b, struct evhttp_request *req)
 	fill_gauges(b, &g);
 	metrics_request(b->metrics, EP_METRICS, 200);
 	metrics_render(b->metrics, &g, f);
-	broker_get_status(b, &st);
-	abuse_metrics_render(&st.abuse, f);
+	front_get_status(b, &st);
+	metrics_render_abuse(&st.abuse, f);
 	fclose(f);
 	send_body(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
 	free(text);
@@ -194,7 +194,7 @@ static int content_type_ok(struct evhttp_request *req)
 	       (ct[16] == '\0' || ct[16] == ';');
 }
 
-static void handle_token(struct broker *b, struct evhttp_request *req,
+static void handle_token(struct front *b, struct evhttp_request *req,
 			 const struct cert_identity *dev)
 {
 	char addr[64];
@@ -212,7 +212,7 @@ static void handle_token(struct broker *b, struct evhttp_request *req,
 		return;
 	}
 	peer_addr(req, addr, sizeof(addr));
-	r = broker_token_submit(b, req, dev->cn, dev->ou, addr);
+	r = front_token_submit(b, req, dev->cn, dev->ou, addr);
 	if (r == PL_E_TOOBIG)
 		send_problem(b, req, EP_TOKEN, 413, "request_too_large",
 			     "the request body is larger than max_body", 0);
@@ -225,7 +225,7 @@ static void handle_token(struct broker *b, struct evhttp_request *req,
 /* The mTLS API. */
 static void api_cb(struct evhttp_request *req, void *arg)
 {
-	struct broker *b = arg;
+	struct front *b = arg;
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
@@ -255,7 +255,7 @@ static void api_cb(struct evhttp_request *req, void *arg)
 	}
 	evhttp_connection_set_closecb(evcon, close_cb, NULL);
 	peer_addr(req, addr, sizeof(addr));
-	if (ep == EP_OTHER && broker_abuse_route(b, req, path, dev.cn, dev.ou, addr))
+	if (ep == EP_OTHER && front_abuse_route(b, req, path, dev.cn, dev.ou, addr))
 		return;  /* approvals, revoked ids, receipts (docs/abuse.md) */
 	if (ep == EP_TOKEN && cmd == EVHTTP_REQ_POST)
 		handle_token(b, req, &dev);
@@ -274,7 +274,7 @@ static void api_cb(struct evhttp_request *req, void *arg)
 /* The admin listener (plain HTTP on loopback). */
 static void admin_cb(struct evhttp_request *req, void *arg)
 {
-	struct broker *b = arg;
+	struct front *b = arg;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	enum metrics_endpoint ep = endpoint_of(path ? path : "");
 
@@ -283,7 +283,7 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 			     0);
 		return;
 	}
-	if (ep == EP_OTHER && broker_abuse_route(b, req, path, NULL, NULL, "admin"))
+	if (ep == EP_OTHER && front_abuse_route(b, req, path, NULL, NULL, "admin"))
 		return;  /* GET /v1/revoked */
 	if (ep == EP_METRICS)
 		handle_metrics(b, req);
@@ -298,7 +298,7 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
 {
-	struct broker *b = arg;
+	struct front *b = arg;
 	SSL *ssl = SSL_new(b->ssl_ctx);
 	struct bufferevent *bev;
 
@@ -355,7 +355,7 @@ static int bind_one(struct evhttp *http, const char *host, uint16_t port,
 	return 0;
 }
 
-int broker_http_setup(struct broker *b, char *err, size_t errlen)
+int front_http_setup(struct front *b, char *err, size_t errlen)
 {
 	const struct broker_config *c = &b->cfg;
 	int r;
@@ -400,7 +400,7 @@ int broker_http_setup(struct broker *b, char *err, size_t errlen)
 	return 0;
 }
 
-void broker_http_stop_accepting(struct broker *b)
+void front_http_stop_accepting(struct front *b)
 {
 	if (b->http_sock != NULL) {
 		conn_guard_stop_accepting(b);

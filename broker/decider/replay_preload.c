@@ -15,13 +15,13 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "broker.h"
+#include "decider.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
 
 struct preload {
-	struct broker *b;
+	struct decider *b;
 	int64_t now;
 	uint64_t loaded;
 	int full;
@@ -50,7 +50,7 @@ static int preload_one(void *ctx, const uint8_t nonce[AUDIT_NONCE_LEN], int64_t 
 	return 0;
 }
 
-int broker_replay_preload(struct broker *b, char *err, size_t errlen)
+int decider_replay_preload(struct decider *b, char *err, size_t errlen)
 {
 	struct preload p = { .b = b, .now = (int64_t)time(NULL) };
 	int64_t since_ms = (p.now - 2 * (int64_t)b->cfg.request_window_s) * 1000;

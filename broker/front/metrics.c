@@ -2,6 +2,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
+#include "abuse.h"
 #include "metrics.h"
 #include "pl_err.h"
 
@@ -186,4 +187,41 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, FILE *f)
 	gauge(f, "pitlane_worker_queue_depth", "Token requests waiting for a worker.",
 	      g->queue_depth);
 	return ferror(f) ? PL_E_IO : 0;
+}
+
+void metrics_render_abuse(const struct abuse_stats *s, FILE *f)
+{
+	static const char *const det[7] = { "vin_sweep", "out_of_hours", "unlock_then_start",
+					    "two_places", "decoy_vin", "ecu_failures", "breaker" };
+	struct abuse_stats st = *s;
+
+	fprintf(f, "# HELP pitlane_abuse_checked_total Requests seen by the abuse checks.\n"
+		"# TYPE pitlane_abuse_checked_total counter\n"
+		"pitlane_abuse_checked_total %llu\n", (unsigned long long)st.checked);
+	fprintf(f, "# HELP pitlane_abuse_verdicts_total Abuse verdicts other than pass.\n"
+		"# TYPE pitlane_abuse_verdicts_total counter\n"
+		"pitlane_abuse_verdicts_total{verdict=\"rate_limited\"} %llu\n"
+		"pitlane_abuse_verdicts_total{verdict=\"denied\"} %llu\n"
+		"pitlane_abuse_verdicts_total{verdict=\"approval\"} %llu\n",
+		(unsigned long long)st.limited, (unsigned long long)st.denied,
+		(unsigned long long)st.approvals);
+	fprintf(f, "# HELP pitlane_abuse_alerts_total Alerts raised, by detector.\n"
+		"# TYPE pitlane_abuse_alerts_total counter\n");
+	for (size_t i = 0; i < 7; i++)
+		fprintf(f, "pitlane_abuse_alerts_total{detector=\"%s\"} %llu\n", det[i],
+			(unsigned long long)st.alerts_by_detector[i]);
+	fprintf(f, "# HELP pitlane_abuse_breaker_trips_total Circuit breaker trips.\n"
+		"# TYPE pitlane_abuse_breaker_trips_total counter\n"
+		"pitlane_abuse_breaker_trips_total %llu\n"
+		"# HELP pitlane_abuse_breakers_open Circuit breakers open now.\n"
+		"# TYPE pitlane_abuse_breakers_open gauge\n"
+		"pitlane_abuse_breakers_open %u\n"
+		"# HELP pitlane_abuse_suspensions Workshops and technicians suspended now.\n"
+		"# TYPE pitlane_abuse_suspensions gauge\n"
+		"pitlane_abuse_suspensions %u\n"
+		"# HELP pitlane_abuse_limit_keys Live rate-limit keys.\n"
+		"# TYPE pitlane_abuse_limit_keys gauge\n"
+		"pitlane_abuse_limit_keys %llu\n",
+		(unsigned long long)st.breaker_trips, st.breakers_open, st.suspensions,
+		(unsigned long long)st.keys);
 }

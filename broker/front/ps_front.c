@@ -21,7 +21,7 @@
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_log.h"
-#include "privsep.h"
+#include "front.h"
 #include "ps_child.h"
 #include "tls.h"
 
@@ -35,8 +35,8 @@ struct fslot {
 	uint64_t next_id;
 };
 
-struct front {
-	struct broker *b;
+struct front_proc {
+	struct front *fe;
 	struct ps_chan ctl;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -56,7 +56,7 @@ static uint64_t mono_ms(void)
 	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
-static struct fslot *slot_get(struct front *f, int *fd)
+static struct fslot *slot_get(struct front_proc *f, int *fd)
 {
 	struct fslot *s = NULL;
 
@@ -81,7 +81,7 @@ static struct fslot *slot_get(struct front *f, int *fd)
 	return s;
 }
 
-static void slot_put(struct front *f, struct fslot *s, int dead)
+static void slot_put(struct front_proc *f, struct fslot *s, int dead)
 {
 	pthread_mutex_lock(&f->mu);
 	if (dead)
@@ -91,7 +91,7 @@ static void slot_put(struct front *f, struct fslot *s, int dead)
 	pthread_mutex_unlock(&f->mu);
 }
 
-static void report_decider(struct front *f, int r, const char *why)
+static void report_decider(struct front_proc *f, int r, const char *why)
 {
 	pl_log_err("privsep_bad_message", r, "role", "front", "from", "decider", "why", why,
 		   NULL);
@@ -100,10 +100,9 @@ static void report_decider(struct front *f, int r, const char *why)
 	pthread_mutex_unlock(&f->mu);
 }
 
-/* b->decide (worker threads): one PS_FD_DECIDE, its PS_DF_ANSWER. */
-static int decide_remote(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+int front_decide(struct front *fe, const struct token_handoff *h, struct token_answer *a)
 {
-	struct front *f = b->ps;
+	struct front_proc *f = fe->proc;
 	struct ps_chan ch;
 	struct ps_hdr hdr;
 	int fd, r, dead = 0;
@@ -138,22 +137,20 @@ out:
 	return r;
 }
 
-/* b->status (loop thread): the decider's last push, if fresh. */
-static int status_cached(struct broker *b, struct broker_status *st)
+void front_get_status(struct front *fe, struct broker_status *st)
 {
-	struct front *f = b->ps;
+	struct front_proc *f = fe->proc;
 
 	*st = f->st;
 	if (f->status.fd < 0 || mono_ms() - f->st_ms > STATUS_FRESH_MS) {
 		st->hsm_ready = 0;
 		st->audit_writable = 0;
 	}
-	return 0;
 }
 
 static void status_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct front *f = arg;
+	struct front_proc *f = arg;
 	struct broker_status st;
 	struct ps_hdr h;
 	int r = ps_recv(&f->status, &h, &st, sizeof(st), NULL, 0, NULL, 0);
@@ -177,7 +174,7 @@ static void status_cb(evutil_socket_t fd, short what, void *arg)
 	f->st.audit_writable = 0;
 }
 
-static void take_peers(struct front *f, const struct ps_peers *p, int *fds, size_t n)
+static void take_peers(struct front_proc *f, const struct ps_peers *p, int *fds, size_t n)
 {
 	if (p->peer != PS_ROLE_DECIDER || n != f->n + 1) {
 		for (size_t i = 0; i < n; i++)
@@ -195,7 +192,7 @@ static void take_peers(struct front *f, const struct ps_peers *p, int *fds, size
 		event_free(f->ev_status);
 	ps_chan_close(&f->status);
 	ps_chan_init(&f->status, fds[f->n], PS_CH_DECIDER_TO_FRONT);
-	f->ev_status = event_new(f->b->base, f->status.fd, EV_READ | EV_PERSIST, status_cb, f);
+	f->ev_status = event_new(f->fe->base, f->status.fd, EV_READ | EV_PERSIST, status_cb, f);
 	if (f->ev_status == NULL || event_add(f->ev_status, NULL) != 0)
 		pl_log(PL_LOG_ERROR, "privsep_status_lost", "role", "front",
 		       "reason", "cannot watch the decider's status channel", NULL);
@@ -232,7 +229,7 @@ static uint8_t *read_crl_fd(int fd, size_t *len)
 }
 
 /* PS_MC_CRL: the new CRLs are checked, then added; a bad file changes nothing. */
-static void take_crl(struct front *f, int fd)
+static void take_crl(struct front_proc *f, int fd)
 {
 	size_t len = 0, n = 0;
 	uint8_t *pem = read_crl_fd(fd, &len);
@@ -241,27 +238,27 @@ static void take_crl(struct front *f, int fd)
 
 	close(fd);
 	if (pem == NULL) {
-		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", f->b->cfg.crl, "reason",
+		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", f->fe->cfg.crl, "reason",
 		       "unreadable or larger than 16 MiB", "action",
 		       "the CRLs loaded before stay in force", NULL);
 		return;
 	}
-	r = tls_crl_update(f->b->store, pem, len, &n, err, sizeof(err));
+	r = tls_crl_update(f->fe->store, pem, len, &n, err, sizeof(err));
 	free(pem);
 	if (r != 0) {
-		pl_log_err("crl_reload_refused", r, "file", f->b->cfg.crl, "reason", err,
+		pl_log_err("crl_reload_refused", r, "file", f->fe->cfg.crl, "reason", err,
 			   "action", "the CRLs loaded before stay in force", NULL);
 		return;
 	}
 	snprintf(num, sizeof(num), "%zu", n);
-	pl_log(PL_LOG_INFO, "crl_reloaded", "file", f->b->cfg.crl, "crls", num, NULL);
+	pl_log(PL_LOG_INFO, "crl_reloaded", "file", f->fe->cfg.crl, "crls", num, NULL);
 	/* Keep-alive connections opened before keep no handshake result (docs/broker.md). */
-	conn_crl_recheck(f->b);
+	conn_crl_recheck(f->fe);
 }
 
 static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct front *f = arg;
+	struct front_proc *f = arg;
 	struct ps_peers p;
 	struct ps_hdr h;
 	int fds[PS_MAX_FDS];
@@ -274,7 +271,7 @@ static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	if (r != 0) {
 		/* The monitor is gone: nobody would restart the others. */
-		event_base_loopbreak(f->b->base);
+		event_base_loopbreak(f->fe->base);
 		return;
 	}
 	if (h.type == PS_MC_PEERS)
@@ -290,23 +287,23 @@ static void ctl_cb(evutil_socket_t fd, short what, void *arg)
  * Runs the loop until the decider's first status arrived (or 5 s passed:
  * then the front end serves 503 until the decider is back).
  */
-static void wait_first_status(struct front *f)
+static void wait_first_status(struct front_proc *f)
 {
 	uint64_t until = mono_ms() + FIRST_STATUS_MS;
 
 	while (f->st_ms == 0 && mono_ms() < until) {
 		struct timeval tv = { 0, 50000 };
 
-		event_base_loopexit(f->b->base, &tv);
-		event_base_dispatch(f->b->base);
+		event_base_loopexit(f->fe->base, &tv);
+		event_base_dispatch(f->fe->base);
 	}
 }
 
 void ps_front_main(const struct broker_config *c, const struct ps_config *pc, int ctl_fd,
 		   int api_fd, int admin_fd, const char *empty_dir)
 {
-	static struct front ff;
-	struct front *f = &ff;
+	static struct front_proc ff;
+	struct front_proc *f = &ff;
 	char err[512] = "";
 	int r;
 
@@ -320,28 +317,26 @@ void ps_front_main(const struct broker_config *c, const struct ps_config *pc, in
 	for (unsigned i = 0; i < f->n; i++)
 		f->s[i].cur = f->s[i].pending = -1;
 	/* Everything that needs a file or a new socket happens before the drop. */
-	if ((r = broker_open_front(c, api_fd, admin_fd, &f->b, err, sizeof(err))) != 0)
+	if ((r = front_open(c, api_fd, admin_fd, &f->fe, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
-	f->b->ps = f;
-	f->b->decide = decide_remote;
-	f->b->status = status_cached;
-	if ((r = broker_listen(f->b, err, sizeof(err))) != 0)
+	f->fe->proc = f;
+	if ((r = front_listen(f->fe, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
-	f->ev_ctl = event_new(f->b->base, ctl_fd, EV_READ | EV_PERSIST, ctl_cb, f);
+	f->ev_ctl = event_new(f->fe->base, ctl_fd, EV_READ | EV_PERSIST, ctl_cb, f);
 	if (f->ev_ctl == NULL || event_add(f->ev_ctl, NULL) != 0)
 		ps_child_fail("cannot watch the monitor channel", PL_E_INTERNAL);
 	if ((r = ps_drop(PS_ROLE_FRONT, pc, c, empty_dir, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	/* The worker threads start under the seccomp filter and the Landlock domain. */
-	if ((r = workq_new(c->workers, c->queue_max, &f->b->wq)) != 0)
+	if ((r = workq_new(c->workers, c->queue_max, &f->fe->wq)) != 0)
 		ps_child_fail("cannot start the front end's workers", r);
 	wait_first_status(f);
 	if (ps_ctl_ready(&f->ctl, PS_ROLE_FRONT) != 0)
 		_exit(1);
-	r = broker_run(f->b);
+	r = front_run(f->fe);
 	event_free(f->ev_ctl);
 	if (f->ev_status != NULL)
 		event_free(f->ev_status);
-	broker_close(f->b);
+	front_close(f->fe);
 	_exit(r == 0 ? 0 : 1);
 }

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "broker.h"
+#include "decider.h"
 #include "pitlane/token.h"
 #include "pl_codec.h"
 #include "pl_err.h"
@@ -45,7 +45,7 @@ static void cpy(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-int broker_abuse_open(struct broker *b, char *err, size_t errlen)
+int decider_abuse_open(struct decider *b, char *err, size_t errlen)
 {
 	struct policy *p;
 	int r;
@@ -68,7 +68,7 @@ int broker_abuse_open(struct broker *b, char *err, size_t errlen)
  * One audit row of the abuse machinery (alert, admin, approval, issued, receipt).
  * time_ms: when it took effect (an officer action), or 0 for now.
  */
-static int audit_row_at(struct broker *b, int64_t time_ms, const char *request_id,
+static int audit_row_at(struct decider *b, int64_t time_ms, const char *request_id,
 			const char *client, const char *tech, const char *ws, const char *vin,
 			const char *op, const char *decision, const char *rule,
 			const char *reason, const uint8_t *cti, const char *addr)
@@ -93,14 +93,13 @@ static int audit_row_at(struct broker *b, int64_t time_ms, const char *request_i
 		rec.has_token_id = 1;
 	}
 	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
-		metrics_audit_error(b->metrics);
 		pl_log_err("audit_append_failed", r, "request_id", request_id, "decision", decision,
 			   NULL);
 	}
 	return r;
 }
 
-static int audit_row(struct broker *b, const char *request_id, const char *client,
+static int audit_row(struct decider *b, const char *request_id, const char *client,
 		     const char *tech, const char *ws, const char *vin, const char *op,
 		     const char *decision, const char *rule, const char *reason,
 		     const uint8_t *cti, const char *addr)
@@ -111,7 +110,7 @@ static int audit_row(struct broker *b, const char *request_id, const char *clien
 
 static int admin_row(void *ctx, const struct abuse_admin_action *x)
 {
-	struct broker *b = ctx;
+	struct decider *b = ctx;
 	char reason[480], id[24];
 
 	snprintf(reason, sizeof(reason), "%s %s by %s: %s", x->action, x->target, x->actor,
@@ -125,7 +124,7 @@ static int admin_row(void *ctx, const struct abuse_admin_action *x)
 }
 
 /* Officer actions reach the audit chain: looked for at most once a second. */
-static void audit_officer_actions(struct broker *b)
+static void audit_officer_actions(struct decider *b)
 {
 	long long t = now_ms(), last = atomic_load(&b->abuse_admin_ms);
 
@@ -136,13 +135,13 @@ static void audit_officer_actions(struct broker *b)
 		       "request", NULL);
 }
 
-void broker_abuse_tick(struct broker *b)
+void decider_abuse_tick(struct decider *b)
 {
-	if (b != NULL && b->abuse != NULL)
+	if (b != NULL)
 		audit_officer_actions(b);
 }
 
-int broker_abuse_check(struct broker *b, const struct policy *p, const struct abuse_event *ev,
+int decider_abuse_check(struct decider *b, const struct policy *p, const struct abuse_event *ev,
 		       const char *request_id, struct abuse_verdict *v)
 {
 	char client[140];
@@ -188,7 +187,7 @@ static void put_pending(struct plt_cbor_writer *w, const struct abuse_approval *
 	plt_cbor_put_cstr(w, poll);
 }
 
-int broker_abuse_park(struct broker *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
+int decider_abuse_park(struct decider *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
 		      size_t *len, char location[48])
 {
 	struct plt_cbor_writer w;
@@ -231,7 +230,7 @@ static void answer_problem(struct token_answer *a, int status, const char *code,
  * answer_problem() for a refusal that may be one a suspect must not understand
  * (refusal.h): a decoy, a detector, a suspension becomes the generic refusal.
  */
-static void answer_refusal(struct broker *b, struct token_answer *a, int status, const char *code,
+static void answer_refusal(struct decider *b, struct token_answer *a, int status, const char *code,
 			   const char *detail, const char *rule, const char *request_id)
 {
 	struct problem p = { .status = status, .code = code, .request_id = request_id };
@@ -246,7 +245,7 @@ static void answer_refusal(struct broker *b, struct token_answer *a, int status,
 }
 
 /* An approved token withheld: one audit row (decision "deny"), the answer, the log line. */
-static void delivery_refused(struct broker *b, const struct token_handoff *h,
+static void delivery_refused(struct decider *b, const struct token_handoff *h,
 			     const struct abuse_approval *ap, struct token_answer *a, int status,
 			     const char *code, const char *rule, const char *detail)
 {
@@ -269,7 +268,7 @@ static void delivery_refused(struct broker *b, const struct token_handoff *h,
  * CRL) was verified with the poll's signature. 1 when the token may leave;
  * else the refusal is answered and audited.
  */
-static int still_admitted(struct broker *b, const struct token_handoff *h,
+static int still_admitted(struct decider *b, const struct token_handoff *h,
 			  const struct abuse_approval *ap, struct token_answer *a)
 {
 	struct policy *p = policy_slot_get(b->policy);
@@ -303,7 +302,7 @@ static int still_admitted(struct broker *b, const struct token_handoff *h,
 }
 
 /* An approved request: re-check, sign with the original challenge, audit, deliver once. */
-static void deliver(struct broker *b, const struct token_handoff *h,
+static void deliver(struct decider *b, const struct token_handoff *h,
 		    const struct abuse_approval *ap, struct token_answer *a)
 {
 	struct signer_request sr;
@@ -332,7 +331,7 @@ static void deliver(struct broker *b, const struct token_handoff *h,
 	cpy(sr.technician, sizeof(sr.technician), ap->technician_id);
 	cpy(sr.work_order, sizeof(sr.work_order), ap->work_order);
 	sr.policy_version = ap->policy_version;
-	r = broker_signer_issue(b, &sr, cti, a->body, sizeof(a->body), &len);
+	r = decider_signer_issue(b, &sr, cti, a->body, sizeof(a->body), &len);
 	plt_wipe(&sr, sizeof(sr));
 	if (r == 0) {
 		snprintf(reason, sizeof(reason), "approval %s by %s delivered", ap->id, ap->approver);
@@ -360,7 +359,7 @@ static void deliver(struct broker *b, const struct token_handoff *h,
  * verified with the poll's signature). Anyone else learns nothing (404); a
  * technician asking for someone else's approval is an audit row. 1 when found.
  */
-static int polled_approval(struct broker *b, const struct token_handoff *h, const char *id,
+static int polled_approval(struct decider *b, const struct token_handoff *h, const char *id,
 			   struct abuse_approval *ap, struct token_answer *a)
 {
 	char reason[400], client[2 * HANDOFF_TEXT + 8];
@@ -391,7 +390,7 @@ static int polled_approval(struct broker *b, const struct token_handoff *h, cons
 	return 0;
 }
 
-void broker_abuse_poll(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+void decider_abuse_poll(struct decider *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct abuse_approval ap;
 	struct plt_cbor_writer w;
@@ -400,10 +399,6 @@ void broker_abuse_poll(struct broker *b, const struct token_handoff *h, struct t
 
 	memset(a, 0, sizeof(*a));
 	a->metric = DEC_COUNT;  /* not a token decision */
-	if (b->abuse == NULL) {
-		answer_problem(a, 503, "not_ready", "abuse state unavailable", NULL, h->request_id, 5);
-		return;
-	}
 	/* Not terminated by the privsep receiver: the id is ours to bound. */
 	cpy(id, sizeof(id), h->approval_id);
 	if (!polled_approval(b, h, id, &ap, a))
@@ -458,7 +453,7 @@ static void count_cti(void *ctx, const uint8_t cti[ABUSE_CTI_LEN])
 	(*(size_t *)ctx)++;
 }
 
-static void revoked(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+static void revoked(struct decider *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct plt_cbor_writer w;
 	uint64_t after = 0, last = 0, last2 = 0;
@@ -496,7 +491,7 @@ static void revoked(struct broker *b, const struct token_handoff *h, struct toke
 	a->len = (uint32_t)len;
 }
 
-static void receipt(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+static void receipt(struct decider *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct policy *p = policy_slot_get(b->policy);
 	struct abuse_verdict v;
@@ -563,7 +558,7 @@ struct decider_view {
 };
 
 /* A refused decision: one audit row (decision "deny", rule = the code), the answer, the log. */
-static void decision_refused(struct broker *b, const struct decider_view *dv, struct token_answer *a,
+static void decision_refused(struct decider *b, const struct decider_view *dv, struct token_answer *a,
 			     int status, const char *code, const char *rule, const char *detail)
 {
 	const struct token_handoff *h = dv->h;
@@ -582,7 +577,7 @@ static void decision_refused(struct broker *b, const struct decider_view *dv, st
 }
 
 /* The approval as it is now: found, pending, unexpired; else the answer is given (0). */
-static int decision_target(struct broker *b, struct decider_view *dv, struct abuse_approval *ap,
+static int decision_target(struct decider *b, struct decider_view *dv, struct abuse_approval *ap,
 			   struct token_answer *a)
 {
 	const struct token_handoff *h = dv->h;
@@ -676,7 +671,7 @@ static void decision_done(const struct abuse_approval *ap, const char *status,
 }
 
 /* A suspended PC decides nothing, whoever's card is in it; else the answer is given (0). */
-static int decision_device_ok(struct broker *b, const struct decider_view *dv,
+static int decision_device_ok(struct decider *b, const struct decider_view *dv,
 			      struct token_answer *a)
 {
 	struct abuse_verdict v;
@@ -690,7 +685,7 @@ static int decision_device_ok(struct broker *b, const struct decider_view *dv,
 	return r == 0;
 }
 
-void broker_abuse_decision(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+void decider_abuse_decision(struct decider *b, const struct token_handoff *h, struct token_answer *a)
 {
 	struct decider_view dv = { .h = h };
 	struct abuse_approval ap;
@@ -705,10 +700,6 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 	/* Not terminated by the privsep receiver: the id is ours to bound. */
 	cpy(dv.id, sizeof(dv.id), h->approval_id);
 	snprintf(dv.client, sizeof(dv.client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
-	if (b->abuse == NULL) {
-		answer_problem(a, 503, "not_ready", "abuse state unavailable", NULL, h->request_id, 5);
-		return;
-	}
 	if (!decision_target(b, &dv, &ap, a))
 		return;
 	if (!decision_device_ok(b, &dv, a))
@@ -772,14 +763,10 @@ void broker_abuse_decision(struct broker *b, const struct token_handoff *h, stru
 	       ap.technician, NULL);
 }
 
-void broker_abuse_request(struct broker *b, const struct token_handoff *h, struct token_answer *a)
+void decider_abuse_request(struct decider *b, const struct token_handoff *h, struct token_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->metric = DEC_COUNT;  /* not a token decision */
-	if (b->abuse == NULL) {
-		answer_problem(a, 503, "not_ready", "abuse state unavailable", NULL, h->request_id, 5);
-		return;
-	}
 	switch (h->kind) {
 	case HANDOFF_REVOKED:
 		revoked(b, h, a);

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker.h"
+#include "proto.h"
 #include "signer.h"
 
 enum ps_role { PS_ROLE_MONITOR = 0, PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT, PS_ROLE_COUNT };

@@ -23,7 +23,7 @@
 #include "pl_err_audit.h"
 #include "pl_err_signer.h"
 #include "pl_log.h"
-#include "privsep.h"
+#include "decider.h"
 #include "ps_child.h"
 
 #define SIGNER_REPLY_MS 10000     /* an HSM call (the signer's own timeouts are shorter) */
@@ -36,15 +36,15 @@ struct fdslot {
 };
 
 struct worker {
-	struct decider *d;
+	struct decider_proc *d;
 	pthread_t t;
 	struct fdslot front, signer;  /* guarded by d->mu */
 	uint64_t next_id;
 };
 
-struct decider {
+struct decider_proc {
 	const struct broker_config *c;
-	struct broker *b;
+	struct decider *dc;
 	struct ps_chan *ctl;
 	pthread_mutex_t mu;           /* fd slots, ctl sends */
 	pthread_mutex_t sig_mu;       /* the signer control channel (checkpoints, status) */
@@ -55,14 +55,13 @@ struct decider {
 	uint64_t sig_ctl_id;
 	atomic_int stop;
 	atomic_int signer_up;
-	atomic_int diverged_logged;   /* the audit_chain_diverged line was written */
 	pthread_t status_t;
 };
 
 static _Thread_local struct worker *tl_worker;
 
 /* Takes a pending descriptor (under d->mu). */
-static int slot_take(struct decider *d, struct fdslot *s)
+static int slot_take(struct decider_proc *d, struct fdslot *s)
 {
 	int fd;
 
@@ -79,7 +78,7 @@ static int slot_take(struct decider *d, struct fdslot *s)
 }
 
 /* The channel behind s failed (and was closed by ps_recv/ps_send). */
-static void slot_dead(struct decider *d, struct fdslot *s, int fd)
+static void slot_dead(struct decider_proc *d, struct fdslot *s, int fd)
 {
 	pthread_mutex_lock(&d->mu);
 	if (s->cur == fd)
@@ -95,7 +94,7 @@ static void slot_give(struct fdslot *s, int fd)
 }
 
 /* One request/reply with the signer over the descriptor in s. */
-static int signer_call(struct decider *d, struct fdslot *s, uint64_t *id, uint32_t type,
+static int signer_call(struct decider_proc *d, struct fdslot *s, uint64_t *id, uint32_t type,
 		       const void *req, size_t len, uint32_t rtype, void *rep, size_t rlen)
 {
 	struct ps_chan ch;
@@ -141,11 +140,11 @@ dead:
 	return PL_E_SIGNER_UNAVAILABLE;
 }
 
-/* b->issue: the worker's own channel to the signer. */
-static int issue_remote(struct broker *b, const struct signer_request *req,
-			uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
+/* The worker's own channel to the signer. */
+int decider_signer_issue(struct decider *dc, const struct signer_request *req,
+			 uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
 {
-	struct decider *d = b->ps;
+	struct decider_proc *d = dc->proc;
 	struct worker *w = tl_worker;
 	struct ps_issued out;
 	int r;
@@ -169,7 +168,7 @@ static int issue_remote(struct broker *b, const struct signer_request *req,
 static int ckpt_remote(void *ctx, uint64_t row_count, const uint8_t head[32],
 		       uint8_t sig[SIGNER_SIG_LEN])
 {
-	struct decider *d = ctx;
+	struct decider_proc *d = ctx;
 	struct ps_ckpt q = { .row_count = row_count };
 	struct ps_ckpt_sig out;
 	int r;
@@ -208,7 +207,7 @@ static void handoff_terminate(struct token_handoff *h)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct decider *d = w->d;
+	struct decider_proc *d = w->d;
 	struct token_handoff h;
 	struct token_answer a;
 	struct ps_hdr hdr;
@@ -240,7 +239,7 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		handoff_terminate(&h);
-		broker_token_decide(d->b, &h, &a);
+		decider_decide(d->dc, &h, &a);
 		if (ps_send(&ch, PS_DF_ANSWER, hdr.id, &a, sizeof(a), NULL, 0) != 0)
 			slot_dead(d, &w->front, fd);   /* the front end died: the row is committed */
 		plt_wipe(&a, sizeof(a));
@@ -249,11 +248,9 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static void gather(struct decider *d, struct broker_status *st)
+static void gather(struct decider_proc *d, struct broker_status *st)
 {
 	struct ps_signer_status ss;
-	struct audit_stats as;
-	struct policy *p;
 	int r;
 
 	memset(st, 0, sizeof(*st));
@@ -267,32 +264,11 @@ static void gather(struct decider *d, struct broker_status *st)
 		st->hsm_faults = ss.faults;
 		st->hsm_reinits = ss.reinits;
 	}
-	audit_get_stats(d->b->audit, &as);
-	st->audit_writable = audit_writable(d->b->audit);
-	st->audit_rows = as.rows;
-	st->audit_commits = as.commits;
-	st->audit_checkpoints = as.checkpoints;
-	st->audit_chain_diverged = as.chain_diverged;
-	if (as.chain_diverged && !atomic_exchange(&d->diverged_logged, 1)) {
-		char head[24];
-
-		snprintf(head, sizeof(head), "%llu", (unsigned long long)as.diverged_head);
-		pl_log_err("audit_chain_diverged", PL_E_AUDIT_DIVERGED, "head_seq", head,
-			   "action", "no checkpoint is signed and /v1/ready answers 503; run "
-			   "pitlanectl audit verify on the database", NULL);
-	}
-	p = policy_slot_get(d->b->policy);
-	st->policy_version = policy_version(p);
-	policy_unref(p);
-	st->policy_reloads = atomic_load(&d->b->reloads);
-	st->policy_reload_failures = atomic_load(&d->b->reload_failures);
-	st->replay_entries = replay_count(d->b->replay);
-	if (d->b->abuse != NULL)
-		abuse_get_stats(d->b->abuse, &st->abuse);   /* /metrics: pitlane_abuse_* */
+	decider_get_status(d->dc, st);
 }
 
 /* Sends readiness and gauges to the front end. */
-static void push_status(struct decider *d)
+static void push_status(struct decider_proc *d)
 {
 	struct broker_status st;
 	struct ps_chan ch;
@@ -308,17 +284,21 @@ static void push_status(struct decider *d)
 	pthread_mutex_unlock(&d->push_mu);
 }
 
-/* b->reloaded: the new policy version (or the failure count) reaches /metrics at once. */
-static void reloaded(struct broker *b)
+/* SIGHUP: the new policy version (or the failure count) reaches /metrics before the log line. */
+static void reload(struct decider_proc *d)
 {
-	push_status(b->ps);
+	struct policy_diag diag;
+	int r = decider_reload_policy(d->dc, &diag);
+
+	push_status(d);
+	decider_log_reload(d->dc, r, &diag);
 }
 
 /*
  * The front end never sends on the status channel: anything that arrives there
  * is a violation (the channel is closed and the front end reported).
  */
-static void check_status_channel(struct decider *d)
+static void check_status_channel(struct decider_proc *d)
 {
 	struct pollfd p = { .events = POLLIN };
 	struct ps_hdr h;
@@ -355,19 +335,19 @@ static void check_status_channel(struct decider *d)
 /* Pushes the status a few times a second; runs the checkpoint timer. */
 static void *status_main(void *arg)
 {
-	struct decider *d = arg;
+	struct decider_proc *d = arg;
 	struct timespec last_ckpt, now;
 
 	clock_gettime(CLOCK_MONOTONIC, &last_ckpt);
 	while (!atomic_load(&d->stop)) {
 		check_status_channel(d);
 		push_status(d);
-		broker_abuse_tick(d->b);  /* officer actions into the audit chain (docs/abuse.md) */
-		broker_refusals_tick(d->b);  /* summary rows of refusals (docs/broker.md) */
+		decider_abuse_tick(d->dc);  /* officer actions into the audit chain (docs/abuse.md) */
+		decider_refusals_tick(d->dc);  /* summary rows of refusals (docs/broker.md) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->c->checkpoint_seconds > 0 &&
 		    now.tv_sec - last_ckpt.tv_sec >= (time_t)d->c->checkpoint_seconds) {
-			int r = audit_checkpoint(d->b->audit);
+			int r = audit_checkpoint(d->dc->audit);
 
 			if (r != 0)
 				pl_log_err("audit_checkpoint_failed", r, NULL);
@@ -379,7 +359,7 @@ static void *status_main(void *arg)
 }
 
 /* Installs the descriptors of a PS_MC_PEERS message. */
-static void take_peers(struct decider *d, uint32_t peer, int *fds, size_t n)
+static void take_peers(struct decider_proc *d, uint32_t peer, int *fds, size_t n)
 {
 	pthread_mutex_lock(&d->mu);
 	if (n == d->n + 1 && (peer == PS_ROLE_FRONT || peer == PS_ROLE_SIGNER)) {
@@ -394,7 +374,7 @@ static void take_peers(struct decider *d, uint32_t peer, int *fds, size_t n)
 }
 
 /* One control message; returns nonzero when the monitor is gone. */
-static int on_ctl(struct decider *d, int timeout_ms)
+static int on_ctl(struct decider_proc *d, int timeout_ms)
 {
 	struct ps_peers peers;
 	struct ps_hdr h;
@@ -408,14 +388,15 @@ static int on_ctl(struct decider *d, int timeout_ms)
 		return 1;
 	if (h.type == PS_MC_PEERS) {
 		take_peers(d, peers.peer, fds, n);
-		if (peers.peer == PS_ROLE_FRONT && d->b != NULL)
+		if (peers.peer == PS_ROLE_FRONT && d->dc != NULL)
 			push_status(d);       /* a (re)started front end is ready at once */
-	} else if (h.type == PS_MC_RELOAD && d->b != NULL)
-		broker_reload_policy(d->b);
+	} else if (h.type == PS_MC_RELOAD && d->dc != NULL) {
+		reload(d);
+	}
 	return 0;
 }
 
-static int fetch_pubkey(struct decider *d, uint8_t pub[SIGNER_PUB_LEN], char *err, size_t errlen)
+static int fetch_pubkey(struct decider_proc *d, uint8_t pub[SIGNER_PUB_LEN], char *err, size_t errlen)
 {
 	struct ps_pubkey pk;
 	int tries = 0, r;
@@ -439,7 +420,7 @@ static int fetch_pubkey(struct decider *d, uint8_t pub[SIGNER_PUB_LEN], char *er
 	return r;
 }
 
-static int start_threads(struct decider *d)
+static int start_threads(struct decider_proc *d)
 {
 	for (unsigned i = 0; i < d->n; i++)
 		if (pthread_create(&d->w[i].t, NULL, worker_main, &d->w[i]) != 0)
@@ -451,8 +432,8 @@ static int start_threads(struct decider *d)
 
 void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, int ctl_fd)
 {
-	static struct decider dd;
-	struct decider *d = &dd;
+	static struct decider_proc dd;
+	struct decider_proc *d = &dd;
 	struct ps_chan ctl;
 	uint8_t pub[SIGNER_PUB_LEN];
 	char err[512] = "";
@@ -480,12 +461,9 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 		ps_child_fail(err, r);
 	if ((r = fetch_pubkey(d, pub, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
-	if ((r = broker_open_decider(c, ckpt_remote, d, pub, &d->b, err, sizeof(err))) != 0)
+	if ((r = decider_open(c, ckpt_remote, d, pub, &d->dc, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
-	d->b->ps = d;
-	d->b->issue = issue_remote;
-	d->b->reloaded = reloaded;
-	d->b->fresh_in_decider = 1;
+	d->dc->proc = d;
 	if (!early && (r = ps_drop(PS_ROLE_DECIDER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = start_threads(d)) != 0)
@@ -513,6 +491,6 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	for (unsigned i = 0; i < d->n; i++)
 		pthread_join(d->w[i].t, NULL);
 	pthread_join(d->status_t, NULL);
-	broker_close(d->b);           /* final checkpoint, through the signer */
+	decider_close(d->dc);         /* final checkpoint, through the signer */
 	_exit(0);
 }

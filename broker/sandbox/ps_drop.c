@@ -14,6 +14,7 @@
  *      sockets it holds only; signer and decider: files, no sockets, no exec)
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
@@ -34,7 +35,7 @@
 
 #include "pl_err.h"
 #include "pl_log.h"
-#include "privsep.h"
+#include "ps_child.h"
 
 #define NOBODY "nobody"
 
