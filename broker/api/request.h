@@ -77,7 +77,7 @@ enum req_decision_key {
 	REQ_D_IAT = 20,
 };
 #define REQ_APPROVAL_ID_LEN 32
-/* approval_decision.approve (and token_handoff.approve): compare with ==, never as a boolean. */
+/* approval_decision.approve (and vreq.approve, decider.h): compare with ==, never as a boolean. */
 enum req_decision { REQ_DECISION_DENY = 0, REQ_DECISION_APPROVE = 1, REQ_DECISION_SHOW = 2 };
 
 struct approval_decision {

@@ -245,7 +245,7 @@ static void answer_refusal(struct decider *b, struct token_answer *a, int status
 }
 
 /* An approved token withheld: one audit row (decision "deny"), the answer, the log line. */
-static void delivery_refused(struct decider *b, const struct token_handoff *h,
+static void delivery_refused(struct decider *b, const struct vreq *h,
 			     const struct abuse_approval *ap, struct token_answer *a, int status,
 			     const char *code, const char *rule, const char *detail)
 {
@@ -268,7 +268,7 @@ static void delivery_refused(struct decider *b, const struct token_handoff *h,
  * CRL) was verified with the poll's signature. 1 when the token may leave;
  * else the refusal is answered and audited.
  */
-static int still_admitted(struct decider *b, const struct token_handoff *h,
+static int still_admitted(struct decider *b, const struct vreq *h,
 			  const struct abuse_approval *ap, struct token_answer *a)
 {
 	struct policy *p = policy_slot_get(b->policy);
@@ -302,7 +302,7 @@ static int still_admitted(struct decider *b, const struct token_handoff *h,
 }
 
 /* An approved request: re-check, sign with the original challenge, audit, deliver once. */
-static void deliver(struct decider *b, const struct token_handoff *h,
+static void deliver(struct decider *b, const struct vreq *h,
 		    const struct abuse_approval *ap, struct token_answer *a)
 {
 	struct signer_request sr;
@@ -359,7 +359,7 @@ static void deliver(struct decider *b, const struct token_handoff *h,
  * verified with the poll's signature). Anyone else learns nothing (404); a
  * technician asking for someone else's approval is an audit row. 1 when found.
  */
-static int polled_approval(struct decider *b, const struct token_handoff *h, const char *id,
+static int polled_approval(struct decider *b, const struct vreq *h, const char *id,
 			   struct abuse_approval *ap, struct token_answer *a)
 {
 	char reason[400], client[2 * HANDOFF_TEXT + 8];
@@ -390,7 +390,7 @@ static int polled_approval(struct decider *b, const struct token_handoff *h, con
 	return 0;
 }
 
-void decider_abuse_poll(struct decider *b, const struct token_handoff *h, struct token_answer *a)
+void decider_abuse_poll(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	struct abuse_approval ap;
 	struct plt_cbor_writer w;
@@ -453,7 +453,7 @@ static void count_cti(void *ctx, const uint8_t cti[ABUSE_CTI_LEN])
 	(*(size_t *)ctx)++;
 }
 
-static void revoked(struct decider *b, const struct token_handoff *h, struct token_answer *a)
+static void revoked(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	struct plt_cbor_writer w;
 	uint64_t after = 0, last = 0, last2 = 0;
@@ -491,7 +491,7 @@ static void revoked(struct decider *b, const struct token_handoff *h, struct tok
 	a->len = (uint32_t)len;
 }
 
-static void receipt(struct decider *b, const struct token_handoff *h, struct token_answer *a)
+static void receipt(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	struct policy *p = policy_slot_get(b->policy);
 	struct abuse_verdict v;
@@ -543,7 +543,7 @@ static const char *state_word(int state)
 	return state >= 0 && state <= ABUSE_APR_EXPIRED ? state_words[state] : "unknown";
 }
 
-static const char *decision_word(const struct token_handoff *h)
+static const char *decision_word(const struct vreq *h)
 {
 	return h->approve == REQ_DECISION_APPROVE ? "approve" :
 	       h->approve == REQ_DECISION_SHOW ? "show" : "deny";
@@ -551,7 +551,7 @@ static const char *decision_word(const struct token_handoff *h)
 
 /* The technician's device and card as the audit rows name them. */
 struct decider_view {
-	const struct token_handoff *h;
+	const struct vreq *h;
 	char id[ABUSE_APPROVAL_ID_LEN + 1];
 	char client[2 * HANDOFF_TEXT + 8];
 	const struct abuse_approval *ap;    /* NULL until found */
@@ -561,7 +561,7 @@ struct decider_view {
 static void decision_refused(struct decider *b, const struct decider_view *dv, struct token_answer *a,
 			     int status, const char *code, const char *rule, const char *detail)
 {
-	const struct token_handoff *h = dv->h;
+	const struct vreq *h = dv->h;
 	char reason[400], st[8];
 
 	snprintf(reason, sizeof(reason), "%s of approval %s by %s refused: %s",
@@ -580,7 +580,7 @@ static void decision_refused(struct decider *b, const struct decider_view *dv, s
 static int decision_target(struct decider *b, struct decider_view *dv, struct abuse_approval *ap,
 			   struct token_answer *a)
 {
-	const struct token_handoff *h = dv->h;
+	const struct vreq *h = dv->h;
 	char detail[200], reason[160];
 	int r = abuse_approval_get(b->abuse, dv->id, now_ms(), ap);
 
@@ -685,7 +685,7 @@ static int decision_device_ok(struct decider *b, const struct decider_view *dv,
 	return r == 0;
 }
 
-void decider_abuse_decision(struct decider *b, const struct token_handoff *h, struct token_answer *a)
+void decider_abuse_decision(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	struct decider_view dv = { .h = h };
 	struct abuse_approval ap;
@@ -763,7 +763,7 @@ void decider_abuse_decision(struct decider *b, const struct token_handoff *h, st
 	       ap.technician, NULL);
 }
 
-void decider_abuse_request(struct decider *b, const struct token_handoff *h, struct token_answer *a)
+void decider_abuse_request(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->metric = DEC_COUNT;  /* not a token decision */

@@ -58,6 +58,8 @@ int decider_open(const struct broker_config *c, audit_sign_fn fn, void *ctx,
 	    (r = decider_abuse_open(d, err, errlen)) != 0 ||
 	    (r = decider_refusals_open(d, err, errlen)) != 0)
 		goto out;
+	if ((r = castore_open(c, &d->store, err, errlen)) != 0)
+		goto out;
 	if ((r = replay_new(c->replay_capacity, &d->replay)) != 0) {
 		snprintf(err, errlen, "cannot set up the decider: %s", pl_strerror(r));
 		goto out;
@@ -140,5 +142,22 @@ void decider_close(struct decider *d)
 	audit_close(d->audit);      /* final checkpoint needs the signer */
 	policy_slot_free(d->policy);
 	replay_free(d->replay);
+	X509_STORE_free(d->store);
 	free(d);
+}
+
+void decider_crl_update(struct decider *d, const uint8_t *pem, size_t len)
+{
+	char err[256] = "", num[16];
+	size_t n = 0;
+	int r = castore_crl_update(d->store, pem, len, &n, err, sizeof(err));
+
+	if (r != 0) {
+		pl_log_err("decider_crl_refused", r, "file", d->cfg.crl,
+			   "reason", err, "action", "the CRLs loaded before stay in force", NULL);
+		return;
+	}
+	snprintf(num, sizeof(num), "%zu", n);
+	pl_log(PL_LOG_INFO, "decider_crl_reloaded", "file", d->cfg.crl, "crls", num,
+	       NULL);
 }

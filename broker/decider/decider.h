@@ -14,6 +14,7 @@
 
 #include "abuse.h"
 #include "audit.h"
+#include "castore.h"
 #include "config.h"
 #include "policy.h"
 #include "proto.h"
@@ -23,6 +24,32 @@
 
 struct decider_proc;                 /* ps_decider.c: channels to front end and signer */
 
+/*
+ * One request as the decider verified it (authenticate.c): the device from
+ * the certificates it verified, the technician from the signed body it
+ * verified (have_tech), the fields from that body (have_q). Never on a wire.
+ * kind: enum handoff_kind (proto.h, which says what each kind carries).
+ */
+struct vreq {
+	char request_id[40];
+	char device_cn[HANDOFF_TEXT], device_ou[HANDOFF_TEXT];
+	char client_addr[HANDOFF_TEXT];
+	int32_t front_err;                /* 0: decide; else the code of a failed check */
+	char reason[256];                 /* its sentence (REVOKED: after=, DECISION: the note) */
+	uint8_t have_tech, have_q, cnonce_len, kind;   /* kind: enum handoff_kind */
+	char tech_cn[HANDOFF_TEXT], tech_ou[HANDOFF_TEXT];
+	char vin[18];
+	char op[32];
+	uint8_t cnonce[32];
+	char work_order[HANDOFF_TEXT];
+	uint32_t ttl;
+	uint8_t nonce[16];                /* freshness: checked by the decider */
+	int64_t iat;
+	char req_reason[161];             /* the request's reason (5), for the audit row */
+	/* HANDOFF_DECISION, HANDOFF_APPROVAL: the approval id the technician signed */
+	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
+	uint8_t approve;                  /* enum req_decision (request.h): compare with == */
+};
 
 struct refusals;
 
@@ -34,6 +61,7 @@ struct decider {
 	atomic_llong abuse_admin_ms;     /* last look for officer actions to audit */
 	struct replay *replay;
 	struct refusals *refusals;       /* refusal audit budget */
+	X509_STORE *store;               /* client_ca + CRL + technician marker (castore.h) */
 	atomic_ullong reloads, reload_failures;
 	int64_t replay_floor;            /* refuse iat below this (the preload overflowed) */
 	atomic_int diverged_logged;      /* the audit_chain_diverged line was written */
@@ -57,8 +85,19 @@ void decider_log_reload(struct decider *d, int r, const struct policy_diag *diag
 /* Policy, audit, abuse and replay gauges (the signer's part is filled by the caller). */
 void decider_get_status(struct decider *d, struct broker_status *st);
 
-/* The decision of one handoff (pipeline.c): answer, audit row, log line. */
-void decider_decide(struct decider *d, const struct token_handoff *h, struct token_answer *a);
+/*
+ * One request from the front end (authenticate.c): type PS_FD_*, q (strings
+ * terminated, lengths checked by the caller), tail = q->body_len bytes of
+ * body, then q->cert_len bytes of the device's certificates. Verifies the
+ * device, the signer and the body, then decider_decide().
+ */
+void decider_request(struct decider *d, uint32_t type, const struct fd_request *q,
+		     const uint8_t *tail, struct token_answer *a);
+/* Applies a CRL file's contents (SIGHUP) to the decider's CA store; logs the outcome. */
+void decider_crl_update(struct decider *d, const uint8_t *pem, size_t len);
+
+/* The decision of one verified request (pipeline.c): answer, audit row, log line. */
+void decider_decide(struct decider *d, const struct vreq *h, struct token_answer *a);
 
 /* ps_decider.c: signer_issue() through this worker's channel to the signer process. */
 int decider_signer_issue(struct decider *d, const struct signer_request *req,
@@ -75,14 +114,14 @@ void decider_abuse_tick(struct decider *d);
 int decider_abuse_park(struct decider *d, struct abuse_approval *ap, uint8_t *out, size_t cap,
 		       size_t *len, char location[48]);
 /* The unsigned handoffs: revoked ids, receipts. */
-void decider_abuse_request(struct decider *d, const struct token_handoff *h,
+void decider_abuse_request(struct decider *d, const struct vreq *h,
 			   struct token_answer *a);
 /*
  * HANDOFF_DECISION whose identity and freshness checks passed: the approval's
  * state, the approver's eligibility, then the decision recorded as pitlanectl
  * records it; audit rows and the log line are written here.
  */
-void decider_abuse_decision(struct decider *d, const struct token_handoff *h,
+void decider_abuse_decision(struct decider *d, const struct vreq *h,
 			    struct token_answer *a);
 /*
  * HANDOFF_APPROVAL (POST /v1/approvals/{id}/poll) whose identity and
@@ -91,7 +130,7 @@ void decider_abuse_decision(struct decider *d, const struct token_handoff *h,
  * new request would meet now (policy, officer suspensions, open breakers),
  * then the token, once. Audit rows and log lines are written here.
  */
-void decider_abuse_poll(struct decider *d, const struct token_handoff *h, struct token_answer *a);
+void decider_abuse_poll(struct decider *d, const struct vreq *h, struct token_answer *a);
 
 /*
  * Refusals under a flood (refusal_audit.c, docs/broker.md): 1 when a refused

@@ -450,7 +450,31 @@ static void finish(struct verdict *j, struct outcome *o, int64_t now, int decide
 	log_outcome(j, o);
 }
 
-void decider_decide(struct decider *b, const struct token_handoff *h, struct token_answer *a)
+/*
+ * GET /v1/revoked, POST /v1/receipts whose device certificate (or receipt)
+ * did not verify here: refused and logged; nothing is recorded.
+ */
+static void unsigned_refused(const struct vreq *h, struct token_answer *a)
+{
+	struct problem p = {
+		.status = problem_status_for(h->front_err), .code = pl_errname(h->front_err),
+		.detail = h->reason, .request_id = h->request_id,
+	};
+	size_t len = 0;
+
+	p.title = problem_title_for(p.status);
+	a->status = p.status;
+	a->metric = DEC_COUNT;
+	a->body_kind = ANSWER_PROBLEM;
+	if (problem_encode(&p, a->body, sizeof(a->body), &len) != 0)
+		len = 0;
+	a->len = (uint32_t)len;
+	pl_log(PL_LOG_WARN, h->kind == HANDOFF_RECEIPT ? "receipt_refused" : "revoked_refused",
+	       "request_id", h->request_id, "err", pl_errname(h->front_err), "reason", h->reason,
+	       "addr", h->client_addr, NULL);
+}
+
+void decider_decide(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	struct verdict *j = calloc(1, sizeof(*j));
 	struct outcome o;
@@ -462,7 +486,10 @@ void decider_decide(struct decider *b, const struct token_handoff *h, struct tok
 	if (h->kind != HANDOFF_TOKEN && h->kind != HANDOFF_DECISION &&
 	    h->kind != HANDOFF_APPROVAL) {
 		free(j);
-		decider_abuse_request(b, h, a);
+		if (h->front_err != 0)
+			unsigned_refused(h, a);
+		else
+			decider_abuse_request(b, h, a);
 		return;
 	}
 	if (j == NULL) {

@@ -3,7 +3,8 @@
  * request. It serves the front end (one channel per front-end worker, plus a
  * status channel it pushes readiness and gauges on) and asks the signer (one
  * channel per worker, plus a control channel for checkpoints, status and the
- * public key). From the front end it accepts PS_FD_DECIDE only; anything else
+ * public key). From the front end it accepts the PS_FD_* requests only (and
+ * authenticates each itself, authenticate.c); anything else
  * ends that channel and the monitor is asked to end the front end.
  */
 #include <errno.h>
@@ -184,36 +185,51 @@ static int ckpt_remote(void *ctx, uint64_t row_count, const uint8_t head[32],
 }
 
 /*
- * The front end is not trusted to terminate its strings: every text field of
- * a handoff ends in a NUL before anything reads it (sizes and types were
- * checked by ps_recv; numbers are range-checked where they are used).
+ * The front end is not trusted to terminate its strings or to count: every
+ * text field of a request ends in a NUL before anything reads it, and the
+ * tail must be exactly the body and certificates the lengths announce
+ * (ps_recv checked the type and the bounds). 0, or a sentence in why.
  */
-static void handoff_terminate(struct token_handoff *h)
+static int request_check(struct fd_request *q, size_t len, char *why, size_t whylen)
 {
-	h->request_id[sizeof(h->request_id) - 1] = '\0';
-	h->device_cn[sizeof(h->device_cn) - 1] = '\0';
-	h->device_ou[sizeof(h->device_ou) - 1] = '\0';
-	h->client_addr[sizeof(h->client_addr) - 1] = '\0';
-	h->reason[sizeof(h->reason) - 1] = '\0';
-	h->tech_cn[sizeof(h->tech_cn) - 1] = '\0';
-	h->tech_ou[sizeof(h->tech_ou) - 1] = '\0';
-	h->vin[sizeof(h->vin) - 1] = '\0';
-	h->op[sizeof(h->op) - 1] = '\0';
-	h->work_order[sizeof(h->work_order) - 1] = '\0';
-	h->req_reason[sizeof(h->req_reason) - 1] = '\0';
-	h->approval_id[sizeof(h->approval_id) - 1] = '\0';
+	q->request_id[sizeof(q->request_id) - 1] = '\0';
+	q->client_addr[sizeof(q->client_addr) - 1] = '\0';
+	q->reason[sizeof(q->reason) - 1] = '\0';
+	q->arg[sizeof(q->arg) - 1] = '\0';
+	if (q->body_len > FD_BODY_MAX || q->cert_len > FD_CERTS_MAX ||
+	    (size_t)q->body_len + q->cert_len != len - sizeof(*q)) {
+		snprintf(why, whylen, "a request whose body (%u) and certificate (%u) lengths "
+			 "disagree with its %zu bytes", q->body_len, q->cert_len, len);
+		return PL_E_SYNTAX;
+	}
+	return 0;
+}
+
+static void report_front(struct decider_proc *d, int r, const char *why)
+{
+	pl_log_err("privsep_bad_message", r, "role", "decider", "from", "front", "why", why,
+		   "action", "refused; the channel is closed and the monitor ends the front end",
+		   NULL);
+	pthread_mutex_lock(&d->mu);
+	(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_FRONT);
+	pthread_mutex_unlock(&d->mu);
 }
 
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct decider_proc *d = w->d;
-	struct token_handoff h;
+	uint8_t *buf = malloc(PS_MSG_MAX);
 	struct token_answer a;
 	struct ps_hdr hdr;
 
+	if (buf == NULL) {
+		pl_log(PL_LOG_ERROR, "decider_worker_lost", "reason", "out of memory", NULL);
+		return NULL;
+	}
 	tl_worker = w;
 	while (!atomic_load(&d->stop)) {
+		struct fd_request *q = (struct fd_request *)(void *)buf;
 		struct ps_chan ch;
 		int fd = slot_take(d, &w->front), r;
 
@@ -222,29 +238,24 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		ps_chan_init(&ch, fd, PS_CH_FRONT_TO_DECIDER);
-		r = ps_recv(&ch, &hdr, &h, sizeof(h), NULL, 0, NULL, POLL_SLICE_MS);
+		r = ps_recv(&ch, &hdr, buf, PS_MSG_MAX, NULL, 0, NULL, POLL_SLICE_MS);
 		if (r == PL_E_TIMEOUT)
 			continue;
+		if (r == 0 && (r = request_check(q, hdr.len, ch.why, sizeof(ch.why))) != 0)
+			ps_chan_close(&ch);
 		if (r != 0) {
-			if (r != PL_E_IO) {
-				pl_log_err("privsep_bad_message", r, "role", "decider",
-					   "from", "front", "why", ch.why, "action", "refused; "
-					   "the channel is closed and the monitor ends the front end",
-					   NULL);
-				pthread_mutex_lock(&d->mu);
-				(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_FRONT);
-				pthread_mutex_unlock(&d->mu);
-			}
+			if (r != PL_E_IO)
+				report_front(d, r, ch.why);
 			slot_dead(d, &w->front, fd);
 			continue;
 		}
-		handoff_terminate(&h);
-		decider_decide(d->dc, &h, &a);
+		decider_request(d->dc, hdr.type, q, buf + sizeof(*q), &a);
 		if (ps_send(&ch, PS_DF_ANSWER, hdr.id, &a, sizeof(a), NULL, 0) != 0)
 			slot_dead(d, &w->front, fd);   /* the front end died: the row is committed */
 		plt_wipe(&a, sizeof(a));
-		plt_wipe(&h, sizeof(h));
+		plt_wipe(buf, hdr.len);
 	}
+	free(buf);
 	return NULL;
 }
 
@@ -303,7 +314,7 @@ static void check_status_channel(struct decider_proc *d)
 	struct pollfd p = { .events = POLLIN };
 	struct ps_hdr h;
 	struct ps_chan ch;
-	uint8_t buf[sizeof(struct token_handoff)];
+	static uint8_t buf[PS_MSG_MAX];   /* the status thread's only */
 	int r;
 
 	pthread_mutex_lock(&d->push_mu);
@@ -373,6 +384,27 @@ static void take_peers(struct decider_proc *d, uint32_t peer, int *fds, size_t n
 		close(fds[i]);
 }
 
+/* PS_MC_CRL: the crl file the monitor opened (this process may not open it after the drop). */
+static void take_crl(struct decider_proc *d, int fd)
+{
+	size_t len = 0;
+	uint8_t *pem = ps_read_fd(fd, PS_CRL_FILE_MAX, &len);
+
+	close(fd);
+	if (d->dc == NULL) {
+		free(pem);
+		return;
+	}
+	if (pem == NULL) {
+		pl_log(PL_LOG_ERROR, "decider_crl_refused", "file", d->c->crl, "reason",
+		       "unreadable or larger than 16 MiB", "action",
+		       "the CRLs loaded before stay in force", NULL);
+		return;
+	}
+	decider_crl_update(d->dc, pem, len);
+	free(pem);
+}
+
 /* One control message; returns nonzero when the monitor is gone. */
 static int on_ctl(struct decider_proc *d, int timeout_ms)
 {
@@ -392,6 +424,11 @@ static int on_ctl(struct decider_proc *d, int timeout_ms)
 			push_status(d);       /* a (re)started front end is ready at once */
 	} else if (h.type == PS_MC_RELOAD && d->dc != NULL) {
 		reload(d);
+	} else if (h.type == PS_MC_CRL && n == 1) {
+		take_crl(d, fds[0]);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
 	}
 	return 0;
 }

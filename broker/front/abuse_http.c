@@ -1,6 +1,7 @@
 /*
  * Front-end routes of abuse resistance (docs/protocol.md): checked here, then
- * answered by the decider (front_aux_submit):
+ * answered by the decider (front_aux_submit), which verifies the device
+ * certificate and every signature itself:
  *
  *   POST /v1/approvals/{id}/poll  API listener: the requesting technician polls
  *   POST /v1/approvals/{id}   API listener: an approving technician decides
@@ -52,9 +53,8 @@ static void refuse(struct front *b, struct evhttp_request *req, int status, cons
 	metrics_request(b->metrics, EP_OTHER, status);
 }
 
-static void submit(struct front *b, struct evhttp_request *req, const char *cn,
-		   const char *ou, const char *addr, int kind, const char *arg,
-		   const struct receipt *rc)
+static void submit(struct front *b, struct evhttp_request *req, const char *addr, int kind,
+		   const char *arg, const uint8_t *body, size_t len)
 {
 	int r;
 
@@ -62,7 +62,7 @@ static void submit(struct front *b, struct evhttp_request *req, const char *cn,
 		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
 		return;
 	}
-	r = front_aux_submit(b, req, cn, ou, addr, kind, arg, rc);
+	r = front_aux_submit(b, req, addr, kind, arg, body, len);
 	if (r == PL_E_SRV_BUSY)
 		refuse(b, req, 503, "busy", "all workers are busy; retry");
 	else if (r != 0)
@@ -85,8 +85,7 @@ static int after_of(struct evhttp_request *req, char *out, size_t cap)
 	return 0;
 }
 
-static void receipt_post(struct front *b, struct evhttp_request *req, const char *cn,
-			 const char *ou, const char *addr)
+static void receipt_post(struct front *b, struct evhttp_request *req, const char *addr)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
@@ -103,7 +102,9 @@ static void receipt_post(struct front *b, struct evhttp_request *req, const char
 		refuse(b, req, 400, "bad_receipt", why[0] ? why : "unreadable body");
 		return;
 	}
-	submit(b, req, cn, ou, addr, HANDOFF_RECEIPT, "", &rc);
+	plt_wipe(&rc, sizeof(rc));
+	/* decoded here for its shape; the decider decodes the bytes again */
+	submit(b, req, addr, HANDOFF_RECEIPT, "", body, len);
 }
 
 /* Content-Type: application/cose (parameters after ';' allowed), as for POST /v1/token. */
@@ -119,8 +120,8 @@ static int cose_type(struct evhttp_request *req)
  * An approving technician's signed decision, or the requesting technician's
  * signed poll (poll != 0): verified on a worker like a token request.
  */
-static void signed_post(struct front *b, struct evhttp_request *req, const char *cn,
-			const char *ou, const char *addr, const char *id, int poll)
+static void signed_post(struct front *b, struct evhttp_request *req, const char *addr,
+			const char *id, int poll)
 {
 	int r;
 
@@ -135,8 +136,7 @@ static void signed_post(struct front *b, struct evhttp_request *req, const char 
 		refuse(b, req, 503, "shutting_down", "the broker is shutting down");
 		return;
 	}
-	r = poll ? front_poll_submit(b, req, cn, ou, addr, id) :
-		   front_decision_submit(b, req, cn, ou, addr, id);
+	r = poll ? front_poll_submit(b, req, addr, id) : front_decision_submit(b, req, addr, id);
 	if (r == PL_E_TOOBIG)
 		refuse(b, req, 413, "request_too_large", "the request body is larger than max_body");
 	else if (r == PL_E_SRV_BUSY)
@@ -147,7 +147,7 @@ static void signed_post(struct front *b, struct evhttp_request *req, const char 
 
 /* "<id>" (a decision) or "<id>/poll" (the requester's poll) under /v1/approvals/. */
 static void approvals_route(struct front *b, struct evhttp_request *req, const char *rest,
-			    const char *cn, const char *ou, const char *addr)
+			    const char *addr)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	char id[40];
@@ -171,11 +171,11 @@ static void approvals_route(struct front *b, struct evhttp_request *req, const c
 		refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case hex "
 		       "digits");
 	else
-		signed_post(b, req, cn, ou, addr, id, poll);
+		signed_post(b, req, addr, id, poll);
 }
 
-int front_abuse_route(struct front *b, struct evhttp_request *req, const char *path,
-		       const char *device_cn, const char *device_ou, const char *addr)
+int front_abuse_route(struct front *b, struct evhttp_request *req, const char *path, int api,
+		      const char *addr)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	char after[24];
@@ -189,22 +189,20 @@ int front_abuse_route(struct front *b, struct evhttp_request *req, const char *p
 			refuse(b, req, 400, "bad_request_field", "the query must be after=N (a "
 			       "revocation serial)");
 		else
-			submit(b, req, device_cn ? device_cn : "admin", device_ou ? device_ou : "",
-			       addr, HANDOFF_REVOKED, after, NULL);
+			submit(b, req, addr, HANDOFF_REVOKED, after, NULL, 0);
 		return 1;
 	}
-	if (device_cn == NULL)
+	if (!api)
 		return 0;  /* the admin listener serves only the revocation list */
 	if (strncmp(path, APPROVALS_PREFIX, strlen(APPROVALS_PREFIX)) == 0) {
-		approvals_route(b, req, path + strlen(APPROVALS_PREFIX), device_cn, device_ou,
-				addr);
+		approvals_route(b, req, path + strlen(APPROVALS_PREFIX), addr);
 		return 1;
 	}
 	if (strcmp(path, "/v1/receipts") == 0) {
 		if (cmd != EVHTTP_REQ_POST)
 			refuse(b, req, 405, "method_not_allowed", "use POST /v1/receipts");
 		else
-			receipt_post(b, req, device_cn, device_ou, addr);
+			receipt_post(b, req, addr);
 		return 1;
 	}
 	return 0;

@@ -63,6 +63,13 @@ int front_open(const struct broker_config *c, int api_fd, int admin_fd, struct f
 		goto out;
 	SSL_CTX_set_info_callback(f->ssl_ctx, info_cb);
 	f->store = SSL_CTX_get_cert_store(f->ssl_ctx);
+	/* The technician marker: a certificate carrying it is refused as a TLS client. */
+	if ((r = techid_set_marker(f->store, c->technician_eku)) != 0) {
+		snprintf(err, errlen, "technician_eku %.64s cannot be used (%s); give a dotted OID "
+			 "that only technician certificates carry", c->technician_eku,
+			 pl_strerror(r));
+		goto out;
+	}
 	/* The worker pool starts after the privilege drop (ps_front.c). */
 	if ((r = metrics_new(&f->metrics)) != 0) {
 		snprintf(err, errlen, "cannot set up the front end: %s", pl_strerror(r));

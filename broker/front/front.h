@@ -66,36 +66,37 @@ int front_http_setup(struct front *f, char *err, size_t errlen);
 void front_http_stop_accepting(struct front *f);
 
 /*
- * Requests (pipeline.c): the body is copied into a job, checked for shape on
- * a worker and handed to the decider with the device's certificate.
- * peer: the TLS peer's leaf certificate (DER), NULL on the admin listener.
+ * Requests (pipeline.c): the body and the TLS peer's certificates are copied
+ * into a job, checked for shape on a worker and handed to the decider, which
+ * authenticates and decides.
  */
 struct evhttp_request;
-struct receipt;
-int front_token_submit(struct front *f, struct evhttp_request *req, const char *device_cn,
-		       const char *device_ou, const char *client_addr);
+int front_token_submit(struct front *f, struct evhttp_request *req, const char *client_addr);
 /* POST /v1/approvals/{id} (id: 32 hex digits). */
-int front_decision_submit(struct front *f, struct evhttp_request *req, const char *device_cn,
-			  const char *device_ou, const char *client_addr, const char *id);
+int front_decision_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
+			  const char *id);
 /* POST /v1/approvals/{id}/poll (id: 32 hex digits). */
-int front_poll_submit(struct front *f, struct evhttp_request *req, const char *device_cn,
-		      const char *device_ou, const char *client_addr, const char *id);
-/* The unsigned ones: GET /v1/revoked, POST /v1/receipts. */
-int front_aux_submit(struct front *f, struct evhttp_request *req, const char *device_cn,
-		     const char *device_ou, const char *client_addr, int kind, const char *arg,
-		     const struct receipt *rc);
+int front_poll_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
+		      const char *id);
+/* The unsigned ones: GET /v1/revoked (arg: after=), POST /v1/receipts (body: as received). */
+int front_aux_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
+		     int kind, const char *arg, const uint8_t *body, size_t len);
 
 /*
  * Abuse-resistance routes (abuse_http.c): POST /v1/approvals/{id}[/poll]
  * (refuses the unsigned GET /v1/approvals/{id}), GET /v1/revoked and POST
- * /v1/receipts (device_cn NULL: the admin listener, revoked ids only);
- * returns 1, or 0 for any other path.
+ * /v1/receipts (api 0: the admin listener, revoked ids only); returns 1, or
+ * 0 for any other path.
  */
-int front_abuse_route(struct front *f, struct evhttp_request *req, const char *path,
-		      const char *device_cn, const char *device_ou, const char *addr);
+int front_abuse_route(struct front *f, struct evhttp_request *req, const char *path, int api,
+		      const char *addr);
 
-/* ps_front.c: one PS_FD_DECIDE and its PS_DF_ANSWER (worker threads). */
-int front_decide(struct front *f, const struct token_handoff *h, struct token_answer *a);
+/*
+ * ps_front.c: one request (type PS_FD_*: q, then q->body_len + q->cert_len
+ * bytes of tail) and the decider's PS_DF_ANSWER (worker threads).
+ */
+int front_decide(struct front *f, uint32_t type, const struct fd_request *q, const uint8_t *tail,
+		 struct token_answer *a);
 /* ps_front.c: the decider's last status push, if fresh (loop thread). */
 void front_get_status(struct front *f, struct broker_status *st);
 

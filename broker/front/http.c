@@ -212,7 +212,7 @@ static void handle_token(struct front *b, struct evhttp_request *req,
 		return;
 	}
 	peer_addr(req, addr, sizeof(addr));
-	r = front_token_submit(b, req, dev->cn, dev->ou, addr);
+	r = front_token_submit(b, req, addr);
 	if (r == PL_E_TOOBIG)
 		send_problem(b, req, EP_TOKEN, 413, "request_too_large",
 			     "the request body is larger than max_body", 0);
@@ -255,7 +255,7 @@ static void api_cb(struct evhttp_request *req, void *arg)
 	}
 	evhttp_connection_set_closecb(evcon, close_cb, NULL);
 	peer_addr(req, addr, sizeof(addr));
-	if (ep == EP_OTHER && front_abuse_route(b, req, path, dev.cn, dev.ou, addr))
+	if (ep == EP_OTHER && front_abuse_route(b, req, path, 1, addr))
 		return;  /* approvals, revoked ids, receipts (docs/abuse.md) */
 	if (ep == EP_TOKEN && cmd == EVHTTP_REQ_POST)
 		handle_token(b, req, &dev);
@@ -283,7 +283,7 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 			     0);
 		return;
 	}
-	if (ep == EP_OTHER && front_abuse_route(b, req, path, NULL, NULL, "admin"))
+	if (ep == EP_OTHER && front_abuse_route(b, req, path, 0, "admin"))
 		return;  /* GET /v1/revoked */
 	if (ep == EP_METRICS)
 		handle_metrics(b, req);

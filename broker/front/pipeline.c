@@ -2,14 +2,16 @@
  * The front end's half of the request path (the decider's half is
  * broker/decider/pipeline.c):
  *
- *   loop thread:  copy body + TLS identity into a job, queue it
- *   worker:       decode -> technician certificate -> technician signature
- *                 -> same workshop -> handoff to the decider (PS_FD_DECIDE),
- *                 which decides, audits and logs -> its answer
- *   loop thread:  send the reply
+ *   loop thread:  copy the body and the TLS peer's certificates into a job
+ *   worker:       structural checks (size, CBOR shape, the path's approval id)
+ *                 -> the body and certificates, as received, to the decider
+ *                 (PS_FD_*), which authenticates, decides, audits and logs
+ *   loop thread:  send the decider's answer
  *
- * A request that fails a check here is handed over too (front_err), so that
- * the decider audits it.
+ * Nothing here authenticates anybody: the technician's certificate and
+ * signature and the device's certificate are verified by the decider. A
+ * request that fails a structural check is handed over too (front_err), so
+ * that the decider audits it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,18 +20,20 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 
 #include "front.h"
-#include "identity.h"
-#include "pitlane/token_openssl.h"
+#include "pitlane/token.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
 #include "problem.h"
-#include "receipt.h"
+#include "ps_msg.h"
 #include "request.h"
+#include "tls.h"
 
 #define CWT_CONTENT_TYPE "application/cwt"
 #define CBOR_CONTENT_TYPE "application/cbor"
@@ -39,11 +43,12 @@ struct token_job {
 	struct workq_item item;           /* first: the worker gets &item */
 	struct front *f;
 	struct evhttp_request *req;
-	struct cert_identity device;
-	char client_addr[64];
+	char client_addr[HANDOFF_TEXT];
 	char request_id[40];
-	uint8_t *body;
-	size_t len;
+	int kind;                         /* enum handoff_kind */
+	char arg[FD_ARG_MAX];             /* the path's approval id, or after= */
+	uint8_t *tail;                    /* the body, then the peer's certificates (DER) */
+	size_t len, certs_len;            /* body bytes, certificate bytes */
 	struct timespec t0;
 	/* the outcome */
 	int status;
@@ -52,22 +57,6 @@ struct token_job {
 	uint8_t out[ANSWER_BODY_MAX];
 	size_t outlen;
 	char location[48];                /* 202: the approval's poll path */
-	/* not a token request (enum handoff_kind): its argument and receipt */
-	int kind;
-	char arg[256];
-	struct receipt rc;
-	/* HANDOFF_DECISION: what the approving technician signed */
-	uint8_t approve;
-	char note[256];                   /* its reason (at most REQ_REASON_MAX - 1 bytes) */
-};
-
-/* What the checks here learnt, for the handoff. */
-struct outcome {
-	int err;                          /* the code of a reject (0: passed) */
-	struct tech_identity tech;
-	int have_tech;
-	struct token_request q;
-	int have_q;
 };
 
 static uint64_t elapsed_us(const struct timespec *t0)
@@ -94,7 +83,7 @@ static void set_problem(struct token_job *j, int status, const char *code, const
 		j->outlen = 0;
 }
 
-/* Copies src into dst, truncated to cap - 1 bytes (audit fields are bounded). */
+/* Copies src into dst, truncated to cap - 1 bytes. */
 static void copy_str(char *dst, size_t cap, const char *src)
 {
 	size_t n = src != NULL ? strnlen(src, cap - 1) : 0;
@@ -102,38 +91,6 @@ static void copy_str(char *dst, size_t cap, const char *src)
 	if (n > 0)
 		memcpy(dst, src, n);
 	dst[n] = '\0';
-}
-
-/* Identity checks; fills o and returns 0 or the failing code. */
-static int check_identity(struct token_job *j, struct outcome *o, int64_t now, char *why,
-			  size_t whylen)
-{
-	struct front *b = j->f;
-	struct plt_crypto crypto;
-	int r;
-
-	if ((r = techid_verify(b->store, o->q.cert, o->q.ncert, now, &o->tech, why, whylen)) != 0)
-		return r;
-	o->have_tech = 1;
-	techid_crypto(b->store, &crypto);
-	if (plt_cose_sign1_verify(j->body, j->len, NULL, 0, o->tech.pub, &crypto) != 0) {
-		snprintf(why, whylen, "the COSE_Sign1 signature does not verify under the key of "
-			 "technician certificate CN=%s", o->tech.id.cn);
-		return PL_E_SRV_TECH_SIG;
-	}
-	if (strcmp(o->tech.id.ou, j->device.ou) != 0) {
-		snprintf(why, whylen, "technician %s belongs to workshop %s but this PC belongs to "
-			 "workshop %s", o->tech.id.cn, o->tech.id.ou, j->device.ou);
-		return PL_E_SRV_WORKSHOP_MISMATCH;
-	}
-	/* The decider checks freshness (its replay cache outlives front-end restarts). */
-	return 0;
-}
-
-/* A check failed: the decider audits and answers it (front_err). */
-static void reject(struct outcome *o, int err)
-{
-	o->err = err;
 }
 
 static void reply_cb(evutil_socket_t fd, short what, void *arg)
@@ -162,61 +119,79 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
 	if (j->kind == HANDOFF_TOKEN)
 		metrics_latency(b->metrics, elapsed_us(&j->t0));
 	plt_wipe(j->out, sizeof(j->out));
-	free(j->body);
+	free(j->tail);
 	free(j);
 	atomic_fetch_sub(&b->inflight, 1);
 }
 
-/* privsep front end: the decider decides, audits and logs; j gets its answer. */
-static void handoff(struct token_job *j, const struct outcome *o, int decide, const char *why)
+
+/*
+ * The structural checks of the body: 0, or the code with its sentence in why
+ * (the decider audits the refusal). The decider decodes the body again and
+ * verifies what it says; these only spare it requests that cannot be.
+ */
+static int shape_check(const struct token_job *j, char *why, size_t whylen)
+{
+	struct token_request q;
+	struct approval_decision dec;
+	struct approval_poll pq;
+	const char *signed_id = NULL;
+	size_t off = 0;
+	int r = 0;
+
+	switch (j->kind) {
+	case HANDOFF_TOKEN:
+		r = request_decode(j->tail, j->len, &q, &off, why, whylen);
+		plt_wipe(&q, sizeof(q));
+		return r;
+	case HANDOFF_DECISION:
+		if ((r = request_decode_decision(j->tail, j->len, &dec, &off, why, whylen)) == 0)
+			signed_id = dec.approval_id;
+		break;
+	case HANDOFF_APPROVAL:
+		if ((r = request_decode_poll(j->tail, j->len, &pq, &off, why, whylen)) == 0)
+			signed_id = pq.approval_id;
+		break;
+	default:
+		return 0;   /* a receipt was decoded on the loop thread; revoked has no body */
+	}
+	if (r == 0 && strcmp(signed_id, j->arg) != 0) {
+		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
+			 "(%.32s); sign a %s for this approval", signed_id, j->arg,
+			 j->kind == HANDOFF_DECISION ? "decision" : "poll");
+		r = PL_E_SRV_REQ_FIELD;
+	}
+	return r;
+}
+
+static uint32_t fd_type(int kind)
+{
+	switch (kind) {
+	case HANDOFF_DECISION: return PS_FD_DECISION;
+	case HANDOFF_APPROVAL: return PS_FD_POLL;
+	case HANDOFF_REVOKED: return PS_FD_REVOKED;
+	case HANDOFF_RECEIPT: return PS_FD_RECEIPT;
+	default: return PS_FD_TOKEN;
+	}
+}
+
+/* The decider authenticates, decides, audits and logs; j gets its answer. */
+static void handoff(struct token_job *j, int front_err, const char *why)
 {
 	struct front *b = j->f;
-	struct token_handoff h;
+	struct fd_request q;
 	struct token_answer a;
 
-	memset(&h, 0, sizeof(h));
-	copy_str(h.request_id, sizeof(h.request_id), j->request_id);
-	copy_str(h.device_cn, sizeof(h.device_cn), j->device.cn);
-	copy_str(h.device_ou, sizeof(h.device_ou), j->device.ou);
-	copy_str(h.client_addr, sizeof(h.client_addr), j->client_addr);
-	h.front_err = decide ? 0 : o->err;
-	copy_str(h.reason, sizeof(h.reason), why);
-	h.have_tech = (uint8_t)o->have_tech;
-	h.have_q = (uint8_t)o->have_q;
-	if (o->have_tech) {
-		copy_str(h.tech_cn, sizeof(h.tech_cn), o->tech.id.cn);
-		copy_str(h.tech_ou, sizeof(h.tech_ou), o->tech.id.ou);
-	}
-	if (o->have_q) {
-		copy_str(h.vin, sizeof(h.vin), o->q.vin);
-		copy_str(h.op, sizeof(h.op), o->q.op);
-		memcpy(h.cnonce, o->q.cnonce, o->q.cnonce_len);
-		h.cnonce_len = o->q.cnonce_len;
-		copy_str(h.work_order, sizeof(h.work_order), o->q.work_order);
-		h.ttl = o->q.ttl;
-		memcpy(h.nonce, o->q.nonce, sizeof(h.nonce));
-		h.iat = o->q.iat;
-		_Static_assert(sizeof(h.req_reason) >= sizeof(o->q.reason), "the reason fits");
-		copy_str(h.req_reason, sizeof(h.req_reason), o->q.reason);
-	}
-	h.kind = (uint8_t)j->kind;
-	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
-		copy_str(h.approval_id, sizeof(h.approval_id), j->arg);
-		h.approve = j->approve;
-		if (decide)
-			copy_str(h.reason, sizeof(h.reason), j->note);
-	} else if (j->kind != HANDOFF_TOKEN) {
-		copy_str(h.reason, sizeof(h.reason), j->arg);
-		copy_str(h.vin, sizeof(h.vin), j->rc.vin);
-		copy_str(h.op, sizeof(h.op), j->rc.op);
-		h.ttl = (j->rc.failure ? 0x100u : 0) | (j->rc.has_nrc ? 0x200u | j->rc.nrc : 0);
-		if (j->rc.has_cti) {
-			memcpy(h.cnonce, j->rc.cti, sizeof(j->rc.cti));
-			h.cnonce_len = sizeof(j->rc.cti);
-		}
-	}
+	memset(&q, 0, sizeof(q));
+	copy_str(q.request_id, sizeof(q.request_id), j->request_id);
+	copy_str(q.client_addr, sizeof(q.client_addr), j->client_addr);
+	q.front_err = front_err;
+	copy_str(q.reason, sizeof(q.reason), why);
+	copy_str(q.arg, sizeof(q.arg), j->arg);
+	q.body_len = (uint32_t)j->len;
+	q.cert_len = (uint32_t)j->certs_len;
 	memset(&a, 0, sizeof(a));
-	if (front_decide(b, &h, &a) != 0 || a.len > sizeof(j->out)) {
+	if (front_decide(b, fd_type(j->kind), &q, j->tail, &a) != 0 || a.len > sizeof(j->out)) {
 		plt_wipe(&a, sizeof(a));
 		metrics_decision(b->metrics, DEC_ERROR);
 		set_problem(j, 503, "decider_unavailable", "the broker cannot decide right now; no "
@@ -241,130 +216,48 @@ static void handoff(struct token_job *j, const struct outcome *o, int decide, co
 	plt_wipe(&a, sizeof(a));
 }
 
-/*
- * POST /v1/approvals/{id}: the decision body decoded, then the same checks as
- * a token request (check_identity: technician certificate, signature, same
- * workshop; freshness here or in the decider). 1 when they passed; else o is
- * a reject with its sentence in why.
- */
-static int decision_check(struct token_job *j, struct outcome *o, int64_t now, char *why,
-			  size_t whylen)
-{
-	struct approval_decision dec;
-	size_t off = 0;
-	int r;
-
-	if ((r = request_decode_decision(j->body, j->len, &dec, &off, why, whylen)) != 0) {
-		reject(o, r);
-		return 0;
-	}
-	if (strcmp(dec.approval_id, j->arg) != 0) {
-		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
-			 "(%.32s); sign a decision for this approval", dec.approval_id, j->arg);
-		reject(o, PL_E_SRV_REQ_FIELD);
-		return 0;
-	}
-	memcpy(o->q.cert, dec.cert, sizeof(o->q.cert));
-	o->q.ncert = dec.ncert;
-	memcpy(o->q.nonce, dec.nonce, sizeof(o->q.nonce));
-	o->q.iat = dec.iat;
-	o->have_q = 1;
-	j->approve = (uint8_t)dec.approve;
-	_Static_assert(sizeof(j->note) >= sizeof(dec.reason), "the reason fits");
-	memcpy(j->note, dec.reason, sizeof(dec.reason));  /* NUL-terminated by the decoder */
-	if ((r = check_identity(j, o, now, why, whylen)) != 0) {
-		reject(o, r);
-		return 0;
-	}
-	return 1;
-}
-
-/*
- * POST /v1/approvals/{id}/poll: the poll body decoded, then the same checks as
- * a token request (check_identity). 1 when they passed; else o is a reject
- * with its sentence in why.
- */
-static int poll_check(struct token_job *j, struct outcome *o, int64_t now, char *why,
-		      size_t whylen)
-{
-	struct approval_poll q;
-	size_t off = 0;
-	int r;
-
-	if ((r = request_decode_poll(j->body, j->len, &q, &off, why, whylen)) != 0) {
-		reject(o, r);
-		return 0;
-	}
-	if (strcmp(q.approval_id, j->arg) != 0) {
-		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
-			 "(%.32s); sign a poll for this approval", q.approval_id, j->arg);
-		reject(o, PL_E_SRV_REQ_FIELD);
-		return 0;
-	}
-	memcpy(o->q.cert, q.cert, sizeof(o->q.cert));
-	o->q.ncert = q.ncert;
-	memcpy(o->q.nonce, q.nonce, sizeof(o->q.nonce));
-	o->q.iat = q.iat;
-	o->have_q = 1;
-	if ((r = check_identity(j, o, now, why, whylen)) != 0) {
-		reject(o, r);
-		return 0;
-	}
-	return 1;
-}
-
 static void job_run(struct workq_item *it)
 {
 	struct token_job *j = (struct token_job *)(void *)it;
-	struct outcome o;
 	char why[256] = "";
-	size_t off = 0;
-	int64_t now = (int64_t)time(NULL);
-	int r, decide = 0;
+	int r = shape_check(j, why, sizeof(why));
 
-	memset(&o, 0, sizeof(o));
-	if (j->kind == HANDOFF_DECISION || j->kind == HANDOFF_APPROVAL) {
-		/* Always through the decider's code, which audits a reject as well. */
-		handoff(j, &o, j->kind == HANDOFF_DECISION ?
-			decision_check(j, &o, now, why, sizeof(why)) :
-			poll_check(j, &o, now, why, sizeof(why)), why);
-		plt_wipe(&o, sizeof(o));
-		goto reply;
-	}
-	if (j->kind != HANDOFF_TOKEN) {
-		handoff(j, &o, 1, "");  /* revoked ids, receipt: the decider answers */
-		goto reply;
-	}
-	if ((r = request_decode(j->body, j->len, &o.q, &off, why, sizeof(why))) != 0) {
-		reject(&o, r);
-	} else {
-		o.have_q = 1;
-		if ((r = check_identity(j, &o, now, why, sizeof(why))) != 0)
-			reject(&o, r);
-		else
-			decide = 1;
-	}
-	handoff(j, &o, decide, why);
-	plt_wipe(&o, sizeof(o));
-reply:
+	handoff(j, r, r != 0 ? why : "");
 	if (event_base_once(j->f->base, -1, EV_TIMEOUT, reply_cb, j, NULL) != 0) {
 		/* Cannot happen with a live base; the connection times out. */
 		pl_log(PL_LOG_ERROR, "reply_lost", "request_id", j->request_id, NULL);
 	}
 }
 
-static int body_submit(struct front *b, struct evhttp_request *req, const char *device_cn,
-		       const char *device_ou, const char *client_addr, int kind, const char *arg)
+/* The TLS peer's certificates (DER); none on the admin listener. */
+static int peer_certs(struct evhttp_request *req, uint8_t *buf, size_t cap, size_t *len)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+
+	*len = 0;
+	return ssl != NULL ? tls_peer_der(ssl, buf, cap, len) : 0;
+}
+
+/*
+ * Queues a job for req: body (len bytes, may be NULL when the request has
+ * none or it is taken from the input buffer) and the peer's certificates.
+ */
+static int job_submit(struct front *b, struct evhttp_request *req, const char *client_addr,
+		      int kind, const char *arg, const uint8_t *body, size_t len, int from_input)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	size_t len = evbuffer_get_length(in);
 	struct token_job *j;
 	uint8_t rid[16];
 	int r;
 
-	if (len > b->cfg.max_body)
+	if (from_input)
+		len = evbuffer_get_length(in);
+	if (len > b->cfg.max_body || len > FD_BODY_MAX)
 		return PL_E_TOOBIG;
-	if ((j = calloc(1, sizeof(*j))) == NULL || (j->body = malloc(len ? len : 1)) == NULL) {
+	if ((j = calloc(1, sizeof(*j))) == NULL ||
+	    (j->tail = malloc(len + FD_CERTS_MAX)) == NULL) {
 		free(j);
 		return PL_E_NOMEM;
 	}
@@ -375,13 +268,15 @@ static int body_submit(struct front *b, struct evhttp_request *req, const char *
 	j->len = len;
 	j->kind = kind;
 	copy_str(j->arg, sizeof(j->arg), arg);
-	if (evbuffer_remove(in, j->body, len) != (int)len) {
+	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
+	if (from_input && evbuffer_remove(in, j->tail, len) != (int)len) {
 		r = PL_E_IO;
 		goto fail;
 	}
-	copy_str(j->device.cn, sizeof(j->device.cn), device_cn);
-	copy_str(j->device.ou, sizeof(j->device.ou), device_ou);
-	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
+	if (!from_input && len > 0)
+		memcpy(j->tail, body, len);
+	if ((r = peer_certs(req, j->tail + len, FD_CERTS_MAX, &j->certs_len)) != 0)
+		goto fail;
 	if (getrandom(rid, sizeof(rid), 0) != (ssize_t)sizeof(rid)) {
 		r = PL_E_IO;
 		goto fail;
@@ -394,59 +289,30 @@ static int body_submit(struct front *b, struct evhttp_request *req, const char *
 	}
 	return 0;
 fail:
-	free(j->body);
+	free(j->tail);
 	free(j);
 	return r;
 }
 
-int front_token_submit(struct front *b, struct evhttp_request *req, const char *device_cn,
-			const char *device_ou, const char *client_addr)
+int front_token_submit(struct front *f, struct evhttp_request *req, const char *client_addr)
 {
-	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_TOKEN, "");
+	return job_submit(f, req, client_addr, HANDOFF_TOKEN, "", NULL, 0, 1);
 }
 
-int front_decision_submit(struct front *b, struct evhttp_request *req, const char *device_cn,
-			   const char *device_ou, const char *client_addr, const char *id)
+int front_decision_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
+			  const char *id)
 {
-	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_DECISION, id);
+	return job_submit(f, req, client_addr, HANDOFF_DECISION, id, NULL, 0, 1);
 }
 
-int front_poll_submit(struct front *b, struct evhttp_request *req, const char *device_cn,
-		       const char *device_ou, const char *client_addr, const char *id)
+int front_poll_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
+		      const char *id)
 {
-	return body_submit(b, req, device_cn, device_ou, client_addr, HANDOFF_APPROVAL, id);
+	return job_submit(f, req, client_addr, HANDOFF_APPROVAL, id, NULL, 0, 1);
 }
 
-int front_aux_submit(struct front *b, struct evhttp_request *req, const char *device_cn,
-		      const char *device_ou, const char *client_addr, int kind, const char *arg,
-		      const struct receipt *rc)
+int front_aux_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
+		     int kind, const char *arg, const uint8_t *body, size_t len)
 {
-	struct token_job *j;
-	uint8_t rid[16];
-	int r;
-
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		return PL_E_NOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	j->item.fn = job_run;
-	j->f = b;
-	j->req = req;
-	j->kind = kind;
-	copy_str(j->arg, sizeof(j->arg), arg);
-	if (rc != NULL)
-		j->rc = *rc;
-	copy_str(j->device.cn, sizeof(j->device.cn), device_cn);
-	copy_str(j->device.ou, sizeof(j->device.ou), device_ou);
-	copy_str(j->client_addr, sizeof(j->client_addr), client_addr);
-	if (getrandom(rid, sizeof(rid), 0) != (ssize_t)sizeof(rid)) {
-		free(j);
-		return PL_E_IO;
-	}
-	pl_hex_encode(rid, sizeof(rid), j->request_id, sizeof(j->request_id));
-	atomic_fetch_add(&b->inflight, 1);
-	if ((r = workq_push(b->wq, &j->item)) != 0) {
-		atomic_fetch_sub(&b->inflight, 1);
-		free(j);
-	}
-	return r;
+	return job_submit(f, req, client_addr, kind, arg, body, len, 0);
 }

@@ -3,7 +3,7 @@
  * certificate and signature checks -- all untrusted input. It holds the TLS
  * key (read before it drops), the listening sockets and its channels to the
  * decider; no PIN, no HSM session, no database. It sends the decider
- * PS_FD_DECIDE and nothing else, and accepts PS_DF_ANSWER / PS_DF_STATUS.
+ * the PS_FD_* requests and nothing else, and accepts PS_DF_ANSWER / PS_DF_STATUS.
  * While the decider is gone it answers 503 and /v1/ready is false.
  */
 #include <errno.h>
@@ -100,21 +100,33 @@ static void report_decider(struct front_proc *f, int r, const char *why)
 	pthread_mutex_unlock(&f->mu);
 }
 
-int front_decide(struct front *fe, const struct token_handoff *h, struct token_answer *a)
+int front_decide(struct front *fe, uint32_t type, const struct fd_request *q, const uint8_t *tail,
+		 struct token_answer *a)
 {
 	struct front_proc *f = fe->proc;
+	size_t tlen = (size_t)q->body_len + q->cert_len;
+	uint8_t *msg = malloc(sizeof(*q) + tlen);
 	struct ps_chan ch;
 	struct ps_hdr hdr;
+	struct fslot *s;
+	uint64_t id;
 	int fd, r, dead = 0;
-	struct fslot *s = slot_get(f, &fd);
-	uint64_t id = ++s->next_id;
 
+	if (msg == NULL)
+		return PL_E_NOMEM;
+	memcpy(msg, q, sizeof(*q));
+	memcpy(msg + sizeof(*q), tail, tlen);
+	s = slot_get(f, &fd);
+	id = ++s->next_id;
 	if (fd < 0) {
 		slot_put(f, s, 0);
+		free(msg);
 		return PL_E_IO;
 	}
 	ps_chan_init(&ch, fd, PS_CH_DECIDER_TO_FRONT);
-	if ((r = ps_send(&ch, PS_FD_DECIDE, id, h, sizeof(*h), NULL, 0)) != 0) {
+	r = ps_send(&ch, type, id, msg, sizeof(*q) + tlen, NULL, 0);
+	free(msg);
+	if (r != 0) {
 		dead = 1;
 		goto out;
 	}
@@ -198,41 +210,11 @@ static void take_peers(struct front_proc *f, const struct ps_peers *p, int *fds,
 		       "reason", "cannot watch the decider's status channel", NULL);
 }
 
-#define CRL_FILE_MAX (16u * 1024 * 1024)
-
-/* Reads the CRL file the monitor opened for us (we may not open files). */
-static uint8_t *read_crl_fd(int fd, size_t *len)
-{
-	size_t cap = 64 * 1024, n = 0;
-	uint8_t *buf = malloc(cap), *nb;
-	ssize_t k;
-
-	while (buf != NULL) {
-		if (n == cap) {
-			if (cap >= CRL_FILE_MAX || (nb = realloc(buf, cap * 2)) == NULL)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		if ((k = read(fd, buf + n, cap - n)) < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			break;
-		if (k == 0) {
-			*len = n;
-			return buf;
-		}
-		n += (size_t)k;
-	}
-	free(buf);
-	return NULL;
-}
-
 /* PS_MC_CRL: the new CRLs are checked, then added; a bad file changes nothing. */
 static void take_crl(struct front_proc *f, int fd)
 {
 	size_t len = 0, n = 0;
-	uint8_t *pem = read_crl_fd(fd, &len);
+	uint8_t *pem = ps_read_fd(fd, PS_CRL_FILE_MAX, &len);
 	char err[256] = "", num[16];
 	int r;
 
@@ -243,7 +225,7 @@ static void take_crl(struct front_proc *f, int fd)
 		       "the CRLs loaded before stay in force", NULL);
 		return;
 	}
-	r = tls_crl_update(f->fe->store, pem, len, &n, err, sizeof(err));
+	r = castore_crl_update(f->fe->store, pem, len, &n, err, sizeof(err));
 	free(pem);
 	if (r != 0) {
 		pl_log_err("crl_reload_refused", r, "file", f->fe->cfg.crl, "reason", err,

@@ -87,96 +87,6 @@ out:
 	return r;
 }
 
-/* The CA certificate of store that issued crl, or NULL. */
-static X509 *crl_issuer(X509_STORE *store, X509_CRL *crl)
-{
-	STACK_OF(X509_OBJECT) *objs;
-	X509 *found = NULL;
-
-	if (!X509_STORE_lock(store))
-		return NULL;
-	objs = X509_STORE_get0_objects(store);
-	for (int i = 0; found == NULL && i < sk_X509_OBJECT_num(objs); i++) {
-		X509 *ca = X509_OBJECT_get0_X509(sk_X509_OBJECT_value(objs, i));
-
-		if (ca != NULL &&
-		    X509_NAME_cmp(X509_get_subject_name(ca), X509_CRL_get_issuer(crl)) == 0 &&
-		    X509_up_ref(ca) == 1)
-			found = ca;
-	}
-	X509_STORE_unlock(store);
-	return found;
-}
-
-/* 0 when crl was issued and signed by a CA of store and is not past its use. */
-static int crl_check_one(X509_STORE *store, X509_CRL *crl, size_t i, char *err,
-			 size_t errlen)
-{
-	X509 *ca = crl_issuer(store, crl);
-	EVP_PKEY *pk = ca != NULL ? X509_get0_pubkey(ca) : NULL;
-	int r = PL_E_SRV_TLS_SETUP;
-
-	if (ca == NULL)
-		snprintf(err, errlen, "CRL %zu is not from a CA of client_ca", i + 1);
-	else if (pk == NULL || X509_CRL_verify(crl, pk) != 1)
-		snprintf(err, errlen, "CRL %zu: the signature does not verify with its CA's key",
-			 i + 1);
-	else if (X509_CRL_get0_nextUpdate(crl) != NULL &&
-		 X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) < 0)
-		snprintf(err, errlen, "CRL %zu is past its nextUpdate; publish a fresh CRL",
-			 i + 1);
-	else
-		r = 0;
-	X509_free(ca);
-	ERR_clear_error();
-	return r;
-}
-
-int tls_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, char *err,
-		   size_t errlen)
-{
-	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
-	BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
-	X509_CRL *crl;
-	int r = PL_E_SRV_TLS_SETUP;
-
-	if (crls == NULL || bio == NULL) {
-		snprintf(err, errlen, "out of memory");
-		r = PL_E_NOMEM;
-		goto out;
-	}
-	while ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL)
-		if (!sk_X509_CRL_push(crls, crl)) {
-			X509_CRL_free(crl);
-			goto out;
-		}
-	/* the end of the input is the only error that may end the loop */
-	if (ERR_GET_REASON(ERR_peek_last_error()) != PEM_R_NO_START_LINE ||
-	    sk_X509_CRL_num(crls) == 0) {
-		snprintf(err, errlen, "CRL %d does not parse as PEM", sk_X509_CRL_num(crls) + 1);
-		goto out;
-	}
-	ERR_clear_error();
-	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
-		if ((r = crl_check_one(store, sk_X509_CRL_value(crls, i), (size_t)i, err,
-				       errlen)) != 0)
-			goto out;
-	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
-		if (X509_STORE_add_crl(store, sk_X509_CRL_value(crls, i)) != 1) {
-			snprintf(err, errlen, "CRL %d could not be added", i + 1);
-			r = PL_E_SRV_TLS_SETUP;
-			goto out;
-		}
-	X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK);
-	*n = (size_t)sk_X509_CRL_num(crls);
-	r = 0;
-out:
-	ERR_clear_error();
-	BIO_free(bio);
-	sk_X509_CRL_pop_free(crls, X509_CRL_free);
-	return r;
-}
-
 int tls_peer_identity(SSL *ssl, struct cert_identity *out)
 {
 	X509 *peer;
@@ -220,4 +130,30 @@ int tls_peer_recheck(X509_STORE *store, SSL *ssl, int *x509_err)
 	X509_STORE_CTX_free(ctx);
 	ERR_clear_error();
 	return ok ? 0 : PL_E_SRV_IDENTITY;
+}
+
+int tls_peer_der(SSL *ssl, uint8_t *buf, size_t cap, size_t *len)
+{
+	STACK_OF(X509) *chain;
+	X509 *peer;
+	size_t n = 0;
+	int k;
+
+	if (ssl == NULL || (peer = SSL_get0_peer_certificate(ssl)) == NULL)
+		return PL_E_SRV_IDENTITY;
+	chain = SSL_get_peer_cert_chain(ssl);   /* server side: without the leaf */
+	for (int i = -1; i < (chain != NULL ? sk_X509_num(chain) : 0); i++) {
+		X509 *x = i < 0 ? peer : sk_X509_value(chain, i);
+		uint8_t *p = buf + n;
+
+		if (i >= 0 && X509_cmp(x, peer) == 0)
+			continue;
+		if ((k = i2d_X509(x, NULL)) <= 0 || (size_t)k > cap - n)
+			return PL_E_TOOBIG;
+		if (i2d_X509(x, &p) != k)
+			return PL_E_SRV_IDENTITY;
+		n += (size_t)k;
+	}
+	*len = n;
+	return 0;
 }

@@ -11,8 +11,16 @@
 
 #include <openssl/ssl.h>
 
+#include "castore.h"
 #include "config.h"
 #include "identity.h"
+
+/*
+ * DER of the verified peer's certificates (the leaf, then the intermediates it
+ * sent) into buf (cap bytes); *len gets the length. Errors: PL_E_SRV_IDENTITY
+ * (no verified peer), PL_E_TOOBIG (more than cap bytes).
+ */
+int tls_peer_der(SSL *ssl, uint8_t *buf, size_t cap, size_t *len);
 
 /*
  * Builds the context from c. verify_cb (may be NULL) is installed as the
@@ -21,18 +29,6 @@
  */
 int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_CTX **out,
 		   char *err, size_t errlen);
-
-/*
- * A CRL update (SIGHUP): pem holds one or more PEM CRLs (the configured crl
- * file, read again). All of them must parse, come from a CA certificate of
- * store and carry that CA's valid signature, else nothing changes
- * (PL_E_SRV_TLS_SETUP, err says which CRL and why). Accepted CRLs are added
- * to store; for one CA, OpenSSL uses the newest CRL it holds, and the store's
- * changed object count retires the technician-chain cache (identity.c). *n
- * gets the number of CRLs added. Safe while other threads verify with store.
- */
-int tls_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, char *err,
-		   size_t errlen);
 
 /*
  * Identity of the verified peer of ssl. Refuses (PL_E_SRV_IDENTITY) a NULL

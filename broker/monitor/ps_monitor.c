@@ -389,20 +389,26 @@ static int stop_all(struct monitor *m)
  * SIGHUP with a crl configured: the front end (chrooted, no file access) gets
  * the file as an open descriptor and installs it (docs/broker.md).
  */
-static void send_crl(struct monitor *m)
+/*
+ * SIGHUP: the crl file, opened here, to the decider (its own CA store checks
+ * every request's certificates) and then to the front end (TLS handshakes,
+ * open connections). Each gets its own open file: they must not share an
+ * offset.
+ */
+static void send_crl_to(struct monitor *m, enum ps_role role)
 {
-	struct child *f = &m->ch[PS_ROLE_FRONT];
+	struct child *ch = &m->ch[role];
 	struct stat st;
 	int fd;
 
-	if (m->c->crl[0] == '\0' || f->pid <= 0)
+	if (m->c->crl[0] == '\0' || ch->pid <= 0)
 		return;
 	if ((fd = open(m->c->crl, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0) {
 		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", m->c->crl, "reason",
 		       strerror(errno), "action", "the CRLs loaded before stay in force", NULL);
 		return;
 	}
-	/* the front end reads it in its event loop: a FIFO or device could block it */
+	/* the children read it in their loops: a FIFO or device could block them */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		pl_log(PL_LOG_ERROR, "crl_reload_refused", "file", m->c->crl, "reason",
 		       "not a regular file", "action", "the CRLs loaded before stay in force",
@@ -410,8 +416,14 @@ static void send_crl(struct monitor *m)
 		close(fd);
 		return;
 	}
-	(void)ps_send(&f->ctl, PS_MC_CRL, 0, NULL, 0, &fd, 1);
+	(void)ps_send(&ch->ctl, PS_MC_CRL, 0, NULL, 0, &fd, 1);
 	close(fd);
+}
+
+static void send_crl(struct monitor *m)
+{
+	send_crl_to(m, PS_ROLE_DECIDER);
+	send_crl_to(m, PS_ROLE_FRONT);
 }
 
 static void on_signal(struct monitor *m)

@@ -1,8 +1,9 @@
 /*
  * The messages the front end and the decider exchange (docs/privsep.md):
- * plain fixed-size structs, no pointers, the same binary on both ends.
+ * plain structs (a fixed part, for PS_FD_* a bounded tail), no pointers, the
+ * same binary on both ends.
  *
- *   PS_FD_DECIDE  front -> decider  struct token_handoff
+ *   PS_FD_*       front -> decider  struct fd_request + body + certificates
  *   PS_DF_ANSWER  decider -> front  struct token_answer
  *   PS_DF_STATUS  decider -> front  struct broker_status
  *
@@ -20,14 +21,40 @@
 #define ANSWER_BODY_MAX 600           /* a token (<= 512) or problem details */
 
 /*
- * What a handoff asks (docs/abuse.md). TOKEN: a token request. APPROVAL:
- * POST /v1/approvals/{id}/poll by the requesting technician, checked like a
- * token request (tech_*, nonce, iat, front_err): approval_id. REVOKED: GET /v1/revoked, the
- * after= serial (decimal) in reason. RECEIPT: POST /v1/receipts, decoded by
- * the front end: vin, op, ttl = 0x100 * failure + nrc (0x200 set: nrc given),
- * cnonce = the cti when cnonce_len == 16. DECISION: POST /v1/approvals/{id}
- * by an approving technician, checked like a token request (tech_*, nonce,
- * iat, front_err): approval_id, approve, and the approver's reason in reason.
+ * What the front end asks (docs/privsep.md, docs/abuse.md): one message type
+ * per request, each the same struct fd_request followed by what the front
+ * end received, byte for byte -- the request body (body_len) and the TLS
+ * peer's certificates (cert_len: DER, the leaf first, then the intermediates
+ * it sent; 0 on the admin listener). The decider verifies both itself; the
+ * front end's word counts for nothing but the request id, the peer address
+ * and a structural refusal (front_err, which the decider audits).
+ *
+ *   PS_FD_TOKEN     POST /v1/token                    body: COSE_Sign1 request
+ *   PS_FD_DECISION  POST /v1/approvals/{id}           body: signed decision; arg: {id}
+ *   PS_FD_POLL      POST /v1/approvals/{id}/poll      body: signed poll; arg: {id}
+ *   PS_FD_REVOKED   GET /v1/revoked[?after=N]         no body; arg: N ("" = all)
+ *   PS_FD_RECEIPT   POST /v1/receipts                 body: CBOR receipt
+ */
+#define FD_ARG_MAX 40
+#define FD_CERTS_MAX 16384            /* the peer's certificates, DER */
+#define FD_BODY_MAX 65536             /* max_body's upper bound (broker.conf) */
+
+struct fd_request {
+	char request_id[40];
+	char client_addr[HANDOFF_TEXT];
+	int32_t front_err;                /* 0: decide; else the structural check that failed */
+	char reason[256];                 /* front_err's sentence */
+	char arg[FD_ARG_MAX];             /* per type, see above */
+	uint32_t body_len, cert_len;      /* the tail: body_len + cert_len bytes */
+};
+
+/*
+ * What the decider verified of a request (from the body and the peer's
+ * certificates it checked itself), for the decision code; never on a wire.
+ * kind: enum handoff_kind. RECEIPT: vin, op, ttl = 0x100 * failure + nrc
+ * (0x200 set: nrc given), cnonce = the cti when cnonce_len == 16. REVOKED:
+ * the after= serial in reason. DECISION: approval_id, approve and the
+ * approver's reason in reason. APPROVAL: approval_id.
  */
 enum handoff_kind {
 	HANDOFF_TOKEN = 0, HANDOFF_APPROVAL, HANDOFF_REVOKED, HANDOFF_RECEIPT, HANDOFF_DECISION,
@@ -46,27 +73,6 @@ enum metrics_decision {
 
 /* The body of a token_answer. */
 enum answer_body { ANSWER_PROBLEM = 0, ANSWER_TOKEN, ANSWER_CBOR };
-
-struct token_handoff {
-	char request_id[40];
-	char device_cn[HANDOFF_TEXT], device_ou[HANDOFF_TEXT];
-	char client_addr[HANDOFF_TEXT];
-	int32_t front_err;                /* 0: decide; else the front end rejected with it */
-	char reason[256];                 /* the reject's sentence */
-	uint8_t have_tech, have_q, cnonce_len, kind;   /* kind: enum handoff_kind */
-	char tech_cn[HANDOFF_TEXT], tech_ou[HANDOFF_TEXT];
-	char vin[18];
-	char op[32];
-	uint8_t cnonce[32];
-	char work_order[HANDOFF_TEXT];
-	uint32_t ttl;
-	uint8_t nonce[16];                /* freshness: checked by the decider */
-	int64_t iat;
-	char req_reason[161];             /* the request's reason (5), for the audit row */
-	/* HANDOFF_DECISION, HANDOFF_APPROVAL (the decider terminates approval_id itself) */
-	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
-	uint8_t approve;                  /* enum req_decision (request.h): compare with == */
-};
 
 struct token_answer {
 	int32_t status;

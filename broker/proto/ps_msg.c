@@ -9,8 +9,50 @@
 #include "pl_err.h"
 #include "ps_msg.h"
 
-_Static_assert(sizeof(struct token_handoff) <= 4096 && sizeof(struct token_answer) <= 4096,
-	       "a message must fit the receive buffer");
+/* Every message type: its channel, fixed size, largest tail, descriptors. */
+struct ps_msg_def {
+	uint32_t type;
+	enum ps_chan_kind chan;       /* the kind of channel that receives it */
+	uint32_t size;
+	uint32_t tail_max;
+	int fds;
+};
+
+#define FD_TAIL (FD_BODY_MAX + FD_CERTS_MAX)
+
+static const struct ps_msg_def defs[] = {
+	{ PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
+	{ PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
+	{ PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
+	{ PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0 },
+	{ PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
+	{ PS_DF_ANSWER, PS_CH_DECIDER_TO_FRONT, sizeof(struct token_answer), 0, 0 },
+	{ PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0 },
+	{ PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0 },
+	{ PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0 },
+	{ PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0 },
+	{ PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0 },
+	{ PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0 },
+	{ PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0 },
+	{ PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0 },
+	{ PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0 },
+	{ PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1 },
+	{ PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0 },
+	{ PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1 },
+	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0 },
+	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0 },
+};
+
+/* A message and its header fit one datagram of the socket buffer (docs/privsep.md). */
+_Static_assert(PS_MSG_MAX + sizeof(struct ps_hdr) < 200 * 1024, "a message must fit SO_SNDBUF");
+
+static const struct ps_msg_def *def_of(uint32_t t)
+{
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (defs[i].type == t)
+			return &defs[i];
+	return NULL;
+}
 
 const char *ps_role_name(enum ps_role r)
 {
@@ -21,61 +63,40 @@ const char *ps_role_name(enum ps_role r)
 
 long ps_msg_size(uint32_t t)
 {
-	switch (t) {
-	case PS_FD_DECIDE: return (long)sizeof(struct token_handoff);
-	case PS_DF_ANSWER: return (long)sizeof(struct token_answer);
-	case PS_DF_STATUS: return (long)sizeof(struct broker_status);
-	case PS_DS_ISSUE: return (long)sizeof(struct signer_request);
-	case PS_DS_CKPT: return (long)sizeof(struct ps_ckpt);
-	case PS_DS_STATUS_REQ: return 0;
-	case PS_DS_PUBKEY_REQ: return 0;
-	case PS_SD_ISSUED: return (long)sizeof(struct ps_issued);
-	case PS_SD_CKPT_SIG: return (long)sizeof(struct ps_ckpt_sig);
-	case PS_SD_STATUS: return (long)sizeof(struct ps_signer_status);
-	case PS_SD_PUBKEY: return (long)sizeof(struct ps_pubkey);
-	case PS_MC_PEERS: return (long)sizeof(struct ps_peers);
-	case PS_MC_RELOAD: return 0;
-	case PS_MC_CRL: return 0;
-	case PS_CM_READY: return (long)sizeof(struct ps_role_msg);
-	case PS_CM_PEER_BAD: return (long)sizeof(struct ps_role_msg);
-	default: return -1;
-	}
+	const struct ps_msg_def *d = def_of(t);
+
+	return d != NULL ? (long)d->size : -1;
+}
+
+size_t ps_msg_tail_max(uint32_t t)
+{
+	const struct ps_msg_def *d = def_of(t);
+
+	return d != NULL ? d->tail_max : 0;
 }
 
 size_t ps_msg_max(void)
 {
 	size_t m = 0;
 
-	for (uint32_t t = 0; t < 64; t++)
-		if (ps_msg_size(t) > (long)m)
-			m = (size_t)ps_msg_size(t);
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (defs[i].size + defs[i].tail_max > m)
+			m = defs[i].size + defs[i].tail_max;
 	return m;
 }
 
 int ps_chan_allows(enum ps_chan_kind k, uint32_t t)
 {
-	switch (k) {
-	case PS_CH_FRONT_TO_DECIDER:
-		return t == PS_FD_DECIDE;
-	case PS_CH_DECIDER_TO_FRONT:
-		return t == PS_DF_ANSWER || t == PS_DF_STATUS;
-	case PS_CH_DECIDER_TO_SIGNER:
-		return t == PS_DS_ISSUE || t == PS_DS_CKPT || t == PS_DS_STATUS_REQ ||
-		       t == PS_DS_PUBKEY_REQ;
-	case PS_CH_SIGNER_TO_DECIDER:
-		return t == PS_SD_ISSUED || t == PS_SD_CKPT_SIG || t == PS_SD_STATUS ||
-		       t == PS_SD_PUBKEY;
-	case PS_CH_MONITOR_TO_CHILD:
-		return t == PS_MC_PEERS || t == PS_MC_RELOAD || t == PS_MC_CRL;
-	case PS_CH_CHILD_TO_MONITOR:
-		return t == PS_CM_READY || t == PS_CM_PEER_BAD;
-	}
-	return 0;
+	const struct ps_msg_def *d = def_of(t);
+
+	return d != NULL && d->chan == k;
 }
 
 int ps_msg_has_fds(uint32_t t)
 {
-	return t == PS_MC_PEERS || t == PS_MC_CRL;
+	const struct ps_msg_def *d = def_of(t);
+
+	return d != NULL && d->fds;
 }
 
 void ps_chan_init(struct ps_chan *c, int fd, enum ps_chan_kind rx_kind)
@@ -114,7 +135,8 @@ int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, 
 
 	if (c->fd < 0)
 		return PL_E_IO;
-	if (ps_msg_size(type) != (long)len || nfds > PS_MAX_FDS ||
+	if (ps_msg_size(type) < 0 || len < (size_t)ps_msg_size(type) ||
+	    len > (size_t)ps_msg_size(type) + ps_msg_tail_max(type) || nfds > PS_MAX_FDS ||
 	    (nfds > 0) != (ps_msg_has_fds(type) && fds != NULL))
 		return PL_E_INVAL;
 	if (nfds > 0) {
@@ -193,7 +215,7 @@ static int wait_readable(int fd, int timeout_ms)
 int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, int *fds,
 	    size_t nfds_cap, size_t *nfds, int timeout_ms)
 {
-	uint8_t buf[sizeof(struct ps_hdr) + 4096 + 1];
+	uint8_t buf[sizeof(struct ps_hdr) + PS_MSG_MAX + 1];
 	union {
 		char b[CMSG_SPACE(sizeof(int) * PS_MAX_FDS)];
 		struct cmsghdr align;
@@ -204,6 +226,7 @@ int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, in
 	int got[PS_MAX_FDS];
 	struct ps_hdr h;
 	long want, k;
+	size_t got_len, tail;
 	ssize_t n;
 	int r;
 
@@ -238,26 +261,27 @@ int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, in
 			 want < 0 ? "unknown" : "not allowed");
 		return chan_fail(c, PL_E_SYNTAX, why);
 	}
-	if (h.len != (uint32_t)want || (size_t)n != sizeof(h) + (size_t)want) {
+	got_len = (size_t)n - sizeof(h);
+	tail = ps_msg_tail_max(h.type);
+	if (h.len != got_len || got_len < (size_t)want || got_len > (size_t)want + tail) {
 		char why[128];
 
 		close_fds(got, (size_t)k);
 		snprintf(why, sizeof(why), "message type %u has %zu payload bytes (header says "
-			 "%u), expected %ld", h.type, (size_t)n - sizeof(h), h.len, want);
-		return chan_fail(c, (size_t)n - sizeof(h) < (size_t)want ? PL_E_TRUNCATED :
-				 PL_E_TRAILING, why);
+			 "%u), expected %ld (+ at most %zu)", h.type, got_len, h.len, want, tail);
+		return chan_fail(c, got_len < (size_t)want ? PL_E_TRUNCATED : PL_E_TRAILING, why);
 	}
 	if ((k > 0 && !ps_msg_has_fds(h.type)) || (size_t)k > nfds_cap ||
 	    (k > 0 && fds == NULL)) {
 		close_fds(got, (size_t)k);
 		return chan_fail(c, PL_E_INVAL, "descriptors on a message that takes none");
 	}
-	if ((size_t)want > cap) {
+	if (got_len > cap) {
 		close_fds(got, (size_t)k);
 		return chan_fail(c, PL_E_INVAL, "the receive buffer is smaller than the message");
 	}
-	if (want > 0)
-		memcpy(payload, buf + sizeof(h), (size_t)want);
+	if (got_len > 0)
+		memcpy(payload, buf + sizeof(h), got_len);
 	if (k > 0)
 		memcpy(fds, got, sizeof(int) * (size_t)k);
 	if (nfds != NULL)

@@ -4,9 +4,13 @@
  * datagram; the kernel keeps the boundaries).
  *
  *   header  { u32 type; u32 len; u64 id; }   len = payload bytes
- *   payload one fixed-size struct per type (ps_msg_size())
+ *   payload one fixed-size struct per type (ps_msg_size()), for the front
+ *           end's requests followed by a tail of at most ps_msg_tail_max()
+ *           bytes (the body and certificates it received)
  *
- * A channel belongs to one pair of roles and accepts only the types its
+ * One table (ps_msg.c) says for every type: the channel it may travel on,
+ * its fixed size, its largest tail and whether descriptors ride along. A
+ * channel belongs to one pair of roles and accepts only the types its
  * sender may send (ps_chan_allows()). Anything else -- an unknown type, a
  * type the peer must never send, a size other than the type's, trailing
  * bytes, descriptors where none are expected -- is a protocol violation:
@@ -27,8 +31,12 @@ enum ps_role { PS_ROLE_MONITOR = 0, PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRO
 const char *ps_role_name(enum ps_role r);
 
 enum ps_type {
-	/* front end -> decider */
-	PS_FD_DECIDE = 1,
+	/* front end -> decider: struct fd_request + tail (proto.h) */
+	PS_FD_TOKEN = 1,
+	PS_FD_DECISION = 4,
+	PS_FD_POLL = 5,
+	PS_FD_REVOKED = 6,
+	PS_FD_RECEIPT = 7,
 	/* decider -> front end */
 	PS_DF_ANSWER = 2,
 	PS_DF_STATUS = 3,
@@ -45,7 +53,7 @@ enum ps_type {
 	/* monitor -> child */
 	PS_MC_PEERS = 30,
 	PS_MC_RELOAD = 31,
-	PS_MC_CRL = 32,       /* to the front end: the crl file, opened by the monitor (1 fd) */
+	PS_MC_CRL = 32,       /* to front end and decider: the crl file, opened by the monitor (1 fd) */
 	/* child -> monitor */
 	PS_CM_READY = 40,
 	PS_CM_PEER_BAD = 41,
@@ -70,9 +78,8 @@ struct ps_hdr {
 };
 
 /*
- * PS_FD_DECIDE carries a struct token_handoff, PS_DF_ANSWER a struct
- * token_answer and PS_DF_STATUS a struct broker_status (broker.h): plain
- * fixed-size structs, the same binary on both ends.
+ * PS_FD_* carry a struct fd_request and its tail, PS_DF_ANSWER a struct
+ * token_answer and PS_DF_STATUS a struct broker_status (proto.h).
  */
 
 /* PS_SD_ISSUED */
@@ -124,6 +131,10 @@ struct ps_role_msg {
 
 /* Fixed payload size of type t; -1 for an unknown type. */
 long ps_msg_size(uint32_t t);
+/* Largest tail after the fixed payload (0: none; the PS_FD_* requests). */
+size_t ps_msg_tail_max(uint32_t t);
+/* Largest payload of any message: the receive buffer's size. */
+#define PS_MSG_MAX (sizeof(struct fd_request) + FD_BODY_MAX + FD_CERTS_MAX)
 /* Nonzero when a message of type t may arrive on a channel of kind k. */
 int ps_chan_allows(enum ps_chan_kind k, uint32_t t);
 /* Nonzero when type t carries descriptors. */
@@ -142,12 +153,16 @@ struct ps_chan {
 void ps_chan_init(struct ps_chan *c, int fd, enum ps_chan_kind rx_kind);
 void ps_chan_close(struct ps_chan *c);
 
-/* Sends one message (payload len must equal ps_msg_size(type)); fds may be NULL. */
+/*
+ * Sends one message (payload len must equal ps_msg_size(type), plus at most
+ * ps_msg_tail_max(type)); fds may be NULL.
+ */
 int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, size_t len,
 	    const int *fds, size_t nfds);
 
 /*
- * Receives one message into hdr and payload (cap bytes). timeout_ms < 0
+ * Receives one message into hdr and payload (cap bytes; hdr->len says how
+ * many arrived). timeout_ms < 0
  * waits for ever. Errors: PL_E_TIMEOUT (channel stays usable), PL_E_IO (peer
  * gone), PL_E_SYNTAX (type unknown or not allowed on this channel),
  * PL_E_TRUNCATED / PL_E_TRAILING / PL_E_TOOBIG (size differs from the
@@ -157,7 +172,7 @@ int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, 
 int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, int *fds,
 	    size_t nfds_cap, size_t *nfds, int timeout_ms);
 
-/* Largest payload of any type (for receive buffers). */
+/* Largest payload of any type with its tail (for receive buffers). */
 size_t ps_msg_max(void);
 
 #endif

@@ -1,4 +1,5 @@
 /* Helpers of the child processes (signer, decider, front end). */
+#include <errno.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -45,4 +46,31 @@ int ps_ctl_peer_bad(struct ps_chan *ctl, enum ps_role peer)
 	struct ps_role_msg m = { .role = peer };
 
 	return ps_send(ctl, PS_CM_PEER_BAD, 0, &m, sizeof(m), NULL, 0);
+}
+
+uint8_t *ps_read_fd(int fd, size_t max, size_t *len)
+{
+	size_t cap = 64 * 1024, n = 0;
+	uint8_t *buf = malloc(cap), *nb;
+	ssize_t k;
+
+	while (buf != NULL) {
+		if (n == cap) {
+			if (cap >= max || (nb = realloc(buf, cap * 2)) == NULL)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		if ((k = read(fd, buf + n, cap - n)) < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			break;
+		if (k == 0) {
+			*len = n;
+			return buf;
+		}
+		n += (size_t)k;
+	}
+	free(buf);
+	return NULL;
 }

@@ -6,6 +6,7 @@
 #define PITLANE_SANDBOX_CHILD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "ps_config.h"
@@ -41,5 +42,14 @@ void ps_close_except(const int *keep, size_t n);
 /* Child side of the monitor channel. */
 int ps_ctl_ready(struct ps_chan *ctl, enum ps_role self);
 int ps_ctl_peer_bad(struct ps_chan *ctl, enum ps_role peer);
+
+#define PS_CRL_FILE_MAX (16u * 1024 * 1024)
+
+/*
+ * Reads what is left of fd (a file the monitor opened for a child that may
+ * not open files: the crl on SIGHUP) into a new buffer; NULL when unreadable
+ * or larger than max. The caller frees it and closes fd.
+ */
+uint8_t *ps_read_fd(int fd, size_t max, size_t *len);
 
 #endif

@@ -263,9 +263,12 @@ static int landlock_decider(const struct broker_config *c, int *abi)
 			{ "/var/tmp", rw },   /* SQLite's first temporary directory */
 			{ "/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE },
 			{ "/sys/devices/system/cpu", LL_READ },
+			/* the CA store it verifies every request's certificates with */
+			{ c->client_ca, LANDLOCK_ACCESS_FS_READ_FILE },
+			{ c->crl, LANDLOCK_ACCESS_FS_READ_FILE },   /* last: may be none */
 		};
 
-		return landlock_restrict(g, sizeof(g) / sizeof(g[0]), abi);
+		return landlock_restrict(g, sizeof(g) / sizeof(g[0]) - (c->crl[0] == '\0'), abi);
 	}
 }
 
