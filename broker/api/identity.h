@@ -1,12 +1,9 @@
 /*
  * Certificate identities: workshop = subject OU, device or technician id =
  * subject CN. Both must appear exactly once, as printable UTF-8 without NUL.
- * techid_verify() checks a technician certificate from a request against the
- * dealer CA store (with the CRL, when the store has one), for client use with
- * digitalSignature, and returns its identity and P-256 public key. Chains
- * that verified are remembered per store (see identity.c for why a cached
- * answer equals a fresh one): at most TECHID_CACHE_CAP chains, each for at
- * most TECHID_CACHE_TTL_S seconds and never past a notAfter or CRL nextUpdate.
+ * And the technician marker that tells technician certificates from device
+ * ones. Verifying a technician's chain is the decider's (broker/decider/
+ * techid.h); the front end uses only what is here.
  */
 #ifndef PITLANE_BROKER_IDENTITY_H
 #define PITLANE_BROKER_IDENTITY_H
@@ -38,53 +35,24 @@ struct cert_identity {
 /* CN and OU of x's subject. Errors: PL_E_SRV_IDENTITY. */
 int identity_from_cert(X509 *x, struct cert_identity *out);
 
-struct tech_identity {
-	struct cert_identity id;
-	uint8_t pub[PLT_P256_PUB_LEN];
-};
-
-/*
- * Parses certs[0] (leaf, DER) and certs[1..n) (untrusted intermediates),
- * checks that the leaf carries the store's technician marker (EKU, see
- * techid_set_marker; before any signature is checked, so a device
- * certificate costs one parse), verifies the chain against store at time now
- * (UNIX seconds), CRL checking per the store's flags, and that the key is
- * P-256 with digitalSignature allowed. why gets a sentence (the X509 error).
- * Errors: PL_E_SRV_NOT_TECHNICIAN, PL_E_SRV_TECH_CERT, PL_E_SRV_TECH_KEY,
- * PL_E_SRV_IDENTITY, PL_E_NOMEM.
- */
-int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
-		  struct tech_identity *out, char *why, size_t whylen);
-
 /*
  * Sets the technician marker of store: the EKU OID (dotted decimal) that a
  * technician certificate must carry and a TLS client (device) certificate
- * must not. A store without one requires TECHID_EKU_DEFAULT. Forgets the
- * chains verified so far. Call before the store is shared with workers.
+ * must not. A store without one requires TECHID_EKU_DEFAULT. The chains
+ * verified so far are forgotten (at the next techid_verify()). Call before the store is shared with workers.
  * Errors: PL_E_INVAL (not an OID, or clientAuth/serverAuth/anyExtendedKeyUsage,
  * which device certificates carry), PL_E_NOMEM.
  */
 int techid_set_marker(X509_STORE *store, const char *oid);
 
+/*
+ * The serial of store's marker: a new one with every techid_set_marker(), 0
+ * when none was set. What was checked against the marker is kept only while
+ * it stays the same (the chain cache of techid.c).
+ */
+uint64_t techid_marker_serial(X509_STORE *store);
+
 /* 1 when x carries the technician marker of store in its EKU extension, else 0. */
 int techid_has_marker(X509_STORE *store, X509 *x);
-
-/*
- * The ES256 verify hook of lib/token (OpenSSL) for technician signatures: a
- * key whose chain techid_verify() verified and remembered against store is
- * not parsed again. Any other key is verified as plt_openssl_crypto() does.
- */
-void techid_crypto(X509_STORE *store, struct plt_crypto *c);
-
-/*
- * Forgets every chain verified against store. Changes made to the store
- * through OpenSSL (a CRL or CA added, flags set) are noticed without it; this
- * is for callers that want the next request verified in full regardless.
- */
-void techid_cache_flush(X509_STORE *store);
-
-/* The cache counters of store (hits, misses, ...). Errors: PL_E_NOMEM. */
-struct techcache_stats;
-int techid_cache_stats(X509_STORE *store, struct techcache_stats *out);
 
 #endif

@@ -22,6 +22,7 @@
 
 #include "decider.h"
 #include "identity.h"
+#include "techid.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"

@@ -21,6 +21,7 @@
 
 #include "decider.h"
 #include "identity.h"
+#include "techid.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_server.h"

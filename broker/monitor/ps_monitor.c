@@ -205,6 +205,16 @@ static int connect_pair(struct monitor *m, enum ps_role a, enum ps_role b)
 			r = PL_E_IO;
 			goto out;
 		}
+		/*
+		 * One datagram carries a whole request (ps_msg.h, PS_MSG_MAX, about 82 KB):
+		 * room for two in the sender's buffer. The kernel caps this at
+		 * net.core.wmem_max; its default (208 KB) holds them already.
+		 */
+		for (int e = 0; e < 2; e++) {
+			int sz = (int)(2 * (PS_MSG_MAX + sizeof(struct ps_hdr)));
+
+			(void)setsockopt(sv[e], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+		}
 		ea[made] = sv[0];
 		eb[made] = sv[1];
 	}

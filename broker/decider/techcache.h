@@ -19,7 +19,7 @@
 
 #include <openssl/evp.h>
 
-#include "identity.h"
+#include "techid.h"
 
 #define TECHCACHE_KEY_LEN 32
 
