@@ -16,7 +16,7 @@
  * The daemon runs as four processes (docs/privsep.md): this one becomes the
  * monitor and starts the signer (PIN, HSM), the decider (policy, audit
  * database) and the network front end (TLS, HTTP), each with only what it
- * needs. -n checks everything in this one process and exits.
+ * needs. -n opens each process's part in turn in this one process and exits.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -27,7 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "broker.h"
 #include "config.h"
 #include "file_safety.h"
 #include "pl_err.h"
@@ -81,7 +80,6 @@ int main(int argc, char **argv)
 {
 	struct broker_config cfg;
 	struct ps_config pc;
-	struct broker *b = NULL;
 	const char *path = NULL;
 	int test = 0, print = 0, fg = 0, verbose = 0, opt, r, notify = -1;
 	char err[1024];
@@ -126,11 +124,10 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	if (test) {
-		if ((r = broker_open(&cfg, &b, err, sizeof(err))) != 0) {
+		if ((r = ps_check_all(&cfg, err, sizeof(err))) != 0) {
 			pl_log_err("startup_failed", r, "config", path, "msg", err, NULL);
 			return 1;
 		}
-		broker_close(b);
 		pl_log(PL_LOG_INFO, "config_ok", "config", path, NULL);
 		return 0;
 	}

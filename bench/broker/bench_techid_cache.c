@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "identity.h"
+#include "techid.h"
 #include "pitlane/token_openssl.h"
 #include "pl_parse.h"
 

@@ -255,8 +255,6 @@ struct abuse_stats {
 	uint64_t keys;                   /* live rate-limit keys */
 };
 void abuse_get_stats(struct abuse *a, struct abuse_stats *st);
-/* Prometheus lines: pitlane_abuse_* counters and gauges. */
-void abuse_metrics_render(const struct abuse_stats *st, FILE *f);
 
 /* `pitlanectl alerts|approvals|suspend|resume|revoke|breaker ...` (argv[0] = command). */
 int ctl_abuse_main(int argc, char **argv);

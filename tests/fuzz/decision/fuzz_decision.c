@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the POST /v1/approvals/{id} body decoder
- * (request_decode_decision, broker/server/request.c), an untrusted-bytes entry
+ * (request_decode_decision, broker/api/request.c), an untrusted-bytes entry
  * of the broker's front end. A decoded decision is checked against the
  * decoder's promises: certificate views inside the input, a 32-digit
  * lower-case hex id, a known decision (approve, deny, show), a NUL-terminated

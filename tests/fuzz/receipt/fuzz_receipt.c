@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for the POST /v1/receipts decoder (broker/server/receipt.c):
+ * libFuzzer target for the POST /v1/receipts decoder (broker/api/receipt.c):
  * no crash, no out-of-bounds; an accepted receipt has a valid VIN and operation
  * name and the result is 0 or 1.
  */

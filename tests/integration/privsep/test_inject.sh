@@ -5,8 +5,8 @@
 . "$BRK_TESTDIR/lib.sh"
 . "$PS_TESTDIR/ps_lib.sh"
 command -v ss >/dev/null || fail "this test needs ss (iproute2) to find the channels"
-# privsep message types (broker/privsep/ps_msg.h)
-PS_FD_DECIDE=1
+# privsep message types (broker/proto/ps_msg.h)
+PS_FD_TOKEN=1
 PS_DS_ISSUE=10
 PS_CM_PEER_BAD=41
 PS_ROLE_DECIDER=2
@@ -52,7 +52,7 @@ rows=$(allow_rows)
 # keeps running.
 rejects=$(audit_rows decision reject)
 fd=$(chan_fd "$F2" "$D")
-PS_INJECT_FILL=65 PS_INJECT_AS_TOKEN=1 "$PS_INJECT" "$F2" "$fd" $PS_FD_DECIDE - || fail "REQ-PRIV-028 ps_inject failed"
+PS_INJECT_FILL=65 PS_INJECT_WELLFORMED=1 "$PS_INJECT" "$F2" "$fd" $PS_FD_TOKEN - || fail "REQ-PRIV-028 ps_inject failed"
 i=0
 until [ "$(audit_rows decision reject)" -gt "$rejects" ]; do
 	i=$((i + 1))
@@ -67,7 +67,7 @@ pass "REQ-PRIV-028 unterminated strings cut at their field size, refused and aud
 
 # REQ-PRIV-016: a message of the right type but the wrong size: refused the same way.
 fd=$(chan_fd "$F2" "$D")
-"$PS_INJECT" "$F2" "$fd" $PS_FD_DECIDE 10 || fail "REQ-PRIV-016 ps_inject failed"
+"$PS_INJECT" "$F2" "$fd" $PS_FD_TOKEN 10 || fail "REQ-PRIV-016 ps_inject failed"
 wait_log 'event=privsep_bad_message.*role=decider from=front' 2 "REQ-PRIV-016"
 grep 'event=privsep_bad_message.*from=front' "$W/broker.log" | tail -n 1 |
     grep -q 'type 1 has 10 payload bytes' || fail "REQ-PRIV-016 refusal does not give the size"
@@ -81,7 +81,7 @@ expect_line "REQ-PRIV-016 service recovered" "$out" "status=201"
 # the signer refuses it and the monitor ends the sender; the signer keeps running.
 fd=$(chan_fd "$D" "$S")
 [ -n "$fd" ] || fail "REQ-PRIV-017 no decider -> signer channel found"
-"$PS_INJECT" "$D" "$fd" $PS_FD_DECIDE - || fail "REQ-PRIV-017 ps_inject failed"
+"$PS_INJECT" "$D" "$fd" $PS_FD_TOKEN - || fail "REQ-PRIV-017 ps_inject failed"
 wait_log 'event=privsep_bad_message.*role=signer from=decider' 1 "REQ-PRIV-017"
 wait_log 'event=privsep_peer_ended role=decider reported_by=signer' 1 "REQ-PRIV-017"
 D2=$(wait_new_pid decider "$D") || fail "REQ-PRIV-017 decider not restarted"

@@ -1,6 +1,6 @@
 /*
  * The POST /v1/approvals/{id} body decoder (request_decode_decision, in the
- * front end: broker/server/request.c): the documented map in the token
+ * front end: broker/api/request.c): the documented map in the token
  * request's signed envelope, nothing else; every truncation refused; the two
  * kinds of signed payload cannot be taken for each other (REQ-ABU-081); and
  * the requester's signed poll of POST /v1/approvals/{id}/poll likewise

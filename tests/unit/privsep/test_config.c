@@ -5,7 +5,7 @@
 
 #include "pl_err.h"
 #include "pl_err_server.h"
-#include "privsep.h"
+#include "ps_child.h"
 
 #define BASE "listen 127.0.0.1:0\ntls_cert c\ntls_key k\nclient_ca ca\n" \
 	"key_uri pkcs11:token=t;object=o\npin_file p\npolicy_dir d\ndatabase db\ncrl none\n"

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "privsep.h"
+#include "ps_child.h"
 
 static char top[256], dbdir[300], poldir[300], secret[300], empty[300];
 static int ll_abi;        /* the kernel's Landlock ABI, read before any drop */

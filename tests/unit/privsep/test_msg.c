@@ -13,7 +13,7 @@
 
 static int sv[2];
 static struct ps_chan tx, rx;
-static uint8_t payload[8192];
+static uint8_t payload[PS_MSG_MAX + 64];
 
 /* rx receives what tx sends; rx_kind says what may arrive. */
 static void pair(enum ps_chan_kind rx_kind)
@@ -32,7 +32,7 @@ static void unpair(void)
 /* Sends raw bytes: a header claiming type/len followed by n payload bytes. */
 static void send_raw(uint32_t type, uint32_t len, size_t n)
 {
-	uint8_t buf[sizeof(struct ps_hdr) + 8192];
+	static uint8_t buf[sizeof(struct ps_hdr) + PS_MSG_MAX + 64];
 	struct ps_hdr h = { .type = type, .len = len, .id = 7 };
 
 	memcpy(buf, &h, sizeof(h));
@@ -47,7 +47,11 @@ static int recv_one(struct ps_hdr *h)
 
 /* Every type of every channel, with the kind that accepts it. */
 static const struct { uint32_t type; enum ps_chan_kind kind; } types[] = {
-	{ PS_FD_DECIDE, PS_CH_FRONT_TO_DECIDER },
+	{ PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER },
+	{ PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER },
+	{ PS_FD_POLL, PS_CH_FRONT_TO_DECIDER },
+	{ PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER },
+	{ PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER },
 	{ PS_DF_ANSWER, PS_CH_DECIDER_TO_FRONT },
 	{ PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT },
 	{ PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER },
@@ -109,8 +113,10 @@ Test(privsep_msg, REQ_PRIV_002_long_payload_rejected_and_channel_ended)
 		long n = ps_msg_size(types[i].type);
 		struct ps_hdr h;
 
+		size_t tail = ps_msg_tail_max(types[i].type);
+
 		pair(types[i].kind);
-		send_raw(types[i].type, (uint32_t)n, (size_t)n + 1);
+		send_raw(types[i].type, (uint32_t)((size_t)n + tail + 1), (size_t)n + tail + 1);
 		cr_assert_eq(recv_one(&h), PL_E_TRAILING, "type %u", types[i].type);
 		cr_assert_eq(rx.fd, -1);
 		unpair();
@@ -119,11 +125,11 @@ Test(privsep_msg, REQ_PRIV_002_long_payload_rejected_and_channel_ended)
 
 Test(privsep_msg, REQ_PRIV_002_header_len_disagreeing_with_size_rejected)
 {
-	long n = ps_msg_size(PS_FD_DECIDE);
+	long n = ps_msg_size(PS_FD_TOKEN);
 	struct ps_hdr h;
 
 	pair(PS_CH_FRONT_TO_DECIDER);
-	send_raw(PS_FD_DECIDE, (uint32_t)n + 8, (size_t)n);
+	send_raw(PS_FD_TOKEN, (uint32_t)n + 8, (size_t)n);
 	cr_assert_eq(recv_one(&h), PL_E_TRAILING);
 	unpair();
 }
@@ -145,14 +151,14 @@ Test(privsep_msg, REQ_PRIV_002_oversized_datagram_rejected)
 	struct ps_hdr h;
 
 	pair(PS_CH_FRONT_TO_DECIDER);
-	send_raw(PS_FD_DECIDE, 8000, 8000);
+	send_raw(PS_FD_TOKEN, (uint32_t)PS_MSG_MAX + 2, PS_MSG_MAX + 2);
 	cr_assert_eq(recv_one(&h), PL_E_TOOBIG);
 	unpair();
 }
 
 Test(privsep_msg, REQ_PRIV_003_unknown_type_rejected)
 {
-	static const uint32_t bad[] = { 0, 4, 9, 14, 19, 24, 29, 33, 39, 42, 0xffffffffu };
+	static const uint32_t bad[] = { 0, 8, 9, 14, 19, 24, 29, 33, 39, 42, 0xffffffffu };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct ps_hdr h;
@@ -290,9 +296,32 @@ Test(privsep_msg, REQ_PRIV_006_send_refuses_wrong_size_and_timeout_keeps_channel
 
 Test(privsep_msg, REQ_PRIV_006_every_message_fits_the_receive_buffer)
 {
-	cr_assert_leq(ps_msg_max(), 4096);
-	cr_assert_eq(ps_msg_max(), sizeof(struct token_answer) > sizeof(struct token_handoff) ?
-		     sizeof(struct token_answer) : sizeof(struct token_handoff));
+	cr_assert_eq(ps_msg_max(), PS_MSG_MAX);
+	cr_assert_eq(PS_MSG_MAX, sizeof(struct fd_request) + FD_BODY_MAX + FD_CERTS_MAX);
+	/* one datagram within the default unix socket buffer (net.core.wmem_default) */
+	cr_assert_lt(PS_MSG_MAX + sizeof(struct ps_hdr), 200u * 1024);
+}
+
+Test(privsep_msg, REQ_PRIV_001_front_requests_carry_a_bounded_tail)
+{
+	long n = ps_msg_size(PS_FD_TOKEN);
+	size_t full = (size_t)n + FD_BODY_MAX + FD_CERTS_MAX;
+	struct ps_hdr h;
+
+	cr_assert_eq(ps_msg_tail_max(PS_FD_TOKEN), FD_BODY_MAX + FD_CERTS_MAX);
+	cr_assert_eq(ps_msg_tail_max(PS_DF_ANSWER), 0);
+	pair(PS_CH_FRONT_TO_DECIDER);
+	for (size_t i = 0; i < full; i++)
+		payload[i] = (uint8_t)(i * 7);
+	cr_assert_eq(ps_send(&tx, PS_FD_TOKEN, 9, payload, full, NULL, 0), 0);
+	memset(payload, 0, sizeof(payload));
+	cr_assert_eq(recv_one(&h), 0);
+	cr_assert_eq(h.len, (uint32_t)full);
+	for (size_t i = 0; i < full; i++)
+		cr_assert_eq(payload[i], (uint8_t)(i * 7));
+	/* one byte more than the largest tail is refused when sent */
+	cr_assert_eq(ps_send(&tx, PS_FD_TOKEN, 10, payload, full + 1, NULL, 0), PL_E_INVAL);
+	unpair();
 }
 
 static int open_fds(void)

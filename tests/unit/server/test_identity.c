@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "identity.h"
+#include "techid.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"

@@ -1,0 +1,46 @@
+/*
+ * The dealer CA store (client_ca, plus the crl file): one per process that
+ * verifies certificates -- the front end's TLS handshakes, the decider's own
+ * checks of the device and technician certificates of every request.
+ */
+#ifndef PITLANE_API_CASTORE_H
+#define PITLANE_API_CASTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "identity.h"
+
+/*
+ * A new store with c's client_ca, its crl (CRL checking on, leaf checked)
+ * and its technician marker. err gets the file and the reason.
+ * Errors: PL_E_SRV_TLS_SETUP, PL_E_INVAL (marker), PL_E_NOMEM.
+ */
+int castore_open(const struct broker_config *c, X509_STORE **out, char *err, size_t errlen);
+
+/*
+ * A CRL update (SIGHUP): pem holds one or more PEM CRLs (the configured crl
+ * file, read again). All of them must parse, come from a CA certificate of
+ * store and carry that CA's valid signature, else nothing changes
+ * (PL_E_SRV_TLS_SETUP, err says which CRL and why). Accepted CRLs are added
+ * to store; for one CA, OpenSSL uses the newest CRL it holds, and the store's
+ * changed object count retires the technician-chain cache (identity.c). *n
+ * gets the number of CRLs added. Safe while other threads verify with store.
+ */
+int castore_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, char *err,
+		       size_t errlen);
+
+/*
+ * Verifies a device's certificates as the TLS handshake did: der holds the
+ * leaf, then the intermediates it sent (DER, back to back); chain to store's
+ * CAs, validity, CRLs per the store's flags, client purpose, depth 4, and no
+ * technician marker. out gets the device's identity; why a sentence.
+ * Errors: PL_E_SRV_IDENTITY, PL_E_SRV_TECH_AS_DEVICE, PL_E_NOMEM.
+ */
+int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
+			  struct cert_identity *out, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * Technician certificate verification and its chain cache (the decider's:
+ * it verifies every request's technician, authenticate.c).
+ *
+ * Verified chains are cached (techcache) so that a technician who sends many
+ * requests pays for the DER parsing, the chain and CRL signature checks once.
+ * Why a cache hit gives the same answer a full verification would:
+ *  - The key is SHA-256 over the exact DER bytes of every x5chain entry, so
+ *    a hit means the same certificates, byte for byte.
+ *  - The outcome of X509_verify_cert() for fixed certificates and a fixed
+ *    purpose depends only on the trust store (CA certificates, CRLs, flags)
+ *    and the verification time.
+ *  - The store: the cache hangs off the X509_STORE itself (ex_data) and dies
+ *    with it, so a new CA bundle or CRL loaded into a new store starts empty.
+ *    A store changed in place (X509_STORE_add_crl/add_cert, set_flags) moves
+ *    its generation (object count and flags, read under the store lock before
+ *    verifying), and an entry of an older generation is dropped, not served.
+ *    Revocation is therefore re-checked whenever the CRL set changes.
+ *  - The time: an entry is served only inside the window where every time
+ *    check that passed still passes: from the latest notBefore of the
+ *    verified chain and thisUpdate of the store's CRLs, until the earliest
+ *    notAfter of the chain and nextUpdate of the CRLs (never past the
+ *    technician certificate's notAfter), and at most TECHID_CACHE_TTL_S after
+ *    the verification, which bounds how late a CRL picked up by a lazy lookup
+ *    method (hashed directory) could be noticed.
+ *  - Failures are never cached: a refused chain is verified again each time.
+ *  - The technician marker (EKU) is fixed per store: techid_set_marker()
+ *    flushes the cache, so no entry outlives the marker it was checked for.
+ *
+ * Roles: the dealer CA issues both device (TLS client) and technician
+ * certificates. Only a certificate with the technician marker may sign a
+ * request (checked first, before any signature: a device certificate in
+ * x5chain costs one DER parse), and tls_peer_identity() refuses it as a TLS
+ * client, so neither can stand in for the other.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/x509v3.h>
+
+#include "identity.h"
+#include "techid.h"
+#include "pitlane/token_openssl.h"
+#include "pl_err.h"
+#include "pl_err_server.h"
+#include "pl_time.h"
+#include "techcache.h"
+
+#define CERT_DER_MAX 16384
+
+static int p256_point(X509 *x, uint8_t pub[PLT_P256_PUB_LEN])
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	char group[32];
+	size_t glen = 0, plen = 0;
+
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC)
+		return PL_E_SRV_TECH_KEY;
+	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+					   &glen) != 1 || strcmp(group, SN_X9_62_prime256v1) != 0)
+		return PL_E_SRV_TECH_KEY;
+	if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub,
+					    PLT_P256_PUB_LEN, &plen) != 1 ||
+	    plen != PLT_P256_PUB_LEN || pub[0] != 0x04)
+		return PL_E_SRV_TECH_KEY;
+	return 0;
+}
+
+static X509 *der_cert(const struct plt_bytes *b)
+{
+	const unsigned char *p = b->ptr;
+	X509 *x;
+
+	if (b->len > CERT_DER_MAX)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)b->len);
+	if (x != NULL && p != b->ptr + b->len) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* The technician chain cache, one per X509_STORE, created on first use. */
+static int cache_idx = -1;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void cache_index_init(void);
+static pthread_mutex_t cache_attach = PTHREAD_MUTEX_INITIALIZER;
+
+/* The cache of a store and the marker serial its entries were checked for. */
+struct store_cache {
+	struct techcache *tc;
+	uint64_t marker;
+};
+
+static void cache_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+			  void *argp)
+{
+	struct store_cache *sc = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (sc != NULL)
+		techcache_free(sc->tc);
+	free(sc);
+}
+
+static void cache_index_init(void)
+{
+	cache_idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, cache_free_cb);
+}
+
+/*
+ * The store's cache, created on first use. A new technician marker
+ * (techid_set_marker, identity.c) empties it: no entry outlives the marker it
+ * was checked for.
+ */
+static struct techcache *store_cache(X509_STORE *store)
+{
+	struct store_cache *sc;
+	struct techcache *tc = NULL;
+	uint64_t marker;
+
+	pthread_once(&cache_once, cache_index_init);
+	if (cache_idx < 0 || store == NULL)
+		return NULL;
+	marker = techid_marker_serial(store);
+	pthread_mutex_lock(&cache_attach);
+	sc = X509_STORE_get_ex_data(store, cache_idx);
+	if (sc == NULL && (sc = calloc(1, sizeof(*sc))) != NULL) {
+		if (techcache_new(TECHID_CACHE_CAP, &sc->tc) != 0 ||
+		    X509_STORE_set_ex_data(store, cache_idx, sc) != 1) {
+			techcache_free(sc->tc);
+			free(sc);
+			sc = NULL;
+		} else {
+			sc->marker = marker;
+		}
+	}
+	if (sc != NULL) {
+		if (sc->marker != marker) {
+			techcache_flush(sc->tc);
+			sc->marker = marker;
+		}
+		tc = sc->tc;
+	}
+	pthread_mutex_unlock(&cache_attach);
+	return tc;
+}
+
+/* What the store holds (object count) and how it verifies (flags). */
+static uint64_t store_gen(X509_STORE *store)
+{
+	uint64_t objs, flags = X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(store));
+
+	X509_STORE_lock(store);
+	objs = (uint64_t)sk_X509_OBJECT_num(X509_STORE_get0_objects(store));
+	X509_STORE_unlock(store);
+	/* and the technician marker it checks for: a new one retires the entries */
+	return objs << 32 ^ flags;
+}
+
+/* SHA-256 over every entry as a 4-byte big-endian length and the DER. */
+static int chain_key(const struct plt_bytes *certs, size_t n, uint8_t key[TECHCACHE_KEY_LEN])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned int klen = 0;
+	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
+
+	for (size_t i = 0; ok && i < n; i++) {
+		uint8_t len[4] = { (uint8_t)(certs[i].len >> 24), (uint8_t)(certs[i].len >> 16),
+				   (uint8_t)(certs[i].len >> 8), (uint8_t)certs[i].len };
+
+		ok = certs[i].len <= CERT_DER_MAX && EVP_DigestUpdate(md, len, 4) == 1 &&
+		     EVP_DigestUpdate(md, certs[i].ptr, certs[i].len) == 1;
+	}
+	ok = ok && EVP_DigestFinal_ex(md, key, &klen) == 1 && klen == TECHCACHE_KEY_LEN;
+	EVP_MD_CTX_free(md);
+	return ok ? 0 : PL_E_CRYPTO;
+}
+
+static int asn1_epoch(const ASN1_TIME *a, int64_t *out)
+{
+	struct tm tm;
+
+	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
+		return PL_E_BADCERT;
+	*out = pl_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+				  (unsigned)tm.tm_mday) * 86400 +
+	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+	return 0;
+}
+
+static void narrow(const ASN1_TIME *lo, const ASN1_TIME *hi, int64_t *from, int64_t *until,
+		   int *bad)
+{
+	int64_t t;
+
+	if (lo != NULL) {
+		if (asn1_epoch(lo, &t) != 0)
+			*bad = 1;
+		else if (t > *from)
+			*from = t;
+	}
+	if (hi != NULL) {
+		if (asn1_epoch(hi, &t) != 0)
+			*bad = 1;
+		else if (t < *until)
+			*until = t;
+	}
+}
+
+/*
+ * [from, until): where every time check of a verification that passed at now
+ * still passes: the verified chain's validity, the store's CRLs' thisUpdate
+ * and nextUpdate, and now + TECHID_CACHE_TTL_S. An unreadable time makes the
+ * window empty (nothing is cached).
+ */
+static void reuse_window(X509_STORE_CTX *ctx, X509_STORE *store, int64_t now, int64_t *from,
+			 int64_t *until)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	STACK_OF(X509_OBJECT) *objs;
+	int64_t lo = INT64_MIN, hi = now + TECHID_CACHE_TTL_S;
+	int bad = chain == NULL || sk_X509_num(chain) < 1;
+
+	for (int i = 0; !bad && i < sk_X509_num(chain); i++) {
+		X509 *x = sk_X509_value(chain, i);
+
+		narrow(X509_get0_notBefore(x), X509_get0_notAfter(x), &lo, &hi, &bad);
+	}
+	X509_STORE_lock(store);
+	objs = X509_STORE_get0_objects(store);
+	for (int i = 0; !bad && i < sk_X509_OBJECT_num(objs); i++) {
+		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
+
+		if (crl != NULL)
+			narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), &lo,
+			       &hi, &bad);
+	}
+	X509_STORE_unlock(store);
+	*from = lo;
+	*until = bad ? lo : hi;
+}
+
+/* The full check; on success also the window in which the result may be reused. */
+static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
+		       struct tech_identity *out, int64_t *from, int64_t *until, char *why,
+		       size_t whylen)
+{
+	struct tech_identity t;
+	X509 *leaf = NULL;
+	STACK_OF(X509) *chain = NULL;
+	X509_STORE_CTX *ctx = NULL;
+	int r = PL_E_SRV_TECH_CERT;
+
+	if ((leaf = der_cert(&certs[0])) == NULL) {
+		snprintf(why, whylen, "technician certificate is not valid DER");
+		goto out;
+	}
+	if (!techid_has_marker(store, leaf)) {
+		if (identity_from_cert(leaf, &t.id) != 0)
+			snprintf(t.id.cn, sizeof(t.id.cn), "?");
+		snprintf(why, whylen, "certificate CN=%s is not a technician certificate: it lacks "
+			 "the technician EKU; requests must be signed with a technician's card, "
+			 "not a device key", t.id.cn);
+		r = PL_E_SRV_NOT_TECHNICIAN;
+		goto out;
+	}
+	if ((chain = sk_X509_new_null()) == NULL) {
+		r = PL_E_NOMEM;
+		goto out;
+	}
+	for (size_t i = 1; i < n; i++) {
+		X509 *x = der_cert(&certs[i]);
+
+		if (x == NULL || !sk_X509_push(chain, x)) {
+			X509_free(x);
+			snprintf(why, whylen, "x5chain entry %zu is not a valid DER certificate", i);
+			goto out;
+		}
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, store, leaf, chain) != 1) {
+		r = PL_E_NOMEM;
+		goto out;
+	}
+	/* The role is the technician EKU checked above, not clientAuth (a device's). */
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
+	X509_STORE_CTX_set_time(ctx, 0, (time_t)now);
+	if (X509_verify_cert(ctx) != 1) {
+		int e = X509_STORE_CTX_get_error(ctx);
+
+		snprintf(why, whylen, "technician certificate rejected: %s (X509 error %d)",
+			 X509_verify_cert_error_string(e), e);
+		goto out;
+	}
+	if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE)) {
+		snprintf(why, whylen, "technician certificate does not allow digitalSignature");
+		goto out;
+	}
+	if ((r = identity_from_cert(leaf, &t.id)) != 0) {
+		snprintf(why, whylen, "technician certificate subject needs exactly one CN and OU");
+		goto out;
+	}
+	if ((r = p256_point(leaf, t.pub)) != 0) {
+		snprintf(why, whylen, "technician key must be EC P-256");
+		goto out;
+	}
+	reuse_window(ctx, store, now, from, until);
+	*out = t;
+	r = 0;
+out:
+	X509_STORE_CTX_free(ctx);
+	sk_X509_pop_free(chain, X509_free);
+	X509_free(leaf);
+	return r;
+}
+
+int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
+		  struct tech_identity *out, char *why, size_t whylen)
+{
+	struct techcache *tc;
+	struct tech_identity t;
+	uint8_t key[TECHCACHE_KEY_LEN];
+	uint64_t gen = 0;
+	int64_t from = 0, until = 0;
+	int r, cacheable;
+
+	if (n == 0) {
+		snprintf(why, whylen, "no technician certificate");
+		return PL_E_SRV_TECH_CERT;
+	}
+	tc = store_cache(store);
+	cacheable = tc != NULL && chain_key(certs, n, key) == 0;
+	if (cacheable) {
+		gen = store_gen(store);     /* before verifying: never newer than the check */
+		if (techcache_get(tc, key, gen, now, out) == 0)
+			return 0;
+	}
+	if ((r = verify_full(store, certs, n, now, &t, &from, &until, why, whylen)) != 0)
+		return r;
+	if (cacheable) {
+		void *pkey = NULL;
+
+		/* without the parsed key the entry still saves the chain check */
+		if (plt_openssl_pkey_from_pub(t.pub, &pkey) != 0)
+			pkey = NULL;
+		techcache_put(tc, key, gen, from, until, &t, pkey);
+		EVP_PKEY_free(pkey);
+	}
+	*out = t;
+	return 0;
+}
+
+/* plt_crypto hook: ctx is the X509_STORE; the key parsed on the cache miss. */
+static int verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
+			const struct plt_iov *parts, size_t nparts, const uint8_t sig[PLT_SIG_LEN])
+{
+	struct techcache *tc = store_cache(ctx);
+	struct plt_openssl_keycache kc = { .pkey = NULL };
+	int r;
+
+	if (tc == NULL || (kc.pkey = techcache_pkey(tc, pub)) == NULL)
+		return plt_openssl_verify_es256(NULL, pub, parts, nparts, sig);
+	memcpy(kc.pub, pub, sizeof(kc.pub));
+	r = plt_openssl_verify_es256(&kc, pub, parts, nparts, sig);
+	plt_openssl_keycache_free(&kc);
+	return r;
+}
+
+void techid_crypto(X509_STORE *store, struct plt_crypto *c)
+{
+	c->verify_es256 = verify_es256;
+	c->ctx = store;
+}
+
+void techid_cache_flush(X509_STORE *store)
+{
+	struct techcache *tc = store_cache(store);
+
+	if (tc != NULL)
+		techcache_flush(tc);
+}
+
+int techid_cache_stats(X509_STORE *store, struct techcache_stats *out)
+{
+	struct techcache *tc = store_cache(store);
+
+	if (tc == NULL)
+		return PL_E_NOMEM;
+	techcache_stats(tc, out);
+	return 0;
+}

@@ -1,0 +1,55 @@
+/*
+ * What the three children (signer, decider, front end) do to themselves and
+ * share: start-up failure, signals, the privilege drop, the monitor channel.
+ */
+#ifndef PITLANE_SANDBOX_CHILD_H
+#define PITLANE_SANDBOX_CHILD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ps_config.h"
+#include "ps_msg.h"
+
+/* Logs startup_failed with msg and err, exits 1 (the monitor sees it). */
+void ps_child_fail(const char *msg, int err) __attribute__((noreturn));
+
+/* Blocks SIGTERM, SIGINT, SIGHUP and returns a signalfd for them (-1 on failure). */
+int ps_child_signals(void);
+
+/*
+ * Nonzero when privileges are dropped before the modules open: not root, or
+ * root without the configured user (then uid 0 stays, without capabilities,
+ * and the module threads must not inherit any). Zero when root with the user:
+ * the PIN file / database are opened as root, then the user is taken.
+ */
+int ps_drop_early(const struct ps_config *pc);
+
+/*
+ * Drops what role does not need (ps_drop.c): the user when root (for the
+ * front end first a chroot to a new empty directory made under empty_dir and
+ * deleted at once), PR_SET_NO_NEW_PRIVS, the capability
+ * bounding set and every capability, then the role's seccomp allow-list and
+ * Landlock rules. Logs what it kept. err gets one sentence on failure.
+ */
+int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_config *c,
+	    const char *empty_dir, char *err, size_t errlen);
+
+/* Closes every descriptor above 2 that is not in keep[0..n) (the monitor, after fork). */
+void ps_close_except(const int *keep, size_t n);
+
+/* Child side of the monitor channel. */
+int ps_ctl_ready(struct ps_chan *ctl, enum ps_role self);
+int ps_ctl_peer_bad(struct ps_chan *ctl, enum ps_role peer);
+
+#define PS_CRL_FILE_MAX (16u * 1024 * 1024)
+
+/*
+ * Reads what is left of fd (a file the monitor opened for a child that may
+ * not open files: the crl on SIGHUP) into a new buffer; NULL when unreadable
+ * or larger than max. The caller frees it and closes fd.
+ */
+uint8_t *ps_read_fd(int fd, size_t max, size_t *len);
+
+#endif
