@@ -10,8 +10,8 @@
 #include <openssl/x509.h>
 
 #include "broker.h"
-#include "interrupt.h"
 #include "config.h"
+#include "interrupt.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
@@ -325,7 +325,7 @@ static CURLcode perform(struct broker *b, broker_tick_fn tick, void *ctx)
 	if (curl_multi_add_handle(b->multi, b->easy) != CURLM_OK)
 		return CURLE_FAILED_INIT;
 	while (running) {
-		if (agent_interrupted()) {      /* Ctrl-C: the run ends its vehicle exchange */
+		if (agent_interrupted()) { /* Ctrl-C: the run ends its vehicle exchange */
 			rc = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}

@@ -10,14 +10,14 @@
 #include <stdio.h>
 
 enum {
-	CMD_OK = 0,          /* done */
-	CMD_FAIL = 1,        /* refused by the broker (policy, limit, approval) or failed */
-	CMD_USAGE = 2,       /* command-line usage error */
-	CMD_CONFIG = 3,      /* configuration, certificate or local file problem */
-	CMD_BROKER = 4,      /* broker unreachable, untrusted or unavailable */
-	CMD_VEHICLE = 5,     /* no answer from the vehicle (CAN, timeout) */
-	CMD_TECHKEY = 6,     /* technician key, token or PIN problem */
-	CMD_ECU_REFUSED = 7, /* the vehicle refused (negative response) */
+	CMD_OK = 0,            /* done */
+	CMD_FAIL = 1,          /* refused by the broker (policy, limit, approval) or failed */
+	CMD_USAGE = 2,         /* command-line usage error */
+	CMD_CONFIG = 3,        /* configuration, certificate or local file problem */
+	CMD_BROKER = 4,        /* broker unreachable, untrusted or unavailable */
+	CMD_VEHICLE = 5,       /* no answer from the vehicle (CAN, timeout) */
+	CMD_TECHKEY = 6,       /* technician key, token or PIN problem */
+	CMD_ECU_REFUSED = 7,   /* the vehicle refused (negative response) */
 	CMD_INTERRUPTED = 130, /* Ctrl-C (SIGINT) or SIGTERM; the shell's 128 + SIGINT */
 };
 

@@ -82,12 +82,9 @@ static int text_ok(const char *s)
 
 static int parse(int argc, char **argv, struct approve_opts *o)
 {
-	static const struct option lo[] = {{"deny", 0, 0, 'd'},
-	                                   {"show", 0, 0, 's'},
-	                                   {"reason", 1, 0, 'r'},
-	                                   {"json", 0, 0, 'j'},
-	                                   {"config", 1, 0, 'c'},
-	                                   {0, 0, 0, 0}};
+	static const struct option lo[] = {{"deny", 0, 0, 'd'},   {"show", 0, 0, 's'},
+	                                   {"reason", 1, 0, 'r'}, {"json", 0, 0, 'j'},
+	                                   {"config", 1, 0, 'c'}, {0, 0, 0, 0}};
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -267,7 +264,7 @@ static int send_decision(const struct approve_opts *o, const struct agent_config
 {
 	struct techkey *key = NULL;
 	struct broker *b = NULL;
-	uint8_t body[REQUEST_MAX];   /* the same envelope as a token request (request.h) */
+	uint8_t body[REQUEST_MAX]; /* the same envelope as a token request (request.h) */
 	char path[64];
 	size_t len = 0;
 	int r, st;
@@ -324,8 +321,8 @@ static void print_pending(const struct approve_opts *o, const struct decided *d)
 	printf("pending: %s on %s for %s (%s), work order %s, approval %s, open until %s\n", d->op,
 	       d->vin, d->technician, d->workshop, d->work_order[0] ? d->work_order : "-", o->id,
 	       at);
-	printf("decide: pitlane approve %s   or   pitlane approve %s --deny --reason TEXT\n",
-	       o->id, o->id);
+	printf("decide: pitlane approve %s   or   pitlane approve %s --deny --reason TEXT\n", o->id,
+	       o->id);
 }
 
 static void print_result(const struct approve_opts *o, int st, const struct decided *d,

@@ -16,19 +16,20 @@
 #include "pl_parse.h"
 
 #define BITRATE_MIN 1000u
-#define BITRATE_MAX 1000000u     /* classic CAN */
+#define BITRATE_MAX 1000000u /* classic CAN */
 #define RESTART_MS_MAX 600000u
 
 void cmd_can_usage(FILE *f)
 {
-	fprintf(f, "usage: pitlane can status IFACE\n"
-		   "       pitlane can setup IFACE --bitrate N [--restart-ms N]\n\n"
-		   "  status   show the bus state (error-active, error-passive, bus-off, ...),\n"
-		   "           bitrate, restart-ms and error counters of a CAN interface\n"
-		   "  setup    set the bitrate (%u..%u bit/s) and optionally the automatic\n"
-		   "           restart delay after bus-off (0..%u ms, 0 = off); needs\n"
-		   "           CAP_NET_ADMIN and a real CAN controller\n",
-		BITRATE_MIN, BITRATE_MAX, RESTART_MS_MAX);
+	fprintf(f,
+	        "usage: pitlane can status IFACE\n"
+	        "       pitlane can setup IFACE --bitrate N [--restart-ms N]\n\n"
+	        "  status   show the bus state (error-active, error-passive, bus-off, ...),\n"
+	        "           bitrate, restart-ms and error counters of a CAN interface\n"
+	        "  setup    set the bitrate (%u..%u bit/s) and optionally the automatic\n"
+	        "           restart delay after bus-off (0..%u ms, 0 = off); needs\n"
+	        "           CAP_NET_ADMIN and a real CAN controller\n",
+	        BITRATE_MIN, BITRATE_MAX, RESTART_MS_MAX);
 }
 
 static int can_status(int argc, char **argv)
@@ -64,7 +65,7 @@ static int can_setup(int argc, char **argv)
 			r = pl_parse_u32(argv[++i], BITRATE_MIN, BITRATE_MAX, &bitrate);
 			if (r != 0) {
 				pl_log_err("usage", r, "option", "--bitrate", "value", argv[i],
-					   "hint", "a number of bit/s from 1000 to 1000000", NULL);
+				           "hint", "a number of bit/s from 1000 to 1000000", NULL);
 				return CMD_USAGE;
 			}
 			have_bitrate = 1;
@@ -72,7 +73,7 @@ static int can_setup(int argc, char **argv)
 			r = pl_parse_u32(argv[++i], 0, RESTART_MS_MAX, &restart_ms);
 			if (r != 0) {
 				pl_log_err("usage", r, "option", "--restart-ms", "value", argv[i],
-					   "hint", "milliseconds from 0 to 600000", NULL);
+				           "hint", "milliseconds from 0 to 600000", NULL);
 				return CMD_USAGE;
 			}
 			have_restart = 1;
@@ -88,7 +89,8 @@ static int can_setup(int argc, char **argv)
 		cmd_can_usage(stderr);
 		return CMD_USAGE;
 	}
-	if ((r = can_link_setup(&can_link_system, ifname, bitrate, have_restart, restart_ms)) != 0) {
+	if ((r = can_link_setup(&can_link_system, ifname, bitrate, have_restart, restart_ms)) !=
+	    0) {
 		pl_log_err("can_setup_failed", r, "iface", ifname, NULL);
 		return CMD_FAIL;
 	}

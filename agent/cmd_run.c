@@ -72,7 +72,7 @@ struct run {
 	size_t challenge_len;
 	uint8_t token[PLT_TOKEN_MAX];
 	size_t token_len;
-	int delivered; /* 29 06 was sent with a token from the broker */
+	int delivered;       /* 29 06 was sent with a token from the broker */
 	int vehicle_touched; /* a UDS request was sent */
 	int deauth_sent;     /* 29 00 was sent */
 	uint8_t cti[PLT_CTI_LEN];
@@ -90,7 +90,7 @@ struct run {
 	/* the broker connection is set up (TLS) while the key opens and the ECU talks */
 	pthread_t warm;
 	int warm_started;
-	int warm_done;               /* under warm_mu; warm_cv signals it */
+	int warm_done; /* under warm_mu; warm_cv signals it */
 	pthread_mutex_t warm_mu;
 	pthread_cond_t warm_cv;
 	struct broker_reply warm_rep;
@@ -501,7 +501,7 @@ static int prepare(struct run *r)
 	if (r->o.token_file == NULL) {
 		ui_step(&r->ui, 0, "Technician key (%s)", "PKCS#11");
 		if ((e = techkey_prepare(&r->cfg, &r->key, err, sizeof(err))) != 0) {
-			if (agent_interrupted())      /* Ctrl-C at the PIN prompt */
+			if (agent_interrupted()) /* Ctrl-C at the PIN prompt */
 				return interrupted(r, NULL);
 			r->step = "technician_key";
 			return fail(r, e == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY, "%s",

@@ -19,8 +19,14 @@ static int set_pin_backup(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_url(void *cfg, const char *v, char *msg, size_t msglen);
 
 #define FIELD(f) offsetof(struct agent_config, f), sizeof(((struct agent_config *)0)->f)
-#define STR(f, req, h) { #f, PL_CONF_STR, FIELD(f), 0, 0, req, h, NULL }
-#define U32(f, lo, hi, h) { #f, PL_CONF_U32, FIELD(f), lo, hi, 0, h, NULL }
+#define STR(f, req, h)                                                                             \
+	{                                                                                          \
+#f, PL_CONF_STR, FIELD(f), 0, 0, req, h, NULL                                      \
+	}
+#define U32(f, lo, hi, h)                                                                          \
+	{                                                                                          \
+#f, PL_CONF_U32, FIELD(f), lo, hi, 0, h, NULL                                      \
+	}
 
 static const struct pl_conf_key keys[] = {
     {"broker_url", PL_CONF_CUSTOM, FIELD(broker_url), 0, 0, 1, "https://host:port of the broker",
@@ -48,14 +54,14 @@ static const struct pl_conf_key keys[] = {
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct pl_conf_codes codes = {
-	.syntax = PL_E_AGENT_CONFIG,
-	.unknown = PL_E_AGENT_CONFIG,
-	.dup = PL_E_AGENT_CONFIG,
-	.value = PL_E_AGENT_CONFIG,
-	.missing = PL_E_AGENT_CONFIG,
+    .syntax = PL_E_AGENT_CONFIG,
+    .unknown = PL_E_AGENT_CONFIG,
+    .dup = PL_E_AGENT_CONFIG,
+    .value = PL_E_AGENT_CONFIG,
+    .missing = PL_E_AGENT_CONFIG,
 };
 
-static const struct pl_conf_spec spec = { keys, NKEYS, &codes, "docs/agent.md" };
+static const struct pl_conf_spec spec = {keys, NKEYS, &codes, "docs/agent.md"};
 
 void agent_config_defaults(struct agent_config *c)
 {
@@ -83,7 +89,7 @@ static int check_pin(const char *v)
 }
 
 static int store(char *field, size_t size, const char *name, const char *v, char *msg,
-		 size_t msglen)
+                 size_t msglen)
 {
 	if (strlen(v) >= size) {
 		snprintf(msg, msglen, "%s is longer than %zu bytes", name, size - 1);
@@ -94,13 +100,13 @@ static int store(char *field, size_t size, const char *name, const char *v, char
 }
 
 static int set_pin_field(char *field, size_t size, const char *name, const char *v, char *msg,
-			 size_t msglen)
+                         size_t msglen)
 {
 	if (check_pin(v) != 0) {
 		snprintf(msg, msglen,
-			 "%s: '%s' is not sha256//<base64 of 32 bytes>; take it "
-			 "from the broker's operator (broker.spki-pin)",
-			 name, v);
+		         "%s: '%s' is not sha256//<base64 of 32 bytes>; take it "
+		         "from the broker's operator (broker.spki-pin)",
+		         name, v);
 		return PL_E_AGENT_CONFIG;
 	}
 	return store(field, size, name, v, msg, msglen);
@@ -116,7 +122,7 @@ static int set_pin_backup(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct agent_config *c = cfg;
 	return set_pin_field(c->broker_pin_backup, sizeof(c->broker_pin_backup),
-			     "broker_pin_backup", v, msg, msglen);
+	                     "broker_pin_backup", v, msg, msglen);
 }
 
 static int set_url(void *cfg, const char *v, char *msg, size_t msglen)

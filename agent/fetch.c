@@ -95,7 +95,8 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 		if (rep->detail[0] != '\0')
 			snprintf(out, cap, "refused by the broker: %s", rep->detail);
 		else
-			snprintf(out, cap, "refused by the broker without a reason: ask the OEM "
+			snprintf(out, cap,
+			         "refused by the broker without a reason: ask the OEM "
 			         "security desk, quoting request %s",
 			         rep->request_id[0] ? rep->request_id : "(none given)");
 	} else if (strcmp(c, "policy_denied") == 0) {
@@ -179,8 +180,8 @@ static int one_attempt(struct fetch_ctx *fx, const struct token_request *q,
  * One poll of approval id, signed with the technician key (a fresh nonce and
  * iat each time). *signed_ok = 0 when the key could not sign (no retry helps).
  */
-static int poll_once(struct fetch_ctx *fx, const char *id, struct broker_reply *rep,
-                     int *signed_ok, char *err, size_t errlen)
+static int poll_once(struct fetch_ctx *fx, const char *id, struct broker_reply *rep, int *signed_ok,
+                     char *err, size_t errlen)
 {
 	uint8_t body[REQUEST_MAX];
 	char path[128];
@@ -242,8 +243,10 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 		}
 		wait_ticking(fx, wait);
 		if (agent_interrupted()) {
-			snprintf(err, errlen, "interrupted while waiting for an approver; approval %s "
-			         "stays pending until it expires", id);
+			snprintf(err, errlen,
+			         "interrupted while waiting for an approver; approval %s "
+			         "stays pending until it expires",
+			         id);
 			return PL_E_AGENT_INTERRUPTED;
 		}
 		r = poll_once(fx, id, rep, &signed_ok, err, errlen);
@@ -256,7 +259,8 @@ static int await_approval(struct fetch_ctx *fx, struct broker_reply *rep, char *
 			rep->retry_after = POLL_MAX_S;
 			continue;
 		}
-		/* Busy, or the replay cache full (each signed poll takes an entry): keep waiting. */
+		/* Busy, or the replay cache full (each signed poll takes an entry): keep waiting.
+		 */
 		if (retryable(0, rep) && ++failures <= fx->cfg->retries) {
 			rep->status = 202;
 			continue;

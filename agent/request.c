@@ -130,8 +130,8 @@ static int build_payload(const struct token_request *q, uint8_t *out, size_t cap
 	return r;
 }
 
-int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out,
-                  size_t cap, size_t *len)
+int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out, size_t cap,
+                  size_t *len)
 {
 	uint8_t prot[PROT_MAX], tbs[PROT_MAX + PAYLOAD_MAX + 64];
 	struct plt_cbor_writer w;

@@ -32,8 +32,8 @@ int request_check(const struct token_request *q, char *err, size_t errlen);
  * (a CBOR map, at most 1024 bytes), signed with the technician key. Token
  * requests and approval decisions share it.
  */
-int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out,
-                  size_t cap, size_t *len);
+int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out, size_t cap,
+                  size_t *len);
 /* Builds and signs a token request's body into out[cap]. */
 int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,
                   size_t *len);

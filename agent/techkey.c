@@ -29,7 +29,7 @@
 
 struct techkey {
 	struct p11 *p11;
-	char pin[PIN_MAX];            /* between techkey_prepare and techkey_login only */
+	char pin[PIN_MAX]; /* between techkey_prepare and techkey_login only */
 	size_t pin_len;
 	uint8_t *der;
 	size_t der_len;
@@ -209,8 +209,7 @@ static int open_token(struct techkey *k, const struct agent_config *c, const cha
 	                                                                     : PL_E_AGENT_TECH_KEY;
 }
 
-int techkey_prepare(const struct agent_config *c, struct techkey **out, char *err,
-                    size_t errlen)
+int techkey_prepare(const struct agent_config *c, struct techkey **out, char *err, size_t errlen)
 {
 	struct techkey *k;
 	int r;

@@ -29,8 +29,7 @@ int techkey_open(const struct agent_config *c, struct techkey **out, char *err, 
  * token, wipes the PIN and checks the key against the certificate. After a
  * failed login only techkey_close is valid.
  */
-int techkey_prepare(const struct agent_config *c, struct techkey **out, char *err,
-                    size_t errlen);
+int techkey_prepare(const struct agent_config *c, struct techkey **out, char *err, size_t errlen);
 int techkey_login(struct techkey *k, const struct agent_config *c, char *err, size_t errlen);
 /* ES256 over msg: raw r||s. */
 int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[64]);

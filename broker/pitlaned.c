@@ -41,7 +41,8 @@ static void usage(FILE *f)
 	      "  -T  print the effective configuration and exit\n"
 	      "  -d  stay in the foreground\n"
 	      "  -v  debug logging\n"
-	      "  -h, --help  this text\n", f);
+	      "  -h, --help  this text\n",
+	      f);
 }
 
 /*
@@ -91,13 +92,27 @@ int main(int argc, char **argv)
 	}
 	while ((opt = getopt(argc, argv, "f:nTdvh")) != -1) {
 		switch (opt) {
-		case 'f': path = optarg; break;
-		case 'n': test = 1; break;
-		case 'T': print = 1; break;
-		case 'd': fg = 1; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'f':
+			path = optarg;
+			break;
+		case 'n':
+			test = 1;
+			break;
+		case 'T':
+			print = 1;
+			break;
+		case 'd':
+			fg = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (path == NULL || optind != argc) {
@@ -117,9 +132,10 @@ int main(int argc, char **argv)
 	}
 	/* Before any of them is opened, in -n and in the real start alike. */
 	if ((r = broker_files_check(path, &cfg, BROKER_FILES_START)) != 0) {
-		pl_log(PL_LOG_ERROR, "startup_failed", "err", pl_errname(r), "config", path,
-		       "msg", "a file named in the configuration is unsafe: see file_refused "
-		       "above (path, problem, fix)", NULL);
+		pl_log(PL_LOG_ERROR, "startup_failed", "err", pl_errname(r), "config", path, "msg",
+		       "a file named in the configuration is unsafe: see file_refused "
+		       "above (path, problem, fix)",
+		       NULL);
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);

@@ -43,8 +43,8 @@ void ecu_auth_end(struct ecu *e, enum ecu_deauth_reason reason)
 	if (old == NULL) {
 		/* An explicit 29 00 that drops an unanswered challenge is worth a line too. */
 		if (had_challenge && reason == ECU_DEAUTH_REQUEST) {
-			struct ecu_event ev = { .kind = ECU_EV_DEAUTH, .reason = reason,
-						.scope = "none" };
+			struct ecu_event ev = {
+			    .kind = ECU_EV_DEAUTH, .reason = reason, .scope = "none"};
 			ecu_emit(e, &ev);
 		}
 		return;
@@ -55,7 +55,7 @@ void ecu_auth_end(struct ecu *e, enum ecu_deauth_reason reason)
 	plt_wipe(e->cti, sizeof(e->cti));
 	e->cti_len = 0;
 	ecu_touch(e);
-	struct ecu_event ev = { .kind = ECU_EV_DEAUTH, .reason = reason, .scope = old->op };
+	struct ecu_event ev = {.kind = ECU_EV_DEAUTH, .reason = reason, .scope = old->op};
 	ecu_emit(e, &ev);
 }
 
@@ -67,7 +67,7 @@ static void ecu_set_session(struct ecu *e, enum ecu_session s, enum ecu_deauth_r
 		return;
 	e->session = s;
 	ecu_touch(e);
-	struct ecu_event ev = { .kind = ECU_EV_SESSION, .session = s };
+	struct ecu_event ev = {.kind = ECU_EV_SESSION, .session = s};
 	ecu_emit(e, &ev);
 }
 
@@ -97,7 +97,7 @@ int ecu_new(const struct ecu_config *cfg, uint64_t now_ms, struct ecu **out)
 		e->vehicle.ndtc = ECU_DTC_MAX;
 	/* A restored counter at the limit restarts the full delay now. */
 	ecu_attempts_init(&e->attempts, cfg->max_attempts, cfg->lockout_ms,
-			  e->vehicle.failed_attempts, now_ms);
+	                  e->vehicle.failed_attempts, now_ms);
 	e->vehicle.failed_attempts = e->attempts.failed;
 	e->session = ECU_SESSION_DEFAULT;
 	e->last_request_ms = now_ms;
@@ -124,8 +124,7 @@ void ecu_tick(struct ecu *e, uint64_t now_ms)
 		ecu_auth_end(e, ECU_DEAUTH_EXI);
 	ecu_attempts_locked(&e->attempts, now_ms, &changed);
 	if (changed) {
-		struct ecu_event ev = { .kind = ECU_EV_LOCKOUT_END,
-					.attempts = e->attempts.failed };
+		struct ecu_event ev = {.kind = ECU_EV_LOCKOUT_END, .attempts = e->attempts.failed};
 		e->vehicle.failed_attempts = e->attempts.failed;
 		ecu_touch(e);
 		ecu_emit(e, &ev);
@@ -203,7 +202,7 @@ static void svc_reset(struct ecu *e, const struct uds_request *req, struct uds_r
 		e->vehicle.ignition_on = 0;
 		ecu_touch(e);
 	}
-	struct ecu_event ev = { .kind = ECU_EV_RESET };
+	struct ecu_event ev = {.kind = ECU_EV_RESET};
 	ecu_emit(e, &ev);
 }
 
@@ -225,7 +224,7 @@ static void svc_tester_present(const struct uds_request *req, struct uds_respons
 }
 
 static void svc_read_dtc(struct ecu *e, const struct uds_request *req, struct uds_response *resp,
-			 uint8_t *scratch, size_t cap)
+                         uint8_t *scratch, size_t cap)
 {
 	size_t n = 0;
 
@@ -273,7 +272,7 @@ static void run_routine(struct ecu *e, const struct ecu_routine *rt, struct uds_
 		return;
 	}
 	ecu_touch(e);
-	struct ecu_event ev = { .kind = ECU_EV_ROUTINE, .routine = rt, .scope = rt->op };
+	struct ecu_event ev = {.kind = ECU_EV_ROUTINE, .routine = rt, .scope = rt->op};
 	ecu_emit(e, &ev);
 }
 
@@ -336,12 +335,12 @@ static int sid_needs_extended(uint8_t sid)
 
 static void emit_refused(const struct ecu *e, uint8_t sid, uint8_t nrc)
 {
-	struct ecu_event ev = { .kind = ECU_EV_REFUSED, .sid = sid, .nrc = nrc };
+	struct ecu_event ev = {.kind = ECU_EV_REFUSED, .sid = sid, .nrc = nrc};
 	ecu_emit(e, &ev);
 }
 
-static int reply_negative(const struct ecu *e, uint8_t sid, uint8_t nrc, uint8_t *resp,
-			  size_t cap, size_t *resp_len)
+static int reply_negative(const struct ecu *e, uint8_t sid, uint8_t nrc, uint8_t *resp, size_t cap,
+                          size_t *resp_len)
 {
 	emit_refused(e, sid, nrc);
 	return uds_build_negative(sid, nrc, resp, cap, resp_len);
@@ -354,7 +353,7 @@ int ecu_request_is_slow(const uint8_t *req, size_t len)
 }
 
 int ecu_handle(struct ecu *e, uint64_t now_ms, const uint8_t *req, size_t len, uint8_t *resp,
-	       size_t cap, size_t *resp_len)
+               size_t cap, size_t *resp_len)
 {
 	struct uds_request rq;
 	struct uds_response rs;
@@ -375,7 +374,7 @@ int ecu_handle(struct ecu *e, uint64_t now_ms, const uint8_t *req, size_t len, u
 		return reply_negative(e, sid, UDS_NRC_SERVICE_NOT_SUPPORTED, resp, cap, resp_len);
 	if (sid_needs_extended(sid) && e->session != ECU_SESSION_EXTENDED)
 		return reply_negative(e, sid, UDS_NRC_SERVICE_NOT_SUPPORTED_IN_SESSION, resp, cap,
-				      resp_len);
+		                      resp_len);
 	if ((r = uds_parse_request(req, len, &rq)) != 0)
 		return reply_negative(e, sid, uds_nrc_for_err(r), resp, cap, resp_len);
 	memset(&rs, 0, sizeof(rs));

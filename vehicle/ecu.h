@@ -48,16 +48,16 @@ enum ecu_deauth_reason {
 };
 
 enum ecu_event_kind {
-	ECU_EV_SESSION = 1,   /* session changed: session */
-	ECU_EV_CHALLENGE,     /* challenge issued: challenge_len */
-	ECU_EV_AUTH_OK,       /* token verified: scope, kid, cti */
-	ECU_EV_AUTH_FAIL,     /* token refused: err (PLT_E_* or PL_E_*), nrc, attempts */
-	ECU_EV_LOCKOUT,       /* attempt limit reached: attempts, lockout_ms */
-	ECU_EV_LOCKOUT_END,   /* the delay has passed */
-	ECU_EV_DEAUTH,        /* authentication ended: reason, scope */
-	ECU_EV_ROUTINE,       /* a routine ran: routine */
-	ECU_EV_REFUSED,       /* a request was answered with a negative response: sid, nrc */
-	ECU_EV_RESET,         /* ECU reset (11 xx) */
+	ECU_EV_SESSION = 1, /* session changed: session */
+	ECU_EV_CHALLENGE,   /* challenge issued: challenge_len */
+	ECU_EV_AUTH_OK,     /* token verified: scope, kid, cti */
+	ECU_EV_AUTH_FAIL,   /* token refused: err (PLT_E_* or PL_E_*), nrc, attempts */
+	ECU_EV_LOCKOUT,     /* attempt limit reached: attempts, lockout_ms */
+	ECU_EV_LOCKOUT_END, /* the delay has passed */
+	ECU_EV_DEAUTH,      /* authentication ended: reason, scope */
+	ECU_EV_ROUTINE,     /* a routine ran: routine */
+	ECU_EV_REFUSED,     /* a request was answered with a negative response: sid, nrc */
+	ECU_EV_RESET,       /* ECU reset (11 xx) */
 };
 
 struct ecu_event {
@@ -68,9 +68,9 @@ struct ecu_event {
 	enum ecu_session session;
 	enum ecu_deauth_reason reason;
 	const struct ecu_routine *routine;
-	const char *scope;        /* NUL-terminated, or NULL */
-	const uint8_t *kid;       /* PLT_KID_LEN bytes, or NULL */
-	const uint8_t *cti;       /* cti_len bytes, or NULL */
+	const char *scope;  /* NUL-terminated, or NULL */
+	const uint8_t *kid; /* PLT_KID_LEN bytes, or NULL */
+	const uint8_t *cti; /* cti_len bytes, or NULL */
 	size_t cti_len;
 	size_t challenge_len;
 	uint32_t attempts;
@@ -78,15 +78,15 @@ struct ecu_event {
 };
 
 struct ecu_config {
-	const char *vin;                       /* 17 characters; copied */
-	const struct plt_trust_store *trust;   /* must outlive the ecu */
-	const struct plt_crypto *crypto;       /* must outlive the ecu */
-	uint32_t max_attempts;                 /* bad tokens before the lockout (>= 1) */
-	uint32_t lockout_ms;                   /* the lockout delay */
-	uint32_t s3_ms;                        /* session timeout (S3) */
-	uint32_t challenge_ttl_ms;             /* how long a challenge stays usable */
-	size_t challenge_len;                  /* PLT_CNONCE_MIN..PLT_CNONCE_MAX */
-	ecu_random_fn rnd;                     /* NULL: getrandom */
+	const char *vin;                     /* 17 characters; copied */
+	const struct plt_trust_store *trust; /* must outlive the ecu */
+	const struct plt_crypto *crypto;     /* must outlive the ecu */
+	uint32_t max_attempts;               /* bad tokens before the lockout (>= 1) */
+	uint32_t lockout_ms;                 /* the lockout delay */
+	uint32_t s3_ms;                      /* session timeout (S3) */
+	uint32_t challenge_ttl_ms;           /* how long a challenge stays usable */
+	size_t challenge_len;                /* PLT_CNONCE_MIN..PLT_CNONCE_MAX */
+	ecu_random_fn rnd;                   /* NULL: getrandom */
 	void *rnd_ctx;
 	/* A trusted wall clock, if the ECU has one: 0 and *now (UNIX seconds).
 	 * NULL: the ECU has none and relies on exi alone. */
@@ -94,18 +94,18 @@ struct ecu_config {
 	void *clock_ctx;
 	void (*on_event)(void *ctx, const struct ecu_event *ev);
 	void *event_ctx;
-	const struct ecu_vehicle *restore;     /* persisted state; NULL = factory state */
+	const struct ecu_vehicle *restore; /* persisted state; NULL = factory state */
 };
 
 /* What the ECU shows to the outside (log, state file). */
 struct ecu_status {
 	char vin[PLT_VIN_LEN + 1];
-	struct ecu_vehicle vehicle;            /* vehicle.failed_attempts is current */
+	struct ecu_vehicle vehicle; /* vehicle.failed_attempts is current */
 	enum ecu_session session;
-	char scope[PLT_OP_MAX + 1];            /* "" when not authenticated */
+	char scope[PLT_OP_MAX + 1]; /* "" when not authenticated */
 	int locked_out;
 	uint64_t lockout_left_ms;
-	uint64_t auth_left_ms;                 /* until exi ends the authentication */
+	uint64_t auth_left_ms; /* until exi ends the authentication */
 };
 
 struct ecu;
@@ -129,7 +129,7 @@ void ecu_free(struct ecu *e);
  * for caller errors (cap < ECU_RESP_MAX is always enough to be refused).
  */
 int ecu_handle(struct ecu *e, uint64_t now_ms, const uint8_t *req, size_t len, uint8_t *resp,
-	       size_t cap, size_t *resp_len);
+               size_t cap, size_t *resp_len);
 
 /*
  * Nonzero when answering req may take longer than P2 (50 ms): a 29 06 whose

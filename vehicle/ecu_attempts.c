@@ -2,8 +2,8 @@
 
 #include "ecu_attempts.h"
 
-void ecu_attempts_init(struct ecu_attempts *a, uint32_t max, uint32_t lockout_ms,
-		       uint32_t failed, uint64_t now_ms)
+void ecu_attempts_init(struct ecu_attempts *a, uint32_t max, uint32_t lockout_ms, uint32_t failed,
+                       uint64_t now_ms)
 {
 	a->max = max > 0 ? max : 1;
 	a->lockout_ms = lockout_ms;

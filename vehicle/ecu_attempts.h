@@ -18,16 +18,16 @@
 #include <stdint.h>
 
 struct ecu_attempts {
-	uint32_t max;         /* attempts allowed before the lockout (>= 1) */
-	uint32_t lockout_ms;  /* the delay */
-	uint32_t failed;      /* failures since the last success */
+	uint32_t max;        /* attempts allowed before the lockout (>= 1) */
+	uint32_t lockout_ms; /* the delay */
+	uint32_t failed;     /* failures since the last success */
 	int locked;
-	uint64_t until_ms;    /* monotonic end of the lockout */
+	uint64_t until_ms; /* monotonic end of the lockout */
 };
 
 /* Sets limits and restores a persisted failure count (clamped to max). */
-void ecu_attempts_init(struct ecu_attempts *a, uint32_t max, uint32_t lockout_ms,
-		       uint32_t failed, uint64_t now_ms);
+void ecu_attempts_init(struct ecu_attempts *a, uint32_t max, uint32_t lockout_ms, uint32_t failed,
+                       uint64_t now_ms);
 /*
  * Nonzero while the delay runs. Ends an elapsed lockout (the counter then
  * stands at max - 1); *changed (if not NULL) is set to 1 when that happened.

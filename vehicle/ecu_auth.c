@@ -25,8 +25,7 @@ static int auth_locked_out(struct ecu *e, uint64_t now_ms, struct uds_response *
 		return 1;
 	}
 	if (changed) {
-		struct ecu_event ev = { .kind = ECU_EV_LOCKOUT_END,
-					.attempts = e->attempts.failed };
+		struct ecu_event ev = {.kind = ECU_EV_LOCKOUT_END, .attempts = e->attempts.failed};
 		e->vehicle.failed_attempts = e->attempts.failed;
 		ecu_touch(e);
 		ecu_emit(e, &ev);
@@ -35,9 +34,9 @@ static int auth_locked_out(struct ecu *e, uint64_t now_ms, struct uds_response *
 }
 
 static void auth_challenge(struct ecu *e, uint64_t now_ms, const struct uds_request *req,
-			   struct uds_response *resp)
+                           struct uds_response *resp)
 {
-	struct ecu_event ev = { .kind = ECU_EV_CHALLENGE };
+	struct ecu_event ev = {.kind = ECU_EV_CHALLENGE};
 
 	if (auth_locked_out(e, now_ms, resp))
 		return;
@@ -50,7 +49,7 @@ static void auth_challenge(struct ecu *e, uint64_t now_ms, const struct uds_requ
 	/* A new challenge starts a new authentication. */
 	ecu_auth_end(e, ECU_DEAUTH_NEW_AUTH);
 	if (ecu_challenge_issue(&e->challenge, e->cfg.challenge_len, now_ms,
-				e->cfg.challenge_ttl_ms, e->cfg.rnd, e->cfg.rnd_ctx) != 0) {
+	                        e->cfg.challenge_ttl_ms, e->cfg.rnd, e->cfg.rnd_ctx) != 0) {
 		resp->nrc = UDS_NRC_CHALLENGE_CALCULATION_FAILED;
 		return;
 	}
@@ -75,7 +74,7 @@ static int64_t auth_age_s(uint64_t now_ms, uint64_t issued_ms)
 /* Counts a failed token; the failure that reaches the limit answers 0x36. */
 static void auth_fail(struct ecu *e, uint64_t now_ms, int err, struct uds_response *resp)
 {
-	struct ecu_event ev = { .kind = ECU_EV_AUTH_FAIL, .err = err };
+	struct ecu_event ev = {.kind = ECU_EV_AUTH_FAIL, .err = err};
 	uint8_t nrc = ecu_nrc_for_token_error(err);
 	int locked = ecu_attempts_fail(&e->attempts, now_ms);
 
@@ -87,18 +86,19 @@ static void auth_fail(struct ecu *e, uint64_t now_ms, int err, struct uds_respon
 	ev.attempts = e->attempts.failed;
 	ecu_emit(e, &ev);
 	if (locked) {
-		struct ecu_event lk = { .kind = ECU_EV_LOCKOUT, .attempts = e->attempts.failed,
-					.lockout_ms = e->attempts.lockout_ms };
+		struct ecu_event lk = {.kind = ECU_EV_LOCKOUT,
+		                       .attempts = e->attempts.failed,
+		                       .lockout_ms = e->attempts.lockout_ms};
 		ecu_emit(e, &lk);
 	}
 }
 
 /* The token passed: authenticate with its scope until exi runs out. */
 static void auth_succeed(struct ecu *e, const struct plt_token *tok,
-			 const struct ecu_routine *scope, uint64_t issued_ms,
-			 struct uds_response *resp)
+                         const struct ecu_routine *scope, uint64_t issued_ms,
+                         struct uds_response *resp)
 {
-	struct ecu_event ev = { .kind = ECU_EV_AUTH_OK };
+	struct ecu_event ev = {.kind = ECU_EV_AUTH_OK};
 
 	ecu_attempts_success(&e->attempts);
 	e->vehicle.failed_attempts = 0;
@@ -120,7 +120,7 @@ static void auth_succeed(struct ecu *e, const struct plt_token *tok,
 }
 
 static void auth_verify(struct ecu *e, uint64_t now_ms, const struct uds_request *req,
-			struct uds_response *resp)
+                        struct uds_response *resp)
 {
 	uint8_t cnonce[PLT_CNONCE_MAX];
 	size_t cnonce_len = 0;
@@ -179,7 +179,7 @@ out:
 }
 
 void ecu_auth_handle(struct ecu *e, uint64_t now_ms, const struct uds_request *req,
-		     struct uds_response *resp)
+                     struct uds_response *resp)
 {
 	switch (req->sub) {
 	case UDS_AUTH_DEAUTHENTICATE:

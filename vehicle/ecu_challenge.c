@@ -28,7 +28,7 @@ void ecu_challenge_clear(struct ecu_challenge *c)
 }
 
 int ecu_challenge_issue(struct ecu_challenge *c, size_t len, uint64_t now_ms, uint32_t ttl_ms,
-			ecu_random_fn rnd, void *rnd_ctx)
+                        ecu_random_fn rnd, void *rnd_ctx)
 {
 	int r;
 
@@ -47,7 +47,7 @@ int ecu_challenge_issue(struct ecu_challenge *c, size_t len, uint64_t now_ms, ui
 }
 
 int ecu_challenge_take(struct ecu_challenge *c, uint64_t now_ms, uint8_t out[PLT_CNONCE_MAX],
-		       size_t *len, uint64_t *issued_ms)
+                       size_t *len, uint64_t *issued_ms)
 {
 	int r;
 

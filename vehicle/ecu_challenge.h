@@ -24,8 +24,8 @@ struct ecu_challenge {
 	uint8_t bytes[PLT_CNONCE_MAX];
 	size_t len;
 	int outstanding;
-	uint64_t issued_ms;   /* monotonic time of issue */
-	uint64_t expires_ms;  /* monotonic time after which it is void */
+	uint64_t issued_ms;  /* monotonic time of issue */
+	uint64_t expires_ms; /* monotonic time after which it is void */
 };
 
 /*
@@ -34,7 +34,7 @@ struct ecu_challenge {
  * error (then no challenge is outstanding).
  */
 int ecu_challenge_issue(struct ecu_challenge *c, size_t len, uint64_t now_ms, uint32_t ttl_ms,
-			ecu_random_fn rnd, void *rnd_ctx);
+                        ecu_random_fn rnd, void *rnd_ctx);
 
 /*
  * Takes the outstanding challenge: copies it to out (PLT_CNONCE_MAX bytes),
@@ -43,7 +43,7 @@ int ecu_challenge_issue(struct ecu_challenge *c, size_t len, uint64_t now_ms, ui
  * expired (it is removed as well). Outputs are written only on success.
  */
 int ecu_challenge_take(struct ecu_challenge *c, uint64_t now_ms, uint8_t out[PLT_CNONCE_MAX],
-		       size_t *len, uint64_t *issued_ms);
+                       size_t *len, uint64_t *issued_ms);
 
 /* Drops any outstanding challenge and wipes it. */
 void ecu_challenge_clear(struct ecu_challenge *c);

@@ -12,15 +12,15 @@
 
 struct ecu {
 	char vin[PLT_VIN_LEN + 1];
-	struct ecu_config cfg;             /* cfg.vin points at vin above */
+	struct ecu_config cfg; /* cfg.vin points at vin above */
 	struct ecu_vehicle vehicle;
 	struct ecu_attempts attempts;
 	struct ecu_challenge challenge;
 	enum ecu_session session;
-	uint64_t last_request_ms;          /* S3 runs from here */
+	uint64_t last_request_ms; /* S3 runs from here */
 	/* Authentication: scope == NULL when not authenticated. */
 	const struct ecu_routine *scope;
-	uint64_t auth_until_ms;            /* challenge issue + exi */
+	uint64_t auth_until_ms; /* challenge issue + exi */
 	uint8_t kid[PLT_KID_LEN];
 	uint8_t cti[PLT_CTI_LEN];
 	size_t cti_len;
@@ -36,6 +36,6 @@ void ecu_auth_end(struct ecu *e, enum ecu_deauth_reason reason);
 
 /* Service 0x29: builds the response in *resp (positive or with nrc set). */
 void ecu_auth_handle(struct ecu *e, uint64_t now_ms, const struct uds_request *req,
-		     struct uds_response *resp);
+                     struct uds_response *resp);
 
 #endif

@@ -36,11 +36,11 @@ static uint8_t run_dtc_clear(struct ecu_vehicle *v)
 }
 
 static const struct ecu_routine catalogue[] = {
-	{ ECU_RID_DOOR_UNLOCK, "door.unlock", run_door_unlock },
-	{ ECU_RID_DOOR_LOCK, "door.lock", run_door_lock },
-	{ ECU_RID_IGNITION_ENABLE, "ignition.enable", run_ignition_enable },
-	{ ECU_RID_KEY_LEARN, "key.learn", run_key_learn },
-	{ ECU_RID_DTC_CLEAR, "dtc.clear", run_dtc_clear },
+    {ECU_RID_DOOR_UNLOCK, "door.unlock", run_door_unlock},
+    {ECU_RID_DOOR_LOCK, "door.lock", run_door_lock},
+    {ECU_RID_IGNITION_ENABLE, "ignition.enable", run_ignition_enable},
+    {ECU_RID_KEY_LEARN, "key.learn", run_key_learn},
+    {ECU_RID_DTC_CLEAR, "dtc.clear", run_dtc_clear},
 };
 
 #define CATALOGUE_LEN (sizeof(catalogue) / sizeof(catalogue[0]))

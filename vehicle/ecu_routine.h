@@ -20,7 +20,7 @@
 
 struct ecu_routine {
 	uint16_t id;
-	const char *op;  /* the token scope that authorises it, e.g. "door.unlock" */
+	const char *op; /* the token scope that authorises it, e.g. "door.unlock" */
 	/* Acts on the vehicle; returns 0 or a UDS NRC (conditions not correct...). */
 	uint8_t (*run)(struct ecu_vehicle *v);
 };

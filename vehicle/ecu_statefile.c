@@ -58,7 +58,7 @@ static void jw_u64(struct jw *w, const char *key, uint64_t val)
 
 int ecu_statefile_format(const struct ecu_status *st, char *out, size_t cap, size_t *len)
 {
-	struct jw w = { out, cap, 0, 0 };
+	struct jw w = {out, cap, 0, 0};
 	char dtc[6];
 
 	if (cap == 0)
@@ -111,7 +111,7 @@ struct jstr {
 static void jr_ws(struct jr *r)
 {
 	while (r->off < r->len && (r->p[r->off] == ' ' || r->p[r->off] == '\t' ||
-				   r->p[r->off] == '\n' || r->p[r->off] == '\r'))
+	                           r->p[r->off] == '\n' || r->p[r->off] == '\r'))
 		r->off++;
 }
 
@@ -236,18 +236,26 @@ static int jr_dtcs(struct jr *r, struct ecu_vehicle *v)
 }
 
 enum {
-	K_VIN, K_SESSION, K_DOORS, K_IGNITION, K_AUTH, K_ATTEMPTS, K_LOCKED_OUT, K_KEY_LEARN,
-	K_DTCS, K_COUNT
+	K_VIN,
+	K_SESSION,
+	K_DOORS,
+	K_IGNITION,
+	K_AUTH,
+	K_ATTEMPTS,
+	K_LOCKED_OUT,
+	K_KEY_LEARN,
+	K_DTCS,
+	K_COUNT
 };
 
 static const char *const key_names[K_COUNT] = {
-	"vin", "session", "doors", "ignition", "auth", "attempts", "locked_out",
-	"key_learn_count", "dtcs",
+    "vin",      "session",    "doors",           "ignition", "auth",
+    "attempts", "locked_out", "key_learn_count", "dtcs",
 };
 
 /* Keys that must be present: the persisted ones. */
 static const unsigned required_keys = (1u << K_VIN) | (1u << K_DOORS) | (1u << K_IGNITION) |
-				      (1u << K_ATTEMPTS) | (1u << K_KEY_LEARN) | (1u << K_DTCS);
+                                      (1u << K_ATTEMPTS) | (1u << K_KEY_LEARN) | (1u << K_DTCS);
 
 static int jr_value(struct jr *r, int key, char vin[PLT_VIN_LEN + 1], struct ecu_vehicle *v)
 {
@@ -274,7 +282,8 @@ static int jr_value(struct jr *r, int key, char vin[PLT_VIN_LEN + 1], struct ecu
 	case K_AUTH:
 		if ((rc = jr_str(r, &s)) != 0)
 			return rc;
-		if (!jstr_is(&s, "none") && ecu_routine_by_op((const uint8_t *)s.p, s.len) == NULL) {
+		if (!jstr_is(&s, "none") &&
+		    ecu_routine_by_op((const uint8_t *)s.p, s.len) == NULL) {
 			r->off -= s.len + 1;
 			return PL_E_SYNTAX;
 		}
@@ -295,9 +304,9 @@ static int jr_value(struct jr *r, int key, char vin[PLT_VIN_LEN + 1], struct ecu
 }
 
 int ecu_statefile_parse(const char *text, size_t len, char vin[PLT_VIN_LEN + 1],
-			struct ecu_vehicle *v, size_t *err_off)
+                        struct ecu_vehicle *v, size_t *err_off)
 {
-	struct jr r = { text, len, 0 };
+	struct jr r = {text, len, 0};
 	struct ecu_vehicle nv;
 	char nvin[PLT_VIN_LEN + 1] = "";
 	unsigned seen = 0;

@@ -34,6 +34,6 @@ int ecu_statefile_format(const struct ecu_status *st, char *out, size_t cap, siz
  * Outputs are written only on success.
  */
 int ecu_statefile_parse(const char *text, size_t len, char vin[PLT_VIN_LEN + 1],
-			struct ecu_vehicle *v, size_t *err_off);
+                        struct ecu_vehicle *v, size_t *err_off);
 
 #endif

@@ -15,7 +15,7 @@ void ecu_vehicle_init(struct ecu_vehicle *v)
 	v->ndtc = 2;
 }
 
-static const char dtc_letters[4] = { 'P', 'C', 'B', 'U' };
+static const char dtc_letters[4] = {'P', 'C', 'B', 'U'};
 
 int ecu_dtc_parse(const char *s, size_t len, uint32_t *dtc)
 {

@@ -19,10 +19,10 @@
 #define ECU_DTC_AVAILABILITY 0x09
 
 struct ecu_vehicle {
-	int doors_locked;          /* 1 locked, 0 unlocked */
-	int ignition_on;           /* 1 on, 0 off */
-	uint32_t key_learn_count;  /* keys learned so far */
-	uint32_t failed_attempts;  /* bad tokens since the last good one (persisted) */
+	int doors_locked;         /* 1 locked, 0 unlocked */
+	int ignition_on;          /* 1 on, 0 off */
+	uint32_t key_learn_count; /* keys learned so far */
+	uint32_t failed_attempts; /* bad tokens since the last good one (persisted) */
 	size_t ndtc;
 	uint32_t dtc[ECU_DTC_MAX]; /* 3-byte UDS DTC: 2 bytes SAE J2012 + failure type */
 };

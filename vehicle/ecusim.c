@@ -77,7 +77,7 @@ struct sim {
 	struct can_transport *tr;
 	struct isotp *tp;
 	uint64_t saved_changes;
-	struct ecu_vehicle saved;       /* the persisted part as last written */
+	struct ecu_vehicle saved; /* the persisted part as last written */
 };
 
 /* Logs and persists the state when it changed since the last call. */
@@ -149,7 +149,7 @@ static int sim_serve_one(struct sim *s, const uint8_t *req, size_t len)
 	}
 	if (rlen > 0 && (r = isotp_send(s->tp, resp, rlen)) != 0)
 		pl_log_err("send_failed", r, "hint", "the tester may have gone; still serving",
-			   NULL);
+		           NULL);
 	return 0;
 }
 
@@ -189,7 +189,7 @@ static int sim_wait_ms(struct sim *s, uint64_t dirty_since)
 static int sim_run(struct sim *s)
 {
 	static uint8_t req[UDS_MAX_MSG];
-	uint64_t dirty_since = 0;       /* a request changed the state that is not on disk yet */
+	uint64_t dirty_since = 0; /* a request changed the state that is not on disk yet */
 	size_t len;
 	int r;
 
@@ -221,7 +221,7 @@ static int sim_run(struct sim *s)
 
 static int sim_open_can(struct sim *s)
 {
-	struct can_filter_ids ids = { .ids = { s->o->rx_id }, .n = 1 };
+	struct can_filter_ids ids = {.ids = {s->o->rx_id}, .n = 1};
 	struct isotp_config ic;
 	int r;
 

@@ -10,10 +10,10 @@
 #include "ecu.h"
 
 /* Exit codes (documented in --help and docs/vehicle.md). */
-#define ECUSIM_EXIT_OK 0       /* clean shutdown on SIGTERM / SIGINT */
-#define ECUSIM_EXIT_RUNTIME 1  /* the CAN transport or the state file failed while running */
-#define ECUSIM_EXIT_USAGE 2    /* bad command line */
-#define ECUSIM_EXIT_CONFIG 3   /* unusable trust anchor, state file, or transport at start */
+#define ECUSIM_EXIT_OK 0      /* clean shutdown on SIGTERM / SIGINT */
+#define ECUSIM_EXIT_RUNTIME 1 /* the CAN transport or the state file failed while running */
+#define ECUSIM_EXIT_USAGE 2   /* bad command line */
+#define ECUSIM_EXIT_CONFIG 3  /* unusable trust anchor, state file, or transport at start */
 
 #define ECUSIM_TRUST_MAX 8
 
@@ -24,7 +24,7 @@ struct ecusim_opts {
 	size_t ntrust;
 	uint32_t tx_id;
 	uint32_t rx_id;
-	const char *state_path;       /* NULL: no state file */
+	const char *state_path; /* NULL: no state file */
 	uint32_t attempts;
 	uint32_t lockout_s;
 	uint32_t session_timeout_ms;
@@ -39,8 +39,7 @@ int ecusim_opts_parse(int argc, char **argv, struct ecusim_opts *o);
 
 /* Loads every --trust PEM into anchors[]; logs and returns an error for the
  * first unusable file. */
-int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anchors,
-		      size_t *count);
+int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anchors, size_t *count);
 
 /* Reads the state file if it exists (*found = 0 when it does not); logs and
  * returns an error when it is malformed or belongs to another VIN. */

@@ -39,26 +39,38 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_CAN = 256, OPT_VIN, OPT_TRUST, OPT_TX, OPT_RX, OPT_STATE, OPT_ATTEMPTS,
-	OPT_LOCKOUT, OPT_S3, OPT_TTL, OPT_CLOCK, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_CAN = 256,
+	OPT_VIN,
+	OPT_TRUST,
+	OPT_TX,
+	OPT_RX,
+	OPT_STATE,
+	OPT_ATTEMPTS,
+	OPT_LOCKOUT,
+	OPT_S3,
+	OPT_TTL,
+	OPT_CLOCK,
+	OPT_VERBOSE,
+	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
-	{ "can", required_argument, NULL, OPT_CAN },
-	{ "vin", required_argument, NULL, OPT_VIN },
-	{ "trust", required_argument, NULL, OPT_TRUST },
-	{ "tx-id", required_argument, NULL, OPT_TX },
-	{ "rx-id", required_argument, NULL, OPT_RX },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "attempts", required_argument, NULL, OPT_ATTEMPTS },
-	{ "lockout", required_argument, NULL, OPT_LOCKOUT },
-	{ "session-timeout", required_argument, NULL, OPT_S3 },
-	{ "challenge-ttl", required_argument, NULL, OPT_TTL },
-	{ "trusted-clock", no_argument, NULL, OPT_CLOCK },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+    {"can", required_argument, NULL, OPT_CAN},
+    {"vin", required_argument, NULL, OPT_VIN},
+    {"trust", required_argument, NULL, OPT_TRUST},
+    {"tx-id", required_argument, NULL, OPT_TX},
+    {"rx-id", required_argument, NULL, OPT_RX},
+    {"state", required_argument, NULL, OPT_STATE},
+    {"attempts", required_argument, NULL, OPT_ATTEMPTS},
+    {"lockout", required_argument, NULL, OPT_LOCKOUT},
+    {"session-timeout", required_argument, NULL, OPT_S3},
+    {"challenge-ttl", required_argument, NULL, OPT_TTL},
+    {"trusted-clock", no_argument, NULL, OPT_CLOCK},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
 };
 
 static int bad_value(const char *opt, const char *val, const char *want)
@@ -78,8 +90,8 @@ static int parse_num(const char *opt, const char *val, uint32_t min, uint32_t ma
 {
 	if (pl_parse_u32(val, min, max, out) != 0) {
 		char want[80];
-		snprintf(want, sizeof(want), "expected a whole number from %u to %u",
-			 (unsigned)min, (unsigned)max);
+		snprintf(want, sizeof(want), "expected a whole number from %u to %u", (unsigned)min,
+		         (unsigned)max);
 		return bad_value(opt, val, want);
 	}
 	return 0;
@@ -89,12 +101,12 @@ static int opts_check(struct ecusim_opts *o)
 {
 	if (o->can_uri == NULL || o->vin == NULL || o->ntrust == 0) {
 		fprintf(stderr, "pitlane-ecusim: --can, --vin and at least one --trust are "
-				"required (see --help)\n");
+		                "required (see --help)\n");
 		return PL_E_USAGE;
 	}
 	if (strlen(o->vin) != PLT_VIN_LEN || !plt_vin_valid(o->vin, PLT_VIN_LEN))
 		return bad_value("vin", o->vin,
-				 "a VIN is 17 characters of 0-9 and A-Z without I, O and Q");
+		                 "a VIN is 17 characters of 0-9 and A-Z without I, O and Q");
 	if (o->tx_id == o->rx_id) {
 		fprintf(stderr, "pitlane-ecusim: --tx-id and --rx-id must differ\n");
 		return PL_E_USAGE;
@@ -162,8 +174,10 @@ int ecusim_opts_parse(int argc, char **argv, struct ecusim_opts *o)
 			puts("pitlane-ecusim " PITLANE_VERSION);
 			return 1;
 		default:
-			fprintf(stderr, "pitlane-ecusim: unknown option or missing value: %s "
-					"(see --help)\n", argv[optind - 1]);
+			fprintf(stderr,
+			        "pitlane-ecusim: unknown option or missing value: %s "
+			        "(see --help)\n",
+			        argv[optind - 1]);
 			r = PL_E_USAGE;
 			break;
 		}
@@ -172,7 +186,7 @@ int ecusim_opts_parse(int argc, char **argv, struct ecusim_opts *o)
 		return r;
 	if (optind < argc) {
 		fprintf(stderr, "pitlane-ecusim: unexpected argument '%s' (see --help)\n",
-			argv[optind]);
+		        argv[optind]);
 		return PL_E_USAGE;
 	}
 	o->session_timeout_ms = s3_s * 1000u;

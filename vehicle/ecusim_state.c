@@ -13,8 +13,7 @@
 
 #define TRUST_PEM_MAX 65536
 
-int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anchors,
-		      size_t *count)
+int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anchors, size_t *count)
 {
 	uint8_t *pem = NULL;
 	size_t len = 0;
@@ -27,7 +26,7 @@ int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anch
 
 		if ((r = pl_read_file(path, TRUST_PEM_MAX, &pem, &len)) != 0) {
 			pl_log_err("trust_unreadable", r, "file", path, "hint",
-				   "pass the broker's public key (PEM) with --trust", NULL);
+			           "pass the broker's public key (PEM) with --trust", NULL);
 			goto out;
 		}
 		r = plt_openssl_anchor_from_pem((const char *)pem, len, &anchors[i]);
@@ -35,7 +34,7 @@ int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anch
 		pem = NULL;
 		if (r != 0) {
 			pl_log_err("trust_invalid", r, "file", path, "hint",
-				   "expected a PEM P-256 public key or certificate", NULL);
+			           "expected a PEM P-256 public key or certificate", NULL);
 			goto out;
 		}
 		pl_hex_encode(anchors[i].kid, PLT_KID_LEN, kid, sizeof(kid));
@@ -68,13 +67,14 @@ int ecusim_state_load(const char *path, const char *vin, struct ecu_vehicle *v, 
 	if (r != 0) {
 		snprintf(offs, sizeof(offs), "%zu", off);
 		pl_log_err("state_invalid", r, "file", path, "offset", offs, "hint",
-			   "fix or delete the state file (a deleted file means factory state "
-			   "and a reset attempt counter)", NULL);
+		           "fix or delete the state file (a deleted file means factory state "
+		           "and a reset attempt counter)",
+		           NULL);
 		return r;
 	}
 	if (strcmp(fvin, vin) != 0) {
 		pl_log_err("state_other_vin", PL_E_CONFIG, "file", path, "file_vin", fvin, "vin",
-			   vin, "hint", "use one state file per simulated vehicle", NULL);
+		           vin, "hint", "use one state file per simulated vehicle", NULL);
 		return PL_E_CONFIG;
 	}
 	*found = 1;

@@ -11,7 +11,7 @@
 
 #define GC_EVERY_MS INT64_C(60000)
 #define PAIR_KEEP_MIN_MS (INT64_C(3600) * 1000)
-#define KEEP_MS (INT64_C(31) * 86400 * 1000)  /* detector state: the longest window */
+#define KEEP_MS (INT64_C(31) * 86400 * 1000) /* detector state: the longest window */
 
 void abuse_strlcpy(char *dst, const char *src, size_t cap)
 {
@@ -23,7 +23,7 @@ void abuse_strlcpy(char *dst, const char *src, size_t cap)
 }
 
 void verdict_set(struct abuse_verdict *v, int kind, const char *code, const char *rule,
-		 const char *fmt, ...)
+                 const char *fmt, ...)
 {
 	va_list ap;
 
@@ -36,7 +36,7 @@ void verdict_set(struct abuse_verdict *v, int kind, const char *code, const char
 }
 
 void verdict_alert(struct abuse_verdict *v, const char *rule, const char *detector,
-		   const char *action, const char *subject, const char *evidence)
+                   const char *action, const char *subject, const char *evidence)
 {
 	struct abuse_alert *al;
 
@@ -66,12 +66,12 @@ int abuse_open(const char *db_path, struct abuse **out)
 	    smap_init(&a->places, sizeof(struct place_state)) != 0 ||
 	    smap_init(&a->pairs, sizeof(struct pair_state)) != 0 ||
 	    smap_init(&a->fails, sizeof(struct fail_state)) != 0 ||
-	    smap_init(&a->alerted, sizeof(int64_t)) != 0 ||
-	    smap_init(&a->susp, 160) != 0 || smap_init(&a->breakers, 160) != 0)
+	    smap_init(&a->alerted, sizeof(int64_t)) != 0 || smap_init(&a->susp, 160) != 0 ||
+	    smap_init(&a->breakers, 160) != 0)
 		goto fail;
 	if (db_path != NULL) {
 		if (sqlite3_open_v2(db_path, &a->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-				    NULL) != SQLITE_OK) {
+		                    NULL) != SQLITE_OK) {
 			r = PL_E_IO;
 			goto fail;
 		}
@@ -139,10 +139,10 @@ static void gc(struct abuse *a, const struct policy *p, int64_t now_ms)
 }
 
 int susp_check(struct abuse *a, const char *kind, const char *id1, const char *id2,
-	       struct abuse_verdict *v)
+               struct abuse_verdict *v)
 {
 	char key[ABUSE_ID_MAX + 4], rule[ABUSE_ID_MAX];
-	const char *ids[2] = { id1, id2 };
+	const char *ids[2] = {id1, id2};
 	const char *why;
 
 	for (size_t i = 0; i < 2; i++) {
@@ -152,8 +152,8 @@ int susp_check(struct abuse *a, const char *kind, const char *id1, const char *i
 		if ((why = smap_get(&a->susp, key, 0, 0)) == NULL)
 			continue;
 		snprintf(rule, sizeof(rule), "suspensions.%s.%s", kind, ids[i]);
-		verdict_set(v, ABUSE_DENY, "suspended", rule, "%s %s is suspended: %s", kind, ids[i],
-			    why);
+		verdict_set(v, ABUSE_DENY, "suspended", rule, "%s %s is suspended: %s", kind,
+		            ids[i], why);
 		return 1;
 	}
 	return 0;
@@ -176,7 +176,7 @@ int abuse_device_suspended(struct abuse *a, const char *device_cn, struct abuse_
 }
 
 int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
-		struct abuse_verdict *v)
+                struct abuse_verdict *v)
 {
 	int r = 0;
 
@@ -214,12 +214,12 @@ out:
 }
 
 int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const char *workshop,
-		  const char *technician, int failure, struct abuse_verdict *v)
+                  const char *technician, int failure, struct abuse_verdict *v)
 {
 	size_t n = policy_anomaly_count(p);
 	struct policy_anomaly_view an;
 	struct fail_state *s;
-	struct suspect ws = { .workshop = workshop };
+	struct suspect ws = {.workshop = workshop};
 	char evd[160], wid[64];
 	uint32_t k, m;
 
@@ -247,9 +247,11 @@ int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const
 		}
 		s->t[s->n++] = now_ms;
 		if (s->n >= an.count) {
-			snprintf(evd, sizeof(evd), "%u ECU-side failures reported by workshop %s in "
-				 "%u s (threshold %u), last by %s", s->n, workshop, an.window,
-				 an.count, technician ? technician : "?");
+			snprintf(evd, sizeof(evd),
+			         "%u ECU-side failures reported by workshop %s in "
+			         "%u s (threshold %u), last by %s",
+			         s->n, workshop, an.window, an.count,
+			         technician ? technician : "?");
 			detect_fire(a, &an, workshop, &ws, now_ms, "ecu_failures", evd, v);
 		}
 	}

@@ -25,7 +25,7 @@
 #include "policy.h"
 
 #define ABUSE_ID_MAX 64
-#define ABUSE_APPROVAL_ID_LEN 32  /* hex digits */
+#define ABUSE_APPROVAL_ID_LEN 32 /* hex digits */
 #define ABUSE_CTI_LEN 16
 #define ABUSE_MAX_ALERTS 6
 
@@ -50,36 +50,36 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms);
 /* One identified request, after policy_decide(). */
 struct abuse_event {
 	int64_t now_ms;
-	const char *technician;    /* technician certificate CN */
-	const char *workshop;      /* technician certificate OU (= the device's) */
-	const char *device;        /* device certificate CN */
-	const char *client_addr;   /* "host:port" or "host"; the port is ignored */
+	const char *technician;  /* technician certificate CN */
+	const char *workshop;    /* technician certificate OU (= the device's) */
+	const char *device;      /* device certificate CN */
+	const char *client_addr; /* "host:port" or "host"; the port is ignored */
 	const char *vin, *op;
 	const struct policy_decision *d;
 };
 
 enum abuse_kind {
-	ABUSE_PASS = 0,     /* go on with the policy's decision */
-	ABUSE_LIMITED,      /* 429 rate_limited */
-	ABUSE_DENY,         /* 403 (code says why) */
-	ABUSE_APPROVAL,     /* 202: a second person must approve */
+	ABUSE_PASS = 0, /* go on with the policy's decision */
+	ABUSE_LIMITED,  /* 429 rate_limited */
+	ABUSE_DENY,     /* 403 (code says why) */
+	ABUSE_APPROVAL, /* 202: a second person must approve */
 };
 
 /* One alert the caller must write to the audit log (decision "alert"). */
 struct abuse_alert {
-	char rule[ABUSE_ID_MAX];   /* "anomalies.<name>" or "limits.<name>" (breaker trip) */
-	char detector[32];         /* "vin_sweep", ..., "breaker" */
-	char action[20];           /* "alert", "require_approval", "deny", "suspend" */
-	char subject[ABUSE_ID_MAX];/* who or what: technician, workshop, VIN or class */
-	char evidence[160];        /* counts, window, addresses */
+	char rule[ABUSE_ID_MAX];    /* "anomalies.<name>" or "limits.<name>" (breaker trip) */
+	char detector[32];          /* "vin_sweep", ..., "breaker" */
+	char action[20];            /* "alert", "require_approval", "deny", "suspend" */
+	char subject[ABUSE_ID_MAX]; /* who or what: technician, workshop, VIN or class */
+	char evidence[160];         /* counts, window, addresses */
 };
 
 struct abuse_verdict {
-	int kind;                  /* enum abuse_kind */
-	char code[32];             /* problem code: rate_limited, suspended, ... */
+	int kind;      /* enum abuse_kind */
+	char code[32]; /* problem code: rate_limited, suspended, ... */
 	char rule[ABUSE_ID_MAX];
 	char reason[160];
-	uint32_t retry_after;      /* seconds, ABUSE_LIMITED */
+	uint32_t retry_after; /* seconds, ABUSE_LIMITED */
 	size_t nalerts;
 	struct abuse_alert alerts[ABUSE_MAX_ALERTS];
 };
@@ -95,7 +95,7 @@ struct abuse_verdict {
  * Returns 0 (any verdict) or a negative code (store unreadable: fail closed).
  */
 int abuse_check(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
-		struct abuse_verdict *v);
+                struct abuse_verdict *v);
 
 /*
  * 1 when the device whose certificate CN is device_cn is suspended (kind
@@ -112,25 +112,27 @@ int abuse_device_suspended(struct abuse *a, const char *device_cn, struct abuse_
  * the ecu_failures detector of the workshop. Alerts land in *v (kind is
  * ABUSE_PASS, or ABUSE_DENY when the detector's action suspended someone).
  */
-int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms,
-		  const char *workshop, const char *technician, int failure,
-		  struct abuse_verdict *v);
+int abuse_receipt(struct abuse *a, const struct policy *p, int64_t now_ms, const char *workshop,
+                  const char *technician, int failure, struct abuse_verdict *v);
 
 /* ---- approvals ----------------------------------------------------------- */
 
 enum abuse_approval_state {
-	ABUSE_APR_PENDING, ABUSE_APR_APPROVED, ABUSE_APR_DENIED, ABUSE_APR_ISSUED,
-	ABUSE_APR_EXPIRED,  /* stored as such once noticed, or pending past expires_ms */
+	ABUSE_APR_PENDING,
+	ABUSE_APR_APPROVED,
+	ABUSE_APR_DENIED,
+	ABUSE_APR_ISSUED,
+	ABUSE_APR_EXPIRED, /* stored as such once noticed, or pending past expires_ms */
 };
 
 /* Everything needed to sign the token later, bound to the same challenge. */
 struct abuse_approval {
 	char id[ABUSE_APPROVAL_ID_LEN + 1];
-	int state;                 /* enum abuse_approval_state */
+	int state; /* enum abuse_approval_state */
 	int64_t created_ms, expires_ms, decided_ms;
-	char rule[ABUSE_ID_MAX];   /* what asked for approval */
+	char rule[ABUSE_ID_MAX]; /* what asked for approval */
 	char device_cn[ABUSE_ID_MAX], device_ou[ABUSE_ID_MAX];
-	char technician[ABUSE_ID_MAX], workshop[ABUSE_ID_MAX]; /* cert CN / OU */
+	char technician[ABUSE_ID_MAX], workshop[ABUSE_ID_MAX];       /* cert CN / OU */
 	char technician_id[ABUSE_ID_MAX], workshop_id[ABUSE_ID_MAX]; /* policy ids */
 	char vin[18], op[32];
 	uint8_t cnonce[64];
@@ -147,8 +149,7 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap);
  * Reads approval id as seen at now_ms (a pending one past its expiry reads as
  * EXPIRED). PL_E_NOTFOUND when unknown.
  */
-int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms,
-		       struct abuse_approval *ap);
+int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms, struct abuse_approval *ap);
 /* PENDING (past its expiry) -> EXPIRED once; PL_E_EXISTS when it was not pending. */
 int abuse_approval_expire(struct abuse *a, const char *id);
 /* APPROVED -> ISSUED exactly once; PL_E_EXISTS when it was not APPROVED. */
@@ -159,11 +160,11 @@ int abuse_approval_unclaim(struct abuse *a, const char *id);
 /* An approver's decision on one approval. */
 struct abuse_decision {
 	const char *id;
-	int approve;               /* 1 approve, 0 deny */
-	const char *approver;      /* a technician id of the policy */
-	const char *actor;         /* who acted: a login name (pitlanectl), "api:<id>" (API) */
-	const char *reason;        /* the approver's words, shown to the requester; may be "" */
-	const char *note;          /* the officer-action row's reason; NULL: reason */
+	int approve;          /* 1 approve, 0 deny */
+	const char *approver; /* a technician id of the policy */
+	const char *actor;    /* who acted: a login name (pitlanectl), "api:<id>" (API) */
+	const char *reason;   /* the approver's words, shown to the requester; may be "" */
+	const char *note;     /* the officer-action row's reason; NULL: reason */
 	int64_t now_ms;
 };
 /*
@@ -192,22 +193,23 @@ int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d);
  * cannot be read (fail closed: deliver nothing).
  */
 int abuse_delivery_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
-			 const struct policy_decision *d, struct abuse_verdict *v);
+                         const struct policy_decision *d, struct abuse_verdict *v);
 
 /* Who may decide an approval through the API (POST /v1/approvals/{id}). */
 enum abuse_approver_verdict {
 	ABUSE_APPROVER_OK = 0,
-	ABUSE_APPROVER_DISABLED,   /* the approvals: entry of the operation lacks technician_approval */
-	ABUSE_APPROVER_SELF,       /* the approver made the request (any device) */
-	ABUSE_APPROVER_UNKNOWN,    /* not a technician of the policy, or of another workshop */
-	ABUSE_APPROVER_SUSPENDED,  /* suspended in the policy or by an officer (or the workshop) */
-	ABUSE_APPROVER_NO_ROLE,    /* none of the entry's approver_roles */
+	ABUSE_APPROVER_DISABLED,  /* the approvals: entry of the operation lacks technician_approval
+	                           */
+	ABUSE_APPROVER_SELF,      /* the approver made the request (any device) */
+	ABUSE_APPROVER_UNKNOWN,   /* not a technician of the policy, or of another workshop */
+	ABUSE_APPROVER_SUSPENDED, /* suspended in the policy or by an officer (or the workshop) */
+	ABUSE_APPROVER_NO_ROLE,   /* none of the entry's approver_roles */
 };
 struct abuse_approver {
-	int verdict;                  /* enum abuse_approver_verdict */
-	char id[ABUSE_ID_MAX];        /* the approver's policy id ("" when unknown) */
-	char rule[ABUSE_ID_MAX];      /* what refused (a suspension's rule, the entry) */
-	char reason[200];             /* a sentence: who, what, what to do */
+	int verdict;             /* enum abuse_approver_verdict */
+	char id[ABUSE_ID_MAX];   /* the approver's policy id ("" when unknown) */
+	char rule[ABUSE_ID_MAX]; /* what refused (a suspension's rule, the entry) */
+	char reason[200];        /* a sentence: who, what, what to do */
 };
 /*
  * May the technician with certificate subject (cn, ou) decide approval ap
@@ -220,7 +222,7 @@ struct abuse_approver {
  * negative code when the officer tables cannot be read (fail closed).
  */
 int abuse_approver_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
-			 const char *cn, const char *ou, struct abuse_approver *out);
+                         const char *cn, const char *ou, struct abuse_approver *out);
 
 /* ---- revocation list, metrics ------------------------------------------- */
 
@@ -230,8 +232,8 @@ int abuse_approver_check(struct abuse *a, const struct policy *p, const struct a
  * 1 when further ones follow (ask again with after = *last).
  */
 int abuse_revoked(struct abuse *a, uint64_t after, size_t max,
-		  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
-		  uint64_t *last, int *more);
+                  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
+                  uint64_t *last, int *more);
 
 /* 1 when cti is revoked (for tests and the approval path). */
 int abuse_is_revoked(struct abuse *a, const uint8_t cti[ABUSE_CTI_LEN]);
@@ -246,13 +248,13 @@ struct abuse_admin_action {
 	char actor[ABUSE_ID_MAX], action[32], target[ABUSE_ID_MAX + 16], reason[160];
 };
 int abuse_audit_admin(struct abuse *a, int (*fn)(void *ctx, const struct abuse_admin_action *x),
-		      void *ctx);
+                      void *ctx);
 
 struct abuse_stats {
 	uint64_t checked, limited, denied, approvals, alerts, breaker_trips;
-	uint64_t alerts_by_detector[7];  /* enum policy_detector, [6] = breaker */
+	uint64_t alerts_by_detector[7]; /* enum policy_detector, [6] = breaker */
 	uint32_t breakers_open, suspensions;
-	uint64_t keys;                   /* live rate-limit keys */
+	uint64_t keys; /* live rate-limit keys */
 };
 void abuse_get_stats(struct abuse *a, struct abuse_stats *st);
 

@@ -16,8 +16,7 @@
 #include "pl_codec.h"
 #include "pl_err.h"
 
-static const char *const state_names[] = { "pending", "approved", "denied", "issued",
-					    "expired" };
+static const char *const state_names[] = {"pending", "approved", "denied", "issued", "expired"};
 
 static int state_of(const char *s)
 {
@@ -42,11 +41,14 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap)
 	pl_hex_encode(rnd, sizeof(rnd), ap->id, sizeof(ap->id));
 	ap->state = ABUSE_APR_PENDING;
 	pthread_mutex_lock(&a->mu);
-	if (sqlite3_prepare_v2(a->db, "INSERT INTO approvals (id, state, created_ms, expires_ms, "
-			       "rule, device_cn, device_ou, technician, workshop, technician_id, "
-			       "workshop_id, vin, op, cnonce, ttl_s, exi_s, policy_version, "
-			       "work_order) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-			       "?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        a->db,
+	        "INSERT INTO approvals (id, state, created_ms, expires_ms, "
+	        "rule, device_cn, device_ou, technician, workshop, technician_id, "
+	        "workshop_id, vin, op, cnonce, ttl_s, exi_s, policy_version, "
+	        "work_order) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	        "?, ?, ?, ?)",
+	        -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, ap->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, ap->created_ms);
@@ -72,11 +74,10 @@ out:
 	return r;
 }
 
-#define TXT(col, field) abuse_strlcpy(ap->field, (const char *)sqlite3_column_text(st, col), \
-				      sizeof(ap->field))
+#define TXT(col, field)                                                                            \
+	abuse_strlcpy(ap->field, (const char *)sqlite3_column_text(st, col), sizeof(ap->field))
 
-int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms,
-		       struct abuse_approval *ap)
+int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms, struct abuse_approval *ap)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, r = PL_E_IO;
@@ -84,11 +85,13 @@ int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms,
 	if (a == NULL || id == NULL || ap == NULL || a->db == NULL)
 		return PL_E_INVAL;
 	pthread_mutex_lock(&a->mu);
-	if (sqlite3_prepare_v2(a->db, "SELECT id, state, created_ms, expires_ms, rule, device_cn, "
-			       "device_ou, technician, workshop, technician_id, workshop_id, vin, op, "
-			       "cnonce, ttl_s, exi_s, policy_version, work_order, approver, "
-			       "decided_ms, decision_reason FROM approvals WHERE id = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        a->db,
+	        "SELECT id, state, created_ms, expires_ms, rule, device_cn, "
+	        "device_ou, technician, workshop, technician_id, workshop_id, vin, op, "
+	        "cnonce, ttl_s, exi_s, policy_version, work_order, approver, "
+	        "decided_ms, decision_reason FROM approvals WHERE id = ?",
+	        -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
@@ -140,7 +143,7 @@ static int transition(struct abuse *a, const char *id, const char *from, const c
 		return PL_E_INVAL;
 	pthread_mutex_lock(&a->mu);
 	if (sqlite3_prepare_v2(a->db, "UPDATE approvals SET state = ? WHERE id = ? AND state = ?",
-			       -1, &st, NULL) == SQLITE_OK) {
+	                       -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, to, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, from, -1, SQLITE_STATIC);
@@ -209,18 +212,21 @@ int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d)
 	pthread_mutex_lock(&a->mu);
 	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	if (exec_bound(a->db, "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = ?3, "
-		       "decided_ms = ?5 WHERE id = ?4 AND state = 'pending' AND expires_ms > ?5",
-		       upd, 4, now_ms) != 0)
+	if (exec_bound(a->db,
+	               "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = ?3, "
+	               "decided_ms = ?5 WHERE id = ?4 AND state = 'pending' AND expires_ms > ?5",
+	               upd, 4, now_ms) != 0)
 		goto rollback;
 	if (sqlite3_changes(a->db) != 1) {
 		r = PL_E_EXISTS;
 		goto rollback;
 	}
-	if (exec_bound(a->db, "INSERT INTO admin_actions (actor, action, target, reason, time_ms) "
-		       "VALUES (?, ?, ?, ?, ?)", adm, 4, now_ms) != 0 ||
-	    sqlite3_exec(a->db, "UPDATE abuse_generation SET gen = gen + 1 WHERE id = 1", NULL, NULL,
-			 NULL) != SQLITE_OK ||
+	if (exec_bound(a->db,
+	               "INSERT INTO admin_actions (actor, action, target, reason, time_ms) "
+	               "VALUES (?, ?, ?, ?, ?)",
+	               adm, 4, now_ms) != 0 ||
+	    sqlite3_exec(a->db, "UPDATE abuse_generation SET gen = gen + 1 WHERE id = 1", NULL,
+	                 NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto rollback;
 	r = 0;
@@ -232,11 +238,11 @@ out:
 	return r;
 }
 
-static void approver_set(struct abuse_approver *out, int verdict, const char *rule,
-			 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void approver_set(struct abuse_approver *out, int verdict, const char *rule, const char *fmt,
+                         ...) __attribute__((format(printf, 4, 5)));
 
-static void approver_set(struct abuse_approver *out, int verdict, const char *rule,
-			 const char *fmt, ...)
+static void approver_set(struct abuse_approver *out, int verdict, const char *rule, const char *fmt,
+                         ...)
 {
 	va_list vl;
 
@@ -249,7 +255,7 @@ static void approver_set(struct abuse_approver *out, int verdict, const char *ru
 
 /* Officer suspensions of the approver or their workshop (the tables, current). */
 static int officer_suspended(struct abuse *a, const struct abuse_approver *who, const char *cn,
-			     const char *ws_id, const char *ou, struct abuse_verdict *v)
+                             const char *ws_id, const char *ou, struct abuse_verdict *v)
 {
 	int r = 0, hit = 0;
 
@@ -265,7 +271,7 @@ static int officer_suspended(struct abuse *a, const struct abuse_approver *who, 
 }
 
 int abuse_approver_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
-			 const char *cn, const char *ou, struct abuse_approver *out)
+                         const char *cn, const char *ou, struct abuse_approver *out)
 {
 	char req_id[64] = "", ws_id[64] = "", name[64] = "", rule[ABUSE_ID_MAX];
 	struct abuse_verdict v;
@@ -277,43 +283,51 @@ int abuse_approver_check(struct abuse *a, const struct policy *p, const struct a
 	(void)policy_approval_for(p, ap->op, name, NULL);
 	snprintf(rule, sizeof(rule), "approvals%s%.50s", name[0] ? "." : "", name);
 	if (!policy_technician_approval(p, ap->op)) {
-		approver_set(out, ABUSE_APPROVER_DISABLED, rule,
-			     "the policy lets only officers decide %s approvals (approvals entry %s "
-			     "without technician_approval: true): an officer decides with pitlanectl",
-			     ap->op, name[0] ? name : "(none lists it)");
+		approver_set(
+		    out, ABUSE_APPROVER_DISABLED, rule,
+		    "the policy lets only officers decide %s approvals (approvals entry %s "
+		    "without technician_approval: true): an officer decides with pitlanectl",
+		    ap->op, name[0] ? name : "(none lists it)");
 		return 0;
 	}
 	if ((r = policy_approver_check(p, cn, ou, ap->op, &pv, out->id, ws_id)) != 0)
 		return r;
 	(void)policy_technician_id(p, ap->technician, req_id);
 	if (strcmp(cn, ap->technician) == 0 ||
-	    (out->id[0] != '\0' && (strcmp(out->id, ap->technician_id) == 0 ||
-				    strcmp(out->id, req_id) == 0))) {
-		approver_set(out, ABUSE_APPROVER_SELF, rule, "%s made this request and cannot "
-			     "approve or deny it: a second person must", cn);
+	    (out->id[0] != '\0' &&
+	     (strcmp(out->id, ap->technician_id) == 0 || strcmp(out->id, req_id) == 0))) {
+		approver_set(out, ABUSE_APPROVER_SELF, rule,
+		             "%s made this request and cannot "
+		             "approve or deny it: a second person must",
+		             cn);
 		return 0;
 	}
 	if (pv == POLICY_APPROVER_UNKNOWN || pv == POLICY_APPROVER_WORKSHOP) {
-		approver_set(out, ABUSE_APPROVER_UNKNOWN, rule, "technician certificate CN=%s OU=%s "
-			     "is not a technician of that workshop in the policy: no approver role",
-			     cn, ou);
+		approver_set(out, ABUSE_APPROVER_UNKNOWN, rule,
+		             "technician certificate CN=%s OU=%s "
+		             "is not a technician of that workshop in the policy: no approver role",
+		             cn, ou);
 		return 0;
 	}
 	if (pv == POLICY_APPROVER_SUSPENDED) {
-		approver_set(out, ABUSE_APPROVER_SUSPENDED, rule, "%s (or their workshop) is "
-			     "suspended in the policy and may not approve", out->id);
+		approver_set(out, ABUSE_APPROVER_SUSPENDED, rule,
+		             "%s (or their workshop) is "
+		             "suspended in the policy and may not approve",
+		             out->id);
 		return 0;
 	}
 	if ((r = officer_suspended(a, out, cn, ws_id, ou, &v)) < 0)
 		return r;
 	if (r == 1) {
-		approver_set(out, ABUSE_APPROVER_SUSPENDED, v.rule, "%s may not approve: %s", out->id,
-			     v.reason);
+		approver_set(out, ABUSE_APPROVER_SUSPENDED, v.rule, "%s may not approve: %s",
+		             out->id, v.reason);
 		return 0;
 	}
 	if (pv == POLICY_APPROVER_NO_ROLE) {
-		approver_set(out, ABUSE_APPROVER_NO_ROLE, rule, "%s holds none of the approver roles "
-			     "of approvals entry %s", out->id, name);
+		approver_set(out, ABUSE_APPROVER_NO_ROLE, rule,
+		             "%s holds none of the approver roles "
+		             "of approvals entry %s",
+		             out->id, name);
 		return 0;
 	}
 	approver_set(out, ABUSE_APPROVER_OK, rule, "%s may decide", out->id);

@@ -47,14 +47,16 @@ static void usage(FILE *f)
 {
 	fputs("usage: pitlanectl alerts list -f broker.conf\n"
 	      "       pitlanectl approvals list|show ID -f broker.conf\n"
-	      "       pitlanectl approvals approve|deny ID --approver TECH [--reason TEXT] -f broker.conf\n"
+	      "       pitlanectl approvals approve|deny ID --approver TECH [--reason TEXT] -f "
+	      "broker.conf\n"
 	      "       pitlanectl suspend|resume workshop|technician|device ID --reason TEXT -f "
 	      "broker.conf\n"
 	      "       pitlanectl revoke token CTI --reason TEXT -f broker.conf\n"
 	      "       pitlanectl breaker list -f broker.conf\n"
 	      "       pitlanectl breaker reset NAME --reason TEXT -f broker.conf\n"
 	      "options: --by NAME (who acts; default: the login name)\n"
-	      "exit: 0 done, 1 refused, 2 usage or I/O\n", f);
+	      "exit: 0 done, 1 refused, 2 usage or I/O\n",
+	      f);
 }
 
 static int64_t now_ms(void)
@@ -110,8 +112,9 @@ static int open_db(struct ctl *c)
 		return USAGE;
 	}
 	if (sqlite3_open_v2(c->cfg.database, &c->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		fprintf(stderr, "pitlanectl: cannot open database %s: %s (has pitlaned run once?)\n",
-			c->cfg.database, c->db ? sqlite3_errmsg(c->db) : "out of memory");
+		fprintf(stderr,
+		        "pitlanectl: cannot open database %s: %s (has pitlaned run once?)\n",
+		        c->cfg.database, c->db ? sqlite3_errmsg(c->db) : "out of memory");
 		return USAGE;
 	}
 	sqlite3_busy_timeout(c->db, 5000);
@@ -129,8 +132,8 @@ static const char *actor(const struct ctl *c)
 }
 
 /* One officer change: sql (bound to t[0..n)), an admin_actions row, a generation bump. */
-static int change(struct ctl *c, const char *sql, const char *const *t, int n,
-		  const void *blob, int bloblen, const char *action, const char *target)
+static int change(struct ctl *c, const char *sql, const char *const *t, int n, const void *blob,
+                  int bloblen, const char *action, const char *target)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, changed = 0, r = USAGE;
@@ -155,8 +158,10 @@ static int change(struct ctl *c, const char *sql, const char *const *t, int n,
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 		return FAIL;
 	}
-	if (sqlite3_prepare_v2(c->db, "INSERT INTO admin_actions (time_ms, actor, action, target, "
-			       "reason) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(c->db,
+	                       "INSERT INTO admin_actions (time_ms, actor, action, target, "
+	                       "reason) VALUES (?, ?, ?, ?, ?)",
+	                       -1, &st, NULL) != SQLITE_OK)
 		goto io;
 	sqlite3_bind_int64(st, 1, now_ms());
 	sqlite3_bind_text(st, 2, actor(c), -1, SQLITE_STATIC);
@@ -168,7 +173,7 @@ static int change(struct ctl *c, const char *sql, const char *const *t, int n,
 	st = NULL;
 	if (rc != SQLITE_DONE ||
 	    sqlite3_exec(c->db, "UPDATE abuse_generation SET gen = gen + 1 WHERE id = 1", NULL,
-			 NULL, NULL) != SQLITE_OK ||
+	                 NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto io;
 	return OK;
@@ -182,7 +187,8 @@ io:
 static int need_reason(const struct ctl *c)
 {
 	if (c->reason == NULL || c->reason[0] == '\0') {
-		fprintf(stderr, "pitlanectl: --reason TEXT is required (it goes to the audit log)\n");
+		fprintf(stderr,
+		        "pitlanectl: --reason TEXT is required (it goes to the audit log)\n");
 		return USAGE;
 	}
 	return OK;
@@ -194,9 +200,9 @@ static int cmd_suspend(struct ctl *c, int resume)
 	char target[160];
 	int r;
 
-	if (c->nargs != 2 || (strcmp(c->arg[0], "workshop") != 0 &&
-			      strcmp(c->arg[0], "technician") != 0 &&
-			      strcmp(c->arg[0], "device") != 0)) {
+	if (c->nargs != 2 ||
+	    (strcmp(c->arg[0], "workshop") != 0 && strcmp(c->arg[0], "technician") != 0 &&
+	     strcmp(c->arg[0], "device") != 0)) {
 		usage(stderr);
 		return USAGE;
 	}
@@ -209,12 +215,15 @@ static int cmd_suspend(struct ctl *c, int resume)
 	t[3] = c->reason;
 	if (resume)
 		r = change(c, "DELETE FROM suspensions WHERE kind = ? AND id = ?", t, 2, NULL, 0,
-			   "resume", target);
+		           "resume", target);
 	else
-		r = change(c, "INSERT OR IGNORE INTO suspensions (kind, id, actor, reason, since_ms) "
-			   "VALUES (?, ?, ?, ?, ?)", t, 4, NULL, 0, "suspend", target);
+		r = change(c,
+		           "INSERT OR IGNORE INTO suspensions (kind, id, actor, reason, since_ms) "
+		           "VALUES (?, ?, ?, ?, ?)",
+		           t, 4, NULL, 0, "suspend", target);
 	if (r == FAIL)
-		fprintf(stderr, "pitlanectl: %s is %s suspended\n", target, resume ? "not" : "already");
+		fprintf(stderr, "pitlanectl: %s is %s suspended\n", target,
+		        resume ? "not" : "already");
 	else if (r == OK)
 		printf("%s %s\n", resume ? "resumed" : "suspended", target);
 	return r;
@@ -234,8 +243,10 @@ static int cmd_revoke(struct ctl *c)
 	}
 	if (pl_hex_decode(c->arg[1], strlen(c->arg[1]), cti, sizeof(cti), &len) != 0 ||
 	    len != sizeof(cti)) {
-		fprintf(stderr, "pitlanectl: CTI '%s' must be 32 hex digits (the token's cti, as in "
-			"the audit log)\n", c->arg[1]);
+		fprintf(stderr,
+		        "pitlanectl: CTI '%s' must be 32 hex digits (the token's cti, as in "
+		        "the audit log)\n",
+		        c->arg[1]);
 		return USAGE;
 	}
 	if ((r = need_reason(c)) != OK)
@@ -243,8 +254,10 @@ static int cmd_revoke(struct ctl *c)
 	snprintf(target, sizeof(target), "token %s", c->arg[1]);
 	t[0] = actor(c);
 	t[1] = c->reason;
-	r = change(c, "INSERT OR IGNORE INTO revocations (actor, reason, cti, time_ms) VALUES "
-		   "(?, ?, ?, ?)", t, 2, cti, (int)sizeof(cti), "revoke", target);
+	r = change(c,
+	           "INSERT OR IGNORE INTO revocations (actor, reason, cti, time_ms) VALUES "
+	           "(?, ?, ?, ?)",
+	           t, 2, cti, (int)sizeof(cti), "revoke", target);
 	if (r == FAIL)
 		fprintf(stderr, "pitlanectl: %s is already revoked\n", target);
 	else if (r == OK)
@@ -259,7 +272,7 @@ static int print_rows(struct ctl *c, const char *sql, const char *arg, const cha
 
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "pitlanectl: database %s: %s\n", c->cfg.database,
-			sqlite3_errmsg(c->db));
+		        sqlite3_errmsg(c->db));
 		return USAGE;
 	}
 	if (arg != NULL)
@@ -287,9 +300,11 @@ static int cmd_alerts(struct ctl *c)
 		usage(stderr);
 		return USAGE;
 	}
-	return print_rows(c, "SELECT seq, strftime('%Y-%m-%dT%H:%M:%SZ', time_ms / 1000, "
-			  "'unixepoch') AS time, rule, technician, workshop, vin, op, reason FROM "
-			  "audit_log WHERE decision = 'alert' ORDER BY seq", NULL, "no alerts");
+	return print_rows(c,
+	                  "SELECT seq, strftime('%Y-%m-%dT%H:%M:%SZ', time_ms / 1000, "
+	                  "'unixepoch') AS time, rule, technician, workshop, vin, op, reason FROM "
+	                  "audit_log WHERE decision = 'alert' ORDER BY seq",
+	                  NULL, "no alerts");
 }
 
 static int cmd_breaker(struct ctl *c)
@@ -299,9 +314,11 @@ static int cmd_breaker(struct ctl *c)
 	int r;
 
 	if (c->nargs == 1 && strcmp(c->arg[0], "list") == 0)
-		return print_rows(c, "SELECT name, strftime('%Y-%m-%dT%H:%M:%SZ', tripped_ms / "
-				  "1000, 'unixepoch') AS tripped, evidence FROM breakers ORDER BY "
-				  "name", NULL, "no breaker is open");
+		return print_rows(c,
+		                  "SELECT name, strftime('%Y-%m-%dT%H:%M:%SZ', tripped_ms / "
+		                  "1000, 'unixepoch') AS tripped, evidence FROM breakers ORDER BY "
+		                  "name",
+		                  NULL, "no breaker is open");
 	if (c->nargs != 2 || strcmp(c->arg[0], "reset") != 0) {
 		usage(stderr);
 		return USAGE;
@@ -311,7 +328,7 @@ static int cmd_breaker(struct ctl *c)
 	t[0] = c->arg[1];
 	snprintf(target, sizeof(target), "breaker %s", c->arg[1]);
 	r = change(c, "DELETE FROM breakers WHERE name = ?", t, 1, NULL, 0, "breaker_reset",
-		   target);
+	           target);
 	if (r == FAIL)
 		fprintf(stderr, "pitlanectl: breaker %s is not open\n", c->arg[1]);
 	else if (r == OK)
@@ -326,13 +343,13 @@ static int decide(struct ctl *c, int approve)
 	struct abuse_approval ap;
 	struct policy *p = NULL;
 	struct policy_diag d;
-	struct abuse_decision dec = { 0 };
+	struct abuse_decision dec = {0};
 	char req_id[64] = "";
 	int r;
 
 	if (c->approver == NULL) {
 		fprintf(stderr, "pitlanectl: --approver TECH is required (a technician id holding "
-			"an approver role in the policy)\n");
+		                "an approver role in the policy)\n");
 		return USAGE;
 	}
 	if (!approve && (r = need_reason(c)) != OK)
@@ -349,7 +366,7 @@ static int decide(struct ctl *c, int approve)
 	}
 	if (ap.state != ABUSE_APR_PENDING) {
 		fprintf(stderr, "pitlanectl: approval %s is %s, not pending\n", ap.id,
-			ap.state == ABUSE_APR_EXPIRED ? "expired" : "already decided");
+		        ap.state == ABUSE_APR_EXPIRED ? "expired" : "already decided");
 		r = FAIL;
 		goto out;
 	}
@@ -362,15 +379,18 @@ static int decide(struct ctl *c, int approve)
 	policy_technician_id(p, ap.technician, req_id);
 	if (strcmp(c->approver, ap.technician) == 0 || strcmp(c->approver, ap.technician_id) == 0 ||
 	    strcmp(c->approver, req_id) == 0) {
-		fprintf(stderr, "pitlanectl: %s made this request and cannot approve or deny it; "
-			"a second person must\n", c->approver);
+		fprintf(stderr,
+		        "pitlanectl: %s made this request and cannot approve or deny it; "
+		        "a second person must\n",
+		        c->approver);
 		r = FAIL;
 		goto out;
 	}
 	if ((r = policy_may_approve(p, c->approver, ap.op)) != 0) {
-		fprintf(stderr, "pitlanectl: %s may not decide approval %s: %s\n", c->approver, ap.id,
-			r == PL_E_NOTFOUND ? "not a technician of the policy" :
-			"no approver role for this operation (or suspended)");
+		fprintf(stderr, "pitlanectl: %s may not decide approval %s: %s\n", c->approver,
+		        ap.id,
+		        r == PL_E_NOTFOUND ? "not a technician of the policy"
+		                           : "no approver role for this operation (or suspended)");
 		r = FAIL;
 		goto out;
 	}
@@ -383,14 +403,15 @@ static int decide(struct ctl *c, int approve)
 	dec.now_ms = now_ms();
 	r = abuse_approval_decide(a, &dec);
 	if (r == PL_E_EXISTS) {
-		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile (or expired)\n", ap.id);
+		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile (or expired)\n",
+		        ap.id);
 		r = FAIL;
 	} else if (r != 0) {
 		fprintf(stderr, "pitlanectl: database %s: %s\n", c->cfg.database, pl_strerror(r));
 		r = USAGE;
 	} else {
-		printf("%s %s (%s %s for %s by %s)\n", approve ? "approved" : "denied", ap.id, ap.op,
-		       ap.vin, ap.technician, c->approver);
+		printf("%s %s (%s %s for %s by %s)\n", approve ? "approved" : "denied", ap.id,
+		       ap.op, ap.vin, ap.technician, c->approver);
 		r = OK;
 	}
 out:
@@ -402,17 +423,21 @@ out:
 static int cmd_approvals(struct ctl *c)
 {
 	if (c->nargs == 1 && strcmp(c->arg[0], "list") == 0)
-		return print_rows(c, "SELECT id, state, rule, technician, workshop, vin, op, "
-				  "strftime('%Y-%m-%dT%H:%M:%SZ', expires_ms / 1000, 'unixepoch') AS "
-				  "expires, approver FROM approvals ORDER BY created_ms", NULL,
-				  "no approvals");
+		return print_rows(
+		    c,
+		    "SELECT id, state, rule, technician, workshop, vin, op, "
+		    "strftime('%Y-%m-%dT%H:%M:%SZ', expires_ms / 1000, 'unixepoch') AS "
+		    "expires, approver FROM approvals ORDER BY created_ms",
+		    NULL, "no approvals");
 	if (c->nargs == 2 && strcmp(c->arg[0], "show") == 0)
-		return print_rows(c, "SELECT id, state, rule, device_cn, device_ou, technician, "
-				  "workshop, vin, op, ttl_s, work_order, strftime('%Y-%m-%dT%H:%M:%SZ', "
-				  "created_ms / 1000, 'unixepoch') AS created, strftime("
-				  "'%Y-%m-%dT%H:%M:%SZ', expires_ms / 1000, 'unixepoch') AS expires, "
-				  "approver, decision_reason FROM approvals WHERE id = ?", c->arg[1],
-				  "no such approval");
+		return print_rows(
+		    c,
+		    "SELECT id, state, rule, device_cn, device_ou, technician, "
+		    "workshop, vin, op, ttl_s, work_order, strftime('%Y-%m-%dT%H:%M:%SZ', "
+		    "created_ms / 1000, 'unixepoch') AS created, strftime("
+		    "'%Y-%m-%dT%H:%M:%SZ', expires_ms / 1000, 'unixepoch') AS expires, "
+		    "approver, decision_reason FROM approvals WHERE id = ?",
+		    c->arg[1], "no such approval");
 	if (c->nargs == 2 && strcmp(c->arg[0], "approve") == 0)
 		return decide(c, 1);
 	if (c->nargs == 2 && strcmp(c->arg[0], "deny") == 0)

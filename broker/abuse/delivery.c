@@ -20,7 +20,7 @@
  * offered from it suspends the device, docs/abuse.md).
  */
 static int suspended(struct abuse *a, const struct abuse_approval *ap,
-		     const struct policy_decision *d, struct abuse_verdict *v)
+                     const struct policy_decision *d, struct abuse_verdict *v)
 {
 	return susp_check(a, "device", ap->device_cn, NULL, v) ||
 	       susp_check(a, "workshop", d->workshop_id, ap->workshop, v) ||
@@ -36,8 +36,8 @@ static int suspended(struct abuse *a, const struct abuse_approval *ap,
  * the wave) and lets through one decided since. 1 and v set when it refuses.
  */
 static int breaker_refuses(struct abuse *a, const struct policy_limit_view *l,
-			   const struct abuse_approval *ap, const char *evidence,
-			   struct abuse_verdict *v, int *err)
+                           const struct abuse_approval *ap, const char *evidence,
+                           struct abuse_verdict *v, int *err)
 {
 	char rule[ABUSE_ID_MAX];
 	int64_t tripped = 0;
@@ -45,9 +45,11 @@ static int breaker_refuses(struct abuse *a, const struct policy_limit_view *l,
 
 	snprintf(rule, sizeof(rule), "limits.%s", l->name);
 	if (!l->approval) {
-		verdict_set(v, ABUSE_DENY, "breaker_open", rule, "the fleet-wide circuit breaker %s "
-			    "is open (%s): no token of this class leaves until an officer resets it",
-			    l->name, evidence);
+		verdict_set(
+		    v, ABUSE_DENY, "breaker_open", rule,
+		    "the fleet-wide circuit breaker %s "
+		    "is open (%s): no token of this class leaves until an officer resets it",
+		    l->name, evidence);
 		return 1;
 	}
 	r = store_tripped_ms(a, l->name, &tripped);
@@ -58,17 +60,23 @@ static int breaker_refuses(struct abuse *a, const struct policy_limit_view *l,
 	/* Unknown trip time (no row, no database): fail closed, as if it tripped just now. */
 	if (r == 0 && tripped < ap->decided_ms)
 		return 0;
-	verdict_set(v, ABUSE_DENY, "breaker_open", rule, "the fleet-wide circuit breaker %s "
-		    "tripped (%s) after approval %s was decided: ask again, a new request goes to "
-		    "a second person while it is open", l->name, evidence, ap->id);
+	verdict_set(v, ABUSE_DENY, "breaker_open", rule,
+	            "the fleet-wide circuit breaker %s "
+	            "tripped (%s) after approval %s was decided: ask again, a new request goes to "
+	            "a second person while it is open",
+	            l->name, evidence, ap->id);
 	return 1;
 }
 
 static int breakers(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
-		    const struct policy_decision *d, struct abuse_verdict *v)
+                    const struct policy_decision *d, struct abuse_verdict *v)
 {
-	struct abuse_event ev = { .technician = ap->technician, .workshop = ap->workshop,
-				  .device = ap->device_cn, .vin = ap->vin, .op = ap->op, .d = d };
+	struct abuse_event ev = {.technician = ap->technician,
+	                         .workshop = ap->workshop,
+	                         .device = ap->device_cn,
+	                         .vin = ap->vin,
+	                         .op = ap->op,
+	                         .d = d};
 	size_t n = policy_limit_count(p);
 	struct policy_limit_view l;
 	const char *evidence;
@@ -89,7 +97,7 @@ static int breakers(struct abuse *a, const struct policy *p, const struct abuse_
 }
 
 int abuse_delivery_check(struct abuse *a, const struct policy *p, const struct abuse_approval *ap,
-			 const struct policy_decision *d, struct abuse_verdict *v)
+                         const struct policy_decision *d, struct abuse_verdict *v)
 {
 	int r = 0;
 

@@ -18,7 +18,7 @@
  * to the same visit and proves nothing: a script sends it and waits.
  */
 #define HISTORY_MIN_MS (INT64_C(12) * 3600 * 1000)
-#define WS_SWEEP_FACTOR 4      /* a workshop's sweep threshold: 4 x a technician's */
+#define WS_SWEEP_FACTOR 4 /* a workshop's sweep threshold: 4 x a technician's */
 
 static int64_t window_ms(const struct policy_anomaly_view *an)
 {
@@ -27,7 +27,7 @@ static int64_t window_ms(const struct policy_anomaly_view *an)
 
 /* The `suspend` action: the known technician, else the device and its workshop. */
 static void suspend(struct abuse *a, const struct suspect *who, const char *rule,
-		    const char *evidence, int64_t now_ms)
+                    const char *evidence, int64_t now_ms)
 {
 	if (who->technician != NULL) {
 		store_suspend(a, "technician", who->technician, rule, evidence, now_ms);
@@ -40,10 +40,10 @@ static void suspend(struct abuse *a, const struct suspect *who, const char *rule
 }
 
 void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const char *subject,
-		 const struct suspect *who, int64_t now_ms, const char *detector,
-		 const char *evidence, struct abuse_verdict *v)
+                 const struct suspect *who, int64_t now_ms, const char *detector,
+                 const char *evidence, struct abuse_verdict *v)
 {
-	static const char *const acts[] = { "alert", "require_approval", "deny", "suspend" };
+	static const char *const acts[] = {"alert", "require_approval", "deny", "suspend"};
 	char key[160], rule[ABUSE_ID_MAX];
 	int64_t *until;
 
@@ -61,8 +61,10 @@ void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const ch
 	switch (an->action) {
 	case POLICY_AACT_APPROVAL:
 		if (v->kind == ABUSE_PASS)
-			verdict_set(v, ABUSE_APPROVAL, "anomaly_approval", rule, "anomaly %s (%s): a "
-				    "second person must approve", an->name, evidence);
+			verdict_set(v, ABUSE_APPROVAL, "anomaly_approval", rule,
+			            "anomaly %s (%s): a "
+			            "second person must approve",
+			            an->name, evidence);
 		break;
 	case POLICY_AACT_SUSPEND:
 		suspend(a, who, rule, evidence, now_ms);
@@ -70,7 +72,8 @@ void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const ch
 		__attribute__((fallthrough));
 	case POLICY_AACT_DENY:
 		verdict_set(v, ABUSE_DENY, "anomaly_denied", rule, "anomaly %s (%s)%s", an->name,
-			    evidence, an->action == POLICY_AACT_SUSPEND ? "; requester suspended" : "");
+		            evidence,
+		            an->action == POLICY_AACT_SUSPEND ? "; requester suspended" : "");
 		break;
 	default:
 		break;
@@ -79,7 +82,7 @@ void detect_fire(struct abuse *a, const struct policy_anomaly_view *an, const ch
 
 /* Records vin for key and returns the distinct VINs seen inside the window. */
 static uint32_t sweep_count(struct abuse *a, const char *key, const char *vin, int64_t now_ms,
-			    int64_t win_ms)
+                            int64_t win_ms)
 {
 	struct sweep_state *s = smap_get(&a->sweeps, key, 1, now_ms);
 	uint32_t i, n = 0, found = 0;
@@ -114,8 +117,8 @@ static uint32_t sweep_count(struct abuse *a, const char *key, const char *vin, i
 }
 
 static void vin_sweep(struct abuse *a, const struct policy_anomaly_view *an,
-		      const struct abuse_event *ev, const struct suspect *who,
-		      const struct suspect *ws, struct abuse_verdict *v)
+                      const struct abuse_event *ev, const struct suspect *who,
+                      const struct suspect *ws, struct abuse_verdict *v)
 {
 	char key[160], evd[160];
 	uint32_t n;
@@ -124,8 +127,10 @@ static void vin_sweep(struct abuse *a, const struct policy_anomaly_view *an,
 	snprintf(key, sizeof(key), "%s\x1ft\x1f%s", an->name, ev->technician);
 	n = sweep_count(a, key, ev->vin, ev->now_ms, window_ms(an));
 	if (n >= need) {
-		snprintf(evd, sizeof(evd), "technician %s touched %u distinct VINs in %u s "
-			 "(threshold %u)", ev->technician, n, an->window, an->distinct_vins);
+		snprintf(evd, sizeof(evd),
+		         "technician %s touched %u distinct VINs in %u s "
+		         "(threshold %u)",
+		         ev->technician, n, an->window, an->distinct_vins);
 		detect_fire(a, an, ev->technician, who, ev->now_ms, "vin_sweep", evd, v);
 	}
 	snprintf(key, sizeof(key), "%s\x1fw\x1f%s", an->name, ev->workshop);
@@ -133,8 +138,10 @@ static void vin_sweep(struct abuse *a, const struct policy_anomaly_view *an,
 	/* A workshop has several technicians working at once. */
 	need = need * WS_SWEEP_FACTOR < SWEEP_MAX ? need * WS_SWEEP_FACTOR : SWEEP_MAX;
 	if (n >= need) {
-		snprintf(evd, sizeof(evd), "workshop %s touched %u distinct VINs in %u s "
-			 "(threshold %u)", ev->workshop, n, an->window, need);
+		snprintf(evd, sizeof(evd),
+		         "workshop %s touched %u distinct VINs in %u s "
+		         "(threshold %u)",
+		         ev->workshop, n, an->window, need);
 		detect_fire(a, an, ev->workshop, ws, ev->now_ms, "vin_sweep", evd, v);
 	}
 }
@@ -145,7 +152,7 @@ static void vin_sweep(struct abuse *a, const struct policy_anomaly_view *an,
  * log (older ones). The log unreadable counts as no history (fail closed).
  */
 static int has_history(struct abuse *a, const char *workshop, const char *vin,
-		       const struct pair_state *s, int64_t unlock_ms, int64_t *first)
+                       const struct pair_state *s, int64_t unlock_ms, int64_t *first)
 {
 	int64_t logged;
 
@@ -156,8 +163,8 @@ static int has_history(struct abuse *a, const char *workshop, const char *vin,
 }
 
 static void unlock_then_start(struct abuse *a, const struct policy_anomaly_view *an,
-			      const struct abuse_event *ev, const struct suspect *who,
-			      struct abuse_verdict *v)
+                              const struct abuse_event *ev, const struct suspect *who,
+                              struct abuse_verdict *v)
 {
 	char key[160], evd[256], since[48];
 	struct pair_state *s;
@@ -175,12 +182,13 @@ static void unlock_then_start(struct abuse *a, const struct policy_anomaly_view 
 		snprintf(since, sizeof(since), "none");
 	else
 		snprintf(since, sizeof(since), "first %lld s ago",
-			 (long long)((ev->now_ms - first) / 1000));
+		         (long long)((ev->now_ms - first) / 1000));
 	/* (the alert keeps the first 159 bytes) */
-	snprintf(evd, sizeof(evd), "%s of %s %lld s after %s by workshop %s without work on it "
-		 "%lld h before (tokens: %s)", OP_START, ev->vin,
-		 (long long)((ev->now_ms - s->unlock_ms) / 1000), OP_UNLOCK, ev->workshop,
-		 (long long)(HISTORY_MIN_MS / 3600000), since);
+	snprintf(evd, sizeof(evd),
+	         "%s of %s %lld s after %s by workshop %s without work on it "
+	         "%lld h before (tokens: %s)",
+	         OP_START, ev->vin, (long long)((ev->now_ms - s->unlock_ms) / 1000), OP_UNLOCK,
+	         ev->workshop, (long long)(HISTORY_MIN_MS / 3600000), since);
 	detect_fire(a, an, ev->vin, who, ev->now_ms, "unlock_then_start", evd, v);
 }
 
@@ -194,8 +202,9 @@ static void host_of(const char *addr, char *out, size_t cap)
 		return;
 	}
 	/* "[v6]:port", "v4:port" or a bare host */
-	n = colon != NULL && strchr(addr, ':') == colon ? (size_t)(colon - addr) :
-	    colon != NULL && addr[0] == '[' ? (size_t)(colon - addr) : strlen(addr);
+	n = colon != NULL && strchr(addr, ':') == colon ? (size_t)(colon - addr)
+	    : colon != NULL && addr[0] == '['           ? (size_t)(colon - addr)
+	                                                : strlen(addr);
 	if (n >= cap)
 		n = cap - 1;
 	memcpy(out, addr, n);
@@ -203,8 +212,8 @@ static void host_of(const char *addr, char *out, size_t cap)
 }
 
 static void place_check(struct abuse *a, const struct policy_anomaly_view *an,
-			const struct abuse_event *ev, const char *kind, const char *id,
-			const struct suspect *who, struct abuse_verdict *v)
+                        const struct abuse_event *ev, const char *kind, const char *id,
+                        const struct suspect *who, struct abuse_verdict *v)
 {
 	char key[160], host[64], evd[320];
 	struct place_state *s;
@@ -215,8 +224,8 @@ static void place_check(struct abuse *a, const struct policy_anomaly_view *an,
 		return;
 	if (s->t != 0 && s->t > ev->now_ms - window_ms(an) &&
 	    (strcmp(s->addr, host) != 0 || strcmp(s->workshop, ev->workshop) != 0)) {
-		snprintf(evd, sizeof(evd), "%s active from %s/%s and %s/%s in %u s",
-			 id, s->addr, s->workshop, host, ev->workshop, an->window);
+		snprintf(evd, sizeof(evd), "%s active from %s/%s and %s/%s in %u s", id, s->addr,
+		         s->workshop, host, ev->workshop, an->window);
 		detect_fire(a, an, id, who, ev->now_ms, "two_places", evd, v);
 	}
 	abuse_strlcpy(s->addr, host, sizeof(s->addr));
@@ -237,7 +246,7 @@ static int ends_with(const char *s, const char *suffix)
  * alone (workshop-level detectors). ids[] holds the policy ids.
  */
 static void suspects(const struct policy *p, const struct abuse_event *ev, char ids[2][64],
-		     struct suspect *who, struct suspect *ws)
+                     struct suspect *who, struct suspect *ws)
 {
 	memset(who, 0, sizeof(*who));
 	memset(ws, 0, sizeof(*ws));
@@ -251,7 +260,7 @@ static void suspects(const struct policy *p, const struct abuse_event *ev, char 
 }
 
 void detect_all(struct abuse *a, const struct policy *p, const struct abuse_event *ev,
-		struct abuse_verdict *v)
+                struct abuse_verdict *v)
 {
 	size_t n = policy_anomaly_count(p);
 	struct policy_anomaly_view an;
@@ -270,19 +279,22 @@ void detect_all(struct abuse *a, const struct policy *p, const struct abuse_even
 		case POLICY_DET_DECOY_VIN:
 			if (strcmp(d->rule, "decoy_vins") != 0)
 				break;
-			snprintf(evd, sizeof(evd), "%s requested for decoy VIN %s by technician %s "
-				 "from device %s at %s", ev->op, ev->vin, ev->technician, ev->device,
-				 ev->client_addr ? ev->client_addr : "?");
+			snprintf(evd, sizeof(evd),
+			         "%s requested for decoy VIN %s by technician %s "
+			         "from device %s at %s",
+			         ev->op, ev->vin, ev->technician, ev->device,
+			         ev->client_addr ? ev->client_addr : "?");
 			detect_fire(a, &an, ev->technician, &who, ev->now_ms, "decoy_vin", evd, v);
 			break;
 		case POLICY_DET_OUT_OF_HOURS:
 			if (!ends_with(d->rule, ".opening_hours"))
 				break;
-			snprintf(evd, sizeof(evd), "%s (risk %s) by technician %s outside the opening "
-				 "hours of workshop %s", ev->op, policy_risk_name(d->risk),
-				 ev->technician, ev->workshop);
+			snprintf(evd, sizeof(evd),
+			         "%s (risk %s) by technician %s outside the opening "
+			         "hours of workshop %s",
+			         ev->op, policy_risk_name(d->risk), ev->technician, ev->workshop);
 			detect_fire(a, &an, ev->technician, &who, ev->now_ms, "out_of_hours", evd,
-				    v);
+			            v);
 			break;
 		case POLICY_DET_VIN_SWEEP:
 			vin_sweep(a, &an, ev, &who, &ws, v);
@@ -296,7 +308,7 @@ void detect_all(struct abuse *a, const struct policy *p, const struct abuse_even
 			place_check(a, &an, ev, "d", dev, &ws, v);
 			break;
 		default:
-			break;  /* ecu_failures: abuse_receipt() */
+			break; /* ecu_failures: abuse_receipt() */
 		}
 	}
 	detect_observe(a, ev);

@@ -49,7 +49,7 @@ static void grow(struct smap *m)
 	struct smap_node **b = calloc(nb, sizeof(*b));
 
 	if (b == NULL)
-		return;  /* keep the longer chains */
+		return; /* keep the longer chains */
 	for (size_t i = 0; i < m->nb; i++) {
 		struct smap_node *n = m->b[i], *next;
 
@@ -95,7 +95,7 @@ void *smap_get(struct smap *m, const char *key, int create, int64_t now_ms)
 }
 
 static void drop_if(struct smap *m, int (*pred)(const struct smap_node *, const void *),
-		    const void *arg)
+                    const void *arg)
 {
 	for (size_t i = 0; i < m->nb; i++) {
 		struct smap_node **pp = &m->b[i];

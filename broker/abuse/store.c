@@ -19,7 +19,8 @@ static int64_t read_gen(sqlite3 *db, int *err)
 
 	*err = PL_E_IO;
 	if (sqlite3_prepare_v2(db, "SELECT gen FROM abuse_generation WHERE id = 1", -1, &st,
-			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+	                       NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
 		gen = sqlite3_column_int64(st, 0);
 		*err = 0;
 	}
@@ -36,8 +37,8 @@ static int load_suspensions(struct abuse *a)
 	smap_fini(&a->susp);
 	if (smap_init(&a->susp, 160) != 0)
 		return PL_E_NOMEM;
-	if (sqlite3_prepare_v2(a->db, "SELECT kind, id, reason FROM suspensions", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db, "SELECT kind, id, reason FROM suspensions", -1, &st, NULL) !=
+	    SQLITE_OK)
 		return PL_E_IO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
@@ -101,11 +102,11 @@ int store_refresh(struct abuse *a)
 	return 0;
 }
 
-static int exec_bind(sqlite3 *db, const char *sql, const char *t1, const char *t2,
-		     const char *t3, const char *t4, int64_t i1)
+static int exec_bind(sqlite3 *db, const char *sql, const char *t1, const char *t2, const char *t3,
+                     const char *t4, int64_t i1)
 {
 	sqlite3_stmt *st = NULL;
-	const char *t[4] = { t1, t2, t3, t4 };
+	const char *t[4] = {t1, t2, t3, t4};
 	int rc, n = 0;
 
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -121,7 +122,7 @@ static int exec_bind(sqlite3 *db, const char *sql, const char *t1, const char *t
 }
 
 int store_suspend(struct abuse *a, const char *kind, const char *id, const char *actor,
-		  const char *reason, int64_t now_ms)
+                  const char *reason, int64_t now_ms)
 {
 	char key[ABUSE_ID_MAX + 4], target[ABUSE_ID_MAX + 16];
 	char *why;
@@ -135,14 +136,16 @@ int store_suspend(struct abuse *a, const char *kind, const char *id, const char 
 	snprintf(target, sizeof(target), "%s %s", kind, id);
 	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return PL_E_IO;
-	if ((r = exec_bind(a->db, "INSERT OR IGNORE INTO suspensions (kind, id, actor, reason, "
-			   "since_ms) VALUES (?, ?, ?, ?, ?)", kind, id, actor, reason,
-			   now_ms)) == 0 &&
-	    (r = exec_bind(a->db, "INSERT INTO admin_actions (actor, action, target, reason, "
-			   "time_ms) VALUES (?, 'suspend', ?, ?, ?)", actor, target, reason, NULL,
-			   now_ms)) == 0 &&
+	if ((r = exec_bind(a->db,
+	                   "INSERT OR IGNORE INTO suspensions (kind, id, actor, reason, "
+	                   "since_ms) VALUES (?, ?, ?, ?, ?)",
+	                   kind, id, actor, reason, now_ms)) == 0 &&
+	    (r = exec_bind(a->db,
+	                   "INSERT INTO admin_actions (actor, action, target, reason, "
+	                   "time_ms) VALUES (?, 'suspend', ?, ?, ?)",
+	                   actor, target, reason, NULL, now_ms)) == 0 &&
 	    (r = exec_bind(a->db, "UPDATE abuse_generation SET gen = gen + 1 WHERE id = 1", NULL,
-			   NULL, NULL, NULL, 0)) == 0)
+	                   NULL, NULL, NULL, 0)) == 0)
 		r = sqlite3_exec(a->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : PL_E_IO;
 	if (r != 0)
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
@@ -153,8 +156,10 @@ int store_trip(struct abuse *a, const char *name, const char *evidence, int64_t 
 {
 	if (a->db == NULL)
 		return 0;
-	return exec_bind(a->db, "INSERT OR IGNORE INTO breakers (name, evidence, tripped_ms) "
-			 "VALUES (?, ?, ?)", name, evidence, NULL, NULL, now_ms);
+	return exec_bind(a->db,
+	                 "INSERT OR IGNORE INTO breakers (name, evidence, tripped_ms) "
+	                 "VALUES (?, ?, ?)",
+	                 name, evidence, NULL, NULL, now_ms);
 }
 
 int store_tripped_ms(struct abuse *a, const char *name, int64_t *tripped_ms)
@@ -165,7 +170,7 @@ int store_tripped_ms(struct abuse *a, const char *name, int64_t *tripped_ms)
 	if (a->db == NULL)
 		return PL_E_NOTFOUND;
 	if (sqlite3_prepare_v2(a->db, "SELECT tripped_ms FROM breakers WHERE name = ?", -1, &st,
-			       NULL) != SQLITE_OK)
+	                       NULL) != SQLITE_OK)
 		return PL_E_IO;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -197,8 +202,7 @@ static int longest_window_ms(const struct policy *p, int64_t *out)
 	return 0;
 }
 
-int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
-			int64_t *first_ms)
+int store_first_contact(struct abuse *a, const char *workshop, const char *vin, int64_t *first_ms)
 {
 	int rc;
 
@@ -206,9 +210,10 @@ int store_first_contact(struct abuse *a, const char *workshop, const char *vin,
 	if (a->db == NULL)
 		return 0;
 	if (a->hist == NULL &&
-	    sqlite3_prepare_v3(a->db, "SELECT min(time_ms) FROM audit_log WHERE workshop = ? AND "
-			       "vin = ? AND decision IN ('allow', 'issued')", -1,
-			       SQLITE_PREPARE_PERSISTENT, &a->hist, NULL) != SQLITE_OK)
+	    sqlite3_prepare_v3(a->db,
+	                       "SELECT min(time_ms) FROM audit_log WHERE workshop = ? AND "
+	                       "vin = ? AND decision IN ('allow', 'issued')",
+	                       -1, SQLITE_PREPARE_PERSISTENT, &a->hist, NULL) != SQLITE_OK)
 		return PL_E_IO;
 	sqlite3_bind_text(a->hist, 1, workshop, -1, SQLITE_STATIC);
 	sqlite3_bind_text(a->hist, 2, vin, -1, SQLITE_STATIC);
@@ -234,19 +239,21 @@ int abuse_rebuild(struct abuse *a, const struct policy *p, int64_t now_ms)
 	longest_window_ms(p, &span);
 	pthread_mutex_lock(&a->mu);
 	r = PL_E_IO;
-	if (sqlite3_prepare_v2(a->db, "SELECT time_ms, technician, workshop, vin, op, decision "
-			       "FROM audit_log WHERE time_ms >= ? AND decision IN ('allow', "
-			       "'approval') ORDER BY seq", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db,
+	                       "SELECT time_ms, technician, workshop, vin, op, decision "
+	                       "FROM audit_log WHERE time_ms >= ? AND decision IN ('allow', "
+	                       "'approval') ORDER BY seq",
+	                       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, now_ms - span);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct abuse_event ev = {
-			.now_ms = sqlite3_column_int64(st, 0),
-			.technician = (const char *)sqlite3_column_text(st, 1),
-			.workshop = (const char *)sqlite3_column_text(st, 2),
-			.vin = (const char *)sqlite3_column_text(st, 3),
-			.op = (const char *)sqlite3_column_text(st, 4),
-			.d = &d,
+		    .now_ms = sqlite3_column_int64(st, 0),
+		    .technician = (const char *)sqlite3_column_text(st, 1),
+		    .workshop = (const char *)sqlite3_column_text(st, 2),
+		    .vin = (const char *)sqlite3_column_text(st, 3),
+		    .op = (const char *)sqlite3_column_text(st, 4),
+		    .d = &d,
 		};
 		int idx = policy_op_index(p, ev.op);
 		const char *dec;
@@ -272,8 +279,8 @@ out:
 }
 
 int abuse_revoked(struct abuse *a, uint64_t after, size_t max,
-		  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
-		  uint64_t *last, int *more)
+                  void (*fn)(void *ctx, const uint8_t cti[ABUSE_CTI_LEN]), void *ctx,
+                  uint64_t *last, int *more)
 {
 	sqlite3_stmt *st = NULL;
 	uint64_t serial = after;
@@ -283,8 +290,10 @@ int abuse_revoked(struct abuse *a, uint64_t after, size_t max,
 	if (a == NULL || a->db == NULL || max == 0 || after > INT64_MAX)
 		return PL_E_INVAL;
 	pthread_mutex_lock(&a->mu);
-	if (sqlite3_prepare_v2(a->db, "SELECT serial, cti FROM revocations WHERE serial > ? "
-			       "ORDER BY serial LIMIT ?", -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db,
+	                       "SELECT serial, cti FROM revocations WHERE serial > ? "
+	                       "ORDER BY serial LIMIT ?",
+	                       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_int64(st, 1, (int64_t)after);
 	sqlite3_bind_int64(st, 2, (int64_t)max + 1);
@@ -330,7 +339,7 @@ int abuse_is_revoked(struct abuse *a, const uint8_t cti[ABUSE_CTI_LEN])
 }
 
 int abuse_audit_admin(struct abuse *a, int (*fn)(void *ctx, const struct abuse_admin_action *x),
-		      void *ctx)
+                      void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	struct abuse_admin_action x[16];
@@ -345,22 +354,23 @@ int abuse_audit_admin(struct abuse *a, int (*fn)(void *ctx, const struct abuse_a
 		pthread_mutex_unlock(&a->mu);
 		return 0;
 	}
-	if (sqlite3_prepare_v2(a->db, "SELECT seq, time_ms, actor, action, target, reason FROM "
-			       "admin_actions WHERE audited = 0 ORDER BY seq LIMIT 16", -1, &st,
-			       NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(a->db,
+	                       "SELECT seq, time_ms, actor, action, target, reason FROM "
+	                       "admin_actions WHERE audited = 0 ORDER BY seq LIMIT 16",
+	                       -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	while (n < 16 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&x[n], 0, sizeof(x[n]));
 		x[n].seq = sqlite3_column_int64(st, 0);
 		x[n].time_ms = sqlite3_column_int64(st, 1);
 		abuse_strlcpy(x[n].actor, (const char *)sqlite3_column_text(st, 2),
-			      sizeof(x[n].actor));
+		              sizeof(x[n].actor));
 		abuse_strlcpy(x[n].action, (const char *)sqlite3_column_text(st, 3),
-			      sizeof(x[n].action));
+		              sizeof(x[n].action));
 		abuse_strlcpy(x[n].target, (const char *)sqlite3_column_text(st, 4),
-			      sizeof(x[n].target));
+		              sizeof(x[n].target));
 		abuse_strlcpy(x[n].reason, (const char *)sqlite3_column_text(st, 5),
-			      sizeof(x[n].reason));
+		              sizeof(x[n].reason));
 		n++;
 	}
 	sqlite3_finalize(st);
@@ -375,7 +385,7 @@ out:
 			break;
 		pthread_mutex_lock(&a->mu);
 		r = exec_bind(a->db, "UPDATE admin_actions SET audited = 1 WHERE seq = ?", NULL,
-			      NULL, NULL, NULL, x[i].seq);
+		              NULL, NULL, NULL, x[i].seq);
 		pthread_mutex_unlock(&a->mu);
 	}
 	if (n > 0) {

@@ -48,7 +48,7 @@ uint32_t win_count(struct win *w, int64_t now_ms)
 	uint64_t sum = 0;
 
 	if (w->head != INT64_MIN && now_ms / w->slot_ms < w->head)
-		now_ms = w->head * w->slot_ms;  /* clock went back: count as of the head */
+		now_ms = w->head * w->slot_ms; /* clock went back: count as of the head */
 	advance(w, now_ms);
 	for (size_t i = 0; i < NS; i++)
 		sum += w->c[i];

@@ -21,7 +21,7 @@ static int store_fail(char *err, size_t errlen, const char *what, const char *pa
 
 	ERR_error_string_n(e, reason, sizeof(reason));
 	snprintf(err, errlen, "%s%s%s: %s", what, path ? " " : "", path ? path : "",
-		 e ? reason : "unknown error");
+	         e ? reason : "unknown error");
 	ERR_clear_error();
 	return PL_E_SRV_TLS_SETUP;
 }
@@ -47,9 +47,10 @@ int castore_open(const struct broker_config *c, X509_STORE **out, char *err, siz
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	}
 	if ((r = techid_set_marker(st, c->technician_eku)) != 0) {
-		snprintf(err, errlen, "technician_eku %.64s cannot be used (%s); give a dotted "
-			 "OID that only technician certificates carry", c->technician_eku,
-			 pl_strerror(r));
+		snprintf(err, errlen,
+		         "technician_eku %.64s cannot be used (%s); give a dotted "
+		         "OID that only technician certificates carry",
+		         c->technician_eku, pl_strerror(r));
 		goto out;
 	}
 	*out = st;
@@ -63,7 +64,7 @@ out:
 /* The CA certificate of store that issued crl, or NULL. */
 static X509 *crl_issuer(X509_STORE *store, X509_CRL *crl)
 {
-	STACK_OF(X509_OBJECT) *objs;
+	STACK_OF(X509_OBJECT) * objs;
 	X509 *found = NULL;
 
 	if (!X509_STORE_lock(store))
@@ -82,8 +83,7 @@ static X509 *crl_issuer(X509_STORE *store, X509_CRL *crl)
 }
 
 /* 0 when crl was issued and signed by a CA of store and is not past its use. */
-static int crl_check_one(X509_STORE *store, X509_CRL *crl, size_t i, char *err,
-			 size_t errlen)
+static int crl_check_one(X509_STORE *store, X509_CRL *crl, size_t i, char *err, size_t errlen)
 {
 	X509 *ca = crl_issuer(store, crl);
 	EVP_PKEY *pk = ca != NULL ? X509_get0_pubkey(ca) : NULL;
@@ -93,11 +93,10 @@ static int crl_check_one(X509_STORE *store, X509_CRL *crl, size_t i, char *err,
 		snprintf(err, errlen, "CRL %zu is not from a CA of client_ca", i + 1);
 	else if (pk == NULL || X509_CRL_verify(crl, pk) != 1)
 		snprintf(err, errlen, "CRL %zu: the signature does not verify with its CA's key",
-			 i + 1);
+		         i + 1);
 	else if (X509_CRL_get0_nextUpdate(crl) != NULL &&
-		 X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) < 0)
-		snprintf(err, errlen, "CRL %zu is past its nextUpdate; publish a fresh CRL",
-			 i + 1);
+	         X509_cmp_current_time(X509_CRL_get0_nextUpdate(crl)) < 0)
+		snprintf(err, errlen, "CRL %zu is past its nextUpdate; publish a fresh CRL", i + 1);
 	else
 		r = 0;
 	X509_free(ca);
@@ -106,7 +105,7 @@ static int crl_check_one(X509_STORE *store, X509_CRL *crl, size_t i, char *err,
 }
 
 int castore_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, char *err,
-		   size_t errlen)
+                       size_t errlen)
 {
 	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
 	BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
@@ -132,7 +131,7 @@ int castore_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n
 	ERR_clear_error();
 	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
 		if ((r = crl_check_one(store, sk_X509_CRL_value(crls, i), (size_t)i, err,
-				       errlen)) != 0)
+		                       errlen)) != 0)
 			goto out;
 	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
 		if (X509_STORE_add_crl(store, sk_X509_CRL_value(crls, i)) != 1) {
@@ -151,7 +150,7 @@ out:
 }
 
 int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
-			  struct cert_identity *out, char *why, size_t whylen)
+                          struct cert_identity *out, char *why, size_t whylen)
 {
 	STACK_OF(X509) *chain = sk_X509_new_null();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -171,7 +170,8 @@ int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
 	while (p < end) {
 		X509 *x = d2i_X509(NULL, &p, (long)(end - p));
 
-		if (x == NULL || sk_X509_num(chain) >= DEVICE_CHAIN_MAX || !sk_X509_push(chain, x)) {
+		if (x == NULL || sk_X509_num(chain) >= DEVICE_CHAIN_MAX ||
+		    !sk_X509_push(chain, x)) {
 			X509_free(x);
 			snprintf(why, whylen, "the device's certificates do not parse as DER");
 			goto out;
@@ -192,7 +192,7 @@ int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
 	if (X509_verify_cert(ctx) != 1) {
 		e = X509_STORE_CTX_get_error(ctx);
 		snprintf(why, whylen, "the device certificate does not verify: %s",
-			 X509_verify_cert_error_string(e));
+		         X509_verify_cert_error_string(e));
 		goto out;
 	}
 	if ((r = identity_from_cert(leaf, out)) != 0)

@@ -31,7 +31,7 @@ int castore_open(const struct broker_config *c, X509_STORE **out, char *err, siz
  * gets the number of CRLs added. Safe while other threads verify with store.
  */
 int castore_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /*
  * Verifies a device's certificates as the TLS handshake did: der holds the
@@ -41,6 +41,6 @@ int castore_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n
  * Errors: PL_E_SRV_IDENTITY, PL_E_SRV_TECH_AS_DEVICE, PL_E_NOMEM.
  */
 int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
-			  struct cert_identity *out, char *why, size_t whylen);
+                          struct cert_identity *out, char *why, size_t whylen);
 
 #endif

@@ -61,7 +61,7 @@ int identity_from_cert(X509 *x, struct cert_identity *out)
 /* The technician marker of a store (ex_data); none set: TECHID_EKU_DEFAULT. */
 struct marker {
 	ASN1_OBJECT *oid;
-	uint64_t serial;              /* a new one with every techid_set_marker() */
+	uint64_t serial; /* a new one with every techid_set_marker() */
 };
 
 static int marker_idx = -1;
@@ -70,7 +70,7 @@ static pthread_once_t marker_once = PTHREAD_ONCE_INIT;
 static atomic_ullong marker_serials;
 
 static void marker_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-			   void *argp)
+                           void *argp)
 {
 	struct marker *m = ptr;
 

@@ -39,9 +39,9 @@ int identity_from_cert(X509 *x, struct cert_identity *out);
  * Sets the technician marker of store: the EKU OID (dotted decimal) that a
  * technician certificate must carry and a TLS client (device) certificate
  * must not. A store without one requires TECHID_EKU_DEFAULT. The chains
- * verified so far are forgotten (at the next techid_verify()). Call before the store is shared with workers.
- * Errors: PL_E_INVAL (not an OID, or clientAuth/serverAuth/anyExtendedKeyUsage,
- * which device certificates carry), PL_E_NOMEM.
+ * verified so far are forgotten (at the next techid_verify()). Call before the store is shared with
+ * workers. Errors: PL_E_INVAL (not an OID, or clientAuth/serverAuth/anyExtendedKeyUsage, which
+ * device certificates carry), PL_E_NOMEM.
  */
 int techid_set_marker(X509_STORE *store, const char *oid);
 

@@ -18,13 +18,13 @@
 #define PROBLEM_MAX 1024
 
 struct problem {
-	int status;              /* HTTP status, 400..599 */
-	const char *code;        /* stable code string, required */
-	const char *title;       /* short sentence, required */
-	const char *detail;      /* what exactly was wrong and what to do; may be NULL */
-	const char *rule;        /* policy rule that decided; may be NULL */
-	const char *request_id;  /* may be NULL */
-	uint32_t retry_after;    /* seconds, 0 = absent */
+	int status;             /* HTTP status, 400..599 */
+	const char *code;       /* stable code string, required */
+	const char *title;      /* short sentence, required */
+	const char *detail;     /* what exactly was wrong and what to do; may be NULL */
+	const char *rule;       /* policy rule that decided; may be NULL */
+	const char *request_id; /* may be NULL */
+	uint32_t retry_after;   /* seconds, 0 = absent */
 };
 
 /* Encodes p into out (cap bytes). Returns 0, PL_E_INVAL or PL_E_NOSPACE. */

@@ -22,7 +22,7 @@
 struct receipt {
 	char vin[PLT_VIN_LEN + 1];
 	char op[PLT_OP_MAX];
-	int failure;          /* result "failure" */
+	int failure; /* result "failure" */
 	int has_nrc;
 	uint8_t nrc;
 	int has_cti;
@@ -30,7 +30,6 @@ struct receipt {
 };
 
 /* 0, or PL_E_SRV_REQ_MALFORMED / PL_E_SRV_REQ_FIELD with a sentence in why. */
-int receipt_decode(const uint8_t *body, size_t len, struct receipt *out, char *why,
-		   size_t whylen);
+int receipt_decode(const uint8_t *body, size_t len, struct receipt *out, char *why, size_t whylen);
 
 #endif

@@ -1,4 +1,5 @@
-/* Strict decoders of the POST /v1/token, POST /v1/approvals/{id} and .../poll bodies (request.h). */
+/* Strict decoders of the POST /v1/token, POST /v1/approvals/{id} and .../poll bodies (request.h).
+ */
 #include <stdio.h>
 #include <string.h>
 
@@ -11,7 +12,7 @@
 
 struct dec {
 	struct plt_cbor_reader r;
-	size_t base;       /* offset of r.buf inside the whole body */
+	size_t base; /* offset of r.buf inside the whole body */
 	size_t err_off;
 	char *why;
 	size_t whylen;
@@ -31,8 +32,8 @@ int request_op_valid(const char *s, size_t len)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-'))
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
 			return 0;
 	}
 	return 1;
@@ -47,14 +48,14 @@ static int text_ok(const struct plt_bytes *t)
 	return 1;
 }
 
-static int copy_text(struct dec *d, const struct plt_bytes *t, char *dst, size_t cap,
-		     size_t min, const char *what)
+static int copy_text(struct dec *d, const struct plt_bytes *t, char *dst, size_t cap, size_t min,
+                     const char *what)
 {
 	char msg[96];
 
 	if (t->len < min || t->len >= cap || !text_ok(t)) {
 		snprintf(msg, sizeof(msg), "%s must be %zu..%zu printable characters", what, min,
-			 cap - 1);
+		         cap - 1);
 		return fail(d, PL_E_SRV_REQ_FIELD, msg);
 	}
 	memcpy(dst, t->ptr, t->len);
@@ -64,14 +65,14 @@ static int copy_text(struct dec *d, const struct plt_bytes *t, char *dst, size_t
 
 /* The request nonce (16 random bytes): token requests (key 6) and decisions (key 19). */
 static int get_nonce(struct dec *d, struct plt_cbor_reader *r, const char *what,
-		     uint8_t out[REQ_NONCE_LEN])
+                     uint8_t out[REQ_NONCE_LEN])
 {
 	struct plt_bytes b;
 	char msg[96];
 
 	if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_NONCE_LEN) {
 		snprintf(msg, sizeof(msg), "%s must be a byte string of exactly 16 random bytes",
-			 what);
+		         what);
 		return fail(d, PL_E_SRV_REQ_FIELD, msg);
 	}
 	memcpy(out, b.ptr, b.len);
@@ -103,19 +104,21 @@ static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
 		if (plt_cbor_get_tstr(r, &b) != 0)
 			return fail(d, PL_E_SRV_REQ_FIELD, "vin (1) must be a text string");
 		if (b.len != PLT_VIN_LEN || !plt_vin_valid((const char *)b.ptr, b.len))
-			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "vin (1) must be 17 characters of the VIN alphabet (no I, O, Q)");
+			return fail(
+			    d, PL_E_SRV_REQ_FIELD,
+			    "vin (1) must be 17 characters of the VIN alphabet (no I, O, Q)");
 		return copy_text(d, &b, q->vin, sizeof(q->vin), PLT_VIN_LEN, "vin");
 	case REQ_K_OP:
 		if (plt_cbor_get_tstr(r, &b) != 0 || !request_op_valid((const char *)b.ptr, b.len))
 			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "op (2) must be an operation name like door.unlock");
+			            "op (2) must be an operation name like door.unlock");
 		return copy_text(d, &b, q->op, sizeof(q->op), 1, "op");
 	case REQ_K_CNONCE:
 		if (plt_cbor_get_bstr(r, &b) != 0 || b.len < PLT_CNONCE_MIN ||
 		    b.len > PLT_CNONCE_MAX)
-			return fail(d, PL_E_SRV_REQ_FIELD,
-				    "cnonce (3) must be the ECU challenge, a byte string of 16..32 bytes");
+			return fail(
+			    d, PL_E_SRV_REQ_FIELD,
+			    "cnonce (3) must be the ECU challenge, a byte string of 16..32 bytes");
 		memcpy(q->cnonce, b.ptr, b.len);
 		q->cnonce_len = (uint8_t)b.len;
 		return 0;
@@ -141,11 +144,10 @@ static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
 	}
 }
 
-static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec *outer,
-			  void *ctx)
+static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
 	struct token_request *q = ctx;
-	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
 	unsigned seen = 0;
 	size_t n;
 	int r;
@@ -172,7 +174,7 @@ static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec 
 		size_t start = d.r.off;
 
 		if ((r = payload_field(&d, key, q)) != 0) {
-			d.err_off = d.base + start;   /* the start of the bad value */
+			d.err_off = d.base + start; /* the start of the bad value */
 			goto out;
 		}
 	}
@@ -182,8 +184,9 @@ static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec 
 	}
 	for (unsigned k = REQ_K_VIN; k <= REQ_K_IAT; k++) {
 		if (!(seen & (1u << k))) {
-			static const char *const names[] = { "", "vin (1)", "op (2)", "cnonce (3)",
-				"work_order (4)", "reason (5)", "nonce (6)", "iat (7)" };
+			static const char *const names[] = {
+			    "",           "vin (1)",   "op (2)", "cnonce (3)", "work_order (4)",
+			    "reason (5)", "nonce (6)", "iat (7)"};
 			char msg[80];
 
 			snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
@@ -212,14 +215,13 @@ static int decode_x5chain(struct dec *d, struct plt_bytes *cert, size_t *ncert)
 		*ncert = 1;
 		return 0;
 	}
-	if (t != PLT_CBOR_ARRAY || plt_cbor_get_array(r, &n) != 0 || n == 0 ||
-	    n > REQ_X5CHAIN_MAX)
+	if (t != PLT_CBOR_ARRAY || plt_cbor_get_array(r, &n) != 0 || n == 0 || n > REQ_X5CHAIN_MAX)
 		return fail(d, PL_E_SRV_REQ_NO_X5CHAIN,
-			    "x5chain (33) must be a DER certificate or an array of 1..4 of them");
+		            "x5chain (33) must be a DER certificate or an array of 1..4 of them");
 	for (size_t i = 0; i < n; i++) {
 		if (plt_cbor_get_bstr(r, &b) != 0 || b.len == 0)
 			return fail(d, PL_E_SRV_REQ_NO_X5CHAIN,
-				    "x5chain entries must be DER certificates (byte strings)");
+			            "x5chain entries must be DER certificates (byte strings)");
 		cert[i] = b;
 	}
 	*ncert = n;
@@ -227,9 +229,9 @@ static int decode_x5chain(struct dec *d, struct plt_bytes *cert, size_t *ncert)
 }
 
 static int decode_protected(const uint8_t *p, size_t len, size_t base, struct dec *outer,
-			    struct plt_bytes *cert, size_t *ncert)
+                            struct plt_bytes *cert, size_t *ncert)
 {
-	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
 	int have_alg = 0, have_x5 = 0, r;
 	size_t n;
 
@@ -256,8 +258,9 @@ static int decode_protected(const uint8_t *p, size_t len, size_t base, struct de
 				goto out;
 			have_x5 = 1;
 		} else {
-			r = fail(&d, PL_E_SRV_REQ_MALFORMED,
-				 "protected header may hold only alg (1) and x5chain (33), once each");
+			r = fail(
+			    &d, PL_E_SRV_REQ_MALFORMED,
+			    "protected header may hold only alg (1) and x5chain (33), once each");
 			goto out;
 		}
 	}
@@ -279,8 +282,7 @@ out:
 	return r;
 }
 
-typedef int (*payload_fn)(const uint8_t *p, size_t len, size_t base, struct dec *outer,
-			  void *ctx);
+typedef int (*payload_fn)(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx);
 
 /*
  * The signed envelope every technician message shares: tagged COSE_Sign1,
@@ -288,8 +290,8 @@ typedef int (*payload_fn)(const uint8_t *p, size_t len, size_t base, struct dec 
  * (decoded by fn, in place: its errors come before a bad signature's), a
  * 64-byte signature, nothing after.
  */
-static int decode_sign1(struct dec *d, const uint8_t *body, struct plt_bytes *cert,
-			size_t *ncert, payload_fn fn, void *ctx)
+static int decode_sign1(struct dec *d, const uint8_t *body, struct plt_bytes *cert, size_t *ncert,
+                        payload_fn fn, void *ctx)
 {
 	struct plt_bytes prot, payload, sig;
 	uint64_t tag;
@@ -302,8 +304,8 @@ static int decode_sign1(struct dec *d, const uint8_t *body, struct plt_bytes *ce
 		return fail(d, PL_E_SRV_REQ_NOT_SIGN1, "COSE_Sign1 must be an array of 4");
 	if (plt_cbor_get_bstr(&d->r, &prot) != 0)
 		return fail(d, PL_E_SRV_REQ_MALFORMED, "protected header must be a byte string");
-	if ((r = decode_protected(prot.ptr, prot.len, (size_t)(prot.ptr - body), d, cert,
-				  ncert)) != 0)
+	if ((r = decode_protected(prot.ptr, prot.len, (size_t)(prot.ptr - body), d, cert, ncert)) !=
+	    0)
 		return r;
 	if (plt_cbor_get_map(&d->r, &n) != 0 || n != 0)
 		return fail(d, PL_E_SRV_REQ_MALFORMED, "unprotected header must be an empty map");
@@ -332,9 +334,9 @@ static void finish_error(const struct dec *d, size_t *err_off, char *why, size_t
 
 /* Either kind of signed body: the envelope, then fn over its payload into q. */
 static int decode_body(const uint8_t *body, size_t len, struct plt_bytes *cert, size_t *ncert,
-		       payload_fn fn, void *q, size_t *err_off, char *why, size_t whylen)
+                       payload_fn fn, void *q, size_t *err_off, char *why, size_t whylen)
 {
-	struct dec d = { .why = why, .whylen = whylen };
+	struct dec d = {.why = why, .whylen = whylen};
 	int r;
 
 	if (why != NULL && whylen > 0)
@@ -345,8 +347,8 @@ static int decode_body(const uint8_t *body, size_t len, struct plt_bytes *cert, 
 	return r;
 }
 
-int request_decode(const uint8_t *body, size_t len, struct token_request *out,
-		   size_t *err_off, char *why, size_t whylen)
+int request_decode(const uint8_t *body, size_t len, struct token_request *out, size_t *err_off,
+                   char *why, size_t whylen)
 {
 	struct token_request q;
 	int r;
@@ -373,14 +375,16 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 	switch (key) {
 	case REQ_D_APPROVAL_ID:
 		if (plt_cbor_get_tstr(r, &b) != 0 || !hex_id_ok(&b))
-			return fail(d, PL_E_SRV_REQ_FIELD, "approval id (16) must be 32 lower-case "
-				    "hex digits");
+			return fail(d, PL_E_SRV_REQ_FIELD,
+			            "approval id (16) must be 32 lower-case "
+			            "hex digits");
 		return copy_text(d, &b, q->approval_id, sizeof(q->approval_id), REQ_APPROVAL_ID_LEN,
-				 "approval id");
+		                 "approval id");
 	case REQ_D_DECISION:
 		if (plt_cbor_get_tstr(r, &b) != 0)
-			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\", "
-				    "\"deny\" or \"show\"");
+			return fail(d, PL_E_SRV_REQ_FIELD,
+			            "decision (17) must be \"approve\", "
+			            "\"deny\" or \"show\"");
 		if (b.len == 7 && memcmp(b.ptr, "approve", 7) == 0)
 			q->approve = REQ_DECISION_APPROVE;
 		else if (b.len == 4 && memcmp(b.ptr, "deny", 4) == 0)
@@ -388,8 +392,9 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 		else if (b.len == 4 && memcmp(b.ptr, "show", 4) == 0)
 			q->approve = REQ_DECISION_SHOW;
 		else
-			return fail(d, PL_E_SRV_REQ_FIELD, "decision (17) must be \"approve\", "
-				    "\"deny\" or \"show\"");
+			return fail(d, PL_E_SRV_REQ_FIELD,
+			            "decision (17) must be \"approve\", "
+			            "\"deny\" or \"show\"");
 		return 0;
 	case REQ_D_REASON:
 		if (plt_cbor_get_tstr(r, &b) != 0)
@@ -400,18 +405,18 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 	case REQ_D_IAT:
 		return get_iat(d, r, "iat (20)", &q->iat);
 	default:
-		return fail(d, PL_E_SRV_REQ_FIELD, "unknown payload key (a decision has keys "
-			    "16..20)");
+		return fail(d, PL_E_SRV_REQ_FIELD,
+		            "unknown payload key (a decision has keys "
+		            "16..20)");
 	}
 }
 
-static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec *outer,
-			   void *ctx)
+static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
-	static const char *const names[] = { "approval id (16)", "decision (17)", "reason (18)",
-					      "nonce (19)", "iat (20)" };
+	static const char *const names[] = {"approval id (16)", "decision (17)", "reason (18)",
+	                                    "nonce (19)", "iat (20)"};
 	struct approval_decision *q = ctx;
-	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
 	unsigned seen = 0;
 	size_t n;
 	int r;
@@ -438,7 +443,7 @@ static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec
 		}
 		start = d.r.off;
 		if ((r = decision_field(&d, key, q)) != 0) {
-			d.err_off = d.base + start;   /* the start of the bad value */
+			d.err_off = d.base + start; /* the start of the bad value */
 			goto out;
 		}
 	}
@@ -458,8 +463,9 @@ static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec
 	}
 	if (q->approve == REQ_DECISION_DENY && q->reason[0] == '\0') {
 		d.r.off = 0;
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "a deny needs a reason (18): it goes to the "
-			 "requester and the audit log");
+		r = fail(&d, PL_E_SRV_REQ_FIELD,
+		         "a deny needs a reason (18): it goes to the "
+		         "requester and the audit log");
 		goto out;
 	}
 	r = 0;
@@ -469,7 +475,7 @@ out:
 }
 
 int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
-			    size_t *err_off, char *why, size_t whylen)
+                            size_t *err_off, char *why, size_t whylen)
 {
 	struct approval_decision q;
 	int r;
@@ -491,10 +497,11 @@ static int poll_field(struct dec *d, uint64_t key, struct approval_poll *q)
 	switch (key) {
 	case REQ_P_APPROVAL_ID:
 		if (plt_cbor_get_tstr(r, &b) != 0 || !hex_id_ok(&b))
-			return fail(d, PL_E_SRV_REQ_FIELD, "approval id (21) must be 32 lower-case "
-				    "hex digits");
+			return fail(d, PL_E_SRV_REQ_FIELD,
+			            "approval id (21) must be 32 lower-case "
+			            "hex digits");
 		return copy_text(d, &b, q->approval_id, sizeof(q->approval_id), REQ_APPROVAL_ID_LEN,
-				 "approval id");
+		                 "approval id");
 	case REQ_P_NONCE:
 		return get_nonce(d, r, "nonce (22)", q->nonce);
 	case REQ_P_IAT:
@@ -506,9 +513,9 @@ static int poll_field(struct dec *d, uint64_t key, struct approval_poll *q)
 
 static int decode_poll(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
-	static const char *const names[] = { "approval id (21)", "nonce (22)", "iat (23)" };
+	static const char *const names[] = {"approval id (21)", "nonce (22)", "iat (23)"};
 	struct approval_poll *q = ctx;
-	struct dec d = { .base = base, .why = outer->why, .whylen = outer->whylen };
+	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
 	unsigned seen = 0;
 	size_t n;
 	int r;
@@ -535,7 +542,7 @@ static int decode_poll(const uint8_t *p, size_t len, size_t base, struct dec *ou
 		}
 		start = d.r.off;
 		if ((r = poll_field(&d, key, q)) != 0) {
-			d.err_off = d.base + start;   /* the start of the bad value */
+			d.err_off = d.base + start; /* the start of the bad value */
 			goto out;
 		}
 	}
@@ -559,8 +566,8 @@ out:
 	return r;
 }
 
-int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out,
-			size_t *err_off, char *why, size_t whylen)
+int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out, size_t *err_off,
+                        char *why, size_t whylen)
 {
 	struct approval_poll q;
 	int r;

@@ -23,14 +23,20 @@
 
 #define REQ_X5CHAIN_MAX 4
 #define REQ_NONCE_LEN 16
-#define REQ_WORK_ORDER_MAX 64   /* incl. NUL */
-#define REQ_REASON_MAX 161      /* incl. NUL */
+#define REQ_WORK_ORDER_MAX 64 /* incl. NUL */
+#define REQ_REASON_MAX 161    /* incl. NUL */
 #define REQ_TTL_MAX 86400
 
 /* Payload map keys. */
 enum req_key {
-	REQ_K_VIN = 1, REQ_K_OP = 2, REQ_K_CNONCE = 3, REQ_K_WORK_ORDER = 4,
-	REQ_K_REASON = 5, REQ_K_NONCE = 6, REQ_K_IAT = 7, REQ_K_TTL = 8,
+	REQ_K_VIN = 1,
+	REQ_K_OP = 2,
+	REQ_K_CNONCE = 3,
+	REQ_K_WORK_ORDER = 4,
+	REQ_K_REASON = 5,
+	REQ_K_NONCE = 6,
+	REQ_K_IAT = 7,
+	REQ_K_TTL = 8,
 };
 
 /* COSE header labels used. */
@@ -49,7 +55,7 @@ struct token_request {
 	char reason[REQ_REASON_MAX];
 	uint8_t nonce[REQ_NONCE_LEN];
 	int64_t iat;
-	uint32_t ttl;                           /* 0 = let the policy choose */
+	uint32_t ttl; /* 0 = let the policy choose */
 };
 
 /*
@@ -58,8 +64,8 @@ struct token_request {
  * byte offset of the bad item and writes a sentence into why (if not NULL).
  * *out is written only on success.
  */
-int request_decode(const uint8_t *body, size_t len, struct token_request *out,
-		   size_t *err_off, char *why, size_t whylen);
+int request_decode(const uint8_t *body, size_t len, struct token_request *out, size_t *err_off,
+                   char *why, size_t whylen);
 
 /*
  * POST /v1/approvals/{id}: an approving technician's decision, in the same
@@ -73,7 +79,10 @@ int request_decode(const uint8_t *body, size_t len, struct token_request *out,
  * Every key but 18 is required. Same error codes and offsets as request_decode.
  */
 enum req_decision_key {
-	REQ_D_APPROVAL_ID = 16, REQ_D_DECISION = 17, REQ_D_REASON = 18, REQ_D_NONCE = 19,
+	REQ_D_APPROVAL_ID = 16,
+	REQ_D_DECISION = 17,
+	REQ_D_REASON = 18,
+	REQ_D_NONCE = 19,
 	REQ_D_IAT = 20,
 };
 #define REQ_APPROVAL_ID_LEN 32
@@ -84,14 +93,14 @@ struct approval_decision {
 	struct plt_bytes cert[REQ_X5CHAIN_MAX]; /* views into the body; [0] = leaf */
 	size_t ncert;
 	char approval_id[REQ_APPROVAL_ID_LEN + 1];
-	int approve;                            /* enum req_decision */
+	int approve; /* enum req_decision */
 	char reason[REQ_REASON_MAX];
 	uint8_t nonce[REQ_NONCE_LEN];
 	int64_t iat;
 };
 
 int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
-			    size_t *err_off, char *why, size_t whylen);
+                            size_t *err_off, char *why, size_t whylen);
 
 /*
  * POST /v1/approvals/{id}/poll: the requesting technician asks for the state
@@ -112,8 +121,8 @@ struct approval_poll {
 	int64_t iat;
 };
 
-int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out,
-			size_t *err_off, char *why, size_t whylen);
+int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out, size_t *err_off,
+                        char *why, size_t whylen);
 
 /* Nonzero when s[0..len) is a well-formed operation name: [a-z0-9._-], 1..31. */
 int request_op_valid(const char *s, size_t len);

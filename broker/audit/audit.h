@@ -26,9 +26,9 @@
 
 #define AUDIT_HASH_LEN 32
 #define AUDIT_SIG_LEN 64
-#define AUDIT_PUB_LEN 65          /* uncompressed P-256 point 04||X||Y */
+#define AUDIT_PUB_LEN 65 /* uncompressed P-256 point 04||X||Y */
 #define AUDIT_TOKEN_ID_LEN 16
-#define AUDIT_NONCE_LEN 16        /* a token request's replay nonce */
+#define AUDIT_NONCE_LEN 16 /* a token request's replay nonce */
 
 struct audit;
 
@@ -56,12 +56,12 @@ void audit_close(struct audit *a);
 struct audit_record {
 	int64_t time_ms;
 	char request_id[40];
-	char client_identity[128];   /* device certificate CN / subject */
+	char client_identity[128]; /* device certificate CN / subject */
 	char technician[64];
 	char workshop[64];
 	char vin[18];
 	char op[32];
-	char decision[16];           /* e.g. "allow", "deny", "pending" */
+	char decision[16]; /* e.g. "allow", "deny", "pending" */
 	char rule[64];
 	char reason[160];
 	uint8_t token_id[AUDIT_TOKEN_ID_LEN];
@@ -100,7 +100,7 @@ int audit_writable(struct audit *a);
  * call) while other appenders keep waiting for their batch.
  */
 typedef int (*audit_sign_fn)(void *ctx, uint64_t row_count, const uint8_t head[AUDIT_HASH_LEN],
-			     uint8_t sig[AUDIT_SIG_LEN]);
+                             uint8_t sig[AUDIT_SIG_LEN]);
 
 /*
  * Sets the checkpoint signer and its public key (stored with each checkpoint)
@@ -111,8 +111,8 @@ typedef int (*audit_sign_fn)(void *ctx, uint64_t row_count, const uint8_t head[A
  * signing off. Thread-safe.
  */
 int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
-				const uint8_t pub[AUDIT_PUB_LEN],
-				unsigned every_rows, unsigned every_seconds);
+                                const uint8_t pub[AUDIT_PUB_LEN], unsigned every_rows,
+                                unsigned every_seconds);
 
 /*
  * Writes a checkpoint now if rows are not yet covered by one (for a timer in
@@ -131,15 +131,15 @@ int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, vo
 
 /* Counters for metrics and tests. */
 struct audit_stats {
-	uint64_t rows;               /* rows appended through this handle */
-	uint64_t commits;            /* row transactions committed (group commits) */
-	uint64_t checkpoints;        /* checkpoints written through this handle */
-	uint64_t head_seq;           /* seq of the chain head (0 = empty) */
-	int last_checkpoint_err;     /* 0, or the code of the last failed checkpoint */
-	int chain_diverged;          /* 1: the head stopped extending what this handle
-				      * committed (rows rewritten or deleted by someone
-				      * else); no checkpoint is signed until reopened */
-	uint64_t diverged_head;      /* the head's seq when that was seen */
+	uint64_t rows;           /* rows appended through this handle */
+	uint64_t commits;        /* row transactions committed (group commits) */
+	uint64_t checkpoints;    /* checkpoints written through this handle */
+	uint64_t head_seq;       /* seq of the chain head (0 = empty) */
+	int last_checkpoint_err; /* 0, or the code of the last failed checkpoint */
+	int chain_diverged;      /* 1: the head stopped extending what this handle
+	                          * committed (rows rewritten or deleted by someone
+	                          * else); no checkpoint is signed until reopened */
+	uint64_t diverged_head;  /* the head's seq when that was seen */
 };
 void audit_get_stats(struct audit *a, struct audit_stats *st);
 
@@ -150,7 +150,7 @@ void audit_get_stats(struct audit *a, struct audit_stats *st);
 #define AUDIT_CHECKPOINT_TAG "pitlane-audit-checkpoint-v1"
 #define AUDIT_CHECKPOINT_MSG_LEN (27 + 8 + AUDIT_HASH_LEN)
 void audit_checkpoint_message(uint64_t row_count, const uint8_t head[AUDIT_HASH_LEN],
-			      uint8_t out[AUDIT_CHECKPOINT_MSG_LEN]);
+                              uint8_t out[AUDIT_CHECKPOINT_MSG_LEN]);
 
 /* ---- verification and export (read-only; used by pitlanectl) ------------ */
 
@@ -168,18 +168,18 @@ enum audit_fault {
 	AUDIT_FAULT_CKPT_ORDER,      /* checkpoint row counts go backwards */
 	AUDIT_FAULT_CKPT_FORMAT,     /* a checkpoint column has the wrong type or length */
 	AUDIT_FAULT_CKPT_MISSING,    /* a checkpoint rows were written after is gone, or
-				      * --pubkey and no checkpoint at all */
+	                              * --pubkey and no checkpoint at all */
 	AUDIT_FAULT_UNSIGNED_TAIL,   /* more rows after the last checkpoint than allowed */
 };
 
 struct audit_verify_report {
-	uint64_t rows;               /* rows read */
-	uint64_t checkpoints;        /* checkpoints read */
-	uint64_t covered;            /* rows covered by the last valid checkpoint */
-	enum audit_fault fault;      /* AUDIT_OK when intact */
-	uint64_t bad_seq;            /* the first bad row's seq (or the checkpoint's row_count) */
-	int64_t bad_checkpoint;      /* id of the bad checkpoint, or -1 */
-	char detail[256];            /* one sentence: what is wrong and where */
+	uint64_t rows;          /* rows read */
+	uint64_t checkpoints;   /* checkpoints read */
+	uint64_t covered;       /* rows covered by the last valid checkpoint */
+	enum audit_fault fault; /* AUDIT_OK when intact */
+	uint64_t bad_seq;       /* the first bad row's seq (or the checkpoint's row_count) */
+	int64_t bad_checkpoint; /* id of the bad checkpoint, or -1 */
+	char detail[256];       /* one sentence: what is wrong and where */
 };
 
 /*
@@ -204,7 +204,7 @@ struct audit_verify_opts {
 	uint64_t max_unsigned;
 };
 int audit_verify_opts(const char *db_path, const struct audit_verify_opts *o,
-		      struct audit_verify_report *rep);
+                      struct audit_verify_report *rep);
 
 /* Human name of a fault, e.g. "row_hash_mismatch". */
 const char *audit_fault_name(enum audit_fault f);

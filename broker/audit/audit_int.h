@@ -34,41 +34,41 @@ extern const char *const audit_text_column[AUDIT_F_COUNT];
 
 /* A row as bytes: the store fills it from a record, the verifier from SQLite. */
 struct audit_row_view {
-	unsigned version;            /* AUDIT_ROW_V1 or AUDIT_ROW_V2 */
+	unsigned version; /* AUDIT_ROW_V1 or AUDIT_ROW_V2 */
 	uint64_t seq;
 	int64_t time_ms;
 	const char *text[AUDIT_F_COUNT];
 	size_t text_len[AUDIT_F_COUNT];
-	const uint8_t *token_id;     /* 16 bytes, or NULL when the row has none */
+	const uint8_t *token_id; /* 16 bytes, or NULL when the row has none */
 	/* version 2 only */
 	const char *work_order, *request_reason;
 	size_t work_order_len, request_reason_len;
-	const uint8_t *nonce;        /* 16 bytes, or NULL */
-	uint64_t ckpt_rows;          /* the newest checkpoint the writer knew (0: none) */
+	const uint8_t *nonce; /* 16 bytes, or NULL */
+	uint64_t ckpt_rows;   /* the newest checkpoint the writer knew (0: none) */
 };
 
-#define AUDIT_TEXT_MAX 65535u    /* a u16 length prefix */
+#define AUDIT_TEXT_MAX 65535u /* a u16 length prefix */
 
 /* row_hash = SHA-256(prev || encoding(v)). PL_E_RANGE if a field exceeds AUDIT_TEXT_MAX. */
 int audit_row_hash(const uint8_t prev[AUDIT_HASH_LEN], const struct audit_row_view *v,
-		   uint8_t out[AUDIT_HASH_LEN]);
+                   uint8_t out[AUDIT_HASH_LEN]);
 
 /* Fills v from rec as a version-2 row (seq, time_ms and ckpt_rows are set by the
  * caller); PL_E_AUDIT_FIELD for an unterminated field. */
 int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t time_ms,
-			  struct audit_row_view *v);
+                          struct audit_row_view *v);
 
 /* ES256 verification of a checkpoint signature: 0 valid, PL_E_AUDIT_TAMPERED not,
  * PL_E_BADKEY for a public key that is not a P-256 point. */
 int audit_checkpoint_verify(const uint8_t pub[AUDIT_PUB_LEN], uint64_t row_count,
-			    const uint8_t head[AUDIT_HASH_LEN], const uint8_t sig[AUDIT_SIG_LEN]);
+                            const uint8_t head[AUDIT_HASH_LEN], const uint8_t sig[AUDIT_SIG_LEN]);
 
 /* Buffers audit_row_read() copies the blobs into. */
 struct audit_row_buf {
 	uint8_t token[AUDIT_TOKEN_ID_LEN];
 	uint8_t nonce[AUDIT_NONCE_LEN];
-	uint8_t prev[AUDIT_HASH_LEN];  /* the stored prev_hash */
-	uint8_t hash[AUDIT_HASH_LEN];  /* the stored row_hash */
+	uint8_t prev[AUDIT_HASH_LEN]; /* the stored prev_hash */
+	uint8_t hash[AUDIT_HASH_LEN]; /* the stored row_hash */
 };
 
 /* The schema version (migration 0003) that added the version-2 columns. */

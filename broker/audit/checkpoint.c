@@ -15,7 +15,7 @@
 #include "pl_err_audit.h"
 
 void audit_checkpoint_message(uint64_t row_count, const uint8_t head[AUDIT_HASH_LEN],
-			      uint8_t out[AUDIT_CHECKPOINT_MSG_LEN])
+                              uint8_t out[AUDIT_CHECKPOINT_MSG_LEN])
 {
 	const size_t tl = sizeof(AUDIT_CHECKPOINT_TAG) - 1;
 
@@ -38,8 +38,10 @@ static int pkey_from_point(const uint8_t pub[AUDIT_PUB_LEN], EVP_PKEY **out)
 	if (pub[0] != 0x04)
 		return PL_E_BADKEY;
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
-	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
-	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, AUDIT_PUB_LEN) != 1 ||
+	    OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+	        1 ||
+	    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, AUDIT_PUB_LEN) !=
+	        1 ||
 	    (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
 	    (pctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) == NULL ||
 	    EVP_PKEY_fromdata_init(pctx) != 1 ||
@@ -64,8 +66,7 @@ static int sig_to_der(const uint8_t sig[AUDIT_SIG_LEN], uint8_t **der, int *derl
 	uint8_t *p = NULL;
 	int n, r = PL_E_CRYPTO;
 
-	if ((es = ECDSA_SIG_new()) == NULL ||
-	    (br = BN_bin2bn(sig, 32, NULL)) == NULL ||
+	if ((es = ECDSA_SIG_new()) == NULL || (br = BN_bin2bn(sig, 32, NULL)) == NULL ||
 	    (bs = BN_bin2bn(sig + 32, 32, NULL)) == NULL)
 		goto out;
 	if (ECDSA_SIG_set0(es, br, bs) != 1)
@@ -84,7 +85,7 @@ out:
 }
 
 int audit_checkpoint_verify(const uint8_t pub[AUDIT_PUB_LEN], uint64_t row_count,
-			    const uint8_t head[AUDIT_HASH_LEN], const uint8_t sig[AUDIT_SIG_LEN])
+                            const uint8_t head[AUDIT_HASH_LEN], const uint8_t sig[AUDIT_SIG_LEN])
 {
 	uint8_t msg[AUDIT_CHECKPOINT_MSG_LEN];
 	EVP_PKEY *pkey = NULL;
@@ -101,8 +102,8 @@ int audit_checkpoint_verify(const uint8_t pub[AUDIT_PUB_LEN], uint64_t row_count
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) != 1)
 		goto out;
-	r = EVP_DigestVerify(md, der, (size_t)derlen, msg, sizeof(msg)) == 1 ? 0 :
-									     PL_E_AUDIT_TAMPERED;
+	r = EVP_DigestVerify(md, der, (size_t)derlen, msg, sizeof(msg)) == 1 ? 0
+	                                                                     : PL_E_AUDIT_TAMPERED;
 out:
 	OPENSSL_free(der);
 	EVP_MD_CTX_free(md);

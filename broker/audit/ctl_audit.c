@@ -27,25 +27,26 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: pitlanectl audit verify DB [--pubkey PEM] [--max-unsigned N]\n"
-	      "       pitlanectl audit export DB [--since T]\n"
-	      "  verify  recompute the hash chain and the signed checkpoints; names the first\n"
-	      "          bad row. --pubkey: the broker's checkpoint key (PEM SubjectPublicKeyInfo,\n"
-	      "          e.g. from `pitlanectl key export`); without it signatures are checked\n"
-	      "          against the key stored in the database itself; with it, a log without\n"
-	      "          any checkpoint is refused. --max-unsigned N: more than N rows after the\n"
-	      "          last signed checkpoint count as tampered (an unsigned tail can be\n"
-	      "          rewritten; N = the broker's checkpoint_rows is a natural choice).\n"
-	      "          exit 0 intact, 1 tampered, 2 usage or I/O error\n"
-	      "  export  write one JSON object per row (JSON lines) to stdout; --since T keeps\n"
-	      "          rows at or after T (UNIX seconds or ISO 8601, e.g. 2024-05-01T08:00:00Z)\n",
-	      f);
+	fputs(
+	    "usage: pitlanectl audit verify DB [--pubkey PEM] [--max-unsigned N]\n"
+	    "       pitlanectl audit export DB [--since T]\n"
+	    "  verify  recompute the hash chain and the signed checkpoints; names the first\n"
+	    "          bad row. --pubkey: the broker's checkpoint key (PEM SubjectPublicKeyInfo,\n"
+	    "          e.g. from `pitlanectl key export`); without it signatures are checked\n"
+	    "          against the key stored in the database itself; with it, a log without\n"
+	    "          any checkpoint is refused. --max-unsigned N: more than N rows after the\n"
+	    "          last signed checkpoint count as tampered (an unsigned tail can be\n"
+	    "          rewritten; N = the broker's checkpoint_rows is a natural choice).\n"
+	    "          exit 0 intact, 1 tampered, 2 usage or I/O error\n"
+	    "  export  write one JSON object per row (JSON lines) to stdout; --since T keeps\n"
+	    "          rows at or after T (UNIX seconds or ISO 8601, e.g. 2024-05-01T08:00:00Z)\n",
+	    f);
 }
 
 static int fail(const char *cmd, const char *what, int err)
 {
 	fprintf(stderr, "pitlanectl audit %s: %s: %s (err=%s)\n", cmd, what, pl_strerror(err),
-		pl_errname(err));
+	        pl_errname(err));
 	return EXIT_USAGE;
 }
 
@@ -65,11 +66,11 @@ static int load_pubkey(const char *path, uint8_t pub[AUDIT_PUB_LEN])
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL ||
 	    (pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL)) == NULL ||
 	    EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC ||
-	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
-					   sizeof(group), NULL) != 1 ||
+	    EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+	                                   NULL) != 1 ||
 	    strcmp(group, "prime256v1") != 0 ||
 	    EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub,
-					    AUDIT_PUB_LEN, &plen) != 1 ||
+	                                    AUDIT_PUB_LEN, &plen) != 1 ||
 	    plen != AUDIT_PUB_LEN || pub[0] != 0x04)
 		goto out;
 	r = 0;
@@ -119,7 +120,7 @@ static int cmd_verify(int argc, char **argv)
 {
 	const char *db = NULL, *pem = NULL;
 	uint8_t pub[AUDIT_PUB_LEN];
-	struct audit_verify_opts o = { 0 };
+	struct audit_verify_opts o = {0};
 	struct audit_verify_report rep;
 	int r;
 
@@ -127,17 +128,20 @@ static int cmd_verify(int argc, char **argv)
 		if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc && pem == NULL) {
 			pem = argv[++i];
 		} else if (strcmp(argv[i], "--max-unsigned") == 0 && i + 1 < argc &&
-			   !o.has_max_unsigned) {
+		           !o.has_max_unsigned) {
 			if (parse_count(argv[++i], &o.max_unsigned) != 0) {
-				fprintf(stderr, "pitlanectl audit verify: --max-unsigned '%s': not "
-					"a row count (give a decimal number, e.g. 1000)\n", argv[i]);
+				fprintf(stderr,
+				        "pitlanectl audit verify: --max-unsigned '%s': not "
+				        "a row count (give a decimal number, e.g. 1000)\n",
+				        argv[i]);
 				return EXIT_USAGE;
 			}
 			o.has_max_unsigned = 1;
 		} else if (argv[i][0] != '-' && db == NULL) {
 			db = argv[i];
 		} else {
-			fprintf(stderr, "pitlanectl audit verify: unexpected argument '%s'\n", argv[i]);
+			fprintf(stderr, "pitlanectl audit verify: unexpected argument '%s'\n",
+			        argv[i]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -148,8 +152,10 @@ static int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (pem && (r = load_pubkey(pem, pub)) != 0) {
-		fprintf(stderr, "pitlanectl audit verify: %s: not a readable P-256 public key in "
-			"PEM form: %s (err=%s)\n", pem, pl_strerror(r), pl_errname(r));
+		fprintf(stderr,
+		        "pitlanectl audit verify: %s: not a readable P-256 public key in "
+		        "PEM form: %s (err=%s)\n",
+		        pem, pl_strerror(r), pl_errname(r));
 		return EXIT_USAGE;
 	}
 	o.pub = pem ? pub : NULL;
@@ -160,9 +166,10 @@ static int cmd_verify(int argc, char **argv)
 	}
 	if (r == PL_E_AUDIT_TAMPERED) {
 		printf("%s: TAMPERED: %s\n", db, rep.detail);
-		fprintf(stderr, "pitlanectl audit verify: %s: tampered at row seq %" PRIu64
-			" (fault=%s; %" PRIu64 " rows before it verify)\n",
-			db, rep.bad_seq, audit_fault_name(rep.fault), rep.rows);
+		fprintf(stderr,
+		        "pitlanectl audit verify: %s: tampered at row seq %" PRIu64
+		        " (fault=%s; %" PRIu64 " rows before it verify)\n",
+		        db, rep.bad_seq, audit_fault_name(rep.fault), rep.rows);
 		return EXIT_TAMPERED;
 	}
 	return fail("verify", db, r);
@@ -171,7 +178,7 @@ static int cmd_verify(int argc, char **argv)
 static int cmd_export(int argc, char **argv)
 {
 	const char *db = NULL, *since = NULL;
-	struct pl_time_error why = { 0, "not a time" };
+	struct pl_time_error why = {0, "not a time"};
 	int64_t since_s = 0;
 	uint64_t n = 0;
 	int r;
@@ -182,7 +189,8 @@ static int cmd_export(int argc, char **argv)
 		} else if (argv[i][0] != '-' && db == NULL) {
 			db = argv[i];
 		} else {
-			fprintf(stderr, "pitlanectl audit export: unexpected argument '%s'\n", argv[i]);
+			fprintf(stderr, "pitlanectl audit export: unexpected argument '%s'\n",
+			        argv[i]);
 			usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -193,8 +201,9 @@ static int cmd_export(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (since && (r = audit_parse_time(since, &since_s, &why)) != 0) {
-		fprintf(stderr, "pitlanectl audit export: --since '%s': %s at byte %zu; %s (err=%s)\n",
-			since, why.what, why.offset, pl_strerror(r), pl_errname(r));
+		fprintf(stderr,
+		        "pitlanectl audit export: --since '%s': %s at byte %zu; %s (err=%s)\n",
+		        since, why.what, why.offset, pl_strerror(r), pl_errname(r));
 		return EXIT_USAGE;
 	}
 	if ((r = audit_export(db, since_s * 1000, stdout, &n)) != 0)

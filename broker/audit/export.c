@@ -108,7 +108,7 @@ static void json_text_col(FILE *out, sqlite3_stmt *st, const char *name, int col
 
 	fprintf(out, ",\"%s\":", name);
 	json_string(out, t ? t : (const unsigned char *)"",
-		    t ? (size_t)sqlite3_column_bytes(st, col) : 0);
+	            t ? (size_t)sqlite3_column_bytes(st, col) : 0);
 }
 
 static void export_row(FILE *out, sqlite3_stmt *st)
@@ -125,7 +125,7 @@ static void export_row(FILE *out, sqlite3_stmt *st)
 	fputs(",\"nonce\":", out);
 	json_hex(out, sqlite3_column_blob(st, 18), sqlite3_column_bytes(st, 18));
 	fprintf(out, ",\"row_version\":%lld,\"ckpt_rows\":%lld",
-		(long long)sqlite3_column_int64(st, 15), (long long)sqlite3_column_int64(st, 19));
+	        (long long)sqlite3_column_int64(st, 15), (long long)sqlite3_column_int64(st, 19));
 	fputs(",\"row_hash\":", out);
 	json_hex(out, sqlite3_column_blob(st, 14), sqlite3_column_bytes(st, 14));
 	fputs("}\n", out);
@@ -150,7 +150,7 @@ int audit_export(const char *db_path, int64_t since_ms, FILE *out, uint64_t *nro
 	if ((r = audit_has_v2_columns(db, &v2)) != 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM audit_log WHERE time_ms >= ?1 ORDER BY seq",
-		 audit_row_columns(v2));
+	         audit_row_columns(v2));
 	rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK) {
 		r = rc == SQLITE_ERROR ? PL_E_AUDIT_NOT_AUDIT_DB : audit_sqlite_err(rc);

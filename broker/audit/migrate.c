@@ -80,7 +80,7 @@ static int migrate_step(sqlite3 *db)
 	if (uv == 0) {
 		/* Version 0 with tables in it is someone else's database. */
 		if ((r = read_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
-				  &ntables)) != 0)
+		                  &ntables)) != 0)
 			goto out;
 		if (ntables != 0) {
 			r = PL_E_AUDIT_NOT_AUDIT_DB;

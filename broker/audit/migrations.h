@@ -5,9 +5,9 @@
 struct sqlite3;
 
 struct audit_migration {
-	unsigned version;   /* NNNN of the file name; 1, 2, 3, ... */
-	const char *name;   /* file name, for messages */
-	const char *sql;    /* the whole file, NUL-terminated */
+	unsigned version; /* NNNN of the file name; 1, 2, 3, ... */
+	const char *name; /* file name, for messages */
+	const char *sql;  /* the whole file, NUL-terminated */
 };
 
 extern const struct audit_migration audit_migrations[];

@@ -20,8 +20,8 @@
 #include "pl_err_audit.h"
 
 const char *const audit_text_column[AUDIT_F_COUNT] = {
-	"request_id", "client_identity", "technician", "workshop", "vin",
-	"op", "decision", "rule", "reason", "client_addr",
+    "request_id", "client_identity", "technician", "workshop", "vin",
+    "op",         "decision",        "rule",       "reason",   "client_addr",
 };
 
 static void put_u64(uint8_t *p, uint64_t v)
@@ -35,7 +35,7 @@ static void put_u64(uint8_t *p, uint64_t v)
 /* len (u16 BE) || bytes */
 static int put_text(EVP_MD_CTX *md, const char *s, size_t n)
 {
-	uint8_t len[2] = { (uint8_t)(n >> 8), (uint8_t)(n & 0xff) };
+	uint8_t len[2] = {(uint8_t)(n >> 8), (uint8_t)(n & 0xff)};
 
 	return EVP_DigestUpdate(md, len, 2) == 1 && (n == 0 || EVP_DigestUpdate(md, s, n) == 1);
 }
@@ -58,12 +58,12 @@ static int put_v2(EVP_MD_CTX *md, const struct audit_row_view *v)
 
 	put_u64(n, v->ckpt_rows);
 	return put_text(md, v->work_order, v->work_order_len) &&
-	       put_text(md, v->request_reason, v->request_reason_len) &&
-	       put_opt16(md, v->nonce) && EVP_DigestUpdate(md, n, sizeof(n)) == 1;
+	       put_text(md, v->request_reason, v->request_reason_len) && put_opt16(md, v->nonce) &&
+	       EVP_DigestUpdate(md, n, sizeof(n)) == 1;
 }
 
 int audit_row_hash(const uint8_t prev[AUDIT_HASH_LEN], const struct audit_row_view *v,
-		   uint8_t out[AUDIT_HASH_LEN])
+                   uint8_t out[AUDIT_HASH_LEN])
 {
 	EVP_MD_CTX *md = NULL;
 	uint8_t head[1 + 8 + 8], digest[EVP_MAX_MD_SIZE];
@@ -112,7 +112,7 @@ static int text_field(const char *p, size_t cap, const char **s, size_t *len)
 }
 
 int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t time_ms,
-			  struct audit_row_view *v)
+                          struct audit_row_view *v)
 {
 	struct audit_row_view t;
 	int r;
@@ -121,9 +121,9 @@ int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t 
 	t.version = AUDIT_ROW_V2;
 	t.seq = seq;
 	t.time_ms = time_ms;
-#define FIELD(idx, member)                                                               \
-	if ((r = text_field(rec->member, sizeof(rec->member), &t.text[idx],              \
-			    &t.text_len[idx])) != 0)                                     \
+#define FIELD(idx, member)                                                                         \
+	if ((r = text_field(rec->member, sizeof(rec->member), &t.text[idx], &t.text_len[idx])) !=  \
+	    0)                                                                                     \
 		return r;
 	FIELD(AUDIT_F_REQUEST_ID, request_id)
 	FIELD(AUDIT_F_CLIENT_IDENTITY, client_identity)
@@ -140,9 +140,9 @@ int audit_row_from_record(const struct audit_record *rec, uint64_t seq, int64_t 
 		return PL_E_AUDIT_FIELD;
 	t.token_id = rec->has_token_id ? rec->token_id : NULL;
 	if ((r = text_field(rec->work_order, sizeof(rec->work_order), &t.work_order,
-			    &t.work_order_len)) != 0 ||
+	                    &t.work_order_len)) != 0 ||
 	    (r = text_field(rec->request_reason, sizeof(rec->request_reason), &t.request_reason,
-			    &t.request_reason_len)) != 0)
+	                    &t.request_reason_len)) != 0)
 		return r;
 	t.nonce = rec->has_nonce ? rec->nonce : NULL;
 	*v = t;

@@ -12,8 +12,8 @@
 #include "pl_err.h"
 #include "pl_err_audit.h"
 
-#define ROW_COLS_V1                                                                      \
-	"seq, time_ms, request_id, client_identity, technician, workshop, vin, op, "      \
+#define ROW_COLS_V1                                                                                \
+	"seq, time_ms, request_id, client_identity, technician, workshop, vin, op, "               \
 	"decision, rule, reason, client_addr, token_id, prev_hash, row_hash"
 
 int audit_has_v2_columns(struct sqlite3 *db, int *has)
@@ -33,9 +33,9 @@ int audit_has_v2_columns(struct sqlite3 *db, int *has)
 
 const char *audit_row_columns(int has_v2_columns)
 {
-	return has_v2_columns ?
-		       ROW_COLS_V1 ", row_version, work_order, request_reason, nonce, ckpt_rows" :
-		       ROW_COLS_V1 ", 1, '', '', NULL, 0";
+	return has_v2_columns ? ROW_COLS_V1
+	           ", row_version, work_order, request_reason, nonce, ckpt_rows"
+	                      : ROW_COLS_V1 ", 1, '', '', NULL, 0";
 }
 
 static int blob_col(sqlite3_stmt *st, int col, void *dst, size_t len)
@@ -77,9 +77,8 @@ static int row_v2(sqlite3_stmt *st, struct audit_row_view *v, struct audit_row_b
 			return -1;
 		v->nonce = b->nonce;
 	}
-	if (v->version == AUDIT_ROW_V1 &&
-	    (v->work_order_len != 0 || v->request_reason_len != 0 || v->nonce != NULL ||
-	     v->ckpt_rows != 0))
+	if (v->version == AUDIT_ROW_V1 && (v->work_order_len != 0 || v->request_reason_len != 0 ||
+	                                   v->nonce != NULL || v->ckpt_rows != 0))
 		return -1;
 	return 0;
 }

@@ -42,41 +42,41 @@
 #include "pl_err_audit.h"
 
 #define AUDIT_BUSY_TIMEOUT_MS 5000
-#define AUDIT_PROBE_TIMEOUT_MS 250   /* a readiness probe must answer quickly */
+#define AUDIT_PROBE_TIMEOUT_MS 250 /* a readiness probe must answer quickly */
 
 struct pending {
 	const struct audit_record *rec;
-	uint64_t seq;                /* assigned by the leader */
+	uint64_t seq; /* assigned by the leader */
 	int result;
 	int done;
-	pthread_cond_t cv;           /* this caller's wake-up: done, or its turn to lead */
+	pthread_cond_t cv; /* this caller's wake-up: done, or its turn to lead */
 	struct pending *next;
 };
 
 struct audit {
 	sqlite3 *db;
-	sqlite3_stmt *ins;           /* INSERT INTO audit_log */
-	sqlite3_stmt *head;          /* last seq and row_hash */
-	sqlite3_stmt *ckpt_ins;      /* INSERT INTO checkpoints */
+	sqlite3_stmt *ins;      /* INSERT INTO audit_log */
+	sqlite3_stmt *head;     /* last seq and row_hash */
+	sqlite3_stmt *ckpt_ins; /* INSERT INTO checkpoints */
 
-	pthread_mutex_t mu;          /* guards everything below */
-	pthread_cond_t cv;           /* for lead_acquire() waiters only */
+	pthread_mutex_t mu; /* guards everything below */
+	pthread_cond_t cv;  /* for lead_acquire() waiters only */
 	unsigned lead_waiters;
 	struct pending *qhead, *qtail;
-	int leader;                  /* a thread holds the SQLite handle */
+	int leader; /* a thread holds the SQLite handle */
 
 	audit_sign_fn sign;
 	void *sign_ctx;
 	uint8_t pub[AUDIT_PUB_LEN];
 	unsigned every_rows, every_seconds;
-	uint64_t ckpt_rows;          /* row_count of the newest checkpoint */
-	int64_t ckpt_time_ms;        /* when it was written (or when we opened) */
-	uint64_t anchor_seq;         /* the head this writer committed last (leader only) */
+	uint64_t ckpt_rows;   /* row_count of the newest checkpoint */
+	int64_t ckpt_time_ms; /* when it was written (or when we opened) */
+	uint64_t anchor_seq;  /* the head this writer committed last (leader only) */
 	uint8_t anchor_hash[AUDIT_HASH_LEN];
-	sqlite3_stmt *range;         /* rows anchor..head, for chain_extends() */
+	sqlite3_stmt *range; /* rows anchor..head, for chain_extends() */
 
-	pthread_t timer;             /* time-based checkpoints */
-	pthread_cond_t timer_cv;     /* CLOCK_MONOTONIC; signalled to stop the timer */
+	pthread_t timer;         /* time-based checkpoints */
+	pthread_cond_t timer_cv; /* CLOCK_MONOTONIC; signalled to stop the timer */
 	int timer_running;
 	int timer_stop;
 
@@ -84,16 +84,15 @@ struct audit {
 };
 
 static const char sql_insert[] =
-	"INSERT INTO audit_log (seq, time_ms, request_id, client_identity, technician, "
-	"workshop, vin, op, decision, rule, reason, client_addr, token_id, prev_hash, row_hash, "
-	"row_version, work_order, request_reason, nonce, ckpt_rows) "
-	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-	"?16, ?17, ?18, ?19, ?20)";
-static const char sql_head[] =
-	"SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
+    "INSERT INTO audit_log (seq, time_ms, request_id, client_identity, technician, "
+    "workshop, vin, op, decision, rule, reason, client_addr, token_id, prev_hash, row_hash, "
+    "row_version, work_order, request_reason, nonce, ckpt_rows) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+    "?16, ?17, ?18, ?19, ?20)";
+static const char sql_head[] = "SELECT seq, row_hash FROM audit_log ORDER BY seq DESC LIMIT 1";
 static const char sql_ckpt_insert[] =
-	"INSERT INTO checkpoints (time_ms, row_count, head_hash, signature, pubkey) "
-	"VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO checkpoints (time_ms, row_count, head_hash, signature, pubkey) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /* ---- the leader role ----------------------------------------------------- */
 
@@ -160,7 +159,7 @@ static int read_head(struct audit *a, uint64_t *seq, uint8_t head[AUDIT_HASH_LEN
 }
 
 static int insert_row(struct audit *a, const struct audit_row_view *v,
-		      const uint8_t prev[AUDIT_HASH_LEN], const uint8_t hash[AUDIT_HASH_LEN])
+                      const uint8_t prev[AUDIT_HASH_LEN], const uint8_t hash[AUDIT_HASH_LEN])
 {
 	sqlite3_stmt *st = a->ins;
 	int rc = SQLITE_OK;
@@ -179,8 +178,8 @@ static int insert_row(struct audit *a, const struct audit_row_view *v,
 	rc |= sqlite3_bind_blob(st, 15, hash, AUDIT_HASH_LEN, SQLITE_STATIC);
 	rc |= sqlite3_bind_int64(st, 16, (sqlite3_int64)v->version);
 	rc |= sqlite3_bind_text(st, 17, v->work_order, (int)v->work_order_len, SQLITE_STATIC);
-	rc |= sqlite3_bind_text(st, 18, v->request_reason, (int)v->request_reason_len,
-				SQLITE_STATIC);
+	rc |=
+	    sqlite3_bind_text(st, 18, v->request_reason, (int)v->request_reason_len, SQLITE_STATIC);
 	if (v->nonce)
 		rc |= sqlite3_bind_blob(st, 19, v->nonce, AUDIT_NONCE_LEN, SQLITE_STATIC);
 	else
@@ -223,9 +222,10 @@ static int chain_extends(struct audit *a, uint64_t seq, const uint8_t head[AUDIT
 			r = memcmp(buf.hash, a->anchor_hash, AUDIT_HASH_LEN) == 0;
 			seen_anchor = 1;
 			continue;
-		} else if (!seen_anchor || v.seq != expect || memcmp(buf.prev, prev, AUDIT_HASH_LEN) != 0 ||
-			   audit_row_hash(prev, &v, calc) != 0 ||
-			   memcmp(calc, buf.hash, AUDIT_HASH_LEN) != 0) {
+		} else if (!seen_anchor || v.seq != expect ||
+		           memcmp(buf.prev, prev, AUDIT_HASH_LEN) != 0 ||
+		           audit_row_hash(prev, &v, calc) != 0 ||
+		           memcmp(calc, buf.hash, AUDIT_HASH_LEN) != 0) {
 			r = 0;
 		}
 		memcpy(prev, buf.hash, AUDIT_HASH_LEN);
@@ -280,7 +280,8 @@ static int commit_batch(struct audit *a, struct pending *batch)
 		return r;
 	if ((r = read_head(a, &seq, prev)) != 0)
 		goto out;
-	/* A rewritten chain still gets the rows (no decision goes unrecorded), never a signature. */
+	/* A rewritten chain still gets the rows (no decision goes unrecorded), never a signature.
+	 */
 	if ((r = check_anchor(a, seq, prev)) != 0 && r != PL_E_AUDIT_DIVERGED)
 		goto out;
 	for (struct pending *p = batch; p != NULL; p = p->next) {
@@ -288,7 +289,7 @@ static int commit_batch(struct audit *a, struct pending *batch)
 
 		if ((r = audit_row_from_record(p->rec, seq + 1, t, &v)) != 0)
 			goto out;
-		v.ckpt_rows = a->ckpt_rows;   /* a checkpoint deleted later is missed by this row */
+		v.ckpt_rows = a->ckpt_rows; /* a checkpoint deleted later is missed by this row */
 		if ((r = audit_row_hash(prev, &v, hash)) != 0 ||
 		    (r = insert_row(a, &v, prev, hash)) != 0)
 			goto out;
@@ -444,10 +445,10 @@ static void lead_batch(struct audit *a)
 
 	pthread_mutex_lock(&a->mu);
 	for (struct pending *p = batch, *next; p != NULL; p = next) {
-		next = p->next;    /* p may vanish once done is set and mu is dropped */
+		next = p->next; /* p may vanish once done is set and mu is dropped */
 		p->result = r;
 		p->done = 1;
-		pthread_cond_signal(&p->cv);   /* it returns once we drop mu */
+		pthread_cond_signal(&p->cv); /* it returns once we drop mu */
 		n++;
 		last = p->seq;
 	}
@@ -520,8 +521,8 @@ int audit_writable(struct audit *a)
 }
 
 int audit_set_checkpoint_signer(struct audit *a, audit_sign_fn fn, void *ctx,
-				const uint8_t pub[AUDIT_PUB_LEN],
-				unsigned every_rows, unsigned every_seconds)
+                                const uint8_t pub[AUDIT_PUB_LEN], unsigned every_rows,
+                                unsigned every_seconds)
 {
 	if (a == NULL || (fn != NULL && (pub == NULL || pub[0] != 0x04)))
 		return PL_E_INVAL;
@@ -564,8 +565,10 @@ int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, vo
 	if (a == NULL || fn == NULL)
 		return PL_E_INVAL;
 	lead_acquire(a);
-	rc = sqlite3_prepare_v2(a->db, "SELECT nonce, time_ms FROM audit_log WHERE time_ms >= ?1 "
-				"AND nonce IS NOT NULL ORDER BY seq", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(a->db,
+	                        "SELECT nonce, time_ms FROM audit_log WHERE time_ms >= ?1 "
+	                        "AND nonce IS NOT NULL ORDER BY seq",
+	                        -1, &st, NULL);
 	if (rc != SQLITE_OK || sqlite3_bind_int64(st, 1, since_ms) != SQLITE_OK) {
 		r = audit_sqlite_err(rc != SQLITE_OK ? rc : SQLITE_ERROR);
 		goto out;
@@ -573,7 +576,7 @@ int audit_recent_nonces(struct audit *a, int64_t since_ms, audit_nonce_fn fn, vo
 	while (r == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) != SQLITE_BLOB ||
 		    sqlite3_column_bytes(st, 0) != AUDIT_NONCE_LEN)
-			continue;   /* the CHECK constraint keeps these out; verify names them */
+			continue; /* the CHECK constraint keeps these out; verify names them */
 		r = fn(ctx, sqlite3_column_blob(st, 0), sqlite3_column_int64(st, 1));
 	}
 	if (r == 0 && rc != SQLITE_DONE)
@@ -649,8 +652,9 @@ static int precheck(sqlite3 *db)
 		r = audit_sqlite_err(rc);
 		goto out;
 	}
-	r = sqlite3_column_int64(st, 0) > (sqlite3_int64)audit_schema_latest() ?
-		    PL_E_AUDIT_SCHEMA_NEWER : 0;
+	r = sqlite3_column_int64(st, 0) > (sqlite3_int64)audit_schema_latest()
+	        ? PL_E_AUDIT_SCHEMA_NEWER
+	        : 0;
 out:
 	sqlite3_finalize(st);
 	return r;
@@ -662,9 +666,9 @@ static int load_checkpoint_state(struct audit *a)
 	int rc, r = 0;
 
 	a->ckpt_time_ms = audit_now_ms();
-	rc = sqlite3_prepare_v2(a->db,
-				"SELECT row_count, time_ms FROM checkpoints ORDER BY id DESC LIMIT 1",
-				-1, &st, NULL);
+	rc = sqlite3_prepare_v2(
+	    a->db, "SELECT row_count, time_ms FROM checkpoints ORDER BY id DESC LIMIT 1", -1, &st,
+	    NULL);
 	if (rc != SQLITE_OK)
 		return audit_sqlite_err(rc);
 	rc = sqlite3_step(st);
@@ -685,17 +689,19 @@ static int prepare_all(struct audit *a)
 	char range[512];
 	int rc;
 
-	if ((rc = sqlite3_prepare_v3(a->db, sql_insert, -1, SQLITE_PREPARE_PERSISTENT,
-				     &a->ins, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_prepare_v3(a->db, sql_head, -1, SQLITE_PREPARE_PERSISTENT,
-				     &a->head, NULL)) != SQLITE_OK ||
+	if ((rc = sqlite3_prepare_v3(a->db, sql_insert, -1, SQLITE_PREPARE_PERSISTENT, &a->ins,
+	                             NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v3(a->db, sql_head, -1, SQLITE_PREPARE_PERSISTENT, &a->head,
+	                             NULL)) != SQLITE_OK ||
 	    (rc = sqlite3_prepare_v3(a->db, sql_ckpt_insert, -1, SQLITE_PREPARE_PERSISTENT,
-				     &a->ckpt_ins, NULL)) != SQLITE_OK)
+	                             &a->ckpt_ins, NULL)) != SQLITE_OK)
 		return audit_sqlite_err(rc);
-	snprintf(range, sizeof(range), "SELECT %s FROM audit_log WHERE seq >= ?1 AND seq <= ?2 "
-		 "ORDER BY seq", audit_row_columns(1));
+	snprintf(range, sizeof(range),
+	         "SELECT %s FROM audit_log WHERE seq >= ?1 AND seq <= ?2 "
+	         "ORDER BY seq",
+	         audit_row_columns(1));
 	if ((rc = sqlite3_prepare_v3(a->db, range, -1, SQLITE_PREPARE_PERSISTENT, &a->range,
-				     NULL)) != SQLITE_OK)
+	                             NULL)) != SQLITE_OK)
 		return audit_sqlite_err(rc);
 	return 0;
 }
@@ -713,9 +719,11 @@ static int open_anchor(struct audit *a)
 	if ((r = read_head(a, &a->anchor_seq, a->anchor_hash)) != 0)
 		return r;
 	a->st.head_seq = a->anchor_seq;
-	rc = sqlite3_prepare_v2(a->db, "SELECT c.row_count, c.head_hash = l.row_hash FROM "
-				"checkpoints c LEFT JOIN audit_log l ON l.seq = c.row_count "
-				"ORDER BY c.id DESC LIMIT 1", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(a->db,
+	                        "SELECT c.row_count, c.head_hash = l.row_hash FROM "
+	                        "checkpoints c LEFT JOIN audit_log l ON l.seq = c.row_count "
+	                        "ORDER BY c.id DESC LIMIT 1",
+	                        -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return audit_sqlite_err(rc);
 	rc = sqlite3_step(st);
@@ -764,8 +772,8 @@ int audit_open(const char *db_path, struct audit **out)
 		pthread_condattr_destroy(&ca);
 	}
 	rc = sqlite3_open_v2(db_path, &a->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
-			     NULL);
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW,
+	                     NULL);
 	if (rc != SQLITE_OK) {
 		r = audit_sqlite_err(rc);
 		goto out;
@@ -777,10 +785,8 @@ int audit_open(const char *db_path, struct audit **out)
 	    (r = audit_exec(a->db, "PRAGMA synchronous = FULL")) != 0 ||
 	    (r = audit_exec(a->db, "PRAGMA foreign_keys = ON")) != 0 ||
 	    (r = audit_exec(a->db, "PRAGMA trusted_schema = OFF")) != 0 ||
-	    (r = audit_migrate(a->db)) != 0 ||
-	    (r = prepare_all(a)) != 0 ||
-	    (r = load_checkpoint_state(a)) != 0 ||
-	    (r = open_anchor(a)) != 0)
+	    (r = audit_migrate(a->db)) != 0 || (r = prepare_all(a)) != 0 ||
+	    (r = load_checkpoint_state(a)) != 0 || (r = open_anchor(a)) != 0)
 		goto out;
 	*out = a;
 	a = NULL;

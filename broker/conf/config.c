@@ -21,70 +21,76 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_crl(void *cfg, const char *v, char *msg, size_t msglen);
 
-#define STR(f, req, h) { #f, PL_CONF_STR, offsetof(struct broker_config, f), \
-	sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL }
-#define U32(f, lo, hi, h) { #f, PL_CONF_U32, offsetof(struct broker_config, f), \
-	sizeof(uint32_t), lo, hi, 0, h, NULL }
+#define STR(f, req, h)                                                                             \
+	{                                                                                          \
+#f, PL_CONF_STR, offsetof(struct broker_config, f),                                \
+		    sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL                     \
+	}
+#define U32(f, lo, hi, h)                                                                          \
+	{                                                                                          \
+#f, PL_CONF_U32, offsetof(struct broker_config, f), sizeof(uint32_t), lo, hi, 0,   \
+		    h, NULL                                                                        \
+	}
 
 static const struct pl_conf_key keys[] = {
-	{ "listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 1, "address:port of the mTLS API", set_listen },
-	{ "admin_listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 0, "loopback address:port for /metrics",
-	  set_admin },
-	STR(tls_cert, 1, "PEM certificate chain of the broker"),
-	STR(tls_key, 1, "PEM private key of the broker TLS certificate"),
-	STR(client_ca, 1, "PEM bundle of the dealer CA"),
-	/* Required, checked in broker_config_parse (its message names `crl none`). */
-	{ "crl", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
-	  "PEM CRL of the dealer CA, or none (no revocation checks)", set_crl },
-	STR(key_uri, 1, "pkcs11: URI of the token signing key"),
-	STR(pin_file, 1, "file holding the HSM user PIN (mode 0600)"),
-	STR(policy_dir, 1, "directory of policy YAML files"),
-	STR(database, 1, "SQLite audit database path"),
-	STR(issuer, 0, "iss claim of issued tokens"),
-	STR(refusal_contact, 0, "whom a refused requester calls, e.g. OEM security desk +49 89 1"),
-	U32(workers, 1, 64, "worker threads"),
-	U32(queue_max, 1, 65536, "requests waiting for a worker before 503"),
-	U32(timeout_s, 1, 300, "connection inactivity timeout in seconds"),
-	U32(max_connections, 16, 1000000, "API connections at once"),
-	U32(max_connections_per_address, 1, 1000000,
-	    "API connections at once from one IPv4 address or IPv6 /64"),
-	U32(tls_handshake_timeout_s, 1, 60, "TLS handshake deadline in seconds after accept"),
-	U32(request_timeout_s, 1, 300,
-	    "deadline in seconds for a whole request (after accept or the previous reply)"),
-	U32(connection_max_age_s, 5, 86400, "no request starts on an older connection"),
-	U32(max_body, 256, 65536, "largest request body in bytes"),
-	U32(request_window_s, 5, 3600, "accepted |now - iat| of a request in seconds"),
-	U32(replay_capacity, 64, 1048576, "request nonces remembered"),
-	U32(max_exi_s, 1, 86400, "signer's hard limit on the token exi claim"),
-	U32(checkpoint_rows, 1, 1000000, "signed audit checkpoint every N rows"),
-	U32(checkpoint_seconds, 1, 86400, "signed audit checkpoint every T seconds"),
-	{ "technician_eku", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
-	  "EKU OID that technician certificates carry and device ones must not", set_tech_eku },
-	U32(refusal_audit_threshold, 1, 100000,
-	    "refusals per device or technician and window audited one row each"),
-	U32(refusal_audit_window_s, 1, 3600, "window of refusal_audit_threshold in seconds"),
-	{ "user", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
-	  "unprivileged user of the broker's processes when started as root", set_user },
+    {"listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 1, "address:port of the mTLS API", set_listen},
+    {"admin_listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 0, "loopback address:port for /metrics",
+     set_admin},
+    STR(tls_cert, 1, "PEM certificate chain of the broker"),
+    STR(tls_key, 1, "PEM private key of the broker TLS certificate"),
+    STR(client_ca, 1, "PEM bundle of the dealer CA"),
+    /* Required, checked in broker_config_parse (its message names `crl none`). */
+    {"crl", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+     "PEM CRL of the dealer CA, or none (no revocation checks)", set_crl},
+    STR(key_uri, 1, "pkcs11: URI of the token signing key"),
+    STR(pin_file, 1, "file holding the HSM user PIN (mode 0600)"),
+    STR(policy_dir, 1, "directory of policy YAML files"),
+    STR(database, 1, "SQLite audit database path"),
+    STR(issuer, 0, "iss claim of issued tokens"),
+    STR(refusal_contact, 0, "whom a refused requester calls, e.g. OEM security desk +49 89 1"),
+    U32(workers, 1, 64, "worker threads"),
+    U32(queue_max, 1, 65536, "requests waiting for a worker before 503"),
+    U32(timeout_s, 1, 300, "connection inactivity timeout in seconds"),
+    U32(max_connections, 16, 1000000, "API connections at once"),
+    U32(max_connections_per_address, 1, 1000000,
+        "API connections at once from one IPv4 address or IPv6 /64"),
+    U32(tls_handshake_timeout_s, 1, 60, "TLS handshake deadline in seconds after accept"),
+    U32(request_timeout_s, 1, 300,
+        "deadline in seconds for a whole request (after accept or the previous reply)"),
+    U32(connection_max_age_s, 5, 86400, "no request starts on an older connection"),
+    U32(max_body, 256, 65536, "largest request body in bytes"),
+    U32(request_window_s, 5, 3600, "accepted |now - iat| of a request in seconds"),
+    U32(replay_capacity, 64, 1048576, "request nonces remembered"),
+    U32(max_exi_s, 1, 86400, "signer's hard limit on the token exi claim"),
+    U32(checkpoint_rows, 1, 1000000, "signed audit checkpoint every N rows"),
+    U32(checkpoint_seconds, 1, 86400, "signed audit checkpoint every T seconds"),
+    {"technician_eku", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+     "EKU OID that technician certificates carry and device ones must not", set_tech_eku},
+    U32(refusal_audit_threshold, 1, 100000,
+        "refusals per device or technician and window audited one row each"),
+    U32(refusal_audit_window_s, 1, 3600, "window of refusal_audit_threshold in seconds"),
+    {"user", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+     "unprivileged user of the broker's processes when started as root", set_user},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 static const struct pl_conf_codes codes = {
-	.syntax = PL_E_SRV_CONFIG_SYNTAX,
-	.unknown = PL_E_SRV_CONFIG_KEY,
-	.dup = PL_E_SRV_CONFIG_DUP,
-	.value = PL_E_SRV_CONFIG_VALUE,
-	.missing = PL_E_SRV_CONFIG_MISSING,
+    .syntax = PL_E_SRV_CONFIG_SYNTAX,
+    .unknown = PL_E_SRV_CONFIG_KEY,
+    .dup = PL_E_SRV_CONFIG_DUP,
+    .value = PL_E_SRV_CONFIG_VALUE,
+    .missing = PL_E_SRV_CONFIG_MISSING,
 };
 
-static const struct pl_conf_spec spec = { keys, NKEYS, &codes, "docs/broker.md" };
+static const struct pl_conf_spec spec = {keys, NKEYS, &codes, "docs/broker.md"};
 
 void broker_config_defaults(struct broker_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	snprintf(c->issuer, sizeof(c->issuer), "%s", "pitlane-broker");
 	snprintf(c->refusal_contact, sizeof(c->refusal_contact), "%s",
-		 BROKER_REFUSAL_CONTACT_DEFAULT);
+	         BROKER_REFUSAL_CONTACT_DEFAULT);
 	c->workers = 4;
 	c->queue_max = 1024;
 	c->timeout_s = 10;
@@ -170,13 +176,15 @@ static int set_admin(void *cfg, const char *v, char *msg, size_t msglen)
 	}
 	if (broker_config_parse_addr(v, c->admin_host, &c->admin_port) != 0) {
 		snprintf(msg, msglen,
-			 "admin_listen must be 127.0.0.1:port, [::1]:port or none, got '%.200s'", v);
+		         "admin_listen must be 127.0.0.1:port, [::1]:port or none, got '%.200s'",
+		         v);
 		return PL_E_SRV_ADDR;
 	}
 	if (!is_loopback(c->admin_host)) {
 		snprintf(msg, msglen,
-			 "admin_listen '%.200s' is not a loopback address; /metrics is only served "
-			 "on 127.0.0.1 or ::1", v);
+		         "admin_listen '%.200s' is not a loopback address; /metrics is only served "
+		         "on 127.0.0.1 or ::1",
+		         v);
 		return PL_E_SRV_ADMIN_NOT_LOOPBACK;
 	}
 	c->admin_enabled = 1;
@@ -191,8 +199,8 @@ static int user_name_ok(const char *s)
 	if (n == 0 || n > 31 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
 		return 0;
 	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
-		      s[i] == '_' || s[i] == '-'))
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
 			return 0;
 	return 1;
 }
@@ -202,8 +210,10 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 	struct broker_config *c = cfg;
 
 	if (!user_name_ok(v)) {
-		snprintf(msg, msglen, "user must be a user name ([a-z_][a-z0-9_-]*, at most 31 "
-			 "characters), got '%.64s'", v);
+		snprintf(msg, msglen,
+		         "user must be a user name ([a-z_][a-z0-9_-]*, at most 31 "
+		         "characters), got '%.64s'",
+		         v);
 		return PL_E_SRV_CONFIG_VALUE;
 	}
 	snprintf(c->user, sizeof(c->user), "%s", v);
@@ -218,7 +228,9 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 static int oid_ok(const char *s)
 {
 	static const char *const device_ekus[] = {
-		"1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", "2.5.29.37.0",
+	    "1.3.6.1.5.5.7.3.1",
+	    "1.3.6.1.5.5.7.3.2",
+	    "2.5.29.37.0",
 	};
 	size_t arcs = 1;
 
@@ -244,9 +256,10 @@ static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen)
 	struct broker_config *c = cfg;
 
 	if (strlen(v) >= sizeof(c->technician_eku) || !oid_ok(v)) {
-		snprintf(msg, msglen, "technician_eku must be a dotted OID (e.g. %s) other than "
-			 "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'",
-			 TECHID_EKU_DEFAULT, v);
+		snprintf(msg, msglen,
+		         "technician_eku must be a dotted OID (e.g. %s) other than "
+		         "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'",
+		         TECHID_EKU_DEFAULT, v);
 		return PL_E_SRV_CONFIG_VALUE;
 	}
 	snprintf(c->technician_eku, sizeof(c->technician_eku), "%s", v);
@@ -273,8 +286,8 @@ static int set_crl(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
-int broker_config_parse(const char *name, const char *text, struct broker_config *out,
-			char *err, size_t errlen)
+int broker_config_parse(const char *name, const char *text, struct broker_config *out, char *err,
+                        size_t errlen)
 {
 	struct broker_config c;
 	int r;
@@ -288,9 +301,12 @@ int broker_config_parse(const char *name, const char *text, struct broker_config
 	}
 	/* Without a CRL a revoked device certificate is accepted: only when said so. */
 	if (c.crl[0] == '\0' && !c.crl_none) {
-		snprintf(err, errlen, "%s: required key 'crl' is missing; add a line 'crl <PEM CRL "
-			 "of the dealer CA>' (e.g. crl /etc/pitlane/tls/dealer-ca.crl), or 'crl none' "
-			 "to run without revocation checks (warned at every start)", name);
+		snprintf(
+		    err, errlen,
+		    "%s: required key 'crl' is missing; add a line 'crl <PEM CRL "
+		    "of the dealer CA>' (e.g. crl /etc/pitlane/tls/dealer-ca.crl), or 'crl none' "
+		    "to run without revocation checks (warned at every start)",
+		    name);
 		return PL_E_SRV_CONFIG_MISSING;
 	}
 	*out = c;
@@ -359,7 +375,7 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 		case PL_CONF_U32:
 		case PL_CONF_U32_ANY:
 			fprintf(f, "%s %u\n", k->name,
-				*(const uint32_t *)(const void *)((const char *)c + k->off));
+			        *(const uint32_t *)(const void *)((const char *)c + k->off));
 			break;
 		}
 	}

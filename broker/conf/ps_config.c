@@ -18,7 +18,7 @@ void ps_config_from_broker(const struct broker_config *c, struct ps_config *pc)
 }
 
 int ps_config_load(const char *path, struct broker_config *c, struct ps_config *pc, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	struct broker_config tmp;
 	int r;

@@ -24,7 +24,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: pitlanectl COMMAND ...\n"
 	      "  policy check|dump|test DIR           check, normalise or test a policy directory\n"
-	      "  audit verify DB [--pubkey PEM]       recompute the audit hash chain and checkpoints\n"
+	      "  audit verify DB [--pubkey PEM]       recompute the audit hash chain and "
+	      "checkpoints\n"
 	      "  audit export DB [--since T]          write audit rows as JSON lines\n"
 	      "  key export -f broker.conf [--format pem|cose]  the token signing public key\n"
 	      "  pki init DIR                         create the demo PKI and SoftHSM2 tokens\n"
@@ -35,27 +36,22 @@ static void usage(FILE *f)
 	      "  suspend|resume workshop|technician ID --reason TEXT -f broker.conf\n"
 	      "  revoke token CTI --reason TEXT -f broker.conf\n"
 	      "  breaker list|reset NAME --reason TEXT -f broker.conf  fleet circuit breakers\n"
-	      "Run 'pitlanectl COMMAND --help' for the options of one command.\n", f);
+	      "Run 'pitlanectl COMMAND --help' for the options of one command.\n",
+	      f);
 }
 
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "policy", ctl_policy_main },
-	{ "audit", ctl_audit_main },
-	{ "key", ctl_key_main },
-	{ "pki", ctl_pki_main },
+    {"policy", ctl_policy_main}, {"audit", ctl_audit_main},  {"key", ctl_key_main},
+    {"pki", ctl_pki_main},
 #ifdef PITLANE_HAVE_TOKEN_TOOL
-	{ "token", ctl_token_main },
+    {"token", ctl_token_main},
 #endif
-	{ "status", ctl_status_main },
-	{ "alerts", ctl_abuse_main },
-	{ "approvals", ctl_abuse_main },
-	{ "suspend", ctl_abuse_main },
-	{ "resume", ctl_abuse_main },
-	{ "revoke", ctl_abuse_main },
-	{ "breaker", ctl_abuse_main },
+    {"status", ctl_status_main}, {"alerts", ctl_abuse_main}, {"approvals", ctl_abuse_main},
+    {"suspend", ctl_abuse_main}, {"resume", ctl_abuse_main}, {"revoke", ctl_abuse_main},
+    {"breaker", ctl_abuse_main},
 };
 
 int main(int argc, char **argv)
@@ -79,7 +75,7 @@ int main(int argc, char **argv)
 		 */
 		for (int a = 2; a < argc; a++) {
 			if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0) {
-				char *help_argv[] = { argv[1], (char *)"--help", NULL };
+				char *help_argv[] = {argv[1], (char *)"--help", NULL};
 				return commands[i].fn(2, help_argv);
 			}
 		}

@@ -63,11 +63,17 @@ static int http_get(const char *url, long *status, struct sink *s)
 static void print_metrics(const char *text)
 {
 	static const char *const wanted[] = {
-		"pitlane_hsm_ready", "pitlane_audit_writable", "pitlane_policy_version",
-		"pitlane_decisions_total", "pitlane_tokens_issued_total",
-		"pitlane_hsm_errors_total", "pitlane_audit_rows_total",
-		"pitlane_audit_commits_total", "pitlane_audit_checkpoints_total",
-		"pitlane_policy_reload_failures_total", "pitlane_worker_queue_depth",
+	    "pitlane_hsm_ready",
+	    "pitlane_audit_writable",
+	    "pitlane_policy_version",
+	    "pitlane_decisions_total",
+	    "pitlane_tokens_issued_total",
+	    "pitlane_hsm_errors_total",
+	    "pitlane_audit_rows_total",
+	    "pitlane_audit_commits_total",
+	    "pitlane_audit_checkpoints_total",
+	    "pitlane_policy_reload_failures_total",
+	    "pitlane_worker_queue_depth",
 	};
 	const char *p = text;
 
@@ -77,7 +83,8 @@ static void print_metrics(const char *text)
 
 		for (size_t i = 0; p[0] != '#' && i < sizeof(wanted) / sizeof(wanted[0]); i++) {
 			size_t wl = strlen(wanted[i]);
-			if (len > wl && strncmp(p, wanted[i], wl) == 0 && (p[wl] == ' ' || p[wl] == '{')) {
+			if (len > wl && strncmp(p, wanted[i], wl) == 0 &&
+			    (p[wl] == ' ' || p[wl] == '{')) {
 				printf("  %.*s\n", (int)len, p);
 				break;
 			}
@@ -90,7 +97,8 @@ static void status_usage(FILE *f)
 {
 	fputs("usage: pitlanectl status -f broker.conf\n"
 	      "       pitlanectl status --admin 127.0.0.1:PORT\n"
-	      "Exit status: 0 ready, 1 not ready, 2 usage error or broker unreachable.\n", f);
+	      "Exit status: 0 ready, 1 not ready, 2 usage error or broker unreachable.\n",
+	      f);
 }
 
 int ctl_status_main(int argc, char **argv)
@@ -98,7 +106,7 @@ int ctl_status_main(int argc, char **argv)
 	struct broker_config cfg;
 	char host[BROKER_ADDR_MAX], err[1024], url[160];
 	uint16_t port = 0;
-	struct sink ready = { 0 }, metrics = { 0 };
+	struct sink ready = {0}, metrics = {0};
 	long st_ready = 0, st_metrics = 0;
 	int rc = 2;
 
@@ -108,8 +116,10 @@ int ctl_status_main(int argc, char **argv)
 			return 2;
 		}
 		if (!cfg.admin_enabled) {
-			fprintf(stderr, "pitlanectl status: %s has no admin_listen; add "
-				"'admin_listen 127.0.0.1:9090' and restart the broker\n", argv[2]);
+			fprintf(stderr,
+			        "pitlanectl status: %s has no admin_listen; add "
+			        "'admin_listen 127.0.0.1:9090' and restart the broker\n",
+			        argv[2]);
 			return 2;
 		}
 		snprintf(host, sizeof(host), "%s", cfg.admin_host);
@@ -117,7 +127,7 @@ int ctl_status_main(int argc, char **argv)
 	} else if (argc == 3 && strcmp(argv[1], "--admin") == 0) {
 		if (broker_config_parse_addr(argv[2], host, &port) != 0) {
 			fprintf(stderr, "pitlanectl status: --admin takes 127.0.0.1:PORT or "
-				"[::1]:PORT\n");
+			                "[::1]:PORT\n");
 			return 2;
 		}
 	} else {
@@ -125,12 +135,13 @@ int ctl_status_main(int argc, char **argv)
 		return argc == 2 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u/v1/ready" :
-		 "http://%s:%u/v1/ready", host, port);
+	snprintf(url, sizeof(url),
+	         strchr(host, ':') ? "http://[%s]:%u/v1/ready" : "http://%s:%u/v1/ready", host,
+	         port);
 	if (http_get(url, &st_ready, &ready) != 0)
 		goto out;
-	snprintf(url, sizeof(url), strchr(host, ':') ? "http://[%s]:%u/metrics" :
-		 "http://%s:%u/metrics", host, port);
+	snprintf(url, sizeof(url),
+	         strchr(host, ':') ? "http://[%s]:%u/metrics" : "http://%s:%u/metrics", host, port);
 	if (http_get(url, &st_metrics, &metrics) != 0)
 		goto out;
 	printf("broker: %s\n", st_ready == 200 ? "ready" : "NOT ready");

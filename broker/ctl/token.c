@@ -11,7 +11,8 @@ static void token_usage(FILE *f)
 {
 	fputs("usage: pitlanectl token inspect [--hex] FILE|-\n"
 	      "Decodes a token with the strict profile (no signature check) and prints it as\n"
-	      "JSON. Exit status: 0 decoded, 1 not a valid token, 2 usage or I/O error.\n", f);
+	      "JSON. Exit status: 0 decoded, 1 not a valid token, 2 usage or I/O error.\n",
+	      f);
 }
 
 int ctl_token_main(int argc, char **argv)
@@ -44,7 +45,7 @@ int ctl_token_main(int argc, char **argv)
 	}
 	if ((r = plt_tool_inspect_json(stdout, tok, len, &off)) != 0) {
 		fprintf(stderr, "pitlanectl token: %s: not a pitlane token: %s (%s) at byte %zu\n",
-			path, pl_strerror(r), pl_errname(r), off);
+		        path, pl_strerror(r), pl_errname(r), off);
 		return 1;
 	}
 	return 0;

@@ -52,7 +52,7 @@ int decider_abuse_open(struct decider *b, char *err, size_t errlen)
 
 	if ((r = abuse_open(b->cfg.database, &b->abuse)) != 0) {
 		snprintf(err, errlen, "abuse state in database %s: %s", b->cfg.database,
-			 pl_strerror(r));
+		         pl_strerror(r));
 		return r;
 	}
 	p = policy_slot_get(b->policy);
@@ -60,7 +60,7 @@ int decider_abuse_open(struct decider *b, char *err, size_t errlen)
 	policy_unref(p);
 	if (r != 0)
 		snprintf(err, errlen, "rebuilding the rate-limit counts from %s: %s",
-			 b->cfg.database, pl_strerror(r));
+		         b->cfg.database, pl_strerror(r));
 	return r;
 }
 
@@ -69,9 +69,9 @@ int decider_abuse_open(struct decider *b, char *err, size_t errlen)
  * time_ms: when it took effect (an officer action), or 0 for now.
  */
 static int audit_row_at(struct decider *b, int64_t time_ms, const char *request_id,
-			const char *client, const char *tech, const char *ws, const char *vin,
-			const char *op, const char *decision, const char *rule,
-			const char *reason, const uint8_t *cti, const char *addr)
+                        const char *client, const char *tech, const char *ws, const char *vin,
+                        const char *op, const char *decision, const char *rule, const char *reason,
+                        const uint8_t *cti, const char *addr)
 {
 	struct audit_record rec;
 	int r;
@@ -94,18 +94,18 @@ static int audit_row_at(struct decider *b, int64_t time_ms, const char *request_
 	}
 	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
 		pl_log_err("audit_append_failed", r, "request_id", request_id, "decision", decision,
-			   NULL);
+		           NULL);
 	}
 	return r;
 }
 
 static int audit_row(struct decider *b, const char *request_id, const char *client,
-		     const char *tech, const char *ws, const char *vin, const char *op,
-		     const char *decision, const char *rule, const char *reason,
-		     const uint8_t *cti, const char *addr)
+                     const char *tech, const char *ws, const char *vin, const char *op,
+                     const char *decision, const char *rule, const char *reason, const uint8_t *cti,
+                     const char *addr)
 {
 	return audit_row_at(b, 0, request_id, client, tech, ws, vin, op, decision, rule, reason,
-			    cti, addr);
+	                    cti, addr);
 }
 
 static int admin_row(void *ctx, const struct abuse_admin_action *x)
@@ -114,13 +114,13 @@ static int admin_row(void *ctx, const struct abuse_admin_action *x)
 	char reason[480], id[24];
 
 	snprintf(reason, sizeof(reason), "%s %s by %s: %s", x->action, x->target, x->actor,
-		 x->reason);
+	         x->reason);
 	snprintf(id, sizeof(id), "admin-%lld", (long long)x->seq);
-	pl_log(PL_LOG_WARN, "officer_action", "action", x->action, "target", x->target,
-	       "actor", x->actor, "reason", x->reason, NULL);
+	pl_log(PL_LOG_WARN, "officer_action", "action", x->action, "target", x->target, "actor",
+	       x->actor, "reason", x->reason, NULL);
 	/* The row carries when the officer acted, not when it was copied into the chain. */
 	return audit_row_at(b, x->time_ms > 0 ? x->time_ms : 0, id, x->actor, "", "", "", "",
-			    "admin", x->action, reason, NULL, "");
+	                    "admin", x->action, reason, NULL, "");
 }
 
 /* Officer actions reach the audit chain: looked for at most once a second. */
@@ -128,11 +128,14 @@ static void audit_officer_actions(struct decider *b)
 {
 	long long t = now_ms(), last = atomic_load(&b->abuse_admin_ms);
 
-	if (t - last < ADMIN_SCAN_MS || !atomic_compare_exchange_strong(&b->abuse_admin_ms, &last, t))
+	if (t - last < ADMIN_SCAN_MS ||
+	    !atomic_compare_exchange_strong(&b->abuse_admin_ms, &last, t))
 		return;
 	if (abuse_audit_admin(b->abuse, admin_row, b) != 0)
-		pl_log(PL_LOG_ERROR, "officer_actions_unaudited", "action", "retried on the next "
-		       "request", NULL);
+		pl_log(PL_LOG_ERROR, "officer_actions_unaudited", "action",
+		       "retried on the next "
+		       "request",
+		       NULL);
 }
 
 void decider_abuse_tick(struct decider *b)
@@ -142,7 +145,7 @@ void decider_abuse_tick(struct decider *b)
 }
 
 int decider_abuse_check(struct decider *b, const struct policy *p, const struct abuse_event *ev,
-		       const char *request_id, struct abuse_verdict *v)
+                        const char *request_id, struct abuse_verdict *v)
 {
 	char client[140];
 	int r;
@@ -156,12 +159,12 @@ int decider_abuse_check(struct decider *b, const struct policy *p, const struct 
 		char reason[400];
 
 		snprintf(reason, sizeof(reason), "%s [%s, action %s]", al->evidence, al->subject,
-			 al->action);
+		         al->action);
 		pl_log(PL_LOG_WARN, "abuse_alert", "request_id", request_id, "rule", al->rule,
 		       "detector", al->detector, "action", al->action, "subject", al->subject,
 		       "evidence", al->evidence, NULL);
 		audit_row(b, request_id, client, ev->technician, ev->workshop, ev->vin, ev->op,
-			  "alert", al->rule, reason, NULL, ev->client_addr);
+		          "alert", al->rule, reason, NULL, ev->client_addr);
 	}
 	/* A suspension a detector just wrote is an officer action to audit now. */
 	if (v->nalerts > 0) {
@@ -172,7 +175,7 @@ int decider_abuse_check(struct decider *b, const struct policy *p, const struct 
 }
 
 static void put_pending(struct plt_cbor_writer *w, const struct abuse_approval *ap,
-			const char *poll)
+                        const char *poll)
 {
 	plt_cbor_put_map(w, 5);
 	plt_cbor_put_cstr(w, "approval-id");
@@ -188,7 +191,7 @@ static void put_pending(struct plt_cbor_writer *w, const struct abuse_approval *
 }
 
 int decider_abuse_park(struct decider *b, struct abuse_approval *ap, uint8_t *out, size_t cap,
-		      size_t *len, char location[48])
+                       size_t *len, char location[48])
 {
 	struct plt_cbor_writer w;
 	char poll[64];
@@ -204,14 +207,17 @@ int decider_abuse_park(struct decider *b, struct abuse_approval *ap, uint8_t *ou
 	return plt_cbor_writer_finish(&w, len) == 0 ? 0 : PL_E_NOSPACE;
 }
 
-static void answer_problem(struct token_answer *a, int status, const char *code,
-			   const char *detail, const char *rule, const char *request_id,
-			   uint32_t retry_after)
+static void answer_problem(struct token_answer *a, int status, const char *code, const char *detail,
+                           const char *rule, const char *request_id, uint32_t retry_after)
 {
 	struct problem p = {
-		.status = status, .code = code, .title = problem_title_for(status),
-		.detail = detail, .rule = rule, .request_id = request_id,
-		.retry_after = retry_after,
+	    .status = status,
+	    .code = code,
+	    .title = problem_title_for(status),
+	    .detail = detail,
+	    .rule = rule,
+	    .request_id = request_id,
+	    .retry_after = retry_after,
 	};
 	size_t len = 0;
 
@@ -231,9 +237,9 @@ static void answer_problem(struct token_answer *a, int status, const char *code,
  * (refusal.h): a decoy, a detector, a suspension becomes the generic refusal.
  */
 static void answer_refusal(struct decider *b, struct token_answer *a, int status, const char *code,
-			   const char *detail, const char *rule, const char *request_id)
+                           const char *detail, const char *rule, const char *request_id)
 {
-	struct problem p = { .status = status, .code = code, .request_id = request_id };
+	struct problem p = {.status = status, .code = code, .request_id = request_id};
 	char generic[REFUSAL_DETAIL_MAX];
 
 	if (!refusal_is_confidential(code, rule)) {
@@ -246,14 +252,14 @@ static void answer_refusal(struct decider *b, struct token_answer *a, int status
 
 /* An approved token withheld: one audit row (decision "deny"), the answer, the log line. */
 static void delivery_refused(struct decider *b, const struct vreq *h,
-			     const struct abuse_approval *ap, struct token_answer *a, int status,
-			     const char *code, const char *rule, const char *detail)
+                             const struct abuse_approval *ap, struct token_answer *a, int status,
+                             const char *code, const char *rule, const char *detail)
 {
 	char reason[400], st[8];
 
 	snprintf(reason, sizeof(reason), "approval %s not delivered: %s", ap->id, detail);
 	audit_row(b, h->request_id, h->device_cn, ap->technician, ap->workshop, ap->vin, ap->op,
-		  "deny", rule != NULL && rule[0] ? rule : code, reason, NULL, h->client_addr);
+	          "deny", rule != NULL && rule[0] ? rule : code, reason, NULL, h->client_addr);
 	answer_refusal(b, a, status, code, detail, rule, h->request_id);
 	snprintf(st, sizeof(st), "%d", status);
 	pl_log(PL_LOG_WARN, "approval_delivery_refused", "request_id", h->request_id, "status", st,
@@ -268,14 +274,19 @@ static void delivery_refused(struct decider *b, const struct vreq *h,
  * CRL) was verified with the poll's signature. 1 when the token may leave;
  * else the refusal is answered and audited.
  */
-static int still_admitted(struct decider *b, const struct vreq *h,
-			  const struct abuse_approval *ap, struct token_answer *a)
+static int still_admitted(struct decider *b, const struct vreq *h, const struct abuse_approval *ap,
+                          struct token_answer *a)
 {
 	struct policy *p = policy_slot_get(b->policy);
 	struct policy_request pr = {
-		.device_cn = ap->device_cn, .device_workshop = ap->device_ou,
-		.technician_cn = ap->technician, .technician_workshop = ap->workshop,
-		.vin = ap->vin, .op = ap->op, .now = now_ms() / 1000, .requested_ttl = ap->ttl_s,
+	    .device_cn = ap->device_cn,
+	    .device_workshop = ap->device_ou,
+	    .technician_cn = ap->technician,
+	    .technician_workshop = ap->workshop,
+	    .vin = ap->vin,
+	    .op = ap->op,
+	    .now = now_ms() / 1000,
+	    .requested_ttl = ap->ttl_s,
 	};
 	struct policy_decision d;
 	struct abuse_verdict v;
@@ -284,14 +295,16 @@ static int still_admitted(struct decider *b, const struct vreq *h,
 	if ((r = policy_decide(p, &pr, &d)) != 0 || !d.allow) {
 		policy_unref(p);
 		delivery_refused(b, h, ap, a, r ? 503 : 403, r ? "policy_error" : "policy_denied",
-				 r ? NULL : d.rule, r ? "the policy could not be evaluated" : d.reason);
+		                 r ? NULL : d.rule,
+		                 r ? "the policy could not be evaluated" : d.reason);
 		return 0;
 	}
 	r = abuse_delivery_check(b->abuse, p, ap, &d, &v);
 	policy_unref(p);
 	if (r != 0) {
-		delivery_refused(b, h, ap, a, 503, "audit_unavailable", NULL, "the suspension list "
-				 "is unavailable; poll again");
+		delivery_refused(b, h, ap, a, 503, "audit_unavailable", NULL,
+		                 "the suspension list "
+		                 "is unavailable; poll again");
 		return 0;
 	}
 	if (v.kind != ABUSE_PASS) {
@@ -302,8 +315,8 @@ static int still_admitted(struct decider *b, const struct vreq *h,
 }
 
 /* An approved request: re-check, sign with the original challenge, audit, deliver once. */
-static void deliver(struct decider *b, const struct vreq *h,
-		    const struct abuse_approval *ap, struct token_answer *a)
+static void deliver(struct decider *b, const struct vreq *h, const struct abuse_approval *ap,
+                    struct token_answer *a)
 {
 	struct signer_request sr;
 	uint8_t cti[SIGNER_CTI_LEN];
@@ -314,8 +327,10 @@ static void deliver(struct decider *b, const struct vreq *h,
 	if (!still_admitted(b, h, ap, a))
 		return;
 	if ((r = abuse_approval_claim(b->abuse, ap->id)) != 0) {
-		answer_problem(a, 410, "approval_consumed", "the token of this approval was "
-			       "already delivered", NULL, h->request_id, 0);
+		answer_problem(a, 410, "approval_consumed",
+		               "the token of this approval was "
+		               "already delivered",
+		               NULL, h->request_id, 0);
 		return;
 	}
 	memset(&sr, 0, sizeof(sr));
@@ -334,17 +349,19 @@ static void deliver(struct decider *b, const struct vreq *h,
 	r = decider_signer_issue(b, &sr, cti, a->body, sizeof(a->body), &len);
 	plt_wipe(&sr, sizeof(sr));
 	if (r == 0) {
-		snprintf(reason, sizeof(reason), "approval %s by %s delivered", ap->id, ap->approver);
+		snprintf(reason, sizeof(reason), "approval %s by %s delivered", ap->id,
+		         ap->approver);
 		r = audit_row(b, h->request_id, h->device_cn, ap->technician, ap->workshop, ap->vin,
-			      ap->op, "issued", ap->rule, reason, cti, h->client_addr);
+		              ap->op, "issued", ap->rule, reason, cti, h->client_addr);
 	}
 	if (r != 0) {
 		plt_wipe(a->body, sizeof(a->body));
 		(void)abuse_approval_unclaim(b->abuse, ap->id);
-		a->hsm_error = r != PL_E_AUDIT_DB && r != PL_E_AUDIT_FULL && r != PL_E_AUDIT_READONLY;
+		a->hsm_error =
+		    r != PL_E_AUDIT_DB && r != PL_E_AUDIT_FULL && r != PL_E_AUDIT_READONLY;
 		answer_problem(a, 503, a->hsm_error ? "hsm_unavailable" : "audit_unavailable",
-			       "the approved token could not be issued right now; poll again",
-			       NULL, h->request_id, 5);
+		               "the approved token could not be issued right now; poll again", NULL,
+		               h->request_id, 5);
 		return;
 	}
 	a->status = 201;
@@ -360,14 +377,14 @@ static void deliver(struct decider *b, const struct vreq *h,
  * technician asking for someone else's approval is an audit row. 1 when found.
  */
 static int polled_approval(struct decider *b, const struct vreq *h, const char *id,
-			   struct abuse_approval *ap, struct token_answer *a)
+                           struct abuse_approval *ap, struct token_answer *a)
 {
 	char reason[400], client[2 * HANDOFF_TEXT + 8];
 	int r = abuse_approval_get(b->abuse, id, now_ms(), ap);
 
 	if (r != 0 && r != PL_E_NOTFOUND) {
 		answer_problem(a, 503, "audit_unavailable", "the approval store is unavailable",
-			       NULL, h->request_id, 5);
+		               NULL, h->request_id, 5);
 		return 0;
 	}
 	if (r == 0 && strcmp(ap->device_cn, h->device_cn) == 0 &&
@@ -376,17 +393,20 @@ static int polled_approval(struct decider *b, const struct vreq *h, const char *
 		return 1;
 	if (r == 0) {
 		snprintf(client, sizeof(client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
-		snprintf(reason, sizeof(reason), "poll of approval %s by %s (device %s) refused: "
-			 "made by %s on device %s", id, h->tech_cn, h->device_cn, ap->technician,
-			 ap->device_cn);
+		snprintf(reason, sizeof(reason),
+		         "poll of approval %s by %s (device %s) refused: "
+		         "made by %s on device %s",
+		         id, h->tech_cn, h->device_cn, ap->technician, ap->device_cn);
 		audit_row(b, h->request_id, client, h->tech_cn, h->tech_ou, ap->vin, ap->op, "deny",
-			  "approval_not_found", reason, NULL, h->client_addr);
+		          "approval_not_found", reason, NULL, h->client_addr);
 		pl_log(PL_LOG_WARN, "approval_poll_refused", "request_id", h->request_id,
 		       "approval", id, "technician", h->tech_cn, "device", h->device_cn,
 		       "requester", ap->technician, NULL);
 	}
-	answer_problem(a, 404, "approval_not_found", "no such approval of this technician on "
-		       "this device", NULL, h->request_id, 0);
+	answer_problem(a, 404, "approval_not_found",
+	               "no such approval of this technician on "
+	               "this device",
+	               NULL, h->request_id, 0);
 	return 0;
 }
 
@@ -398,7 +418,7 @@ void decider_abuse_poll(struct decider *b, const struct vreq *h, struct token_an
 	size_t len = 0;
 
 	memset(a, 0, sizeof(*a));
-	a->metric = DEC_COUNT;  /* not a token decision */
+	a->metric = DEC_COUNT; /* not a token decision */
 	/* Not terminated by the privsep receiver: the id is ours to bound. */
 	cpy(id, sizeof(id), h->approval_id);
 	if (!polled_approval(b, h, id, &ap, a))
@@ -420,24 +440,27 @@ void decider_abuse_poll(struct decider *b, const struct vreq *h, struct token_an
 		deliver(b, h, &ap, a);
 		return;
 	case ABUSE_APR_DENIED:
-		answer_problem(a, 403, "approval_denied", ap.decision_reason[0] ?
-			       ap.decision_reason : "the approver denied the request",
-			       refusal_rule_for_requester(ap.rule),
-			       h->request_id, 0);
+		answer_problem(a, 403, "approval_denied",
+		               ap.decision_reason[0] ? ap.decision_reason
+		                                     : "the approver denied the request",
+		               refusal_rule_for_requester(ap.rule), h->request_id, 0);
 		return;
 	case ABUSE_APR_ISSUED:
-		answer_problem(a, 410, "approval_consumed", "the token of this approval was "
-			       "already delivered", NULL, h->request_id, 0);
+		answer_problem(a, 410, "approval_consumed",
+		               "the token of this approval was "
+		               "already delivered",
+		               NULL, h->request_id, 0);
 		return;
 	default:
 		if (abuse_approval_expire(b->abuse, ap.id) == 0) {
 			snprintf(reason, sizeof(reason), "approval %s expired undecided", ap.id);
-			audit_row(b, h->request_id, h->device_cn, ap.technician, ap.workshop, ap.vin,
-				  ap.op, "expired", ap.rule, reason, NULL, h->client_addr);
+			audit_row(b, h->request_id, h->device_cn, ap.technician, ap.workshop,
+			          ap.vin, ap.op, "expired", ap.rule, reason, NULL, h->client_addr);
 		}
-		answer_problem(a, 410, "approval_expired", "nobody decided in time; ask again "
-			       "with a new challenge", refusal_rule_for_requester(ap.rule),
-			       h->request_id, 0);
+		answer_problem(a, 410, "approval_expired",
+		               "nobody decided in time; ask again "
+		               "with a new challenge",
+		               refusal_rule_for_requester(ap.rule), h->request_id, 0);
 		return;
 	}
 }
@@ -461,14 +484,16 @@ static void revoked(struct decider *b, const struct vreq *h, struct token_answer
 	int more = 0, r;
 
 	if (h->reason[0] != '\0' && pl_parse_u64(h->reason, 0, INT64_MAX, &after) != 0) {
-		answer_problem(a, 400, "bad_request_field", "after= must be a revocation serial "
-			       "(a decimal number)", NULL, h->request_id, 0);
+		answer_problem(a, 400, "bad_request_field",
+		               "after= must be a revocation serial "
+		               "(a decimal number)",
+		               NULL, h->request_id, 0);
 		return;
 	}
 	/* Two passes over the same page: the array header needs its length first. */
 	if ((r = abuse_revoked(b->abuse, after, REVOKED_PAGE, count_cti, &n, &last, &more)) != 0) {
 		answer_problem(a, 503, "audit_unavailable", "the revocation list is unavailable",
-			       NULL, h->request_id, 5);
+		               NULL, h->request_id, 5);
 		return;
 	}
 	plt_cbor_writer_init(&w, a->body, sizeof(a->body));
@@ -480,10 +505,12 @@ static void revoked(struct decider *b, const struct vreq *h, struct token_answer
 	plt_cbor_put_cstr(&w, "revoked");
 	plt_cbor_put_array(&w, n);
 	if (abuse_revoked(b->abuse, after, n > 0 ? n : 1, n > 0 ? put_cti : NULL, &w, &last2,
-			  NULL) != 0 || plt_cbor_writer_finish(&w, &len) != 0 ||
-	    (n > 0 && last2 != last)) {
-		answer_problem(a, 503, "audit_unavailable", "the revocation list changed while it "
-			       "was read; retry", NULL, h->request_id, 1);
+	                  NULL) != 0 ||
+	    plt_cbor_writer_finish(&w, &len) != 0 || (n > 0 && last2 != last)) {
+		answer_problem(a, 503, "audit_unavailable",
+		               "the revocation list changed while it "
+		               "was read; retry",
+		               NULL, h->request_id, 1);
 		return;
 	}
 	a->status = 200;
@@ -501,30 +528,33 @@ static void receipt(struct decider *b, const struct vreq *h, struct token_answer
 	if (h->cnonce_len == 16)
 		pl_hex_encode(h->cnonce, 16, cti_hex, sizeof(cti_hex));
 	if (h->ttl & 0x200)
-		snprintf(reason, sizeof(reason), "ECU %s nrc 0x%02x%s%s", failure ? "failure" : "ok",
-			 h->ttl & 0xff, cti_hex[0] ? " cti " : "", cti_hex);
+		snprintf(reason, sizeof(reason), "ECU %s nrc 0x%02x%s%s",
+		         failure ? "failure" : "ok", h->ttl & 0xff, cti_hex[0] ? " cti " : "",
+		         cti_hex);
 	else
 		snprintf(reason, sizeof(reason), "ECU %s%s%s", failure ? "failure" : "ok",
-			 cti_hex[0] ? " cti " : "", cti_hex);
+		         cti_hex[0] ? " cti " : "", cti_hex);
 	snprintf(client, sizeof(client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
 	/* A receipt names the token it reports on (its cti), so the row joins the issuing row. */
 	if (audit_row(b, h->request_id, client, "", h->device_ou, h->vin, h->op, "receipt",
-		      "receipts", reason, h->cnonce_len == 16 ? h->cnonce : NULL,
-		      h->client_addr) != 0) {
+	              "receipts", reason, h->cnonce_len == 16 ? h->cnonce : NULL,
+	              h->client_addr) != 0) {
 		policy_unref(p);
-		answer_problem(a, 503, "audit_unavailable", "the receipt could not be recorded; "
-			       "retry", NULL, h->request_id, 5);
+		answer_problem(a, 503, "audit_unavailable",
+		               "the receipt could not be recorded; "
+		               "retry",
+		               NULL, h->request_id, 5);
 		return;
 	}
 	if (abuse_receipt(b->abuse, p, now_ms(), h->device_ou, h->device_cn, failure, &v) == 0) {
 		for (size_t i = 0; i < v.nalerts; i++) {
 			snprintf(reason, sizeof(reason), "%s [%s, action %s]", v.alerts[i].evidence,
-				 v.alerts[i].subject, v.alerts[i].action);
+			         v.alerts[i].subject, v.alerts[i].action);
 			pl_log(PL_LOG_WARN, "abuse_alert", "request_id", h->request_id, "rule",
 			       v.alerts[i].rule, "detector", v.alerts[i].detector, "subject",
 			       v.alerts[i].subject, "evidence", v.alerts[i].evidence, NULL);
-			audit_row(b, h->request_id, client, "", h->device_ou, h->vin, h->op, "alert",
-				  v.alerts[i].rule, reason, NULL, h->client_addr);
+			audit_row(b, h->request_id, client, "", h->device_ou, h->vin, h->op,
+			          "alert", v.alerts[i].rule, reason, NULL, h->client_addr);
 		}
 	}
 	policy_unref(p);
@@ -535,8 +565,7 @@ static void receipt(struct decider *b, const struct vreq *h, struct token_answer
 
 /* ---- POST /v1/approvals/{id}: an approving technician decides --------------- */
 
-static const char *const state_words[] = { "pending", "approved", "denied", "issued",
-					   "expired" };
+static const char *const state_words[] = {"pending", "approved", "denied", "issued", "expired"};
 
 static const char *state_word(int state)
 {
@@ -545,8 +574,9 @@ static const char *state_word(int state)
 
 static const char *decision_word(const struct vreq *h)
 {
-	return h->approve == REQ_DECISION_APPROVE ? "approve" :
-	       h->approve == REQ_DECISION_SHOW ? "show" : "deny";
+	return h->approve == REQ_DECISION_APPROVE ? "approve"
+	       : h->approve == REQ_DECISION_SHOW  ? "show"
+	                                          : "deny";
 }
 
 /* The technician's device and card as the audit rows name them. */
@@ -554,45 +584,49 @@ struct decider_view {
 	const struct vreq *h;
 	char id[ABUSE_APPROVAL_ID_LEN + 1];
 	char client[2 * HANDOFF_TEXT + 8];
-	const struct abuse_approval *ap;    /* NULL until found */
+	const struct abuse_approval *ap; /* NULL until found */
 };
 
 /* A refused decision: one audit row (decision "deny", rule = the code), the answer, the log. */
-static void decision_refused(struct decider *b, const struct decider_view *dv, struct token_answer *a,
-			     int status, const char *code, const char *rule, const char *detail)
+static void decision_refused(struct decider *b, const struct decider_view *dv,
+                             struct token_answer *a, int status, const char *code, const char *rule,
+                             const char *detail)
 {
 	const struct vreq *h = dv->h;
 	char reason[400], st[8];
 
-	snprintf(reason, sizeof(reason), "%s of approval %s by %s refused: %s",
-		 decision_word(h), dv->id, h->tech_cn, detail);
+	snprintf(reason, sizeof(reason), "%s of approval %s by %s refused: %s", decision_word(h),
+	         dv->id, h->tech_cn, detail);
 	audit_row(b, h->request_id, dv->client, h->tech_cn, h->tech_ou,
-		  dv->ap != NULL ? dv->ap->vin : "", dv->ap != NULL ? dv->ap->op : "", "deny", code,
-		  reason, NULL, h->client_addr);
+	          dv->ap != NULL ? dv->ap->vin : "", dv->ap != NULL ? dv->ap->op : "", "deny", code,
+	          reason, NULL, h->client_addr);
 	answer_refusal(b, a, status, code, detail, rule, h->request_id);
 	snprintf(st, sizeof(st), "%d", status);
-	pl_log(PL_LOG_WARN, "approval_decision", "request_id", h->request_id, "status", st,
-	       "code", code, "approval", dv->id, "decision", decision_word(h),
-	       "technician", h->tech_cn, "device", h->device_cn, "reason", detail, NULL);
+	pl_log(PL_LOG_WARN, "approval_decision", "request_id", h->request_id, "status", st, "code",
+	       code, "approval", dv->id, "decision", decision_word(h), "technician", h->tech_cn,
+	       "device", h->device_cn, "reason", detail, NULL);
 }
 
 /* The approval as it is now: found, pending, unexpired; else the answer is given (0). */
 static int decision_target(struct decider *b, struct decider_view *dv, struct abuse_approval *ap,
-			   struct token_answer *a)
+                           struct token_answer *a)
 {
 	const struct vreq *h = dv->h;
 	char detail[200], reason[160];
 	int r = abuse_approval_get(b->abuse, dv->id, now_ms(), ap);
 
 	if (r == PL_E_NOTFOUND) {
-		snprintf(detail, sizeof(detail), "no approval %s: check the id the requester "
-			 "was shown", dv->id);
+		snprintf(detail, sizeof(detail),
+		         "no approval %s: check the id the requester "
+		         "was shown",
+		         dv->id);
 		decision_refused(b, dv, a, 404, "approval_not_found", NULL, detail);
 		return 0;
 	}
 	if (r != 0) {
-		decision_refused(b, dv, a, 503, "audit_unavailable", NULL, "the approval store is "
-				 "unavailable; retry");
+		decision_refused(b, dv, a, 503, "audit_unavailable", NULL,
+		                 "the approval store is "
+		                 "unavailable; retry");
 		return 0;
 	}
 	dv->ap = ap;
@@ -600,17 +634,20 @@ static int decision_target(struct decider *b, struct decider_view *dv, struct ab
 		/* The first to notice records the expiry (as a poll does). */
 		if (abuse_approval_expire(b->abuse, ap->id) == 0) {
 			snprintf(reason, sizeof(reason), "approval %s expired undecided", ap->id);
-			audit_row(b, h->request_id, dv->client, ap->technician, ap->workshop, ap->vin,
-				  ap->op, "expired", ap->rule, reason, NULL, h->client_addr);
+			audit_row(b, h->request_id, dv->client, ap->technician, ap->workshop,
+			          ap->vin, ap->op, "expired", ap->rule, reason, NULL,
+			          h->client_addr);
 		}
-		snprintf(detail, sizeof(detail), "approval %s expired undecided; the requester has "
-			 "to ask again", ap->id);
+		snprintf(detail, sizeof(detail),
+		         "approval %s expired undecided; the requester has "
+		         "to ask again",
+		         ap->id);
 		decision_refused(b, dv, a, 410, "approval_expired", ap->rule, detail);
 		return 0;
 	}
 	if (ap->state != ABUSE_APR_PENDING) {
 		snprintf(detail, sizeof(detail), "approval %s is already %s%s%s", ap->id,
-			 state_word(ap->state), ap->approver[0] ? " by " : "", ap->approver);
+		         state_word(ap->state), ap->approver[0] ? " by " : "", ap->approver);
 		decision_refused(b, dv, a, 409, "approval_not_pending", ap->rule, detail);
 		return 0;
 	}
@@ -635,8 +672,8 @@ static const char *approver_code(int verdict)
  * 200: {"approval-id", "status", "op", "vin", "technician", "workshop", "approver"};
  * for a "show" also "work-order" and "expires" (UNIX seconds).
  */
-static void decision_done(const struct abuse_approval *ap, const char *status,
-			  const char *approver, int show, struct token_answer *a)
+static void decision_done(const struct abuse_approval *ap, const char *status, const char *approver,
+                          int show, struct token_answer *a)
 {
 	struct plt_cbor_writer w;
 	size_t len = 0;
@@ -672,14 +709,15 @@ static void decision_done(const struct abuse_approval *ap, const char *status,
 
 /* A suspended PC decides nothing, whoever's card is in it; else the answer is given (0). */
 static int decision_device_ok(struct decider *b, const struct decider_view *dv,
-			      struct token_answer *a)
+                              struct token_answer *a)
 {
 	struct abuse_verdict v;
 	int r = abuse_device_suspended(b->abuse, dv->h->device_cn, &v);
 
 	if (r < 0)
-		decision_refused(b, dv, a, 503, "audit_unavailable", NULL, "the suspension list "
-				 "is unavailable; retry");
+		decision_refused(b, dv, a, 503, "audit_unavailable", NULL,
+		                 "the suspension list "
+		                 "is unavailable; retry");
 	else if (r > 0)
 		decision_refused(b, dv, a, 403, v.code, v.rule, v.reason);
 	return r == 0;
@@ -687,16 +725,16 @@ static int decision_device_ok(struct decider *b, const struct decider_view *dv,
 
 void decider_abuse_decision(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
-	struct decider_view dv = { .h = h };
+	struct decider_view dv = {.h = h};
 	struct abuse_approval ap;
 	struct abuse_approver who;
-	struct abuse_decision dec = { 0 };
+	struct abuse_decision dec = {0};
 	struct policy *p;
 	char actor[ABUSE_ID_MAX], note[240], detail[200];
 	int r;
 
 	memset(a, 0, sizeof(*a));
-	a->metric = DEC_COUNT;  /* not a token decision */
+	a->metric = DEC_COUNT; /* not a token decision */
 	/* Not terminated by the privsep receiver: the id is ours to bound. */
 	cpy(dv.id, sizeof(dv.id), h->approval_id);
 	snprintf(dv.client, sizeof(dv.client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
@@ -708,8 +746,9 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 	r = abuse_approver_check(b->abuse, p, &ap, h->tech_cn, h->tech_ou, &who);
 	policy_unref(p);
 	if (r != 0) {
-		decision_refused(b, &dv, a, 503, "audit_unavailable", NULL, "the suspension list "
-				 "is unavailable; retry");
+		decision_refused(b, &dv, a, 503, "audit_unavailable", NULL,
+		                 "the suspension list "
+		                 "is unavailable; retry");
 		return;
 	}
 	if (who.verdict != ABUSE_APPROVER_OK) {
@@ -730,8 +769,8 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 	}
 	/* The officer-action row names the technician and the way it came (actor "api:<id>"). */
 	snprintf(actor, sizeof(actor), "api:%.58s", who.id);
-	snprintf(note, sizeof(note), "device %.63s%s%.160s", h->device_cn,
-		 h->reason[0] ? ": " : "", h->reason);
+	snprintf(note, sizeof(note), "device %.63s%s%.160s", h->device_cn, h->reason[0] ? ": " : "",
+	         h->reason);
 	dec.id = ap.id;
 	dec.approve = h->approve == REQ_DECISION_APPROVE;
 	dec.approver = who.id;
@@ -743,14 +782,16 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 	if (r == PL_E_EXISTS) {
 		/* Decided or expired between the look and the write. */
 		if (decision_target(b, &dv, &ap, a)) {
-			snprintf(detail, sizeof(detail), "approval %s changed meanwhile; retry", ap.id);
+			snprintf(detail, sizeof(detail), "approval %s changed meanwhile; retry",
+			         ap.id);
 			decision_refused(b, &dv, a, 409, "approval_not_pending", ap.rule, detail);
 		}
 		return;
 	}
 	if (r != 0) {
-		decision_refused(b, &dv, a, 503, "audit_unavailable", NULL, "the decision could not "
-				 "be recorded; retry");
+		decision_refused(b, &dv, a, 503, "audit_unavailable", NULL,
+		                 "the decision could not "
+		                 "be recorded; retry");
 		return;
 	}
 	/* The admin row reaches the audit chain before the answer leaves. */
@@ -758,15 +799,14 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 	audit_officer_actions(b);
 	decision_done(&ap, dec.approve ? "approved" : "denied", who.id, 0, a);
 	pl_log(PL_LOG_INFO, "approval_decision", "request_id", h->request_id, "status", "200",
-	       "approval", ap.id, "decision", decision_word(h), "technician",
-	       h->tech_cn, "device", h->device_cn, "op", ap.op, "vin", ap.vin, "requester",
-	       ap.technician, NULL);
+	       "approval", ap.id, "decision", decision_word(h), "technician", h->tech_cn, "device",
+	       h->device_cn, "op", ap.op, "vin", ap.vin, "requester", ap.technician, NULL);
 }
 
 void decider_abuse_request(struct decider *b, const struct vreq *h, struct token_answer *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->metric = DEC_COUNT;  /* not a token decision */
+	a->metric = DEC_COUNT; /* not a token decision */
 	switch (h->kind) {
 	case HANDOFF_REVOKED:
 		revoked(b, h, a);
@@ -776,7 +816,7 @@ void decider_abuse_request(struct decider *b, const struct vreq *h, struct token
 		break;
 	default:
 		answer_problem(a, 400, "malformed_request", "unknown request kind", NULL,
-			       h->request_id, 0);
+		               h->request_id, 0);
 		break;
 	}
 }

@@ -22,13 +22,13 @@
 
 #include "decider.h"
 #include "identity.h"
-#include "techid.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "ps_msg.h"
 #include "receipt.h"
 #include "request.h"
+#include "techid.h"
 
 /* src is NUL-terminated (the front end's fields were terminated on receipt). */
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -47,8 +47,11 @@ static int fail(struct vreq *v, int err, const char *why)
 static int front_code(int32_t e)
 {
 	switch (e) {
-	case PL_E_SRV_REQ_MALFORMED: case PL_E_SRV_REQ_NOT_SIGN1: case PL_E_SRV_REQ_NO_X5CHAIN:
-	case PL_E_SRV_REQ_FIELD: case PL_E_SRV_REQ_ALG:
+	case PL_E_SRV_REQ_MALFORMED:
+	case PL_E_SRV_REQ_NOT_SIGN1:
+	case PL_E_SRV_REQ_NO_X5CHAIN:
+	case PL_E_SRV_REQ_FIELD:
+	case PL_E_SRV_REQ_ALG:
 		return e;
 	default:
 		return PL_E_SRV_REQ_MALFORMED;
@@ -60,7 +63,7 @@ static int front_code(int32_t e)
  * workshop. Fills v's technician; 0 or the failing code (in v).
  */
 static int verify_signer(struct decider *d, struct vreq *v, const uint8_t *body, size_t len,
-			 const struct plt_bytes *cert, size_t ncert, int64_t now)
+                         const struct plt_bytes *cert, size_t ncert, int64_t now)
 {
 	struct tech_identity tech;
 	struct plt_crypto crypto;
@@ -74,20 +77,24 @@ static int verify_signer(struct decider *d, struct vreq *v, const uint8_t *body,
 	copy_str(v->tech_ou, sizeof(v->tech_ou), tech.id.ou);
 	techid_crypto(d->store, &crypto);
 	if (plt_cose_sign1_verify(body, len, NULL, 0, tech.pub, &crypto) != 0) {
-		snprintf(why, sizeof(why), "the COSE_Sign1 signature does not verify under the key "
-			 "of technician certificate CN=%s", tech.id.cn);
+		snprintf(why, sizeof(why),
+		         "the COSE_Sign1 signature does not verify under the key "
+		         "of technician certificate CN=%s",
+		         tech.id.cn);
 		return fail(v, PL_E_SRV_TECH_SIG, why);
 	}
 	if (strcmp(tech.id.ou, v->device_ou) != 0) {
-		snprintf(why, sizeof(why), "technician %s belongs to workshop %s but this PC "
-			 "belongs to workshop %s", tech.id.cn, tech.id.ou, v->device_ou);
+		snprintf(why, sizeof(why),
+		         "technician %s belongs to workshop %s but this PC "
+		         "belongs to workshop %s",
+		         tech.id.cn, tech.id.ou, v->device_ou);
 		return fail(v, PL_E_SRV_WORKSHOP_MISMATCH, why);
 	}
 	return 0;
 }
 
 static void token_body(struct decider *d, struct vreq *v, const uint8_t *body, size_t len,
-		       int64_t now)
+                       int64_t now)
 {
 	struct token_request q;
 	char why[256] = "";
@@ -122,14 +129,16 @@ static int same_id(struct vreq *v, const char *signed_id, const char *path_id, c
 
 	if (strcmp(signed_id, path_id) == 0)
 		return 1;
-	snprintf(why, sizeof(why), "the signed approval id %.32s is not the one in the path "
-		 "(%.32s); sign a %s for this approval", signed_id, path_id, what);
+	snprintf(why, sizeof(why),
+	         "the signed approval id %.32s is not the one in the path "
+	         "(%.32s); sign a %s for this approval",
+	         signed_id, path_id, what);
 	fail(v, PL_E_SRV_REQ_FIELD, why);
 	return 0;
 }
 
 static void decision_body(struct decider *d, struct vreq *v, const struct fd_request *q,
-			  const uint8_t *body, int64_t now)
+                          const uint8_t *body, int64_t now)
 {
 	struct approval_decision dec;
 	char why[256] = "";
@@ -148,11 +157,11 @@ static void decision_body(struct decider *d, struct vreq *v, const struct fd_req
 	v->iat = dec.iat;
 	v->approve = (uint8_t)dec.approve;
 	if (verify_signer(d, v, body, q->body_len, dec.cert, dec.ncert, now) == 0)
-		copy_str(v->reason, sizeof(v->reason), dec.reason);   /* the approver's note */
+		copy_str(v->reason, sizeof(v->reason), dec.reason); /* the approver's note */
 }
 
 static void poll_body(struct decider *d, struct vreq *v, const struct fd_request *q,
-		      const uint8_t *body, int64_t now)
+                      const uint8_t *body, int64_t now)
 {
 	struct approval_poll p;
 	char why[256] = "";
@@ -195,16 +204,21 @@ static int receipt_body(struct vreq *v, const uint8_t *body, size_t len)
 static int kind_of(uint32_t type)
 {
 	switch (type) {
-	case PS_FD_DECISION: return HANDOFF_DECISION;
-	case PS_FD_POLL: return HANDOFF_APPROVAL;
-	case PS_FD_REVOKED: return HANDOFF_REVOKED;
-	case PS_FD_RECEIPT: return HANDOFF_RECEIPT;
-	default: return HANDOFF_TOKEN;
+	case PS_FD_DECISION:
+		return HANDOFF_DECISION;
+	case PS_FD_POLL:
+		return HANDOFF_APPROVAL;
+	case PS_FD_REVOKED:
+		return HANDOFF_REVOKED;
+	case PS_FD_RECEIPT:
+		return HANDOFF_RECEIPT;
+	default:
+		return HANDOFF_TOKEN;
 	}
 }
 
 void decider_request(struct decider *d, uint32_t type, const struct fd_request *q,
-		     const uint8_t *tail, struct token_answer *a)
+                     const uint8_t *tail, struct token_answer *a)
 {
 	struct vreq v;
 	struct cert_identity dev;
@@ -221,7 +235,7 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 		/* the admin listener (loopback, no TLS): the revocation list only */
 		copy_str(v.device_cn, sizeof(v.device_cn), "admin");
 	} else if ((r = castore_verify_device(d->store, certs, q->cert_len, &dev, why,
-					      sizeof(why))) != 0) {
+	                                      sizeof(why))) != 0) {
 		fail(&v, r, why);
 	} else {
 		copy_str(v.device_cn, sizeof(v.device_cn), dev.cn);
@@ -244,7 +258,7 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 			(void)receipt_body(&v, body, q->body_len);
 			break;
 		default:
-			copy_str(v.reason, sizeof(v.reason), q->arg);   /* after= */
+			copy_str(v.reason, sizeof(v.reason), q->arg); /* after= */
 			break;
 		}
 	}

@@ -17,8 +17,8 @@ static int open_policy(struct decider *d, char *err, size_t errlen)
 	memset(&diag, 0, sizeof(diag));
 	if ((r = policy_load_dir(d->cfg.policy_dir, &p, &diag)) != 0) {
 		snprintf(err, errlen, "policy %s:%u:%u: %s",
-			 diag.file[0] ? diag.file : d->cfg.policy_dir, diag.line, diag.col,
-			 diag.msg[0] ? diag.msg : pl_strerror(r));
+		         diag.file[0] ? diag.file : d->cfg.policy_dir, diag.line, diag.col,
+		         diag.msg[0] ? diag.msg : pl_strerror(r));
 		return r;
 	}
 	if ((r = policy_slot_new(p, &d->policy)) != 0) {
@@ -29,7 +29,7 @@ static int open_policy(struct decider *d, char *err, size_t errlen)
 }
 
 static int open_audit(struct decider *d, audit_sign_fn fn, void *ctx,
-		      const uint8_t pub[SIGNER_PUB_LEN], char *err, size_t errlen)
+                      const uint8_t pub[SIGNER_PUB_LEN], char *err, size_t errlen)
 {
 	int r;
 
@@ -38,14 +38,13 @@ static int open_audit(struct decider *d, audit_sign_fn fn, void *ctx,
 		return r;
 	}
 	if ((r = audit_set_checkpoint_signer(d->audit, fn, ctx, pub, d->cfg.checkpoint_rows,
-					     d->cfg.checkpoint_seconds)) != 0)
+	                                     d->cfg.checkpoint_seconds)) != 0)
 		snprintf(err, errlen, "audit checkpoint signer: %s", pl_strerror(r));
 	return r;
 }
 
 int decider_open(const struct broker_config *c, audit_sign_fn fn, void *ctx,
-		 const uint8_t pub[SIGNER_PUB_LEN], struct decider **out, char *err,
-		 size_t errlen)
+                 const uint8_t pub[SIGNER_PUB_LEN], struct decider **out, char *err, size_t errlen)
 {
 	struct decider *d;
 	int r;
@@ -96,7 +95,7 @@ void decider_log_reload(struct decider *d, int r, const struct policy_diag *d_)
 		snprintf(line, sizeof(line), "%u", diag.line);
 		snprintf(col, sizeof(col), "%u", diag.col);
 		pl_log_err("policy_reload_refused", r, "file", diag.file, "line", line, "col", col,
-			   "msg", diag.msg, "action", "the previous policy stays in force", NULL);
+		           "msg", diag.msg, "action", "the previous policy stays in force", NULL);
 		return;
 	}
 	p = policy_slot_get(d->policy);
@@ -120,9 +119,10 @@ void decider_get_status(struct decider *d, struct broker_status *st)
 		char head[24];
 
 		snprintf(head, sizeof(head), "%llu", (unsigned long long)as.diverged_head);
-		pl_log_err("audit_chain_diverged", PL_E_AUDIT_DIVERGED, "head_seq", head,
-			   "action", "no checkpoint is signed and /v1/ready answers 503; run "
-			   "pitlanectl audit verify on the database", NULL);
+		pl_log_err("audit_chain_diverged", PL_E_AUDIT_DIVERGED, "head_seq", head, "action",
+		           "no checkpoint is signed and /v1/ready answers 503; run "
+		           "pitlanectl audit verify on the database",
+		           NULL);
 	}
 	p = policy_slot_get(d->policy);
 	st->policy_version = policy_version(p);
@@ -130,7 +130,7 @@ void decider_get_status(struct decider *d, struct broker_status *st)
 	st->policy_reloads = atomic_load(&d->reloads);
 	st->policy_reload_failures = atomic_load(&d->reload_failures);
 	st->replay_entries = replay_count(d->replay);
-	abuse_get_stats(d->abuse, &st->abuse);   /* /metrics: pitlane_abuse_* */
+	abuse_get_stats(d->abuse, &st->abuse); /* /metrics: pitlane_abuse_* */
 }
 
 void decider_close(struct decider *d)
@@ -138,8 +138,8 @@ void decider_close(struct decider *d)
 	if (d == NULL)
 		return;
 	abuse_close(d->abuse);
-	decider_refusals_close(d);  /* pending summary rows, before the audit store closes */
-	audit_close(d->audit);      /* final checkpoint needs the signer */
+	decider_refusals_close(d); /* pending summary rows, before the audit store closes */
+	audit_close(d->audit);     /* final checkpoint needs the signer */
 	policy_slot_free(d->policy);
 	replay_free(d->replay);
 	X509_STORE_free(d->store);
@@ -153,11 +153,10 @@ void decider_crl_update(struct decider *d, const uint8_t *pem, size_t len)
 	int r = castore_crl_update(d->store, pem, len, &n, err, sizeof(err));
 
 	if (r != 0) {
-		pl_log_err("decider_crl_refused", r, "file", d->cfg.crl,
-			   "reason", err, "action", "the CRLs loaded before stay in force", NULL);
+		pl_log_err("decider_crl_refused", r, "file", d->cfg.crl, "reason", err, "action",
+		           "the CRLs loaded before stay in force", NULL);
 		return;
 	}
 	snprintf(num, sizeof(num), "%zu", n);
-	pl_log(PL_LOG_INFO, "decider_crl_reloaded", "file", d->cfg.crl, "crls", num,
-	       NULL);
+	pl_log(PL_LOG_INFO, "decider_crl_reloaded", "file", d->cfg.crl, "crls", num, NULL);
 }

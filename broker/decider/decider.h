@@ -22,7 +22,7 @@
 #include "replay.h"
 #include "signer.h"
 
-struct decider_proc;                 /* ps_decider.c: channels to front end and signer */
+struct decider_proc; /* ps_decider.c: channels to front end and signer */
 
 /*
  * One request as the decider verified it (authenticate.c): the device from
@@ -34,21 +34,21 @@ struct vreq {
 	char request_id[40];
 	char device_cn[HANDOFF_TEXT], device_ou[HANDOFF_TEXT];
 	char client_addr[HANDOFF_TEXT];
-	int32_t front_err;                /* 0: decide; else the code of a failed check */
-	char reason[256];                 /* its sentence (REVOKED: after=, DECISION: the note) */
-	uint8_t have_tech, have_q, cnonce_len, kind;   /* kind: enum handoff_kind */
+	int32_t front_err; /* 0: decide; else the code of a failed check */
+	char reason[256];  /* its sentence (REVOKED: after=, DECISION: the note) */
+	uint8_t have_tech, have_q, cnonce_len, kind; /* kind: enum handoff_kind */
 	char tech_cn[HANDOFF_TEXT], tech_ou[HANDOFF_TEXT];
 	char vin[18];
 	char op[32];
 	uint8_t cnonce[32];
 	char work_order[HANDOFF_TEXT];
 	uint32_t ttl;
-	uint8_t nonce[16];                /* freshness: checked by the decider */
+	uint8_t nonce[16]; /* freshness: checked by the decider */
 	int64_t iat;
-	char req_reason[161];             /* the request's reason (5), for the audit row */
+	char req_reason[161]; /* the request's reason (5), for the audit row */
 	/* HANDOFF_DECISION, HANDOFF_APPROVAL: the approval id the technician signed */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
-	uint8_t approve;                  /* enum req_decision (request.h): compare with == */
+	uint8_t approve; /* enum req_decision (request.h): compare with == */
 };
 
 struct refusals;
@@ -57,14 +57,14 @@ struct decider {
 	struct broker_config cfg;
 	struct policy_slot *policy;
 	struct audit *audit;
-	struct abuse *abuse;             /* limits, detectors, approvals */
-	atomic_llong abuse_admin_ms;     /* last look for officer actions to audit */
+	struct abuse *abuse;         /* limits, detectors, approvals */
+	atomic_llong abuse_admin_ms; /* last look for officer actions to audit */
 	struct replay *replay;
-	struct refusals *refusals;       /* refusal audit budget */
-	X509_STORE *store;               /* client_ca + CRL + technician marker (castore.h) */
+	struct refusals *refusals; /* refusal audit budget */
+	X509_STORE *store;         /* client_ca + CRL + technician marker (castore.h) */
 	atomic_ullong reloads, reload_failures;
-	int64_t replay_floor;            /* refuse iat below this (the preload overflowed) */
-	atomic_int diverged_logged;      /* the audit_chain_diverged line was written */
+	int64_t replay_floor;       /* refuse iat below this (the preload overflowed) */
+	atomic_int diverged_logged; /* the audit_chain_diverged line was written */
 	struct decider_proc *proc;
 };
 
@@ -74,8 +74,7 @@ struct decider {
  * budget, replay cache (preloaded from the audit rows). err gets one sentence.
  */
 int decider_open(const struct broker_config *c, audit_sign_fn fn, void *ctx,
-		 const uint8_t pub[SIGNER_PUB_LEN], struct decider **out, char *err,
-		 size_t errlen);
+                 const uint8_t pub[SIGNER_PUB_LEN], struct decider **out, char *err, size_t errlen);
 /* Writes pending summaries, the final checkpoint (through the signer), frees. */
 void decider_close(struct decider *d);
 /* Reloads the policy (SIGHUP): 0 or the loader's code (diag says where). */
@@ -92,7 +91,7 @@ void decider_get_status(struct decider *d, struct broker_status *st);
  * device, the signer and the body, then decider_decide().
  */
 void decider_request(struct decider *d, uint32_t type, const struct fd_request *q,
-		     const uint8_t *tail, struct token_answer *a);
+                     const uint8_t *tail, struct token_answer *a);
 /* Applies a CRL file's contents (SIGHUP) to the decider's CA store; logs the outcome. */
 void decider_crl_update(struct decider *d, const uint8_t *pem, size_t len);
 
@@ -101,28 +100,26 @@ void decider_decide(struct decider *d, const struct vreq *h, struct token_answer
 
 /* ps_decider.c: signer_issue() through this worker's channel to the signer process. */
 int decider_signer_issue(struct decider *d, const struct signer_request *req,
-			 uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
+                         uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
 
 /* Abuse resistance (abuse_gate.c, docs/abuse.md). */
 int decider_abuse_open(struct decider *d, char *err, size_t errlen);
 /* abuse_check() plus the audit rows of its alerts and of pending officer actions. */
 int decider_abuse_check(struct decider *d, const struct policy *p, const struct abuse_event *ev,
-			const char *request_id, struct abuse_verdict *v);
+                        const char *request_id, struct abuse_verdict *v);
 /* Writes pending officer actions into the audit chain (at most one look a second). */
 void decider_abuse_tick(struct decider *d);
 /* Records a pending approval and encodes the 202 body; location gets its poll path. */
 int decider_abuse_park(struct decider *d, struct abuse_approval *ap, uint8_t *out, size_t cap,
-		       size_t *len, char location[48]);
+                       size_t *len, char location[48]);
 /* The unsigned handoffs: revoked ids, receipts. */
-void decider_abuse_request(struct decider *d, const struct vreq *h,
-			   struct token_answer *a);
+void decider_abuse_request(struct decider *d, const struct vreq *h, struct token_answer *a);
 /*
  * HANDOFF_DECISION whose identity and freshness checks passed: the approval's
  * state, the approver's eligibility, then the decision recorded as pitlanectl
  * records it; audit rows and the log line are written here.
  */
-void decider_abuse_decision(struct decider *d, const struct vreq *h,
-			    struct token_answer *a);
+void decider_abuse_decision(struct decider *d, const struct vreq *h, struct token_answer *a);
 /*
  * HANDOFF_APPROVAL (POST /v1/approvals/{id}/poll) whose identity and
  * freshness checks passed: only the approval's own device and technician see
@@ -139,8 +136,8 @@ void decider_abuse_poll(struct decider *d, const struct vreq *h, struct token_an
  */
 int decider_refusals_open(struct decider *d, char *err, size_t errlen);
 int decider_refusal_admit(struct decider *d, const char *device, const char *device_ou,
-			  const char *technician, const char *tech_ou, const char *rule,
-			  int64_t now);
+                          const char *technician, const char *tech_ou, const char *rule,
+                          int64_t now);
 /* Writes the summary rows of ended windows (the decider's timer). */
 void decider_refusals_tick(struct decider *d);
 /* Writes every pending summary, then frees the budget. */
@@ -155,6 +152,6 @@ int decider_replay_preload(struct decider *d, char *err, size_t errlen);
 
 /* The decider process (never returns). ctl: the channel to the monitor. */
 void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, int ctl)
-	__attribute__((noreturn));
+    __attribute__((noreturn));
 
 #endif

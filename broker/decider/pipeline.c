@@ -21,7 +21,6 @@
 
 #include "decider.h"
 #include "identity.h"
-#include "techid.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
@@ -30,6 +29,7 @@
 #include "problem.h"
 #include "refusal.h"
 #include "request.h"
+#include "techid.h"
 
 #define CWT_CONTENT_TYPE "application/cwt"
 #define CBOR_CONTENT_TYPE "application/cbor"
@@ -38,7 +38,7 @@
 /* The answer under construction. */
 struct verdict {
 	struct decider *d;
-	int kind;                         /* enum handoff_kind */
+	int kind; /* enum handoff_kind */
 	char request_id[40];
 	struct cert_identity device;
 	char client_addr[64];
@@ -47,14 +47,14 @@ struct verdict {
 	uint32_t retry_after;
 	uint8_t out[PROBLEM_MAX > SIGNER_TOKEN_MAX ? PROBLEM_MAX : SIGNER_TOKEN_MAX];
 	size_t outlen;
-	char location[48];                /* 202: the approval's poll path */
+	char location[48]; /* 202: the approval's poll path */
 };
 
 /* What a worker learnt, for the audit row and the log line. */
 struct outcome {
-	const char *decision;             /* allow, deny, approval, reject, error */
+	const char *decision; /* allow, deny, approval, reject, error */
 	enum metrics_decision metric;
-	int err;                          /* the code behind a reject/error */
+	int err; /* the code behind a reject/error */
 	char rule[64];
 	char reason[160];
 	struct tech_identity tech;
@@ -63,16 +63,20 @@ struct outcome {
 	int have_q;
 	uint8_t cti[SIGNER_CTI_LEN];
 	int have_cti;
-	int nonce_held;                   /* q.nonce is in the replay cache: the row keeps it */
+	int nonce_held; /* q.nonce is in the replay cache: the row keeps it */
 };
 
 static void set_problem(struct verdict *j, int status, const char *code, const char *detail,
-			const char *rule, uint32_t retry_after)
+                        const char *rule, uint32_t retry_after)
 {
 	struct problem p = {
-		.status = status, .code = code, .title = problem_title_for(status),
-		.detail = detail, .rule = rule, .request_id = j->request_id,
-		.retry_after = retry_after,
+	    .status = status,
+	    .code = code,
+	    .title = problem_title_for(status),
+	    .detail = detail,
+	    .rule = rule,
+	    .request_id = j->request_id,
+	    .retry_after = retry_after,
 	};
 	char generic[REFUSAL_DETAIL_MAX];
 
@@ -146,8 +150,9 @@ static int audit_outcome(struct verdict *j, const struct outcome *o)
 			/* The token must not leave without its row. */
 			plt_wipe(j->out, sizeof(j->out));
 			set_problem(j, 503, "audit_unavailable",
-				    "the audit store could not commit the decision; no token was "
-				    "issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+			            "the audit store could not commit the decision; no token was "
+			            "issued. Retry later.",
+			            NULL, HSM_RETRY_AFTER_S);
 		}
 	}
 	return r;
@@ -156,8 +161,9 @@ static int audit_outcome(struct verdict *j, const struct outcome *o)
 static int replay_why(int r, char *why, size_t whylen)
 {
 	if (r == PL_E_SRV_REPLAY)
-		snprintf(why, whylen, "this request (its nonce) was already received; build a "
-			 "new request with a fresh nonce");
+		snprintf(why, whylen,
+		         "this request (its nonce) was already received; build a "
+		         "new request with a fresh nonce");
 	else if (r == PL_E_SRV_REPLAY_FULL)
 		snprintf(why, whylen, "the broker remembers too many recent requests; retry later");
 	return r;
@@ -170,19 +176,21 @@ static int replay_why(int r, char *why, size_t whylen)
  * the replay cache (a refused request replayed is refused again).
  */
 static int check_fresh(struct decider *b, const struct token_request *q, int64_t now, char *why,
-		       size_t whylen)
+                       size_t whylen)
 {
 	if (q->iat > now + (int64_t)b->cfg.request_window_s ||
 	    q->iat < now - (int64_t)b->cfg.request_window_s) {
-		snprintf(why, whylen, "request iat %lld is %lld s away from the broker clock; at "
-			 "most %u s are accepted (check the PC clock)", (long long)q->iat,
-			 (long long)(q->iat - now), b->cfg.request_window_s);
+		snprintf(why, whylen,
+		         "request iat %lld is %lld s away from the broker clock; at "
+		         "most %u s are accepted (check the PC clock)",
+		         (long long)q->iat, (long long)(q->iat - now), b->cfg.request_window_s);
 		return PL_E_SRV_STALE;
 	}
 	if (q->iat < b->replay_floor) {
 		/* The nonces of before the restart did not all fit back into the cache. */
-		snprintf(why, whylen, "this request was signed before the broker restarted and "
-			 "could be a replay; build a new request");
+		snprintf(why, whylen,
+		         "this request was signed before the broker restarted and "
+		         "could be a replay; build a new request");
 		return PL_E_SRV_REPLAY;
 	}
 	return replay_why(replay_seen(b->replay, q->nonce, now), why, whylen);
@@ -194,10 +202,10 @@ static int check_fresh(struct decider *b, const struct token_request *q, int64_t
  * which the replay cache is re-loaded at start.
  */
 static int remember_nonce(struct decider *b, struct outcome *o, int64_t now, char *why,
-			  size_t whylen)
+                          size_t whylen)
 {
 	int r = replay_check_insert(b->replay, o->q.nonce, now,
-				    (o->q.iat > now ? o->q.iat : now) + b->cfg.request_window_s);
+	                            (o->q.iat > now ? o->q.iat : now) + b->cfg.request_window_s);
 
 	if (r == 0)
 		o->nonce_held = 1;
@@ -210,8 +218,10 @@ static void reject(struct verdict *j, struct outcome *o, int err, const char *wh
 
 	o->decision = "reject";
 	o->metric = err == PL_E_SRV_REQ_MALFORMED || err == PL_E_SRV_REQ_NOT_SIGN1 ||
-		    err == PL_E_SRV_REQ_NO_X5CHAIN || err == PL_E_SRV_REQ_FIELD ||
-		    err == PL_E_SRV_REQ_ALG ? DEC_MALFORMED : DEC_DENY_IDENTITY;
+	                    err == PL_E_SRV_REQ_NO_X5CHAIN || err == PL_E_SRV_REQ_FIELD ||
+	                    err == PL_E_SRV_REQ_ALG
+	                ? DEC_MALFORMED
+	                : DEC_DENY_IDENTITY;
 	o->err = err;
 	copy_str(o->rule, sizeof(o->rule), pl_errname(err));
 	copy_str(o->reason, sizeof(o->reason), why);
@@ -219,8 +229,8 @@ static void reject(struct verdict *j, struct outcome *o, int err, const char *wh
 }
 
 static void fill_signer_request(struct verdict *j, const struct outcome *o,
-				const struct policy_decision *d, int64_t now,
-				struct signer_request *sr)
+                                const struct policy_decision *d, int64_t now,
+                                struct signer_request *sr)
 {
 	memset(sr, 0, sizeof(*sr));
 	copy_str(sr->vin, sizeof(sr->vin), o->q.vin);
@@ -232,9 +242,9 @@ static void fill_signer_request(struct verdict *j, const struct outcome *o,
 	sr->iat = now;
 	copy_str(sr->iss, sizeof(sr->iss), j->d->cfg.issuer);
 	copy_str(sr->workshop, sizeof(sr->workshop),
-		 d->workshop_id[0] != '\0' ? d->workshop_id : o->tech.id.ou);
+	         d->workshop_id[0] != '\0' ? d->workshop_id : o->tech.id.ou);
 	copy_str(sr->technician, sizeof(sr->technician),
-		 d->technician_id[0] != '\0' ? d->technician_id : o->tech.id.cn);
+	         d->technician_id[0] != '\0' ? d->technician_id : o->tech.id.cn);
 	copy_str(sr->work_order, sizeof(sr->work_order), o->q.work_order);
 	sr->policy_version = d->policy_version;
 }
@@ -252,7 +262,7 @@ static int signer_refusal(int r)
  * goes on; a request the policy denied is only seen by the detectors).
  */
 static int abuse_gate(struct verdict *j, struct outcome *o, const struct policy *pol,
-		      const struct policy_decision *d, int64_t now_s)
+                      const struct policy_decision *d, int64_t now_s)
 {
 	struct decider *b = j->d;
 	char why[256];
@@ -260,8 +270,13 @@ static int abuse_gate(struct verdict *j, struct outcome *o, const struct policy 
 	struct abuse_verdict v;
 	struct abuse_approval ap;
 	struct abuse_event ev = {
-		.technician = o->tech.id.cn, .workshop = o->tech.id.ou, .device = j->device.cn,
-		.client_addr = j->client_addr, .vin = o->q.vin, .op = o->q.op, .d = d,
+	    .technician = o->tech.id.cn,
+	    .workshop = o->tech.id.ou,
+	    .device = j->device.cn,
+	    .client_addr = j->client_addr,
+	    .vin = o->q.vin,
+	    .op = o->q.op,
+	    .d = d,
 	};
 	uint32_t expires = 900;
 	int r;
@@ -278,7 +293,7 @@ static int abuse_gate(struct verdict *j, struct outcome *o, const struct policy 
 		o->decision = v.kind == ABUSE_LIMITED ? "limited" : "deny";
 		o->metric = DEC_DENY_POLICY;
 		set_problem(j, v.kind == ABUSE_LIMITED ? 429 : 403, v.code, v.reason, v.rule,
-			    v.kind == ABUSE_LIMITED ? v.retry_after : 0);
+		            v.kind == ABUSE_LIMITED ? v.retry_after : 0);
 		return 1;
 	}
 	memset(&ap, 0, sizeof(ap));
@@ -291,9 +306,9 @@ static int abuse_gate(struct verdict *j, struct outcome *o, const struct policy 
 	copy_str(ap.technician, sizeof(ap.technician), o->tech.id.cn);
 	copy_str(ap.workshop, sizeof(ap.workshop), o->tech.id.ou);
 	copy_str(ap.technician_id, sizeof(ap.technician_id),
-		 d->technician_id[0] ? d->technician_id : o->tech.id.cn);
+	         d->technician_id[0] ? d->technician_id : o->tech.id.cn);
 	copy_str(ap.workshop_id, sizeof(ap.workshop_id),
-		 d->workshop_id[0] ? d->workshop_id : o->tech.id.ou);
+	         d->workshop_id[0] ? d->workshop_id : o->tech.id.ou);
 	copy_str(ap.vin, sizeof(ap.vin), o->q.vin);
 	copy_str(ap.op, sizeof(ap.op), o->q.op);
 	memcpy(ap.cnonce, o->q.cnonce, o->q.cnonce_len);
@@ -320,8 +335,10 @@ fail:
 	o->metric = DEC_ERROR;
 	copy_str(o->rule, sizeof(o->rule), "abuse");
 	copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
-	set_problem(j, 503, "audit_unavailable", "the broker's abuse-resistance state is "
-		    "unavailable; no token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+	set_problem(j, 503, "audit_unavailable",
+	            "the broker's abuse-resistance state is "
+	            "unavailable; no token was issued. Retry later.",
+	            NULL, HSM_RETRY_AFTER_S);
 	return 1;
 }
 
@@ -331,10 +348,15 @@ static void decide_and_sign(struct verdict *j, struct outcome *o, int64_t now)
 	struct decider *b = j->d;
 	struct policy *pol = policy_slot_get(b->policy);
 	struct policy_request pr = {
-		.device_cn = j->device.cn, .device_workshop = j->device.ou,
-		.technician_cn = o->tech.id.cn, .technician_workshop = o->tech.id.ou,
-		.vin = o->q.vin, .op = o->q.op, .now = now, .client_addr = j->client_addr,
-		.requested_ttl = o->q.ttl,
+	    .device_cn = j->device.cn,
+	    .device_workshop = j->device.ou,
+	    .technician_cn = o->tech.id.cn,
+	    .technician_workshop = o->tech.id.ou,
+	    .vin = o->q.vin,
+	    .op = o->q.op,
+	    .now = now,
+	    .client_addr = j->client_addr,
+	    .requested_ttl = o->q.ttl,
 	};
 	struct policy_decision d;
 	struct signer_request sr;
@@ -375,8 +397,10 @@ static void decide_and_sign(struct verdict *j, struct outcome *o, int64_t now)
 		o->err = r;
 		copy_str(o->rule, sizeof(o->rule), "hsm");
 		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
-		set_problem(j, 503, "hsm_unavailable", "the signing key is unavailable right now; "
-			    "no token was issued. Retry later.", NULL, HSM_RETRY_AFTER_S);
+		set_problem(j, 503, "hsm_unavailable",
+		            "the signing key is unavailable right now; "
+		            "no token was issued. Retry later.",
+		            NULL, HSM_RETRY_AFTER_S);
 		return;
 	}
 	if (r != 0 && !signer_refusal(r)) {
@@ -386,7 +410,7 @@ static void decide_and_sign(struct verdict *j, struct outcome *o, int64_t now)
 		copy_str(o->rule, sizeof(o->rule), "signer");
 		copy_str(o->reason, sizeof(o->reason), pl_strerror(r));
 		set_problem(j, 500, "internal", "the token could not be built; no token was issued",
-			    NULL, 0);
+		            NULL, 0);
 		return;
 	}
 	if (r != 0) {
@@ -413,13 +437,14 @@ static void log_outcome(struct verdict *j, const struct outcome *o)
 	if (o->have_cti && j->status == 201)
 		pl_hex_encode(o->cti, SIGNER_CTI_LEN, cti, sizeof(cti));
 	pl_log(j->status < 300 ? PL_LOG_INFO : PL_LOG_WARN,
-	       j->kind == HANDOFF_DECISION ? "approval_decision" :
-	       j->kind == HANDOFF_APPROVAL ? "approval_poll" : "token_request",
-	       "request_id", j->request_id, "status", status, "decision", o->decision,
-	       "rule", o->rule, "device", j->device.cn, "workshop", j->device.ou,
-	       "technician", o->have_tech ? o->tech.id.cn : "", "vin", o->have_q ? o->q.vin : "",
-	       "op", o->have_q ? o->q.op : "", "cti", cti, "reason", o->reason,
-	       "addr", j->client_addr, NULL);
+	       j->kind == HANDOFF_DECISION   ? "approval_decision"
+	       : j->kind == HANDOFF_APPROVAL ? "approval_poll"
+	                                     : "token_request",
+	       "request_id", j->request_id, "status", status, "decision", o->decision, "rule",
+	       o->rule, "device", j->device.cn, "workshop", j->device.ou, "technician",
+	       o->have_tech ? o->tech.id.cn : "", "vin", o->have_q ? o->q.vin : "", "op",
+	       o->have_q ? o->q.op : "", "cti", cti, "reason", o->reason, "addr", j->client_addr,
+	       NULL);
 }
 
 /* A request refused for its identity, freshness, the policy or the limits. */
@@ -427,7 +452,7 @@ static int is_refusal(const struct outcome *o)
 {
 	return o->decision != NULL &&
 	       (strcmp(o->decision, "reject") == 0 || strcmp(o->decision, "deny") == 0 ||
-		strcmp(o->decision, "limited") == 0);
+	        strcmp(o->decision, "limited") == 0);
 }
 
 /*
@@ -435,17 +460,16 @@ static int is_refusal(const struct outcome *o)
  * refusal over its device's or technician's budget is counted into a summary
  * row instead (refusal_audit.c); allows, approvals and errors always get theirs.
  */
-static void finish(struct verdict *j, struct outcome *o, int64_t now, int decide,
-		   int *audit_err)
+static void finish(struct verdict *j, struct outcome *o, int64_t now, int decide, int *audit_err)
 {
 	if (decide)
 		decide_and_sign(j, o, now);
 	*audit_err = 0;
 	/* the technician's budget only once the request proved to be hers (signature) */
-	if (is_refusal(o) &&
-	    !decider_refusal_admit(j->d, j->device.cn, j->device.ou,
-				  o->have_tech && o->err != PL_E_SRV_TECH_SIG ? o->tech.id.cn : NULL,
-				  o->tech.id.ou, o->rule, now))
+	if (is_refusal(o) && !decider_refusal_admit(
+	                         j->d, j->device.cn, j->device.ou,
+	                         o->have_tech && o->err != PL_E_SRV_TECH_SIG ? o->tech.id.cn : NULL,
+	                         o->tech.id.ou, o->rule, now))
 		return;
 	*audit_err = audit_outcome(j, o) != 0;
 	log_outcome(j, o);
@@ -458,8 +482,10 @@ static void finish(struct verdict *j, struct outcome *o, int64_t now, int decide
 static void unsigned_refused(const struct vreq *h, struct token_answer *a)
 {
 	struct problem p = {
-		.status = problem_status_for(h->front_err), .code = pl_errname(h->front_err),
-		.detail = h->reason, .request_id = h->request_id,
+	    .status = problem_status_for(h->front_err),
+	    .code = pl_errname(h->front_err),
+	    .detail = h->reason,
+	    .request_id = h->request_id,
 	};
 	size_t len = 0;
 
@@ -527,7 +553,8 @@ void decider_decide(struct decider *b, const struct vreq *h, struct token_answer
 	if (h->front_err != 0)
 		reject(j, &o, h->front_err, h->reason);
 	else if (!h->have_q || !h->have_tech)
-		reject(j, &o, PL_E_SRV_REQ_MALFORMED, "the front end handed over an incomplete "
+		reject(j, &o, PL_E_SRV_REQ_MALFORMED,
+		       "the front end handed over an incomplete "
 		       "request");
 	else if ((r = check_fresh(b, &o.q, now, why, sizeof(why))) != 0)
 		reject(j, &o, r, why);
@@ -550,16 +577,17 @@ void decider_decide(struct decider *b, const struct vreq *h, struct token_answer
 	a->status = j->status;
 	a->retry_after = j->retry_after;
 	a->metric = (uint32_t)o.metric;
-	a->body_kind = j->ctype == NULL ? ANSWER_PROBLEM :
-		       strcmp(j->ctype, CWT_CONTENT_TYPE) == 0 ? ANSWER_TOKEN :
-		       strcmp(j->ctype, CBOR_CONTENT_TYPE) == 0 ? ANSWER_CBOR : ANSWER_PROBLEM;
+	a->body_kind = j->ctype == NULL                           ? ANSWER_PROBLEM
+	               : strcmp(j->ctype, CWT_CONTENT_TYPE) == 0  ? ANSWER_TOKEN
+	               : strcmp(j->ctype, CBOR_CONTENT_TYPE) == 0 ? ANSWER_CBOR
+	                                                          : ANSWER_PROBLEM;
 	copy_str(a->location, sizeof(a->location), j->location);
 	a->hsm_error = (uint8_t)hsm;
 	a->audit_error = (uint8_t)audit_err;
 	a->len = (uint32_t)(j->outlen <= sizeof(a->body) ? j->outlen : 0);
 	memcpy(a->body, j->out, a->len);
 	if (h->kind == HANDOFF_DECISION || h->kind == HANDOFF_APPROVAL)
-		a->metric = DEC_COUNT;  /* a refused decision or poll is not a token decision */
+		a->metric = DEC_COUNT; /* a refused decision or poll is not a token decision */
 out:
 	plt_wipe(&o, sizeof(o));
 	plt_wipe(j->out, sizeof(j->out));

@@ -19,15 +19,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decider.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_audit.h"
 #include "pl_err_signer.h"
 #include "pl_log.h"
-#include "decider.h"
 #include "ps_child.h"
 
-#define SIGNER_REPLY_MS 10000     /* an HSM call (the signer's own timeouts are shorter) */
+#define SIGNER_REPLY_MS 10000 /* an HSM call (the signer's own timeouts are shorter) */
 #define STATUS_PUSH_MS 200
 #define POLL_SLICE_MS 500
 
@@ -39,7 +39,7 @@ struct fdslot {
 struct worker {
 	struct decider_proc *d;
 	pthread_t t;
-	struct fdslot front, signer;  /* guarded by d->mu */
+	struct fdslot front, signer; /* guarded by d->mu */
 	uint64_t next_id;
 };
 
@@ -47,9 +47,9 @@ struct decider_proc {
 	const struct broker_config *c;
 	struct decider *dc;
 	struct ps_chan *ctl;
-	pthread_mutex_t mu;           /* fd slots, ctl sends */
-	pthread_mutex_t sig_mu;       /* the signer control channel (checkpoints, status) */
-	pthread_mutex_t push_mu;      /* status pushes */
+	pthread_mutex_t mu;      /* fd slots, ctl sends */
+	pthread_mutex_t sig_mu;  /* the signer control channel (checkpoints, status) */
+	pthread_mutex_t push_mu; /* status pushes */
 	unsigned n;
 	struct worker *w;
 	struct fdslot front_status, signer_ctl;
@@ -96,7 +96,7 @@ static void slot_give(struct fdslot *s, int fd)
 
 /* One request/reply with the signer over the descriptor in s. */
 static int signer_call(struct decider_proc *d, struct fdslot *s, uint64_t *id, uint32_t type,
-		       const void *req, size_t len, uint32_t rtype, void *rep, size_t rlen)
+                       const void *req, size_t len, uint32_t rtype, void *rep, size_t rlen)
 {
 	struct ps_chan ch;
 	struct ps_hdr h;
@@ -131,8 +131,8 @@ static int signer_call(struct decider_proc *d, struct fdslot *s, uint64_t *id, u
 	return 0;
 dead:
 	if (r != PL_E_IO) {
-		pl_log_err("privsep_bad_message", r, "role", "decider", "from", "signer",
-			   "why", ch.why, NULL);
+		pl_log_err("privsep_bad_message", r, "role", "decider", "from", "signer", "why",
+		           ch.why, NULL);
 		pthread_mutex_lock(&d->mu);
 		(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_SIGNER);
 		pthread_mutex_unlock(&d->mu);
@@ -143,7 +143,7 @@ dead:
 
 /* The worker's own channel to the signer. */
 int decider_signer_issue(struct decider *dc, const struct signer_request *req,
-			 uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
+                         uint8_t cti[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
 {
 	struct decider_proc *d = dc->proc;
 	struct worker *w = tl_worker;
@@ -153,7 +153,7 @@ int decider_signer_issue(struct decider *dc, const struct signer_request *req,
 	if (w == NULL)
 		return PL_E_SIGNER_UNAVAILABLE;
 	r = signer_call(d, &w->signer, &w->next_id, PS_DS_ISSUE, req, sizeof(*req), PS_SD_ISSUED,
-			&out, sizeof(out));
+	                &out, sizeof(out));
 	if (r == 0 && out.err == 0 && (out.len == 0 || out.len > sizeof(out.tok) || out.len > cap))
 		r = PL_E_SIGNER_UNAVAILABLE;
 	if (r == 0 && (r = out.err) == 0) {
@@ -167,17 +167,17 @@ int decider_signer_issue(struct decider *dc, const struct signer_request *req,
 
 /* audit_sign_fn: checkpoints through the signer's control channel. */
 static int ckpt_remote(void *ctx, uint64_t row_count, const uint8_t head[32],
-		       uint8_t sig[SIGNER_SIG_LEN])
+                       uint8_t sig[SIGNER_SIG_LEN])
 {
 	struct decider_proc *d = ctx;
-	struct ps_ckpt q = { .row_count = row_count };
+	struct ps_ckpt q = {.row_count = row_count};
 	struct ps_ckpt_sig out;
 	int r;
 
 	memcpy(q.head, head, sizeof(q.head));
 	pthread_mutex_lock(&d->sig_mu);
 	r = signer_call(d, &d->signer_ctl, &d->sig_ctl_id, PS_DS_CKPT, &q, sizeof(q),
-			PS_SD_CKPT_SIG, &out, sizeof(out));
+	                PS_SD_CKPT_SIG, &out, sizeof(out));
 	pthread_mutex_unlock(&d->sig_mu);
 	if (r == 0 && (r = out.err) == 0)
 		memcpy(sig, out.sig, SIGNER_SIG_LEN);
@@ -198,8 +198,10 @@ static int request_check(struct fd_request *q, size_t len, char *why, size_t why
 	q->arg[sizeof(q->arg) - 1] = '\0';
 	if (q->body_len > FD_BODY_MAX || q->cert_len > FD_CERTS_MAX ||
 	    (size_t)q->body_len + q->cert_len != len - sizeof(*q)) {
-		snprintf(why, whylen, "a request whose body (%u) and certificate (%u) lengths "
-			 "disagree with its %zu bytes", q->body_len, q->cert_len, len);
+		snprintf(why, whylen,
+		         "a request whose body (%u) and certificate (%u) lengths "
+		         "disagree with its %zu bytes",
+		         q->body_len, q->cert_len, len);
 		return PL_E_SYNTAX;
 	}
 	return 0;
@@ -208,8 +210,8 @@ static int request_check(struct fd_request *q, size_t len, char *why, size_t why
 static void report_front(struct decider_proc *d, int r, const char *why)
 {
 	pl_log_err("privsep_bad_message", r, "role", "decider", "from", "front", "why", why,
-		   "action", "refused; the channel is closed and the monitor ends the front end",
-		   NULL);
+	           "action", "refused; the channel is closed and the monitor ends the front end",
+	           NULL);
 	pthread_mutex_lock(&d->mu);
 	(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_FRONT);
 	pthread_mutex_unlock(&d->mu);
@@ -251,7 +253,7 @@ static void *worker_main(void *arg)
 		}
 		decider_request(d->dc, hdr.type, q, buf + sizeof(*q), &a);
 		if (ps_send(&ch, PS_DF_ANSWER, hdr.id, &a, sizeof(a), NULL, 0) != 0)
-			slot_dead(d, &w->front, fd);   /* the front end died: the row is committed */
+			slot_dead(d, &w->front, fd); /* the front end died: the row is committed */
 		plt_wipe(&a, sizeof(a));
 		plt_wipe(buf, hdr.len);
 	}
@@ -266,8 +268,8 @@ static void gather(struct decider_proc *d, struct broker_status *st)
 
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&d->sig_mu);
-	r = signer_call(d, &d->signer_ctl, &d->sig_ctl_id, PS_DS_STATUS_REQ, NULL, 0,
-			PS_SD_STATUS, &ss, sizeof(ss));
+	r = signer_call(d, &d->signer_ctl, &d->sig_ctl_id, PS_DS_STATUS_REQ, NULL, 0, PS_SD_STATUS,
+	                &ss, sizeof(ss));
 	pthread_mutex_unlock(&d->sig_mu);
 	if (r == 0) {
 		st->hsm_ready = ss.ready;
@@ -311,10 +313,10 @@ static void reload(struct decider_proc *d)
  */
 static void check_status_channel(struct decider_proc *d)
 {
-	struct pollfd p = { .events = POLLIN };
+	struct pollfd p = {.events = POLLIN};
 	struct ps_hdr h;
 	struct ps_chan ch;
-	static uint8_t buf[PS_MSG_MAX];   /* the status thread's only */
+	static uint8_t buf[PS_MSG_MAX]; /* the status thread's only */
 	int r;
 
 	pthread_mutex_lock(&d->push_mu);
@@ -328,16 +330,17 @@ static void check_status_channel(struct decider_proc *d)
 	if (r == 0) {
 		ps_chan_close(&ch);
 		r = PL_E_SYNTAX;
-		snprintf(ch.why, sizeof(ch.why), "a message on the status channel, which only "
-			 "the decider writes");
+		snprintf(ch.why, sizeof(ch.why),
+		         "a message on the status channel, which only "
+		         "the decider writes");
 	}
 	slot_dead(d, &d->front_status, p.fd);
 	pthread_mutex_unlock(&d->push_mu);
 	if (r == PL_E_IO)
 		return;
 	pl_log_err("privsep_bad_message", r, "role", "decider", "from", "front", "why", ch.why,
-		   "action", "refused; the channel is closed and the monitor ends the front end",
-		   NULL);
+	           "action", "refused; the channel is closed and the monitor ends the front end",
+	           NULL);
 	pthread_mutex_lock(&d->mu);
 	(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_FRONT);
 	pthread_mutex_unlock(&d->mu);
@@ -353,8 +356,9 @@ static void *status_main(void *arg)
 	while (!atomic_load(&d->stop)) {
 		check_status_channel(d);
 		push_status(d);
-		decider_abuse_tick(d->dc);  /* officer actions into the audit chain (docs/abuse.md) */
-		decider_refusals_tick(d->dc);  /* summary rows of refusals (docs/broker.md) */
+		decider_abuse_tick(
+		    d->dc); /* officer actions into the audit chain (docs/abuse.md) */
+		decider_refusals_tick(d->dc); /* summary rows of refusals (docs/broker.md) */
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (d->c->checkpoint_seconds > 0 &&
 		    now.tv_sec - last_ckpt.tv_sec >= (time_t)d->c->checkpoint_seconds) {
@@ -421,7 +425,7 @@ static int on_ctl(struct decider_proc *d, int timeout_ms)
 	if (h.type == PS_MC_PEERS) {
 		take_peers(d, peers.peer, fds, n);
 		if (peers.peer == PS_ROLE_FRONT && d->dc != NULL)
-			push_status(d);       /* a (re)started front end is ready at once */
+			push_status(d); /* a (re)started front end is ready at once */
 	} else if (h.type == PS_MC_RELOAD && d->dc != NULL) {
 		reload(d);
 	} else if (h.type == PS_MC_CRL && n == 1) {
@@ -433,7 +437,8 @@ static int on_ctl(struct decider_proc *d, int timeout_ms)
 	return 0;
 }
 
-static int fetch_pubkey(struct decider_proc *d, uint8_t pub[SIGNER_PUB_LEN], char *err, size_t errlen)
+static int fetch_pubkey(struct decider_proc *d, uint8_t pub[SIGNER_PUB_LEN], char *err,
+                        size_t errlen)
 {
 	struct ps_pubkey pk;
 	int tries = 0, r;
@@ -446,14 +451,14 @@ static int fetch_pubkey(struct decider_proc *d, uint8_t pub[SIGNER_PUB_LEN], cha
 		}
 	}
 	pthread_mutex_lock(&d->sig_mu);
-	r = signer_call(d, &d->signer_ctl, &d->sig_ctl_id, PS_DS_PUBKEY_REQ, NULL, 0,
-			PS_SD_PUBKEY, &pk, sizeof(pk));
+	r = signer_call(d, &d->signer_ctl, &d->sig_ctl_id, PS_DS_PUBKEY_REQ, NULL, 0, PS_SD_PUBKEY,
+	                &pk, sizeof(pk));
 	pthread_mutex_unlock(&d->sig_mu);
 	if (r == 0 && (r = pk.err) == 0)
 		memcpy(pub, pk.pub, SIGNER_PUB_LEN);
 	else
 		snprintf(err, errlen, "the signer process did not give its public key: %s",
-			 pl_strerror(r));
+		         pl_strerror(r));
 	return r;
 }
 
@@ -508,8 +513,8 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	if (ps_ctl_ready(&ctl, PS_ROLE_DECIDER) != 0)
 		_exit(1);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = ctl.fd, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = ctl.fd, .events = POLLIN},
+		                      {.fd = sfd, .events = POLLIN}};
 
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
@@ -518,7 +523,7 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
 			    si.ssi_signo == SIGHUP)
-				continue;         /* the monitor forwards SIGHUP as PS_MC_RELOAD */
+				continue; /* the monitor forwards SIGHUP as PS_MC_RELOAD */
 			break;
 		}
 		if ((p[0].revents & (POLLIN | POLLHUP)) && on_ctl(d, 0) != 0)
@@ -528,6 +533,6 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	for (unsigned i = 0; i < d->n; i++)
 		pthread_join(d->w[i].t, NULL);
 	pthread_join(d->status_t, NULL);
-	decider_close(d->dc);         /* final checkpoint, through the signer */
+	decider_close(d->dc); /* final checkpoint, through the signer */
 	_exit(0);
 }

@@ -33,11 +33,11 @@ int refusal_is_confidential(const char *code, const char *rule)
 
 void refusal_make_generic(struct problem *p, const char *contact, char *detail, size_t cap)
 {
-	const char *who = contact != NULL && contact[0] != '\0' ? contact :
-			  BROKER_REFUSAL_CONTACT_DEFAULT;
+	const char *who =
+	    contact != NULL && contact[0] != '\0' ? contact : BROKER_REFUSAL_CONTACT_DEFAULT;
 
 	snprintf(detail, cap, "no reason is given; call %s and quote request id %s", who,
-		 p->request_id != NULL && p->request_id[0] != '\0' ? p->request_id : "(none)");
+	         p->request_id != NULL && p->request_id[0] != '\0' ? p->request_id : "(none)");
 	p->status = 403;
 	p->code = REFUSAL_CODE;
 	p->title = problem_title_for(403);

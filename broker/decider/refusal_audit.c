@@ -27,7 +27,8 @@ int decider_refusals_open(struct decider *b, char *err, size_t errlen)
 }
 
 int decider_refusal_admit(struct decider *b, const char *device, const char *device_ou,
-                         const char *technician, const char *tech_ou, const char *rule, int64_t now)
+                          const char *technician, const char *tech_ou, const char *rule,
+                          int64_t now)
 {
 	if (b->refusals == NULL)
 		return 1;

@@ -14,15 +14,15 @@
 struct entry {
 	uint8_t nonce[REPLAY_NONCE_LEN];
 	int64_t expires;
-	uint32_t next;      /* next entry in the same bucket */
+	uint32_t next; /* next entry in the same bucket */
 };
 
 struct replay {
 	pthread_mutex_t lock;
-	struct entry *e;    /* ring, capacity entries */
-	uint32_t *bucket;   /* nbuckets heads */
+	struct entry *e;  /* ring, capacity entries */
+	uint32_t *bucket; /* nbuckets heads */
 	uint32_t cap, nbuckets, head, count;
-	uint64_t key[2];    /* random hash key: nonces are client-chosen */
+	uint64_t key[2]; /* random hash key: nonces are client-chosen */
 };
 
 static uint32_t hash(const struct replay *rc, const uint8_t n[REPLAY_NONCE_LEN])
@@ -123,7 +123,7 @@ int replay_seen(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_
 }
 
 int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
-			int64_t expires)
+                        int64_t expires)
 {
 	uint32_t h, idx;
 	int r;
@@ -153,7 +153,7 @@ out:
 
 /* Kept apart from replay_check_insert(): no per-caller accounting, a duplicate is fine. */
 int replay_preload(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
-		   int64_t expires)
+                   int64_t expires)
 {
 	uint32_t h, idx;
 	int r = 0;

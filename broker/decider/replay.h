@@ -23,7 +23,7 @@ void replay_free(struct replay *rc);
  * when capacity unexpired nonces are held.
  */
 int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
-			int64_t expires);
+                        int64_t expires);
 
 /*
  * Looks only: PL_E_SRV_REPLAY when nonce is remembered (and unexpired at
@@ -38,7 +38,7 @@ int replay_seen(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_
  * Returns 0, or PL_E_SRV_REPLAY_FULL when capacity unexpired nonces are held.
  */
 int replay_preload(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
-		   int64_t expires);
+                   int64_t expires);
 
 /* Nonces currently remembered. */
 uint32_t replay_count(struct replay *rc);

@@ -44,7 +44,7 @@ static int preload_one(void *ctx, const uint8_t nonce[AUDIT_NONCE_LEN], int64_t 
 		return 0;
 	if (replay_preload(p->b->replay, nonce, p->now, expires) != 0) {
 		p->full = 1;
-		return 1;   /* stop: the rest would not fit either */
+		return 1; /* stop: the rest would not fit either */
 	}
 	p->loaded++;
 	return 0;
@@ -52,7 +52,7 @@ static int preload_one(void *ctx, const uint8_t nonce[AUDIT_NONCE_LEN], int64_t 
 
 int decider_replay_preload(struct decider *b, char *err, size_t errlen)
 {
-	struct preload p = { .b = b, .now = (int64_t)time(NULL) };
+	struct preload p = {.b = b, .now = (int64_t)time(NULL)};
 	int64_t since_ms = (p.now - 2 * (int64_t)b->cfg.request_window_s) * 1000;
 	uint64_t recent = 0;
 	char n[24], w[16];
@@ -67,7 +67,7 @@ int decider_replay_preload(struct decider *b, char *err, size_t errlen)
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "reading the recent request nonces from %s: %s",
-			 b->cfg.database, pl_strerror(r));
+		         b->cfg.database, pl_strerror(r));
 		return r;
 	}
 	snprintf(n, sizeof(n), "%llu", (unsigned long long)(p.full ? recent : p.loaded));
@@ -75,9 +75,10 @@ int decider_replay_preload(struct decider *b, char *err, size_t errlen)
 	if (p.full) {
 		/* Fail closed: what could not be remembered is refused as a whole. */
 		b->replay_floor = p.now;
-		pl_log(PL_LOG_WARN, "replay_preload_full", "nonces", n, "window_s", w,
-		       "action", "requests signed before this start are refused until the "
-		       "window has passed (raise replay_capacity)", NULL);
+		pl_log(PL_LOG_WARN, "replay_preload_full", "nonces", n, "window_s", w, "action",
+		       "requests signed before this start are refused until the "
+		       "window has passed (raise replay_capacity)",
+		       NULL);
 		return 0;
 	}
 	pl_log(PL_LOG_INFO, "replay_preloaded", "nonces", n, "window_s", w, NULL);

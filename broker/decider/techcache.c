@@ -19,10 +19,10 @@ struct entry {
 	uint64_t gen;
 	int64_t valid_from, valid_until;
 	struct tech_identity t;
-	EVP_PKEY *pkey;                  /* NULL or t.pub parsed */
-	uint32_t hnext;                  /* hash chain, or the free list */
-	uint32_t pnext;                  /* public point hash chain */
-	uint32_t prev, next;             /* LRU list, most recent first */
+	EVP_PKEY *pkey;      /* NULL or t.pub parsed */
+	uint32_t hnext;      /* hash chain, or the free list */
+	uint32_t pnext;      /* public point hash chain */
+	uint32_t prev, next; /* LRU list, most recent first */
 };
 
 struct techcache {
@@ -37,7 +37,8 @@ struct techcache {
 static uint32_t hash4(const struct techcache *c, const uint8_t *p)
 {
 	return ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		(uint32_t)p[3] << 24) & c->mask;
+	        (uint32_t)p[3] << 24) &
+	       c->mask;
 }
 
 static uint32_t bucket_of(const struct techcache *c, const uint8_t key[TECHCACHE_KEY_LEN])
@@ -155,7 +156,7 @@ static void drop(struct techcache *c, uint32_t i)
 }
 
 int techcache_get(struct techcache *c, const uint8_t key[TECHCACHE_KEY_LEN], uint64_t gen,
-		  int64_t now, struct tech_identity *out)
+                  int64_t now, struct tech_identity *out)
 {
 	uint32_t i;
 	int r = PL_E_NOTFOUND;
@@ -185,8 +186,8 @@ out:
 }
 
 void techcache_put(struct techcache *c, const uint8_t key[TECHCACHE_KEY_LEN], uint64_t gen,
-		   int64_t valid_from, int64_t valid_until, const struct tech_identity *t,
-		   EVP_PKEY *pkey)
+                   int64_t valid_from, int64_t valid_until, const struct tech_identity *t,
+                   EVP_PKEY *pkey)
 {
 	uint32_t i, b;
 
@@ -226,8 +227,7 @@ EVP_PKEY *techcache_pkey(struct techcache *c, const uint8_t pub[PLT_P256_PUB_LEN
 
 	pthread_mutex_lock(&c->lock);
 	for (i = c->pbucket[pbucket_of(c, pub)]; i != NIL; i = c->e[i].pnext) {
-		if (c->e[i].pkey != NULL &&
-		    memcmp(c->e[i].t.pub, pub, PLT_P256_PUB_LEN) == 0 &&
+		if (c->e[i].pkey != NULL && memcmp(c->e[i].t.pub, pub, PLT_P256_PUB_LEN) == 0 &&
 		    EVP_PKEY_up_ref(c->e[i].pkey) == 1) {
 			pk = c->e[i].pkey;
 			break;

@@ -44,7 +44,7 @@ void techcache_free(struct techcache *c);
  * removed on the way).
  */
 int techcache_get(struct techcache *c, const uint8_t key[TECHCACHE_KEY_LEN], uint64_t gen,
-		  int64_t now, struct tech_identity *out);
+                  int64_t now, struct tech_identity *out);
 
 /*
  * Stores t under key for generation gen, servable in [valid_from, valid_until).
@@ -53,8 +53,8 @@ int techcache_get(struct techcache *c, const uint8_t key[TECHCACHE_KEY_LEN], uin
  * t->pub) gets a reference of the cache's own.
  */
 void techcache_put(struct techcache *c, const uint8_t key[TECHCACHE_KEY_LEN], uint64_t gen,
-		   int64_t valid_from, int64_t valid_until, const struct tech_identity *t,
-		   EVP_PKEY *pkey);
+                   int64_t valid_from, int64_t valid_until, const struct tech_identity *t,
+                   EVP_PKEY *pkey);
 
 /*
  * A new reference to the EVP_PKEY stored for public point pub, or NULL. The

@@ -46,12 +46,12 @@
 #include <openssl/x509v3.h>
 
 #include "identity.h"
-#include "techid.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_time.h"
 #include "techcache.h"
+#include "techid.h"
 
 #define CERT_DER_MAX 16384
 
@@ -64,10 +64,11 @@ static int p256_point(X509 *x, uint8_t pub[PLT_P256_PUB_LEN])
 	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC)
 		return PL_E_SRV_TECH_KEY;
 	if (EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
-					   &glen) != 1 || strcmp(group, SN_X9_62_prime256v1) != 0)
+	                                   &glen) != 1 ||
+	    strcmp(group, SN_X9_62_prime256v1) != 0)
 		return PL_E_SRV_TECH_KEY;
 	if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pub,
-					    PLT_P256_PUB_LEN, &plen) != 1 ||
+	                                    PLT_P256_PUB_LEN, &plen) != 1 ||
 	    plen != PLT_P256_PUB_LEN || pub[0] != 0x04)
 		return PL_E_SRV_TECH_KEY;
 	return 0;
@@ -102,7 +103,7 @@ struct store_cache {
 };
 
 static void cache_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-			  void *argp)
+                          void *argp)
 {
 	struct store_cache *sc = ptr;
 
@@ -179,8 +180,8 @@ static int chain_key(const struct plt_bytes *certs, size_t n, uint8_t key[TECHCA
 	int ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1;
 
 	for (size_t i = 0; ok && i < n; i++) {
-		uint8_t len[4] = { (uint8_t)(certs[i].len >> 24), (uint8_t)(certs[i].len >> 16),
-				   (uint8_t)(certs[i].len >> 8), (uint8_t)certs[i].len };
+		uint8_t len[4] = {(uint8_t)(certs[i].len >> 24), (uint8_t)(certs[i].len >> 16),
+		                  (uint8_t)(certs[i].len >> 8), (uint8_t)certs[i].len};
 
 		ok = certs[i].len <= CERT_DER_MAX && EVP_DigestUpdate(md, len, 4) == 1 &&
 		     EVP_DigestUpdate(md, certs[i].ptr, certs[i].len) == 1;
@@ -197,13 +198,14 @@ static int asn1_epoch(const ASN1_TIME *a, int64_t *out)
 	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
 		return PL_E_BADCERT;
 	*out = pl_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-				  (unsigned)tm.tm_mday) * 86400 +
+	                          (unsigned)tm.tm_mday) *
+	           86400 +
 	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 	return 0;
 }
 
 static void narrow(const ASN1_TIME *lo, const ASN1_TIME *hi, int64_t *from, int64_t *until,
-		   int *bad)
+                   int *bad)
 {
 	int64_t t;
 
@@ -228,10 +230,10 @@ static void narrow(const ASN1_TIME *lo, const ASN1_TIME *hi, int64_t *from, int6
  * window empty (nothing is cached).
  */
 static void reuse_window(X509_STORE_CTX *ctx, X509_STORE *store, int64_t now, int64_t *from,
-			 int64_t *until)
+                         int64_t *until)
 {
 	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-	STACK_OF(X509_OBJECT) *objs;
+	STACK_OF(X509_OBJECT) * objs;
 	int64_t lo = INT64_MIN, hi = now + TECHID_CACHE_TTL_S;
 	int bad = chain == NULL || sk_X509_num(chain) < 1;
 
@@ -256,8 +258,8 @@ static void reuse_window(X509_STORE_CTX *ctx, X509_STORE *store, int64_t now, in
 
 /* The full check; on success also the window in which the result may be reused. */
 static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
-		       struct tech_identity *out, int64_t *from, int64_t *until, char *why,
-		       size_t whylen)
+                       struct tech_identity *out, int64_t *from, int64_t *until, char *why,
+                       size_t whylen)
 {
 	struct tech_identity t;
 	X509 *leaf = NULL;
@@ -272,9 +274,11 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 	if (!techid_has_marker(store, leaf)) {
 		if (identity_from_cert(leaf, &t.id) != 0)
 			snprintf(t.id.cn, sizeof(t.id.cn), "?");
-		snprintf(why, whylen, "certificate CN=%s is not a technician certificate: it lacks "
-			 "the technician EKU; requests must be signed with a technician's card, "
-			 "not a device key", t.id.cn);
+		snprintf(why, whylen,
+		         "certificate CN=%s is not a technician certificate: it lacks "
+		         "the technician EKU; requests must be signed with a technician's card, "
+		         "not a device key",
+		         t.id.cn);
 		r = PL_E_SRV_NOT_TECHNICIAN;
 		goto out;
 	}
@@ -287,7 +291,8 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 
 		if (x == NULL || !sk_X509_push(chain, x)) {
 			X509_free(x);
-			snprintf(why, whylen, "x5chain entry %zu is not a valid DER certificate", i);
+			snprintf(why, whylen, "x5chain entry %zu is not a valid DER certificate",
+			         i);
 			goto out;
 		}
 	}
@@ -303,7 +308,7 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 		int e = X509_STORE_CTX_get_error(ctx);
 
 		snprintf(why, whylen, "technician certificate rejected: %s (X509 error %d)",
-			 X509_verify_cert_error_string(e), e);
+		         X509_verify_cert_error_string(e), e);
 		goto out;
 	}
 	if ((X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) &&
@@ -330,7 +335,7 @@ out:
 }
 
 int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
-		  struct tech_identity *out, char *why, size_t whylen)
+                  struct tech_identity *out, char *why, size_t whylen)
 {
 	struct techcache *tc;
 	struct tech_identity t;
@@ -346,7 +351,7 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 	tc = store_cache(store);
 	cacheable = tc != NULL && chain_key(certs, n, key) == 0;
 	if (cacheable) {
-		gen = store_gen(store);     /* before verifying: never newer than the check */
+		gen = store_gen(store); /* before verifying: never newer than the check */
 		if (techcache_get(tc, key, gen, now, out) == 0)
 			return 0;
 	}
@@ -366,11 +371,11 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 }
 
 /* plt_crypto hook: ctx is the X509_STORE; the key parsed on the cache miss. */
-static int verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
-			const struct plt_iov *parts, size_t nparts, const uint8_t sig[PLT_SIG_LEN])
+static int verify_es256(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN], const struct plt_iov *parts,
+                        size_t nparts, const uint8_t sig[PLT_SIG_LEN])
 {
 	struct techcache *tc = store_cache(ctx);
-	struct plt_openssl_keycache kc = { .pkey = NULL };
+	struct plt_openssl_keycache kc = {.pkey = NULL};
 	int r;
 
 	if (tc == NULL || (kc.pkey = techcache_pkey(tc, pub)) == NULL)

@@ -32,7 +32,7 @@ struct tech_identity {
  * PL_E_SRV_IDENTITY, PL_E_NOMEM.
  */
 int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
-		  struct tech_identity *out, char *why, size_t whylen);
+                  struct tech_identity *out, char *why, size_t whylen);
 
 /*
  * The ES256 verify hook of lib/token (OpenSSL) for technician signatures: a

@@ -30,10 +30,10 @@
 #define APPROVALS_PREFIX "/v1/approvals/"
 
 static void refuse(struct front *b, struct evhttp_request *req, int status, const char *code,
-		   const char *detail)
+                   const char *detail)
 {
-	struct problem p = { .status = status, .code = code, .title = problem_title_for(status),
-			     .detail = detail };
+	struct problem p = {
+	    .status = status, .code = code, .title = problem_title_for(status), .detail = detail};
 	uint8_t out[PROBLEM_MAX];
 	size_t len = 0;
 	struct evbuffer *buf = evbuffer_new();
@@ -54,7 +54,7 @@ static void refuse(struct front *b, struct evhttp_request *req, int status, cons
 }
 
 static void submit(struct front *b, struct evhttp_request *req, const char *addr, int kind,
-		   const char *arg, const uint8_t *body, size_t len)
+                   const char *arg, const uint8_t *body, size_t len)
 {
 	int r;
 
@@ -121,15 +121,16 @@ static int cose_type(struct evhttp_request *req)
  * signed poll (poll != 0): verified on a worker like a token request.
  */
 static void signed_post(struct front *b, struct evhttp_request *req, const char *addr,
-			const char *id, int poll)
+                        const char *id, int poll)
 {
 	int r;
 
 	if (!cose_type(req)) {
-		refuse(b, req, 415, "unsupported_media_type", poll ? "POST /v1/approvals/{id}/poll "
-		       "takes Content-Type: application/cose; cose-type=\"cose-sign1\"" :
-		       "POST /v1/approvals/{id} takes Content-Type: application/cose; "
-		       "cose-type=\"cose-sign1\"");
+		refuse(b, req, 415, "unsupported_media_type",
+		       poll ? "POST /v1/approvals/{id}/poll "
+		              "takes Content-Type: application/cose; cose-type=\"cose-sign1\""
+		            : "POST /v1/approvals/{id} takes Content-Type: application/cose; "
+		              "cose-type=\"cose-sign1\"");
 		return;
 	}
 	if (b->stopping) {
@@ -138,7 +139,8 @@ static void signed_post(struct front *b, struct evhttp_request *req, const char 
 	}
 	r = poll ? front_poll_submit(b, req, addr, id) : front_decision_submit(b, req, addr, id);
 	if (r == PL_E_TOOBIG)
-		refuse(b, req, 413, "request_too_large", "the request body is larger than max_body");
+		refuse(b, req, 413, "request_too_large",
+		       "the request body is larger than max_body");
 	else if (r == PL_E_SRV_BUSY)
 		refuse(b, req, 503, "busy", "all workers are busy; retry");
 	else if (r != 0)
@@ -147,7 +149,7 @@ static void signed_post(struct front *b, struct evhttp_request *req, const char 
 
 /* "<id>" (a decision) or "<id>/poll" (the requester's poll) under /v1/approvals/. */
 static void approvals_route(struct front *b, struct evhttp_request *req, const char *rest,
-			    const char *addr)
+                            const char *addr)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	char id[40];
@@ -155,27 +157,32 @@ static void approvals_route(struct front *b, struct evhttp_request *req, const c
 	int poll = strcmp(rest + n, "/poll") == 0;
 
 	if (n >= sizeof(id) || (rest[n] != '\0' && !poll)) {
-		refuse(b, req, 404, "not_found", "under /v1/approvals/ there are {id} (POST: an "
+		refuse(b, req, 404, "not_found",
+		       "under /v1/approvals/ there are {id} (POST: an "
 		       "approver decides) and {id}/poll (POST: the requester polls)");
 		return;
 	}
 	memcpy(id, rest, n);
 	id[n] = '\0';
 	if (cmd != EVHTTP_REQ_POST)
-		refuse(b, req, 405, "method_not_allowed", poll ? "use POST /v1/approvals/{id}/poll "
-		       "with the requesting technician's signed poll" : "the requester polls with "
-		       "a technician-signed POST /v1/approvals/{id}/poll (an unsigned GET proves "
-		       "no technician and is not answered); an approver decides with POST "
-		       "/v1/approvals/{id}");
+		refuse(b, req, 405, "method_not_allowed",
+		       poll ? "use POST /v1/approvals/{id}/poll "
+		              "with the requesting technician's signed poll"
+		            : "the requester polls with "
+		              "a technician-signed POST /v1/approvals/{id}/poll (an unsigned GET "
+		              "proves "
+		              "no technician and is not answered); an approver decides with POST "
+		              "/v1/approvals/{id}");
 	else if (!pl_hex_is_lower(id, strlen(id), ABUSE_APPROVAL_ID_LEN))
-		refuse(b, req, 404, "approval_not_found", "an approval id is 32 lower-case hex "
+		refuse(b, req, 404, "approval_not_found",
+		       "an approval id is 32 lower-case hex "
 		       "digits");
 	else
 		signed_post(b, req, addr, id, poll);
 }
 
 int front_abuse_route(struct front *b, struct evhttp_request *req, const char *path, int api,
-		      const char *addr)
+                      const char *addr)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	char after[24];
@@ -186,14 +193,15 @@ int front_abuse_route(struct front *b, struct evhttp_request *req, const char *p
 		if (cmd != EVHTTP_REQ_GET)
 			refuse(b, req, 405, "method_not_allowed", "use GET /v1/revoked?after=N");
 		else if (after_of(req, after, sizeof(after)) != 0)
-			refuse(b, req, 400, "bad_request_field", "the query must be after=N (a "
+			refuse(b, req, 400, "bad_request_field",
+			       "the query must be after=N (a "
 			       "revocation serial)");
 		else
 			submit(b, req, addr, HANDOFF_REVOKED, after, NULL, 0);
 		return 1;
 	}
 	if (!api)
-		return 0;  /* the admin listener serves only the revocation list */
+		return 0; /* the admin listener serves only the revocation list */
 	if (strncmp(path, APPROVALS_PREFIX, strlen(APPROVALS_PREFIX)) == 0) {
 		approvals_route(b, req, path + strlen(APPROVALS_PREFIX), addr);
 		return 1;

@@ -16,17 +16,17 @@
 #include <event2/listener.h>
 #include <openssl/x509.h>
 
-#include "front.h"
 #include "conn.h"
+#include "front.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
 #include "tls.h"
 
-#define SWEEP_MS 250                /* deadline resolution */
-#define ACCEPT_BURST 32             /* connections accepted before they are counted */
-#define BACKOFF_MIN_MS 50           /* accepts pause this long after EMFILE, doubling ... */
-#define BACKOFF_MAX_MS 2000         /* ... up to this */
+#define SWEEP_MS 250        /* deadline resolution */
+#define ACCEPT_BURST 32     /* connections accepted before they are counted */
+#define BACKOFF_MIN_MS 50   /* accepts pause this long after EMFILE, doubling ... */
+#define BACKOFF_MAX_MS 2000 /* ... up to this */
 #define ADDR_BUCKETS 1024
 /*
  * Descriptors kept free beyond max_connections: stdio, the listeners, the
@@ -37,15 +37,15 @@
 #define FD_RESERVE_BASE 256u
 
 enum conn_phase {
-	CONN_NEW = 0,       /* accepted, not counted yet (conn_classify) */
-	CONN_HANDSHAKE,     /* TLS handshake under way */
-	CONN_WAITING,       /* waiting for / reading a request */
-	CONN_BUSY,          /* a request is being answered */
-	CONN_CLOSING,       /* shut down; evhttp frees it on the next read */
+	CONN_NEW = 0,   /* accepted, not counted yet (conn_classify) */
+	CONN_HANDSHAKE, /* TLS handshake under way */
+	CONN_WAITING,   /* waiting for / reading a request */
+	CONN_BUSY,      /* a request is being answered */
+	CONN_CLOSING,   /* shut down; evhttp frees it on the next read */
 };
 
 struct conn_addr {
-	uint8_t family;              /* 4 or 6 (the /64) */
+	uint8_t family; /* 4 or 6 (the /64) */
 	uint8_t a[8];
 };
 
@@ -70,13 +70,13 @@ struct accept_pause {
 	struct evconnlistener *lev;
 	struct event *ev;
 	uint32_t backoff_ms;
-	int paused;                  /* by EMFILE back-off */
+	int paused; /* by EMFILE back-off */
 };
 
 struct conn_guard {
 	struct front *b;
 	struct conn *head;
-	uint32_t counted;            /* CONN_HANDSHAKE .. CONN_BUSY */
+	uint32_t counted; /* CONN_HANDSHAKE .. CONN_BUSY */
 	uint32_t max_conns, per_addr;
 	uint64_t hs_ms, req_ms, age_ms;
 	struct conn *pending[ACCEPT_BURST];
@@ -88,7 +88,7 @@ struct conn_guard {
 };
 
 static int conn_idx = -1;
-static struct conn_guard *the_guard;   /* the listener error callback gets evhttp's arg */
+static struct conn_guard *the_guard; /* the listener error callback gets evhttp's arg */
 
 static uint64_t mono_ms(void)
 {
@@ -215,12 +215,12 @@ static void conn_close(struct conn *c, const char *reason)
 		(void)shutdown(fd, SHUT_RDWR);
 	if (reason != NULL)
 		pl_log_rl(PL_LOG_INFO, "connection_closed", "reason", reason, "addr", c->addr_text,
-			  NULL);
+		          NULL);
 }
 
 /* SSL ex_data free callback: libevent freed the connection's bufferevent and SSL. */
 static void conn_ex_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-			 void *argp)
+                         void *argp)
 {
 	struct conn *c = ptr;
 	struct conn_guard *g;
@@ -278,12 +278,13 @@ static void accept_error_cb(struct evconnlistener *lev, void *arg)
 	if (g == NULL)
 		return;
 	p = lev == g->api.lev ? &g->api : &g->admin;
-	p->backoff_ms = p->backoff_ms == 0 ? BACKOFF_MIN_MS :
-			p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+	p->backoff_ms = p->backoff_ms == 0                   ? BACKOFF_MIN_MS
+	                : p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+	                                                     : p->backoff_ms * 2;
 	snprintf(ms, sizeof(ms), "%u", p->backoff_ms);
 	pl_log_rl(PL_LOG_WARN, "accept_failed", "listener", p == &g->api ? "api" : "admin",
-		  "reason", strerror(e), "action", "accepting again after a pause", "pause_ms",
-		  ms, NULL);
+	          "reason", strerror(e), "action", "accepting again after a pause", "pause_ms", ms,
+	          NULL);
 	evconnlistener_disable(lev);
 	p->paused = 1;
 	tv.tv_sec = p->backoff_ms / 1000;
@@ -299,7 +300,7 @@ static void refuse(struct conn *c, const char *reason, uint32_t limit)
 	c->phase = CONN_CLOSING;
 	(void)shutdown(conn_fd(c), SHUT_RDWR);
 	pl_log_rl(PL_LOG_WARN, "connection_refused", "reason", reason, "addr", c->addr_text,
-		  "limit", lim, NULL);
+	          "limit", lim, NULL);
 }
 
 /* One accepted connection: counted, or refused over a cap. */
@@ -371,7 +372,7 @@ int conn_track(struct front *b, SSL *ssl)
 	g->pending[g->npending++] = c;
 	event_active(g->ev_classify, EV_TIMEOUT, 0);
 	if (g->npending == ACCEPT_BURST && g->api.lev != NULL) {
-		evconnlistener_disable(g->api.lev);   /* ends the accept loop */
+		evconnlistener_disable(g->api.lev); /* ends the accept loop */
 		g->burst_paused = 1;
 	}
 	return 0;
@@ -430,7 +431,7 @@ static void sweep_one(struct conn *c, uint64_t now)
 		c->phase = CONN_WAITING;
 	}
 	if (c->phase != CONN_WAITING)
-		return;                   /* being answered, or already closing */
+		return; /* being answered, or already closing */
 	if (now >= c->deadline_ms)
 		conn_close(c, "request_deadline");
 	else if (c->revoked)
@@ -495,8 +496,8 @@ void conn_crl_recheck(struct front *b)
 static void libevent_log_cb(int severity, const char *msg)
 {
 	if (severity >= EVENT_LOG_WARN)
-		pl_log_rl(severity >= EVENT_LOG_ERR ? PL_LOG_ERROR : PL_LOG_WARN, "libevent",
-			  "msg", msg, NULL);
+		pl_log_rl(severity >= EVENT_LOG_ERR ? PL_LOG_ERROR : PL_LOG_WARN, "libevent", "msg",
+		          msg, NULL);
 }
 
 /*
@@ -520,8 +521,8 @@ static uint32_t fd_budget(const struct broker_config *c)
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
 		struct rlimit want = rl;
 
-		want.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need :
-				rl.rlim_max;
+		want.rlim_cur =
+		    rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
 		if (setrlimit(RLIMIT_NOFILE, &want) == 0)
 			rl = want;
 	}
@@ -531,7 +532,8 @@ static uint32_t fd_budget(const struct broker_config *c)
 		snprintf(m, sizeof(m), "%u", eff);
 		pl_log(PL_LOG_WARN, "fd_limit_low", "nofile", a, "max_connections", m, "action",
 		       "raise LimitNOFILE (the hard limit) to serve the configured "
-		       "max_connections", NULL);
+		       "max_connections",
+		       NULL);
 	}
 	snprintf(a, sizeof(a), "%llu", (unsigned long long)rl.rlim_cur);
 	snprintf(b2, sizeof(b2), "%llu", (unsigned long long)reserve);
@@ -580,7 +582,7 @@ int conn_guard_new(struct front *b, char *err, size_t errlen)
 		return PL_E_NOMEM;
 	}
 	{
-		struct timeval tv = { 0, SWEEP_MS * 1000 };
+		struct timeval tv = {0, SWEEP_MS * 1000};
 
 		if (event_add(g->ev_sweep, &tv) != 0) {
 			snprintf(err, errlen, "cannot set up connection tracking (timer)");

@@ -16,7 +16,7 @@
 #include "tls.h"
 
 #define DRAIN_TICK_MS 50
-#define DRAIN_MAX_TICKS 200   /* 10 s */
+#define DRAIN_MAX_TICKS 200 /* 10 s */
 
 static int verify_cb(int ok, X509_STORE_CTX *st)
 {
@@ -30,9 +30,9 @@ static int verify_cb(int ok, X509_STORE_CTX *st)
 		snprintf(code, sizeof(code), "%d", e);
 		if (x != NULL)
 			X509_NAME_oneline(X509_get_subject_name(x), subject, sizeof(subject));
-		pl_log_rl(PL_LOG_WARN, "tls_client_cert_rejected", "x509_error", code,
-		       "reason", X509_verify_cert_error_string(e), "depth", depth,
-		       "subject", subject, NULL);
+		pl_log_rl(PL_LOG_WARN, "tls_client_cert_rejected", "x509_error", code, "reason",
+		          X509_verify_cert_error_string(e), "depth", depth, "subject", subject,
+		          NULL);
 	}
 	return ok;
 }
@@ -43,13 +43,13 @@ static void info_cb(const SSL *ssl, int where, int ret)
 		char num[8];
 
 		snprintf(num, sizeof(num), "%d", ret & 0xff);
-		pl_log_rl(PL_LOG_INFO, "tls_alert_sent", "alert", num,
-		       "desc", SSL_alert_desc_string_long(ret), NULL);
+		pl_log_rl(PL_LOG_INFO, "tls_alert_sent", "alert", num, "desc",
+		          SSL_alert_desc_string_long(ret), NULL);
 	}
 }
 
 int front_open(const struct broker_config *c, int api_fd, int admin_fd, struct front **out,
-	       char *err, size_t errlen)
+               char *err, size_t errlen)
 {
 	struct front *f;
 	int r;
@@ -65,9 +65,10 @@ int front_open(const struct broker_config *c, int api_fd, int admin_fd, struct f
 	f->store = SSL_CTX_get_cert_store(f->ssl_ctx);
 	/* The technician marker: a certificate carrying it is refused as a TLS client. */
 	if ((r = techid_set_marker(f->store, c->technician_eku)) != 0) {
-		snprintf(err, errlen, "technician_eku %.64s cannot be used (%s); give a dotted OID "
-			 "that only technician certificates carry", c->technician_eku,
-			 pl_strerror(r));
+		snprintf(err, errlen,
+		         "technician_eku %.64s cannot be used (%s); give a dotted OID "
+		         "that only technician certificates carry",
+		         c->technician_eku, pl_strerror(r));
 		goto out;
 	}
 	/* The worker pool starts after the privilege drop (ps_front.c). */
@@ -93,14 +94,14 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct front *f = arg;
-	struct timeval tick = { 0, DRAIN_TICK_MS * 1000 };
+	struct timeval tick = {0, DRAIN_TICK_MS * 1000};
 
 	if (sig == SIGHUP)
-		return;      /* the monitor reloads: the policy in the decider, the CRL here */
+		return; /* the monitor reloads: the policy in the decider, the CRL here */
 	if (f->stopping)
 		return;
-	pl_log(PL_LOG_INFO, "shutdown", "signal", sig == SIGTERM ? "TERM" : "INT",
-	       "action", "draining requests in flight", NULL);
+	pl_log(PL_LOG_INFO, "shutdown", "signal", sig == SIGTERM ? "TERM" : "INT", "action",
+	       "draining requests in flight", NULL);
 	f->stopping = 1;
 	front_http_stop_accepting(f);
 	event_add(f->ev_drain, &tick);
@@ -140,7 +141,7 @@ void front_close(struct front *f)
 {
 	if (f == NULL)
 		return;
-	workq_free(f->wq);  /* finishes queued jobs first */
+	workq_free(f->wq); /* finishes queued jobs first */
 	if (f->http != NULL)
 		evhttp_free(f->http);
 	if (f->admin != NULL)

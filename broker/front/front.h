@@ -28,24 +28,24 @@
 #include "ps_config.h"
 #include "workq.h"
 
-struct front_proc;                   /* ps_front.c: channels to the decider and monitor */
+struct front_proc; /* ps_front.c: channels to the decider and monitor */
 
 struct front {
 	struct broker_config cfg;
 	struct event_base *base;
-	struct evhttp *http;             /* mTLS API */
-	struct evhttp *admin;            /* plain HTTP, loopback: /metrics, health, ready */
+	struct evhttp *http;  /* mTLS API */
+	struct evhttp *admin; /* plain HTTP, loopback: /metrics, health, ready */
 	struct evhttp_bound_socket *http_sock, *admin_sock;
 	SSL_CTX *ssl_ctx;
-	struct conn_guard *conns;        /* caps, deadlines, revocation (conn.h) */
-	X509_STORE *store;               /* dealer CA (+CRL) of the TLS handshake */
+	struct conn_guard *conns; /* caps, deadlines, revocation (conn.h) */
+	X509_STORE *store;        /* dealer CA (+CRL) of the TLS handshake */
 	struct metrics *metrics;
 	struct workq *wq;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_drain;
-	atomic_uint inflight;            /* jobs not yet answered */
+	atomic_uint inflight; /* jobs not yet answered */
 	int stopping;
 	int drain_ticks;
-	int api_fd, admin_fd;            /* listeners the monitor bound (-1: bind here) */
+	int api_fd, admin_fd; /* listeners the monitor bound (-1: bind here) */
 	struct front_proc *proc;
 };
 
@@ -54,7 +54,7 @@ struct front {
  * (reads the TLS key), metrics. The worker pool starts after the drop.
  */
 int front_open(const struct broker_config *c, int api_fd, int admin_fd, struct front **out,
-	       char *err, size_t errlen);
+               char *err, size_t errlen);
 /* Sets up the event loop, signals and the listeners. */
 int front_listen(struct front *f, char *err, size_t errlen);
 /* Runs the event loop until SIGTERM/SIGINT, then drains. */
@@ -74,13 +74,13 @@ struct evhttp_request;
 int front_token_submit(struct front *f, struct evhttp_request *req, const char *client_addr);
 /* POST /v1/approvals/{id} (id: 32 hex digits). */
 int front_decision_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
-			  const char *id);
+                          const char *id);
 /* POST /v1/approvals/{id}/poll (id: 32 hex digits). */
 int front_poll_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
-		      const char *id);
+                      const char *id);
 /* The unsigned ones: GET /v1/revoked (arg: after=), POST /v1/receipts (body: as received). */
-int front_aux_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
-		     int kind, const char *arg, const uint8_t *body, size_t len);
+int front_aux_submit(struct front *f, struct evhttp_request *req, const char *client_addr, int kind,
+                     const char *arg, const uint8_t *body, size_t len);
 
 /*
  * Abuse-resistance routes (abuse_http.c): POST /v1/approvals/{id}[/poll]
@@ -89,19 +89,19 @@ int front_aux_submit(struct front *f, struct evhttp_request *req, const char *cl
  * 0 for any other path.
  */
 int front_abuse_route(struct front *f, struct evhttp_request *req, const char *path, int api,
-		      const char *addr);
+                      const char *addr);
 
 /*
  * ps_front.c: one request (type PS_FD_*: q, then q->body_len + q->cert_len
  * bytes of tail) and the decider's PS_DF_ANSWER (worker threads).
  */
 int front_decide(struct front *f, uint32_t type, const struct fd_request *q, const uint8_t *tail,
-		 struct token_answer *a);
+                 struct token_answer *a);
 /* ps_front.c: the decider's last status push, if fresh (loop thread). */
 void front_get_status(struct front *f, struct broker_status *st);
 
 /* The front end process (never returns). ctl: the channel to the monitor. */
-void ps_front_main(const struct broker_config *c, const struct ps_config *pc, int ctl,
-		   int api_fd, int admin_fd, const char *empty_dir) __attribute__((noreturn));
+void ps_front_main(const struct broker_config *c, const struct ps_config *pc, int ctl, int api_fd,
+                   int admin_fd, const char *empty_dir) __attribute__((noreturn));
 
 #endif

@@ -23,8 +23,8 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/err.h>
 
-#include "front.h"
 #include "conn.h"
+#include "front.h"
 #include "identity.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
@@ -47,8 +47,8 @@ static enum metrics_endpoint endpoint_of(const char *path)
 	return EP_OTHER;
 }
 
-static void send_body(struct evhttp_request *req, int status, const char *ctype,
-		      const void *body, size_t len)
+static void send_body(struct evhttp_request *req, int status, const char *ctype, const void *body,
+                      size_t len)
 {
 	struct evbuffer *buf = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
@@ -63,10 +63,13 @@ static void send_body(struct evhttp_request *req, int status, const char *ctype,
 }
 
 static void send_problem(struct front *b, struct evhttp_request *req, enum metrics_endpoint ep,
-			 int status, const char *code, const char *detail, uint32_t retry_after)
+                         int status, const char *code, const char *detail, uint32_t retry_after)
 {
-	struct problem p = { .status = status, .code = code, .title = problem_title_for(status),
-			     .detail = detail, .retry_after = retry_after };
+	struct problem p = {.status = status,
+	                    .code = code,
+	                    .title = problem_title_for(status),
+	                    .detail = detail,
+	                    .retry_after = retry_after};
 	uint8_t out[PROBLEM_MAX];
 	size_t len = 0;
 	char ra[16];
@@ -82,7 +85,7 @@ static void send_problem(struct front *b, struct evhttp_request *req, enum metri
 }
 
 static void send_text(struct front *b, struct evhttp_request *req, enum metrics_endpoint ep,
-		      int status, const char *text)
+                      int status, const char *text)
 {
 	send_body(req, status, "text/plain; charset=utf-8", text, strlen(text));
 	metrics_request(b->metrics, ep, status);
@@ -103,10 +106,11 @@ static void handle_ready(struct front *b, struct evhttp_request *req)
 	db = st.audit_writable;
 
 	if (st.audit_chain_diverged && !b->stopping) {
-		send_problem(b, req, EP_READY, 503, "not_ready", "the audit chain head no longer "
-			     "extends the rows this broker committed (rows deleted or rewritten in "
-			     "the database): no checkpoint is signed; run pitlanectl audit verify",
-			     5);
+		send_problem(b, req, EP_READY, 503, "not_ready",
+		             "the audit chain head no longer "
+		             "extends the rows this broker committed (rows deleted or rewritten in "
+		             "the database): no checkpoint is signed; run pitlanectl audit verify",
+		             5);
 		return;
 	}
 	if (hsm && db && !b->stopping) {
@@ -114,10 +118,11 @@ static void handle_ready(struct front *b, struct evhttp_request *req)
 		return;
 	}
 	send_problem(b, req, EP_READY, 503, "not_ready",
-		     b->stopping ? "the broker is shutting down" :
-		     !hsm && !db ? "the HSM and the audit store are unavailable" :
-		     !hsm ? "the HSM is unavailable (the signer is reconnecting)" :
-		     "the audit store is not writable", 5);
+	             b->stopping   ? "the broker is shutting down"
+	             : !hsm && !db ? "the HSM and the audit store are unavailable"
+	             : !hsm        ? "the HSM is unavailable (the signer is reconnecting)"
+	                           : "the audit store is not writable",
+	             5);
 }
 
 static void fill_gauges(struct front *b, struct metrics_gauges *g)
@@ -181,7 +186,7 @@ static void close_cb(struct evhttp_connection *evcon, void *arg)
 	SSL *ssl = bev ? bufferevent_openssl_get_ssl(bev) : NULL;
 
 	if (ssl != NULL) {
-		SSL_shutdown(ssl);  /* close_notify, so peers see a clean end */
+		SSL_shutdown(ssl); /* close_notify, so peers see a clean end */
 		ERR_clear_error();
 	}
 }
@@ -195,27 +200,28 @@ static int content_type_ok(struct evhttp_request *req)
 }
 
 static void handle_token(struct front *b, struct evhttp_request *req,
-			 const struct cert_identity *dev)
+                         const struct cert_identity *dev)
 {
 	char addr[64];
 	int r;
 
 	if (!content_type_ok(req)) {
 		send_problem(b, req, EP_TOKEN, 415, "unsupported_media_type",
-			     "POST /v1/token takes Content-Type: application/cose; "
-			     "cose-type=\"cose-sign1\"", 0);
+		             "POST /v1/token takes Content-Type: application/cose; "
+		             "cose-type=\"cose-sign1\"",
+		             0);
 		return;
 	}
 	if (b->stopping) {
 		send_problem(b, req, EP_TOKEN, 503, "shutting_down", "the broker is shutting down",
-			     5);
+		             5);
 		return;
 	}
 	peer_addr(req, addr, sizeof(addr));
 	r = front_token_submit(b, req, addr);
 	if (r == PL_E_TOOBIG)
 		send_problem(b, req, EP_TOKEN, 413, "request_too_large",
-			     "the request body is larger than max_body", 0);
+		             "the request body is larger than max_body", 0);
 	else if (r == PL_E_SRV_BUSY)
 		send_problem(b, req, EP_TOKEN, 503, "busy", "all workers are busy; retry", 1);
 	else if (r != 0)
@@ -243,20 +249,20 @@ static void api_cb(struct evhttp_request *req, void *arg)
 	if (r != 0) {
 		/* A plaintext connection or a peer without a verified certificate. */
 		send_problem(b, req, ep, 401, "bad_identity",
-			     "a verified client certificate with one CN and one OU is required", 0);
+		             "a verified client certificate with one CN and one OU is required", 0);
 		return;
 	}
 	if (conn_request_begin(b, ssl, req) != 0) {
 		/* A CRL reloaded while this request was on its way revoked the peer. */
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
 		send_problem(b, req, ep, 401, "bad_identity",
-			     "the client certificate was revoked; this connection closes", 0);
+		             "the client certificate was revoked; this connection closes", 0);
 		return;
 	}
 	evhttp_connection_set_closecb(evcon, close_cb, NULL);
 	peer_addr(req, addr, sizeof(addr));
 	if (ep == EP_OTHER && front_abuse_route(b, req, path, 1, addr))
-		return;  /* approvals, revoked ids, receipts (docs/abuse.md) */
+		return; /* approvals, revoked ids, receipts (docs/abuse.md) */
 	if (ep == EP_TOKEN && cmd == EVHTTP_REQ_POST)
 		handle_token(b, req, &dev);
 	else if (ep == EP_HEALTH && cmd == EVHTTP_REQ_GET)
@@ -265,10 +271,10 @@ static void api_cb(struct evhttp_request *req, void *arg)
 		handle_ready(b, req);
 	else if (ep == EP_TOKEN || ep == EP_HEALTH || ep == EP_READY)
 		send_problem(b, req, ep, 405, "method_not_allowed",
-			     "use POST /v1/token, GET /v1/health, GET /v1/ready", 0);
+		             "use POST /v1/token, GET /v1/health, GET /v1/ready", 0);
 	else
 		send_problem(b, req, EP_OTHER, 404, "not_found",
-			     "endpoints: POST /v1/token, GET /v1/health, GET /v1/ready", 0);
+		             "endpoints: POST /v1/token, GET /v1/health, GET /v1/ready", 0);
 }
 
 /* The admin listener (plain HTTP on loopback). */
@@ -279,12 +285,12 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 	enum metrics_endpoint ep = endpoint_of(path ? path : "");
 
 	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		send_problem(b, req, ep, 405, "method_not_allowed", "the admin listener is GET only",
-			     0);
+		send_problem(b, req, ep, 405, "method_not_allowed",
+		             "the admin listener is GET only", 0);
 		return;
 	}
 	if (ep == EP_OTHER && front_abuse_route(b, req, path, 0, "admin"))
-		return;  /* GET /v1/revoked */
+		return; /* GET /v1/revoked */
 	if (ep == EP_METRICS)
 		handle_metrics(b, req);
 	else if (ep == EP_HEALTH)
@@ -293,7 +299,7 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 		handle_ready(b, req);
 	else
 		send_problem(b, req, EP_OTHER, 404, "not_found",
-			     "admin endpoints: GET /metrics, GET /v1/health, GET /v1/ready", 0);
+		             "admin endpoints: GET /metrics, GET /v1/health, GET /v1/ready", 0);
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
@@ -311,14 +317,14 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 		return NULL;
 	}
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					     BEV_OPT_CLOSE_ON_FREE);
+	                                     BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
 		SSL_free(ssl);
 	return bev;
 }
 
 static int bind_one(struct evhttp *http, const char *host, uint16_t port,
-		    struct evhttp_bound_socket **out, char *err, size_t errlen, const char *what)
+                    struct evhttp_bound_socket **out, char *err, size_t errlen, const char *what)
 {
 	struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(http, host, port);
 	struct sockaddr_storage ss;
@@ -328,8 +334,10 @@ static int bind_one(struct evhttp *http, const char *host, uint16_t port,
 	char port_s[8], addr[INET6_ADDRSTRLEN] = "?";
 
 	if (bs == NULL) {
-		snprintf(err, errlen, "cannot listen on %s:%u for the %s (address in use or not "
-			 "local?)", host, port, what);
+		snprintf(err, errlen,
+		         "cannot listen on %s:%u for the %s (address in use or not "
+		         "local?)",
+		         host, port, what);
 		return PL_E_SRV_BIND;
 	}
 	fd = evhttp_bound_socket_get_fd(bs);
@@ -375,7 +383,7 @@ int front_http_setup(struct front *b, char *err, size_t errlen)
 		if ((b->http_sock = evhttp_accept_socket_with_handle(b->http, b->api_fd)) == NULL)
 			return PL_E_SRV_BIND;
 	} else if ((r = bind_one(b->http, c->listen_host, c->listen_port, &b->http_sock, err,
-				 errlen, "api")) != 0) {
+	                         errlen, "api")) != 0) {
 		return r;
 	}
 	if (!c->admin_enabled) {
@@ -390,10 +398,11 @@ int front_http_setup(struct front *b, char *err, size_t errlen)
 	evhttp_set_timeout(b->admin, (int)c->timeout_s);
 	evhttp_set_gencb(b->admin, admin_cb, b);
 	if (b->admin_fd >= 0) {
-		if ((b->admin_sock = evhttp_accept_socket_with_handle(b->admin, b->admin_fd)) == NULL)
+		if ((b->admin_sock = evhttp_accept_socket_with_handle(b->admin, b->admin_fd)) ==
+		    NULL)
 			return PL_E_SRV_BIND;
 	} else if ((r = bind_one(b->admin, c->admin_host, c->admin_port, &b->admin_sock, err,
-				 errlen, "admin")) != 0) {
+	                         errlen, "admin")) != 0) {
 		return r;
 	}
 	conn_guard_listeners(b);

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "proto.h"   /* enum metrics_decision: the decider sets it in its answer */
+#include "proto.h" /* enum metrics_decision: the decider sets it in its answer */
 
 enum metrics_endpoint { EP_TOKEN, EP_HEALTH, EP_READY, EP_METRICS, EP_OTHER, EP_COUNT };
 
@@ -21,7 +21,7 @@ void metrics_free(struct metrics *m);
 
 void metrics_request(struct metrics *m, enum metrics_endpoint ep, int status);
 void metrics_decision(struct metrics *m, enum metrics_decision d);
-void metrics_latency(struct metrics *m, uint64_t usec);   /* POST /v1/token */
+void metrics_latency(struct metrics *m, uint64_t usec); /* POST /v1/token */
 void metrics_hsm_error(struct metrics *m);
 void metrics_audit_error(struct metrics *m);
 

@@ -40,15 +40,15 @@
 #define DECIDER_RETRY_AFTER_S 5
 
 struct token_job {
-	struct workq_item item;           /* first: the worker gets &item */
+	struct workq_item item; /* first: the worker gets &item */
 	struct front *f;
 	struct evhttp_request *req;
 	char client_addr[HANDOFF_TEXT];
 	char request_id[40];
-	int kind;                         /* enum handoff_kind */
-	char arg[FD_ARG_MAX];             /* the path's approval id, or after= */
-	uint8_t *tail;                    /* the body, then the peer's certificates (DER) */
-	size_t len, certs_len;            /* body bytes, certificate bytes */
+	int kind;              /* enum handoff_kind */
+	char arg[FD_ARG_MAX];  /* the path's approval id, or after= */
+	uint8_t *tail;         /* the body, then the peer's certificates (DER) */
+	size_t len, certs_len; /* body bytes, certificate bytes */
 	struct timespec t0;
 	/* the outcome */
 	int status;
@@ -56,7 +56,7 @@ struct token_job {
 	uint32_t retry_after;
 	uint8_t out[ANSWER_BODY_MAX];
 	size_t outlen;
-	char location[48];                /* 202: the approval's poll path */
+	char location[48]; /* 202: the approval's poll path */
 };
 
 static uint64_t elapsed_us(const struct timespec *t0)
@@ -69,11 +69,15 @@ static uint64_t elapsed_us(const struct timespec *t0)
 }
 
 static void set_problem(struct token_job *j, int status, const char *code, const char *detail,
-			uint32_t retry_after)
+                        uint32_t retry_after)
 {
 	struct problem p = {
-		.status = status, .code = code, .title = problem_title_for(status),
-		.detail = detail, .request_id = j->request_id, .retry_after = retry_after,
+	    .status = status,
+	    .code = code,
+	    .title = problem_title_for(status),
+	    .detail = detail,
+	    .request_id = j->request_id,
+	    .retry_after = retry_after,
 	};
 
 	j->status = p.status;
@@ -124,7 +128,6 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
 	atomic_fetch_sub(&b->inflight, 1);
 }
 
-
 /*
  * The structural checks of the body: 0, or the code with its sentence in why
  * (the decider audits the refusal). The decider decodes the body again and
@@ -153,12 +156,13 @@ static int shape_check(const struct token_job *j, char *why, size_t whylen)
 			signed_id = pq.approval_id;
 		break;
 	default:
-		return 0;   /* a receipt was decoded on the loop thread; revoked has no body */
+		return 0; /* a receipt was decoded on the loop thread; revoked has no body */
 	}
 	if (r == 0 && strcmp(signed_id, j->arg) != 0) {
-		snprintf(why, whylen, "the signed approval id %.32s is not the one in the path "
-			 "(%.32s); sign a %s for this approval", signed_id, j->arg,
-			 j->kind == HANDOFF_DECISION ? "decision" : "poll");
+		snprintf(why, whylen,
+		         "the signed approval id %.32s is not the one in the path "
+		         "(%.32s); sign a %s for this approval",
+		         signed_id, j->arg, j->kind == HANDOFF_DECISION ? "decision" : "poll");
 		r = PL_E_SRV_REQ_FIELD;
 	}
 	return r;
@@ -167,11 +171,16 @@ static int shape_check(const struct token_job *j, char *why, size_t whylen)
 static uint32_t fd_type(int kind)
 {
 	switch (kind) {
-	case HANDOFF_DECISION: return PS_FD_DECISION;
-	case HANDOFF_APPROVAL: return PS_FD_POLL;
-	case HANDOFF_REVOKED: return PS_FD_REVOKED;
-	case HANDOFF_RECEIPT: return PS_FD_RECEIPT;
-	default: return PS_FD_TOKEN;
+	case HANDOFF_DECISION:
+		return PS_FD_DECISION;
+	case HANDOFF_APPROVAL:
+		return PS_FD_POLL;
+	case HANDOFF_REVOKED:
+		return PS_FD_REVOKED;
+	case HANDOFF_RECEIPT:
+		return PS_FD_RECEIPT;
+	default:
+		return PS_FD_TOKEN;
 	}
 }
 
@@ -194,8 +203,10 @@ static void handoff(struct token_job *j, int front_err, const char *why)
 	if (front_decide(b, fd_type(j->kind), &q, j->tail, &a) != 0 || a.len > sizeof(j->out)) {
 		plt_wipe(&a, sizeof(a));
 		metrics_decision(b->metrics, DEC_ERROR);
-		set_problem(j, 503, "decider_unavailable", "the broker cannot decide right now; no "
-			    "token was issued. Retry later.", DECIDER_RETRY_AFTER_S);
+		set_problem(j, 503, "decider_unavailable",
+		            "the broker cannot decide right now; no "
+		            "token was issued. Retry later.",
+		            DECIDER_RETRY_AFTER_S);
 		pl_log(PL_LOG_WARN, "token_request", "request_id", j->request_id, "status", "503",
 		       "decision", "error", "reason", "the decider process is unavailable", NULL);
 		return;
@@ -208,8 +219,9 @@ static void handoff(struct token_job *j, int front_err, const char *why)
 		metrics_audit_error(b->metrics);
 	j->status = a.status;
 	j->retry_after = a.retry_after;
-	j->ctype = a.body_kind == ANSWER_TOKEN ? CWT_CONTENT_TYPE :
-		   a.body_kind == ANSWER_CBOR ? CBOR_CONTENT_TYPE : PROBLEM_CONTENT_TYPE;
+	j->ctype = a.body_kind == ANSWER_TOKEN  ? CWT_CONTENT_TYPE
+	           : a.body_kind == ANSWER_CBOR ? CBOR_CONTENT_TYPE
+	                                        : PROBLEM_CONTENT_TYPE;
 	copy_str(j->location, sizeof(j->location), a.location);
 	memcpy(j->out, a.body, a.len);
 	j->outlen = a.len;
@@ -245,7 +257,7 @@ static int peer_certs(struct evhttp_request *req, uint8_t *buf, size_t cap, size
  * none or it is taken from the input buffer) and the peer's certificates.
  */
 static int job_submit(struct front *b, struct evhttp_request *req, const char *client_addr,
-		      int kind, const char *arg, const uint8_t *body, size_t len, int from_input)
+                      int kind, const char *arg, const uint8_t *body, size_t len, int from_input)
 {
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct token_job *j;
@@ -256,8 +268,7 @@ static int job_submit(struct front *b, struct evhttp_request *req, const char *c
 		len = evbuffer_get_length(in);
 	if (len > b->cfg.max_body || len > FD_BODY_MAX)
 		return PL_E_TOOBIG;
-	if ((j = calloc(1, sizeof(*j))) == NULL ||
-	    (j->tail = malloc(len + FD_CERTS_MAX)) == NULL) {
+	if ((j = calloc(1, sizeof(*j))) == NULL || (j->tail = malloc(len + FD_CERTS_MAX)) == NULL) {
 		free(j);
 		return PL_E_NOMEM;
 	}
@@ -300,19 +311,19 @@ int front_token_submit(struct front *f, struct evhttp_request *req, const char *
 }
 
 int front_decision_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
-			  const char *id)
+                          const char *id)
 {
 	return job_submit(f, req, client_addr, HANDOFF_DECISION, id, NULL, 0, 1);
 }
 
 int front_poll_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
-		      const char *id)
+                      const char *id)
 {
 	return job_submit(f, req, client_addr, HANDOFF_APPROVAL, id, NULL, 0, 1);
 }
 
-int front_aux_submit(struct front *f, struct evhttp_request *req, const char *client_addr,
-		     int kind, const char *arg, const uint8_t *body, size_t len)
+int front_aux_submit(struct front *f, struct evhttp_request *req, const char *client_addr, int kind,
+                     const char *arg, const uint8_t *body, size_t len)
 {
 	return job_submit(f, req, client_addr, kind, arg, body, len, 0);
 }

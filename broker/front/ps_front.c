@@ -18,15 +18,15 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "front.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_log.h"
-#include "front.h"
 #include "ps_child.h"
 #include "tls.h"
 
-#define DECIDER_REPLY_MS 30000    /* policy + HSM + group commit, with the signer's retries */
-#define STATUS_FRESH_MS 2000      /* older status: not ready */
+#define DECIDER_REPLY_MS 30000 /* policy + HSM + group commit, with the signer's retries */
+#define STATUS_FRESH_MS 2000   /* older status: not ready */
 #define FIRST_STATUS_MS 5000
 
 struct fslot {
@@ -42,9 +42,9 @@ struct front_proc {
 	pthread_cond_t cv;
 	unsigned n;
 	struct fslot *s;
-	struct ps_chan status;        /* loop thread only */
+	struct ps_chan status; /* loop thread only */
 	struct event *ev_ctl, *ev_status;
-	struct broker_status st;      /* loop thread only */
+	struct broker_status st; /* loop thread only */
 	uint64_t st_ms;
 };
 
@@ -85,7 +85,7 @@ static void slot_put(struct front_proc *f, struct fslot *s, int dead)
 {
 	pthread_mutex_lock(&f->mu);
 	if (dead)
-		s->cur = -1;              /* ps_recv/ps_send closed it */
+		s->cur = -1; /* ps_recv/ps_send closed it */
 	s->busy = 0;
 	pthread_cond_signal(&f->cv);
 	pthread_mutex_unlock(&f->mu);
@@ -93,15 +93,14 @@ static void slot_put(struct front_proc *f, struct fslot *s, int dead)
 
 static void report_decider(struct front_proc *f, int r, const char *why)
 {
-	pl_log_err("privsep_bad_message", r, "role", "front", "from", "decider", "why", why,
-		   NULL);
+	pl_log_err("privsep_bad_message", r, "role", "front", "from", "decider", "why", why, NULL);
 	pthread_mutex_lock(&f->mu);
 	(void)ps_ctl_peer_bad(&f->ctl, PS_ROLE_DECIDER);
 	pthread_mutex_unlock(&f->mu);
 }
 
 int front_decide(struct front *fe, uint32_t type, const struct fd_request *q, const uint8_t *tail,
-		 struct token_answer *a)
+                 struct token_answer *a)
 {
 	struct front_proc *f = fe->proc;
 	size_t tlen = (size_t)q->body_len + q->cert_len;
@@ -206,8 +205,8 @@ static void take_peers(struct front_proc *f, const struct ps_peers *p, int *fds,
 	ps_chan_init(&f->status, fds[f->n], PS_CH_DECIDER_TO_FRONT);
 	f->ev_status = event_new(f->fe->base, f->status.fd, EV_READ | EV_PERSIST, status_cb, f);
 	if (f->ev_status == NULL || event_add(f->ev_status, NULL) != 0)
-		pl_log(PL_LOG_ERROR, "privsep_status_lost", "role", "front",
-		       "reason", "cannot watch the decider's status channel", NULL);
+		pl_log(PL_LOG_ERROR, "privsep_status_lost", "role", "front", "reason",
+		       "cannot watch the decider's status channel", NULL);
 }
 
 /* PS_MC_CRL: the new CRLs are checked, then added; a bad file changes nothing. */
@@ -228,8 +227,8 @@ static void take_crl(struct front_proc *f, int fd)
 	r = castore_crl_update(f->fe->store, pem, len, &n, err, sizeof(err));
 	free(pem);
 	if (r != 0) {
-		pl_log_err("crl_reload_refused", r, "file", f->fe->cfg.crl, "reason", err,
-			   "action", "the CRLs loaded before stay in force", NULL);
+		pl_log_err("crl_reload_refused", r, "file", f->fe->cfg.crl, "reason", err, "action",
+		           "the CRLs loaded before stay in force", NULL);
 		return;
 	}
 	snprintf(num, sizeof(num), "%zu", n);
@@ -274,7 +273,7 @@ static void wait_first_status(struct front_proc *f)
 	uint64_t until = mono_ms() + FIRST_STATUS_MS;
 
 	while (f->st_ms == 0 && mono_ms() < until) {
-		struct timeval tv = { 0, 50000 };
+		struct timeval tv = {0, 50000};
 
 		event_base_loopexit(f->fe->base, &tv);
 		event_base_dispatch(f->fe->base);
@@ -282,7 +281,7 @@ static void wait_first_status(struct front_proc *f)
 }
 
 void ps_front_main(const struct broker_config *c, const struct ps_config *pc, int ctl_fd,
-		   int api_fd, int admin_fd, const char *empty_dir)
+                   int api_fd, int admin_fd, const char *empty_dir)
 {
 	static struct front_proc ff;
 	struct front_proc *f = &ff;

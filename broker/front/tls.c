@@ -19,7 +19,7 @@ static int ssl_fail(char *err, size_t errlen, const char *what, const char *path
 
 	ERR_error_string_n(e, reason, sizeof(reason));
 	snprintf(err, errlen, "%s%s%s: %s", what, path ? " " : "", path ? path : "",
-		 e ? reason : "unknown error");
+	         e ? reason : "unknown error");
 	ERR_clear_error();
 	return PL_E_SRV_TLS_SETUP;
 }
@@ -35,8 +35,8 @@ static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_CTX **out,
-		   char *err, size_t errlen)
+int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_CTX **out, char *err,
+                   size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	STACK_OF(X509_NAME) *names = NULL;
@@ -114,7 +114,7 @@ int tls_peer_recheck(X509_STORE *store, SSL *ssl, int *x509_err)
 		return 0;
 	if ((ctx = X509_STORE_CTX_new()) == NULL) {
 		*x509_err = X509_V_ERR_OUT_OF_MEM;
-		return PL_E_SRV_IDENTITY;        /* fail closed */
+		return PL_E_SRV_IDENTITY; /* fail closed */
 	}
 	/* The same checks as the handshake: the store's flags (CRL_CHECK), client purpose. */
 	ok = X509_STORE_CTX_init(ctx, store, peer, SSL_get_peer_cert_chain(ssl)) == 1 &&
@@ -134,14 +134,14 @@ int tls_peer_recheck(X509_STORE *store, SSL *ssl, int *x509_err)
 
 int tls_peer_der(SSL *ssl, uint8_t *buf, size_t cap, size_t *len)
 {
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 	X509 *peer;
 	size_t n = 0;
 	int k;
 
 	if (ssl == NULL || (peer = SSL_get0_peer_certificate(ssl)) == NULL)
 		return PL_E_SRV_IDENTITY;
-	chain = SSL_get_peer_cert_chain(ssl);   /* server side: without the leaf */
+	chain = SSL_get_peer_cert_chain(ssl); /* server side: without the leaf */
 	for (int i = -1; i < (chain != NULL ? sk_X509_num(chain) : 0); i++) {
 		X509 *x = i < 0 ? peer : sk_X509_value(chain, i);
 		uint8_t *p = buf + n;

@@ -27,8 +27,8 @@ int tls_peer_der(SSL *ssl, uint8_t *buf, size_t cap, size_t *len);
  * verification callback (for logging). err gets file names and the OpenSSL
  * reason. Errors: PL_E_SRV_TLS_SETUP, PL_E_NOMEM.
  */
-int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_CTX **out,
-		   char *err, size_t errlen);
+int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_CTX **out, char *err,
+                   size_t errlen);
 
 /*
  * Identity of the verified peer of ssl. Refuses (PL_E_SRV_IDENTITY) a NULL

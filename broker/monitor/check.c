@@ -29,7 +29,7 @@ int ps_check_all(const struct broker_config *c, char *err, size_t errlen)
 	r = front_open(c, -1, -1, &f, err, errlen);
 out:
 	front_close(f);
-	decider_close(d);   /* its final checkpoint is signed by s */
+	decider_close(d); /* its final checkpoint is signed by s */
 	signer_close(s);
 	return r;
 }

@@ -25,19 +25,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decider.h"
 #include "file_safety.h"
+#include "front.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
-#include "decider.h"
-#include "front.h"
 #include "privsep.h"
 #include "signer_limits.h"
 
 #define START_TIMEOUT_MS 60000
 #define RESTART_BACKOFF_MS 1000      /* first restart delay for a process that died young */
-#define RESTART_BACKOFF_MAX_MS 30000  /* doubling up to this while it keeps dying young */
-#define RUN_LONG_MS 10000             /* a process that ran this long restarts at once */
+#define RESTART_BACKOFF_MAX_MS 30000 /* doubling up to this while it keeps dying young */
+#define RUN_LONG_MS 10000            /* a process that ran this long restarts at once */
 #define STOP_WAIT_MS 15000
 /*
  * Connections the kernel holds until the front end accepts them. Under a
@@ -49,11 +49,11 @@
 
 struct child {
 	pid_t pid;
-	struct ps_chan ctl;               /* the monitor's end */
+	struct ps_chan ctl; /* the monitor's end */
 	int ready;
 	uint64_t started_ms;
-	uint64_t restart_at_ms;           /* 0: none due */
-	uint64_t backoff_ms;              /* the next delay after an early death */
+	uint64_t restart_at_ms; /* 0: none due */
+	uint64_t backoff_ms;    /* the next delay after an early death */
 };
 
 struct monitor {
@@ -76,7 +76,7 @@ static uint64_t now_ms(void)
 
 /* Binds one TCP listener and logs it as the single-process broker did. */
 static int listen_on(const char *host, uint16_t port, const char *what, int *out, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -113,11 +113,11 @@ static int listen_on(const char *host, uint16_t port, const char *what, int *out
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
 		if (ss.ss_family == AF_INET) {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr,
-				  sizeof(addr));
+			          sizeof(addr));
 			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		} else {
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr,
-				  sizeof(addr));
+			          sizeof(addr));
 			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 		}
 	}
@@ -126,8 +126,10 @@ static int listen_on(const char *host, uint16_t port, const char *what, int *out
 	*out = fd;
 	return 0;
 bad:
-	snprintf(err, errlen, "cannot listen on %s:%u for the %s: %s (address in use or not "
-		 "local?)", host, port, what, strerror(errno));
+	snprintf(err, errlen,
+	         "cannot listen on %s:%u for the %s: %s (address in use or not "
+	         "local?)",
+	         host, port, what, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -135,7 +137,7 @@ bad:
 
 static void child_exec(struct monitor *m, enum ps_role role, int ctl)
 {
-	int keep[3] = { ctl, m->api_fd, m->admin_fd };
+	int keep[3] = {ctl, m->api_fd, m->admin_fd};
 	sigset_t none;
 
 	sigemptyset(&none);
@@ -192,7 +194,7 @@ static int connect_pair(struct monitor *m, enum ps_role a, enum ps_role b)
 {
 	unsigned n = m->c->workers + 1;
 	int ea[PS_MAX_FDS], eb[PS_MAX_FDS];
-	struct ps_peers pa = { .peer = b, .count = n }, pb = { .peer = a, .count = n };
+	struct ps_peers pa = {.peer = b, .count = n}, pb = {.peer = a, .count = n};
 	unsigned made = 0;
 	int r = 0;
 
@@ -277,8 +279,9 @@ static unsigned reap(struct monitor *m)
 				if (ch->backoff_ms == 0)
 					ch->backoff_ms = RESTART_BACKOFF_MS;
 				ch->restart_at_ms = t + ch->backoff_ms;
-				ch->backoff_ms = ch->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS ?
-						 RESTART_BACKOFF_MAX_MS : ch->backoff_ms * 2;
+				ch->backoff_ms = ch->backoff_ms * 2 > RESTART_BACKOFF_MAX_MS
+				                     ? RESTART_BACKOFF_MAX_MS
+				                     : ch->backoff_ms * 2;
 			}
 		}
 	}
@@ -308,25 +311,25 @@ static void child_message(struct monitor *m, enum ps_role role)
 		return;
 	if (r != 0) {
 		if (r != PL_E_IO) {
-			pl_log_err("privsep_bad_message", r, "from", ps_role_name(role),
-				   "why", ch->ctl.why, "action", "ending that process", NULL);
+			pl_log_err("privsep_bad_message", r, "from", ps_role_name(role), "why",
+			           ch->ctl.why, "action", "ending that process", NULL);
 			kill(ch->pid, SIGKILL);
 		}
 		return;
 	}
 	if (h.type == PS_CM_READY) {
 		ch->ready = 1;
-	} else if (h.type == PS_CM_PEER_BAD && may_end(role, rm.role) &&
-		   m->ch[rm.role].pid > 0) {
+	} else if (h.type == PS_CM_PEER_BAD && may_end(role, rm.role) && m->ch[rm.role].pid > 0) {
 		pl_log(PL_LOG_WARN, "privsep_peer_ended", "role", ps_role_name(rm.role),
-		       "reported_by", ps_role_name(role),
-		       "reason", "it sent a message of a type or size it must not send", NULL);
+		       "reported_by", ps_role_name(role), "reason",
+		       "it sent a message of a type or size it must not send", NULL);
 		kill(m->ch[rm.role].pid, SIGKILL);
 	} else if (h.type == PS_CM_PEER_BAD) {
-		pl_log(PL_LOG_WARN, "privsep_report_ignored", "reported_by", ps_role_name(role),
-		       "role", ps_role_name(rm.role < PS_ROLE_COUNT ? (enum ps_role)rm.role :
-						PS_ROLE_COUNT),
-		       "reason", "a process may only have a less trusted neighbour ended", NULL);
+		pl_log(
+		    PL_LOG_WARN, "privsep_report_ignored", "reported_by", ps_role_name(role),
+		    "role",
+		    ps_role_name(rm.role < PS_ROLE_COUNT ? (enum ps_role)rm.role : PS_ROLE_COUNT),
+		    "reason", "a process may only have a less trusted neighbour ended", NULL);
 	}
 }
 
@@ -337,7 +340,7 @@ static int wait_ready(struct monitor *m, enum ps_role role)
 	struct child *ch = &m->ch[role];
 
 	while (!ch->ready) {
-		struct pollfd p = { .fd = ch->ctl.fd, .events = POLLIN };
+		struct pollfd p = {.fd = ch->ctl.fd, .events = POLLIN};
 		int status;
 
 		if (now_ms() > deadline)
@@ -452,8 +455,9 @@ static void on_signal(struct monitor *m)
 			if (broker_files_check(NULL, m->c, BROKER_FILES_RELOAD) != 0) {
 				pl_log(PL_LOG_ERROR, "reload_refused", "reason",
 				       "a file named in the configuration is unsafe: see "
-				       "file_refused above", "action",
-				       "the policy and CRLs loaded before stay in force", NULL);
+				       "file_refused above",
+				       "action", "the policy and CRLs loaded before stay in force",
+				       NULL);
 				continue;
 			}
 			if (sg->pid > 0)
@@ -463,8 +467,8 @@ static void on_signal(struct monitor *m)
 			send_crl(m);
 		} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 			pl_log(PL_LOG_INFO, "shutdown", "signal",
-			       si.ssi_signo == SIGTERM ? "TERM" : "INT",
-			       "action", "draining requests in flight", NULL);
+			       si.ssi_signo == SIGTERM ? "TERM" : "INT", "action",
+			       "draining requests in flight", NULL);
 			m->stopping = 1;
 		}
 	}
@@ -517,18 +521,20 @@ static int run_loop(struct monitor *m)
 
 static int start_all(struct monitor *m, char *err, size_t errlen)
 {
-	static const enum ps_role order[] = { PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT };
+	static const enum ps_role order[] = {PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT};
 	int r;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		if ((r = start_child(m, order[i])) != 0) {
-			snprintf(err, errlen, "cannot start the %s process", ps_role_name(order[i]));
+			snprintf(err, errlen, "cannot start the %s process",
+			         ps_role_name(order[i]));
 			return r;
 		}
 		connect_role(m, order[i]);
 		if ((r = wait_ready(m, order[i])) != 0) {
-			snprintf(err, errlen, "the %s process did not start (see its log line above)",
-				 ps_role_name(order[i]));
+			snprintf(err, errlen,
+			         "the %s process did not start (see its log line above)",
+			         ps_role_name(order[i]));
 			return r;
 		}
 	}
@@ -558,13 +564,13 @@ int ps_monitor_run(const struct broker_config *c, const struct ps_config *pc, in
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0 ||
 	    (m.sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
 		pl_log_err("startup_failed", PL_E_INTERNAL, "msg", "cannot set up signal handling",
-			   NULL);
+		           NULL);
 		goto out;
 	}
-	if ((r = listen_on(c->listen_host, c->listen_port, "api", &m.api_fd, err,
-			   sizeof(err))) != 0 ||
-	    (c->admin_enabled && (r = listen_on(c->admin_host, c->admin_port, "admin",
-						&m.admin_fd, err, sizeof(err))) != 0) ||
+	if ((r = listen_on(c->listen_host, c->listen_port, "api", &m.api_fd, err, sizeof(err))) !=
+	        0 ||
+	    (c->admin_enabled && (r = listen_on(c->admin_host, c->admin_port, "admin", &m.admin_fd,
+	                                        err, sizeof(err))) != 0) ||
 	    (r = start_all(&m, err, sizeof(err))) != 0) {
 		pl_log_err("startup_failed", r, "msg", err, NULL);
 		m.stopping = 1;
@@ -580,8 +586,8 @@ int ps_monitor_run(const struct broker_config *c, const struct ps_config *pc, in
 	}
 	r = run_loop(&m);
 	status = stop_all(&m) == 0 && r == 0 ? 0 : 1;
-	pl_log(status == 0 ? PL_LOG_INFO : PL_LOG_WARN, "stopped", "clean", status == 0 ? "yes" :
-	       "no (a process had to be killed or failed)", NULL);
+	pl_log(status == 0 ? PL_LOG_INFO : PL_LOG_WARN, "stopped", "clean",
+	       status == 0 ? "yes" : "no (a process had to be killed or failed)", NULL);
 out:
 	if (m.api_fd >= 0)
 		close(m.api_fd);

@@ -9,13 +9,17 @@
 #include "pl_err.h"
 #include "policy_int.h"
 
-_Static_assert((int)POLICY_KEY_FLEET == (int)POL_KEY_FLEET && (int)POLICY_KEY_RISK == (int)POL_KEY_RISK &&
-	       (int)POLICY_KEY_VIN == (int)POL_KEY_VIN, "policy.h and policy_int.h limit keys agree");
+_Static_assert((int)POLICY_KEY_FLEET == (int)POL_KEY_FLEET &&
+                   (int)POLICY_KEY_RISK == (int)POL_KEY_RISK &&
+                   (int)POLICY_KEY_VIN == (int)POL_KEY_VIN,
+               "policy.h and policy_int.h limit keys agree");
 _Static_assert((int)POLICY_DET_ECU_FAILURES == (int)POL_DET_ECU_FAILURES &&
-	       (int)POLICY_DET_DECOY_VIN == (int)POL_DET_DECOY_VIN &&
-	       (int)POLICY_DET_TWO_PLACES == (int)POL_DET_TWO_PLACES, "detectors agree");
-_Static_assert((int)POLICY_AACT_SUSPEND == (int)POL_AACT_SUSPEND && (int)POLICY_AACT_DENY == (int)POL_AACT_DENY,
-	       "anomaly actions agree");
+                   (int)POLICY_DET_DECOY_VIN == (int)POL_DET_DECOY_VIN &&
+                   (int)POLICY_DET_TWO_PLACES == (int)POL_DET_TWO_PLACES,
+               "detectors agree");
+_Static_assert((int)POLICY_AACT_SUSPEND == (int)POL_AACT_SUSPEND &&
+                   (int)POLICY_AACT_DENY == (int)POL_AACT_DENY,
+               "anomaly actions agree");
 _Static_assert(POLICY_MAX_WINDOWS == POL_MAX_WINDOWS, "window counts agree");
 
 size_t policy_limit_count(const struct policy *p)
@@ -88,8 +92,7 @@ int policy_op_index(const struct policy *p, const char *op)
 	return (int)idx;
 }
 
-int policy_approval_for(const struct policy *p, const char *op, char name[64],
-			uint32_t *expires_s)
+int policy_approval_for(const struct policy *p, const char *op, char name[64], uint32_t *expires_s)
 {
 	int idx = policy_op_index(p, op);
 
@@ -152,7 +155,7 @@ int policy_technician_approval(const struct policy *p, const char *op)
 }
 
 int policy_approver_check(const struct policy *p, const char *cn, const char *ou, const char *op,
-			  int *verdict, char id[64], char workshop_id[64])
+                          int *verdict, char id[64], char workshop_id[64])
 {
 	const struct pol_tech *t;
 	const struct pol_workshop *w;

@@ -46,13 +46,13 @@ static void print_diag(void *ctx, const struct policy_diag *d)
 static int load(const char *dir, struct policy **p)
 {
 	unsigned count = 0;
-	struct policy_load_opts opts = { .diag_fn = print_diag, .diag_ctx = &count };
+	struct policy_load_opts opts = {.diag_fn = print_diag, .diag_ctx = &count};
 	struct policy_diag first;
 	int r = policy_load_dir_opts(dir, &opts, p, &first);
 
 	if (r != 0)
 		fprintf(stderr, "%s: %u error%s; the policy was not loaded (%s)\n", dir, count,
-			count == 1 ? "" : "s", pl_errname(r));
+		        count == 1 ? "" : "s", pl_errname(r));
 	return r;
 }
 

@@ -31,7 +31,7 @@
 #include "tz.h"
 
 static int deny(struct policy_decision *d, const char *rule, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int deny(struct policy_decision *d, const char *rule, const char *fmt, ...)
 {
@@ -112,34 +112,35 @@ static int check_request(const struct policy_request *q, struct policy_decision 
 		return deny(d, "request.device", "the device certificate has no CN or no OU");
 	if (empty(q->technician_cn) || empty(q->technician_workshop))
 		return deny(d, "request.technician",
-			    "the technician certificate has no CN or no OU");
+		            "the technician certificate has no CN or no OU");
 	if (empty(q->op))
 		return deny(d, "request.op", "the request names no operation");
 	if (q->now < 0 || q->now > POL_TIME_MAX)
 		return deny(d, "request.time", "the request time is outside 1970..9999");
 	if (q->vin == NULL || !plt_vin_valid(q->vin, strlen(q->vin)))
 		return deny(d, "request.vin",
-			    "the VIN is not 17 characters of 0-9 and A-Z without I, O, Q");
+		            "the VIN is not 17 characters of 0-9 and A-Z without I, O, Q");
 	return 1;
 }
 
 /* Identity: workshop from the device certificate, technician from theirs. */
 static int check_identity(const struct policy *p, const struct policy_request *q,
-			  struct policy_decision *d, const struct pol_workshop **wp,
-			  const struct pol_tech **tp)
+                          struct policy_decision *d, const struct pol_workshop **wp,
+                          const struct pol_tech **tp)
 {
 	const struct pol_workshop *w = pol_find_ws_ou(p, q->device_workshop);
 	const struct pol_tech *t;
 	char rule[200];
 
 	if (w == NULL)
-		return deny(d, "workshops", "device certificate OU '%.60s' is not a workshop of the policy",
-			    q->device_workshop);
+		return deny(d, "workshops",
+		            "device certificate OU '%.60s' is not a workshop of the policy",
+		            q->device_workshop);
 	pol_strlcpy(d->workshop_id, w->id, sizeof(d->workshop_id));
 	if (!device_listed(w, q->device_cn)) {
 		rule_path(rule, sizeof(rule), "workshops", w->id, "certificate.device_cns");
 		return deny(d, rule, "device '%.60s' is not listed for workshop %s", q->device_cn,
-			    w->id);
+		            w->id);
 	}
 	if (w->suspended) {
 		rule_path(rule, sizeof(rule), "workshops", w->id, "suspended");
@@ -147,8 +148,9 @@ static int check_identity(const struct policy *p, const struct policy_request *q
 	}
 	t = pol_find_tech_cn(p, q->technician_cn);
 	if (t == NULL)
-		return deny(d, "technicians", "technician certificate CN '%.60s' is not in the policy",
-			    q->technician_cn);
+		return deny(d, "technicians",
+		            "technician certificate CN '%.60s' is not in the policy",
+		            q->technician_cn);
 	pol_strlcpy(d->technician_id, t->id, sizeof(d->technician_id));
 	if (t->suspended) {
 		rule_path(rule, sizeof(rule), "technicians", t->id, "suspended");
@@ -156,14 +158,15 @@ static int check_identity(const struct policy *p, const struct policy_request *q
 	}
 	if (&p->workshops[t->workshop] != w) {
 		rule_path(rule, sizeof(rule), "technicians", t->id, "workshop");
-		return deny(d, rule, "technician %s belongs to workshop %s, not to %s (the device's)",
-			    t->id, p->workshops[t->workshop].id, w->id);
+		return deny(d, rule,
+		            "technician %s belongs to workshop %s, not to %s (the device's)", t->id,
+		            p->workshops[t->workshop].id, w->id);
 	}
 	if (strcmp(q->technician_workshop, w->ou) != 0) {
 		rule_path(rule, sizeof(rule), "technicians", t->id, "workshop");
 		return deny(d, rule,
-			    "technician certificate OU '%.40s' is not workshop %s's OU '%.40s'",
-			    q->technician_workshop, w->id, w->ou);
+		            "technician certificate OU '%.40s' is not workshop %s's OU '%.40s'",
+		            q->technician_workshop, w->id, w->ou);
 	}
 	*wp = w;
 	*tp = t;
@@ -171,8 +174,8 @@ static int check_identity(const struct policy *p, const struct policy_request *q
 }
 
 static int check_operation(const struct policy *p, const struct policy_request *q,
-			   const struct pol_workshop *w, const struct pol_tech *t,
-			   struct policy_decision *d, size_t *opi, size_t *rolei)
+                           const struct pol_workshop *w, const struct pol_tech *t,
+                           struct policy_decision *d, size_t *opi, size_t *rolei)
 {
 	const struct pol_op *op = pol_find_op(p, q->op, opi);
 	uint64_t roles, bit;
@@ -192,7 +195,7 @@ static int check_operation(const struct policy *p, const struct policy_request *
 		}
 	rule_path(rule, sizeof(rule), "technicians", t->id, "roles");
 	return deny(d, rule, "no role of technician %s in workshop %s allows %s", t->id, w->id,
-		    op->name);
+	            op->name);
 }
 
 int policy_decide(const struct policy *p, const struct policy_request *q, struct policy_decision *d)
@@ -223,8 +226,9 @@ int policy_decide(const struct policy *p, const struct policy_request *q, struct
 	op = &p->ops[opi];
 	if (op->risk >= p->hours_min_risk && (!w->has_hours || !hours_open(p, w, q->now))) {
 		rule_path(rule, sizeof(rule), "workshops", w->id, "opening_hours");
-		return deny(d, rule, "%s (risk %s) is allowed only during workshop %s's opening hours",
-			    op->name, policy_risk_name(op->risk), w->id);
+		return deny(d, rule,
+		            "%s (risk %s) is allowed only during workshop %s's opening hours",
+		            op->name, policy_risk_name(op->risk), w->id);
 	}
 	d->ttl_s = q->requested_ttl == 0 ? op->default_ttl : q->requested_ttl;
 	if (d->ttl_s > op->max_ttl)
@@ -236,14 +240,14 @@ int policy_decide(const struct policy *p, const struct policy_request *q, struct
 			snprintf(rule, sizeof(rule), "approvals.%s", p->approvals[i].name);
 			pol_strlcpy(d->rule, rule, sizeof(d->rule));
 			snprintf(d->reason, sizeof(d->reason),
-				 "%s is allowed for %s but needs a second person's approval", op->name,
-				 t->id);
+			         "%s is allowed for %s but needs a second person's approval",
+			         op->name, t->id);
 			return 0;
 		}
 	snprintf(rule, sizeof(rule), "roles.%s", p->roles[rolei].name);
 	pol_strlcpy(d->rule, rule, sizeof(d->rule));
-	snprintf(d->reason, sizeof(d->reason), "%s allowed for %s at %s by role %s", op->name, t->id,
-		 w->id, p->roles[rolei].name);
+	snprintf(d->reason, sizeof(d->reason), "%s allowed for %s at %s by role %s", op->name,
+	         t->id, w->id, p->roles[rolei].name);
 	return 0;
 }
 
@@ -253,7 +257,7 @@ size_t policy_op_count(const struct policy *p)
 }
 
 int policy_op_at(const struct policy *p, size_t i, char name[32], uint32_t *max_ttl, int *risk,
-		 uint16_t *routine)
+                 uint16_t *routine)
 {
 	if (p == NULL)
 		return PL_E_INVAL;

@@ -63,10 +63,11 @@ static int cut(const char *text, size_t tlen, struct blocks *b)
 
 				snprintf(section, sizeof(section), "%.*s", (int)klen, p);
 				snprintf(nb->key, sizeof(nb->key), "%.*s", (int)len, p);
-				/* a section header's own line only; an empty one ends with {} or [] */
+				/* a section header's own line only; an empty one ends with {} or []
+				 */
 			} else {
 				snprintf(nb->key, sizeof(nb->key), "%s %.*s", section,
-					 (int)(len - 2 > 120 ? 120 : len - 2), p + 2);
+				         (int)(len - 2 > 120 ? 120 : len - 2), p + 2);
 			}
 			nb->start = p;
 		}
@@ -117,7 +118,8 @@ static void diff_block(FILE *out, const struct block *a, const struct block *b)
 			else if (same_line(al[x], all[x], bl[y], bll[y]))
 				lcs[x][y] = (unsigned short)(lcs[x + 1][y + 1] + 1);
 			else
-				lcs[x][y] = lcs[x + 1][y] > lcs[x][y + 1] ? lcs[x + 1][y] : lcs[x][y + 1];
+				lcs[x][y] =
+				    lcs[x + 1][y] > lcs[x][y + 1] ? lcs[x + 1][y] : lcs[x][y + 1];
 		}
 	fprintf(out, "~ %s\n", a->key);
 	while (i < na || j < nb) {
@@ -153,7 +155,7 @@ int policy_diff(const struct policy *a, const struct policy *b, FILE *out, size_
 {
 	char *ta = NULL, *tb = NULL;
 	size_t la = 0, lb = 0, n = 0;
-	struct blocks ba = { NULL, 0, 0 }, bb = { NULL, 0, 0 };
+	struct blocks ba = {NULL, 0, 0}, bb = {NULL, 0, 0};
 	struct block **sorted = NULL;
 	int r;
 

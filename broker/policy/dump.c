@@ -71,7 +71,7 @@ static void dump_ops(FILE *f, const struct policy *p)
 		fprintf(f, ":\n    routine: 0x%04X\n    risk: ", o->routine);
 		q(f, policy_risk_name(o->risk));
 		fprintf(f, "\n    max_ttl: %u\n    default_ttl: %u\n    exi: %u\n", o->max_ttl,
-			o->default_ttl, o->exi);
+		        o->default_ttl, o->exi);
 	}
 	fputs(p->nroles ? "roles:\n" : "roles: {}\n", f);
 	for (size_t i = 0; i < p->nroles; i++) {
@@ -84,7 +84,7 @@ static void dump_ops(FILE *f, const struct policy *p)
 
 static void dump_hours(FILE *f, const struct policy *p, const struct pol_hours *h)
 {
-	static const int order[7] = { 1, 2, 3, 4, 5, 6, 0 }; /* mon .. sun */
+	static const int order[7] = {1, 2, 3, 4, 5, 6, 0}; /* mon .. sun */
 
 	fputs("    opening_hours:\n      time_zone: ", f);
 	q(f, p->tzs[h->tz]->name);
@@ -96,8 +96,9 @@ static void dump_hours(FILE *f, const struct policy *p, const struct pol_hours *
 			continue;
 		fprintf(f, "      %s: [", pol_day_names[d]);
 		for (unsigned i = 0; i < h->n[d]; i++)
-			fprintf(f, "%s\"%02u:%02u-%02u:%02u\"", i ? ", " : "", h->r[d][i].start / 60u,
-				h->r[d][i].start % 60u, h->r[d][i].end / 60u, h->r[d][i].end % 60u);
+			fprintf(f, "%s\"%02u:%02u-%02u:%02u\"", i ? ", " : "",
+			        h->r[d][i].start / 60u, h->r[d][i].start % 60u,
+			        h->r[d][i].end / 60u, h->r[d][i].end % 60u);
 		fputs("]\n", f);
 	}
 }
@@ -120,7 +121,8 @@ static void dump_people(FILE *f, const struct policy *p)
 		fputs("    roles: ", f);
 		role_list(f, p, w->roles);
 		fputs("    vin_prefixes: ", f);
-		str_list(f, w->nprefixes ? w->prefixes[0] : "", sizeof(w->prefixes[0]), w->nprefixes);
+		str_list(f, w->nprefixes ? w->prefixes[0] : "", sizeof(w->prefixes[0]),
+		         w->nprefixes);
 		if (w->has_hours)
 			dump_hours(f, p, &w->hours);
 		fprintf(f, "    suspended: %s\n", w->suspended ? "true" : "false");
@@ -163,7 +165,8 @@ static void dump_abuse(FILE *f, const struct policy *p)
 		}
 		fputs("    windows:\n", f);
 		for (size_t j = 0; j < l->nwindows; j++)
-			fprintf(f, "      - {count: %u, seconds: %u}\n", l->w[j].count, l->w[j].seconds);
+			fprintf(f, "      - {count: %u, seconds: %u}\n", l->w[j].count,
+			        l->w[j].seconds);
 		fputs("    action: ", f);
 		q(f, pol_lact_names[l->action]);
 		fputc('\n', f);
@@ -196,7 +199,7 @@ static void dump_abuse(FILE *f, const struct policy *p)
 			fputs("    params: {", f);
 			for (size_t j = 0; j < a->nparams; j++)
 				fprintf(f, "%s%s: %u", j ? ", " : "", a->params[j].name,
-					a->params[j].value);
+				        a->params[j].value);
 			fputs("}\n", f);
 		}
 	}
@@ -206,7 +209,7 @@ static void dump_abuse(FILE *f, const struct policy *p)
 
 static void dump_tests(FILE *f, const struct policy *p)
 {
-	static const char *const expect[] = { "allow", "deny", "approval" };
+	static const char *const expect[] = {"allow", "deny", "approval"};
 
 	fputs(p->ntests ? "tests:\n" : "tests: []\n", f);
 	for (size_t i = 0; i < p->ntests; i++) {

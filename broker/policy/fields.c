@@ -35,7 +35,7 @@ char *ld_slot(struct ld *ld, void *arrp, size_t n, size_t *cap, size_t elem)
 
 /* Every key known and given once, every required key there (-2: not a mapping). */
 int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
-	    const char *what, struct ld_got *got)
+            const char *what, struct ld_got *got)
 {
 	struct fy_node_pair *pr;
 	void *it = NULL;
@@ -62,8 +62,9 @@ int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
 			char list[256];
 
 			ld_words(list, sizeof(list), m->f, sizeof(m->f[0]), m->n);
-			ld_err(ld, PL_E_POLICY_SCHEMA, k, mapkey, "%s: unknown key '%.*s' (allowed: %s)",
-			       what, (int)(len > 40 ? 40 : len), s, list);
+			ld_err(ld, PL_E_POLICY_SCHEMA, k, mapkey,
+			       "%s: unknown key '%.*s' (allowed: %s)", what,
+			       (int)(len > 40 ? 40 : len), s, list);
 		} else if (got[i].key != NULL) {
 			struct pol_loc first = ld_loc(ld, got[i].key, NULL);
 
@@ -99,7 +100,7 @@ static int find_role(const struct policy *p, const char *name, size_t *idx)
 
 /* A list of operation or role names as a bit set (both at most 64). */
 static int name_set(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-		    int roles, uint64_t *out)
+                    int roles, uint64_t *out)
 {
 	struct fy_node *c;
 	void *it = NULL;
@@ -117,7 +118,8 @@ static int name_set(struct ld *ld, struct fy_node *n, struct fy_node *key, const
 			continue;
 		}
 		if (!(roles ? find_role : find_op)(ld->p, name, &idx)) {
-			ld_err(ld, PL_E_POLICY_REF, c, key, "%s: %s '%s' is not defined in %s:", what,
+			ld_err(ld, PL_E_POLICY_REF, c, key,
+			       "%s: %s '%s' is not defined in %s:", what,
 			       roles ? "role" : "operation", name, roles ? "roles" : "operations");
 			bad = 1;
 			continue;
@@ -183,7 +185,7 @@ static void join(char *buf, size_t cap, const char *a, const char *b)
 }
 
 int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
-	    const char *what, const char *prefix, void *obj, struct ld_got *got)
+            const char *what, const char *prefix, void *obj, struct ld_got *got)
 {
 	struct ld_got own[LD_MAX_FIELDS];
 	char pfx[LD_WHAT_MAX], fwhat[LD_WHAT_MAX];
@@ -217,7 +219,7 @@ int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
 }
 
 int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
-		ld_str_ok_fn ok, size_t max, void *arr, size_t elem, size_t *count, size_t *cap)
+                ld_str_ok_fn ok, size_t max, void *arr, size_t elem, size_t *count, size_t *cap)
 {
 	struct fy_node *c;
 	void *it = NULL;
@@ -239,7 +241,8 @@ int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const cha
 			continue;
 		}
 		if (max != 0 && *count >= max) {
-			ld_err(ld, PL_E_POLICY_LIMIT, c, key, "%s: more than %zu entries", what, max);
+			ld_err(ld, PL_E_POLICY_LIMIT, c, key, "%s: more than %zu entries", what,
+			       max);
 			return -1;
 		}
 		if ((slot = ld_slot(ld, arr, *count, cap, elem)) == NULL)

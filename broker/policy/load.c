@@ -23,12 +23,12 @@
 /* The sections of a policy file, in the order they are read (a section may name what the ones
  * before it define, in any file). */
 static const struct ld_field top_fields[] = {
-	LDF_FN("version", ld_sec_version, 0),	  LDF_FN("settings", ld_sec_settings, 0),
-	LDF_FN("operations", ld_sec_operations, 0), LDF_FN("roles", ld_sec_roles, 0),
-	LDF_FN("workshops", ld_sec_workshops, 0),   LDF_FN("technicians", ld_sec_technicians, 0),
-	LDF_FN("limits", ld_sec_limits, 0),	  LDF_FN("approvals", ld_sec_approvals, 0),
-	LDF_FN("anomalies", ld_sec_anomalies, 0),   LDF_FN("decoy_vins", ld_sec_decoys, 0),
-	LDF_FN("tests", ld_sec_tests, 0),
+    LDF_FN("version", ld_sec_version, 0),       LDF_FN("settings", ld_sec_settings, 0),
+    LDF_FN("operations", ld_sec_operations, 0), LDF_FN("roles", ld_sec_roles, 0),
+    LDF_FN("workshops", ld_sec_workshops, 0),   LDF_FN("technicians", ld_sec_technicians, 0),
+    LDF_FN("limits", ld_sec_limits, 0),         LDF_FN("approvals", ld_sec_approvals, 0),
+    LDF_FN("anomalies", ld_sec_anomalies, 0),   LDF_FN("decoy_vins", ld_sec_decoys, 0),
+    LDF_FN("tests", ld_sec_tests, 0),
 };
 static const struct ld_map top_map = LD_TABLE(top_fields);
 #define NSECTIONS (sizeof(top_fields) / sizeof(top_fields[0]))
@@ -85,7 +85,7 @@ static int cmp_cert(const void *a, const void *b, void *ctx)
 	const struct by_cert *c = ctx;
 
 	return strcmp(c->arr + *(const size_t *)a * c->elem + c->cert_off,
-		      c->arr + *(const size_t *)b * c->elem + c->cert_off);
+	              c->arr + *(const size_t *)b * c->elem + c->cert_off);
 }
 
 /* Indices of n entries sorted by certificate name (the id is the first member); equal names
@@ -119,8 +119,8 @@ static size_t *sort_by_cert(struct ld *ld, const struct by_cert *c, size_t n)
 		}
 		ld_loc_str(ld, &la, where, sizeof(where));
 		ld_err_at(ld, PL_E_POLICY_DUP, lb.file, lb.line, lb.col,
-			  "%s.%s: certificate %s '%s' is already used by %s '%s' (%s)", c->section, b,
-			  c->field, b + c->cert_off, c->noun, a, where);
+		          "%s.%s: certificate %s '%s' is already used by %s '%s' (%s)", c->section,
+		          b, c->field, b + c->cert_off, c->noun, a, where);
 	}
 	return order;
 }
@@ -130,12 +130,22 @@ static void build_indices(struct ld *ld)
 {
 	struct policy *p = ld->p;
 	const struct by_cert techs = {
-		(const char *)p->techs, sizeof(*p->techs), offsetof(struct pol_tech, cn),
-		offsetof(struct pol_tech, loc), "technicians", "CN", "technician",
+	    (const char *)p->techs,
+	    sizeof(*p->techs),
+	    offsetof(struct pol_tech, cn),
+	    offsetof(struct pol_tech, loc),
+	    "technicians",
+	    "CN",
+	    "technician",
 	};
 	const struct by_cert workshops = {
-		(const char *)p->workshops, sizeof(*p->workshops), offsetof(struct pol_workshop, ou),
-		offsetof(struct pol_workshop, loc), "workshops", "OU", "workshop",
+	    (const char *)p->workshops,
+	    sizeof(*p->workshops),
+	    offsetof(struct pol_workshop, ou),
+	    offsetof(struct pol_workshop, loc),
+	    "workshops",
+	    "OU",
+	    "workshop",
 	};
 
 	if ((p->tech_by_cn = sort_by_cert(ld, &techs, p->ntechs)) != NULL)
@@ -150,14 +160,15 @@ static int cmp_vin(const void *a, const void *b)
 /* The keys of every file first, then each section over all files. */
 static void run_sections(struct ld *ld)
 {
-	struct ld_got (*got)[NSECTIONS] = calloc(ld->p->nfiles, sizeof(*got));
+	struct ld_got(*got)[NSECTIONS] = calloc(ld->p->nfiles, sizeof(*got));
 
 	if (got == NULL) {
 		ld_oom(ld);
 		return;
 	}
 	for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++) {
-		struct fy_node *root = ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
+		struct fy_node *root =
+		    ld->docs[ld->cur] ? fy_document_root(ld->docs[ld->cur]) : NULL;
 
 		if (root != NULL)
 			ld_keys(ld, &top_map, root, NULL, "policy file", got[ld->cur]);
@@ -166,7 +177,7 @@ static void run_sections(struct ld *ld)
 		for (ld->cur = 0; ld->cur < ld->p->nfiles; ld->cur++)
 			if (got[ld->cur][s].key != NULL)
 				top_fields[s].fn(ld, &top_fields[s], ld->p, got[ld->cur][s].val,
-						 got[ld->cur][s].key, top_fields[s].name);
+				                 got[ld->cur][s].key, top_fields[s].name);
 	free(got);
 }
 
@@ -178,7 +189,7 @@ static int finish(struct ld *ld, const char *where)
 
 	if (!ld->have_version && ld->nerrors == 0)
 		ld_err_at(ld, PL_E_POLICY_SCHEMA, 0, 0, 0,
-			  "no file of %s declares 'version:' (an integer, e.g. version: 1)", where);
+		          "no file of %s declares 'version:' (an integer, e.g. version: 1)", where);
 	if (ld->nerrors != 0)
 		return ld->first_err;
 	build_indices(ld);
@@ -239,8 +250,8 @@ static void ld_cleanup(struct ld *ld)
 }
 
 int policy_load_buffer(const char *name, const void *buf, size_t len,
-		       const struct policy_load_opts *opts, struct policy **out,
-		       struct policy_diag *diag)
+                       const struct policy_load_opts *opts, struct policy **out,
+                       struct policy_diag *diag)
 {
 	struct ld ld;
 	int r;
@@ -255,7 +266,8 @@ int policy_load_buffer(const char *name, const void *buf, size_t len,
 		goto out;
 	}
 	if (len > POL_FILE_MAX) {
-		ld_err_at(&ld, PL_E_POLICY_LIMIT, 0, 0, 0, "file larger than %u bytes", POL_FILE_MAX);
+		ld_err_at(&ld, PL_E_POLICY_LIMIT, 0, 0, 0, "file larger than %u bytes",
+		          POL_FILE_MAX);
 		r = ld.first_err;
 		goto out;
 	}
@@ -318,7 +330,8 @@ static int list_dir(struct ld *ld, const char *dir, char ***names, size_t *n)
 	*n = 0;
 	if (d == NULL) {
 		r = errno == ENOENT ? PL_E_NOENT : errno == EACCES ? PL_E_PERM : PL_E_IO;
-		ld_err_at(ld, r, 0, 0, 0, "%s: cannot open policy directory: %s", dir, strerror(errno));
+		ld_err_at(ld, r, 0, 0, 0, "%s: cannot open policy directory: %s", dir,
+		          strerror(errno));
 		return r;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -327,8 +340,8 @@ static int list_dir(struct ld *ld, const char *dir, char ***names, size_t *n)
 		if (!policy_file_name_ok(e->d_name))
 			continue;
 		if (cnt >= POL_MAX_FILES) {
-			ld_err_at(ld, PL_E_POLICY_LIMIT, 0, 0, 0,
-				  "%s: more than %u policy files", dir, POL_MAX_FILES);
+			ld_err_at(ld, PL_E_POLICY_LIMIT, 0, 0, 0, "%s: more than %u policy files",
+			          dir, POL_MAX_FILES);
 			r = PL_E_POLICY_LIMIT;
 			break;
 		}
@@ -359,8 +372,8 @@ static int list_dir(struct ld *ld, const char *dir, char ***names, size_t *n)
 	return 0;
 }
 
-int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
-			 struct policy **out, struct policy_diag *diag)
+int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts, struct policy **out,
+                         struct policy_diag *diag)
 {
 	struct ld ld;
 	char **names = NULL;
@@ -382,7 +395,7 @@ int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
 		goto out;
 	if (n == 0) {
 		ld_err_at(&ld, PL_E_POLICY_EMPTY, 0, 0, 0,
-			  "%s: no policy files (*.yaml or *.yml) in the directory", dir);
+		          "%s: no policy files (*.yaml or *.yml) in the directory", dir);
 		r = ld.first_err;
 		goto out;
 	}
@@ -406,8 +419,8 @@ int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
 		e = pl_read_file(path, POL_FILE_MAX, &buf, &len);
 		if (e != 0) {
 			ld_err_at(&ld, e == PL_E_TOOBIG ? PL_E_POLICY_LIMIT : e, ld.cur, 0, 0,
-				  "cannot read: %s%s", pl_strerror(e),
-				  e == PL_E_TOOBIG ? " (policy files are limited to 4 MiB)" : "");
+			          "cannot read: %s%s", pl_strerror(e),
+			          e == PL_E_TOOBIG ? " (policy files are limited to 4 MiB)" : "");
 			continue;
 		}
 		bufs[i + 1] = (char *)buf;

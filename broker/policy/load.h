@@ -54,10 +54,10 @@ enum ld_kind {
 
 /* Reports an error at a position (line/col 1-based; 0 when unknown). */
 void ld_err_at(struct ld *ld, int err, uint32_t file, unsigned line, unsigned col, const char *fmt,
-	       ...) __attribute__((format(printf, 6, 7)));
+               ...) __attribute__((format(printf, 6, 7)));
 /* Reports an error at node n (or, when n has no position, at fallback). */
 void ld_err(struct ld *ld, int err, struct fy_node *n, struct fy_node *fallback, const char *fmt,
-	    ...) __attribute__((format(printf, 5, 6)));
+            ...) __attribute__((format(printf, 5, 6)));
 /* The position of node n in the current file (line/col 0 when unknown). */
 struct pol_loc ld_loc(struct ld *ld, struct fy_node *n, struct fy_node *fallback);
 /* "file:line:col" of a stored location. */
@@ -68,12 +68,12 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len);
 
 /* Typed scalars: 0 on success, -1 after reporting the error. */
 int ld_str(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
-	   char *buf, size_t cap);
+           char *buf, size_t cap);
 int ld_u32(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, uint32_t min,
-	   uint32_t max, uint32_t *out);
+           uint32_t max, uint32_t *out);
 int ld_bool(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int *out);
 int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-	    const char *const *names, size_t count, int *out);
+            const char *const *names, size_t count, int *out);
 int ld_is_seq(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what);
 /* A mapping; empty flow mappings {} are fine. */
 int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what);
@@ -81,7 +81,7 @@ int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char 
 void ld_words(char *buf, size_t cap, const void *first, size_t stride, size_t n);
 /* A scalar's text (NUL-free), or NULL after reporting "what: expected <expect>, got ...". */
 const char *ld_scalar(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-		      const char *expect, size_t *len);
+                      const char *expect, size_t *len);
 
 /*
  * The table-driven mapping reader (fields.c): one table of fields per kind of
@@ -112,9 +112,9 @@ struct ld_field;
  * in messages); for other types it checks the value once stored. Returns 0,
  * or -1 after reporting.
  */
-#define LD_FIELD_FN(name)                                                                      \
-	int name(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,     \
-		 struct fy_node *key, const char *what)
+#define LD_FIELD_FN(name)                                                                          \
+	int name(struct ld *ld, const struct ld_field *f, void *obj, struct fy_node *val,          \
+	         struct fy_node *key, const char *what)
 typedef LD_FIELD_FN((*ld_field_fn));
 
 struct ld_field {
@@ -139,27 +139,52 @@ struct ld_map {
 
 #define LD_MAX_FIELDS 16u
 #define LD_WHAT_MAX 256u
-#define LD_TABLE(a) { a, sizeof(a) / sizeof(a[0]), 0 }
+#define LD_TABLE(a)                                                                                \
+	{                                                                                          \
+		a, sizeof(a) / sizeof(a[0]), 0                                                     \
+	}
 
 /* Field definitions; T is the struct the table reads into, m its member. */
-#define LDF_STR(n, T, m, k, fl)                                                               \
-	{ .name = n, .type = LD_F_STR, .flags = fl, .off = offsetof(T, m),                   \
-	  .size = sizeof(((T *)0)->m), .kind = k }
-#define LDF_U32(n, T, m, lo, hi, fl, check)                                                   \
-	{ .name = n, .type = LD_F_U32, .flags = fl, .off = offsetof(T, m),                   \
-	  .size = sizeof(((T *)0)->m), .min = lo, .max = hi, .fn = check }
-#define LDF_BOOL(n, T, m) { .name = n, .type = LD_F_BOOL, .off = offsetof(T, m) }
-#define LDF_ENUM(n, T, m, w, nw, fl)                                                          \
-	{ .name = n, .type = LD_F_ENUM, .flags = fl, .off = offsetof(T, m), .words = w,      \
-	  .nwords = nw }
-#define LDF_SET(n, type_, T, m, fl, check)                                                    \
-	{ .name = n, .type = type_, .flags = fl, .off = offsetof(T, m), .fn = check }
-#define LDF_NAME(n, T, m, k, check)                                                           \
-	{ .name = n, .type = LD_F_STR, .flags = LD_REQ | LD_STOP | LD_NAME,                  \
-	  .off = offsetof(T, m), .size = sizeof(((T *)0)->m), .kind = k, .fn = check }
-#define LDF_MAP(n, s, fl) { .name = n, .type = LD_F_MAP, .flags = fl, .sub = s }
-#define LDF_FN(n, f, fl) { .name = n, .type = LD_F_FN, .flags = fl, .fn = f }
-#define LDF_CALLER(n, fl) { .name = n, .type = LD_F_CALLER, .flags = fl }
+#define LDF_STR(n, T, m, k, fl)                                                                    \
+	{                                                                                          \
+		.name = n, .type = LD_F_STR, .flags = fl, .off = offsetof(T, m),                   \
+		.size = sizeof(((T *)0)->m), .kind = k                                             \
+	}
+#define LDF_U32(n, T, m, lo, hi, fl, check)                                                        \
+	{                                                                                          \
+		.name = n, .type = LD_F_U32, .flags = fl, .off = offsetof(T, m),                   \
+		.size = sizeof(((T *)0)->m), .min = lo, .max = hi, .fn = check                     \
+	}
+#define LDF_BOOL(n, T, m)                                                                          \
+	{                                                                                          \
+		.name = n, .type = LD_F_BOOL, .off = offsetof(T, m)                                \
+	}
+#define LDF_ENUM(n, T, m, w, nw, fl)                                                               \
+	{                                                                                          \
+		.name = n, .type = LD_F_ENUM, .flags = fl, .off = offsetof(T, m), .words = w,      \
+		.nwords = nw                                                                       \
+	}
+#define LDF_SET(n, type_, T, m, fl, check)                                                         \
+	{                                                                                          \
+		.name = n, .type = type_, .flags = fl, .off = offsetof(T, m), .fn = check          \
+	}
+#define LDF_NAME(n, T, m, k, check)                                                                \
+	{                                                                                          \
+		.name = n, .type = LD_F_STR, .flags = LD_REQ | LD_STOP | LD_NAME,                  \
+		.off = offsetof(T, m), .size = sizeof(((T *)0)->m), .kind = k, .fn = check         \
+	}
+#define LDF_MAP(n, s, fl)                                                                          \
+	{                                                                                          \
+		.name = n, .type = LD_F_MAP, .flags = fl, .sub = s                                 \
+	}
+#define LDF_FN(n, f, fl)                                                                           \
+	{                                                                                          \
+		.name = n, .type = LD_F_FN, .flags = fl, .fn = f                                   \
+	}
+#define LDF_CALLER(n, fl)                                                                          \
+	{                                                                                          \
+		.name = n, .type = LD_F_CALLER, .flags = fl                                        \
+	}
 
 /* Per field of a table: its key and value (NULL when absent); ok once read without error. */
 struct ld_got {
@@ -169,7 +194,7 @@ struct ld_got {
 
 /* Only the keys of map: unknown, duplicate, missing (got as for ld_walk). 0 when all fine. */
 int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
-	    const char *what, struct ld_got *got);
+            const char *what, struct ld_got *got);
 /*
  * Walks map (the value of mapkey) with table m into obj. Messages about the
  * mapping itself say `what`; those about a field "<prefix>.<key>" (prefix
@@ -177,7 +202,7 @@ int ld_keys(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
  * there. Returns 0 when nothing was wrong, -1 otherwise.
  */
 int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct fy_node *mapkey,
-	    const char *what, const char *prefix, void *obj, struct ld_got *got);
+            const char *what, const char *prefix, void *obj, struct ld_got *got);
 
 /*
  * Reads list n of strings of kind (each at most POL_ID_MAX - 1 characters,
@@ -185,10 +210,10 @@ int ld_walk(struct ld *ld, const struct ld_map *m, struct fy_node *map, struct f
  * *count elements of elem bytes (capacity *cap); at most max (0: no limit).
  * Returns -1 when n is not a list or the reading had to stop, else 0.
  */
-typedef int (*ld_str_ok_fn)(struct ld *ld, struct fy_node *n, struct fy_node *key,
-			    const char *what, const char *s);
+typedef int (*ld_str_ok_fn)(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
+                            const char *s);
 int ld_str_list(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
-		ld_str_ok_fn ok, size_t max, void *arr, size_t elem, size_t *count, size_t *cap);
+                ld_str_ok_fn ok, size_t max, void *arr, size_t elem, size_t *count, size_t *cap);
 
 /* Reports running out of memory (at the current file). */
 void ld_oom(struct ld *ld);

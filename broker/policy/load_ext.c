@@ -13,7 +13,7 @@
 #include "pl_err.h"
 #include "pl_err_policy.h"
 
-static const char *const risk_words[] = { "low", "medium", "high", "critical" };
+static const char *const risk_words[] = {"low", "medium", "high", "critical"};
 
 /*
  * A list section: each entry is walked into a zeroed local copy (after
@@ -37,7 +37,7 @@ union list_entry {
 };
 
 static int list_section(struct ld *ld, const struct list_sec *s, struct fy_node *sec,
-			struct fy_node *skey)
+                        struct fy_node *skey)
 {
 	struct fy_node *c;
 	size_t *n = (size_t *)(void *)((char *)ld->p + s->n_off);
@@ -62,8 +62,8 @@ static int list_section(struct ld *ld, const struct list_sec *s, struct fy_node 
 		if (s->after != NULL)
 			s->after(ld, &e, got);
 		if (*n >= POL_MAX_LIST) {
-			ld_err(ld, PL_E_POLICY_LIMIT, c, skey, "%s: more than %u entries", s->section,
-			       POL_MAX_LIST);
+			ld_err(ld, PL_E_POLICY_LIMIT, c, skey, "%s: more than %u entries",
+			       s->section, POL_MAX_LIST);
 			return -1;
 		}
 		if ((slot = ld_slot(ld, (char *)ld->p + s->arr_off, *n, cap, s->elem)) == NULL)
@@ -76,31 +76,32 @@ static int list_section(struct ld *ld, const struct list_sec *s, struct fy_node 
 
 /* The entry's name is not yet used in its section (names at taken, stride apart). */
 static int name_free(struct ld *ld, struct fy_node *val, struct fy_node *key, const char *what,
-		     const char *name, const char *taken, size_t stride, size_t count)
+                     const char *name, const char *taken, size_t stride, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
 		if (strcmp(taken + i * stride, name) == 0) {
-			ld_err(ld, PL_E_POLICY_DUP, val, key, "%s: '%s' is already defined", what, name);
+			ld_err(ld, PL_E_POLICY_DUP, val, key, "%s: '%s' is already defined", what,
+			       name);
 			return -1;
 		}
 	return 0;
 }
 
-#define NAME_FREE(fn, arr, nfield)                                                              \
-	static LD_FIELD_FN(fn)                                                                  \
-	{                                                                                       \
-		return name_free(ld, val, key, what, (const char *)obj + f->off,                 \
-				 ld->p->arr ? ld->p->arr[0].name : NULL, sizeof(ld->p->arr[0]),  \
-				 ld->p->nfield);                                                 \
+#define NAME_FREE(fn, arr, nfield)                                                                 \
+	static LD_FIELD_FN(fn)                                                                     \
+	{                                                                                          \
+		return name_free(ld, val, key, what, (const char *)obj + f->off,                   \
+		                 ld->p->arr ? ld->p->arr[0].name : NULL, sizeof(ld->p->arr[0]),    \
+		                 ld->p->nfield);                                                   \
 	}
 
 /* ---- limits ------------------------------------------------------------------------ */
 
 static const struct ld_field window_fields[] = {
-	LDF_U32("count", struct pol_window, count, 1, 1000000, LD_REQ, NULL),
-	LDF_U32("seconds", struct pol_window, seconds, 1, 31u * 86400u, LD_REQ, NULL),
+    LDF_U32("count", struct pol_window, count, 1, 1000000, LD_REQ, NULL),
+    LDF_U32("seconds", struct pol_window, seconds, 1, 31u * 86400u, LD_REQ, NULL),
 };
-static const struct ld_map window_map = { window_fields, 2, 1 };
+static const struct ld_map window_map = {window_fields, 2, 1};
 
 static LD_FIELD_FN(limit_windows)
 {
@@ -111,7 +112,7 @@ static LD_FIELD_FN(limit_windows)
 	if (ld_is_seq(ld, val, key, what) != 0)
 		return -1;
 	while ((c = fy_node_sequence_iterate(val, &it)) != NULL) {
-		struct pol_window w = { 0, 0 };
+		struct pol_window w = {0, 0};
 		struct ld_got got[2];
 
 		if (l->nwindows >= POL_MAX_WINDOWS) {
@@ -136,12 +137,12 @@ static LD_FIELD_FN(limit_windows)
 NAME_FREE(limit_name_free, limits, nlimits)
 
 static const struct ld_field limit_fields[] = {
-	LDF_NAME("name", struct pol_limit, name, LD_ID, limit_name_free),
-	LDF_ENUM("key", struct pol_limit, key, pol_key_names, POL_KEY_COUNT, LD_REQ),
-	LDF_SET("operations", LD_F_OPS, struct pol_limit, ops, 0, NULL),
-	LDF_ENUM("min_risk", struct pol_limit, min_risk, risk_words, 4, 0),
-	LDF_FN("windows", limit_windows, LD_REQ),
-	LDF_ENUM("action", struct pol_limit, action, pol_lact_names, POL_LACT_COUNT, 0),
+    LDF_NAME("name", struct pol_limit, name, LD_ID, limit_name_free),
+    LDF_ENUM("key", struct pol_limit, key, pol_key_names, POL_KEY_COUNT, LD_REQ),
+    LDF_SET("operations", LD_F_OPS, struct pol_limit, ops, 0, NULL),
+    LDF_ENUM("min_risk", struct pol_limit, min_risk, risk_words, 4, 0),
+    LDF_FN("windows", limit_windows, LD_REQ),
+    LDF_ENUM("action", struct pol_limit, action, pol_lact_names, POL_LACT_COUNT, 0),
 };
 static const struct ld_map limit_map = LD_TABLE(limit_fields);
 
@@ -155,16 +156,21 @@ static void limit_after(struct ld *ld, void *e, const struct ld_got *got)
 	((struct pol_limit *)e)->all_ops = got[2].key == NULL; /* no operations: every one */
 }
 
-#define LIST_ARRAYS(arr, n, cap)                                                                \
-	.arr_off = offsetof(struct policy, arr), .n_off = offsetof(struct policy, n),           \
+#define LIST_ARRAYS(arr, n, cap)                                                                   \
+	.arr_off = offsetof(struct policy, arr), .n_off = offsetof(struct policy, n),              \
 	.cap_off = offsetof(struct ld, cap)
 
 LD_FIELD_FN(ld_sec_limits)
 {
 	static const struct list_sec s = {
-		.section = "limits", .entry = "limits entry", .map = &limit_map,
-		.elem = sizeof(struct pol_limit), .loc_off = offsetof(struct pol_limit, loc),
-		LIST_ARRAYS(limits, nlimits, cap_limits), .init = limit_init, .after = limit_after,
+	    .section = "limits",
+	    .entry = "limits entry",
+	    .map = &limit_map,
+	    .elem = sizeof(struct pol_limit),
+	    .loc_off = offsetof(struct pol_limit, loc),
+	    LIST_ARRAYS(limits, nlimits, cap_limits),
+	    .init = limit_init,
+	    .after = limit_after,
 	};
 
 	return list_section(ld, &s, val, key);
@@ -176,20 +182,20 @@ static LD_FIELD_FN(some_approver)
 {
 	if (((const struct pol_approval *)obj)->approvers != 0)
 		return 0;
-	ld_err(ld, PL_E_POLICY_VALUE, val, key, "%s: name at least one role that may approve", what);
+	ld_err(ld, PL_E_POLICY_VALUE, val, key, "%s: name at least one role that may approve",
+	       what);
 	return -1;
 }
 
 NAME_FREE(approval_name_free, approvals, napprovals)
 
 static const struct ld_field approval_fields[] = {
-	LDF_NAME("name", struct pol_approval, name, LD_ID, approval_name_free),
-	LDF_SET("operations", LD_F_OPS, struct pol_approval, ops, LD_REQ, NULL),
-	LDF_SET("approver_roles", LD_F_ROLES, struct pol_approval, approvers, LD_REQ,
-		some_approver),
-	LDF_U32("expires", struct pol_approval, expires, 10, 7u * 86400u, LD_REQ, NULL),
-	/* Default false: only officers decide (pitlanectl approvals approve|deny). */
-	LDF_BOOL("technician_approval", struct pol_approval, tech_approval),
+    LDF_NAME("name", struct pol_approval, name, LD_ID, approval_name_free),
+    LDF_SET("operations", LD_F_OPS, struct pol_approval, ops, LD_REQ, NULL),
+    LDF_SET("approver_roles", LD_F_ROLES, struct pol_approval, approvers, LD_REQ, some_approver),
+    LDF_U32("expires", struct pol_approval, expires, 10, 7u * 86400u, LD_REQ, NULL),
+    /* Default false: only officers decide (pitlanectl approvals approve|deny). */
+    LDF_BOOL("technician_approval", struct pol_approval, tech_approval),
 };
 static const struct ld_map approval_map = LD_TABLE(approval_fields);
 
@@ -209,9 +215,13 @@ static void approval_after(struct ld *ld, void *e, const struct ld_got *got)
 LD_FIELD_FN(ld_sec_approvals)
 {
 	static const struct list_sec s = {
-		.section = "approvals", .entry = "approvals entry", .map = &approval_map,
-		.elem = sizeof(struct pol_approval), .loc_off = offsetof(struct pol_approval, loc),
-		LIST_ARRAYS(approvals, napprovals, cap_appr), .after = approval_after,
+	    .section = "approvals",
+	    .entry = "approvals entry",
+	    .map = &approval_map,
+	    .elem = sizeof(struct pol_approval),
+	    .loc_off = offsetof(struct pol_approval, loc),
+	    LIST_ARRAYS(approvals, napprovals, cap_appr),
+	    .after = approval_after,
 	};
 
 	return list_section(ld, &s, val, key);
@@ -232,24 +242,27 @@ static LD_FIELD_FN(add_param)
 }
 
 /* The parameters each detector takes (all required). */
-#define PARAM(n) { .name = n, .type = LD_F_FN, .flags = LD_REQ, .fn = add_param }
-static const struct ld_field sweep_params[] = { PARAM("distinct_vins"), PARAM("window") };
-static const struct ld_field window_params[] = { PARAM("window") };
-static const struct ld_field ecu_params[] = { PARAM("count"), PARAM("window") };
+#define PARAM(n)                                                                                   \
+	{                                                                                          \
+		.name = n, .type = LD_F_FN, .flags = LD_REQ, .fn = add_param                       \
+	}
+static const struct ld_field sweep_params[] = {PARAM("distinct_vins"), PARAM("window")};
+static const struct ld_field window_params[] = {PARAM("window")};
+static const struct ld_field ecu_params[] = {PARAM("count"), PARAM("window")};
 static const struct ld_map det_params[POL_DET_COUNT] = {
-	[POL_DET_VIN_SWEEP] = LD_TABLE(sweep_params),
-	[POL_DET_UNLOCK_THEN_START] = LD_TABLE(window_params),
-	[POL_DET_TWO_PLACES] = LD_TABLE(window_params),
-	[POL_DET_ECU_FAILURES] = LD_TABLE(ecu_params),
+    [POL_DET_VIN_SWEEP] = LD_TABLE(sweep_params),
+    [POL_DET_UNLOCK_THEN_START] = LD_TABLE(window_params),
+    [POL_DET_TWO_PLACES] = LD_TABLE(window_params),
+    [POL_DET_ECU_FAILURES] = LD_TABLE(ecu_params),
 };
 
 NAME_FREE(anomaly_name_free, anomalies, nanomalies)
 
 static const struct ld_field anomaly_fields[] = {
-	LDF_NAME("name", struct pol_anomaly, name, LD_ID, anomaly_name_free),
-	LDF_ENUM("detector", struct pol_anomaly, detector, pol_det_names, POL_DET_COUNT, LD_REQ),
-	LDF_ENUM("action", struct pol_anomaly, action, pol_aact_names, POL_AACT_COUNT, LD_REQ),
-	LDF_CALLER("params", 0), /* by the detector's table, once the detector is known */
+    LDF_NAME("name", struct pol_anomaly, name, LD_ID, anomaly_name_free),
+    LDF_ENUM("detector", struct pol_anomaly, detector, pol_det_names, POL_DET_COUNT, LD_REQ),
+    LDF_ENUM("action", struct pol_anomaly, action, pol_aact_names, POL_AACT_COUNT, LD_REQ),
+    LDF_CALLER("params", 0), /* by the detector's table, once the detector is known */
 };
 static const struct ld_map anomaly_map = LD_TABLE(anomaly_fields);
 
@@ -276,9 +289,13 @@ static void anomaly_after(struct ld *ld, void *e, const struct ld_got *got)
 LD_FIELD_FN(ld_sec_anomalies)
 {
 	static const struct list_sec s = {
-		.section = "anomalies", .entry = "anomalies entry", .map = &anomaly_map,
-		.elem = sizeof(struct pol_anomaly), .loc_off = offsetof(struct pol_anomaly, loc),
-		LIST_ARRAYS(anomalies, nanomalies, cap_anom), .after = anomaly_after,
+	    .section = "anomalies",
+	    .entry = "anomalies entry",
+	    .map = &anomaly_map,
+	    .elem = sizeof(struct pol_anomaly),
+	    .loc_off = offsetof(struct pol_anomaly, loc),
+	    LIST_ARRAYS(anomalies, nanomalies, cap_anom),
+	    .after = anomaly_after,
 	};
 
 	return list_section(ld, &s, val, key);
@@ -287,7 +304,7 @@ LD_FIELD_FN(ld_sec_anomalies)
 /* ---- decoy VINs ------------------------------------------------------------------------- */
 
 static int vin_ok(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-		  const char *vin)
+                  const char *vin)
 {
 	if (plt_vin_valid(vin, strlen(vin)))
 		return 0;
@@ -299,12 +316,12 @@ static int vin_ok(struct ld *ld, struct fy_node *n, struct fy_node *key, const c
 LD_FIELD_FN(ld_sec_decoys)
 {
 	return ld_str_list(ld, val, key, what, LD_TEXT, vin_ok, POL_MAX_LIST, &ld->p->decoys,
-			   sizeof(*ld->p->decoys), &ld->p->ndecoys, &ld->cap_decoys);
+	                   sizeof(*ld->p->decoys), &ld->p->ndecoys, &ld->cap_decoys);
 }
 
 /* ---- tests ------------------------------------------------------------------------------ */
 
-static const char *const expect_words[] = { "allow", "deny", "approval" };
+static const char *const expect_words[] = {"allow", "deny", "approval"};
 
 static LD_FIELD_FN(test_time)
 {
@@ -348,37 +365,40 @@ static LD_FIELD_FN(test_name_free)
 }
 
 static const struct ld_field request_fields[] = {
-	LDF_STR("device", struct pol_test, device, LD_TEXT, LD_REQ),
-	LDF_STR("device_workshop", struct pol_test, device_ws, LD_TEXT, LD_REQ),
-	LDF_STR("technician", struct pol_test, tech, LD_TEXT, LD_REQ),
-	LDF_STR("technician_workshop", struct pol_test, tech_ws, LD_TEXT, LD_REQ),
-	LDF_STR("vin", struct pol_test, vin, LD_TEXT, LD_REQ),
-	LDF_STR("op", struct pol_test, op, LD_TEXT, LD_REQ),
-	LDF_FN("time", test_time, LD_REQ),
-	LDF_U32("ttl", struct pol_test, ttl, 0, UINT32_MAX, 0, NULL),
+    LDF_STR("device", struct pol_test, device, LD_TEXT, LD_REQ),
+    LDF_STR("device_workshop", struct pol_test, device_ws, LD_TEXT, LD_REQ),
+    LDF_STR("technician", struct pol_test, tech, LD_TEXT, LD_REQ),
+    LDF_STR("technician_workshop", struct pol_test, tech_ws, LD_TEXT, LD_REQ),
+    LDF_STR("vin", struct pol_test, vin, LD_TEXT, LD_REQ),
+    LDF_STR("op", struct pol_test, op, LD_TEXT, LD_REQ),
+    LDF_FN("time", test_time, LD_REQ),
+    LDF_U32("ttl", struct pol_test, ttl, 0, UINT32_MAX, 0, NULL),
 };
 static const struct ld_map request_map = LD_TABLE(request_fields);
 
 static const struct ld_field expect_fields[] = {
-	LDF_ENUM("decision", struct pol_test, expect, expect_words, 3, LD_REQ),
-	LDF_STR("rule", struct pol_test, rule, LD_TEXT, 0),
-	LDF_U32("ttl", struct pol_test, expect_ttl, 1, POL_MAX_TTL, 0, expect_ttl_ok),
+    LDF_ENUM("decision", struct pol_test, expect, expect_words, 3, LD_REQ),
+    LDF_STR("rule", struct pol_test, rule, LD_TEXT, 0),
+    LDF_U32("ttl", struct pol_test, expect_ttl, 1, POL_MAX_TTL, 0, expect_ttl_ok),
 };
 static const struct ld_map expect_map = LD_TABLE(expect_fields);
 
 static const struct ld_field test_fields[] = {
-	LDF_NAME("name", struct pol_test, name, LD_TEXT, test_name_free),
-	LDF_MAP("request", &request_map, LD_REQ),
-	LDF_MAP("expect", &expect_map, LD_REQ),
+    LDF_NAME("name", struct pol_test, name, LD_TEXT, test_name_free),
+    LDF_MAP("request", &request_map, LD_REQ),
+    LDF_MAP("expect", &expect_map, LD_REQ),
 };
 static const struct ld_map test_map = LD_TABLE(test_fields);
 
 LD_FIELD_FN(ld_sec_tests)
 {
 	static const struct list_sec s = {
-		.section = "tests", .entry = "tests entry", .map = &test_map,
-		.elem = sizeof(struct pol_test), .loc_off = offsetof(struct pol_test, loc),
-		LIST_ARRAYS(tests, ntests, cap_tests),
+	    .section = "tests",
+	    .entry = "tests entry",
+	    .map = &test_map,
+	    .elem = sizeof(struct pol_test),
+	    .loc_off = offsetof(struct pol_test, loc),
+	    LIST_ARRAYS(tests, ntests, cap_tests),
 	};
 
 	return list_section(ld, &s, val, key);

@@ -14,26 +14,28 @@
 #include "pl_err.h"
 #include "pl_err_policy.h"
 
-static const char *const risk_words[] = { "low", "medium", "high", "critical" };
+static const char *const risk_words[] = {"low", "medium", "high", "critical"};
 
 static void dup_err(struct ld *ld, struct fy_node *key, const char *section, const char *name,
-		    const struct pol_loc *prev)
+                    const struct pol_loc *prev)
 {
 	char where[300];
 
 	ld_loc_str(ld, prev, where, sizeof(where));
-	ld_err(ld, PL_E_POLICY_DUP, key, NULL, "%s.%s: already defined at %s", section, name, where);
+	ld_err(ld, PL_E_POLICY_DUP, key, NULL, "%s.%s: already defined at %s", section, name,
+	       where);
 }
 
 /* version: and settings: are given once, in any one file. */
 static int once(struct ld *ld, struct fy_node *key, const char *section, const char *verb,
-		int *have, struct pol_loc *loc)
+                int *have, struct pol_loc *loc)
 {
 	char where[300];
 
 	if (*have) {
 		ld_loc_str(ld, loc, where, sizeof(where));
-		ld_err(ld, PL_E_POLICY_DUP, key, NULL, "%s: already %s at %s", section, verb, where);
+		ld_err(ld, PL_E_POLICY_DUP, key, NULL, "%s: already %s at %s", section, verb,
+		       where);
 		return -1;
 	}
 	*have = 1;
@@ -49,7 +51,7 @@ LD_FIELD_FN(ld_sec_version)
 }
 
 static const struct ld_field settings_fields[] = {
-	LDF_ENUM("hours_min_risk", struct policy, hours_min_risk, risk_words, 4, 0),
+    LDF_ENUM("hours_min_risk", struct policy, hours_min_risk, risk_words, 4, 0),
 };
 static const struct ld_map settings_map = LD_TABLE(settings_fields);
 
@@ -77,7 +79,7 @@ struct named {
 };
 
 static int named_section(struct ld *ld, const struct named *s, struct fy_node *sec,
-			 struct fy_node *skey)
+                         struct fy_node *skey)
 {
 	const size_t *count = (const size_t *)(const void *)((const char *)ld->p + s->count_off);
 	struct fy_node_pair *pr;
@@ -110,7 +112,7 @@ static int named_section(struct ld *ld, const struct named *s, struct fy_node *s
 			return -1;
 		snprintf(what, sizeof(what), "%s.%s", s->section, name);
 		ld_walk(ld, s->body, fy_node_pair_value(pr), k, s->bare_what ? name : what, what, e,
-			got);
+		        got);
 		if (s->after != NULL)
 			s->after(ld, e, k, got);
 	}
@@ -120,11 +122,11 @@ static int named_section(struct ld *ld, const struct named *s, struct fy_node *s
 /* ---- operations and roles --------------------------------------------------- */
 
 static const struct ld_field op_fields[] = {
-	LDF_U32("routine", struct pol_op, routine, 1, 0xFFFF, LD_REQ, NULL),
-	LDF_ENUM("risk", struct pol_op, risk, risk_words, 4, LD_REQ),
-	LDF_U32("max_ttl", struct pol_op, max_ttl, 1, POL_MAX_TTL, LD_REQ, NULL),
-	LDF_CALLER("default_ttl", 0), /* read by op_after(), after exi as always */
-	LDF_U32("exi", struct pol_op, exi, 1, POL_MAX_TTL, LD_REQ, NULL),
+    LDF_U32("routine", struct pol_op, routine, 1, 0xFFFF, LD_REQ, NULL),
+    LDF_ENUM("risk", struct pol_op, risk, risk_words, 4, LD_REQ),
+    LDF_U32("max_ttl", struct pol_op, max_ttl, 1, POL_MAX_TTL, LD_REQ, NULL),
+    LDF_CALLER("default_ttl", 0), /* read by op_after(), after exi as always */
+    LDF_U32("exi", struct pol_op, exi, 1, POL_MAX_TTL, LD_REQ, NULL),
 };
 static const struct ld_map op_map = LD_TABLE(op_fields);
 
@@ -146,11 +148,11 @@ static void *op_add(struct ld *ld, const char *name, struct pol_loc loc)
 
 /* exi and default_ttl at most max_ttl, which default_ttl defaults to. */
 static void below_max_ttl(struct ld *ld, const struct pol_op *op, struct fy_node *val,
-			  struct fy_node *key, const char *what, uint32_t v)
+                          struct fy_node *key, const char *what, uint32_t v)
 {
 	if (op->max_ttl != 0 && v > op->max_ttl)
-		ld_err(ld, PL_E_POLICY_VALUE, val, key, "%s: %u is above the operation's max_ttl (%u)",
-		       what, v, op->max_ttl);
+		ld_err(ld, PL_E_POLICY_VALUE, val, key,
+		       "%s: %u is above the operation's max_ttl (%u)", what, v, op->max_ttl);
 }
 
 /* The checks between fields; two operations never share a routine. */
@@ -173,24 +175,31 @@ static void op_after(struct ld *ld, void *entry, struct fy_node *key, const stru
 
 			ld_loc_str(ld, &ld->p->ops[i].loc, where, sizeof(where));
 			ld_err(ld, PL_E_POLICY_DUP, key, NULL,
-			       "operations.%s: routine 0x%04X is already used by '%s' (%s)", op->name,
-			       op->routine, ld->p->ops[i].name, where);
+			       "operations.%s: routine 0x%04X is already used by '%s' (%s)",
+			       op->name, op->routine, ld->p->ops[i].name, where);
 		}
 }
 
 LD_FIELD_FN(ld_sec_operations)
 {
 	static const struct named s = {
-		.section = "operations", .noun = "operation name", .name_cap = POL_OP_NAME_MAX,
-		.max = POL_MAX_OPS, .count_off = offsetof(struct policy, nops), .bare_what = 1,
-		.body = &op_map, .find = op_loc, .add = op_add, .after = op_after,
+	    .section = "operations",
+	    .noun = "operation name",
+	    .name_cap = POL_OP_NAME_MAX,
+	    .max = POL_MAX_OPS,
+	    .count_off = offsetof(struct policy, nops),
+	    .bare_what = 1,
+	    .body = &op_map,
+	    .find = op_loc,
+	    .add = op_add,
+	    .after = op_after,
 	};
 
 	return named_section(ld, &s, val, key);
 }
 
 static const struct ld_field role_fields[] = {
-	LDF_SET("operations", LD_F_OPS, struct pol_role, ops, LD_REQ, NULL),
+    LDF_SET("operations", LD_F_OPS, struct pol_role, ops, LD_REQ, NULL),
 };
 static const struct ld_map role_map = LD_TABLE(role_fields);
 
@@ -214,9 +223,14 @@ static void *role_add(struct ld *ld, const char *name, struct pol_loc loc)
 LD_FIELD_FN(ld_sec_roles)
 {
 	static const struct named s = {
-		.section = "roles", .noun = "role name", .name_cap = POL_ID_MAX,
-		.max = POL_MAX_ROLES, .count_off = offsetof(struct policy, nroles),
-		.body = &role_map, .find = role_loc, .add = role_add,
+	    .section = "roles",
+	    .noun = "role name",
+	    .name_cap = POL_ID_MAX,
+	    .max = POL_MAX_ROLES,
+	    .count_off = offsetof(struct policy, nroles),
+	    .body = &role_map,
+	    .find = role_loc,
+	    .add = role_add,
 	};
 
 	return named_section(ld, &s, val, key);
@@ -230,7 +244,7 @@ static int vin_char(char c)
 }
 
 static int vin_prefix_ok(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-			 const char *pre)
+                         const char *pre)
 {
 	size_t len = strlen(pre), i;
 
@@ -251,7 +265,7 @@ static LD_FIELD_FN(ws_prefixes)
 	size_t cap = 0;
 
 	return ld_str_list(ld, val, key, what, LD_TEXT, vin_prefix_ok, 0, &w->prefixes,
-			   sizeof(*w->prefixes), &w->nprefixes, &cap);
+	                   sizeof(*w->prefixes), &w->nprefixes, &cap);
 }
 
 static LD_FIELD_FN(ws_devices)
@@ -260,7 +274,7 @@ static LD_FIELD_FN(ws_devices)
 	size_t cap = 0;
 
 	if (ld_str_list(ld, val, key, what, LD_TEXT, NULL, 0, &w->devices, sizeof(*w->devices),
-			&w->ndevices, &cap) != 0)
+	                &w->ndevices, &cap) != 0)
 		return -1;
 	if (w->ndevices > 0)
 		return 0;
@@ -292,7 +306,7 @@ static int parse_range(const char *s, struct pol_range *r)
 
 /* One range of a day: well-formed, within the limit, kept sorted, not overlapping. */
 static void add_range(struct ld *ld, struct fy_node *c, struct fy_node *key, const char *what,
-		      struct pol_hours *h, int day)
+                      struct pol_hours *h, int day)
 {
 	char text[32];
 	struct pol_range r;
@@ -308,7 +322,8 @@ static void add_range(struct ld *ld, struct fy_node *c, struct fy_node *key, con
 		return;
 	}
 	if (h->n[day] >= POL_MAX_RANGES) {
-		ld_err(ld, PL_E_POLICY_LIMIT, c, key, "%s: more than %u ranges", what, POL_MAX_RANGES);
+		ld_err(ld, PL_E_POLICY_LIMIT, c, key, "%s: more than %u ranges", what,
+		       POL_MAX_RANGES);
 		return;
 	}
 	for (i = h->n[day]; i > 0 && h->r[day][i - 1].start > r.start; i--)
@@ -370,27 +385,35 @@ static LD_FIELD_FN(hours_tz)
 	return 0;
 }
 
-#define DAY(n, d) { .name = n, .type = LD_F_FN, .arg = d, .fn = hours_day }
+#define DAY(n, d)                                                                                  \
+	{                                                                                          \
+		.name = n, .type = LD_F_FN, .arg = d, .fn = hours_day                              \
+	}
 /* The weekdays in pol_day_names order (sun..sat). */
 static const struct ld_field hours_fields[] = {
-	LDF_FN("time_zone", hours_tz, LD_REQ),
-	DAY("sun", 0), DAY("mon", 1), DAY("tue", 2), DAY("wed", 3), DAY("thu", 4), DAY("fri", 5),
-	DAY("sat", 6),
+    LDF_FN("time_zone", hours_tz, LD_REQ),
+    DAY("sun", 0),
+    DAY("mon", 1),
+    DAY("tue", 2),
+    DAY("wed", 3),
+    DAY("thu", 4),
+    DAY("fri", 5),
+    DAY("sat", 6),
 };
 static const struct ld_map hours_map = LD_TABLE(hours_fields);
 
 static const struct ld_field ws_cert_fields[] = {
-	LDF_STR("ou", struct pol_workshop, ou, LD_TEXT, 0),
-	LDF_FN("device_cns", ws_devices, 0),
+    LDF_STR("ou", struct pol_workshop, ou, LD_TEXT, 0),
+    LDF_FN("device_cns", ws_devices, 0),
 };
 static const struct ld_map ws_cert_map = LD_TABLE(ws_cert_fields);
 
 static const struct ld_field ws_fields[] = {
-	LDF_MAP("certificate", &ws_cert_map, 0),
-	LDF_SET("roles", LD_F_ROLES, struct pol_workshop, roles, LD_REQ, NULL),
-	LDF_FN("vin_prefixes", ws_prefixes, 0),
-	LDF_MAP("opening_hours", &hours_map, 0),
-	LDF_BOOL("suspended", struct pol_workshop, suspended),
+    LDF_MAP("certificate", &ws_cert_map, 0),
+    LDF_SET("roles", LD_F_ROLES, struct pol_workshop, roles, LD_REQ, NULL),
+    LDF_FN("vin_prefixes", ws_prefixes, 0),
+    LDF_MAP("opening_hours", &hours_map, 0),
+    LDF_BOOL("suspended", struct pol_workshop, suspended),
 };
 static const struct ld_map ws_map = LD_TABLE(ws_fields);
 
@@ -407,15 +430,15 @@ static const struct pol_loc *ws_loc(struct ld *ld, const char *id)
  * elements, found by idx from now on; NULL after reporting.
  */
 static char *add_indexed(struct ld *ld, void *arrp, size_t *n, size_t *cap, size_t elem,
-			 struct ld_idx *idx, const char *id, size_t cert_off, struct pol_loc loc,
-			 size_t loc_off)
+                         struct ld_idx *idx, const char *id, size_t cert_off, struct pol_loc loc,
+                         size_t loc_off)
 {
 	char *arr = ld_slot(ld, arrp, *n, cap, elem);
 
 	if (arr == NULL)
 		return NULL;
 	_Static_assert(offsetof(struct pol_workshop, id) == 0 && offsetof(struct pol_tech, id) == 0,
-		       "the id is the first member");
+	               "the id is the first member");
 	pol_strlcpy(arr, id, POL_ID_MAX);
 	if (ld_idx_add(idx, ld->p, *n) != 0) {
 		ld_oom(ld);
@@ -430,16 +453,23 @@ static char *add_indexed(struct ld *ld, void *arrp, size_t *n, size_t *cap, size
 static void *ws_add(struct ld *ld, const char *id, struct pol_loc loc)
 {
 	return add_indexed(ld, &ld->p->workshops, &ld->p->nworkshops, &ld->cap_ws,
-			   sizeof(struct pol_workshop), &ld->ws_idx, id,
-			   offsetof(struct pol_workshop, ou), loc, offsetof(struct pol_workshop, loc));
+	                   sizeof(struct pol_workshop), &ld->ws_idx, id,
+	                   offsetof(struct pol_workshop, ou), loc,
+	                   offsetof(struct pol_workshop, loc));
 }
 
 LD_FIELD_FN(ld_sec_workshops)
 {
 	static const struct named s = {
-		.section = "workshops", .noun = "workshop id", .name_cap = POL_ID_MAX,
-		.max = POL_MAX_WORKSHOPS, .count_off = offsetof(struct policy, nworkshops),
-		.stop_at_max = 1, .body = &ws_map, .find = ws_loc, .add = ws_add,
+	    .section = "workshops",
+	    .noun = "workshop id",
+	    .name_cap = POL_ID_MAX,
+	    .max = POL_MAX_WORKSHOPS,
+	    .count_off = offsetof(struct policy, nworkshops),
+	    .stop_at_max = 1,
+	    .body = &ws_map,
+	    .find = ws_loc,
+	    .add = ws_add,
 	};
 
 	return named_section(ld, &s, val, key);
@@ -456,21 +486,21 @@ static LD_FIELD_FN(tech_workshop)
 		return -1;
 	if (ld_idx_find(&ld->ws_idx, ld->p, ws, &t->workshop))
 		return 0;
-	ld_err(ld, PL_E_POLICY_REF, val, key, "%s: workshop '%s' is not defined in workshops:", what,
-	       ws);
+	ld_err(ld, PL_E_POLICY_REF, val, key,
+	       "%s: workshop '%s' is not defined in workshops:", what, ws);
 	return -1;
 }
 
 static const struct ld_field tech_cert_fields[] = {
-	LDF_STR("cn", struct pol_tech, cn, LD_TEXT, LD_REQ),
+    LDF_STR("cn", struct pol_tech, cn, LD_TEXT, LD_REQ),
 };
 static const struct ld_map tech_cert_map = LD_TABLE(tech_cert_fields);
 
 static const struct ld_field tech_fields[] = {
-	LDF_MAP("certificate", &tech_cert_map, 0),
-	LDF_FN("workshop", tech_workshop, LD_REQ),
-	LDF_SET("roles", LD_F_ROLES, struct pol_tech, roles, LD_REQ, NULL),
-	LDF_BOOL("suspended", struct pol_tech, suspended),
+    LDF_MAP("certificate", &tech_cert_map, 0),
+    LDF_FN("workshop", tech_workshop, LD_REQ),
+    LDF_SET("roles", LD_F_ROLES, struct pol_tech, roles, LD_REQ, NULL),
+    LDF_BOOL("suspended", struct pol_tech, suspended),
 };
 static const struct ld_map tech_map = LD_TABLE(tech_fields);
 
@@ -484,16 +514,22 @@ static const struct pol_loc *tech_loc(struct ld *ld, const char *id)
 static void *tech_add(struct ld *ld, const char *id, struct pol_loc loc)
 {
 	return add_indexed(ld, &ld->p->techs, &ld->p->ntechs, &ld->cap_techs,
-			   sizeof(struct pol_tech), &ld->tech_idx, id, offsetof(struct pol_tech, cn),
-			   loc, offsetof(struct pol_tech, loc));
+	                   sizeof(struct pol_tech), &ld->tech_idx, id,
+	                   offsetof(struct pol_tech, cn), loc, offsetof(struct pol_tech, loc));
 }
 
 LD_FIELD_FN(ld_sec_technicians)
 {
 	static const struct named s = {
-		.section = "technicians", .noun = "technician id", .name_cap = POL_ID_MAX,
-		.max = POL_MAX_TECHS, .count_off = offsetof(struct policy, ntechs),
-		.stop_at_max = 1, .body = &tech_map, .find = tech_loc, .add = tech_add,
+	    .section = "technicians",
+	    .noun = "technician id",
+	    .name_cap = POL_ID_MAX,
+	    .max = POL_MAX_TECHS,
+	    .count_off = offsetof(struct policy, ntechs),
+	    .stop_at_max = 1,
+	    .body = &tech_map,
+	    .find = tech_loc,
+	    .add = tech_add,
 	};
 
 	return named_section(ld, &s, val, key);

@@ -53,12 +53,12 @@ struct policy_load_opts {
 int policy_load_dir(const char *dir, struct policy **out, struct policy_diag *diag);
 /* 1 when a directory entry named n is a policy file (*.yaml, *.yml, not hidden). */
 int policy_file_name_ok(const char *n);
-int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts,
-			 struct policy **out, struct policy_diag *diag);
+int policy_load_dir_opts(const char *dir, const struct policy_load_opts *opts, struct policy **out,
+                         struct policy_diag *diag);
 /* The same for one file held in memory; name is used in messages. */
 int policy_load_buffer(const char *name, const void *buf, size_t len,
-		       const struct policy_load_opts *opts, struct policy **out,
-		       struct policy_diag *diag);
+                       const struct policy_load_opts *opts, struct policy **out,
+                       struct policy_diag *diag);
 
 /* Reference counting (atomic). policy_free() is policy_unref(); NULL is fine. */
 struct policy *policy_ref(struct policy *p);
@@ -90,16 +90,16 @@ struct policy_request {
 };
 
 struct policy_decision {
-	int allow;         /* 1 only when every check passed */
-	int need_approval; /* allow == 1 and the operation is listed in `approvals:` */
-	char rule[64];     /* the rule that decided, e.g. "workshops.ws-muc-01.vin_prefixes" */
-	char reason[160];  /* a plain sentence for the technician and the audit log */
-	char workshop_id[64];   /* policy ids, filled as far as they were resolved */
+	int allow;            /* 1 only when every check passed */
+	int need_approval;    /* allow == 1 and the operation is listed in `approvals:` */
+	char rule[64];        /* the rule that decided, e.g. "workshops.ws-muc-01.vin_prefixes" */
+	char reason[160];     /* a plain sentence for the technician and the audit log */
+	char workshop_id[64]; /* policy ids, filled as far as they were resolved */
 	char technician_id[64];
-	uint16_t routine_id;    /* UDS routine id of the operation (0 if unknown) */
-	int risk;               /* enum policy_risk of the operation (-1 if unknown) */
-	uint32_t ttl_s;         /* requested TTL clamped to the operation's max_ttl */
-	uint32_t exi_s;         /* the operation's exi */
+	uint16_t routine_id; /* UDS routine id of the operation (0 if unknown) */
+	int risk;            /* enum policy_risk of the operation (-1 if unknown) */
+	uint32_t ttl_s;      /* requested TTL clamped to the operation's max_ttl */
+	uint32_t exi_s;      /* the operation's exi */
 	uint32_t policy_version;
 };
 
@@ -109,13 +109,13 @@ struct policy_decision {
  * never allocates; safe to call from many threads at once.
  */
 int policy_decide(const struct policy *p, const struct policy_request *req,
-		  struct policy_decision *d);
+                  struct policy_decision *d);
 
 /* The operations catalogue, for the signer's own copy of the hard limits. */
 size_t policy_op_count(const struct policy *p);
 /* PL_E_RANGE when i >= policy_op_count(); outputs may be NULL. */
-int policy_op_at(const struct policy *p, size_t i, char name[32], uint32_t *max_ttl,
-		 int *risk, uint16_t *routine);
+int policy_op_at(const struct policy *p, size_t i, char name[32], uint32_t *max_ttl, int *risk,
+                 uint16_t *routine);
 /* The largest exi of any operation (for signer_limits.max_exi). */
 uint32_t policy_max_exi(const struct policy *p);
 
@@ -138,15 +138,15 @@ int policy_diff(const struct policy *a, const struct policy *b, FILE *out, size_
  * with its outcome. *failed counts the failures. Returns 0 when it ran them.
  */
 struct policy_test_result {
-	const char *name;  /* the case's name */
-	const char *file;  /* where it is defined */
+	const char *name; /* the case's name */
+	const char *file; /* where it is defined */
 	unsigned line;
 	int pass;
-	char detail[512];  /* what differed (empty on pass) */
+	char detail[512]; /* what differed (empty on pass) */
 };
 typedef void (*policy_test_fn)(void *ctx, const struct policy_test_result *r);
-int policy_run_tests(const struct policy *p, policy_test_fn fn, void *ctx,
-		     size_t *total, size_t *failed);
+int policy_run_tests(const struct policy *p, policy_test_fn fn, void *ctx, size_t *total,
+                     size_t *failed);
 
 /*
  * A slot holding "the current policy" for a threaded server.
@@ -161,24 +161,28 @@ void policy_slot_free(struct policy_slot *s);
 struct policy *policy_slot_get(struct policy_slot *s);
 void policy_slot_set(struct policy_slot *s, struct policy *p); /* takes the reference */
 int policy_slot_reload(struct policy_slot *s, const char *dir, const struct policy_load_opts *opts,
-		       struct policy_diag *diag);
+                       struct policy_diag *diag);
 
 /*
  * Views of the abuse-resistance sections for broker/abuse (docs/abuse.md).
  * The strings point into the policy: valid while the caller holds a reference.
  */
 enum policy_limit_key {
-	POLICY_KEY_TECHNICIAN, POLICY_KEY_WORKSHOP, POLICY_KEY_VIN,
-	POLICY_KEY_OPERATION, POLICY_KEY_RISK, POLICY_KEY_FLEET,
+	POLICY_KEY_TECHNICIAN,
+	POLICY_KEY_WORKSHOP,
+	POLICY_KEY_VIN,
+	POLICY_KEY_OPERATION,
+	POLICY_KEY_RISK,
+	POLICY_KEY_FLEET,
 };
 #define POLICY_MAX_WINDOWS 8
 struct policy_limit_view {
 	const char *name;
-	int key;            /* enum policy_limit_key */
-	uint64_t ops;       /* bit i = operation i of the catalogue (policy_op_index) */
-	int all_ops;        /* the limit named no operations: every one */
-	int min_risk;       /* -1 = any */
-	int approval;       /* action require_approval (else refuse) */
+	int key;      /* enum policy_limit_key */
+	uint64_t ops; /* bit i = operation i of the catalogue (policy_op_index) */
+	int all_ops;  /* the limit named no operations: every one */
+	int min_risk; /* -1 = any */
+	int approval; /* action require_approval (else refuse) */
 	size_t nwindows;
 	uint32_t count[POLICY_MAX_WINDOWS], seconds[POLICY_MAX_WINDOWS];
 };
@@ -186,17 +190,24 @@ size_t policy_limit_count(const struct policy *p);
 int policy_limit_at(const struct policy *p, size_t i, struct policy_limit_view *v);
 
 enum policy_detector {
-	POLICY_DET_VIN_SWEEP, POLICY_DET_OUT_OF_HOURS, POLICY_DET_UNLOCK_THEN_START,
-	POLICY_DET_TWO_PLACES, POLICY_DET_DECOY_VIN, POLICY_DET_ECU_FAILURES,
+	POLICY_DET_VIN_SWEEP,
+	POLICY_DET_OUT_OF_HOURS,
+	POLICY_DET_UNLOCK_THEN_START,
+	POLICY_DET_TWO_PLACES,
+	POLICY_DET_DECOY_VIN,
+	POLICY_DET_ECU_FAILURES,
 };
 enum policy_anomaly_action {
-	POLICY_AACT_ALERT, POLICY_AACT_APPROVAL, POLICY_AACT_DENY, POLICY_AACT_SUSPEND,
+	POLICY_AACT_ALERT,
+	POLICY_AACT_APPROVAL,
+	POLICY_AACT_DENY,
+	POLICY_AACT_SUSPEND,
 };
 struct policy_anomaly_view {
 	const char *name;
-	int detector;       /* enum policy_detector */
-	int action;         /* enum policy_anomaly_action */
-	uint32_t distinct_vins, window, count;  /* the detector's params; 0 = not used */
+	int detector;                          /* enum policy_detector */
+	int action;                            /* enum policy_anomaly_action */
+	uint32_t distinct_vins, window, count; /* the detector's params; 0 = not used */
 };
 size_t policy_anomaly_count(const struct policy *p);
 int policy_anomaly_at(const struct policy *p, size_t i, struct policy_anomaly_view *v);
@@ -204,8 +215,7 @@ int policy_anomaly_at(const struct policy *p, size_t i, struct policy_anomaly_vi
 /* Index of op in the catalogue (the bit of policy_limit_view.ops), -1 if unknown. */
 int policy_op_index(const struct policy *p, const char *op);
 /* The approvals: entry listing op (name, expires); PL_E_NOTFOUND if none. */
-int policy_approval_for(const struct policy *p, const char *op, char name[64],
-			uint32_t *expires_s);
+int policy_approval_for(const struct policy *p, const char *op, char name[64], uint32_t *expires_s);
 /*
  * 0 when technician id `approver` (a policy id) holds an approver role for op:
  * the roles of the entry listing op, or of any approvals: entry when none
@@ -223,10 +233,10 @@ int policy_technician_approval(const struct policy *p, const char *op);
 
 enum policy_approver_verdict {
 	POLICY_APPROVER_OK = 0,
-	POLICY_APPROVER_UNKNOWN,    /* cn is no technician of the policy */
-	POLICY_APPROVER_WORKSHOP,   /* ou is not the certificate OU of the technician's workshop */
-	POLICY_APPROVER_SUSPENDED,  /* the technician or their workshop is suspended here */
-	POLICY_APPROVER_NO_ROLE,    /* none of the approver roles for op (policy_may_approve) */
+	POLICY_APPROVER_UNKNOWN,   /* cn is no technician of the policy */
+	POLICY_APPROVER_WORKSHOP,  /* ou is not the certificate OU of the technician's workshop */
+	POLICY_APPROVER_SUSPENDED, /* the technician or their workshop is suspended here */
+	POLICY_APPROVER_NO_ROLE,   /* none of the approver roles for op (policy_may_approve) */
 };
 /*
  * The technician whose certificate has subject (cn, ou) as an approver of op:
@@ -234,7 +244,7 @@ enum policy_approver_verdict {
  * ids ("" when unknown). Returns 0, or PL_E_INVAL for a NULL argument.
  */
 int policy_approver_check(const struct policy *p, const char *cn, const char *ou, const char *op,
-			  int *verdict, char id[64], char workshop_id[64]);
+                          int *verdict, char id[64], char workshop_id[64]);
 /* The policy id of the technician whose certificate CN is cn. */
 int policy_technician_id(const struct policy *p, const char *cn, char id[64]);
 /* The policy id of the workshop whose certificate OU is ou; PL_E_NOTFOUND if none. */

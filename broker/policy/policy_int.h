@@ -13,14 +13,14 @@
 #include "policy.h"
 #include "tz.h"
 
-#define POL_ID_MAX 64      /* ids and names, NUL included */
-#define POL_OP_NAME_MAX 32 /* operation names, NUL included (PLT_OP_MAX) */
-#define POL_MAX_OPS 64     /* operations are a bit set (uint64_t) */
-#define POL_MAX_ROLES 64   /* roles are a bit set (uint64_t) */
-#define POL_MAX_RANGES 4   /* opening-hour ranges per day */
-#define POL_MAX_WINDOWS 8  /* windows per limit */
-#define POL_MAX_PARAMS 8   /* parameters per anomaly rule */
-#define POL_MAX_TTL 86400u /* the largest max_ttl / exi the language accepts */
+#define POL_ID_MAX 64                      /* ids and names, NUL included */
+#define POL_OP_NAME_MAX 32                 /* operation names, NUL included (PLT_OP_MAX) */
+#define POL_MAX_OPS 64                     /* operations are a bit set (uint64_t) */
+#define POL_MAX_ROLES 64                   /* roles are a bit set (uint64_t) */
+#define POL_MAX_RANGES 4                   /* opening-hour ranges per day */
+#define POL_MAX_WINDOWS 8                  /* windows per limit */
+#define POL_MAX_PARAMS 8                   /* parameters per anomaly rule */
+#define POL_MAX_TTL 86400u                 /* the largest max_ttl / exi the language accepts */
 #define POL_TIME_MAX INT64_C(253402300799) /* 9999-12-31T23:59:59Z */
 
 /* A source position: files[file] line:col (1-based). */
@@ -48,7 +48,7 @@ struct pol_range {
 };
 
 struct pol_hours {
-	size_t tz; /* index into policy.tzs */
+	size_t tz;    /* index into policy.tzs */
 	uint8_t n[7]; /* ranges per weekday, 0 = Sunday */
 	struct pol_range r[7][POL_MAX_RANGES];
 };

@@ -8,7 +8,7 @@
 #include "pl_err.h"
 #include "policy_int.h"
 
-static const char *const outcome[] = { "allow", "deny", "approval" };
+static const char *const outcome[] = {"allow", "deny", "approval"};
 
 static int outcome_of(const struct policy_decision *d)
 {
@@ -17,18 +17,19 @@ static int outcome_of(const struct policy_decision *d)
 	return d->need_approval ? POL_EXPECT_APPROVAL : POL_EXPECT_ALLOW;
 }
 
-static void run_one(const struct policy *p, const struct pol_test *t, struct policy_test_result *res)
+static void run_one(const struct policy *p, const struct pol_test *t,
+                    struct policy_test_result *res)
 {
 	struct policy_request q = {
-		.device_cn = t->device,
-		.device_workshop = t->device_ws,
-		.technician_cn = t->tech,
-		.technician_workshop = t->tech_ws,
-		.vin = t->vin,
-		.op = t->op,
-		.now = t->time,
-		.client_addr = NULL,
-		.requested_ttl = t->ttl,
+	    .device_cn = t->device,
+	    .device_workshop = t->device_ws,
+	    .technician_cn = t->tech,
+	    .technician_workshop = t->tech_ws,
+	    .vin = t->vin,
+	    .op = t->op,
+	    .now = t->time,
+	    .client_addr = NULL,
+	    .requested_ttl = t->ttl,
 	};
 	struct policy_decision d;
 	int got;
@@ -44,24 +45,24 @@ static void run_one(const struct policy *p, const struct pol_test *t, struct pol
 	got = outcome_of(&d);
 	if (got != t->expect) {
 		snprintf(res->detail, sizeof(res->detail), "expected %s, got %s by rule %s (%s)",
-			 outcome[t->expect], outcome[got], d.rule, d.reason);
+		         outcome[t->expect], outcome[got], d.rule, d.reason);
 		return;
 	}
 	if (t->rule[0] != '\0' && strcmp(t->rule, d.rule) != 0) {
 		snprintf(res->detail, sizeof(res->detail), "expected rule %s, got rule %s (%s)",
-			 t->rule, d.rule, d.reason);
+		         t->rule, d.rule, d.reason);
 		return;
 	}
 	if (t->has_ttl && t->expect_ttl != d.ttl_s) {
 		snprintf(res->detail, sizeof(res->detail), "expected ttl %u, got %u", t->expect_ttl,
-			 d.ttl_s);
+		         d.ttl_s);
 		return;
 	}
 	res->pass = 1;
 }
 
 int policy_run_tests(const struct policy *p, policy_test_fn fn, void *ctx, size_t *total,
-		     size_t *failed)
+                     size_t *failed)
 {
 	size_t nfail = 0;
 

@@ -88,7 +88,7 @@ void policy_slot_set(struct policy_slot *s, struct policy *p)
 }
 
 int policy_slot_reload(struct policy_slot *s, const char *dir, const struct policy_load_opts *opts,
-		       struct policy_diag *diag)
+                       struct policy_diag *diag)
 {
 	struct policy *p = NULL;
 	int r;

@@ -62,7 +62,8 @@ static size_t tzif_block_len(const struct tzif_counts *c, size_t tsize)
 	       (size_t)c->leap * (tsize + 4) + c->isstd + c->isut;
 }
 
-static int tzif_data(struct pl_rbuf *r, const struct tzif_counts *c, size_t tsize, struct pol_tz *tz)
+static int tzif_data(struct pl_rbuf *r, const struct tzif_counts *c, size_t tsize,
+                     struct pol_tz *tz)
 {
 	const uint8_t *skip;
 
@@ -110,8 +111,8 @@ static int tzif_data(struct pl_rbuf *r, const struct tzif_counts *c, size_t tsiz
 	return r->err;
 }
 
-int pol_tz_parse(const uint8_t *buf, size_t len, const char *name, struct pol_tz **out,
-		 char *why, size_t whylen)
+int pol_tz_parse(const uint8_t *buf, size_t len, const char *name, struct pol_tz **out, char *why,
+                 size_t whylen)
 {
 	struct pl_rbuf r;
 	struct tzif_counts c;
@@ -153,8 +154,8 @@ int pol_tz_parse(const uint8_t *buf, size_t len, const char *name, struct pol_tz
 		char rule[128];
 
 		pl_rbuf_bytes(&r, flen, &footer);
-		if (flen < 2 || footer[0] != '\n' || footer[flen - 1] != '\n' || flen - 2 >= sizeof(rule) ||
-		    memchr(footer + 1, '\n', flen - 2) != NULL)
+		if (flen < 2 || footer[0] != '\n' || footer[flen - 1] != '\n' ||
+		    flen - 2 >= sizeof(rule) || memchr(footer + 1, '\n', flen - 2) != NULL)
 			goto bad;
 		memcpy(rule, footer + 1, flen - 2);
 		rule[flen - 2] = '\0';
@@ -195,8 +196,8 @@ static int tz_name_ok(const char *name)
 			comp = 0;
 			continue;
 		}
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-		      ch == '_' || ch == '-' || ch == '+' || ch == '.'))
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '+' || ch == '.'))
 			return 0;
 		comp++;
 	}
@@ -227,7 +228,8 @@ int pol_tz_load(const char *dir, const char *name, struct pol_tz **out, char *wh
 	if (err != 0) {
 		char what[600];
 
-		snprintf(what, sizeof(what), "unknown zone (cannot read %s: %s)", path, pl_strerror(err));
+		snprintf(what, sizeof(what), "unknown zone (cannot read %s: %s)", path,
+		         pl_strerror(err));
 		tz_why(why, whylen, name, what);
 		return PL_E_POLICY_TZ;
 	}
@@ -378,14 +380,16 @@ int pol_tz_rule_parse(const char *s, struct pol_tz_rule *rule)
 		}
 		if (*s == ',') {
 			s++;
-			if (rule_date(&s, &r.start) != 0 || *s++ != ',' || rule_date(&s, &r.end) != 0)
+			if (rule_date(&s, &r.start) != 0 || *s++ != ',' ||
+			    rule_date(&s, &r.end) != 0)
 				return PL_E_SYNTAX;
 		} else {
-			/* POSIX leaves the default rule to the implementation; US rules, as glibc. */
-			r.start = (struct pol_tz_date){ .kind = 'M', .month = 3, .week = 2, .day = 0,
-							.time = 7200 };
-			r.end = (struct pol_tz_date){ .kind = 'M', .month = 11, .week = 1, .day = 0,
-						      .time = 7200 };
+			/* POSIX leaves the default rule to the implementation; US rules, as glibc.
+			 */
+			r.start = (struct pol_tz_date){
+			    .kind = 'M', .month = 3, .week = 2, .day = 0, .time = 7200};
+			r.end = (struct pol_tz_date){
+			    .kind = 'M', .month = 11, .week = 1, .day = 0, .time = 7200};
 		}
 	}
 	if (*s != '\0')
@@ -415,7 +419,7 @@ static int64_t rule_day(const struct pol_tz_date *d, int64_t y)
 	{
 		int64_t first = pl_days_from_civil(y, d->month, 1);
 		int64_t next = d->month == 12 ? pl_days_from_civil(y + 1, 1, 1)
-					      : pl_days_from_civil(y, d->month + 1u, 1);
+		                              : pl_days_from_civil(y, d->month + 1u, 1);
 		int64_t wd = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday */
 		int64_t day = first + ((d->day - wd + 7) % 7) + 7 * (int64_t)(d->week - 1);
 
@@ -450,7 +454,7 @@ int32_t pol_tz_offset(const struct pol_tz *tz, int64_t t)
 		return tz->type_off[0];
 	if (t >= tz->trans[tz->ntrans - 1])
 		return tz->has_rule ? rule_offset(&tz->rule, t)
-				    : tz->type_off[tz->idx[tz->ntrans - 1]];
+		                    : tz->type_off[tz->idx[tz->ntrans - 1]];
 	/* Largest i with trans[i] <= t. */
 	hi = tz->ntrans - 1;
 	while (lo < hi) {

@@ -14,7 +14,7 @@
 
 /* One rule date: Jn (julian, no Feb 29), n (zero-based with Feb 29) or Mm.w.d. */
 struct pol_tz_date {
-	char kind; /* 'J', 'D' (plain n) or 'M' */
+	char kind;   /* 'J', 'D' (plain n) or 'M' */
 	int16_t day; /* J: 1..365, D: 0..365, M: weekday 0..6 */
 	uint8_t month, week;
 	int32_t time; /* seconds after local midnight (may be negative or > 24h) */
@@ -31,8 +31,8 @@ struct pol_tz_rule {
 struct pol_tz {
 	char name[64];
 	size_t ntrans;
-	int64_t *trans;    /* transition instants, ascending */
-	uint8_t *idx;      /* type index for each transition */
+	int64_t *trans; /* transition instants, ascending */
+	uint8_t *idx;   /* type index for each transition */
 	size_t ntypes;
 	int32_t *type_off; /* UT offset of each local time type */
 	int has_rule;
@@ -46,8 +46,8 @@ struct pol_tz {
  */
 int pol_tz_load(const char *dir, const char *name, struct pol_tz **out, char *why, size_t whylen);
 /* Parses a TZif image (for tests and the loader). */
-int pol_tz_parse(const uint8_t *buf, size_t len, const char *name, struct pol_tz **out,
-		 char *why, size_t whylen);
+int pol_tz_parse(const uint8_t *buf, size_t len, const char *name, struct pol_tz **out, char *why,
+                 size_t whylen);
 void pol_tz_free(struct pol_tz *tz);
 
 /* Parses a POSIX TZ string; 0 or PL_E_SYNTAX. */

@@ -7,16 +7,16 @@
 #include "policy_int.h"
 
 const char *const pol_key_names[POL_KEY_COUNT] = {
-	"technician", "workshop", "vin", "operation", "risk", "fleet",
+    "technician", "workshop", "vin", "operation", "risk", "fleet",
 };
-const char *const pol_lact_names[POL_LACT_COUNT] = { "refuse", "require_approval" };
+const char *const pol_lact_names[POL_LACT_COUNT] = {"refuse", "require_approval"};
 const char *const pol_det_names[POL_DET_COUNT] = {
-	"vin_sweep", "out_of_hours", "unlock_then_start", "two_places", "decoy_vin", "ecu_failures",
+    "vin_sweep", "out_of_hours", "unlock_then_start", "two_places", "decoy_vin", "ecu_failures",
 };
-const char *const pol_aact_names[POL_AACT_COUNT] = { "alert", "require_approval", "deny", "suspend" };
-const char *const pol_day_names[7] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+const char *const pol_aact_names[POL_AACT_COUNT] = {"alert", "require_approval", "deny", "suspend"};
+const char *const pol_day_names[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
 
-static const char *const risk_names[] = { "low", "medium", "high", "critical" };
+static const char *const risk_names[] = {"low", "medium", "high", "critical"};
 
 const char *policy_risk_name(int risk)
 {

@@ -25,10 +25,10 @@
 #include "pl_parse.h"
 
 static void ld_report(struct ld *ld, int err, uint32_t file, unsigned line, unsigned col,
-		      const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+                      const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 static void ld_report(struct ld *ld, int err, uint32_t file, unsigned line, unsigned col,
-		      const char *fmt, va_list ap)
+                      const char *fmt, va_list ap)
 {
 	struct policy_diag d;
 
@@ -50,7 +50,7 @@ static void ld_report(struct ld *ld, int err, uint32_t file, unsigned line, unsi
 }
 
 void ld_err_at(struct ld *ld, int err, uint32_t file, unsigned line, unsigned col, const char *fmt,
-	       ...)
+               ...)
 {
 	va_list ap;
 
@@ -82,7 +82,7 @@ static const struct fy_mark *node_mark(struct fy_node *n, unsigned depth)
 struct pol_loc ld_loc(struct ld *ld, struct fy_node *n, struct fy_node *fallback)
 {
 	const struct fy_mark *m = node_mark(n, 0);
-	struct pol_loc loc = { .file = ld->cur, .line = 0, .col = 0 };
+	struct pol_loc loc = {.file = ld->cur, .line = 0, .col = 0};
 
 	if (m == NULL)
 		m = node_mark(fallback, 0);
@@ -101,7 +101,7 @@ void ld_loc_str(const struct ld *ld, const struct pol_loc *loc, char *buf, size_
 }
 
 void ld_err(struct ld *ld, int err, struct fy_node *n, struct fy_node *fallback, const char *fmt,
-	    ...)
+            ...)
 {
 	struct pol_loc loc = ld_loc(ld, n, fallback);
 	va_list ap;
@@ -150,7 +150,7 @@ static int check_bytes(struct ld *ld, const unsigned char *s, size_t len)
 
 	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) {
 		ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, 1, 1,
-			  "byte order mark at the start of the file; save it as UTF-8 without BOM");
+		          "byte order mark at the start of the file; save it as UTF-8 without BOM");
 		return -1;
 	}
 	while (i < len) {
@@ -158,14 +158,15 @@ static int check_bytes(struct ld *ld, const unsigned char *s, size_t len)
 
 		if (n == 0) {
 			ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, line, col,
-				  "invalid UTF-8 (byte 0x%02x at offset %zu); policy files are UTF-8 text",
-				  s[i], i);
+			          "invalid UTF-8 (byte 0x%02x at offset %zu); policy files are "
+			          "UTF-8 text",
+			          s[i], i);
 			return -1;
 		}
 		if (n == 1 && ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') ||
-			       s[i] == 0x7f)) {
+		               s[i] == 0x7f)) {
 			ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, line, col,
-				  "control character 0x%02x at offset %zu; remove it", s[i], i);
+			          "control character 0x%02x at offset %zu; remove it", s[i], i);
 			return -1;
 		}
 		if (s[i] == '\n') {
@@ -201,8 +202,8 @@ static void report_yaml_errors(struct ld *ld, struct fy_diag *diag)
 		if (e->type < FYET_ERROR)
 			continue;
 		ld_err_at(ld, PL_E_POLICY_SYNTAX, ld->cur, m != NULL ? (unsigned)m->line + 1 : 0,
-			  m != NULL ? (unsigned)m->column + 1 : 0, "YAML: %.*s",
-			  (int)(mlen < 199 ? mlen : 199), e->msg);
+		          m != NULL ? (unsigned)m->column + 1 : 0, "YAML: %.*s",
+		          (int)(mlen < 199 ? mlen : 199), e->msg);
 	}
 	fy_diag_set_collect_errors(diag, false);
 	fy_diag_set_collect_errors(diag, true);
@@ -217,7 +218,8 @@ static void prewalk(struct ld *ld, struct fy_node *n, struct fy_node *key, unsig
 	if (n == NULL)
 		return;
 	if (depth > POL_MAX_DEPTH) {
-		ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "nesting deeper than %u levels", POL_MAX_DEPTH);
+		ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "nesting deeper than %u levels",
+		       POL_MAX_DEPTH);
 		return;
 	}
 	if (fy_node_get_type(n) == FYNT_SCALAR && fy_node_get_style(n) == FYNS_ALIAS) {
@@ -234,9 +236,11 @@ static void prewalk(struct ld *ld, struct fy_node *n, struct fy_node *key, unsig
 
 		if (m != NULL)
 			ld_err_at(ld, PL_E_POLICY_SCHEMA, ld->cur, (unsigned)m->line + 1,
-				  (unsigned)m->column + 1, "tags (!...) are not allowed in policies");
+			          (unsigned)m->column + 1,
+			          "tags (!...) are not allowed in policies");
 		else
-			ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "tags (!...) are not allowed in policies");
+			ld_err(ld, PL_E_POLICY_SCHEMA, n, key,
+			       "tags (!...) are not allowed in policies");
 	}
 	switch (fy_node_get_type(n)) {
 	case FYNT_SCALAR:
@@ -290,10 +294,10 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len)
 	fy_diag_set_collect_errors(diag, true);
 	{
 		struct fy_parse_cfg cfg = {
-			/* Duplicate keys are found by ld_fields() and the section parsers:
-			 * libfyaml's own check is quadratic (minutes for 50,000 technicians). */
-			.flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_ALLOW_DUPLICATE_KEYS,
-			.diag = diag,
+		    /* Duplicate keys are found by ld_fields() and the section parsers:
+		     * libfyaml's own check is quadratic (minutes for 50,000 technicians). */
+		    .flags = FYPCF_QUIET | FYPCF_DEFAULT_VERSION_1_2 | FYPCF_ALLOW_DUPLICATE_KEYS,
+		    .diag = diag,
 		};
 
 		fyp = fy_parser_create(&cfg);
@@ -324,8 +328,9 @@ int ld_parse_doc(struct ld *ld, const char *buf, size_t len)
 
 		prewalk(ld, root, NULL, 0);
 		if (fy_node_get_type(root) != FYNT_MAPPING) {
-			ld_err(ld, PL_E_POLICY_SCHEMA, root, NULL,
-			       "a policy file is a mapping of sections (version:, operations:, ...)");
+			ld_err(
+			    ld, PL_E_POLICY_SCHEMA, root, NULL,
+			    "a policy file is a mapping of sections (version:, operations:, ...)");
 			goto out;
 		}
 	}
@@ -359,8 +364,10 @@ static const char *core_kind(struct fy_node *n)
 	if (s == NULL || len == 0 || (len == 1 && s[0] == '~') ||
 	    (len == 4 && (!memcmp(s, "null", 4) || !memcmp(s, "Null", 4) || !memcmp(s, "NULL", 4))))
 		return "null";
-	if ((len == 4 && (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) ||
-	    (len == 5 && (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))))
+	if ((len == 4 &&
+	     (!memcmp(s, "true", 4) || !memcmp(s, "True", 4) || !memcmp(s, "TRUE", 4))) ||
+	    (len == 5 &&
+	     (!memcmp(s, "false", 5) || !memcmp(s, "False", 5) || !memcmp(s, "FALSE", 5))))
 		return "boolean";
 	return NULL;
 }
@@ -381,7 +388,7 @@ static const char *type_name(struct fy_node *n)
 }
 
 const char *ld_scalar(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-			  const char *expect, size_t *len)
+                      const char *expect, size_t *len)
 {
 	const char *s;
 
@@ -404,7 +411,8 @@ static int kind_ok(int kind, const char *s, size_t len)
 		return 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+		int alnum =
+		    (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
 
 		if (kind == LD_ID) {
 			if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
@@ -417,7 +425,7 @@ static int kind_ok(int kind, const char *s, size_t len)
 }
 
 int ld_str(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, int kind,
-	   char *buf, size_t cap)
+           char *buf, size_t cap)
 {
 	size_t len = 0;
 	const char *s = ld_scalar(ld, n, key, what, "a string", &len);
@@ -432,15 +440,16 @@ int ld_str(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 		return -1;
 	}
 	if (len >= cap) {
-		ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: longer than %zu characters", what, cap - 1);
+		ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: longer than %zu characters", what,
+		       cap - 1);
 		return -1;
 	}
 	if (!kind_ok(kind, s, len)) {
 		ld_err(ld, PL_E_POLICY_VALUE, n, key,
 		       kind == LD_ID ? "%s: '%.*s' is not a name (letters, digits, '.', '_', '-'; "
-				       "starting with a letter or digit)"
-				     : "%s: '%.*s' must be printable ASCII without leading or "
-				       "trailing blanks",
+		                       "starting with a letter or digit)"
+		                     : "%s: '%.*s' must be printable ASCII without leading or "
+		                       "trailing blanks",
 		       what, (int)len, s);
 		return -1;
 	}
@@ -450,7 +459,7 @@ int ld_str(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 }
 
 int ld_u32(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what, uint32_t min,
-	   uint32_t max, uint32_t *out)
+           uint32_t max, uint32_t *out)
 {
 	size_t len = 0;
 	const char *s = ld_scalar(ld, n, key, what, "an integer", &len);
@@ -473,8 +482,8 @@ int ld_u32(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *wh
 	tmp[len] = '\0';
 	r = pl_parse_u32_any(tmp, min, max, &v);
 	if (r == PL_E_RANGE) {
-		ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: %s is out of range (%u..%u)", what, tmp, min,
-		       max);
+		ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: %s is out of range (%u..%u)", what, tmp,
+		       min, max);
 		return -1;
 	}
 	if (r != 0) {
@@ -523,7 +532,7 @@ void ld_words(char *buf, size_t cap, const void *first, size_t stride, size_t n)
 }
 
 int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *what,
-	    const char *const *names, size_t count, int *out)
+            const char *const *names, size_t count, int *out)
 {
 	char buf[64], list[256];
 
@@ -535,7 +544,8 @@ int ld_enum(struct ld *ld, struct fy_node *n, struct fy_node *key, const char *w
 			return 0;
 		}
 	ld_words(list, sizeof(list), names, sizeof(names[0]), count);
-	ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: unknown value '%s' (one of: %s)", what, buf, list);
+	ld_err(ld, PL_E_POLICY_VALUE, n, key, "%s: unknown value '%s' (one of: %s)", what, buf,
+	       list);
 	return -1;
 }
 
@@ -551,7 +561,8 @@ int ld_is_map(struct ld *ld, struct fy_node *n, struct fy_node *key, const char 
 {
 	if (n != NULL && fy_node_get_type(n) == FYNT_MAPPING)
 		return 0;
-	ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "%s: expected a mapping, got %s", what, type_name(n));
+	ld_err(ld, PL_E_POLICY_SCHEMA, n, key, "%s: expected a mapping, got %s", what,
+	       type_name(n));
 	return -1;
 }
 

@@ -15,10 +15,10 @@
 
 #include <stdint.h>
 
-#include "abuse.h"   /* struct abuse_stats, ABUSE_APPROVAL_ID_LEN: plain data */
+#include "abuse.h" /* struct abuse_stats, ABUSE_APPROVAL_ID_LEN: plain data */
 
 #define HANDOFF_TEXT 64
-#define ANSWER_BODY_MAX 600           /* a token (<= 512) or problem details */
+#define ANSWER_BODY_MAX 600 /* a token (<= 512) or problem details */
 
 /*
  * What the front end asks (docs/privsep.md, docs/abuse.md): one message type
@@ -36,16 +36,16 @@
  *   PS_FD_RECEIPT   POST /v1/receipts                 body: CBOR receipt
  */
 #define FD_ARG_MAX 40
-#define FD_CERTS_MAX 16384            /* the peer's certificates, DER */
-#define FD_BODY_MAX 65536             /* max_body's upper bound (broker.conf) */
+#define FD_CERTS_MAX 16384 /* the peer's certificates, DER */
+#define FD_BODY_MAX 65536  /* max_body's upper bound (broker.conf) */
 
 struct fd_request {
 	char request_id[40];
 	char client_addr[HANDOFF_TEXT];
-	int32_t front_err;                /* 0: decide; else the structural check that failed */
-	char reason[256];                 /* front_err's sentence */
-	char arg[FD_ARG_MAX];             /* per type, see above */
-	uint32_t body_len, cert_len;      /* the tail: body_len + cert_len bytes */
+	int32_t front_err;           /* 0: decide; else the structural check that failed */
+	char reason[256];            /* front_err's sentence */
+	char arg[FD_ARG_MAX];        /* per type, see above */
+	uint32_t body_len, cert_len; /* the tail: body_len + cert_len bytes */
 };
 
 /*
@@ -57,17 +57,21 @@ struct fd_request {
  * approver's reason in reason. APPROVAL: approval_id.
  */
 enum handoff_kind {
-	HANDOFF_TOKEN = 0, HANDOFF_APPROVAL, HANDOFF_REVOKED, HANDOFF_RECEIPT, HANDOFF_DECISION,
+	HANDOFF_TOKEN = 0,
+	HANDOFF_APPROVAL,
+	HANDOFF_REVOKED,
+	HANDOFF_RECEIPT,
+	HANDOFF_DECISION,
 };
 
 /* What the decider decided (token_answer.metric; the front end counts it). */
 enum metrics_decision {
-	DEC_ALLOW,          /* token issued */
-	DEC_DENY_POLICY,    /* policy said no */
-	DEC_DENY_APPROVAL,  /* policy requires a second person */
-	DEC_DENY_IDENTITY,  /* technician certificate / signature / workshop / replay */
-	DEC_MALFORMED,      /* body could not be decoded */
-	DEC_ERROR,          /* HSM or audit store failed */
+	DEC_ALLOW,         /* token issued */
+	DEC_DENY_POLICY,   /* policy said no */
+	DEC_DENY_APPROVAL, /* policy requires a second person */
+	DEC_DENY_IDENTITY, /* technician certificate / signature / workshop / replay */
+	DEC_MALFORMED,     /* body could not be decoded */
+	DEC_ERROR,         /* HSM or audit store failed */
 	DEC_COUNT
 };
 
@@ -77,10 +81,10 @@ enum answer_body { ANSWER_PROBLEM = 0, ANSWER_TOKEN, ANSWER_CBOR };
 struct token_answer {
 	int32_t status;
 	uint32_t retry_after;
-	uint32_t metric;                  /* enum metrics_decision */
-	uint8_t body_kind;                /* enum answer_body */
+	uint32_t metric;   /* enum metrics_decision */
+	uint8_t body_kind; /* enum answer_body */
 	uint8_t hsm_error, audit_error, pad;
-	char location[48];                /* Location header of a 202 ("" = none) */
+	char location[48]; /* Location header of a 202 ("" = none) */
 	uint32_t len;
 	uint8_t body[ANSWER_BODY_MAX];
 };
@@ -94,7 +98,7 @@ struct broker_status {
 	uint64_t policy_reloads, policy_reload_failures;
 	struct abuse_stats abuse;
 	uint32_t replay_entries;
-	int audit_chain_diverged;        /* the audit head stopped extending this writer's */
+	int audit_chain_diverged; /* the audit head stopped extending this writer's */
 };
 
 #endif

@@ -12,7 +12,7 @@
 /* Every message type: its channel, fixed size, largest tail, descriptors. */
 struct ps_msg_def {
 	uint32_t type;
-	enum ps_chan_kind chan;       /* the kind of channel that receives it */
+	enum ps_chan_kind chan; /* the kind of channel that receives it */
 	uint32_t size;
 	uint32_t tail_max;
 	int fds;
@@ -21,26 +21,26 @@ struct ps_msg_def {
 #define FD_TAIL (FD_BODY_MAX + FD_CERTS_MAX)
 
 static const struct ps_msg_def defs[] = {
-	{ PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
-	{ PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
-	{ PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
-	{ PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0 },
-	{ PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0 },
-	{ PS_DF_ANSWER, PS_CH_DECIDER_TO_FRONT, sizeof(struct token_answer), 0, 0 },
-	{ PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0 },
-	{ PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0 },
-	{ PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0 },
-	{ PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0 },
-	{ PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0 },
-	{ PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0 },
-	{ PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0 },
-	{ PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0 },
-	{ PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0 },
-	{ PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1 },
-	{ PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0 },
-	{ PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1 },
-	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0 },
-	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0 },
+    {PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
+    {PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
+    {PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
+    {PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0},
+    {PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
+    {PS_DF_ANSWER, PS_CH_DECIDER_TO_FRONT, sizeof(struct token_answer), 0, 0},
+    {PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0},
+    {PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0},
+    {PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0},
+    {PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0},
+    {PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0},
+    {PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0},
+    {PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0},
+    {PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0},
+    {PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0},
+    {PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1},
+    {PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0},
+    {PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1},
+    {PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0},
+    {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0},
 };
 
 /* A message and its header fit one datagram of the socket buffer (docs/privsep.md). */
@@ -56,7 +56,7 @@ static const struct ps_msg_def *def_of(uint32_t t)
 
 const char *ps_role_name(enum ps_role r)
 {
-	static const char *const names[PS_ROLE_COUNT] = { "monitor", "signer", "decider", "front" };
+	static const char *const names[PS_ROLE_COUNT] = {"monitor", "signer", "decider", "front"};
 
 	return (unsigned)r < PS_ROLE_COUNT ? names[r] : "?";
 }
@@ -122,15 +122,15 @@ static int chan_fail(struct ps_chan *c, int err, const char *why)
 }
 
 int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, size_t len,
-	    const int *fds, size_t nfds)
+            const int *fds, size_t nfds)
 {
-	struct ps_hdr h = { .type = type, .len = (uint32_t)len, .id = id };
-	struct iovec iov[2] = { { &h, sizeof(h) }, { (void *)(uintptr_t)payload, len } };
+	struct ps_hdr h = {.type = type, .len = (uint32_t)len, .id = id};
+	struct iovec iov[2] = {{&h, sizeof(h)}, {(void *)(uintptr_t)payload, len}};
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * PS_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
-	struct msghdr m = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+	struct msghdr m = {.msg_iov = iov, .msg_iovlen = len ? 2 : 1};
 	ssize_t n;
 
 	if (c->fd < 0)
@@ -201,7 +201,7 @@ static long take_fds(struct msghdr *m, int *fds, size_t cap)
 
 static int wait_readable(int fd, int timeout_ms)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 	int r;
 
 	do {
@@ -213,16 +213,16 @@ static int wait_readable(int fd, int timeout_ms)
 }
 
 int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, int *fds,
-	    size_t nfds_cap, size_t *nfds, int timeout_ms)
+            size_t nfds_cap, size_t *nfds, int timeout_ms)
 {
 	uint8_t buf[sizeof(struct ps_hdr) + PS_MSG_MAX + 1];
 	union {
 		char b[CMSG_SPACE(sizeof(int) * PS_MAX_FDS)];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { buf, sizeof(buf) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b,
-			    .msg_controllen = sizeof(u.b) };
+	struct iovec iov = {buf, sizeof(buf)};
+	struct msghdr m = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
 	int got[PS_MAX_FDS];
 	struct ps_hdr h;
 	long want, k;
@@ -258,7 +258,7 @@ int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, in
 
 		close_fds(got, (size_t)k);
 		snprintf(why, sizeof(why), "message type %u is %s on this channel", h.type,
-			 want < 0 ? "unknown" : "not allowed");
+		         want < 0 ? "unknown" : "not allowed");
 		return chan_fail(c, PL_E_SYNTAX, why);
 	}
 	got_len = (size_t)n - sizeof(h);
@@ -267,12 +267,13 @@ int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, in
 		char why[128];
 
 		close_fds(got, (size_t)k);
-		snprintf(why, sizeof(why), "message type %u has %zu payload bytes (header says "
-			 "%u), expected %ld (+ at most %zu)", h.type, got_len, h.len, want, tail);
+		snprintf(why, sizeof(why),
+		         "message type %u has %zu payload bytes (header says "
+		         "%u), expected %ld (+ at most %zu)",
+		         h.type, got_len, h.len, want, tail);
 		return chan_fail(c, got_len < (size_t)want ? PL_E_TRUNCATED : PL_E_TRAILING, why);
 	}
-	if ((k > 0 && !ps_msg_has_fds(h.type)) || (size_t)k > nfds_cap ||
-	    (k > 0 && fds == NULL)) {
+	if ((k > 0 && !ps_msg_has_fds(h.type)) || (size_t)k > nfds_cap || (k > 0 && fds == NULL)) {
 		close_fds(got, (size_t)k);
 		return chan_fail(c, PL_E_INVAL, "descriptors on a message that takes none");
 	}

@@ -53,7 +53,7 @@ enum ps_type {
 	/* monitor -> child */
 	PS_MC_PEERS = 30,
 	PS_MC_RELOAD = 31,
-	PS_MC_CRL = 32,       /* to front end and decider: the crl file, opened by the monitor (1 fd) */
+	PS_MC_CRL = 32, /* to front end and decider: the crl file, opened by the monitor (1 fd) */
 	/* child -> monitor */
 	PS_CM_READY = 40,
 	PS_CM_PEER_BAD = 41,
@@ -61,15 +61,15 @@ enum ps_type {
 
 /* The channels: which role sends to which over one socket. */
 enum ps_chan_kind {
-	PS_CH_FRONT_TO_DECIDER,   /* what the decider may receive from the front end */
+	PS_CH_FRONT_TO_DECIDER, /* what the decider may receive from the front end */
 	PS_CH_DECIDER_TO_FRONT,
-	PS_CH_DECIDER_TO_SIGNER,  /* what the signer may receive */
+	PS_CH_DECIDER_TO_SIGNER, /* what the signer may receive */
 	PS_CH_SIGNER_TO_DECIDER,
 	PS_CH_MONITOR_TO_CHILD,
 	PS_CH_CHILD_TO_MONITOR,
 };
 
-#define PS_MAX_FDS 80             /* workers (<= 64) + control channels */
+#define PS_MAX_FDS 80 /* workers (<= 64) + control channels */
 
 struct ps_hdr {
 	uint32_t type;
@@ -118,13 +118,13 @@ struct ps_pubkey {
 
 /* PS_MC_PEERS: count descriptors to the role peer ride along (SCM_RIGHTS). */
 struct ps_peers {
-	uint32_t peer;                /* enum ps_role */
+	uint32_t peer; /* enum ps_role */
 	uint32_t count;
 };
 
 /* PS_CM_READY / PS_CM_PEER_BAD */
 struct ps_role_msg {
-	uint32_t role;                /* READY: the sender; PEER_BAD: the misbehaving peer */
+	uint32_t role; /* READY: the sender; PEER_BAD: the misbehaving peer */
 };
 
 /* Empty payload: PS_DS_STATUS_REQ, PS_DS_PUBKEY_REQ, PS_MC_RELOAD, PS_MC_CRL (+ 1 fd). */
@@ -146,8 +146,8 @@ int ps_msg_has_fds(uint32_t t);
  */
 struct ps_chan {
 	int fd;
-	enum ps_chan_kind kind;       /* what this end receives */
-	char why[160];                /* the last violation, one sentence */
+	enum ps_chan_kind kind; /* what this end receives */
+	char why[160];          /* the last violation, one sentence */
 };
 
 void ps_chan_init(struct ps_chan *c, int fd, enum ps_chan_kind rx_kind);
@@ -158,7 +158,7 @@ void ps_chan_close(struct ps_chan *c);
  * ps_msg_tail_max(type)); fds may be NULL.
  */
 int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, size_t len,
-	    const int *fds, size_t nfds);
+            const int *fds, size_t nfds);
 
 /*
  * Receives one message into hdr and payload (cap bytes; hdr->len says how
@@ -170,7 +170,7 @@ int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, 
  * PS_MC_PEERS message go into fds (cap nfds_cap; *nfds gets the count).
  */
 int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, int *fds,
-	    size_t nfds_cap, size_t *nfds, int timeout_ms);
+            size_t nfds_cap, size_t *nfds, int timeout_ms);
 
 /* Largest payload of any type with its tail (for receive buffers). */
 size_t ps_msg_max(void);

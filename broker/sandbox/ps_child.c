@@ -36,14 +36,14 @@ int ps_drop_early(const struct ps_config *pc)
 
 int ps_ctl_ready(struct ps_chan *ctl, enum ps_role self)
 {
-	struct ps_role_msg m = { .role = self };
+	struct ps_role_msg m = {.role = self};
 
 	return ps_send(ctl, PS_CM_READY, 0, &m, sizeof(m), NULL, 0);
 }
 
 int ps_ctl_peer_bad(struct ps_chan *ctl, enum ps_role peer)
 {
-	struct ps_role_msg m = { .role = peer };
+	struct ps_role_msg m = {.role = peer};
 
 	return ps_send(ctl, PS_CM_PEER_BAD, 0, &m, sizeof(m), NULL, 0);
 }

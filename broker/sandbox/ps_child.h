@@ -34,7 +34,7 @@ int ps_drop_early(const struct ps_config *pc);
  * Landlock rules. Logs what it kept. err gets one sentence on failure.
  */
 int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_config *c,
-	    const char *empty_dir, char *err, size_t errlen);
+            const char *empty_dir, char *err, size_t errlen);
 
 /* Closes every descriptor above 2 that is not in keep[0..n) (the monitor, after fork). */
 void ps_close_except(const int *keep, size_t n);

@@ -14,15 +14,15 @@
  *      sockets it holds only; signer and decider: files, no sockets, no exec)
  */
 #include <errno.h>
-#include <stdlib.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -40,12 +40,12 @@
 #define NOBODY "nobody"
 
 /* Landlock ABI values newer than this system's header may know. */
-#define LL_FS_TRUNCATE (1ULL << 14)       /* ABI 3 */
-#define LL_FS_IOCTL_DEV (1ULL << 15)      /* ABI 5 */
-#define LL_NET_BIND_TCP (1ULL << 0)       /* ABI 4 */
-#define LL_NET_CONNECT_TCP (1ULL << 1)    /* ABI 4 */
+#define LL_FS_TRUNCATE (1ULL << 14)        /* ABI 3 */
+#define LL_FS_IOCTL_DEV (1ULL << 15)       /* ABI 5 */
+#define LL_NET_BIND_TCP (1ULL << 0)        /* ABI 4 */
+#define LL_NET_CONNECT_TCP (1ULL << 1)     /* ABI 4 */
 #define LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
-#define LL_SCOPE_SIGNAL (1ULL << 1)       /* ABI 6 */
+#define LL_SCOPE_SIGNAL (1ULL << 1)        /* ABI 6 */
 
 struct ll_ruleset_attr {
 	uint64_t handled_access_fs;
@@ -56,7 +56,7 @@ struct ll_ruleset_attr {
 struct who {
 	uid_t uid;
 	gid_t gid;
-	int change;                       /* switch to uid/gid */
+	int change; /* switch to uid/gid */
 	char name[PS_USER_MAX];
 };
 
@@ -66,7 +66,7 @@ struct who {
  * and the signer and decider stay uid 0 without any capability.
  */
 static int pick_user(enum ps_role role, const struct ps_config *pc, struct who *w, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	struct passwd *pw;
 
@@ -75,8 +75,10 @@ static int pick_user(enum ps_role role, const struct ps_config *pc, struct who *
 		return 0;
 	pw = getpwnam(pc->user);
 	if (pw == NULL && pc->user_set) {
-		snprintf(err, errlen, "user '%s' (config key user) does not exist; create it or "
-			 "name another unprivileged user", pc->user);
+		snprintf(err, errlen,
+		         "user '%s' (config key user) does not exist; create it or "
+		         "name another unprivileged user",
+		         pc->user);
 		return PL_E_CONFIG;
 	}
 	if (pw == NULL && role == PS_ROLE_FRONT)
@@ -84,7 +86,8 @@ static int pick_user(enum ps_role role, const struct ps_config *pc, struct who *
 	if (pw == NULL)
 		return 0;
 	if (pw->pw_uid == 0) {
-		snprintf(err, errlen, "user '%s' has uid 0; name an unprivileged user", pw->pw_name);
+		snprintf(err, errlen, "user '%s' has uid 0; name an unprivileged user",
+		         pw->pw_name);
 		return PL_E_CONFIG;
 	}
 	w->uid = pw->pw_uid;
@@ -107,14 +110,13 @@ static int chroot_empty(const char *parent, char *err, size_t errlen)
 	snprintf(dir, sizeof(dir), "%s/pitlaned-empty.XXXXXX", parent);
 	if (mkdtemp(dir) == NULL) {
 		snprintf(err, errlen, "cannot make an empty directory under %s for the chroot: %s",
-			 parent, strerror(errno));
+		         parent, strerror(errno));
 		return PL_E_IO;
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || rmdir(dir) != 0 || fchdir(fd) != 0 || chroot(".") != 0 ||
-	    chdir("/") != 0) {
+	if (fd < 0 || rmdir(dir) != 0 || fchdir(fd) != 0 || chroot(".") != 0 || chdir("/") != 0) {
 		snprintf(err, errlen, "chroot to the empty directory %s failed: %s", dir,
-			 strerror(errno));
+		         strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		rmdir(dir);
@@ -128,7 +130,7 @@ static int drop_bounding_set(void)
 {
 	for (unsigned long cap = 0; cap <= 63; cap++) {
 		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) < 0)
-			break;                    /* past the kernel's last capability */
+			break; /* past the kernel's last capability */
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
 			return -1;
 	}
@@ -137,7 +139,7 @@ static int drop_bounding_set(void)
 
 static int drop_all_caps(void)
 {
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct d[2];
 
 	memset(d, 0, sizeof(d));
@@ -164,8 +166,9 @@ struct ll_grant {
 };
 
 #define LL_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
-#define LL_FILE_RIGHTS (LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
-			LANDLOCK_ACCESS_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
+#define LL_FILE_RIGHTS                                                                             \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
 static int ll_add(int rs, const struct ll_grant *g, uint64_t handled)
 {
@@ -174,7 +177,7 @@ static int ll_add(int rs, const struct ll_grant *g, uint64_t handled)
 	int fd = open(g->path, O_PATH | O_CLOEXEC), r;
 
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -1;   /* a path this system lacks: nothing to grant */
+		return errno == ENOENT ? 0 : -1; /* a path this system lacks: nothing to grant */
 	if (fstat(fd, &st) != 0) {
 		close(fd);
 		return -1;
@@ -204,9 +207,9 @@ static int landlock_restrict(const struct ll_grant *grants, size_t n, int *abi_o
 
 	*abi_out = abi > 0 ? (int)abi : 0;
 	if (abi <= 0)
-		return 0;                         /* not built in or disabled: logged */
+		return 0; /* not built in or disabled: logged */
 	memset(&a, 0, sizeof(a));
-	a.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;   /* ABI 1 */
+	a.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1 */
 	if (abi >= 2)
 		a.handled_access_fs |= LANDLOCK_ACCESS_FS_MAKE_SYM << 1; /* REFER */
 	if (abi >= 3)
@@ -243,8 +246,8 @@ out:
 static int landlock_decider(const struct broker_config *c, int *abi)
 {
 	const uint64_t rw = LL_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |
-			    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |
-			    LL_FS_TRUNCATE;
+	                    LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |
+	                    LL_FS_TRUNCATE;
 	char dbdir[BROKER_PATH_MAX];
 	char *slash;
 
@@ -257,15 +260,15 @@ static int landlock_decider(const struct broker_config *c, int *abi)
 		*slash = '\0';
 	{
 		const struct ll_grant g[] = {
-			{ dbdir, rw },
-			{ c->policy_dir, LL_READ },
-			{ "/usr/share/zoneinfo", LL_READ },
-			{ "/var/tmp", rw },   /* SQLite's first temporary directory */
-			{ "/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE },
-			{ "/sys/devices/system/cpu", LL_READ },
-			/* the CA store it verifies every request's certificates with */
-			{ c->client_ca, LANDLOCK_ACCESS_FS_READ_FILE },
-			{ c->crl, LANDLOCK_ACCESS_FS_READ_FILE },   /* last: may be none */
+		    {dbdir, rw},
+		    {c->policy_dir, LL_READ},
+		    {"/usr/share/zoneinfo", LL_READ},
+		    {"/var/tmp", rw}, /* SQLite's first temporary directory */
+		    {"/dev/urandom", LANDLOCK_ACCESS_FS_READ_FILE},
+		    {"/sys/devices/system/cpu", LL_READ},
+		    /* the CA store it verifies every request's certificates with */
+		    {c->client_ca, LANDLOCK_ACCESS_FS_READ_FILE},
+		    {c->crl, LANDLOCK_ACCESS_FS_READ_FILE}, /* last: may be none */
 		};
 
 		return landlock_restrict(g, sizeof(g) / sizeof(g[0]) - (c->crl[0] == '\0'), abi);
@@ -279,29 +282,75 @@ static int landlock_decider(const struct broker_config *c, int *abi)
  * of the worker pool, time and randomness. No open, no socket, no exec.
  */
 static const int front_syscalls[] = {
-	/* event loop and sockets it holds */
-	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl), SCMP_SYS(poll),
-	SCMP_SYS(ppoll), SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(read), SCMP_SYS(readv),
-	SCMP_SYS(write), SCMP_SYS(writev), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
-	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(shutdown), SCMP_SYS(close),
-	SCMP_SYS(getsockname), SCMP_SYS(getpeername), SCMP_SYS(setsockopt),
-	SCMP_SYS(getsockopt), SCMP_SYS(fcntl), SCMP_SYS(ioctl), SCMP_SYS(eventfd2),
-	SCMP_SYS(pipe2), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(lseek),
-	/* memory */
-	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
-	SCMP_SYS(madvise), SCMP_SYS(brk),
-	/* worker threads */
-	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
-	SCMP_SYS(rseq), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity), SCMP_SYS(gettid),
-	SCMP_SYS(getpid), SCMP_SYS(exit), SCMP_SYS(exit_group),
-	/* signals (libevent's SIGTERM/SIGHUP handling) */
-	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(sigaltstack), SCMP_SYS(tgkill),
-	/* time and randomness */
-	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday),
-	SCMP_SYS(time), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom),
-	SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
-	SCMP_SYS(restart_syscall), SCMP_SYS(prlimit64), SCMP_SYS(sysinfo),
+    /* event loop and sockets it holds */
+    SCMP_SYS(epoll_wait),
+    SCMP_SYS(epoll_pwait),
+    SCMP_SYS(epoll_ctl),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(accept),
+    SCMP_SYS(accept4),
+    SCMP_SYS(read),
+    SCMP_SYS(readv),
+    SCMP_SYS(write),
+    SCMP_SYS(writev),
+    SCMP_SYS(recvfrom),
+    SCMP_SYS(sendto),
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(shutdown),
+    SCMP_SYS(close),
+    SCMP_SYS(getsockname),
+    SCMP_SYS(getpeername),
+    SCMP_SYS(setsockopt),
+    SCMP_SYS(getsockopt),
+    SCMP_SYS(fcntl),
+    SCMP_SYS(ioctl),
+    SCMP_SYS(eventfd2),
+    SCMP_SYS(pipe2),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(lseek),
+    /* memory */
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mremap),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(madvise),
+    SCMP_SYS(brk),
+    /* worker threads */
+    SCMP_SYS(clone),
+    SCMP_SYS(clone3),
+    SCMP_SYS(futex),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getpid),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    /* signals (libevent's SIGTERM/SIGHUP handling) */
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(tgkill),
+    /* time and randomness */
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_getres),
+    SCMP_SYS(gettimeofday),
+    SCMP_SYS(time),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(getrandom),
+    SCMP_SYS(getuid),
+    SCMP_SYS(geteuid),
+    SCMP_SYS(getgid),
+    SCMP_SYS(getegid),
+    SCMP_SYS(restart_syscall),
+    SCMP_SYS(prlimit64),
+    SCMP_SYS(sysinfo),
 };
 
 /*
@@ -313,36 +362,107 @@ static const int front_syscalls[] = {
  * start a program.
  */
 static const int trusted_syscalls[] = {
-	/* files */
-	SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(close), SCMP_SYS(close_range),
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
-	SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(lseek),
-	SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(stat), SCMP_SYS(lstat), SCMP_SYS(statx),
-	SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(access), SCMP_SYS(faccessat),
-	SCMP_SYS(faccessat2), SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(getdents64),
-	SCMP_SYS(fcntl), SCMP_SYS(flock), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
-	SCMP_SYS(ftruncate), SCMP_SYS(fallocate), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
-	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2), SCMP_SYS(mkdir),
-	SCMP_SYS(mkdirat), SCMP_SYS(rmdir), SCMP_SYS(fchmod), SCMP_SYS(fchown),
-	SCMP_SYS(getcwd), SCMP_SYS(ioctl), SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3),
-	SCMP_SYS(pipe2), SCMP_SYS(eventfd2), SCMP_SYS(umask), SCMP_SYS(uname),
-	/* memory */
-	SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(mprotect),
-	SCMP_SYS(madvise), SCMP_SYS(brk),
-	/* threads */
-	SCMP_SYS(clone), SCMP_SYS(clone3), SCMP_SYS(futex), SCMP_SYS(set_robust_list),
-	SCMP_SYS(rseq), SCMP_SYS(sched_yield), SCMP_SYS(sched_getaffinity),
-	SCMP_SYS(sched_getattr), SCMP_SYS(sched_setattr), SCMP_SYS(gettid), SCMP_SYS(getpid),
-	SCMP_SYS(getppid), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill),
-	/* channels and signals */
-	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(poll), SCMP_SYS(ppoll),
-	SCMP_SYS(shutdown), SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
-	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
-	/* time, randomness, ids (read only) */
-	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
-	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(getrandom), SCMP_SYS(getuid),
-	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(prlimit64),
-	SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
+    /* files */
+    SCMP_SYS(openat),
+    SCMP_SYS(open),
+    SCMP_SYS(close),
+    SCMP_SYS(close_range),
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(readv),
+    SCMP_SYS(writev),
+    SCMP_SYS(pread64),
+    SCMP_SYS(pwrite64),
+    SCMP_SYS(preadv),
+    SCMP_SYS(pwritev),
+    SCMP_SYS(lseek),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(stat),
+    SCMP_SYS(lstat),
+    SCMP_SYS(statx),
+    SCMP_SYS(statfs),
+    SCMP_SYS(fstatfs),
+    SCMP_SYS(access),
+    SCMP_SYS(faccessat),
+    SCMP_SYS(faccessat2),
+    SCMP_SYS(readlink),
+    SCMP_SYS(readlinkat),
+    SCMP_SYS(getdents64),
+    SCMP_SYS(fcntl),
+    SCMP_SYS(flock),
+    SCMP_SYS(fsync),
+    SCMP_SYS(fdatasync),
+    SCMP_SYS(ftruncate),
+    SCMP_SYS(fallocate),
+    SCMP_SYS(unlink),
+    SCMP_SYS(unlinkat),
+    SCMP_SYS(rename),
+    SCMP_SYS(renameat),
+    SCMP_SYS(renameat2),
+    SCMP_SYS(mkdir),
+    SCMP_SYS(mkdirat),
+    SCMP_SYS(rmdir),
+    SCMP_SYS(fchmod),
+    SCMP_SYS(fchown),
+    SCMP_SYS(getcwd),
+    SCMP_SYS(ioctl),
+    SCMP_SYS(dup),
+    SCMP_SYS(dup2),
+    SCMP_SYS(dup3),
+    SCMP_SYS(pipe2),
+    SCMP_SYS(eventfd2),
+    SCMP_SYS(umask),
+    SCMP_SYS(uname),
+    /* memory */
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mremap),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(madvise),
+    SCMP_SYS(brk),
+    /* threads */
+    SCMP_SYS(clone),
+    SCMP_SYS(clone3),
+    SCMP_SYS(futex),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq),
+    SCMP_SYS(sched_yield),
+    SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(sched_getattr),
+    SCMP_SYS(sched_setattr),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getpid),
+    SCMP_SYS(getppid),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(tgkill),
+    /* channels and signals */
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(poll),
+    SCMP_SYS(ppoll),
+    SCMP_SYS(shutdown),
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(restart_syscall),
+    /* time, randomness, ids (read only) */
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(clock_getres),
+    SCMP_SYS(gettimeofday),
+    SCMP_SYS(time),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(getrandom),
+    SCMP_SYS(getuid),
+    SCMP_SYS(geteuid),
+    SCMP_SYS(getgid),
+    SCMP_SYS(getegid),
+    SCMP_SYS(prlimit64),
+    SCMP_SYS(sysinfo),
+    SCMP_SYS(getrusage),
 };
 
 static int list_has(const int *calls, size_t n, int sys)
@@ -362,18 +482,17 @@ static int list_has(const int *calls, size_t n, int sys)
  */
 static int seccomp_load_list(const int *calls, size_t n, int deny_open)
 {
-	const struct scmp_arg_cmp set_name = { .arg = 0, .op = SCMP_CMP_EQ,
-					       .datum_a = PR_SET_NAME, .datum_b = 0 };
-	const struct scmp_arg_cmp get_name = { .arg = 0, .op = SCMP_CMP_EQ,
-					       .datum_a = PR_GET_NAME, .datum_b = 0 };
+	const struct scmp_arg_cmp set_name = {
+	    .arg = 0, .op = SCMP_CMP_EQ, .datum_a = PR_SET_NAME, .datum_b = 0};
+	const struct scmp_arg_cmp get_name = {
+	    .arg = 0, .op = SCMP_CMP_EQ, .datum_a = PR_GET_NAME, .datum_b = 0};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	int r = -1;
 
 	if (ctx == NULL)
 		return -1;
-	if (deny_open &&
-	    (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
-	     seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0))
+	if (deny_open && (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
+	                  seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0))
 		goto out;
 	/*
 	 * New sockets fail with EACCES instead of killing: libraries try to log
@@ -404,21 +523,22 @@ out:
 #endif
 
 static void log_kept(enum ps_role role, const struct who *w, int root, int landlock_abi,
-		     int seccomp)
+                     int seccomp)
 {
 	char uid[16], abi[8];
 
 	snprintf(uid, sizeof(uid), "%u", (unsigned)getuid());
 	snprintf(abi, sizeof(abi), "%d", landlock_abi);
-	pl_log(PL_LOG_INFO, "privsep_dropped", "role", ps_role_name(role), "uid", uid,
-	       "user", w->change ? w->name : root ? "root (no capabilities)" :
-	       "unchanged (not started as root)", "no_new_privs", "1",
-	       "landlock_abi", role != PS_ROLE_SIGNER ? abi : "unused",
+	pl_log(PL_LOG_INFO, "privsep_dropped", "role", ps_role_name(role), "uid", uid, "user",
+	       w->change ? w->name
+	       : root    ? "root (no capabilities)"
+	                 : "unchanged (not started as root)",
+	       "no_new_privs", "1", "landlock_abi", role != PS_ROLE_SIGNER ? abi : "unused",
 	       "seccomp", seccomp ? "allow-list" : "off", NULL);
 }
 
 int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_config *c,
-	    const char *empty_dir, char *err, size_t errlen)
+            const char *empty_dir, char *err, size_t errlen)
 {
 	struct who w;
 	int root = geteuid() == 0, abi = 0, sc = 0, r;
@@ -426,19 +546,21 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_c
 	if ((r = pick_user(role, pc, &w, err, errlen)) != 0)
 		return r;
 	if (root && !w.change && role != PS_ROLE_FRONT)
-		pl_log(PL_LOG_WARN, "privsep_user_missing", "role", ps_role_name(role),
-		       "user", pc->user, "action", "staying uid 0 without capabilities; create "
-		       "the user (the package does) to run unprivileged", NULL);
+		pl_log(PL_LOG_WARN, "privsep_user_missing", "role", ps_role_name(role), "user",
+		       pc->user, "action",
+		       "staying uid 0 without capabilities; create "
+		       "the user (the package does) to run unprivileged",
+		       NULL);
 	if (!root)
-		pl_log(PL_LOG_INFO, "privsep_not_root", "role", ps_role_name(role),
-		       "action", "keeping the current user; no chroot, no user switch", NULL);
-	tzset();                              /* before the chroot hides /etc/localtime */
+		pl_log(PL_LOG_INFO, "privsep_not_root", "role", ps_role_name(role), "action",
+		       "keeping the current user; no chroot, no user switch", NULL);
+	tzset(); /* before the chroot hides /etc/localtime */
 	if (root && role == PS_ROLE_FRONT && empty_dir != NULL &&
 	    (r = chroot_empty(empty_dir, err, errlen)) != 0)
 		return r;
 	if (root && drop_bounding_set() != 0) {
 		snprintf(err, errlen, "cannot drop the capability bounding set: %s",
-			 strerror(errno));
+		         strerror(errno));
 		return PL_E_PERM;
 	}
 	if (w.change && switch_user(&w) != 0) {
@@ -466,7 +588,7 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_c
 	if (role == PS_ROLE_FRONT) {
 #ifdef PITLANE_HAVE_SECCOMP
 		if (seccomp_load_list(front_syscalls,
-				      sizeof(front_syscalls) / sizeof(front_syscalls[0]), 1) != 0) {
+		                      sizeof(front_syscalls) / sizeof(front_syscalls[0]), 1) != 0) {
 			snprintf(err, errlen, "cannot load the seccomp allow-list");
 			return PL_E_PERM;
 		}
@@ -475,7 +597,8 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_c
 	} else {
 #ifdef PITLANE_HAVE_SECCOMP
 		if (seccomp_load_list(trusted_syscalls,
-				      sizeof(trusted_syscalls) / sizeof(trusted_syscalls[0]), 0) != 0) {
+		                      sizeof(trusted_syscalls) / sizeof(trusted_syscalls[0]),
+		                      0) != 0) {
 			snprintf(err, errlen, "cannot load the seccomp allow-list");
 			return PL_E_PERM;
 		}

@@ -31,13 +31,12 @@ extern char **environ;
 
 static void key_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: pitlanectl key export -f broker.conf [--format pem|cose] [-o FILE]\n"
-		"       pitlanectl key export --key-uri URI --pin-file FILE [--format pem|cose] "
-		"[-o FILE]\n"
-		"  pem  (default) SubjectPublicKeyInfo PEM, kid in a comment line above it\n"
-		"  cose COSE_Key (CBOR: kty EC2, kid, alg ES256, crv P-256, x, y)\n"
-		"  the kid (hex) is also printed on stderr\n");
+	fprintf(f, "usage: pitlanectl key export -f broker.conf [--format pem|cose] [-o FILE]\n"
+	           "       pitlanectl key export --key-uri URI --pin-file FILE [--format pem|cose] "
+	           "[-o FILE]\n"
+	           "  pem  (default) SubjectPublicKeyInfo PEM, kid in a comment line above it\n"
+	           "  cose COSE_Key (CBOR: kty EC2, kid, alg ES256, crv P-256, x, y)\n"
+	           "  the kid (hex) is also printed on stderr\n");
 }
 
 /* Reads the public point with a short-lived login (no limits needed). */
@@ -64,7 +63,7 @@ static int read_pub(const char *uri_text, const char *pin_file, uint8_t pub[65])
 out:
 	if (r != 0)
 		fprintf(stderr, "pitlanectl key export: %s [%s]\n",
-			err[0] != '\0' ? err : pl_strerror(r), pl_errname(r));
+		        err[0] != '\0' ? err : pl_strerror(r), pl_errname(r));
 	p11_close(p);
 	pl_free_wiped(pin, pin_len);
 	p11_uri_free(u);
@@ -93,17 +92,17 @@ static int write_cose(FILE *f, const uint8_t pub[65], const uint8_t kid[8])
 
 	plt_cbor_writer_init(&w, buf, sizeof(buf));
 	plt_cbor_put_map(&w, 6);
-	plt_cbor_put_int(&w, 1);        /* kty */
-	plt_cbor_put_int(&w, 2);        /* EC2 */
-	plt_cbor_put_int(&w, 2);        /* kid */
+	plt_cbor_put_int(&w, 1); /* kty */
+	plt_cbor_put_int(&w, 2); /* EC2 */
+	plt_cbor_put_int(&w, 2); /* kid */
 	plt_cbor_put_bstr(&w, kid, 8);
-	plt_cbor_put_int(&w, 3);        /* alg */
-	plt_cbor_put_int(&w, -7);       /* ES256 */
-	plt_cbor_put_int(&w, -1);       /* crv */
-	plt_cbor_put_int(&w, 1);        /* P-256 */
-	plt_cbor_put_int(&w, -2);       /* x */
+	plt_cbor_put_int(&w, 3);  /* alg */
+	plt_cbor_put_int(&w, -7); /* ES256 */
+	plt_cbor_put_int(&w, -1); /* crv */
+	plt_cbor_put_int(&w, 1);  /* P-256 */
+	plt_cbor_put_int(&w, -2); /* x */
 	plt_cbor_put_bstr(&w, pub + 1, 32);
-	plt_cbor_put_int(&w, -3);       /* y */
+	plt_cbor_put_int(&w, -3); /* y */
 	plt_cbor_put_bstr(&w, pub + 33, 32);
 	if (plt_cbor_writer_finish(&w, &n) != 0)
 		return PL_E_INTERNAL;
@@ -135,20 +134,20 @@ static int key_parse_args(int argc, char **argv, struct key_args *a)
 			dst = &a->outfile;
 		if (dst == NULL || i + 1 >= argc) {
 			fprintf(stderr, "pitlanectl key: unknown or incomplete option '%s'\n",
-				argv[i]);
+			        argv[i]);
 			return -1;
 		}
 		*dst = argv[++i];
 	}
 	if (strcmp(a->format, "pem") != 0 && strcmp(a->format, "cose") != 0) {
 		fprintf(stderr, "pitlanectl key: --format must be pem or cose, not '%s'\n",
-			a->format);
+		        a->format);
 		return -1;
 	}
 	if ((a->conf != NULL) == (a->uri != NULL || a->pin_file != NULL) ||
 	    (a->conf == NULL && (a->uri == NULL || a->pin_file == NULL))) {
 		fprintf(stderr, "pitlanectl key: give either -f broker.conf or both --key-uri "
-			"and --pin-file\n");
+		                "and --pin-file\n");
 		return -1;
 	}
 	return 0;
@@ -186,12 +185,12 @@ int ctl_key_main(int argc, char **argv)
 	if (plt_openssl_kid(pub, kid) != 0 ||
 	    pl_hex_encode(kid, sizeof(kid), kidhex, sizeof(kidhex)) != 0) {
 		fprintf(stderr, "pitlanectl key export: the token's public key is not a valid "
-			"P-256 point\n");
+		                "P-256 point\n");
 		goto out;
 	}
 	if (a.outfile != NULL && (f = fopen(a.outfile, "we")) == NULL) {
 		fprintf(stderr, "pitlanectl key export: cannot create %s: %s\n", a.outfile,
-			strerror(errno));
+		        strerror(errno));
 		goto out;
 	}
 	r = strcmp(a.format, "pem") == 0 ? write_pem(f, pub, kidhex) : write_cose(f, pub, kid);
@@ -199,7 +198,7 @@ int ctl_key_main(int argc, char **argv)
 		r = PL_E_IO;
 	if (r != 0) {
 		fprintf(stderr, "pitlanectl key export: writing the key failed: %s\n",
-			pl_strerror(r));
+		        pl_strerror(r));
 		goto out;
 	}
 	fprintf(stderr, "kid %s\n", kidhex);
@@ -246,14 +245,15 @@ int ctl_pki_main(int argc, char **argv)
 	if (argc != 3 || strcmp(argv[1], "init") != 0) {
 		int help = argc == 2 && strcmp(argv[1], "--help") == 0;
 		fprintf(help ? stdout : stderr,
-			"usage: pitlanectl pki init DIR   (DEMO PKI and SoftHSM2 tokens "
-			"in an empty DIR; see docs/hsm.md)\n");
+		        "usage: pitlanectl pki init DIR   (DEMO PKI and SoftHSM2 tokens "
+		        "in an empty DIR; see docs/hsm.md)\n");
 		return help ? 0 : EXIT_USAGE;
 	}
 	if ((script = demo_pki_script()) == NULL) {
-		fprintf(stderr, "pitlanectl pki init: demo-pki.sh not found (looked at "
-			"$PITLANE_DEMO_PKI, %s, %s); set PITLANE_DEMO_PKI to its path\n",
-			PITLANE_DEMO_PKI_INSTALLED, PITLANE_DEMO_PKI_SOURCE);
+		fprintf(stderr,
+		        "pitlanectl pki init: demo-pki.sh not found (looked at "
+		        "$PITLANE_DEMO_PKI, %s, %s); set PITLANE_DEMO_PKI to its path\n",
+		        PITLANE_DEMO_PKI_INSTALLED, PITLANE_DEMO_PKI_SOURCE);
 		return 1;
 	}
 	args[0] = (char *)"sh";
@@ -262,7 +262,7 @@ int ctl_pki_main(int argc, char **argv)
 	args[3] = NULL;
 	if ((e = posix_spawn(&pid, "/bin/sh", NULL, NULL, args, environ)) != 0) {
 		fprintf(stderr, "pitlanectl pki init: cannot run /bin/sh %s: %s\n", script,
-			strerror(e));
+		        strerror(e));
 		return 1;
 	}
 	while (waitpid(pid, &st, 0) < 0)
@@ -271,6 +271,6 @@ int ctl_pki_main(int argc, char **argv)
 	if (WIFEXITED(st))
 		return WEXITSTATUS(st) == 0 ? 0 : 1;
 	fprintf(stderr, "pitlanectl pki init: %s was killed by signal %d\n", script,
-		WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	        WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 	return 1;
 }

@@ -53,8 +53,8 @@ int signer_request_check(const struct signer_limits *l, const struct signer_requ
 		return PL_E_SIGNER_TTL;
 	if (req->exi_s == 0 || req->exi_s > l->max_exi)
 		return PL_E_SIGNER_EXI;
-	if (memchr(req->vin, '\0', sizeof(req->vin)) == NULL ||
-	    strlen(req->vin) != PLT_VIN_LEN || !plt_vin_valid(req->vin, PLT_VIN_LEN))
+	if (memchr(req->vin, '\0', sizeof(req->vin)) == NULL || strlen(req->vin) != PLT_VIN_LEN ||
+	    !plt_vin_valid(req->vin, PLT_VIN_LEN))
 		return PL_E_SIGNER_VIN;
 	if (req->cnonce_len < PLT_CNONCE_MIN || req->cnonce_len > PLT_CNONCE_MAX)
 		return PL_E_SIGNER_CNONCE;

@@ -36,7 +36,7 @@ union signer_rx {
 };
 
 static void answer(struct signer_chan *sc, struct ps_chan *ch, const struct ps_hdr *h,
-		   const union signer_rx *rx)
+                   const union signer_rx *rx)
 {
 	if (h->type == PS_DS_ISSUE) {
 		struct ps_issued out;
@@ -93,9 +93,11 @@ static void *chan_thread(void *arg)
 		plt_wipe(&rx, sizeof(rx));
 	}
 	if (r != PL_E_IO) {
-		pl_log_err("privsep_bad_message", r, "role", "signer", "from", "decider",
-			   "why", ch.why, "action", "refused; the channel is closed and the "
-			   "monitor ends the sender", NULL);
+		pl_log_err("privsep_bad_message", r, "role", "signer", "from", "decider", "why",
+		           ch.why, "action",
+		           "refused; the channel is closed and the "
+		           "monitor ends the sender",
+		           NULL);
 		pthread_mutex_lock(sc->ctl_mu);
 		(void)ps_ctl_peer_bad(sc->ctl, PS_ROLE_DECIDER);
 		pthread_mutex_unlock(sc->ctl_mu);
@@ -106,7 +108,7 @@ static void *chan_thread(void *arg)
 }
 
 static void serve(struct signer *s, struct ps_chan *ctl, pthread_mutex_t *mu, const int *fds,
-		  size_t n)
+                  size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct signer_chan *sc = calloc(1, sizeof(*sc));
@@ -152,8 +154,8 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 	if (ps_ctl_ready(&ctl, PS_ROLE_SIGNER) != 0)
 		_exit(1);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = ctl.fd, .events = POLLIN },
-				       { .fd = sfd, .events = POLLIN } };
+		struct pollfd p[2] = {{.fd = ctl.fd, .events = POLLIN},
+		                      {.fd = sfd, .events = POLLIN}};
 		int fds[PS_MAX_FDS];
 		struct ps_peers peers;
 		struct ps_hdr h;
@@ -166,14 +168,14 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 
 			if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
 			    si.ssi_signo == SIGHUP)
-				continue;         /* the monitor forwards SIGHUP as PS_MC_RELOAD */
-			break;                    /* SIGTERM/SIGINT from the monitor */
+				continue; /* the monitor forwards SIGHUP as PS_MC_RELOAD */
+			break;            /* SIGTERM/SIGINT from the monitor */
 		}
 		if (!(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		r = ps_recv(&ctl, &h, &peers, sizeof(peers), fds, PS_MAX_FDS, &n, 0);
 		if (r != 0)
-			break;                    /* the monitor is gone */
+			break; /* the monitor is gone */
 		if (h.type == PS_MC_RELOAD) {
 			/* the decider reloads the policy; the hard limits follow it */
 			signer_limits_reload(c->policy_dir, c->max_exi_s, s);

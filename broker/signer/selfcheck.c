@@ -54,8 +54,8 @@ out:
 	return ret;
 }
 
-int selfcheck_verify(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN],
-		     const struct plt_iov *parts, size_t nparts, const uint8_t sig[PLT_SIG_LEN])
+int selfcheck_verify(void *ctx, const uint8_t pub[PLT_P256_PUB_LEN], const struct plt_iov *parts,
+                     size_t nparts, const uint8_t sig[PLT_SIG_LEN])
 {
 	struct selfcheck *c = ctx;
 	EVP_MD_CTX *md;

@@ -90,7 +90,7 @@ static void options_default(struct signer_options *o, const struct signer_option
 
 static void sleep_ms(unsigned ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
@@ -98,8 +98,8 @@ static void sleep_ms(unsigned ms)
 
 /* Opens a connection, retrying the SoftHSM2 start-up race (token not listed,
  * C_Login CKR_GENERAL_ERROR) with a fresh C_Initialize each time. */
-static int connect_once(struct signer *s, struct p11 **out, unsigned long *ckr,
-			char *err, size_t errlen)
+static int connect_once(struct signer *s, struct p11 **out, unsigned long *ckr, char *err,
+                        size_t errlen)
 {
 	int r = PL_E_INTERNAL;
 
@@ -140,8 +140,9 @@ static int reconnect(struct signer *s, unsigned long *ckr, char *err, size_t err
 	s->conn = NULL;
 	r = connect_once(s, &fresh, ckr, err, errlen);
 	if (r == 0 && memcmp(p11_public_point(fresh), s->pub, SIGNER_PUB_LEN) != 0) {
-		snprintf(err, errlen, "the key found by the URI after re-initialisation has a "
-			 "different public key; refusing it (restart with the new key exported)");
+		snprintf(err, errlen,
+		         "the key found by the URI after re-initialisation has a "
+		         "different public key; refusing it (restart with the new key exported)");
 		p11_close(fresh);
 		fresh = NULL;
 		r = PL_E_SIGNER_KEY_CHANGED;
@@ -270,14 +271,14 @@ out_ra:
 	return r;
 }
 
-int signer_open(const char *key_uri, const char *pin_file,
-		const struct signer_limits *limits, struct signer **out)
+int signer_open(const char *key_uri, const char *pin_file, const struct signer_limits *limits,
+                struct signer **out)
 {
 	return signer_open_ex(key_uri, pin_file, limits, NULL, out, NULL, 0);
 }
 
-static int open_inner(struct signer *s, const char *key_uri, const char *pin_file,
-		      char *err, size_t errlen)
+static int open_inner(struct signer *s, const char *key_uri, const char *pin_file, char *err,
+                      size_t errlen)
 {
 	unsigned long ckr = 0;
 	int r;
@@ -309,9 +310,8 @@ static int open_inner(struct signer *s, const char *key_uri, const char *pin_fil
 	return 0;
 }
 
-int signer_open_ex(const char *key_uri, const char *pin_file,
-		   const struct signer_limits *limits, const struct signer_options *opt,
-		   struct signer **out, char *err, size_t errlen)
+int signer_open_ex(const char *key_uri, const char *pin_file, const struct signer_limits *limits,
+                   const struct signer_options *opt, struct signer **out, char *err, size_t errlen)
 {
 	struct signer *s = NULL;
 	char scratch[256];
@@ -324,8 +324,9 @@ int signer_open_ex(const char *key_uri, const char *pin_file,
 	}
 	err[0] = '\0';
 	if (signer_limits_check(limits) != 0) {
-		snprintf(err, errlen, "the signer's hard limits are invalid (no operations, an "
-			 "empty or duplicate name, or a zero max_ttl/max_exi)");
+		snprintf(err, errlen,
+		         "the signer's hard limits are invalid (no operations, an "
+		         "empty or duplicate name, or a zero max_ttl/max_exi)");
 		return PL_E_SIGNER_LIMITS;
 	}
 	if (opt != NULL && opt->sessions > 64) {
@@ -417,7 +418,7 @@ static int sha256_parts(const struct plt_iov *parts, size_t n, uint8_t digest[32
 
 /* plt_sign_fn: ctx is the struct signer. */
 static int sign_parts(void *ctx, const struct plt_iov *parts, size_t nparts,
-		      uint8_t sig[PLT_SIG_LEN])
+                      uint8_t sig[PLT_SIG_LEN])
 {
 	uint8_t digest[32];
 	int r;
@@ -434,11 +435,11 @@ static void text_claim(struct plt_bytes *b, const char *s)
 }
 
 static void claims_fill(struct plt_claims *c, const struct signer_request *req,
-			const uint8_t cti[SIGNER_CTI_LEN])
+                        const uint8_t cti[SIGNER_CTI_LEN])
 {
 	memset(c, 0, sizeof(*c));
 	c->present = PLT_HAS_ISS | PLT_HAS_AUD | PLT_HAS_EXP | PLT_HAS_IAT | PLT_HAS_CTI |
-		     PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI | PLT_HAS_POLICY_VER;
+	             PLT_HAS_SCOPE | PLT_HAS_CNONCE | PLT_HAS_EXI | PLT_HAS_POLICY_VER;
 	text_claim(&c->iss, req->iss);
 	text_claim(&c->aud, req->vin);
 	c->iat = req->iat;
@@ -465,20 +466,25 @@ static void claims_fill(struct plt_claims *c, const struct signer_request *req,
 }
 
 /* Decodes and verifies what was just built, as an ECU would. */
-static int self_verify(struct signer *s, const struct signer_request *req,
-		       const uint8_t *tok, size_t len)
+static int self_verify(struct signer *s, const struct signer_request *req, const uint8_t *tok,
+                       size_t len)
 {
 	struct plt_trust_anchor anchor;
-	struct plt_trust_store trust = { &anchor, 1 };
+	struct plt_trust_store trust = {&anchor, 1};
 	struct plt_expect ex = {
-		.vin = req->vin, .op = req->op, .cnonce = req->cnonce,
-		.cnonce_len = req->cnonce_len, .age_s = -1, .have_clock = 0, .now = 0,
+	    .vin = req->vin,
+	    .op = req->op,
+	    .cnonce = req->cnonce,
+	    .cnonce_len = req->cnonce_len,
+	    .age_s = -1,
+	    .have_clock = 0,
+	    .now = 0,
 	};
 
 	memcpy(anchor.kid, s->kid, sizeof(anchor.kid));
 	memcpy(anchor.pub, s->pub, sizeof(anchor.pub));
-	return plt_verify(tok, len, &trust, &s->crypto, &ex, NULL) == 0 ? 0 :
-									    PL_E_SIGNER_SELF_VERIFY;
+	return plt_verify(tok, len, &trust, &s->crypto, &ex, NULL) == 0 ? 0
+	                                                                : PL_E_SIGNER_SELF_VERIFY;
 }
 
 int signer_set_limits(struct signer *s, const struct signer_limits *limits)
@@ -492,7 +498,7 @@ int signer_set_limits(struct signer *s, const struct signer_limits *limits)
 }
 
 int signer_issue(struct signer *s, const struct signer_request *req,
-		 uint8_t cti_out[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
+                 uint8_t cti_out[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len)
 {
 	uint8_t buf[SIGNER_TOKEN_MAX];
 	uint8_t cti[SIGNER_CTI_LEN];
@@ -533,7 +539,7 @@ out:
 }
 
 void signer_checkpoint_message(uint64_t row_count, const uint8_t head[32],
-			       uint8_t msg[SIGNER_CHECKPOINT_MSG_LEN])
+                               uint8_t msg[SIGNER_CHECKPOINT_MSG_LEN])
 {
 	size_t off = sizeof(SIGNER_CHECKPOINT_CONTEXT) - 1;
 
@@ -544,10 +550,10 @@ void signer_checkpoint_message(uint64_t row_count, const uint8_t head[32],
 }
 
 int signer_sign_checkpoint(struct signer *s, uint64_t row_count, const uint8_t head[32],
-			   uint8_t sig[SIGNER_SIG_LEN])
+                           uint8_t sig[SIGNER_SIG_LEN])
 {
 	uint8_t msg[SIGNER_CHECKPOINT_MSG_LEN];
-	struct plt_iov part = { msg, sizeof(msg) };
+	struct plt_iov part = {msg, sizeof(msg)};
 	uint8_t out[SIGNER_SIG_LEN];
 	int r;
 
@@ -561,7 +567,7 @@ int signer_sign_checkpoint(struct signer *s, uint64_t row_count, const uint8_t h
 }
 
 int signer_audit_sign(void *ctx, uint64_t row_count, const uint8_t head[32],
-		      uint8_t sig[SIGNER_SIG_LEN])
+                      uint8_t sig[SIGNER_SIG_LEN])
 {
 	return signer_sign_checkpoint(ctx, row_count, head, sig);
 }

@@ -23,11 +23,11 @@
 #include <stdint.h>
 
 #define SIGNER_MAX_OPS 64
-#define SIGNER_OP_MAX 32          /* operation name incl. NUL */
-#define SIGNER_TEXT_MAX 64        /* iss, workshop, technician, work_order incl. NUL */
-#define SIGNER_PUB_LEN 65         /* uncompressed P-256 point 04||X||Y */
+#define SIGNER_OP_MAX 32   /* operation name incl. NUL */
+#define SIGNER_TEXT_MAX 64 /* iss, workshop, technician, work_order incl. NUL */
+#define SIGNER_PUB_LEN 65  /* uncompressed P-256 point 04||X||Y */
 #define SIGNER_KID_LEN 8
-#define SIGNER_SIG_LEN 64         /* raw r||s */
+#define SIGNER_SIG_LEN 64 /* raw r||s */
 #define SIGNER_CTI_LEN 16
 #define SIGNER_TOKEN_MAX 512
 
@@ -37,17 +37,17 @@ struct signer_limits {
 	size_t nops;
 	struct {
 		char name[SIGNER_OP_MAX];
-		uint32_t max_ttl;         /* seconds, > 0 */
+		uint32_t max_ttl; /* seconds, > 0 */
 	} ops[SIGNER_MAX_OPS];
-	uint32_t max_exi;             /* seconds, > 0 */
+	uint32_t max_exi; /* seconds, > 0 */
 };
 
 /* Tuning; a NULL pointer or 0 fields mean the defaults in brackets. */
 struct signer_options {
-	unsigned sessions;            /* sessions in the pool [4], 1..64 */
-	unsigned retry_min_ms;        /* first re-initialisation delay [100] */
-	unsigned retry_max_ms;        /* backoff cap [2000] */
-	unsigned probe_ms;            /* health probe interval while ready [1000] */
+	unsigned sessions;     /* sessions in the pool [4], 1..64 */
+	unsigned retry_min_ms; /* first re-initialisation delay [100] */
+	unsigned retry_max_ms; /* backoff cap [2000] */
+	unsigned probe_ms;     /* health probe interval while ready [1000] */
 };
 
 struct signer;
@@ -60,11 +60,10 @@ struct signer;
  * once and reads the public key. err (if not NULL) gets one sentence saying
  * what was wrong and what to do.
  */
-int signer_open(const char *key_uri, const char *pin_file,
-		const struct signer_limits *limits, struct signer **out);
-int signer_open_ex(const char *key_uri, const char *pin_file,
-		   const struct signer_limits *limits, const struct signer_options *opt,
-		   struct signer **out, char *err, size_t errlen);
+int signer_open(const char *key_uri, const char *pin_file, const struct signer_limits *limits,
+                struct signer **out);
+int signer_open_ex(const char *key_uri, const char *pin_file, const struct signer_limits *limits,
+                   const struct signer_options *opt, struct signer **out, char *err, size_t errlen);
 /*
  * Replaces the hard limits (a policy reload): requests checked afterwards see
  * the new table. PL_E_SIGNER_LIMITS (and nothing changes) when the table is
@@ -75,18 +74,17 @@ int signer_set_limits(struct signer *s, const struct signer_limits *limits);
 void signer_close(struct signer *s);
 
 /* The public key (as read at open; never changes) and its kid. */
-int signer_public_key(struct signer *s, uint8_t pub[SIGNER_PUB_LEN],
-		      uint8_t kid[SIGNER_KID_LEN]);
+int signer_public_key(struct signer *s, uint8_t pub[SIGNER_PUB_LEN], uint8_t kid[SIGNER_KID_LEN]);
 
 struct signer_request {
-	char vin[18];                 /* NUL-terminated, 17 chars */
-	char op[SIGNER_OP_MAX];       /* NUL-terminated operation name */
+	char vin[18];           /* NUL-terminated, 17 chars */
+	char op[SIGNER_OP_MAX]; /* NUL-terminated operation name */
 	uint8_t cnonce[32];
-	uint8_t cnonce_len;           /* 16..32 */
-	uint32_t ttl_s;               /* exp = iat + ttl_s; 1..op max_ttl */
-	uint32_t exi_s;               /* 1..max_exi */
-	int64_t iat;                  /* UNIX seconds, > 0 */
-	char iss[SIGNER_TEXT_MAX];    /* required, NUL-terminated */
+	uint8_t cnonce_len;               /* 16..32 */
+	uint32_t ttl_s;                   /* exp = iat + ttl_s; 1..op max_ttl */
+	uint32_t exi_s;                   /* 1..max_exi */
+	int64_t iat;                      /* UNIX seconds, > 0 */
+	char iss[SIGNER_TEXT_MAX];        /* required, NUL-terminated */
 	char workshop[SIGNER_TEXT_MAX];   /* optional ("" = absent) */
 	char technician[SIGNER_TEXT_MAX]; /* optional */
 	char work_order[SIGNER_TEXT_MAX]; /* optional */
@@ -102,7 +100,7 @@ struct signer_request {
  * PL_E_SIGNER_SELF_VERIFY.
  */
 int signer_issue(struct signer *s, const struct signer_request *req,
-		 uint8_t cti_out[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
+                 uint8_t cti_out[SIGNER_CTI_LEN], uint8_t *tok, size_t cap, size_t *len);
 
 /*
  * Audit checkpoint: signs SIGNER_CHECKPOINT_CONTEXT || u64be(row_count) ||
@@ -111,26 +109,26 @@ int signer_issue(struct signer *s, const struct signer_request *req,
 #define SIGNER_CHECKPOINT_CONTEXT "pitlane-audit-checkpoint-v1"
 #define SIGNER_CHECKPOINT_MSG_LEN (sizeof(SIGNER_CHECKPOINT_CONTEXT) - 1 + 8 + 32)
 void signer_checkpoint_message(uint64_t row_count, const uint8_t head[32],
-			       uint8_t msg[SIGNER_CHECKPOINT_MSG_LEN]);
+                               uint8_t msg[SIGNER_CHECKPOINT_MSG_LEN]);
 int signer_sign_checkpoint(struct signer *s, uint64_t row_count, const uint8_t head[32],
-			   uint8_t sig[SIGNER_SIG_LEN]);
+                           uint8_t sig[SIGNER_SIG_LEN]);
 /* The same with the shape of audit_sign_fn (ctx is the struct signer *). */
 int signer_audit_sign(void *ctx, uint64_t row_count, const uint8_t head[32],
-		      uint8_t sig[SIGNER_SIG_LEN]);
+                      uint8_t sig[SIGNER_SIG_LEN]);
 
 /* 1 when an HSM session is usable, 0 otherwise (for /v1/ready). */
 int signer_ready(struct signer *s);
 
 struct signer_status {
 	int ready;
-	int last_err;                 /* last fault (0 = none), a PL_E_* code */
-	unsigned long last_ckr;       /* the PKCS#11 return value of the last fault */
-	uint64_t sign_calls;          /* C_Sign calls made */
-	uint64_t issued;              /* tokens handed out */
-	uint64_t refused;             /* requests refused by the hard limits */
-	uint64_t faults;              /* HSM faults seen */
-	uint64_t reinits;             /* successful re-initialisations */
-	char detail[160];             /* one sentence on the last fault */
+	int last_err;           /* last fault (0 = none), a PL_E_* code */
+	unsigned long last_ckr; /* the PKCS#11 return value of the last fault */
+	uint64_t sign_calls;    /* C_Sign calls made */
+	uint64_t issued;        /* tokens handed out */
+	uint64_t refused;       /* requests refused by the hard limits */
+	uint64_t faults;        /* HSM faults seen */
+	uint64_t reinits;       /* successful re-initialisations */
+	char detail[160];       /* one sentence on the last fault */
 };
 void signer_status(struct signer *s, struct signer_status *st);
 

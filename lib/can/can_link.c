@@ -12,18 +12,21 @@ static const struct {
 	const char *name;
 	const char *text;
 } states[] = {
-	[CAN_LINK_ERROR_ACTIVE] = { "error-active",
-		"healthy: the controller takes part in bus traffic normally" },
-	[CAN_LINK_ERROR_WARNING] = { "error-warning",
-		"errors are being counted (96 or more): traffic still flows, check wiring, termination and bitrate" },
-	[CAN_LINK_ERROR_PASSIVE] = { "error-passive",
-		"many errors (128 or more): the controller may no longer flag errors on the bus; check cabling, termination (120 ohm at both ends) and that every node uses the same bitrate" },
-	[CAN_LINK_BUS_OFF] = { "bus-off",
-		"too many errors: the controller has left the bus and sends nothing; it rejoins after restart-ms if set, or run: ip link set IFACE type can restart" },
-	[CAN_LINK_STOPPED] = { "stopped",
-		"the interface is down: ip link set IFACE up" },
-	[CAN_LINK_SLEEPING] = { "sleeping", "the controller is in sleep mode" },
-	[CAN_LINK_UNKNOWN] = { "unknown", "the driver reported a state pitlane does not know" },
+    [CAN_LINK_ERROR_ACTIVE] = {"error-active",
+                               "healthy: the controller takes part in bus traffic normally"},
+    [CAN_LINK_ERROR_WARNING] = {"error-warning",
+                                "errors are being counted (96 or more): traffic still flows, check "
+                                "wiring, termination and bitrate"},
+    [CAN_LINK_ERROR_PASSIVE] =
+        {"error-passive",
+         "many errors (128 or more): the controller may no longer flag errors on the bus; check "
+         "cabling, termination (120 ohm at both ends) and that every node uses the same bitrate"},
+    [CAN_LINK_BUS_OFF] =
+        {"bus-off", "too many errors: the controller has left the bus and sends nothing; it "
+                    "rejoins after restart-ms if set, or run: ip link set IFACE type can restart"},
+    [CAN_LINK_STOPPED] = {"stopped", "the interface is down: ip link set IFACE up"},
+    [CAN_LINK_SLEEPING] = {"sleeping", "the controller is in sleep mode"},
+    [CAN_LINK_UNKNOWN] = {"unknown", "the driver reported a state pitlane does not know"},
 };
 
 const char *can_link_state_name(enum can_link_state s)
@@ -53,8 +56,7 @@ static int check_kind(const struct can_link_ops *ops, const char *ifname)
 	return 0;
 }
 
-int can_link_status(const struct can_link_ops *ops, const char *ifname,
-		    struct can_link_info *info)
+int can_link_status(const struct can_link_ops *ops, const char *ifname, struct can_link_info *info)
 {
 	struct can_link_info li;
 	int r;
@@ -91,7 +93,7 @@ static int map_set(int e)
 }
 
 int can_link_setup(const struct can_link_ops *ops, const char *ifname, uint32_t bitrate,
-		   int have_restart, uint32_t restart_ms)
+                   int have_restart, uint32_t restart_ms)
 {
 	enum can_link_state st;
 	int r, e;
@@ -121,8 +123,8 @@ restart:
 }
 
 /* Appends printf-style text to buf at *off; PL_E_NOSPACE once it does not fit. */
-__attribute__((format(printf, 4, 5)))
-static int put(char *buf, size_t cap, size_t *off, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int put(char *buf, size_t cap, size_t *off,
+                                                     const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -148,34 +150,37 @@ int can_link_format(const char *ifname, const struct can_link_info *li, char *bu
 	buf[0] = '\0';
 	if (!li->has_controller)
 		return put(buf, cap, &off,
-			   "%s: virtual CAN interface (for example vcan): it has no controller, so "
-			   "there is no bus state, bitrate or restart-ms to show.\n", ifname);
+		           "%s: virtual CAN interface (for example vcan): it has no controller, so "
+		           "there is no bus state, bitrate or restart-ms to show.\n",
+		           ifname);
 	if ((r = put(buf, cap, &off, "%s: %s - %s\n", ifname, can_link_state_name(li->state),
-		     can_link_state_text(li->state))) != 0)
+	             can_link_state_text(li->state))) != 0)
 		return r;
 	if (li->bitrate != 0)
 		r = put(buf, cap, &off, "  bitrate:    %u bit/s (sample point %u.%u%%)\n",
-			li->bitrate, li->sample_point / 10, li->sample_point % 10);
+		        li->bitrate, li->sample_point / 10, li->sample_point % 10);
 	else
 		r = put(buf, cap, &off,
-			"  bitrate:    not configured (pitlane can setup %s --bitrate N)\n", ifname);
+		        "  bitrate:    not configured (pitlane can setup %s --bitrate N)\n",
+		        ifname);
 	if (r != 0)
 		return r;
 	if (li->have_restart_ms) {
 		if (li->restart_ms == 0)
 			r = put(buf, cap, &off,
-				"  restart-ms: 0 (no automatic restart after bus-off: "
-				"set one with --restart-ms, e.g. 100)\n");
+			        "  restart-ms: 0 (no automatic restart after bus-off: "
+			        "set one with --restart-ms, e.g. 100)\n");
 		else
 			r = put(buf, cap, &off,
-				"  restart-ms: %u (restarts automatically %u ms after bus-off)\n",
-				li->restart_ms, li->restart_ms);
+			        "  restart-ms: %u (restarts automatically %u ms after bus-off)\n",
+			        li->restart_ms, li->restart_ms);
 		if (r != 0)
 			return r;
 	}
 	if (li->have_berr)
 		r = put(buf, cap, &off,
-			"  errors:     transmit %u, receive %u (96 = warning, 128 = passive, "
-			"256 = bus-off)\n", li->txerr, li->rxerr);
+		        "  errors:     transmit %u, receive %u (96 = warning, 128 = passive, "
+		        "256 = bus-off)\n",
+		        li->txerr, li->rxerr);
 	return r;
 }

@@ -24,8 +24,8 @@ enum can_link_state {
 };
 
 enum can_link_kind {
-	CAN_LINK_KIND_MISSING = 0,  /* no interface of that name */
-	CAN_LINK_KIND_NOT_CAN,      /* exists, but not a CAN interface (e.g. eth0) */
+	CAN_LINK_KIND_MISSING = 0, /* no interface of that name */
+	CAN_LINK_KIND_NOT_CAN,     /* exists, but not a CAN interface (e.g. eth0) */
 	CAN_LINK_KIND_CAN,
 };
 
@@ -48,12 +48,12 @@ struct can_link_ops {
 extern const struct can_link_ops can_link_system;
 
 struct can_link_info {
-	int has_controller;         /* 0: virtual interface, the fields below are unset */
+	int has_controller; /* 0: virtual interface, the fields below are unset */
 	enum can_link_state state;
-	uint32_t bitrate;           /* bit/s, 0 = not configured */
-	uint32_t sample_point;      /* tenths of a percent */
+	uint32_t bitrate;      /* bit/s, 0 = not configured */
+	uint32_t sample_point; /* tenths of a percent */
 	int have_restart_ms;
-	uint32_t restart_ms;        /* 0 = no automatic restart after bus-off */
+	uint32_t restart_ms; /* 0 = no automatic restart after bus-off */
 	int have_berr;
 	uint16_t txerr, rxerr;
 };
@@ -62,15 +62,14 @@ struct can_link_info {
  * Reads the link. Errors: PL_E_CAN_NO_IFACE, PL_E_CAN_NOT_CAN,
  * PL_E_CAN_LINK_QUERY (the interface kind could not be read). *info is written only on success.
  */
-int can_link_status(const struct can_link_ops *ops, const char *ifname,
-		    struct can_link_info *info);
+int can_link_status(const struct can_link_ops *ops, const char *ifname, struct can_link_info *info);
 /*
  * Sets bitrate (and restart-ms when have_restart): stop, set, start.
  * Errors: PL_E_CAN_NO_IFACE, PL_E_CAN_NOT_CAN, PL_E_CAN_LINK_SET
  * (virtual interface or refused), PL_E_CAN_LINK_PERM (needs CAP_NET_ADMIN).
  */
 int can_link_setup(const struct can_link_ops *ops, const char *ifname, uint32_t bitrate,
-		   int have_restart, uint32_t restart_ms);
+                   int have_restart, uint32_t restart_ms);
 
 /* "error-active", "bus-off", ... */
 const char *can_link_state_name(enum can_link_state s);

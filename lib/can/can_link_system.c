@@ -133,13 +133,13 @@ static int sys_set_restart_ms(const char *ifname, uint32_t restart_ms)
 }
 
 const struct can_link_ops can_link_system = {
-	.kind = sys_kind,
-	.get_state = sys_get_state,
-	.get_bitrate = sys_get_bitrate,
-	.get_restart_ms = sys_get_restart_ms,
-	.get_berr = sys_get_berr,
-	.stop = sys_stop,
-	.start = sys_start,
-	.set_bitrate = sys_set_bitrate,
-	.set_restart_ms = sys_set_restart_ms,
+    .kind = sys_kind,
+    .get_state = sys_get_state,
+    .get_bitrate = sys_get_bitrate,
+    .get_restart_ms = sys_get_restart_ms,
+    .get_berr = sys_get_berr,
+    .stop = sys_stop,
+    .start = sys_start,
+    .set_bitrate = sys_set_bitrate,
+    .set_restart_ms = sys_set_restart_ms,
 };

@@ -25,8 +25,8 @@
 #define CAN_PL_MAX_FILTER_IDS 8
 
 struct can_frame_pl {
-	uint32_t id;                    /* 11-bit id, or 29-bit id | CAN_PL_EFF_FLAG */
-	uint8_t len;                    /* 0..8 */
+	uint32_t id; /* 11-bit id, or 29-bit id | CAN_PL_EFF_FLAG */
+	uint8_t len; /* 0..8 */
 	uint8_t data[CAN_PL_MAX_DLEN];
 };
 
@@ -42,7 +42,7 @@ struct can_transport {
 	/* 0 with *f filled, PL_E_CAN_RX_TIMEOUT, PL_E_CAN_RECV, PL_E_CAN_IFACE_DOWN. */
 	int (*recv)(struct can_transport *t, struct can_frame_pl *f, int timeout_ms);
 	void (*close)(struct can_transport *t);
-	const char *kind;               /* "socketcan" or "loop" */
+	const char *kind; /* "socketcan" or "loop" */
 };
 
 /*
@@ -53,18 +53,17 @@ struct can_transport {
  * *out is written only on success; release with can_transport_close().
  */
 int can_transport_open(const char *uri, const struct can_filter_ids *ids,
-		       struct can_transport **out);
+                       struct can_transport **out);
 
 /* Backends, also usable directly. */
 int can_socketcan_open(const char *ifname, const struct can_filter_ids *ids,
-		       struct can_transport **out);
+                       struct can_transport **out);
 /*
  * The loop bus NAME ([A-Za-z0-9._-], 1..32 characters, not starting with '.')
  * lives in $PITLANE_CANBUS_DIR/NAME when that variable is set, else in
  * /tmp/pitlane-canbus-<uid>/NAME.
  */
-int can_loop_open(const char *name, const struct can_filter_ids *ids,
-		  struct can_transport **out);
+int can_loop_open(const char *name, const struct can_filter_ids *ids, struct can_transport **out);
 
 /* Wrappers that check arguments (NULL, len > 8, id range) before dispatching. */
 int can_transport_send(struct can_transport *t, const struct can_frame_pl *f, int timeout_ms);

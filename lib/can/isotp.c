@@ -119,7 +119,7 @@ int isotp_recv(struct isotp *tp, uint8_t *buf, size_t cap, size_t *len, int time
 	deadline = can_clock_us() + (uint64_t)timeout_ms * 1000u;
 	for (;;) {
 		r = can_transport_recv(tp->t, &f,
-				       can_clock_left_ms(rx.active ? cr_deadline : deadline));
+		                       can_clock_left_ms(rx.active ? cr_deadline : deadline));
 		if (r == PL_E_CAN_RX_TIMEOUT)
 			return rx.active ? PL_E_ISOTP_TIMEOUT_CR : PL_E_ISOTP_RX_TIMEOUT;
 		if (r != 0)

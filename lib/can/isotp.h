@@ -45,16 +45,16 @@ enum isotp_fs {
 };
 
 struct isotp_config {
-	uint32_t tx_id;        /* id we send on (e.g. 0x7E0 for a tester) */
-	uint32_t rx_id;        /* id we receive on (e.g. 0x7E8) */
-	uint8_t block_size;    /* BS we announce in our FC (0 = no further FC) */
-	uint8_t stmin;         /* STmin we announce (raw byte, see above) */
-	int padding;           /* nonzero: pad every frame to 8 bytes with pad_byte */
+	uint32_t tx_id;     /* id we send on (e.g. 0x7E0 for a tester) */
+	uint32_t rx_id;     /* id we receive on (e.g. 0x7E8) */
+	uint8_t block_size; /* BS we announce in our FC (0 = no further FC) */
+	uint8_t stmin;      /* STmin we announce (raw byte, see above) */
+	int padding;        /* nonzero: pad every frame to 8 bytes with pad_byte */
 	uint8_t pad_byte;
-	int n_bs_ms;           /* sender: wait at most this long for an FC */
-	int n_cr_ms;           /* receiver: wait at most this long for the next CF */
-	int n_as_ms;           /* wait at most this long to put one frame on the bus */
-	unsigned wft_max;      /* FC WAIT frames accepted in a row before giving up */
+	int n_bs_ms;      /* sender: wait at most this long for an FC */
+	int n_cr_ms;      /* receiver: wait at most this long for the next CF */
+	int n_as_ms;      /* wait at most this long to put one frame on the bus */
+	unsigned wft_max; /* FC WAIT frames accepted in a row before giving up */
 };
 
 /* Fills c with the defaults above (BS 0, STmin 0, padding on with 0xCC). */
@@ -66,28 +66,27 @@ uint32_t isotp_stmin_to_us(uint8_t stmin);
 /* ---- pure reassembly state machine ------------------------------------ */
 
 struct isotp_rx {
-	uint8_t *buf;          /* caller's buffer */
+	uint8_t *buf; /* caller's buffer */
 	size_t cap;
-	size_t msg_len;        /* announced length of the message in progress */
-	size_t got;            /* bytes received so far */
+	size_t msg_len; /* announced length of the message in progress */
+	size_t got;     /* bytes received so far */
 	uint8_t next_sn;
-	unsigned cf_in_block;  /* CFs received since our last FC */
-	int active;            /* a multi-frame message is in progress */
-	uint8_t block_size;    /* what we announce in FC */
+	unsigned cf_in_block; /* CFs received since our last FC */
+	int active;           /* a multi-frame message is in progress */
+	uint8_t block_size;   /* what we announce in FC */
 	uint8_t stmin;
 	int padding;
 	uint8_t pad_byte;
 };
 
 struct isotp_rx_result {
-	int complete;          /* buf[0..msg_len) holds a whole message */
+	int complete; /* buf[0..msg_len) holds a whole message */
 	size_t msg_len;
-	int send_fc;           /* fc holds a flow-control frame to send now */
+	int send_fc;            /* fc holds a flow-control frame to send now */
 	struct can_frame_pl fc; /* data/len only; the caller sets the id */
 };
 
-void isotp_rx_init(struct isotp_rx *rx, uint8_t *buf, size_t cap,
-		   const struct isotp_config *c);
+void isotp_rx_init(struct isotp_rx *rx, uint8_t *buf, size_t cap, const struct isotp_config *c);
 /* Forgets any message in progress. */
 void isotp_rx_reset(struct isotp_rx *rx);
 /*
@@ -103,28 +102,27 @@ void isotp_rx_reset(struct isotp_rx *rx);
  *                           the FC OVERFLOW frame to send
  * FC frames are not for the receiver and return 0 with nothing to do.
  */
-int isotp_rx_feed(struct isotp_rx *rx, const struct can_frame_pl *f,
-		  struct isotp_rx_result *res);
+int isotp_rx_feed(struct isotp_rx *rx, const struct can_frame_pl *f, struct isotp_rx_result *res);
 
 /* ---- pure segmentation state machine ---------------------------------- */
 
 enum isotp_tx_state {
 	ISOTP_TX_IDLE = 0,
-	ISOTP_TX_WAIT_FC,      /* the next input must be an FC (N_Bs runs) */
-	ISOTP_TX_SEND_CF,      /* call isotp_tx_next() after st_us microseconds */
+	ISOTP_TX_WAIT_FC, /* the next input must be an FC (N_Bs runs) */
+	ISOTP_TX_SEND_CF, /* call isotp_tx_next() after st_us microseconds */
 	ISOTP_TX_DONE,
 };
 
 struct isotp_tx {
-	const uint8_t *msg;    /* caller's message, must stay valid until DONE */
+	const uint8_t *msg; /* caller's message, must stay valid until DONE */
 	size_t len;
 	size_t off;
 	uint8_t sn;
 	enum isotp_tx_state state;
-	uint8_t bs;            /* block size from the last FC (0 = unlimited) */
+	uint8_t bs; /* block size from the last FC (0 = unlimited) */
 	unsigned bs_left;
-	uint32_t st_us;        /* separation time from the last FC */
-	unsigned waits;        /* FC WAIT frames seen in a row */
+	uint32_t st_us; /* separation time from the last FC */
+	unsigned waits; /* FC WAIT frames seen in a row */
 	unsigned wft_max;
 	int padding;
 	uint8_t pad_byte;

@@ -6,8 +6,7 @@
 #include "pl_err.h"
 #include "pl_err_can.h"
 
-void isotp_rx_init(struct isotp_rx *rx, uint8_t *buf, size_t cap,
-		   const struct isotp_config *c)
+void isotp_rx_init(struct isotp_rx *rx, uint8_t *buf, size_t cap, const struct isotp_config *c)
 {
 	memset(rx, 0, sizeof(*rx));
 	rx->buf = buf;
@@ -37,8 +36,8 @@ static void rx_fc(struct isotp_rx *rx, struct isotp_rx_result *res, uint8_t fs)
 	isotp_frame_finish(&res->fc, 3, rx->padding, rx->pad_byte);
 }
 
-static int rx_single(struct isotp_rx *rx, const struct can_frame_pl *f,
-		     struct isotp_rx_result *res, int interrupted)
+static int rx_single(struct isotp_rx *rx, const struct can_frame_pl *f, struct isotp_rx_result *res,
+                     int interrupted)
 {
 	size_t dl = f->data[0] & 0x0F;
 
@@ -53,8 +52,8 @@ static int rx_single(struct isotp_rx *rx, const struct can_frame_pl *f,
 	return interrupted ? PL_E_ISOTP_UNEXPECTED_FRAME : 0;
 }
 
-static int rx_first(struct isotp_rx *rx, const struct can_frame_pl *f,
-		    struct isotp_rx_result *res, int interrupted)
+static int rx_first(struct isotp_rx *rx, const struct can_frame_pl *f, struct isotp_rx_result *res,
+                    int interrupted)
 {
 	size_t dl, hdr;
 
@@ -63,8 +62,8 @@ static int rx_first(struct isotp_rx *rx, const struct can_frame_pl *f,
 	dl = (size_t)(f->data[0] & 0x0F) << 8 | f->data[1];
 	hdr = 2;
 	if (dl == 0) {
-		dl = (size_t)f->data[2] << 24 | (size_t)f->data[3] << 16 |
-		     (size_t)f->data[4] << 8 | f->data[5];
+		dl = (size_t)f->data[2] << 24 | (size_t)f->data[3] << 16 | (size_t)f->data[4] << 8 |
+		     f->data[5];
 		hdr = 6;
 		if (dl <= ISOTP_FF12_MAX)
 			return PL_E_ISOTP_BAD_PCI; /* escape only for lengths above 4095 */
@@ -86,7 +85,7 @@ static int rx_first(struct isotp_rx *rx, const struct can_frame_pl *f,
 }
 
 static int rx_consecutive(struct isotp_rx *rx, const struct can_frame_pl *f,
-			  struct isotp_rx_result *res)
+                          struct isotp_rx_result *res)
 {
 	size_t need;
 
@@ -117,8 +116,7 @@ static int rx_consecutive(struct isotp_rx *rx, const struct can_frame_pl *f,
 	return 0;
 }
 
-int isotp_rx_feed(struct isotp_rx *rx, const struct can_frame_pl *f,
-		  struct isotp_rx_result *res)
+int isotp_rx_feed(struct isotp_rx *rx, const struct can_frame_pl *f, struct isotp_rx_result *res)
 {
 	if (rx == NULL || f == NULL || res == NULL)
 		return PL_E_INVAL;

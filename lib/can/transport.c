@@ -15,7 +15,7 @@ int can_frame_valid(const struct can_frame_pl *f)
 }
 
 int can_transport_open(const char *uri, const struct can_filter_ids *ids,
-		       struct can_transport **out)
+                       struct can_transport **out)
 {
 	static const char sc[] = "socketcan:";
 	static const char lp[] = "loop:";

@@ -51,7 +51,7 @@ struct loop_peer {
 };
 
 struct loop {
-	struct can_transport base;      /* first: the vtable */
+	struct can_transport base; /* first: the vtable */
 	int fd;
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	char self[64];
@@ -61,7 +61,7 @@ struct loop {
 	struct timespec dir_mtime;
 	uint64_t rescan_until_us;
 	int scanned;
-	int bound;                      /* self exists in dir and is ours to unlink */
+	int bound; /* self exists in dir and is ours to unlink */
 };
 
 static unsigned loop_seq;
@@ -187,8 +187,8 @@ static int peers_refresh(struct loop *l)
 
 	if (stat(l->dir, &st) != 0)
 		return PL_E_CAN_BUS_DIR;
-	if (l->scanned && now >= l->rescan_until_us &&
-	    st.st_mtim.tv_sec == l->dir_mtime.tv_sec && st.st_mtim.tv_nsec == l->dir_mtime.tv_nsec)
+	if (l->scanned && now >= l->rescan_until_us && st.st_mtim.tv_sec == l->dir_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == l->dir_mtime.tv_nsec)
 		return 0;
 	if (!l->scanned || st.st_mtim.tv_sec != l->dir_mtime.tv_sec ||
 	    st.st_mtim.tv_nsec != l->dir_mtime.tv_nsec)
@@ -392,8 +392,7 @@ static int loop_bind(struct loop *l)
 	return PL_E_IO;
 }
 
-int can_loop_open(const char *name, const struct can_filter_ids *ids,
-		  struct can_transport **out)
+int can_loop_open(const char *name, const struct can_filter_ids *ids, struct can_transport **out)
 {
 	struct loop *l = NULL;
 	int r;

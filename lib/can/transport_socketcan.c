@@ -21,7 +21,7 @@
 #include "pl_err_can.h"
 
 struct socketcan {
-	struct can_transport base;      /* first: the vtable */
+	struct can_transport base; /* first: the vtable */
 	int fd;
 };
 
@@ -67,7 +67,8 @@ static int sc_send(struct can_transport *t, const struct can_frame_pl *f, int ti
 		p.events = POLLOUT;
 		p.revents = 0;
 		/* ENOBUFS does not wake POLLOUT reliably: poll in short slices. */
-		if (poll(&p, 1, e == ENOBUFS ? 1 : can_clock_left_ms(deadline)) < 0 && errno != EINTR)
+		if (poll(&p, 1, e == ENOBUFS ? 1 : can_clock_left_ms(deadline)) < 0 &&
+		    errno != EINTR)
 			return PL_E_CAN_SEND;
 	}
 }
@@ -86,9 +87,9 @@ static int sc_recv(struct can_transport *t, struct can_frame_pl *f, int timeout_
 		if (n == (ssize_t)sizeof(cf)) {
 			if (cf.can_id & (CAN_ERR_FLAG | CAN_RTR_FLAG) || cf.len > CAN_PL_MAX_DLEN)
 				continue;
-			f->id = (cf.can_id & CAN_EFF_FLAG) ?
-				((cf.can_id & CAN_EFF_MASK) | CAN_PL_EFF_FLAG) :
-				(cf.can_id & CAN_SFF_MASK);
+			f->id = (cf.can_id & CAN_EFF_FLAG)
+			            ? ((cf.can_id & CAN_EFF_MASK) | CAN_PL_EFF_FLAG)
+			            : (cf.can_id & CAN_SFF_MASK);
 			f->len = cf.len;
 			memset(f->data, 0, sizeof(f->data));
 			memcpy(f->data, cf.data, cf.len);
@@ -135,13 +136,13 @@ static int sc_set_filter(int fd, const struct can_filter_ids *ids)
 		}
 	}
 	if (setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, flt,
-		       (socklen_t)(ids->n * sizeof(flt[0]))) != 0)
+	               (socklen_t)(ids->n * sizeof(flt[0]))) != 0)
 		return PL_E_IO;
 	return 0;
 }
 
 int can_socketcan_open(const char *ifname, const struct can_filter_ids *ids,
-		       struct can_transport **out)
+                       struct can_transport **out)
 {
 	struct socketcan *s = NULL;
 	struct sockaddr_can addr;
@@ -159,8 +160,8 @@ int can_socketcan_open(const char *ifname, const struct can_filter_ids *ids,
 		return PL_E_NOMEM;
 	s->fd = socket(PF_CAN, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, CAN_RAW);
 	if (s->fd < 0) {
-		r = (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT) ?
-			PL_E_CAN_NO_SOCKETCAN : PL_E_IO;
+		r = (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT) ? PL_E_CAN_NO_SOCKETCAN
+		                                                        : PL_E_IO;
 		goto out;
 	}
 	if ((idx = if_nametoindex(ifname)) == 0) {

@@ -20,17 +20,17 @@
 #include <stdint.h>
 
 /* Service ids */
-#define UDS_SID_SESSION 0x10          /* DiagnosticSessionControl */
-#define UDS_SID_RESET 0x11            /* ECUReset */
-#define UDS_SID_CLEAR_DTC 0x14        /* ClearDiagnosticInformation */
-#define UDS_SID_READ_DTC 0x19         /* ReadDTCInformation */
-#define UDS_SID_READ_DID 0x22         /* ReadDataByIdentifier */
-#define UDS_SID_AUTH 0x29             /* Authentication */
-#define UDS_SID_ROUTINE 0x31          /* RoutineControl */
-#define UDS_SID_TESTER_PRESENT 0x3E   /* TesterPresent */
+#define UDS_SID_SESSION 0x10        /* DiagnosticSessionControl */
+#define UDS_SID_RESET 0x11          /* ECUReset */
+#define UDS_SID_CLEAR_DTC 0x14      /* ClearDiagnosticInformation */
+#define UDS_SID_READ_DTC 0x19       /* ReadDTCInformation */
+#define UDS_SID_READ_DID 0x22       /* ReadDataByIdentifier */
+#define UDS_SID_AUTH 0x29           /* Authentication */
+#define UDS_SID_ROUTINE 0x31        /* RoutineControl */
+#define UDS_SID_TESTER_PRESENT 0x3E /* TesterPresent */
 #define UDS_SID_NEGATIVE 0x7F
 #define UDS_POSITIVE_OFFSET 0x40
-#define UDS_SUPPRESS_POS 0x80         /* suppressPosRspMsgIndicationBit */
+#define UDS_SUPPRESS_POS 0x80 /* suppressPosRspMsgIndicationBit */
 
 /* 0x10 sessions */
 #define UDS_SESSION_DEFAULT 0x01
@@ -122,8 +122,8 @@ uint8_t uds_nrc_for_err(int err);
 
 /* Outcome of a UDS exchange: a local error, or the ECU's negative answer. */
 struct uds_result {
-	int err;      /* 0 or a negative PL_E_* code (no answer, garbled answer, ...) */
-	uint8_t nrc;  /* err == 0: 0 for a positive response, else the NRC */
+	int err;     /* 0 or a negative PL_E_* code (no answer, garbled answer, ...) */
+	uint8_t nrc; /* err == 0: 0 for a positive response, else the NRC */
 };
 
 struct uds_bytes {
@@ -133,38 +133,38 @@ struct uds_bytes {
 
 struct uds_request {
 	uint8_t sid;
-	uint8_t sub;          /* sub-function without the suppress bit (0x10 0x11 0x19 0x29 0x31 0x3E) */
-	int suppress_pos;     /* suppress bit set */
-	uint16_t did;         /* 0x22: exactly one DID per request */
-	uint16_t routine_id;  /* 0x31 */
-	struct uds_bytes option; /* 0x31: routineControlOptionRecord */
-	uint32_t dtc_group;   /* 0x14: groupOfDTC (24 bit) */
-	uint8_t dtc_mask;     /* 0x19 01/02: DTCStatusMask */
-	uint8_t comm_cfg;     /* 0x29 05: communicationConfiguration */
+	uint8_t sub; /* sub-function without the suppress bit (0x10 0x11 0x19 0x29 0x31 0x3E) */
+	int suppress_pos;                      /* suppress bit set */
+	uint16_t did;                          /* 0x22: exactly one DID per request */
+	uint16_t routine_id;                   /* 0x31 */
+	struct uds_bytes option;               /* 0x31: routineControlOptionRecord */
+	uint32_t dtc_group;                    /* 0x14: groupOfDTC (24 bit) */
+	uint8_t dtc_mask;                      /* 0x19 01/02: DTCStatusMask */
+	uint8_t comm_cfg;                      /* 0x29 05: communicationConfiguration */
 	uint8_t alg_ind[UDS_AUTH_ALG_IND_LEN]; /* 0x29 05/06 */
-	struct uds_bytes proof;   /* 0x29 06: proofOfOwnershipClient = the token */
-	struct uds_bytes challenge_client; /* 0x29 06 */
-	struct uds_bytes additional;       /* 0x29 06: additionalParameter */
+	struct uds_bytes proof;                /* 0x29 06: proofOfOwnershipClient = the token */
+	struct uds_bytes challenge_client;     /* 0x29 06 */
+	struct uds_bytes additional;           /* 0x29 06: additionalParameter */
 };
 
 struct uds_response {
-	uint8_t sid;          /* the request's SID (not +0x40) */
-	uint8_t sub;          /* echoed sub-function where the service has one */
-	uint8_t nrc;          /* 0: positive; else negative response, no other field valid */
-	uint16_t p2_ms;       /* 0x10: P2server_max in ms */
-	uint16_t p2star_ms;   /* 0x10: P2*server_max in ms (sent in 10 ms units) */
-	uint16_t did;         /* 0x22 */
+	uint8_t sid;           /* the request's SID (not +0x40) */
+	uint8_t sub;           /* echoed sub-function where the service has one */
+	uint8_t nrc;           /* 0: positive; else negative response, no other field valid */
+	uint16_t p2_ms;        /* 0x10: P2server_max in ms */
+	uint16_t p2star_ms;    /* 0x10: P2*server_max in ms (sent in 10 ms units) */
+	uint16_t did;          /* 0x22 */
 	struct uds_bytes data; /* 0x22: dataRecord; 0x31: routineStatusRecord */
-	uint16_t routine_id;  /* 0x31 */
-	uint8_t auth_ret;     /* 0x29: authenticationReturnParameter */
+	uint16_t routine_id;   /* 0x31 */
+	uint8_t auth_ret;      /* 0x29: authenticationReturnParameter */
 	uint8_t alg_ind[UDS_AUTH_ALG_IND_LEN]; /* 0x29 05/06 */
-	struct uds_bytes challenge; /* 0x29 05: challengeServer */
-	struct uds_bytes needed;    /* 0x29 05: neededAdditionalParameter */
-	struct uds_bytes session_key; /* 0x29 06: sessionKeyInfo */
-	uint8_t dtc_avail_mask; /* 0x19 */
-	uint8_t dtc_format;     /* 0x19 01 */
-	uint16_t dtc_count;     /* 0x19 01 */
-	struct uds_bytes dtc_records; /* 0x19 02: 4 bytes each (DTC:3, status:1) */
+	struct uds_bytes challenge;            /* 0x29 05: challengeServer */
+	struct uds_bytes needed;               /* 0x29 05: neededAdditionalParameter */
+	struct uds_bytes session_key;          /* 0x29 06: sessionKeyInfo */
+	uint8_t dtc_avail_mask;                /* 0x19 */
+	uint8_t dtc_format;                    /* 0x19 01 */
+	uint16_t dtc_count;                    /* 0x19 01 */
+	struct uds_bytes dtc_records;          /* 0x19 02: 4 bytes each (DTC:3, status:1) */
 };
 
 /*
@@ -184,7 +184,7 @@ int uds_build_request(const struct uds_request *req, uint8_t *out, size_t cap, s
  * response to another service or sub-function is PL_E_UDS_MISMATCH.
  */
 int uds_parse_response(const uint8_t *msg, size_t len, uint8_t req_sid, uint8_t req_sub,
-		       struct uds_response *resp);
+                       struct uds_response *resp);
 /* Builds resp (positive, or 7F SID NRC when resp->nrc != 0). */
 int uds_build_response(const struct uds_response *resp, uint8_t *out, size_t cap, size_t *len);
 /* Shortcut for 7F sid nrc (3 bytes). */

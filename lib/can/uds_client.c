@@ -13,7 +13,7 @@ struct uds_client {
 	struct uds_client_config c;
 	int p2_ms;
 	int p2star_ms;
-	uint64_t last_tx_us;      /* when the last request went out */
+	uint64_t last_tx_us; /* when the last request went out */
 	uint8_t tx[UDS_MAX_MSG];
 	uint8_t rx[UDS_MAX_MSG];
 };
@@ -66,7 +66,7 @@ void uds_client_timing(const struct uds_client *c, int *p2_ms, int *p2star_ms)
 
 static struct uds_result result(int err, uint8_t nrc)
 {
-	struct uds_result r = { err, nrc };
+	struct uds_result r = {err, nrc};
 
 	return r;
 }
@@ -103,7 +103,7 @@ static int client_wait(struct uds_client *c, uint8_t sid, uint8_t sub, struct ud
 }
 
 struct uds_result uds_client_transact(struct uds_client *c, const struct uds_request *req,
-				      struct uds_response *resp)
+                                      struct uds_response *resp)
 {
 	struct uds_response p;
 	size_t n;
@@ -122,7 +122,8 @@ struct uds_result uds_client_transact(struct uds_client *c, const struct uds_req
 		resp->sub = req->sub;
 		return result(0, 0);
 	}
-	if ((r = client_wait(c, req->sid, uds_sid_has_subfunction(req->sid) ? req->sub : 0, &p)) != 0)
+	if ((r = client_wait(c, req->sid, uds_sid_has_subfunction(req->sid) ? req->sub : 0, &p)) !=
+	    0)
 		return result(r, 0);
 	if (p.nrc == 0 && req->sid == UDS_SID_SESSION && c->c.adopt_server_timing) {
 		if (p.p2_ms != 0)
@@ -143,7 +144,7 @@ static void req_init(struct uds_request *q, uint8_t sid, uint8_t sub)
 
 /* Runs q; on a positive answer resp is valid. A negative answer or error is returned as is. */
 static struct uds_result run(struct uds_client *c, const struct uds_request *q,
-			     struct uds_response *resp)
+                             struct uds_response *resp)
 {
 	return uds_client_transact(c, q, resp);
 }
@@ -192,8 +193,8 @@ struct uds_result uds_client_keepalive(struct uds_client *c, int interval_ms, in
 	return uds_client_tester_present(c, 1);
 }
 
-struct uds_result uds_client_read_did(struct uds_client *c, uint16_t did,
-				      uint8_t *out, size_t cap, size_t *len)
+struct uds_result uds_client_read_did(struct uds_client *c, uint16_t did, uint8_t *out, size_t cap,
+                                      size_t *len)
 {
 	struct uds_request q;
 	struct uds_response p;
@@ -256,7 +257,7 @@ struct uds_result uds_client_auth_config(struct uds_client *c, uint8_t *ret)
 }
 
 struct uds_result uds_client_request_challenge(struct uds_client *c, uint8_t *out, size_t cap,
-					       size_t *len)
+                                               size_t *len)
 {
 	struct uds_request q;
 	struct uds_response p;
@@ -282,7 +283,7 @@ struct uds_result uds_client_request_challenge(struct uds_client *c, uint8_t *ou
 }
 
 struct uds_result uds_client_send_token(struct uds_client *c, const uint8_t *token, size_t len,
-					uint8_t *ret)
+                                        uint8_t *ret)
 {
 	struct uds_request q;
 	struct uds_response p;
@@ -319,8 +320,8 @@ struct uds_result uds_client_deauthenticate(struct uds_client *c)
 }
 
 struct uds_result uds_client_routine_start(struct uds_client *c, uint16_t routine_id,
-					   const uint8_t *option, size_t option_len,
-					   uint8_t *status, size_t cap, size_t *len)
+                                           const uint8_t *option, size_t option_len,
+                                           uint8_t *status, size_t cap, size_t *len)
 {
 	struct uds_request q;
 	struct uds_response p;
@@ -355,8 +356,8 @@ struct uds_result uds_client_clear_dtc(struct uds_client *c, uint32_t group)
 	return run(c, &q, &p);
 }
 
-struct uds_result uds_client_read_dtc(struct uds_client *c, uint8_t mask,
-				      struct uds_dtc *out, size_t cap, size_t *n)
+struct uds_result uds_client_read_dtc(struct uds_client *c, uint8_t mask, struct uds_dtc *out,
+                                      size_t cap, size_t *n)
 {
 	struct uds_request q;
 	struct uds_response p;

@@ -1,4 +1,5 @@
-/* UDS requests (tester -> ECU): parse on the server, build on the client. Layouts in docs/uds.md. */
+/* UDS requests (tester -> ECU): parse on the server, build on the client. Layouts in docs/uds.md.
+ */
 #include <string.h>
 
 #include "pl_buf.h"
@@ -7,7 +8,7 @@
 #include "uds.h"
 
 const uint8_t uds_pitlane_alg_ind[UDS_AUTH_ALG_IND_LEN] = {
-	'p', 'l', '-', 'c', 'w', 't', '-', 'e', 's', '2', '5', '6', 0x00, 0x00, 0x00, 0x01,
+    'p', 'l', '-', 'c', 'w', 't', '-', 'e', 's', '2', '5', '6', 0x00, 0x00, 0x00, 0x01,
 };
 
 int uds_sid_has_subfunction(uint8_t sid)
@@ -85,7 +86,7 @@ static int parse_body(struct pl_rbuf *r, struct uds_request *q)
 			return PL_E_UDS_SUBFUNC;
 		return rd_end(r);
 	case UDS_SID_CLEAR_DTC: {
-		uint8_t g[3] = { 0 };
+		uint8_t g[3] = {0};
 
 		pl_rbuf_copy(r, g, 3);
 		q->dtc_group = (uint32_t)g[0] << 16 | (uint32_t)g[1] << 8 | g[2];

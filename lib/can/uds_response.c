@@ -1,4 +1,5 @@
-/* UDS responses (ECU -> tester): build on the server, parse on the client. Layouts in docs/uds.md. */
+/* UDS responses (ECU -> tester): build on the server, parse on the client. Layouts in docs/uds.md.
+ */
 #include <string.h>
 
 #include "pl_buf.h"
@@ -98,7 +99,7 @@ static int parse_positive(struct pl_rbuf *r, struct uds_response *p)
 }
 
 int uds_parse_response(const uint8_t *msg, size_t len, uint8_t req_sid, uint8_t req_sub,
-		       struct uds_response *resp)
+                       struct uds_response *resp)
 {
 	struct uds_response p;
 	struct pl_rbuf r;

@@ -101,13 +101,13 @@ int pl_wbuf_u8(struct pl_wbuf *w, uint8_t v)
 
 int pl_wbuf_u16be(struct pl_wbuf *w, uint16_t v)
 {
-	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
 	return pl_wbuf_bytes(w, b, sizeof(b));
 }
 
 int pl_wbuf_u32be(struct pl_wbuf *w, uint32_t v)
 {
-	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
 	return pl_wbuf_bytes(w, b, sizeof(b));
 }
 

@@ -4,10 +4,8 @@
 #include "pl_err.h"
 
 static const char hexdig[] = "0123456789abcdef";
-static const char b64std[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char b64url[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char b64std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int pl_hex_encode(const uint8_t *in, size_t len, char *out, size_t cap)
 {
@@ -79,8 +77,8 @@ int pl_hex_decode(const char *text, size_t tlen, uint8_t *out, size_t cap, size_
 	return 0;
 }
 
-static int b64_encode(const char *alpha, int pad, const uint8_t *in, size_t len,
-		      char *out, size_t cap)
+static int b64_encode(const char *alpha, int pad, const uint8_t *in, size_t len, char *out,
+                      size_t cap)
 {
 	size_t full = len / 3, rest = len % 3;
 	size_t need = full * 4 + (rest ? (pad ? 4 : rest + 1) : 0) + 1;
@@ -118,8 +116,8 @@ static int b64_value(const char *alpha, char c)
 	return p ? (int)(p - alpha) : -1;
 }
 
-static int b64_decode(const char *alpha, int pad, const char *text, size_t tlen,
-		      uint8_t *out, size_t cap, size_t *len)
+static int b64_decode(const char *alpha, int pad, const char *text, size_t tlen, uint8_t *out,
+                      size_t cap, size_t *len)
 {
 	size_t o = 0, n = tlen;
 

@@ -9,7 +9,7 @@
 #define CONF_VALUE_MAX 4096
 
 static const struct pl_conf_key *find_key(const struct pl_conf_spec *s, const char *name,
-					  size_t len)
+                                          size_t len)
 {
 	for (size_t i = 0; i < s->nkeys; i++)
 		if (strlen(s->keys[i].name) == len && memcmp(s->keys[i].name, name, len) == 0)
@@ -18,7 +18,7 @@ static const struct pl_conf_key *find_key(const struct pl_conf_spec *s, const ch
 }
 
 static int apply(const struct pl_conf_spec *s, const struct pl_conf_key *k, void *cfg,
-		 const char *v, char *msg, size_t msglen)
+                 const char *v, char *msg, size_t msglen)
 {
 	char *field = (char *)cfg + k->off;
 	uint32_t u;
@@ -35,16 +35,18 @@ static int apply(const struct pl_conf_spec *s, const struct pl_conf_key *k, void
 	case PL_CONF_U32:
 	case PL_CONF_U32_ANY:
 		r = k->kind == PL_CONF_U32 ? pl_parse_u32(v, k->min, k->max, &u)
-					   : pl_parse_u32_any(v, k->min, k->max, &u);
+		                           : pl_parse_u32_any(v, k->min, k->max, &u);
 		if (r != 0 && k->kind == PL_CONF_U32_ANY) {
 			snprintf(msg, msglen,
-				 "%s must be a number from 0x%X to 0x%X (decimal or 0x-hex), got "
-				 "'%.200s'", k->name, (unsigned)k->min, (unsigned)k->max, v);
+			         "%s must be a number from 0x%X to 0x%X (decimal or 0x-hex), got "
+			         "'%.200s'",
+			         k->name, (unsigned)k->min, (unsigned)k->max, v);
 			return s->codes->value;
 		}
 		if (r != 0) {
-			snprintf(msg, msglen, "%s must be a whole number from %u to %u, got '%.200s'",
-				 k->name, (unsigned)k->min, (unsigned)k->max, v);
+			snprintf(msg, msglen,
+			         "%s must be a whole number from %u to %u, got '%.200s'", k->name,
+			         (unsigned)k->min, (unsigned)k->max, v);
 			return s->codes->value;
 		}
 		memcpy(field, &u, sizeof(u));
@@ -62,7 +64,7 @@ static int is_blank(char c)
 
 /* Parses one line [p, end); seen[] marks keys already given. */
 static int parse_line(const struct pl_conf_spec *s, void *cfg, const char *p, const char *end,
-		      unsigned char *seen, char *msg, size_t msglen)
+                      unsigned char *seen, char *msg, size_t msglen)
 {
 	const char *ks, *ke, *vs, *ve;
 	const struct pl_conf_key *k;
@@ -90,17 +92,17 @@ static int parse_line(const struct pl_conf_spec *s, void *cfg, const char *p, co
 		ve--;
 	if ((k = find_key(s, ks, (size_t)(ke - ks))) == NULL) {
 		snprintf(msg, msglen, "unknown key '%.*s' (known keys are listed in %s)",
-			 (int)(ke - ks > 64 ? 64 : ke - ks), ks, s->docs);
+		         (int)(ke - ks > 64 ? 64 : ke - ks), ks, s->docs);
 		return s->codes->unknown;
 	}
 	if (vs == ve) {
 		snprintf(msg, msglen, "key '%s' has no value; write '%s <%s>'", k->name, k->name,
-			 k->help);
+		         k->help);
 		return s->codes->syntax;
 	}
 	if ((size_t)(ve - vs) > CONF_VALUE_MAX) {
 		snprintf(msg, msglen, "value of '%s' is longer than %d bytes", k->name,
-			 CONF_VALUE_MAX);
+		         CONF_VALUE_MAX);
 		return s->codes->value;
 	}
 	if (seen[k - s->keys]) {
@@ -114,7 +116,7 @@ static int parse_line(const struct pl_conf_spec *s, void *cfg, const char *p, co
 }
 
 int pl_conf_parse(const struct pl_conf_spec *s, const char *name, const char *text, size_t len,
-		  void *cfg, char *err, size_t errlen)
+                  void *cfg, char *err, size_t errlen)
 {
 	unsigned char *seen;
 	char msg[600];
@@ -143,8 +145,8 @@ int pl_conf_parse(const struct pl_conf_spec *s, const char *name, const char *te
 	for (size_t i = 0; i < s->nkeys; i++) {
 		if (s->keys[i].required && !seen[i]) {
 			snprintf(err, errlen,
-				 "%s: required key '%s' is missing; add a line '%s <%s>'", name,
-				 s->keys[i].name, s->keys[i].name, s->keys[i].help);
+			         "%s: required key '%s' is missing; add a line '%s <%s>'", name,
+			         s->keys[i].name, s->keys[i].name, s->keys[i].help);
 			r = s->codes->missing;
 			goto out;
 		}

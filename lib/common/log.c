@@ -12,7 +12,7 @@
 static const char *log_prog = "pitlane";
 static enum pl_log_level log_max = PL_LOG_INFO;
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 /*
  * A line is assembled in a buffer and written with one write(2): several
@@ -79,7 +79,7 @@ static void write_all(int fd, const char *p, size_t n)
 
 /* The line of one event, without the final newline. */
 static void build_line(struct line *l, enum pl_log_level level, const char *event, int err,
-		       va_list ap)
+                       va_list ap)
 {
 	put_str(l, "level=");
 	put_str(l, level_names[level]);
@@ -116,7 +116,7 @@ static void emit(struct line *l)
 
 static void vlog(enum pl_log_level level, const char *event, int err, va_list ap)
 {
-	struct line l = { .len = 0 };
+	struct line l = {.len = 0};
 
 	if (level > log_max)
 		return;
@@ -138,7 +138,7 @@ static void vlog(enum pl_log_level level, const char *event, int err, va_list ap
 
 struct rl_slot {
 	uint64_t hash, window_end_ms, last_ms;
-	unsigned long count;               /* suppressed since the last written line */
+	unsigned long count; /* suppressed since the last written line */
 	int used;
 	struct line l;
 };
@@ -261,7 +261,7 @@ static void rl_log(const struct line *l)
 
 void pl_log_rl(enum pl_log_level level, const char *event, ...)
 {
-	struct line l = { .len = 0 };
+	struct line l = {.len = 0};
 	va_list ap;
 
 	if (level > log_max)

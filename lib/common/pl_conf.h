@@ -53,7 +53,7 @@ struct pl_conf_spec {
  * with defaults. name is used in messages. On error cfg may be partly written:
  * parse into a scratch copy.
  */
-int pl_conf_parse(const struct pl_conf_spec *spec, const char *name, const char *text,
-		  size_t len, void *cfg, char *err, size_t errlen);
+int pl_conf_parse(const struct pl_conf_spec *spec, const char *name, const char *text, size_t len,
+                  void *cfg, char *err, size_t errlen);
 
 #endif

@@ -59,11 +59,12 @@ enum pl_file_role {
 
 /* What is wrong with which path, and the command that fixes it. */
 struct pl_file_problem {
-	int err;               /* PL_E_NOENT, _PERM, _IO, _SECRET_MODE, _SECRET_OWNER,
-				  _SECRET_LINK, _NOT_REGULAR, _NOT_DIR, _UNSAFE_MODE, _UNSAFE_OWNER */
-	char path[PATH_MAX];   /* the path at fault: the file or one of its directories */
-	char what[PATH_MAX + 128]; /* what is wrong, e.g. "readable by group or others (mode 0644)" */
-	char fix[PATH_MAX + 128];  /* e.g. "chmod 600 /etc/pitlane/private/broker.key" */
+	int err;             /* PL_E_NOENT, _PERM, _IO, _SECRET_MODE, _SECRET_OWNER,
+	                        _SECRET_LINK, _NOT_REGULAR, _NOT_DIR, _UNSAFE_MODE, _UNSAFE_OWNER */
+	char path[PATH_MAX]; /* the path at fault: the file or one of its directories */
+	char what[PATH_MAX +
+	          128]; /* what is wrong, e.g. "readable by group or others (mode 0644)" */
+	char fix[PATH_MAX + 128]; /* e.g. "chmod 600 /etc/pitlane/private/broker.key" */
 };
 
 /*
@@ -72,8 +73,7 @@ struct pl_file_problem {
  * secret it owns is still refused, with the advice to run as that user.
  * Returns 0, or the code of the first problem with *p filled (p may not be NULL).
  */
-int pl_file_check(const char *path, enum pl_file_role role, uid_t also,
-		  struct pl_file_problem *p);
+int pl_file_check(const char *path, enum pl_file_role role, uid_t also, struct pl_file_problem *p);
 
 /* The secret rule on a stat result: 0, PL_E_NOT_REGULAR, _SECRET_OWNER or _SECRET_MODE. */
 int pl_file_secret_stat(const struct stat *st);

@@ -25,16 +25,16 @@ struct p11_uri {
 };
 
 struct p11 {
-	CK_FUNCTION_LIST **mods;      /* all registered modules (managed), or NULL */
-	CK_FUNCTION_LIST *single;     /* the module-path module (managed), or NULL */
-	CK_FUNCTION_LIST *fn;         /* the module holding the token */
+	CK_FUNCTION_LIST **mods;  /* all registered modules (managed), or NULL */
+	CK_FUNCTION_LIST *single; /* the module-path module (managed), or NULL */
+	CK_FUNCTION_LIST *fn;     /* the module holding the token */
 	CK_SLOT_ID slot;
-	CK_SESSION_HANDLE login;      /* session used for C_Login and probes */
+	CK_SESSION_HANDLE login; /* session used for C_Login and probes */
 	int logged_in;
 	CK_OBJECT_HANDLE key;
 	uint8_t pub[65];
 
-	pthread_mutex_t lock;         /* guards busy[] */
+	pthread_mutex_t lock; /* guards busy[] */
 	pthread_cond_t freed;
 	unsigned nsess;
 	CK_SESSION_HANDLE sess[P11_MAX_SESSIONS];
@@ -43,12 +43,12 @@ struct p11 {
 };
 
 /* DER of the prime256v1 OID, as CKA_EC_PARAMS holds it (namedCurve). */
-static const uint8_t p256_oid[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+static const uint8_t p256_oid[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 /* Some modules give the curve name as a PrintableString instead. */
-static const uint8_t p256_name[] = { 0x13, 0x0a, 'p', 'r', 'i', 'm', 'e', '2', '5', '6', 'v', '1' };
+static const uint8_t p256_name[] = {0x13, 0x0a, 'p', 'r', 'i', 'm', 'e', '2', '5', '6', 'v', '1'};
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void seterr(char *err, size_t len, const char *fmt, ...)
 {
@@ -65,36 +65,36 @@ static const struct {
 	CK_RV rv;
 	const char *name;
 } rv_names[] = {
-	{ CKR_OK, "CKR_OK" },
-	{ CKR_HOST_MEMORY, "CKR_HOST_MEMORY" },
-	{ CKR_GENERAL_ERROR, "CKR_GENERAL_ERROR" },
-	{ CKR_FUNCTION_FAILED, "CKR_FUNCTION_FAILED" },
-	{ CKR_ARGUMENTS_BAD, "CKR_ARGUMENTS_BAD" },
-	{ CKR_ATTRIBUTE_TYPE_INVALID, "CKR_ATTRIBUTE_TYPE_INVALID" },
-	{ CKR_DEVICE_ERROR, "CKR_DEVICE_ERROR" },
-	{ CKR_DEVICE_MEMORY, "CKR_DEVICE_MEMORY" },
-	{ CKR_DEVICE_REMOVED, "CKR_DEVICE_REMOVED" },
-	{ CKR_FUNCTION_NOT_SUPPORTED, "CKR_FUNCTION_NOT_SUPPORTED" },
-	{ CKR_KEY_HANDLE_INVALID, "CKR_KEY_HANDLE_INVALID" },
-	{ CKR_KEY_TYPE_INCONSISTENT, "CKR_KEY_TYPE_INCONSISTENT" },
-	{ CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID" },
-	{ CKR_OBJECT_HANDLE_INVALID, "CKR_OBJECT_HANDLE_INVALID" },
-	{ CKR_OPERATION_ACTIVE, "CKR_OPERATION_ACTIVE" },
-	{ CKR_PIN_INCORRECT, "CKR_PIN_INCORRECT" },
-	{ CKR_PIN_LOCKED, "CKR_PIN_LOCKED" },
-	{ CKR_PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE" },
-	{ CKR_SESSION_CLOSED, "CKR_SESSION_CLOSED" },
-	{ CKR_SESSION_COUNT, "CKR_SESSION_COUNT" },
-	{ CKR_SESSION_HANDLE_INVALID, "CKR_SESSION_HANDLE_INVALID" },
-	{ CKR_SLOT_ID_INVALID, "CKR_SLOT_ID_INVALID" },
-	{ CKR_TOKEN_NOT_PRESENT, "CKR_TOKEN_NOT_PRESENT" },
-	{ CKR_TOKEN_NOT_RECOGNIZED, "CKR_TOKEN_NOT_RECOGNIZED" },
-	{ CKR_USER_ALREADY_LOGGED_IN, "CKR_USER_ALREADY_LOGGED_IN" },
-	{ CKR_USER_NOT_LOGGED_IN, "CKR_USER_NOT_LOGGED_IN" },
-	{ CKR_USER_PIN_NOT_INITIALIZED, "CKR_USER_PIN_NOT_INITIALIZED" },
-	{ CKR_BUFFER_TOO_SMALL, "CKR_BUFFER_TOO_SMALL" },
-	{ CKR_CRYPTOKI_NOT_INITIALIZED, "CKR_CRYPTOKI_NOT_INITIALIZED" },
-	{ CKR_CRYPTOKI_ALREADY_INITIALIZED, "CKR_CRYPTOKI_ALREADY_INITIALIZED" },
+    {CKR_OK, "CKR_OK"},
+    {CKR_HOST_MEMORY, "CKR_HOST_MEMORY"},
+    {CKR_GENERAL_ERROR, "CKR_GENERAL_ERROR"},
+    {CKR_FUNCTION_FAILED, "CKR_FUNCTION_FAILED"},
+    {CKR_ARGUMENTS_BAD, "CKR_ARGUMENTS_BAD"},
+    {CKR_ATTRIBUTE_TYPE_INVALID, "CKR_ATTRIBUTE_TYPE_INVALID"},
+    {CKR_DEVICE_ERROR, "CKR_DEVICE_ERROR"},
+    {CKR_DEVICE_MEMORY, "CKR_DEVICE_MEMORY"},
+    {CKR_DEVICE_REMOVED, "CKR_DEVICE_REMOVED"},
+    {CKR_FUNCTION_NOT_SUPPORTED, "CKR_FUNCTION_NOT_SUPPORTED"},
+    {CKR_KEY_HANDLE_INVALID, "CKR_KEY_HANDLE_INVALID"},
+    {CKR_KEY_TYPE_INCONSISTENT, "CKR_KEY_TYPE_INCONSISTENT"},
+    {CKR_MECHANISM_INVALID, "CKR_MECHANISM_INVALID"},
+    {CKR_OBJECT_HANDLE_INVALID, "CKR_OBJECT_HANDLE_INVALID"},
+    {CKR_OPERATION_ACTIVE, "CKR_OPERATION_ACTIVE"},
+    {CKR_PIN_INCORRECT, "CKR_PIN_INCORRECT"},
+    {CKR_PIN_LOCKED, "CKR_PIN_LOCKED"},
+    {CKR_PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE"},
+    {CKR_SESSION_CLOSED, "CKR_SESSION_CLOSED"},
+    {CKR_SESSION_COUNT, "CKR_SESSION_COUNT"},
+    {CKR_SESSION_HANDLE_INVALID, "CKR_SESSION_HANDLE_INVALID"},
+    {CKR_SLOT_ID_INVALID, "CKR_SLOT_ID_INVALID"},
+    {CKR_TOKEN_NOT_PRESENT, "CKR_TOKEN_NOT_PRESENT"},
+    {CKR_TOKEN_NOT_RECOGNIZED, "CKR_TOKEN_NOT_RECOGNIZED"},
+    {CKR_USER_ALREADY_LOGGED_IN, "CKR_USER_ALREADY_LOGGED_IN"},
+    {CKR_USER_NOT_LOGGED_IN, "CKR_USER_NOT_LOGGED_IN"},
+    {CKR_USER_PIN_NOT_INITIALIZED, "CKR_USER_PIN_NOT_INITIALIZED"},
+    {CKR_BUFFER_TOO_SMALL, "CKR_BUFFER_TOO_SMALL"},
+    {CKR_CRYPTOKI_NOT_INITIALIZED, "CKR_CRYPTOKI_NOT_INITIALIZED"},
+    {CKR_CRYPTOKI_ALREADY_INITIALIZED, "CKR_CRYPTOKI_ALREADY_INITIALIZED"},
 };
 
 const char *p11_rv_name(unsigned long rv)
@@ -138,7 +138,8 @@ int p11_uri_parse(const char *text, struct p11_uri **out, char *err, size_t errl
 
 	*out = NULL;
 	if (text == NULL || strncmp(text, "pkcs11:", 7) != 0) {
-		seterr(err, errlen, "key URI must start with 'pkcs11:' (RFC 7512), e.g. "
+		seterr(err, errlen,
+		       "key URI must start with 'pkcs11:' (RFC 7512), e.g. "
 		       "pkcs11:token=pitlane-broker;object=broker-signing;type=private");
 		return PL_E_SIGNER_URI;
 	}
@@ -153,22 +154,25 @@ int p11_uri_parse(const char *text, struct p11_uri **out, char *err, size_t errl
 		goto out;
 	}
 	if (p11_kit_uri_any_unrecognized(u->uri)) {
-		seterr(err, errlen, "key URI has an attribute p11-kit does not know (module-name, "
+		seterr(err, errlen,
+		       "key URI has an attribute p11-kit does not know (module-name, "
 		       "module-path belong in the query after '?'); fix the URI");
 		r = PL_E_SIGNER_URI;
 		goto out;
 	}
 	if (p11_kit_uri_get_pin_value(u->uri) != NULL ||
 	    p11_kit_uri_get_pin_source(u->uri) != NULL) {
-		seterr(err, errlen, "key URI carries pin-value/pin-source: remove it and put the "
+		seterr(err, errlen,
+		       "key URI carries pin-value/pin-source: remove it and put the "
 		       "PIN in the pin_file (mode 0600)");
 		r = PL_E_SIGNER_URI;
 		goto out;
 	}
 	a = p11_kit_uri_get_attribute(u->uri, CKA_CLASS);
 	if (a != NULL && (a->ulValueLen != sizeof(CK_OBJECT_CLASS) ||
-			  *(CK_OBJECT_CLASS *)a->pValue != CKO_PRIVATE_KEY)) {
-		seterr(err, errlen, "key URI names type other than 'private'; the signer needs the "
+	                  *(CK_OBJECT_CLASS *)a->pValue != CKO_PRIVATE_KEY)) {
+		seterr(err, errlen,
+		       "key URI names type other than 'private'; the signer needs the "
 		       "private key (type=private)");
 		r = PL_E_SIGNER_URI;
 		goto out;
@@ -192,8 +196,8 @@ void p11_uri_free(struct p11_uri *u)
 
 /* ---- module loading and token lookup ---------------------------------------- */
 
-static int load_modules(struct p11 *p, const struct p11_uri *u, unsigned long *ckr,
-			char *err, size_t errlen)
+static int load_modules(struct p11 *p, const struct p11_uri *u, unsigned long *ckr, char *err,
+                        size_t errlen)
 {
 	const char *path = p11_kit_uri_get_module_path(u->uri);
 	CK_RV rv;
@@ -210,9 +214,10 @@ static int load_modules(struct p11 *p, const struct p11_uri *u, unsigned long *c
 			p11_kit_module_release(p->single);
 			p->single = NULL;
 			*ckr = rv;
-			seterr(err, errlen, "PKCS#11 module %s failed to initialise: %s (%s); check "
-			       "its configuration (SOFTHSM2_CONF, token directory)", path,
-			       p11_rv_name(rv), p11_kit_strerror(rv));
+			seterr(err, errlen,
+			       "PKCS#11 module %s failed to initialise: %s (%s); check "
+			       "its configuration (SOFTHSM2_CONF, token directory)",
+			       path, p11_rv_name(rv), p11_kit_strerror(rv));
 			return PL_E_SIGNER_MODULE;
 		}
 		return 0;
@@ -245,7 +250,7 @@ static int module_selected(CK_FUNCTION_LIST *m, const struct p11_uri *u)
 
 /* Scans one module; counts matching tokens into *found and remembers the first. */
 static void scan_module(struct p11 *p, CK_FUNCTION_LIST *m, const struct p11_uri *u,
-			unsigned *found)
+                        unsigned *found)
 {
 	CK_SLOT_ID slots[P11_MAX_SLOTS];
 	CK_ULONG n = P11_MAX_SLOTS;
@@ -282,13 +287,14 @@ static int find_token(struct p11 *p, const struct p11_uri *u, char *err, size_t 
 		for (size_t i = 0; p->mods[i] != NULL; i++)
 			scan_module(p, p->mods[i], u, &found);
 	if (found == 0) {
-		seterr(err, errlen, "no initialised PKCS#11 token matches the key URI; check the "
+		seterr(err, errlen,
+		       "no initialised PKCS#11 token matches the key URI; check the "
 		       "token label and the module configuration (SOFTHSM2_CONF for SoftHSM2)");
 		return PL_E_SIGNER_TOKEN_NOT_FOUND;
 	}
 	if (found > 1) {
-		seterr(err, errlen, "%u tokens match the key URI; add token= or serial= to pick one",
-		       found);
+		seterr(err, errlen,
+		       "%u tokens match the key URI; add token= or serial= to pick one", found);
 		return PL_E_SIGNER_KEY_AMBIGUOUS;
 	}
 	return 0;
@@ -296,8 +302,8 @@ static int find_token(struct p11 *p, const struct p11_uri *u, char *err, size_t 
 
 /* ---- sessions, login, key ------------------------------------------------------ */
 
-static int open_sessions(struct p11 *p, unsigned nsess, unsigned long *ckr,
-			 char *err, size_t errlen)
+static int open_sessions(struct p11 *p, unsigned nsess, unsigned long *ckr, char *err,
+                         size_t errlen)
 {
 	CK_RV rv;
 
@@ -316,8 +322,8 @@ static int open_sessions(struct p11 *p, unsigned nsess, unsigned long *ckr,
 	return 0;
 }
 
-static int login(struct p11 *p, const char *pin, size_t pin_len, unsigned long *ckr,
-		 char *err, size_t errlen)
+static int login(struct p11 *p, const char *pin, size_t pin_len, unsigned long *ckr, char *err,
+                 size_t errlen)
 {
 	CK_RV rv;
 
@@ -330,22 +336,26 @@ static int login(struct p11 *p, const char *pin, size_t pin_len, unsigned long *
 	switch (rv) {
 	case CKR_PIN_INCORRECT:
 	case CKR_PIN_LEN_RANGE:
-		seterr(err, errlen, "the token refused the PIN from the PIN file (%s); the signer "
-		       "does not retry a wrong PIN", p11_rv_name(rv));
+		seterr(err, errlen,
+		       "the token refused the PIN from the PIN file (%s); the signer "
+		       "does not retry a wrong PIN",
+		       p11_rv_name(rv));
 		return PL_E_SIGNER_PIN_INCORRECT;
 	case CKR_PIN_LOCKED:
-		seterr(err, errlen, "the token's user PIN is locked (CKR_PIN_LOCKED); unlock it "
+		seterr(err, errlen,
+		       "the token's user PIN is locked (CKR_PIN_LOCKED); unlock it "
 		       "with the SO PIN");
 		return PL_E_SIGNER_PIN_LOCKED;
 	default:
-		seterr(err, errlen, "C_Login failed: %s (%s)", p11_rv_name(rv), p11_kit_strerror(rv));
+		seterr(err, errlen, "C_Login failed: %s (%s)", p11_rv_name(rv),
+		       p11_kit_strerror(rv));
 		return rv == CKR_GENERAL_ERROR ? PL_E_SIGNER_UNAVAILABLE : PL_E_SIGNER_LOGIN;
 	}
 }
 
 /* Finds up to two objects matching tmpl; *n gets how many (0, 1 or 2). */
-static CK_RV find_objects(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
-			  CK_OBJECT_HANDLE h[2], CK_ULONG *n)
+static CK_RV find_objects(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl, CK_OBJECT_HANDLE h[2],
+                          CK_ULONG *n)
 {
 	CK_RV rv, rv2;
 
@@ -358,8 +368,8 @@ static CK_RV find_objects(struct p11 *p, CK_ATTRIBUTE *tmpl, CK_ULONG ntmpl,
 	return rv != CKR_OK ? rv : rv2;
 }
 
-static int find_key(struct p11 *p, const struct p11_uri *u, unsigned long *ckr,
-		    char *err, size_t errlen)
+static int find_key(struct p11 *p, const struct p11_uri *u, unsigned long *ckr, char *err,
+                    size_t errlen)
 {
 	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
 	CK_ATTRIBUTE tmpl[8];
@@ -388,12 +398,14 @@ static int find_key(struct p11 *p, const struct p11_uri *u, unsigned long *ckr,
 		return p11_rv_is_fault(rv) ? PL_E_SIGNER_UNAVAILABLE : PL_E_SIGNER_HSM;
 	}
 	if (n == 0) {
-		seterr(err, errlen, "no private key on the token matches the key URI (private keys "
+		seterr(err, errlen,
+		       "no private key on the token matches the key URI (private keys "
 		       "are invisible without a login); check object= / id=");
 		return PL_E_SIGNER_KEY_NOT_FOUND;
 	}
 	if (n > 1) {
-		seterr(err, errlen, "more than one private key matches the key URI; add object= "
+		seterr(err, errlen,
+		       "more than one private key matches the key URI; add object= "
 		       "and/or id= to name exactly one");
 		return PL_E_SIGNER_KEY_AMBIGUOUS;
 	}
@@ -427,16 +439,16 @@ static int read_public(struct p11 *p, unsigned long *ckr, char *err, size_t errl
 	CK_OBJECT_CLASS pubcls = CKO_PUBLIC_KEY;
 	uint8_t id[256], params[64], point[160];
 	CK_ATTRIBUTE a[2] = {
-		{ CKA_KEY_TYPE, &kt, sizeof(kt) },
-		{ CKA_ID, id, sizeof(id) },
+	    {CKA_KEY_TYPE, &kt, sizeof(kt)},
+	    {CKA_ID, id, sizeof(id)},
 	};
 	CK_ATTRIBUTE tmpl[2] = {
-		{ CKA_CLASS, &pubcls, sizeof(pubcls) },
-		{ CKA_ID, id, 0 },
+	    {CKA_CLASS, &pubcls, sizeof(pubcls)},
+	    {CKA_ID, id, 0},
 	};
 	CK_ATTRIBUTE b[2] = {
-		{ CKA_EC_PARAMS, params, sizeof(params) },
-		{ CKA_EC_POINT, point, sizeof(point) },
+	    {CKA_EC_PARAMS, params, sizeof(params)},
+	    {CKA_EC_POINT, point, sizeof(point)},
 	};
 	CK_OBJECT_HANDLE h[2];
 	CK_ULONG n;
@@ -450,12 +462,15 @@ static int read_public(struct p11 *p, unsigned long *ckr, char *err, size_t errl
 		return p11_rv_is_fault(rv) ? PL_E_SIGNER_UNAVAILABLE : PL_E_SIGNER_KEY_TYPE;
 	}
 	if (kt != CKK_EC) {
-		seterr(err, errlen, "the signing key is not an EC key (CKA_KEY_TYPE 0x%lx); the "
-		       "signer needs EC P-256", (unsigned long)kt);
+		seterr(err, errlen,
+		       "the signing key is not an EC key (CKA_KEY_TYPE 0x%lx); the "
+		       "signer needs EC P-256",
+		       (unsigned long)kt);
 		return PL_E_SIGNER_KEY_TYPE;
 	}
 	if (a[1].ulValueLen == 0 || a[1].ulValueLen == CK_UNAVAILABLE_INFORMATION) {
-		seterr(err, errlen, "the signing key has no CKA_ID, so its public key cannot be "
+		seterr(err, errlen,
+		       "the signing key has no CKA_ID, so its public key cannot be "
 		       "found; give the key pair an id");
 		return PL_E_SIGNER_KEY_TYPE;
 	}
@@ -463,10 +478,12 @@ static int read_public(struct p11 *p, unsigned long *ckr, char *err, size_t errl
 	rv = find_objects(p, tmpl, 2, h, &n);
 	if (rv != CKR_OK || n != 1) {
 		*ckr = rv;
-		seterr(err, errlen, "expected exactly one public key with the private key's id, "
-		       "found %lu (%s)", (unsigned long)n, p11_rv_name(rv));
-		return rv != CKR_OK && p11_rv_is_fault(rv) ? PL_E_SIGNER_UNAVAILABLE :
-							    PL_E_SIGNER_KEY_TYPE;
+		seterr(err, errlen,
+		       "expected exactly one public key with the private key's id, "
+		       "found %lu (%s)",
+		       (unsigned long)n, p11_rv_name(rv));
+		return rv != CKR_OK && p11_rv_is_fault(rv) ? PL_E_SIGNER_UNAVAILABLE
+		                                           : PL_E_SIGNER_KEY_TYPE;
 	}
 	rv = p->fn->C_GetAttributeValue(p->login, h[0], b, 2);
 	if (rv != CKR_OK) {
@@ -477,7 +494,8 @@ static int read_public(struct p11 *p, unsigned long *ckr, char *err, size_t errl
 	}
 	if (!ec_params_are_p256(params, b[0].ulValueLen) ||
 	    ec_point_extract(point, b[1].ulValueLen, p->pub) != 0) {
-		seterr(err, errlen, "the signing key is not on curve P-256 (prime256v1) or its "
+		seterr(err, errlen,
+		       "the signing key is not on curve P-256 (prime256v1) or its "
 		       "point is not an uncompressed 65-byte point");
 		return PL_E_SIGNER_KEY_TYPE;
 	}
@@ -487,7 +505,7 @@ static int read_public(struct p11 *p, unsigned long *ckr, char *err, size_t errl
 /* ---- open / close ----------------------------------------------------------------- */
 
 int p11_open(const struct p11_uri *u, const char *pin, size_t pin_len, unsigned nsess,
-	     struct p11 **out, unsigned long *ckr, char *err, size_t errlen)
+             struct p11 **out, unsigned long *ckr, char *err, size_t errlen)
 {
 	struct p11 *p;
 	int r;
@@ -587,10 +605,9 @@ static void session_give(struct p11 *p, unsigned i)
 	pthread_mutex_unlock(&p->lock);
 }
 
-int p11_sign_digest(struct p11 *p, const uint8_t digest[32], uint8_t sig[64],
-		    unsigned long *ckr)
+int p11_sign_digest(struct p11 *p, const uint8_t digest[32], uint8_t sig[64], unsigned long *ckr)
 {
-	CK_MECHANISM mech = { CKM_ECDSA, NULL, 0 };
+	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
 	uint8_t out[64];
 	CK_ULONG outlen = sizeof(out);
 	unsigned i;
@@ -622,7 +639,7 @@ int p11_probe(struct p11 *p, unsigned long *ckr)
 {
 	CK_SESSION_INFO si;
 	CK_KEY_TYPE kt;
-	CK_ATTRIBUTE a = { CKA_KEY_TYPE, &kt, sizeof(kt) };
+	CK_ATTRIBUTE a = {CKA_KEY_TYPE, &kt, sizeof(kt)};
 	CK_RV rv;
 
 	pthread_mutex_lock(&p->lock);

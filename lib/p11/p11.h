@@ -27,7 +27,7 @@ void p11_uri_free(struct p11_uri *u);
  * matching public point. *ckr gets the PKCS#11 code of the failing call.
  */
 int p11_open(const struct p11_uri *u, const char *pin, size_t pin_len, unsigned nsess,
-	     struct p11 **out, unsigned long *ckr, char *err, size_t errlen);
+             struct p11 **out, unsigned long *ckr, char *err, size_t errlen);
 /* Closes sessions, logs out, finalises and releases the modules. NULL ok. */
 void p11_close(struct p11 *p);
 
@@ -39,8 +39,7 @@ const uint8_t *p11_public_point(const struct p11 *p);
  * Returns 0, PL_E_SIGNER_UNAVAILABLE (a fault: the connection must be
  * replaced) or PL_E_SIGNER_HSM; *ckr gets the PKCS#11 code on failure.
  */
-int p11_sign_digest(struct p11 *p, const uint8_t digest[32], uint8_t sig[64],
-		    unsigned long *ckr);
+int p11_sign_digest(struct p11 *p, const uint8_t digest[32], uint8_t sig[64], unsigned long *ckr);
 
 /* Cheap liveness check (session info + key attribute read). Same codes. */
 int p11_probe(struct p11 *p, unsigned long *ckr);
