@@ -93,8 +93,79 @@ static int get_iat(struct dec *d, struct plt_cbor_reader *r, const char *what, i
 	return 0;
 }
 
-static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
+/*
+ * What a signed body's payload map may hold: the keys first..last, each at most
+ * once, read by field(); a key whose bit (key - first) is in required must be
+ * there (names[key - first] names it in the error); finish(), if any, checks
+ * the fields together once all are read.
+ */
+struct payload_spec {
+	uint64_t first, last;
+	uint32_t required;
+	const char *const *names;
+	int (*field)(struct dec *d, uint64_t key, void *ctx);
+	int (*finish)(struct dec *d, void *ctx);
+};
+
+/* The payload map of any of the three bodies, by its spec (one walker, three specs). */
+static int walk_payload(const uint8_t *p, size_t len, size_t base, struct dec *outer,
+                        const struct payload_spec *spec, void *ctx)
 {
+	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
+	uint32_t seen = 0;
+	size_t n;
+	int r;
+
+	plt_cbor_reader_init(&d.r, p, len);
+	if (plt_cbor_get_map(&d.r, &n) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t key;
+		size_t start;
+
+		if (plt_cbor_get_uint(&d.r, &key) != 0) {
+			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
+			goto out;
+		}
+		if (key >= spec->first && key <= spec->last) {
+			if (seen & (1u << (key - spec->first))) {
+				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
+				goto out;
+			}
+			seen |= 1u << (key - spec->first);
+		}
+		start = d.r.off;
+		if ((r = spec->field(&d, key, ctx)) != 0) {
+			d.err_off = d.base + start; /* the start of the bad value */
+			goto out;
+		}
+	}
+	if (plt_cbor_end(&d.r) != 0) {
+		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
+		goto out;
+	}
+	/* A missing or inconsistent field is the whole payload's fault: offset 0. */
+	d.r.off = 0;
+	for (uint64_t k = 0; k <= spec->last - spec->first; k++) {
+		char msg[80];
+
+		if (!(spec->required & (1u << k)) || (seen & (1u << k)))
+			continue;
+		snprintf(msg, sizeof(msg), "payload lacks the required key %s", spec->names[k]);
+		r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
+		goto out;
+	}
+	r = spec->finish != NULL ? spec->finish(&d, ctx) : 0;
+out:
+	outer->err_off = d.err_off;
+	return r;
+}
+
+static int payload_field(struct dec *d, uint64_t key, void *ctx)
+{
+	struct token_request *q = ctx;
 	struct plt_cbor_reader *r = &d->r;
 	struct plt_bytes b;
 	uint64_t u;
@@ -146,59 +217,16 @@ static int payload_field(struct dec *d, uint64_t key, struct token_request *q)
 
 static int decode_payload(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
-	struct token_request *q = ctx;
-	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
-	unsigned seen = 0;
-	size_t n;
-	int r;
+	static const char *const names[] = {"vin (1)",        "op (2)",     "cnonce (3)",
+	                                    "work_order (4)", "reason (5)", "nonce (6)",
+	                                    "iat (7)",        "ttl (8)"};
+	static const struct payload_spec spec = {.first = REQ_K_VIN,
+	                                         .last = REQ_K_TTL,
+	                                         .required = 0x7f, /* 1..7; ttl (8) optional */
+	                                         .names = names,
+	                                         .field = payload_field};
 
-	plt_cbor_reader_init(&d.r, p, len);
-	if (plt_cbor_get_map(&d.r, &n) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t key;
-
-		if (plt_cbor_get_uint(&d.r, &key) != 0) {
-			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
-			goto out;
-		}
-		if (key >= 1 && key <= 8) {
-			if (seen & (1u << key)) {
-				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
-				goto out;
-			}
-			seen |= 1u << key;
-		}
-		size_t start = d.r.off;
-
-		if ((r = payload_field(&d, key, q)) != 0) {
-			d.err_off = d.base + start; /* the start of the bad value */
-			goto out;
-		}
-	}
-	if (plt_cbor_end(&d.r) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
-		goto out;
-	}
-	for (unsigned k = REQ_K_VIN; k <= REQ_K_IAT; k++) {
-		if (!(seen & (1u << k))) {
-			static const char *const names[] = {
-			    "",           "vin (1)",   "op (2)", "cnonce (3)", "work_order (4)",
-			    "reason (5)", "nonce (6)", "iat (7)"};
-			char msg[80];
-
-			snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
-			d.r.off = 0;
-			r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
-			goto out;
-		}
-	}
-	r = 0;
-out:
-	outer->err_off = d.err_off;
-	return r;
+	return walk_payload(p, len, base, outer, &spec, ctx);
 }
 
 static int decode_x5chain(struct dec *d, struct plt_bytes *cert, size_t *ncert)
@@ -367,8 +395,9 @@ static int hex_id_ok(const struct plt_bytes *b)
 	return pl_hex_is_lower((const char *)b->ptr, b->len, REQ_APPROVAL_ID_LEN);
 }
 
-static int decision_field(struct dec *d, uint64_t key, struct approval_decision *q)
+static int decision_field(struct dec *d, uint64_t key, void *ctx)
 {
+	struct approval_decision *q = ctx;
 	struct plt_cbor_reader *r = &d->r;
 	struct plt_bytes b;
 
@@ -411,67 +440,30 @@ static int decision_field(struct dec *d, uint64_t key, struct approval_decision 
 	}
 }
 
+/* A deny without a reason: the requester and the audit log would learn nothing. */
+static int decision_finish(struct dec *d, void *ctx)
+{
+	const struct approval_decision *q = ctx;
+
+	if (q->approve == REQ_DECISION_DENY && q->reason[0] == '\0')
+		return fail(d, PL_E_SRV_REQ_FIELD,
+		            "a deny needs a reason (18): it goes to the "
+		            "requester and the audit log");
+	return 0;
+}
+
 static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
 	static const char *const names[] = {"approval id (16)", "decision (17)", "reason (18)",
 	                                    "nonce (19)", "iat (20)"};
-	struct approval_decision *q = ctx;
-	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
-	unsigned seen = 0;
-	size_t n;
-	int r;
+	static const struct payload_spec spec = {.first = REQ_D_APPROVAL_ID,
+	                                         .last = REQ_D_IAT,
+	                                         .required = 0x1b, /* reason optional */
+	                                         .names = names,
+	                                         .field = decision_field,
+	                                         .finish = decision_finish};
 
-	plt_cbor_reader_init(&d.r, p, len);
-	if (plt_cbor_get_map(&d.r, &n) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t key;
-		size_t start;
-
-		if (plt_cbor_get_uint(&d.r, &key) != 0) {
-			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
-			goto out;
-		}
-		if (key >= REQ_D_APPROVAL_ID && key <= REQ_D_IAT) {
-			if (seen & (1u << (key - REQ_D_APPROVAL_ID))) {
-				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
-				goto out;
-			}
-			seen |= 1u << (key - REQ_D_APPROVAL_ID);
-		}
-		start = d.r.off;
-		if ((r = decision_field(&d, key, q)) != 0) {
-			d.err_off = d.base + start; /* the start of the bad value */
-			goto out;
-		}
-	}
-	if (plt_cbor_end(&d.r) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
-		goto out;
-	}
-	for (unsigned k = 0; k < 5; k++) {
-		char msg[80];
-
-		if (k == REQ_D_REASON - REQ_D_APPROVAL_ID || (seen & (1u << k)))
-			continue;
-		snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
-		d.r.off = 0;
-		r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
-		goto out;
-	}
-	if (q->approve == REQ_DECISION_DENY && q->reason[0] == '\0') {
-		d.r.off = 0;
-		r = fail(&d, PL_E_SRV_REQ_FIELD,
-		         "a deny needs a reason (18): it goes to the "
-		         "requester and the audit log");
-		goto out;
-	}
-	r = 0;
-out:
-	outer->err_off = d.err_off;
-	return r;
+	return walk_payload(p, len, base, outer, &spec, ctx);
 }
 
 int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,
@@ -489,8 +481,9 @@ int request_decode_decision(const uint8_t *body, size_t len, struct approval_dec
 
 /* ---- POST /v1/approvals/{id}/poll: the requesting technician's signed poll ---- */
 
-static int poll_field(struct dec *d, uint64_t key, struct approval_poll *q)
+static int poll_field(struct dec *d, uint64_t key, void *ctx)
 {
+	struct approval_poll *q = ctx;
 	struct plt_cbor_reader *r = &d->r;
 	struct plt_bytes b;
 
@@ -514,56 +507,13 @@ static int poll_field(struct dec *d, uint64_t key, struct approval_poll *q)
 static int decode_poll(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
 	static const char *const names[] = {"approval id (21)", "nonce (22)", "iat (23)"};
-	struct approval_poll *q = ctx;
-	struct dec d = {.base = base, .why = outer->why, .whylen = outer->whylen};
-	unsigned seen = 0;
-	size_t n;
-	int r;
+	static const struct payload_spec spec = {.first = REQ_P_APPROVAL_ID,
+	                                         .last = REQ_P_IAT,
+	                                         .required = 0x7,
+	                                         .names = names,
+	                                         .field = poll_field};
 
-	plt_cbor_reader_init(&d.r, p, len);
-	if (plt_cbor_get_map(&d.r, &n) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "payload must be a CBOR map");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t key;
-		size_t start;
-
-		if (plt_cbor_get_uint(&d.r, &key) != 0) {
-			r = fail(&d, PL_E_SRV_REQ_FIELD, "payload keys must be unsigned integers");
-			goto out;
-		}
-		if (key >= REQ_P_APPROVAL_ID && key <= REQ_P_IAT) {
-			if (seen & (1u << (key - REQ_P_APPROVAL_ID))) {
-				r = fail(&d, PL_E_SRV_REQ_FIELD, "duplicate payload key");
-				goto out;
-			}
-			seen |= 1u << (key - REQ_P_APPROVAL_ID);
-		}
-		start = d.r.off;
-		if ((r = poll_field(&d, key, q)) != 0) {
-			d.err_off = d.base + start; /* the start of the bad value */
-			goto out;
-		}
-	}
-	if (plt_cbor_end(&d.r) != 0) {
-		r = fail(&d, PL_E_SRV_REQ_FIELD, "trailing bytes after the payload map");
-		goto out;
-	}
-	for (unsigned k = 0; k < 3; k++) {
-		char msg[80];
-
-		if (seen & (1u << k))
-			continue;
-		snprintf(msg, sizeof(msg), "payload lacks the required key %s", names[k]);
-		d.r.off = 0;
-		r = fail(&d, PL_E_SRV_REQ_FIELD, msg);
-		goto out;
-	}
-	r = 0;
-out:
-	outer->err_off = d.err_off;
-	return r;
+	return walk_payload(p, len, base, outer, &spec, ctx);
 }
 
 int request_decode_poll(const uint8_t *body, size_t len, struct approval_poll *out, size_t *err_off,
