@@ -14,7 +14,7 @@
 
 #define DEVICE_CHAIN_MAX 4
 
-static int store_fail(char *err, size_t errlen, const char *what, const char *path)
+int castore_fail(char *err, size_t errlen, const char *what, const char *path)
 {
 	unsigned long e = ERR_peek_last_error();
 	char reason[160];
@@ -35,13 +35,13 @@ int castore_open(const struct broker_config *c, X509_STORE **out, char *err, siz
 	if (st == NULL)
 		return PL_E_NOMEM;
 	if (X509_STORE_load_file(st, c->client_ca) != 1) {
-		r = store_fail(err, errlen, "cannot load client_ca", c->client_ca);
+		r = castore_fail(err, errlen, "cannot load client_ca", c->client_ca);
 		goto out;
 	}
 	if (c->crl[0] != '\0') {
 		lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
 		if (lu == NULL || X509_load_crl_file(lu, c->crl, X509_FILETYPE_PEM) <= 0) {
-			r = store_fail(err, errlen, "cannot load CRL", c->crl);
+			r = castore_fail(err, errlen, "cannot load CRL", c->crl);
 			goto out;
 		}
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);

@@ -15,6 +15,12 @@
 #include "identity.h"
 
 /*
+ * err = "WHAT PATH: OpenSSL's last reason" (path may be NULL); clears OpenSSL's
+ * error queue. Returns PL_E_SRV_TLS_SETUP. For every TLS/X.509 set-up failure.
+ */
+int castore_fail(char *err, size_t errlen, const char *what, const char *path);
+
+/*
  * A new store with c's client_ca, its crl (CRL checking on, leaf checked)
  * and its technician marker. err gets the file and the reason.
  * Errors: PL_E_SRV_TLS_SETUP, PL_E_INVAL (marker), PL_E_NOMEM.

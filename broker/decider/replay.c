@@ -122,10 +122,23 @@ int replay_seen(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_
 	return r;
 }
 
+/* Appends nonce at the ring's tail, chained into bucket h (lock held, room checked). */
+static void append(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], uint32_t h,
+                   int64_t expires)
+{
+	uint32_t idx = (rc->head + rc->count) % rc->cap;
+
+	memcpy(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN);
+	rc->e[idx].expires = expires;
+	rc->e[idx].next = rc->bucket[h];
+	rc->bucket[h] = idx;
+	rc->count++;
+}
+
 int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
                         int64_t expires)
 {
-	uint32_t h, idx;
+	uint32_t h;
 	int r;
 
 	pthread_mutex_lock(&rc->lock);
@@ -139,12 +152,7 @@ int replay_check_insert(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN]
 		r = PL_E_SRV_REPLAY_FULL;
 		goto out;
 	}
-	idx = (rc->head + rc->count) % rc->cap;
-	memcpy(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN);
-	rc->e[idx].expires = expires;
-	rc->e[idx].next = rc->bucket[h];
-	rc->bucket[h] = idx;
-	rc->count++;
+	append(rc, nonce, h, expires);
 	r = 0;
 out:
 	pthread_mutex_unlock(&rc->lock);
@@ -155,25 +163,19 @@ out:
 int replay_preload(struct replay *rc, const uint8_t nonce[REPLAY_NONCE_LEN], int64_t now,
                    int64_t expires)
 {
-	uint32_t h, idx;
+	uint32_t h;
 	int r = 0;
 
 	pthread_mutex_lock(&rc->lock);
 	expire(rc, now);
 	h = hash(rc, nonce);
-	for (idx = rc->bucket[h]; idx != NIL; idx = rc->e[idx].next)
-		if (plt_ct_equal(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN))
-			goto out;
+	if (lookup(rc, nonce, h) != NIL)
+		goto out; /* twice in the audit log: fine */
 	if (rc->count == rc->cap) {
 		r = PL_E_SRV_REPLAY_FULL;
 		goto out;
 	}
-	idx = (rc->head + rc->count) % rc->cap;
-	memcpy(rc->e[idx].nonce, nonce, REPLAY_NONCE_LEN);
-	rc->e[idx].expires = expires;
-	rc->e[idx].next = rc->bucket[h];
-	rc->bucket[h] = idx;
-	rc->count++;
+	append(rc, nonce, h, expires);
 out:
 	pthread_mutex_unlock(&rc->lock);
 	return r;

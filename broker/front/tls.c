@@ -8,21 +8,10 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "castore.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "tls.h"
-
-static int ssl_fail(char *err, size_t errlen, const char *what, const char *path)
-{
-	unsigned long e = ERR_peek_last_error();
-	char reason[160];
-
-	ERR_error_string_n(e, reason, sizeof(reason));
-	snprintf(err, errlen, "%s%s%s: %s", what, path ? " " : "", path ? path : "",
-	         e ? reason : "unknown error");
-	ERR_clear_error();
-	return PL_E_SRV_TLS_SETUP;
-}
 
 static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 {
@@ -30,7 +19,7 @@ static int load_crl(SSL_CTX *ctx, const char *path, char *err, size_t errlen)
 	X509_LOOKUP *lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
 
 	if (lu == NULL || X509_load_crl_file(lu, path, X509_FILETYPE_PEM) <= 0)
-		return ssl_fail(err, errlen, "cannot load CRL", path);
+		return castore_fail(err, errlen, "cannot load CRL", path);
 	X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	return 0;
 }
@@ -43,30 +32,30 @@ int tls_server_ctx(const struct broker_config *c, SSL_verify_cb verify_cb, SSL_C
 	int r;
 
 	if (ctx == NULL)
-		return ssl_fail(err, errlen, "cannot create TLS context", NULL);
+		return castore_fail(err, errlen, "cannot create TLS context", NULL);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
-		r = ssl_fail(err, errlen, "cannot restrict to TLS 1.3", NULL);
+		r = castore_fail(err, errlen, "cannot restrict to TLS 1.3", NULL);
 		goto out;
 	}
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1) {
-		r = ssl_fail(err, errlen, "cannot load tls_cert", c->tls_cert);
+		r = castore_fail(err, errlen, "cannot load tls_cert", c->tls_cert);
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1) {
-		r = ssl_fail(err, errlen, "cannot load tls_key", c->tls_key);
+		r = castore_fail(err, errlen, "cannot load tls_key", c->tls_key);
 		goto out;
 	}
 	if (SSL_CTX_check_private_key(ctx) != 1) {
-		r = ssl_fail(err, errlen, "tls_key does not match tls_cert", c->tls_key);
+		r = castore_fail(err, errlen, "tls_key does not match tls_cert", c->tls_key);
 		goto out;
 	}
 	if (SSL_CTX_load_verify_locations(ctx, c->client_ca, NULL) != 1) {
-		r = ssl_fail(err, errlen, "cannot load client_ca", c->client_ca);
+		r = castore_fail(err, errlen, "cannot load client_ca", c->client_ca);
 		goto out;
 	}
 	if ((names = SSL_load_client_CA_file(c->client_ca)) == NULL) {
-		r = ssl_fail(err, errlen, "client_ca holds no certificate", c->client_ca);
+		r = castore_fail(err, errlen, "client_ca holds no certificate", c->client_ca);
 		goto out;
 	}
 	SSL_CTX_set_client_CA_list(ctx, names);
