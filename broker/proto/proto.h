@@ -7,8 +7,8 @@
  *   PS_DF_ANSWER  decider -> front  struct token_answer
  *   PS_DF_STATUS  decider -> front  struct broker_status
  *
- * Neither side trusts the other's strings to be terminated: the receiver
- * terminates every text field before it reads it.
+ * Every char array here is a NUL-terminated string: ps_recv() refuses a
+ * message whose string field has no NUL within its size (ps_msg.c's table).
  */
 #ifndef PITLANE_PROTO_H
 #define PITLANE_PROTO_H

@@ -1,6 +1,7 @@
 /* Privilege separation: message framing, type and size checks, descriptor passing. */
 #include <errno.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -9,38 +10,68 @@
 #include "pl_err.h"
 #include "ps_msg.h"
 
-/* Every message type: its channel, fixed size, largest tail, descriptors. */
+#define PS_STR_MAX 6 /* most string fields of one type (struct signer_request) */
+
+/* Every message type: its channel, fixed size, largest tail, descriptors, string fields. */
 struct ps_msg_def {
 	uint32_t type;
 	enum ps_chan_kind chan; /* the kind of channel that receives it */
 	uint32_t size;
 	uint32_t tail_max;
 	int fds;
+	struct ps_str_field strs[PS_STR_MAX]; /* NUL-terminated char arrays; ends at size 0 */
 };
 
 #define FD_TAIL (FD_BODY_MAX + FD_CERTS_MAX)
+#define STR(type, field)                                                                           \
+	{                                                                                          \
+		offsetof(type, field), sizeof(((type *)0)->field), #field                          \
+	}
+/* A type without string fields. */
+#define NO_STRS                                                                                    \
+	{                                                                                          \
+		{                                                                                  \
+			0, 0, NULL                                                                 \
+		}                                                                                  \
+	}
+#define FD_STRS                                                                                    \
+	{                                                                                          \
+		STR(struct fd_request, request_id), STR(struct fd_request, client_addr),           \
+		    STR(struct fd_request, reason), STR(struct fd_request, arg)                    \
+	}
+#define SR_STRS                                                                                    \
+	{                                                                                          \
+		STR(struct signer_request, vin), STR(struct signer_request, op),                   \
+		    STR(struct signer_request, iss), STR(struct signer_request, workshop),         \
+		    STR(struct signer_request, technician), STR(struct signer_request, work_order) \
+	}
 
 static const struct ps_msg_def defs[] = {
-    {PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
-    {PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
-    {PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
-    {PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0},
-    {PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0},
-    {PS_DF_ANSWER, PS_CH_DECIDER_TO_FRONT, sizeof(struct token_answer), 0, 0},
-    {PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0},
-    {PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0},
-    {PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0},
-    {PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0},
-    {PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0},
-    {PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0},
-    {PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0},
-    {PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0},
-    {PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0},
-    {PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1},
-    {PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0},
-    {PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1},
-    {PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0},
-    {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0},
+    {PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
+    {PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
+    {PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
+    {PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0, FD_STRS},
+    {PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
+    {PS_DF_ANSWER,
+     PS_CH_DECIDER_TO_FRONT,
+     sizeof(struct token_answer),
+     0,
+     0,
+     {STR(struct token_answer, location)}},
+    {PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0, NO_STRS},
+    {PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0, SR_STRS},
+    {PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0, NO_STRS},
+    {PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0, NO_STRS},
+    {PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0, NO_STRS},
+    {PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0, NO_STRS},
+    {PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0, NO_STRS},
+    {PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0, NO_STRS},
+    {PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0, NO_STRS},
+    {PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1, NO_STRS},
+    {PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0, NO_STRS},
+    {PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1, NO_STRS},
+    {PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS},
+    {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS},
 };
 
 /* A message and its header fit one datagram of the socket buffer (docs/privsep.md). */
@@ -83,6 +114,13 @@ size_t ps_msg_max(void)
 		if (defs[i].size + defs[i].tail_max > m)
 			m = defs[i].size + defs[i].tail_max;
 	return m;
+}
+
+const struct ps_str_field *ps_msg_str_field(uint32_t t, size_t i)
+{
+	const struct ps_msg_def *d = def_of(t);
+
+	return d != NULL && i < PS_STR_MAX && d->strs[i].size > 0 ? &d->strs[i] : NULL;
 }
 
 int ps_chan_allows(enum ps_chan_kind k, uint32_t t)
@@ -226,7 +264,7 @@ int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, in
 	int got[PS_MAX_FDS];
 	struct ps_hdr h;
 	long want, k;
-	size_t got_len, tail;
+	size_t got_len, tail, nstr = 0;
 	ssize_t n;
 	int r;
 
@@ -276,6 +314,17 @@ int ps_recv(struct ps_chan *c, struct ps_hdr *hdr, void *payload, size_t cap, in
 	if ((k > 0 && !ps_msg_has_fds(h.type)) || (size_t)k > nfds_cap || (k > 0 && fds == NULL)) {
 		close_fds(got, (size_t)k);
 		return chan_fail(c, PL_E_INVAL, "descriptors on a message that takes none");
+	}
+	for (const struct ps_str_field *f; (f = ps_msg_str_field(h.type, nstr)) != NULL; nstr++) {
+		if (memchr(buf + sizeof(h) + f->off, '\0', f->size) == NULL) {
+			char why[128];
+
+			close_fds(got, (size_t)k);
+			snprintf(why, sizeof(why),
+			         "message type %u has an unterminated string field %s (%u bytes)",
+			         h.type, f->name, (unsigned)f->size);
+			return chan_fail(c, PL_E_SYNTAX, why);
+		}
 	}
 	if (got_len > cap) {
 		close_fds(got, (size_t)k);

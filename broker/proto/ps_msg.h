@@ -13,7 +13,8 @@
  * channel belongs to one pair of roles and accepts only the types its
  * sender may send (ps_chan_allows()). Anything else -- an unknown type, a
  * type the peer must never send, a size other than the type's, trailing
- * bytes, descriptors where none are expected -- is a protocol violation:
+ * bytes, descriptors where none are expected, a string field without its
+ * NUL -- is a protocol violation:
  * ps_recv() returns PL_E_SYNTAX / PL_E_TRUNCATED / PL_E_TRAILING and marks
  * the channel dead; the caller reports the peer to the monitor, which ends
  * that process. Library code: never logs, never exits.
@@ -135,6 +136,16 @@ long ps_msg_size(uint32_t t);
 size_t ps_msg_tail_max(uint32_t t);
 /* Largest payload of any message: the receive buffer's size. */
 #define PS_MSG_MAX (sizeof(struct fd_request) + FD_BODY_MAX + FD_CERTS_MAX)
+/*
+ * The string fields of type t's fixed part (char arrays): field i (0, 1, ...;
+ * NULL past the last). ps_recv() refuses a message when one of them has no
+ * NUL within its size (PL_E_SYNTAX), so receivers may rely on termination.
+ */
+struct ps_str_field {
+	uint32_t off, size;
+	const char *name;
+};
+const struct ps_str_field *ps_msg_str_field(uint32_t t, size_t i);
 /* Nonzero when a message of type t may arrive on a channel of kind k. */
 int ps_chan_allows(enum ps_chan_kind k, uint32_t t);
 /* Nonzero when type t carries descriptors. */
@@ -164,7 +175,8 @@ int ps_send(struct ps_chan *c, uint32_t type, uint64_t id, const void *payload, 
  * Receives one message into hdr and payload (cap bytes; hdr->len says how
  * many arrived). timeout_ms < 0
  * waits for ever. Errors: PL_E_TIMEOUT (channel stays usable), PL_E_IO (peer
- * gone), PL_E_SYNTAX (type unknown or not allowed on this channel),
+ * gone), PL_E_SYNTAX (type unknown or not allowed on this channel, or a
+ * string field unterminated),
  * PL_E_TRUNCATED / PL_E_TRAILING / PL_E_TOOBIG (size differs from the
  * type's), PL_E_INVAL (descriptors on a type without). Descriptors of a
  * PS_MC_PEERS message go into fds (cap nfds_cap; *nfds gets the count).

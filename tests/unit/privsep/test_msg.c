@@ -1,9 +1,10 @@
 /*
  * The privsep message layer over real SOCK_SEQPACKET socketpairs:
- * REQ-PRIV-001..REQ-PRIV-006 (docs/privsep.md).
+ * REQ-PRIV-001..REQ-PRIV-006, REQ-PRIV-041 (docs/privsep.md).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -38,6 +39,15 @@ static void send_raw(uint32_t type, uint32_t len, size_t n)
 	memcpy(buf, &h, sizeof(h));
 	memset(buf + sizeof(h), 0xa5, n);
 	cr_assert_eq(send(tx.fd, buf, sizeof(h) + n, 0), (ssize_t)(sizeof(h) + n));
+}
+
+/* Puts a NUL at the end of every string field of type t (the table's). */
+static void terminate_strs(uint32_t t, uint8_t *p)
+{
+	const struct ps_str_field *f;
+
+	for (size_t i = 0; (f = ps_msg_str_field(t, i)) != NULL; i++)
+		p[f->off + f->size - 1] = '\0';
 }
 
 static int recv_one(struct ps_hdr *h)
@@ -77,7 +87,11 @@ Test(privsep_msg, REQ_PRIV_001_every_type_round_trips_with_its_size)
 
 		cr_assert_geq(n, 0);
 		pair(types[i].kind);
-		memset(payload, (int)i + 1, (size_t)n);
+		static uint8_t want[PS_MSG_MAX];
+
+		memset(want, (int)i + 1, (size_t)n);
+		terminate_strs(types[i].type, want);
+		memcpy(payload, want, (size_t)n);
 		cr_assert_eq(ps_send(&tx, types[i].type, 1000 + i, payload, (size_t)n, NULL, 0), 0);
 		memset(payload, 0, sizeof(payload));
 		cr_assert_eq(recv_one(&h), 0, "type %u", types[i].type);
@@ -85,7 +99,7 @@ Test(privsep_msg, REQ_PRIV_001_every_type_round_trips_with_its_size)
 		cr_assert_eq(h.len, (uint32_t)n);
 		cr_assert_eq(h.id, 1000 + i);
 		for (long k = 0; k < n; k++)
-			cr_assert_eq(payload[k], (uint8_t)(i + 1));
+			cr_assert_eq(payload[k], want[k]);
 		unpair();
 	}
 }
@@ -313,11 +327,12 @@ Test(privsep_msg, REQ_PRIV_001_front_requests_carry_a_bounded_tail)
 	pair(PS_CH_FRONT_TO_DECIDER);
 	for (size_t i = 0; i < full; i++)
 		payload[i] = (uint8_t)(i * 7);
+	terminate_strs(PS_FD_TOKEN, payload);
 	cr_assert_eq(ps_send(&tx, PS_FD_TOKEN, 9, payload, full, NULL, 0), 0);
 	memset(payload, 0, sizeof(payload));
 	cr_assert_eq(recv_one(&h), 0);
 	cr_assert_eq(h.len, (uint32_t)full);
-	for (size_t i = 0; i < full; i++)
+	for (size_t i = (size_t)n; i < full; i++)
 		cr_assert_eq(payload[i], (uint8_t)(i * 7));
 	/* one byte more than the largest tail is refused when sent */
 	cr_assert_eq(ps_send(&tx, PS_FD_TOKEN, 10, payload, full + 1, NULL, 0), PL_E_INVAL);
@@ -353,4 +368,68 @@ Test(privsep_msg, REQ_PRIV_005_too_many_descriptors_refused_and_closed)
 	cr_assert_eq(open_fds(), before - 1);
 	close(devnull);
 	unpair();
+}
+
+/* The table lists every char array of the messages that carry text. */
+Test(privsep_msg, REQ_PRIV_041_table_lists_the_string_fields)
+{
+	const struct ps_str_field *f;
+	size_t n = 0;
+
+	for (size_t i = 0; (f = ps_msg_str_field(PS_FD_TOKEN, i)) != NULL; i++, n++)
+		cr_assert_leq(f->off + f->size, sizeof(struct fd_request));
+	cr_assert_eq(n, 4);
+	f = ps_msg_str_field(PS_DF_ANSWER, 0);
+	cr_assert_not_null(f);
+	cr_assert_eq(f->off, offsetof(struct token_answer, location));
+	cr_assert_eq(f->size, sizeof(((struct token_answer *)0)->location));
+	cr_assert_null(ps_msg_str_field(PS_DF_ANSWER, 1));
+	for (n = 0; ps_msg_str_field(PS_DS_ISSUE, n) != NULL; n++)
+		;
+	cr_assert_eq(n, 6);
+	cr_assert_null(ps_msg_str_field(PS_DF_STATUS, 0));
+	cr_assert_null(ps_msg_str_field(99, 0));
+}
+
+/* Each string field without its NUL is a violation; terminated it passes. */
+Test(privsep_msg, REQ_PRIV_041_unterminated_string_refused_not_cut)
+{
+	static const uint32_t with_strs[] = { PS_FD_TOKEN, PS_FD_DECISION, PS_FD_POLL,
+					      PS_FD_REVOKED, PS_FD_RECEIPT, PS_DF_ANSWER,
+					      PS_DS_ISSUE };
+	size_t checked = 0;
+
+	for (size_t t = 0; t < sizeof(with_strs) / sizeof(with_strs[0]); t++) {
+		uint32_t type = with_strs[t];
+		enum ps_chan_kind kind = PS_CH_FRONT_TO_DECIDER;
+		long n = ps_msg_size(type);
+		const struct ps_str_field *f;
+
+		for (size_t i = 0; i < NTYPES; i++)
+			if (types[i].type == type)
+				kind = types[i].kind;
+		for (size_t i = 0; (f = ps_msg_str_field(type, i)) != NULL; i++) {
+			struct ps_hdr h;
+
+			/* terminated (a full-length string with its NUL in the last byte): ok */
+			pair(kind);
+			memset(payload, 0, (size_t)n);
+			memset(payload + f->off, 'x', f->size - 1);
+			cr_assert_eq(ps_send(&tx, type, 1, payload, (size_t)n, NULL, 0), 0);
+			cr_assert_eq(recv_one(&h), 0, "type %u field %s", type, f->name);
+			cr_assert_eq(payload[f->off + f->size - 1], 0);
+			/* one byte more: no NUL within the field -> refused, channel dead */
+			memset(payload, 0, (size_t)n);
+			memset(payload + f->off, 'x', f->size);
+			cr_assert_eq(ps_send(&tx, type, 2, payload, (size_t)n, NULL, 0), 0);
+			cr_assert_eq(recv_one(&h), PL_E_SYNTAX, "type %u field %s", type, f->name);
+			cr_assert(strstr(rx.why, "unterminated") != NULL, "%s", rx.why);
+			cr_assert(strstr(rx.why, f->name) != NULL, "%s", rx.why);
+			cr_assert_eq(rx.fd, -1, "the channel must be closed");
+			cr_assert_eq(recv_one(&h), PL_E_IO);
+			unpair();
+			checked++;
+		}
+	}
+	cr_assert_eq(checked, 5 * 4 + 1 + 6);
 }
