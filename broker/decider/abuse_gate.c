@@ -419,7 +419,7 @@ void decider_abuse_poll(struct decider *b, const struct vreq *h, struct token_an
 
 	memset(a, 0, sizeof(*a));
 	a->metric = DEC_COUNT; /* not a token decision */
-	/* Not terminated by the privsep receiver: the id is ours to bound. */
+	/* ps_recv refuses unterminated strings; the id is bounded here again, ours to bound. */
 	cpy(id, sizeof(id), h->approval_id);
 	if (!polled_approval(b, h, id, &ap, a))
 		return;
@@ -735,7 +735,7 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 
 	memset(a, 0, sizeof(*a));
 	a->metric = DEC_COUNT; /* not a token decision */
-	/* Not terminated by the privsep receiver: the id is ours to bound. */
+	/* ps_recv refuses unterminated strings; the id is bounded here again, ours to bound. */
 	cpy(dv.id, sizeof(dv.id), h->approval_id);
 	snprintf(dv.client, sizeof(dv.client), "CN=%s,OU=%s", h->device_cn, h->device_ou);
 	if (!decision_target(b, &dv, &ap, a))

@@ -185,10 +185,11 @@ static int ckpt_remote(void *ctx, uint64_t row_count, const uint8_t head[32],
 }
 
 /*
- * The front end is not trusted to terminate its strings or to count: every
- * text field of a request ends in a NUL before anything reads it, and the
- * tail must be exactly the body and certificates the lengths announce
- * (ps_recv checked the type and the bounds). 0, or a sentence in why.
+ * The front end is not trusted to terminate its strings or to count: ps_recv
+ * refused a request with an unterminated text field (the message table), and
+ * every field is terminated here once more before anything reads it (a second
+ * guard, should the table and the struct ever drift apart); the tail must be
+ * exactly the body and certificates the lengths announce. 0, or a sentence in why.
  */
 static int request_check(struct fd_request *q, size_t len, char *why, size_t whylen)
 {
