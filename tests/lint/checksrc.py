@@ -202,14 +202,14 @@ def cmd_format(clang_format):
             print("%s: listed in FORMAT_PENDING (tests/lint/checksrc.py) but gone: drop the "
                   "entry; if the file moved, list its new path until the tree is reformatted" % f)
             errors += 1
-    todo = format_files()
-    r = subprocess.run([clang_format, "--dry-run", "-Werror", "--style=file"] + todo, cwd=ROOT)
+    checked = format_files()
+    r = subprocess.run([clang_format, "--dry-run", "-Werror", "--style=file"] + checked, cwd=ROOT)
     if r.returncode != 0:
         print("lint: clang-format would change the files above; run "
               "`clang-format -i FILE` (%s)" % clang_format)
         errors += 1
     print("lint: %d product files checked with %s, %d not yet formatted (FORMAT_PENDING)"
-          % (len(todo), clang_format, len(FORMAT_PENDING)))
+          % (len(checked), clang_format, len(FORMAT_PENDING)))
     return 1 if errors else 0
 
 
