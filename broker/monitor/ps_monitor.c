@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cosigner_client.h"
 #include "decider.h"
 #include "file_safety.h"
 #include "front.h"
@@ -151,6 +152,8 @@ static void child_exec(struct monitor *m, enum ps_role role, int ctl)
 		ps_decider_main(m->c, m->pc, ctl);
 	case PS_ROLE_FRONT:
 		ps_front_main(m->c, m->pc, ctl, m->api_fd, m->admin_fd, m->empty_dir);
+	case PS_ROLE_COSIGNER:
+		ps_cosigner_main(m->c, m->pc, ctl);
 	default:
 		_exit(1);
 	}
@@ -192,7 +195,8 @@ static int start_child(struct monitor *m, enum ps_role role)
  */
 static int connect_pair(struct monitor *m, enum ps_role a, enum ps_role b)
 {
-	unsigned n = m->c->workers + 1;
+	/* decider <-> cosigner-client: one channel both ways (jobs and results by id) */
+	unsigned n = b == PS_ROLE_COSIGNER ? 1 : m->c->workers + 1;
 	int ea[PS_MAX_FDS], eb[PS_MAX_FDS];
 	struct ps_peers pa = {.peer = b, .count = n}, pb = {.peer = a, .count = n};
 	unsigned made = 0;
@@ -237,6 +241,8 @@ static void connect_role(struct monitor *m, enum ps_role role)
 		connect_pair(m, PS_ROLE_SIGNER, PS_ROLE_DECIDER);
 	if (role == PS_ROLE_DECIDER || role == PS_ROLE_FRONT)
 		connect_pair(m, PS_ROLE_DECIDER, PS_ROLE_FRONT);
+	if (role == PS_ROLE_DECIDER || role == PS_ROLE_COSIGNER)
+		connect_pair(m, PS_ROLE_DECIDER, PS_ROLE_COSIGNER);
 }
 
 static void log_exit(enum ps_role role, pid_t pid, int status)
@@ -296,7 +302,8 @@ static unsigned reap(struct monitor *m)
 static int may_end(enum ps_role reporter, uint32_t reported)
 {
 	return (reporter == PS_ROLE_SIGNER && reported == PS_ROLE_DECIDER) ||
-	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_FRONT);
+	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_FRONT) ||
+	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_COSIGNER);
 }
 
 /* One message from a child's control channel. */
@@ -394,6 +401,7 @@ static int stop_all(struct monitor *m)
 
 	wait_gone(&m->ch[PS_ROLE_FRONT], PS_ROLE_FRONT, &clean);
 	wait_gone(&m->ch[PS_ROLE_DECIDER], PS_ROLE_DECIDER, &clean);
+	wait_gone(&m->ch[PS_ROLE_COSIGNER], PS_ROLE_COSIGNER, &clean);
 	wait_gone(&m->ch[PS_ROLE_SIGNER], PS_ROLE_SIGNER, &clean);
 	return clean ? 0 : 1;
 }
@@ -521,10 +529,14 @@ static int run_loop(struct monitor *m)
 
 static int start_all(struct monitor *m, char *err, size_t errlen)
 {
-	static const enum ps_role order[] = {PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT};
+	static const enum ps_role order[] = {PS_ROLE_SIGNER, PS_ROLE_COSIGNER, PS_ROLE_DECIDER,
+	                                     PS_ROLE_FRONT};
 	int r;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		/* the cosigner-client only with a co-signer configured */
+		if (order[i] == PS_ROLE_COSIGNER && m->c->cosigner_url[0] == '\0')
+			continue;
 		if ((r = start_child(m, order[i])) != 0) {
 			snprintf(err, errlen, "cannot start the %s process",
 			         ps_role_name(order[i]));
@@ -577,7 +589,10 @@ int ps_monitor_run(const struct broker_config *c, const struct ps_config *pc, in
 		stop_all(&m);
 		goto out;
 	}
-	pl_log(PL_LOG_INFO, "started", "processes", "monitor signer decider front", NULL);
+	pl_log(PL_LOG_INFO, "started", "processes",
+	       c->cosigner_url[0] != '\0' ? "monitor signer cosigner-client decider front"
+	                                  : "monitor signer decider front",
+	       NULL);
 	if (notify >= 0) {
 		ssize_t n = write(notify, "R", 1);
 
