@@ -141,7 +141,7 @@ static int decode_body(struct plt_cbor_reader *r, struct plt_token *t)
 }
 
 /* The rest of a COSE_Sign1 after its array head. */
-static int decode_sign1(struct plt_cbor_reader *r, struct plt_token *t, size_t *off)
+static PLT_NOINLINE int decode_sign1(struct plt_cbor_reader *r, struct plt_token *t, size_t *off)
 {
 	struct hdr_info p, u;
 	struct hdr_labels labels;
@@ -176,17 +176,13 @@ fail:
 	return e;
 }
 
-int plt_decode(const uint8_t *tok, size_t len, struct plt_token *out, size_t *err_off)
+int plt__decode(const uint8_t *tok, size_t len, struct plt_token *t, size_t *err_off)
 {
 	struct plt_cbor_reader r;
-	struct plt_token t;
 	uint64_t tag = 0;
 	size_t off = 0, coff = 0;
 	int e;
 
-	if (tok == NULL || out == NULL)
-		return PLT_E_INVAL;
-	memset(&t, 0, sizeof(t));
 	plt_cbor_reader_init(&r, tok, len);
 	if (len > PLT_TOKEN_MAX) {
 		e = PLT_E_TOO_LONG;
@@ -198,19 +194,28 @@ int plt_decode(const uint8_t *tok, size_t len, struct plt_token *out, size_t *er
 		goto out;
 	}
 	if (tag == COSE_TAG_SIGN)
-		e = plt__dec_sign(&r, &t, &off);
+		e = plt__dec_sign(&r, t, &off);
 	else
-		e = decode_sign1(&r, &t, &off);
+		e = decode_sign1(&r, t, &off);
 	if (e != 0)
 		goto out;
-	if ((e = plt__claims_parse(t.payload, &t.claims, &coff)) != 0) {
-		off = (size_t)(t.payload.ptr - tok) + coff;
-		goto out;
-	}
-	*out = t;
-	e = 0;
+	if ((e = plt__claims_parse(t->payload, &t->claims, &coff)) != 0)
+		off = (size_t)(t->payload.ptr - tok) + coff;
 out:
 	if (e != 0 && err_off != NULL)
 		*err_off = off;
+	return e;
+}
+
+int plt_decode(const uint8_t *tok, size_t len, struct plt_token *out, size_t *err_off)
+{
+	struct plt_token t;
+	int e;
+
+	if (tok == NULL || out == NULL)
+		return PLT_E_INVAL;
+	memset(&t, 0, sizeof(t));
+	if ((e = plt__decode(tok, len, &t, err_off)) == 0)
+		*out = t;
 	return e;
 }

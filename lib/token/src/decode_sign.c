@@ -10,18 +10,18 @@
 struct sign_body {
 	struct plt_bytes prot;
 	size_t prot_off;
-	struct hdr_info u;
+	size_t u_count;
 	size_t u_off;
 };
 
-/* Body protected (a bstr) and body unprotected (a map), checked later. */
+/* Body protected (a bstr) and body unprotected (a map, skipped: it must be
+ * empty), checked once the layout is known. */
 static int sign_body_headers(struct plt_cbor_reader *r, struct sign_body *b, size_t *err_off)
 {
-	struct hdr_labels labels;
+	struct plt_cbor_reader peek;
 	size_t at = r->off;
-	int t = plt_cbor_peek(r), e;
+	int t = plt_cbor_peek(r);
 
-	labels.n = 0;
 	*err_off = at;
 	if (t < 0)
 		return plt__fail_at(r, at, t);
@@ -31,9 +31,15 @@ static int sign_body_headers(struct plt_cbor_reader *r, struct sign_body *b, siz
 		return r->err;
 	b->prot_off = at;
 	b->u_off = r->off;
-	if ((e = plt__dec_unprotected(r, &b->u, &labels, PLT_E_NOT_SIGN)) != 0) {
+	*err_off = r->off;
+	if ((t = plt_cbor_peek(r)) < 0)
+		return plt__fail_at(r, r->off, t);
+	if (t != PLT_CBOR_MAP)
+		return plt__fail_at(r, r->off, PLT_E_NOT_SIGN);
+	peek = *r;
+	if (plt_cbor_get_map(&peek, &b->u_count) != 0 || plt_cbor_skip(r) != 0) {
 		*err_off = r->off;
-		return e;
+		return r->err != 0 ? r->err : peek.err;
 	}
 	return 0;
 }
@@ -45,7 +51,7 @@ static int sign_body_check(struct plt_cbor_reader *r, const struct sign_body *b,
 		*err_off = b->prot_off;
 		return plt__fail_at(r, b->prot_off, PLT_E_BODY_PROTECTED);
 	}
-	if (b->u.count != 0) {
+	if (b->u_count != 0) {
 		*err_off = b->u_off;
 		return plt__fail_at(r, b->u_off, PLT_E_UNPROTECTED);
 	}

@@ -6,8 +6,11 @@
 
 #if defined(__GNUC__)
 #define PLT_HIDDEN __attribute__((visibility("hidden")))
+/* Keeps a helper's locals out of its caller's frame (stack depth on ECUs). */
+#define PLT_NOINLINE __attribute__((noinline))
 #else
 #define PLT_HIDDEN
+#define PLT_NOINLINE
 #endif
 
 /* COSE header labels and algorithms used here (RFC 9052/9053). */
@@ -77,6 +80,10 @@ PLT_HIDDEN int plt__check_headers(const struct hdr_info *p, const struct hdr_inf
 /* The payload bstr (nil: detached; other types: layout_err). */
 PLT_HIDDEN int plt__dec_payload(struct plt_cbor_reader *r, struct plt_bytes *payload,
                                 int layout_err);
+
+/* plt_decode into *t directly (t zeroed by the caller; partly written on
+ * failure): for callers that hold the token anyway (plt_verify_signers). */
+PLT_HIDDEN int plt__decode(const uint8_t *tok, size_t len, struct plt_token *t, size_t *err_off);
 
 /* decode_sign.c: one COSE_Signature in the profile; *err_off on failure. */
 PLT_HIDDEN int plt__dec_signer(struct plt_cbor_reader *r, struct plt_signer *s, size_t *err_off);

@@ -23,20 +23,22 @@ static const struct plt_trust_anchor *trust_find(const struct plt_trust_store *t
 static int check_signature(const struct plt_token *t, const struct plt_signer *s,
                            const uint8_t pub[PLT_P256_PUB_LEN], const struct plt_crypto *crypto)
 {
-	struct sig_parts sp1;
-	struct sign_parts sp;
+	union {
+		struct sig_parts one;
+		struct sign_parts many;
+	} sp;
 	struct plt_bytes none;
 	int v;
 
 	none.ptr = NULL;
 	none.len = 0;
 	if (t->tag == COSE_TAG_SIGN) {
-		plt__sign_parts(&sp, none, s->protected_hdr, none, t->payload);
-		v = crypto->verify_es256(crypto->ctx, pub, sp.iov, PLT_SIGN_PARTS,
+		plt__sign_parts(&sp.many, none, s->protected_hdr, none, t->payload);
+		v = crypto->verify_es256(crypto->ctx, pub, sp.many.iov, PLT_SIGN_PARTS,
 		                         s->signature.ptr);
 	} else {
-		plt__sig_parts(&sp1, s->protected_hdr, none, t->payload);
-		v = crypto->verify_es256(crypto->ctx, pub, sp1.iov, 7, s->signature.ptr);
+		plt__sig_parts(&sp.one, s->protected_hdr, none, t->payload);
+		v = crypto->verify_es256(crypto->ctx, pub, sp.one.iov, 7, s->signature.ptr);
 	}
 	if (v == 0)
 		return 0;
@@ -148,7 +150,8 @@ int plt_verify_signers(const uint8_t *tok, size_t len, const struct plt_trust_st
 	    (trust->anchors == NULL && trust->count != 0) ||
 	    (th != NULL && th->rows == NULL && th->count != 0))
 		return PLT_E_INVAL;
-	if ((e = plt_decode(tok, len, &t, NULL)) != 0)
+	memset(&t, 0, sizeof(t));
+	if ((e = plt__decode(tok, len, &t, NULL)) != 0)
 		return e;
 	memset(count, 0, sizeof(count));
 	if (trust->count == 0) {
