@@ -262,6 +262,8 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 			break;
 		}
 	}
+	v.body = body; /* for the co-signer */
+	v.body_len = q->body_len;
 	decider_decide(d, &v, a);
 	plt_wipe(&v, sizeof(v));
 }

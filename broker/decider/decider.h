@@ -49,6 +49,9 @@ struct vreq {
 	/* HANDOFF_DECISION, HANDOFF_APPROVAL: the approval id the technician signed */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
 	uint8_t approve; /* enum req_decision (request.h): compare with == */
+	/* the body as received (the co-signer gets the technician's signed request) */
+	const uint8_t *body;
+	uint32_t body_len;
 };
 
 struct refusals;
@@ -66,6 +69,7 @@ struct decider {
 	int64_t replay_floor;       /* refuse iat below this (the preload overflowed) */
 	atomic_int diverged_logged; /* the audit_chain_diverged line was written */
 	struct decider_proc *proc;
+	struct decider_cosign *cosign; /* NULL: no co-signer configured (cosign.h) */
 };
 
 /*
