@@ -130,7 +130,7 @@ void ps_cosigner_main(const struct broker_config *c, const struct ps_config *pc,
 	struct cc_proc *p = &pp;
 	struct cc_creds cr;
 	char err[512] = "";
-	int sfd, r, early = ps_drop_early(pc);
+	int sfd, r;
 
 	(void)prctl(PR_SET_NAME, "cosigner-client", 0, 0, 0);
 	p->c = c;
@@ -143,13 +143,12 @@ void ps_cosigner_main(const struct broker_config *c, const struct ps_config *pc,
 	/* OpenSSL reads its configuration here, before the process may open files */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		ps_child_fail("libcurl could not be initialised", PL_E_INTERNAL);
-	if (early && (r = ps_drop(PS_ROLE_COSIGNER, pc, c, NULL, err, sizeof(err))) != 0)
-		ps_child_fail(err, r);
+	/* the key may be root's alone: read it, then drop (no thread runs yet) */
 	if ((r = cc_creds_load(c, &cr, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = cc_engine_new(c, &cr, on_done, p, &p->e)) != 0)
 		ps_child_fail("cannot set up libcurl's multi handle", r);
-	if (!early && (r = ps_drop(PS_ROLE_COSIGNER, pc, c, NULL, err, sizeof(err))) != 0)
+	if ((r = ps_drop(PS_ROLE_COSIGNER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	snprintf(err, sizeof(err), "%u", c->cosigner_timeout_ms);
 	pl_log(PL_LOG_INFO, "cosigner_client_ready", "url", cr.url, "resolve", cr.resolve,

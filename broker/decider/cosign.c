@@ -174,7 +174,7 @@ static void withhold(struct decider *b, struct token_answer *a, const struct aud
 		set_problem(a, rec, 503, "cosigner_unavailable", detail, NULL,
 		            res->retry_after > 0 ? res->retry_after : COSIGN_RETRY_AFTER_S);
 	a->audit_error =
-	    second_row(b, rec, refused ? "cosigner_refused" : "cosigner_unavailable", reason) != 0;
+	    second_row(b, rec, refused ? COSIGN_ROW_REFUSED : COSIGN_ROW_DOWN, reason) != 0;
 	pl_log(PL_LOG_WARN, refused ? "cosigner_refused" : "cosigner_unavailable", "request_id",
 	       rec->request_id, "op", rec->op, "vin", rec->vin, "technician", rec->technician,
 	       "code", refused ? res->code : "", "why", refused ? "" : cosign_why_name(res->why),

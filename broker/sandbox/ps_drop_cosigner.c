@@ -114,21 +114,22 @@ static int seccomp_cosigner(void)
 
 	if (ctx == NULL)
 		return -1;
-	/* files and other socket families: a plain error (libraries try, e.g. syslog(3)) */
+	/* files: a plain error (libraries try); sockets: AF_INET and AF_INET6 only */
 	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) != 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) != 0 ||
 	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &inet) != 0 ||
 	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &inet6) != 0 ||
 	    seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1, &set_name) != 0)
 		goto out;
+	/* libraries that log through syslog(3) or ask netlink: a plain error; others: killed */
 	{
-		const struct scmp_arg_cmp other4 = {
-		    .arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_INET};
-		const struct scmp_arg_cmp other6 = {
-		    .arg = 0, .op = SCMP_CMP_NE, .datum_a = AF_INET6};
+		const struct scmp_arg_cmp unx = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX};
+		const struct scmp_arg_cmp nl = {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_NETLINK};
 
-		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 2, other4,
-		                     other6) != 0)
+		if (seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+		                           &unx) != 0 ||
+		    seccomp_rule_add_array(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1, &nl) !=
+		        0)
 			goto out;
 	}
 	for (size_t i = 0; i < sizeof(cosigner_syscalls) / sizeof(cosigner_syscalls[0]); i++)
