@@ -35,7 +35,8 @@ int plt_cosign(const uint8_t *tok, size_t len, const uint8_t kid[PLT_KID_LEN], p
 		return PLT_E_INVAL;
 	if (cap < PLT_COSIGNATURE_LEN)
 		return PLT_E_NOSPACE;
-	if ((e = plt_decode(tok, len, &t, NULL)) != 0)
+	memset(&t, 0, sizeof(t));
+	if ((e = plt__decode(tok, len, &t, NULL)) != 0)
 		return e;
 	if (token_has_kid(&t, kid))
 		return PLT_E_DUPLICATE_SIGNER;
@@ -81,7 +82,8 @@ int plt_sign_append(const uint8_t *tok, size_t len, const uint8_t *sig, size_t s
 
 	if (tok == NULL || sig == NULL || out == NULL || out_len == NULL)
 		return PLT_E_INVAL;
-	if ((e = plt_decode(tok, len, &t, NULL)) != 0)
+	memset(&t, 0, sizeof(t));
+	if ((e = plt__decode(tok, len, &t, NULL)) != 0)
 		return e;
 	if (t.tag != COSE_TAG_SIGN)
 		return PLT_E_NOT_SIGN;

@@ -182,7 +182,8 @@ int plt_encode_sign(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], 
 		goto out;
 	if ((e = plt__claims_parse(payload, &back, NULL)) != 0)
 		goto out;
-	if (end + SIGN_TAIL_LEN > PLT_TOKEN_MAX) {
+	/* Room for one co-signature: a COSE_Sign is made to carry two. */
+	if (end + SIGN_TAIL_LEN + PLT_COSIGNATURE_LEN > PLT_TOKEN_MAX) {
 		e = PLT_E_TOO_LONG;
 		goto out;
 	}

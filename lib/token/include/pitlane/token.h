@@ -168,7 +168,9 @@ int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], plt_s
 /*
  * The same token as a tagged COSE_Sign (tag 98) with one signature by kid:
  * 98([h'', {}, payload, [[h'A2 01 26 04 48 kid', {}, sig]]]). Co-signatures
- * are added with plt_sign_append(). Same requirements and codes as plt_encode.
+ * are added with plt_sign_append(). Same requirements and codes as plt_encode,
+ * and PLT_E_TOO_LONG when the claims leave no room for one co-signature
+ * (PLT_COSIGNATURE_LEN bytes) under PLT_TOKEN_MAX.
  */
 int plt_encode_sign(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], plt_sign_fn sign,
                     void *sign_ctx, uint8_t *out, size_t cap, size_t *out_len);
