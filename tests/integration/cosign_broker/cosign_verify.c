@@ -1,7 +1,7 @@
 /*
- * cosign_verify TOKEN BROKER_PEM COSIGNER_PEM VIN OP CNONCE_HEX: verifies a
- * token with lib/token as an ECU configured "OP needs broker 1 + cosigner 1"
- * would (plt_verify_signers), and prints "signers=N verify=ok" or
+ * cosign_verify TOKEN BROKER_PEM COSIGNER_PEM VIN OP CNONCE_HEX [COSIGNERS]:
+ * verifies a token with lib/token as an ECU configured "OP needs broker 1 +
+ * cosigner COSIGNERS (default 1)" would (plt_verify_signers), and prints "signers=N verify=ok" or
  * "signers=N verify=<code>". Exit 0 on ok.
  */
 #include <stdio.h>
@@ -31,9 +31,9 @@ int main(int argc, char **argv)
 	FILE *f;
 	int r;
 
-	if (argc != 7) {
+	if (argc != 7 && !(argc == 8 && (argv[7][0] == '0' || argv[7][0] == '1'))) {
 		fprintf(stderr,
-		        "usage: cosign_verify TOKEN BROKER_PEM COSIGNER_PEM VIN OP CNONCE\n");
+		        "usage: cosign_verify TOKEN BROKER_PEM COSIGNER_PEM VIN OP CNONCE [0|1]\n");
 		return 2;
 	}
 	memset(a, 0, sizeof(a));
@@ -56,7 +56,7 @@ int main(int argc, char **argv)
 	memset(&row, 0, sizeof(row));
 	row.op = argv[5];
 	row.need[PLT_ROLE_BROKER] = 1;
-	row.need[PLT_ROLE_COSIGNER] = 1;
+	row.need[PLT_ROLE_COSIGNER] = argc == 8 ? (uint8_t)(argv[7][0] - '0') : 1;
 	memset(&ex, 0, sizeof(ex));
 	ex.vin = argv[4];
 	ex.op = argv[5];
