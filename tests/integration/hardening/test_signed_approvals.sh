@@ -9,6 +9,23 @@
 BRK_TESTDIR=$HARD_TESTDIR/signed   # lib.sh copies its policy/
 . "$PITLANE_SOURCE_DIR/tests/integration/broker/lib.sh"
 [ -n "${DECREQ:-}" ] || { echo "DECREQ is not set" >&2; exit 2; }
+# REQ-APR-026: officer_ca must be a CA of its own: the dealer CA as officer CA (every
+# workshop certificate an officer) is refused at start, and so is a file that is no CA
+# bundle; the configuration check (-n) says which file and why.
+write_config "$W/shared.conf"
+sed "s|^officer_ca .*|officer_ca $P/ca/ca.crt|" "$W/shared.conf" >"$W/shared2.conf"
+rc=0
+SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANED" -f "$W/shared2.conf" -n >"$W/n.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q "officer_ca $P/ca/ca.crt holds a certificate of client_ca" "$W/n.out" ||
+    fail "REQ-APR-026 the dealer CA as officer_ca (exit $rc): $(cat "$W/n.out")"
+: >"$W/empty.pem"
+sed "s|^officer_ca .*|officer_ca $W/empty.pem|" "$W/shared.conf" >"$W/shared3.conf"
+rc=0
+SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANED" -f "$W/shared3.conf" -n >"$W/n.out" 2>&1 || rc=$?
+[ "$rc" != 0 ] && grep -q "cannot load officer_ca $W/empty.pem" "$W/n.out" ||
+    fail "REQ-APR-026 an empty officer_ca (exit $rc): $(cat "$W/n.out")"
+pass "REQ-APR-026 officer_ca sharing a certificate with client_ca, or empty, is refused at start"
+
 write_config "$W/broker.conf"
 start_broker "$W/broker.conf"
 API=https://127.0.0.1:$PORT
