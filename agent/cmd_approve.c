@@ -281,6 +281,11 @@ static void refusal_text(const struct approve_opts *o, const struct broker_reply
 	else if (strcmp(c, "approval_not_pending") == 0)
 		snprintf(out, cap, "%s: nothing to do%s",
 		         d[0] ? d : "the approval was already decided", rid);
+	else if (strcmp(c, "request_hash_mismatch") == 0)
+		snprintf(out, cap,
+		         "the approval no longer holds the request you looked at (%s): run pitlane "
+		         "approve %s --show again and decide anew%s",
+		         d[0] ? d : "another request", o->id, rid);
 	else if (strcmp(c, "approval_expired") == 0)
 		snprintf(out, cap,
 		         "approval %s expired before anyone decided: the requester has "
