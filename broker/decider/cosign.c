@@ -27,6 +27,7 @@ struct kpend {
 	uint64_t start_ms, deadline_ms;
 	struct token_answer a;
 	struct audit_record rec;
+	char approval_id[ABUSE_APPROVAL_ID_LEN + 1]; /* a poll's: given back when withheld */
 };
 
 struct decider_cosign {
@@ -220,6 +221,9 @@ static void complete(struct decider *b, struct kpend *p, const struct cosign_res
 		       p->rec.op, "vin", p->rec.vin, "elapsed_ms", ms, NULL);
 	} else {
 		withhold(b, &p->a, &p->rec, &res);
+		/* an approval stays approved: a later poll asks the co-signer again */
+		if (p->approval_id[0] != '\0')
+			(void)abuse_approval_unclaim(b->abuse, p->approval_id);
 	}
 	ps_chan_init(&ch, p->fd, PS_CH_FRONT_TO_DECIDER);
 	(void)ps_send(&ch, PS_DF_ANSWER, p->id, &p->a, sizeof(p->a), NULL, 0);
@@ -280,7 +284,7 @@ static int send_job(struct decider_cosign *k, int fd, uint64_t job, const struct
 
 void decider_cosign_submit(struct decider *b, const struct audit_record *rec, const uint8_t *req,
                            size_t req_len, const uint8_t *apr, size_t apr_len,
-                           struct token_answer *a)
+                           const char *approval_id, struct token_answer *a)
 {
 	struct decider_cosign *k = b->cosign;
 	struct kpend *p;
@@ -289,6 +293,12 @@ void decider_cosign_submit(struct decider *b, const struct audit_record *rec, co
 
 	if (k == NULL || !k->started) {
 		fail_now(b, a, rec, COSIGN_WHY_GONE, "the cosigner-client is not running");
+		return;
+	}
+	if (req_len == 0) {
+		fail_now(b, a, rec, COSIGN_WHY_HTTP,
+		         "no signed request is kept for it (an approval made before the upgrade); "
+		         "make a new request");
 		return;
 	}
 	if (req_len + a->len + apr_len > COSIGN_TAIL_MAX) {
@@ -321,6 +331,8 @@ void decider_cosign_submit(struct decider *b, const struct audit_record *rec, co
 	p->deadline_ms = now + k->timeout_ms + COSIGN_SLACK_MS;
 	p->a = *a;
 	p->rec = *rec;
+	snprintf(p->approval_id, sizeof(p->approval_id), "%s",
+	         approval_id != NULL ? approval_id : "");
 	pthread_mutex_unlock(&k->mu);
 	plt_wipe(a, sizeof(*a));
 	a->status = 0; /* answered by the result thread */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abuse.h"
 #include "audit.h"
 #include "proto.h"
 #include "ps_msg.h"
@@ -29,6 +30,7 @@
 
 struct decider;
 struct decider_cosign;
+struct vreq;
 
 /* Before the decider opens (the monitor may hand the channel over at once). */
 int decider_cosign_new(uint32_t timeout_ms, struct decider_cosign **out);
@@ -48,7 +50,17 @@ void decider_cosign_free(struct decider_cosign *k);
  */
 void decider_cosign_submit(struct decider *b, const struct audit_record *rec, const uint8_t *req,
                            size_t req_len, const uint8_t *apr, size_t apr_len,
-                           struct token_answer *a);
+                           const char *approval_id, struct token_answer *a);
+
+/*
+ * The token of an approved request (POST /v1/approvals/{id}/poll, already
+ * claimed and audited "issued"): the approval's stored request and the
+ * approver's signed decision (key 3) go to the co-signer the same way. A
+ * token withheld gives the approval back (approved, not delivered: a later
+ * poll tries again). cosign_poll.c.
+ */
+void decider_cosign_poll(struct decider *b, const struct vreq *h, const struct abuse_approval *ap,
+                         const uint8_t cti[SIGNER_CTI_LEN], struct token_answer *a);
 
 /*
  * ps_decider.c: the calling worker's front-end channel (a duplicate the
