@@ -161,8 +161,10 @@ static void from_net(struct core *c)
 
 	for (;;) {
 		r = cs_recv(c->net_fd, CS_NET_TO_CORE, &h, buf, sizeof(buf), why, sizeof(why));
-		if (r == PL_E_TIMEOUT)
+		if (r == PL_E_TIMEOUT) {
+			core_push_status(c); /* the counters the requests changed */
 			return;
+		}
 		if (r == PL_E_COS_CHANNEL) {
 			c->m.channel_violations++;
 			pl_log(PL_LOG_ERROR, "cosign_bad_message", "msg", why, "action",
