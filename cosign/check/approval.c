@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "officer.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_cosign_check.h"
@@ -21,6 +22,7 @@ static int approver_identity(const struct cosign_approval_ctx *ac,
                              uint8_t pub[PLT_P256_PUB_LEN], int *officer, char *why, size_t whylen)
 {
 	struct tech_identity t;
+	struct officer_identity o;
 	char twhy[160] = "", owhy[160] = "";
 
 	if (techid_verify(ac->dealer, d->cert, d->ncert, now, &t, twhy, sizeof(twhy)) == 0) {
@@ -29,8 +31,10 @@ static int approver_identity(const struct cosign_approval_ctx *ac,
 		*officer = 0;
 		return 0;
 	}
-	if (ac->officer != NULL && cosign_officer_verify(ac->officer, d->cert, d->ncert, now, cn,
-	                                                 pub, owhy, sizeof(owhy)) == 0) {
+	if (ac->officer != NULL &&
+	    officer_verify_cert(ac->officer, d->cert, d->ncert, now, &o, owhy, sizeof(owhy)) == 0) {
+		memcpy(cn, o.id.cn, 64);
+		memcpy(pub, o.pub, PLT_P256_PUB_LEN);
 		*officer = 1;
 		return 0;
 	}
@@ -114,6 +118,6 @@ int cosign_approval_check(const struct cosign_approval_ctx *ac, struct plt_bytes
 		    cn, rq->q.op);
 		return PL_E_COS_APPROVER_ROLE;
 	}
-	snprintf(approver, 80, "%s%s", officer ? "officer:" : "", cn);
+	snprintf(approver, 80, "%s%s", officer ? OFFICER_ACTOR_PREFIX : "", cn);
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include "castore.h"
 #include "checker_int.h"
 #include "cosign_conf.h"
+#include "officer.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_cosign_check.h"
@@ -81,8 +82,7 @@ int cosign_checker_open_err(const struct cosign_conf *conf, struct cosign_checke
 	                            &c->dealer, err, errlen)) != 0)
 		goto out;
 	if (conf->officer_ca[0] != '\0' &&
-	    (r = castore_open_files("officer_ca", conf->officer_ca, NULL, NULL, &c->officer, err,
-	                            errlen)) != 0)
+	    (r = officer_store_open(conf->officer_ca, c->dealer, &c->officer, err, errlen)) != 0)
 		goto out;
 	if ((r = broker_key(conf->broker_token_key, &c->broker, err, errlen)) != 0 ||
 	    (r = open_rules(conf, c, err, errlen)) != 0 ||

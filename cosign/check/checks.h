@@ -77,12 +77,4 @@ int cosign_approval_check(const struct cosign_approval_ctx *ac, struct plt_bytes
                           const struct cosign_req *rq, int64_t now, char approver[80], char *why,
                           size_t whylen);
 
-/*
- * An officer's certificate chain (officer.c): certs[0] chains to store at
- * now, P-256, digitalSignature if keyUsage is present, exactly one CN (the
- * officer id). Errors: PL_E_SRV_TECH_CERT, PL_E_SRV_TECH_KEY, PL_E_SRV_IDENTITY.
- */
-int cosign_officer_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, int64_t now,
-                          char cn[64], uint8_t pub[PLT_P256_PUB_LEN], char *why, size_t whylen);
-
 #endif
