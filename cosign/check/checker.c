@@ -39,6 +39,36 @@ static int broker_key(const char *path, struct plt_trust_anchor *out, char *err,
 	return r;
 }
 
+/*
+ * Every file that decides what the co-signer trusts: not writable by others,
+ * nor any directory above it (lib/common/filecheck.c). err names the file,
+ * what is wrong and the command that fixes it.
+ */
+static int check_files(const struct cosign_conf *conf, char *err, size_t errlen)
+{
+	const struct {
+		const char *key, *path;
+	} f[] = {
+	    {"dealer_ca", conf->dealer_ca},   {"crl", conf->crl_none ? "" : conf->crl},
+	    {"officer_ca", conf->officer_ca}, {"broker_token_key", conf->broker_token_key},
+	    {"limits", conf->limits},         {"approvers", conf->approvers},
+	};
+	struct pl_file_problem *p = calloc(1, sizeof(*p));
+	int r = 0;
+
+	if (p == NULL)
+		return PL_E_NOMEM;
+	for (size_t i = 0; r == 0 && i < sizeof(f) / sizeof(f[0]); i++) {
+		if (f[i].path[0] == '\0')
+			continue;
+		if ((r = pl_file_check(f[i].path, PL_FILE_AUTHORITY, PL_FILE_NO_UID, p)) != 0)
+			snprintf(err, errlen, "%s %s: %s: %s; fix: %s", f[i].key, f[i].path,
+			         p->path, p->what, p->fix);
+	}
+	free(p);
+	return r;
+}
+
 static uint32_t longest_window(const struct cosign_limits *l)
 {
 	uint32_t w = 1;
@@ -77,6 +107,8 @@ int cosign_checker_open_err(const struct cosign_conf *conf, struct cosign_checke
 		return PL_E_NOMEM;
 	c->window_s = conf->request_window_s;
 	c->approval_max_age_s = conf->approval_max_age_s;
+	if ((r = check_files(conf, err, errlen)) != 0)
+		goto out;
 	if ((r = castore_open_files("dealer_ca", conf->dealer_ca, conf->crl_none ? "" : conf->crl,
 	                            conf->technician_eku[0] != '\0' ? conf->technician_eku : NULL,
 	                            &c->dealer, err, errlen)) != 0)

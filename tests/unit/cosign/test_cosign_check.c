@@ -5,6 +5,9 @@
 #include <criterion/criterion.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "pl_err.h"
 
 #include "cosign_fixture.h"
 
@@ -292,4 +295,23 @@ Test(cosign_check, REQ_COS_059_operation_not_in_the_limits_file_refused)
 	fx_tok_for(&t, &q, 60, 30);
 	cr_assert_not(door(&q, &t));
 	refused("operation_not_cosigned", 403);
+}
+
+Test(cosign_check, REQ_COS_070_files_that_decide_trust_are_checked_at_open)
+{
+	struct cosign_checker *c = NULL;
+	char err[512] = "";
+
+	cr_assert_eq(chmod(fx.conf.limits, 0666), 0);
+	cr_assert_eq(cosign_checker_open_err(&fx.conf, &c, err, sizeof(err)), PL_E_UNSAFE_MODE);
+	cr_assert_null(c);
+	cr_assert(strstr(err, "limits ") == err, "%s", err);
+	cr_assert(strstr(err, "chmod go-w") != NULL, "%s", err);
+	cr_assert_eq(chmod(fx.conf.limits, 0644), 0);
+	cr_assert_eq(chmod(fx.conf.broker_token_key, 0646), 0);
+	cr_assert_eq(cosign_checker_open_err(&fx.conf, &c, err, sizeof(err)), PL_E_UNSAFE_MODE);
+	cr_assert(strstr(err, "broker_token_key ") == err, "%s", err);
+	cr_assert_eq(chmod(fx.conf.broker_token_key, 0644), 0);
+	cr_assert_eq(cosign_checker_open_err(&fx.conf, &c, err, sizeof(err)), 0, "%s", err);
+	cosign_checker_free(c);
 }
