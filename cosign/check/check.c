@@ -43,8 +43,10 @@ static int check_parties(struct cosign_checker *c, struct run *x, int64_t now,
 {
 	int r;
 
-	r = cosign_techreq_check(c->dealer, x->body.request, now, c->window_s, &x->rq, &x->have_q,
-	                         &x->have_tech, v->detail, sizeof(v->detail));
+	/* a request waiting for its approval may be as old as the approval may be */
+	r = cosign_techreq_check(c->dealer, x->body.request, now, c->window_s,
+	                         x->body.approval.len != 0 ? c->approval_max_age_s : c->window_s,
+	                         &x->rq, &x->have_q, &x->have_tech, v->detail, sizeof(v->detail));
 	memcpy(v->request_hash, x->rq.hash, sizeof(v->request_hash));
 	v->has_request_hash = 1;
 	if (x->have_q) {
@@ -57,7 +59,7 @@ static int check_parties(struct cosign_checker *c, struct run *x, int64_t now,
 	}
 	if (r != 0)
 		return r;
-	if ((r = cosign_replay_remember(c->db, x->rq.q.nonce, x->rq.q.iat, now, c->window_s)) !=
+	if ((r = cosign_replay_remember(c->db, x->rq.q.nonce, x->rq.q.iat, now, c->nonce_keep_s)) !=
 	    0) {
 		if (r == PL_E_SRV_REPLAY)
 			snprintf(v->detail, sizeof(v->detail),
@@ -92,6 +94,13 @@ static int check_rules(struct cosign_checker *c, struct run *x, int64_t now,
 		         "the co-signer does not co-sign %s (its limits file does not list it)",
 		         x->rq.q.op);
 		return PL_E_COS_OP_NOT_COSIGNED;
+	}
+	if (x->rq.late && !x->lim->approval) {
+		snprintf(v->detail, sizeof(v->detail),
+		         "the request was signed %lld s ago; at most %u s are accepted for %s (it "
+		         "needs no approval): sign a new request",
+		         (long long)(now - x->rq.q.iat), c->window_s, x->rq.q.op);
+		return PL_E_SRV_STALE;
 	}
 	if ((r = cosign_claims_check(&x->claims, &x->rq, x->lim, now, c->window_s, v->detail,
 	                             sizeof(v->detail))) != 0)

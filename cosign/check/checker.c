@@ -107,6 +107,7 @@ int cosign_checker_open_err(const struct cosign_conf *conf, struct cosign_checke
 		return PL_E_NOMEM;
 	c->window_s = conf->request_window_s;
 	c->approval_max_age_s = conf->approval_max_age_s;
+	c->nonce_keep_s = c->window_s > c->approval_max_age_s ? c->window_s : c->approval_max_age_s;
 	if ((r = check_files(conf, err, errlen)) != 0)
 		goto out;
 	if ((r = castore_open_files("dealer_ca", conf->dealer_ca, conf->crl_none ? "" : conf->crl,

@@ -18,7 +18,8 @@ struct cosign_checker {
 	struct cosign_approvers *approvers;
 	uint32_t window_s;
 	uint32_t approval_max_age_s;
-	uint32_t keep_s; /* the longest velocity window: older counts are dropped */
+	uint32_t nonce_keep_s; /* the oldest request accepted: nonces are kept twice as long */
+	uint32_t keep_s;       /* the longest velocity window: older counts are dropped */
 };
 
 #endif

@@ -21,20 +21,24 @@ struct cosign_req {
 	struct token_request q;
 	struct tech_identity tech;
 	uint8_t hash[32]; /* SHA-256 of the request's exact bytes (what an approval names) */
+	int late;         /* signed more than window ago (allowed only with an approval) */
 };
 
 /*
  * The technician's signed request: structure (request_decode), x5chain under
  * store (dealer_ca + crl, the technician EKU, P-256, valid at now), the
- * COSE_Sign1 signature, |now - iat| <= window. The replay store is the
- * caller's. Errors: PL_E_SRV_REQ_* (structure), PL_E_SRV_TECH_CERT,
- * PL_E_SRV_NOT_TECHNICIAN, PL_E_SRV_TECH_KEY, PL_E_SRV_IDENTITY,
- * PL_E_SRV_TECH_SIG, PL_E_SRV_STALE. *out gets what was read as far as it
- * was read (hash first, then q, then tech).
+ * COSE_Sign1 signature, and its age: iat at most window ahead of now and at
+ * most max_past behind it (window, or more for a request that comes with an
+ * approval: out->late says it is older than window, and the caller then
+ * accepts it only when the operation needs an approval and the approval
+ * passes). The replay store is the caller's. Errors: PL_E_SRV_REQ_*
+ * (structure), PL_E_SRV_TECH_CERT, PL_E_SRV_NOT_TECHNICIAN, PL_E_SRV_TECH_KEY,
+ * PL_E_SRV_IDENTITY, PL_E_SRV_TECH_SIG, PL_E_SRV_STALE. *out gets what was
+ * read as far as it was read (hash first, then q, then tech).
  */
 int cosign_techreq_check(X509_STORE *store, struct plt_bytes req, int64_t now, uint32_t window,
-                         struct cosign_req *out, int *have_q, int *have_tech, char *why,
-                         size_t whylen);
+                         uint32_t max_past, struct cosign_req *out, int *have_q, int *have_tech,
+                         char *why, size_t whylen);
 
 /*
  * The broker's token: a tag-98 COSE_Sign (docs/token.md) in lib/token's

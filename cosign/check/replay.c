@@ -23,12 +23,12 @@ static int prune(sqlite3 *db, int64_t before)
 }
 
 int cosign_replay_remember(sqlite3 *db, const uint8_t nonce[16], int64_t iat, int64_t now,
-                           uint32_t window)
+                           uint32_t keep_s)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	if ((r = prune(db, now - 2 * (int64_t)window)) != 0)
+	if ((r = prune(db, now - 2 * (int64_t)keep_s)) != 0)
 		return r;
 	if (sqlite3_prepare_v2(db, "INSERT INTO cosign_nonce (nonce, iat) VALUES (?1, ?2)", -1, &st,
 	                       NULL) != SQLITE_OK ||

@@ -29,11 +29,11 @@ int cosign_store_exec(sqlite3 *db, const char *sql);
 /*
  * Remembers nonce (iat: the request's) unless it is there already:
  * PL_E_SRV_REPLAY when it was seen before. Nonces whose iat is older than
- * now - 2 * window are dropped first (a request that old is stale anyway).
- * Errors: PL_E_COS_STORE.
+ * now - 2 * keep_s are dropped first (keep_s: the oldest request accepted, so
+ * a request that old is stale anyway). Errors: PL_E_COS_STORE.
  */
 int cosign_replay_remember(sqlite3 *db, const uint8_t nonce[16], int64_t iat, int64_t now,
-                           uint32_t window);
+                           uint32_t keep_s);
 
 /* ---- the velocity counters (velocity.c) --------------------------------- */
 struct cosign_op_limits;

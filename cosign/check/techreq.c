@@ -22,8 +22,8 @@ static int sha256(struct plt_bytes b, uint8_t out[32])
 }
 
 int cosign_techreq_check(X509_STORE *store, struct plt_bytes req, int64_t now, uint32_t window,
-                         struct cosign_req *out, int *have_q, int *have_tech, char *why,
-                         size_t whylen)
+                         uint32_t max_past, struct cosign_req *out, int *have_q, int *have_tech,
+                         char *why, size_t whylen)
 {
 	struct plt_crypto crypto;
 	size_t off = 0;
@@ -50,13 +50,15 @@ int cosign_techreq_check(X509_STORE *store, struct plt_bytes req, int64_t now, u
 		return PL_E_SRV_TECH_SIG;
 	}
 	skew = now - out->q.iat;
-	if (skew > (int64_t)window || -skew > (int64_t)window) {
+	if (skew > (int64_t)(max_past > window ? max_past : window) || -skew > (int64_t)window) {
 		snprintf(
 		    why, whylen,
 		    "the request was signed at %lld, %lld s from the co-signer's clock (%lld); "
 		    "at most %u s are accepted: check the clocks, sign a new request",
-		    (long long)out->q.iat, (long long)skew, (long long)now, window);
+		    (long long)out->q.iat, (long long)skew, (long long)now,
+		    skew > 0 ? (max_past > window ? max_past : window) : window);
 		return PL_E_SRV_STALE;
 	}
+	out->late = skew > (int64_t)window;
 	return 0;
 }

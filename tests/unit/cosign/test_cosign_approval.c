@@ -146,3 +146,38 @@ Test(cosign_approval, REQ_COS_063_self_approval_and_approver_role)
 	cr_assert_not(check_with(&a, rn, tn));
 	refused("approver_role_missing");
 }
+
+/* A request signed age seconds ago for op, its token, and an approval by bob when asked. */
+static int aged(const char *op, int64_t age, int with_approval)
+{
+	struct fx_req q;
+	struct fx_tok t;
+	struct fx_appr a;
+	size_t rn, tn;
+
+	fx_req_init(&q, op);
+	q.iat = FX_NOW - age;
+	rn = fx_request(&q, req, sizeof(req));
+	fx_tok_for(&t, &q, 120, 30);
+	tn = fx_token(&t, tok, sizeof(tok));
+	fx_appr_init(&a, FX_BOB, req, rn);
+	return check_with(with_approval ? &a : NULL, rn, tn);
+}
+
+/*
+ * The broker co-signs an approved request when the approval arrives, which may be long after
+ * the request was signed: the approval (at most approval_max_age_s old, naming this request)
+ * then bounds its age, not request_window_s. Without an approval the window holds.
+ */
+Test(cosign_approval, REQ_COS_071_approved_request_may_be_as_old_as_an_approval)
+{
+	cr_assert(aged("ignition.enable", 900, 1), "%s: %s", v.code, v.detail);
+	cr_assert_not(aged("ignition.enable", 900, 0));
+	refused("stale_request");
+	cr_assert_not(aged("ignition.enable", 3601, 1));
+	refused("stale_request");
+	/* an operation that needs no approval: an approval sent along changes nothing */
+	cr_assert_not(aged("door.unlock", 900, 1));
+	refused("stale_request");
+	cr_assert(aged("door.unlock", 120, 1), "%s: %s", v.code, v.detail);
+}
