@@ -315,3 +315,53 @@ Test(cosign_check, REQ_COS_070_files_that_decide_trust_are_checked_at_open)
 	cr_assert_eq(cosign_checker_open_err(&fx.conf, &c, err, sizeof(err)), 0, "%s", err);
 	cosign_checker_free(c);
 }
+
+static long nonces(void)
+{
+	sqlite3 *d = NULL;
+	sqlite3_stmt *st = NULL;
+	long n;
+
+	cr_assert_eq(sqlite3_open_v2(fx.conf.audit_db, &d, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	cr_assert_eq(sqlite3_prepare_v2(d, "SELECT count(*) FROM cosign_nonce", -1, &st, NULL),
+	             SQLITE_OK);
+	cr_assert_eq(sqlite3_step(st), SQLITE_ROW);
+	n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(d);
+	return n;
+}
+
+/* The replay store forgets a nonce once its request could no longer pass as fresh. */
+Test(cosign_check, REQ_COS_055_nonces_pruned_beyond_the_oldest_age_accepted)
+{
+	uint8_t req[4096], tok[PLT_TOKEN_MAX];
+	struct fx_req q;
+	struct fx_tok t;
+	size_t rn, tn, n;
+	/* the oldest request accepted: approval_max_age_s (3600) > request_window_s */
+	int64_t later = FX_NOW + 2 * 3600;
+
+	fx_req_init(&q, "door.unlock");
+	fx_tok_for(&t, &q, 300, 60);
+	cr_assert(door(&q, &t), "%s", v.detail);
+	cr_assert_eq(nonces(), 1);
+	fx_req_init(&q, "trunk.open");
+	q.iat = later;
+	fx_tok_for(&t, &q, 300, 60);
+	t.iat = later;
+	t.exp = later + 300;
+	n = req_tok(&q, &t, req, &rn, tok, &tn);
+	cr_assert_eq(cosign_check(fx.c, body, n, (time_t)later, &v), 0);
+	cr_assert(v.allowed, "%s", v.detail);
+	cr_assert_eq(nonces(), 2, "kept while a request that old could pass");
+	fx_req_init(&q, "window.open");
+	q.iat = later + 1;
+	fx_tok_for(&t, &q, 300, 60);
+	t.iat = later + 1;
+	t.exp = later + 301;
+	n = req_tok(&q, &t, req, &rn, tok, &tn);
+	cr_assert_eq(cosign_check(fx.c, body, n, (time_t)(later + 1), &v), 0);
+	cr_assert(v.allowed, "%s", v.detail);
+	cr_assert_eq(nonces(), 2, "the first one is gone");
+}
