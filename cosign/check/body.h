@@ -15,9 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cosign_conf.h" /* COSIGN_BODY_MAX */
 #include "pitlane/token.h"
-
-#define COSIGN_BODY_MAX 16384
 
 enum cosign_body_key {
 	COSIGN_K_REQUEST = 1,
