@@ -156,6 +156,9 @@ static void decision_body(struct decider *d, struct vreq *v, const struct fd_req
 	memcpy(v->nonce, dec.nonce, sizeof(v->nonce));
 	v->iat = dec.iat;
 	v->approve = (uint8_t)dec.approve;
+	_Static_assert(sizeof(v->request_hash) == sizeof(dec.request_hash), "hash sizes");
+	memcpy(v->request_hash, dec.request_hash, sizeof(v->request_hash));
+	v->has_request_hash = (uint8_t)dec.has_request_hash;
 	if (verify_signer(d, v, body, q->body_len, dec.cert, dec.ncert, now) == 0)
 		copy_str(v->reason, sizeof(v->reason), dec.reason); /* the approver's note */
 }
@@ -231,6 +234,8 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 	v.kind = (uint8_t)kind_of(type);
 	copy_str(v.request_id, sizeof(v.request_id), q->request_id);
 	copy_str(v.client_addr, sizeof(v.client_addr), q->client_addr);
+	v.body = body; /* a parked request and a decision keep their exact bytes */
+	v.body_len = q->body_len;
 	if (v.kind == HANDOFF_REVOKED && q->cert_len == 0) {
 		/* the admin listener (loopback, no TLS): the revocation list only */
 		copy_str(v.device_cn, sizeof(v.device_cn), "admin");
