@@ -29,13 +29,8 @@ int core_open(const struct cosign_conf *cfg, int listen, struct core **out, char
 		goto out;
 	if ((r = cosign_hsm_open(cfg, &c->hsm, err, errlen)) != 0)
 		goto out;
-	if ((r = cosign_checker_open(cfg, &c->checker)) != 0) {
-		snprintf(err, errlen,
-		         "cannot open the checks (dealer_ca, crl, officer_ca, approvers, limits, "
-		         "audit_db, broker_token_key): %s",
-		         pl_strerror(r));
+	if ((r = cosign_checker_open_err(cfg, &c->checker, err, errlen)) != 0)
 		goto out;
-	}
 	if (listen &&
 	    (r = c->api_fd = core_bind(cfg->listen_host, cfg->listen_port, "api", err, errlen)) < 0)
 		goto out;
