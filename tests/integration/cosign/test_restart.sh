@@ -41,6 +41,9 @@ grep -q 'event=net_exited.*how="signal 9"' "$W/cosignd.log" || fail "no net_exit
 make_request second
 st=$(post "$W/second.body" "$W/second.sig")
 [ "$st" = 200 ] || fail "after the restart: HTTP $st"
+st=$(post "$W/first.body" "$W/first2.out")
+[ "$st" = 403 ] && [ "$(problem_code "$W/first2.out")" = replayed_request ] ||
+    fail "the request signed before the restart was not refused as replayed: HTTP $st"
 pass "REQ-COS-031 network process killed: restarted, the core kept its state and signs"
 
 # REQ-COS-032: SIGTERM stops both, exit 0

@@ -2,7 +2,8 @@
 # pitlane-cosignd serves: health, ready, metrics; a request the checks allow gets one
 # COSE_Signature that verifies with the co-signer's public key (and the token then carries
 # broker + co-signer); too large and wrong Content-Type are refused before the core.
-# REQ-COS-010 REQ-COS-011 REQ-COS-012 REQ-COS-013 REQ-COS-014
+# A refusal of the checks travels back as problem details with its code.
+# REQ-COS-010 REQ-COS-011 REQ-COS-012 REQ-COS-013 REQ-COS-014 REQ-COS-015
 . "$COS_TESTDIR/lib.sh"
 
 write_config "$W/cosignd.conf"
@@ -63,3 +64,18 @@ st=$(post "$W/ok.body" "$W/ct.out" broker-client application/cose)
 [ "$(metric 'pitlane_cosign_front_refused_total{code="request_too_large"}')" = 1 ] ||
     fail "413 not counted"
 pass "REQ-COS-013 REQ-COS-014 too large and wrong type refused"
+
+# REQ-COS-015: the checks' refusal reaches the broker as problem details with the contract's
+# code (here the same request again: replayed_request), counted by outcome code
+st=$(post "$W/ok.body" "$W/replay.out")
+[ "$st" = 403 ] || fail "replayed request: HTTP $st"
+[ "$(problem_code "$W/replay.out")" = replayed_request ] ||
+    fail "replayed request: code $(problem_code "$W/replay.out")"
+[ "$(metric 'pitlane_cosign_requests_total{code="replayed_request"}')" = 1 ] ||
+    fail "refusal not counted by code"
+grep -q 'event=cosign .*outcome=replayed_request' "$W/cosignd.log" || fail "refusal not logged"
+printf '\241\001\100' >"$W/junk.body" # {1: h''}
+st=$(post "$W/junk.body" "$W/junk.out")
+[ "$st" = 400 ] || fail "malformed body: HTTP $st"
+[ "$(problem_code "$W/junk.out")" = bad_cosign_request ] || fail "malformed body code"
+pass "REQ-COS-015 refusals answered as problem details with their code"
