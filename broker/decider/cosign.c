@@ -154,8 +154,10 @@ static void withhold(struct decider *b, struct token_answer *a, const struct aud
 		    "Check the request and the approval; if it should pass, call %.64s",
 		    rec->op, res->code, res->detail, b->cfg.refusal_contact);
 	} else {
-		snprintf(reason, sizeof(reason), "%s: %.100s", cosign_why_name(res->why),
-		         res->detail);
+		/* a 503 of the co-signer names its code (audit_unavailable, hsm_unavailable, busy)
+		 */
+		snprintf(reason, sizeof(reason), "%s: %.47s%s%.100s", cosign_why_name(res->why),
+		         res->code, res->code[0] != '\0' ? ": " : "", res->detail);
 		if (res->why == COSIGN_WHY_TIMEOUT)
 			snprintf(
 			    detail, sizeof(detail),
