@@ -8,8 +8,10 @@ show the wrong key). Prints "port=N" once it listens, then serves until killed.
   cosign_fault.py refuse CERT KEY CODE TLS 1.3, answers 403 with the broker's problem format, code CODE
   cosign_fault.py sign CERT KEY SIGNKEY  TLS 1.3, answers a COSE_Signature by SIGNKEY (a stand-in
                                          co-signer that checks nothing: only where no real one runs)
+With COSIGN_FAULT_RECORD=FILE every request body received is written to FILE (the last wins).
 """
 import hashlib
+import os
 import socket
 import ssl
 import sys
@@ -118,6 +120,10 @@ def http_serve(conn, mode, args):
                 return
             buf += d
         body, buf = buf[:length], buf[length:]
+        if os.environ.get("COSIGN_FAULT_RECORD"):
+            with open(os.environ["COSIGN_FAULT_RECORD"] + ".tmp", "wb") as f:
+                f.write(body)
+            os.replace(os.environ["COSIGN_FAULT_RECORD"] + ".tmp", os.environ["COSIGN_FAULT_RECORD"])
         if mode == "refuse":
             out, st, ct = problem(args[2]), "403 Forbidden", "application/concise-problem-details+cbor"
         else:
