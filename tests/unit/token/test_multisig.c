@@ -343,7 +343,7 @@ Test(token_multisig, REQ_TOK_205_roles_and_thresholds_are_the_verifiers)
 	ns = fix_issue(&k.f, FIX_VIN, OP_IGN, k.f.cnonce, sizeof(k.f.cnonce), s1, sizeof(s1));
 	x = expect_op(&k, OP_IGN);
 
-	/* th NULL (and plt_verify): one broker signature, extra valid ones fine */
+	/* th NULL (plt_verify): every signature trusted and valid, roles unread */
 	cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL), 0);
 	cr_assert_eq(plt_verify(one, n1, &k.trust, &k.f.crypto, &x, NULL), 0);
 	cr_assert_eq(plt_verify_signers(s1, ns, &k.trust, &k.f.crypto, &x, NULL, NULL), 0);
@@ -359,14 +359,21 @@ Test(token_multisig, REQ_TOK_205_roles_and_thresholds_are_the_verifiers)
 
 		memcpy(a, k.anchors, sizeof(a));
 		a[0].role = PLT_ROLE_COSIGNER;
+		static const struct plt_threshold b1[] = {{NULL, {1, 0}}};
+		static const struct plt_thresholds tb = {b1, 1};
+
 		cr_assert_eq(plt_verify_signers(tok, len, &ts, &k.f.crypto, &x, &th, NULL),
 		             PLT_E_SIGNATURE_MISSING);
-		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL),
+		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL),
 		             PLT_E_SIGNATURE_MISSING);
+		/* plt_verify does not read roles (anchors filled before roles existed) */
+		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL), 0);
 		/* a role outside PLT_ROLE_* counts for nothing */
 		a[0].role = 7;
-		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL),
+		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL),
 		             PLT_E_SIGNATURE_MISSING);
+		a[0].role = PLT_ROLE_BROKER;
+		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL), 0);
 	}
 	{
 		/* k of n: two co-signers needed, one present */
