@@ -45,9 +45,10 @@ static int check_signature(const struct plt_token *t, const struct plt_signer *s
 	return v < 0 ? PLT_E_CRYPTO : PLT_E_BAD_SIGNATURE;
 }
 
-/* Every signature: trusted kid and valid; counts the valid ones per role. */
+/* Every signature: trusted kid and valid; counts the valid ones per role
+ * (count NULL: roles are not looked at). */
 static int check_signers(const struct plt_token *t, const struct plt_trust_store *trust,
-                         const struct plt_crypto *crypto, unsigned count[PLT_ROLE_COUNT])
+                         const struct plt_crypto *crypto, unsigned *count)
 {
 	const struct plt_trust_anchor *a;
 	size_t i;
@@ -58,7 +59,7 @@ static int check_signers(const struct plt_token *t, const struct plt_trust_store
 			return PLT_E_KID_UNKNOWN;
 		if ((e = check_signature(t, &t->signers[i], a->pub, crypto)) != 0)
 			return e;
-		if (a->role < PLT_ROLE_COUNT)
+		if (count != NULL && a->role < PLT_ROLE_COUNT)
 			count[a->role]++;
 	}
 	return 0;
@@ -100,8 +101,7 @@ static const struct plt_threshold *threshold_find(const struct plt_thresholds *t
 static int check_thresholds(const struct plt_thresholds *th, struct plt_bytes scope,
                             const unsigned count[PLT_ROLE_COUNT])
 {
-	static const struct plt_threshold broker_only = {NULL, {1, 0}};
-	const struct plt_threshold *row = th != NULL ? threshold_find(th, scope) : &broker_only;
+	const struct plt_threshold *row = threshold_find(th, scope);
 	unsigned total = 0;
 	int missing = 0;
 	size_t i;
@@ -158,9 +158,9 @@ int plt_verify_signers(const uint8_t *tok, size_t len, const struct plt_trust_st
 		e = PLT_E_NO_TRUST;
 		goto out;
 	}
-	if ((e = check_signers(&t, trust, crypto, count)) != 0)
+	if ((e = check_signers(&t, trust, crypto, th != NULL ? count : NULL)) != 0)
 		goto out;
-	if ((e = check_thresholds(th, t.claims.scope, count)) != 0)
+	if (th != NULL && (e = check_thresholds(th, t.claims.scope, count)) != 0)
 		goto out;
 	if (expect != NULL)
 		e = check_expect(&t.claims, expect);

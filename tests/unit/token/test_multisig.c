@@ -10,6 +10,7 @@
 #include <openssl/ec.h>
 
 #include "tok_fixture.h"
+#include "token_int.h" /* plt__sign_parts: the Sig_structure builder */
 
 #define OP_IGN "ignition.enable"
 
@@ -343,7 +344,7 @@ Test(token_multisig, REQ_TOK_205_roles_and_thresholds_are_the_verifiers)
 	ns = fix_issue(&k.f, FIX_VIN, OP_IGN, k.f.cnonce, sizeof(k.f.cnonce), s1, sizeof(s1));
 	x = expect_op(&k, OP_IGN);
 
-	/* th NULL (and plt_verify): one broker signature, extra valid ones fine */
+	/* th NULL (plt_verify): every signature trusted and valid, roles unread */
 	cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL), 0);
 	cr_assert_eq(plt_verify(one, n1, &k.trust, &k.f.crypto, &x, NULL), 0);
 	cr_assert_eq(plt_verify_signers(s1, ns, &k.trust, &k.f.crypto, &x, NULL, NULL), 0);
@@ -359,14 +360,21 @@ Test(token_multisig, REQ_TOK_205_roles_and_thresholds_are_the_verifiers)
 
 		memcpy(a, k.anchors, sizeof(a));
 		a[0].role = PLT_ROLE_COSIGNER;
+		static const struct plt_threshold b1[] = {{NULL, {1, 0}}};
+		static const struct plt_thresholds tb = {b1, 1};
+
 		cr_assert_eq(plt_verify_signers(tok, len, &ts, &k.f.crypto, &x, &th, NULL),
 		             PLT_E_SIGNATURE_MISSING);
-		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL),
+		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL),
 		             PLT_E_SIGNATURE_MISSING);
+		/* plt_verify does not read roles (anchors filled before roles existed) */
+		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL), 0);
 		/* a role outside PLT_ROLE_* counts for nothing */
 		a[0].role = 7;
-		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL),
+		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL),
 		             PLT_E_SIGNATURE_MISSING);
+		a[0].role = PLT_ROLE_BROKER;
+		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL), 0);
 	}
 	{
 		/* k of n: two co-signers needed, one present */
@@ -753,4 +761,50 @@ Test(token_multisig, REQ_TOK_211_new_codes_have_stable_names)
 		cr_assert_str_eq(plt_errname(names[i].code), names[i].name);
 		cr_assert_str_neq(plt_strerror(names[i].code), "unknown lib/token error");
 	}
+}
+
+/* The COSE_Sign Sig_structure builder against a published COSE_Sign signer
+ * (cose-wg Examples ecdsa-01, tests/vectors/cose_sign.tsv): the parts join to
+ * the published ToBeSign and the published signature verifies over them. */
+Test(token_multisig, REQ_TOK_213_sig_structure_matches_the_published_cose_sign_example)
+{
+	char *text = fix_read_vector("cose_sign.tsv"), *f[8];
+	size_t pos = 0, nrows = 0;
+
+	while (fix_tsv_next(text, &pos, f, 8) == 8) {
+		uint8_t pub[PLT_P256_PUB_LEN], body[64], sp[64], aad[64], pay[256], tbs[512];
+		uint8_t sig[PLT_SIG_LEN], joined[512];
+		struct plt_bytes b, s, a, p;
+		struct sign_parts parts;
+		size_t tl, n = 0, i;
+
+		cr_assert_eq(fix_unhex(f[1], pub, sizeof(pub)), PLT_P256_PUB_LEN);
+		b.ptr = body;
+		b.len = fix_unhex(f[2], body, sizeof(body));
+		s.ptr = sp;
+		s.len = fix_unhex(f[3], sp, sizeof(sp));
+		a.ptr = aad;
+		a.len = fix_unhex(f[4], aad, sizeof(aad));
+		p.ptr = pay;
+		p.len = fix_unhex(f[5], pay, sizeof(pay));
+		tl = fix_unhex(f[6], tbs, sizeof(tbs));
+		cr_assert_eq(fix_unhex(f[7], sig, sizeof(sig)), PLT_SIG_LEN);
+		plt__sign_parts(&parts, b, s, a, p);
+		for (i = 0; i < PLT_SIGN_PARTS; i++) {
+			cr_assert_leq(n + parts.iov[i].len, sizeof(joined));
+			if (parts.iov[i].len != 0)
+				memcpy(joined + n, parts.iov[i].ptr, parts.iov[i].len);
+			n += parts.iov[i].len;
+		}
+		cr_assert_eq(n, tl, "%s: Sig_structure %zu bytes, published %zu", f[0], n, tl);
+		cr_assert_eq(memcmp(joined, tbs, tl), 0, "%s: Sig_structure differs", f[0]);
+		cr_assert_eq(plt_openssl_verify_es256(NULL, pub, parts.iov, PLT_SIGN_PARTS, sig), 0,
+		             "%s: the published signature does not verify", f[0]);
+		pay[0] ^= 1;
+		cr_assert_neq(plt_openssl_verify_es256(NULL, pub, parts.iov, PLT_SIGN_PARTS, sig),
+		              0);
+		nrows++;
+	}
+	cr_assert_eq(nrows, 1);
+	free(text);
 }

@@ -847,7 +847,7 @@ Test(ecu, REQ_TOK_221_the_ecu_configuration_decides_which_signers_an_operation_n
 	cr_assert_eq(auth_sign(&key, NULL, "door.unlock"), 0);
 	cr_assert_eq(auth_sign(&key, &co, "key.learn"), 0);
 
-	/* without a signers table the ECU wants one broker signature, as before */
+	/* without a signers table the ECU checks as before: one trusted signature */
 	c.signers = NULL;
 	start_with(&c);
 	cr_assert_eq(auth("ignition.enable"), 0);

@@ -76,8 +76,9 @@ typedef int (*plt_sign_fn)(void *ctx, const struct plt_iov *parts, size_t nparts
 
 /* ---- trust store (caller-owned) --------------------------------------- */
 /*
- * Signer roles. A zero-initialised anchor is a broker key, so trust stores
- * written before roles existed keep their meaning.
+ * Signer roles, read only by plt_verify_signers with thresholds (plt_verify
+ * ignores them, so anchors filled before roles existed keep working). A
+ * zero-initialised anchor is a broker key.
  */
 #define PLT_ROLE_BROKER 0   /* the broker's token-signing key */
 #define PLT_ROLE_COSIGNER 1 /* an independent co-signer's key */
@@ -220,9 +221,10 @@ struct plt_expect {
  * then aud == vin, scope == op, cnonce == challenge (constant time),
  * age <= exi, and iat/exp against now when have_clock. Each failure has its
  * own code. *out (if not NULL) gets the decoded token on success and on
- * failures after decoding. The signer rule is one valid broker signature
- * (plt_verify_signers with th NULL), so a COSE_Sign token passes when all its
- * signatures are trusted and valid and one is a broker's.
+ * failures after decoding. It is plt_verify_signers with th NULL: every
+ * signature (one for COSE_Sign1, 1..4 for COSE_Sign) trusted and valid, the
+ * anchors' roles not looked at, as before roles existed. A verifier whose
+ * trust store holds keys of several roles uses plt_verify_signers.
  */
 int plt_verify(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
                const struct plt_crypto *crypto, const struct plt_expect *expect,
@@ -251,8 +253,8 @@ struct plt_thresholds {
  * token's scope (PLT_E_NO_THRESHOLD when none applies) must be met by the
  * valid signatures per role of their anchors (PLT_E_SIGNATURE_MISSING); then
  * the expectations as plt_verify. A valid extra signature by a trusted key is
- * accepted; signature order does not matter. th NULL means one broker
- * signature for every operation, which is what plt_verify checks.
+ * accepted; signature order does not matter. th NULL: no threshold, roles
+ * not looked at (plt_verify).
  */
 int plt_verify_signers(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
                        const struct plt_crypto *crypto, const struct plt_expect *expect,
