@@ -42,15 +42,15 @@ struct verdict {
 	int kind; /* enum handoff_kind */
 	char request_id[40];
 	struct cert_identity device;
-	const uint8_t *body; /* the exact signed request (a parked approval keeps it) */
-	size_t body_len;
 	char client_addr[64];
 	int status;
 	const char *ctype;
 	uint32_t retry_after;
 	uint8_t out[PROBLEM_MAX > SIGNER_TOKEN_MAX ? PROBLEM_MAX : SIGNER_TOKEN_MAX];
 	size_t outlen;
-	char location[48]; /* 202: the approval's poll path */
+	char location[48];   /* 202: the approval's poll path */
+	const uint8_t *body; /* the exact signed request (a parked approval keeps it) */
+	size_t body_len;
 };
 
 /* What a worker learnt, for the audit row and the log line. */
