@@ -782,9 +782,13 @@ static int decision_bound(struct decider *b, const struct decider_view *dv,
 	char why[256] = "";
 	int r;
 
-	if (h->body == NULL ||
-	    (r = decision_check_binding(h->body, h->body_len, &bind, &d, why, sizeof(why))) == 0)
-		return h->body != NULL;
+	if (h->body == NULL) {
+		/* the handoff always carries it; without it there is nothing to keep */
+		decision_refused(b, dv, a, 400, "malformed_request", NULL, "no signed decision");
+		return 0;
+	}
+	if ((r = decision_check_binding(h->body, h->body_len, &bind, &d, why, sizeof(why))) == 0)
+		return 1;
 	decision_refused(b, dv, a, problem_status_for(r), pl_errname(r), NULL, why);
 	return 0;
 }

@@ -234,8 +234,6 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 	v.kind = (uint8_t)kind_of(type);
 	copy_str(v.request_id, sizeof(v.request_id), q->request_id);
 	copy_str(v.client_addr, sizeof(v.client_addr), q->client_addr);
-	v.body = body; /* a parked request and a decision keep their exact bytes */
-	v.body_len = q->body_len;
 	if (v.kind == HANDOFF_REVOKED && q->cert_len == 0) {
 		/* the admin listener (loopback, no TLS): the revocation list only */
 		copy_str(v.device_cn, sizeof(v.device_cn), "admin");
@@ -267,6 +265,8 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 			break;
 		}
 	}
+	v.body = body; /* for the co-signer */
+	v.body_len = q->body_len;
 	decider_decide(d, &v, a);
 	plt_wipe(&v, sizeof(v));
 }

@@ -46,17 +46,17 @@ struct vreq {
 	uint8_t nonce[16]; /* freshness: checked by the decider */
 	int64_t iat;
 	char req_reason[161]; /* the request's reason (5), for the audit row */
+	/*
+	 * HANDOFF_DECISION: key 21, the SHA-256 of the request decided on. body (below)
+	 * is the exact signed request a parked approval keeps, or the exact signed
+	 * decision an approval keeps; valid during decider_decide() only.
+	 */
+	uint8_t request_hash[32];
+	uint8_t has_request_hash;
 	/* HANDOFF_DECISION, HANDOFF_APPROVAL: the approval id the technician signed */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
 	uint8_t approve; /* enum req_decision (request.h): compare with == */
-	/* HANDOFF_DECISION: key 21, the SHA-256 of the request decided on */
-	uint8_t request_hash[32];
-	uint8_t has_request_hash;
-	/*
-	 * The exact signed body (HANDOFF_TOKEN: the request a parked approval keeps;
-	 * HANDOFF_DECISION: the decision the approval keeps), valid during
-	 * decider_decide() only.
-	 */
+	/* the body as received (the co-signer gets the technician's signed request) */
 	const uint8_t *body;
 	uint32_t body_len;
 };
