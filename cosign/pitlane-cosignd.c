@@ -3,6 +3,7 @@
  *
  *   pitlane-cosignd -f /etc/pitlane/cosignd.conf [-n] [-T] [-d] [-v]
  *   pitlane-cosignd -f /etc/pitlane/cosignd.conf --print-pubkey
+ *   pitlane-cosignd --verify-audit /var/lib/pitlane-cosign/cosign.db
  *
  *   -f FILE         configuration (docs/cosigner.md, "Configuration")
  *   -n              test the configuration: TLS files, the HSM key, the checks
@@ -12,6 +13,8 @@
  *   -v              debug logging
  *   --print-pubkey  the signing key's public key (PEM) for the ECUs' trust
  *                   store, its kid on stderr
+ *   --verify-audit  walk the audit chain of an audit_db file: exit 0 when it
+ *                   verifies, 1 naming the first bad row
  *
  * Exit status: 0 clean shutdown, 1 configuration or start-up error, 2 usage.
  * Two processes: this one becomes the core (HSM, checks, audit) and starts the
@@ -26,16 +29,17 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "cosign_check.h"
 #include "cosign_conf.h"
 #include "net.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_log.h"
 
-enum { OPT_PUBKEY = 256, OPT_NET_CHILD };
+enum { OPT_PUBKEY = 256, OPT_NET_CHILD, OPT_VERIFY_AUDIT };
 
 struct opts {
-	const char *path;
+	const char *path, *verify_audit;
 	int test, print, fg, verbose, pubkey, net_child;
 };
 
@@ -43,12 +47,14 @@ static void usage(FILE *f)
 {
 	fputs("usage: pitlane-cosignd -f cosignd.conf [-n] [-T] [-d] [-v]\n"
 	      "       pitlane-cosignd -f cosignd.conf --print-pubkey\n"
+	      "       pitlane-cosignd --verify-audit cosign.db\n"
 	      "  -n  test the configuration (TLS files, HSM key, checks, audit database) and "
 	      "exit\n"
 	      "  -T  print the effective configuration and exit\n"
 	      "  -d  stay in the foreground\n"
 	      "  -v  debug logging\n"
 	      "  --print-pubkey  print the co-signing public key (PEM) for the ECU trust store\n"
+	      "  --verify-audit FILE  verify the audit chain of an audit_db file and exit\n"
 	      "  -h, --help  this text\n",
 	      f);
 }
@@ -56,10 +62,12 @@ static void usage(FILE *f)
 /* 0 to go on, else the exit code + 1. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
-	                                      {"print-pubkey", no_argument, NULL, OPT_PUBKEY},
-	                                      {"net-child", no_argument, NULL, OPT_NET_CHILD},
-	                                      {NULL, 0, NULL, 0}};
+	static const struct option longs[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"print-pubkey", no_argument, NULL, OPT_PUBKEY},
+	    {"net-child", no_argument, NULL, OPT_NET_CHILD},
+	    {"verify-audit", required_argument, NULL, OPT_VERIFY_AUDIT},
+	    {NULL, 0, NULL, 0}};
 	int opt;
 
 	memset(o, 0, sizeof(*o));
@@ -86,6 +94,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case OPT_NET_CHILD:
 			o->net_child = 1;
 			break;
+		case OPT_VERIFY_AUDIT:
+			o->verify_audit = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -94,7 +105,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 3;
 		}
 	}
-	if (o->path == NULL || optind != argc) {
+	if ((o->path == NULL) == (o->verify_audit == NULL) || optind != argc) {
 		usage(stderr);
 		return 3;
 	}
@@ -125,6 +136,22 @@ static int daemonize(void)
 	return p[1];
 }
 
+static int verify_audit(const char *path)
+{
+	uint64_t rows = 0, bad = 0;
+	char err[512] = "", n[24], b[24];
+	int r = cosign_audit_verify(path, &rows, &bad, err, sizeof(err));
+
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)rows);
+	snprintf(b, sizeof(b), "%llu", (unsigned long long)bad);
+	if (r != 0) {
+		pl_log_err("audit_broken", r, "file", path, "first_bad_row", b, "msg", err, NULL);
+		return 1;
+	}
+	pl_log(PL_LOG_INFO, "audit_ok", "file", path, "rows", n, NULL);
+	return 0;
+}
+
 static int print_pubkey(const struct core *c)
 {
 	char kid[2 * PLT_KID_LEN + 1];
@@ -150,6 +177,8 @@ int main(int argc, char **argv)
 	if (o.verbose)
 		pl_log_init("pitlane-cosignd", PL_LOG_DEBUG);
 	signal(SIGPIPE, SIG_IGN);
+	if (o.verify_audit != NULL)
+		return verify_audit(o.verify_audit);
 	if (o.net_child)
 		return net_child_exec_main(o.path);
 	if ((r = cosign_conf_load(o.path, &cfg, err, sizeof(err))) != 0) {

@@ -35,6 +35,7 @@ struct core {
 	int net_ready_once; /* READY sent */
 	int sigfd;
 	uint64_t status_seq;
+	int hsm_ok, audit_ok; /* the last probes (every tick, not per request) */
 	struct core_metrics m;
 };
 
@@ -57,8 +58,12 @@ int core_run(struct core *c, int notify_fd);
 /* One request from the network child: check, sign, answer (serve.c). */
 void core_serve(struct core *c, uint64_t id, const struct cs_request *rq, const uint8_t *body,
                 size_t len);
-/* The status and metrics text, pushed to the network child (serve.c). */
-void core_push_status(struct core *c);
+/*
+ * The status and metrics text, pushed to the network child (serve.c). probe:
+ * ask the HSM and the audit store again (the tick); else the last answers
+ * with the counters the requests just changed.
+ */
+void core_push_status(struct core *c, int probe);
 
 /* Binds host:port (what: "api" / "admin" for the log); the descriptor, or a negative code. */
 int core_bind(const char *host, uint16_t port, const char *what, char *err, size_t errlen);

@@ -13,7 +13,37 @@
 #include "net.h"
 #include "pl_err.h"
 #include "pl_err_cosign.h"
+#include "pl_file.h"
 #include "pl_log.h"
+
+/*
+ * The files of the core and the network process that decide what they trust
+ * (lib/common pl_file_check; the checks test their own): secrets owner-only and
+ * not links, certificates not writable by others, nor any directory above.
+ */
+static int files_check(const struct cosign_conf *c, char *err, size_t errlen)
+{
+	const struct {
+		const char *key, *path;
+		enum pl_file_role role;
+	} f[] = {
+	    {"tls_key", c->tls_key, PL_FILE_SECRET},
+	    {"pin_file", c->pin_file, PL_FILE_SECRET},
+	    {"tls_cert", c->tls_cert, PL_FILE_AUTHORITY},
+	    {"client_ca", c->client_ca, PL_FILE_AUTHORITY},
+	};
+	struct pl_file_problem p;
+	int r;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		if ((r = pl_file_check(f[i].path, f[i].role, PL_FILE_NO_UID, &p)) != 0) {
+			snprintf(err, errlen, "%s %s: %s %s; fix: %s", f[i].key, f[i].path, p.path,
+			         p.what, p.fix);
+			return r;
+		}
+	}
+	return 0;
+}
 
 int core_open(const struct cosign_conf *cfg, int listen, struct core **out, char *err,
               size_t errlen)
@@ -25,6 +55,8 @@ int core_open(const struct cosign_conf *cfg, int listen, struct core **out, char
 		return PL_E_NOMEM;
 	c->cfg = *cfg;
 	c->api_fd = c->admin_fd = c->net_fd = c->sigfd = -1;
+	if ((r = files_check(cfg, err, errlen)) != 0)
+		goto out;
 	if ((r = net_tls_ctx(cfg, &c->ssl_ctx, err, errlen)) != 0)
 		goto out;
 	if ((r = cosign_hsm_open(cfg, &c->hsm, err, errlen)) != 0)

@@ -109,7 +109,7 @@ static int spawn_net(struct core *c)
 		snprintf(p, sizeof(p), "%d", (int)pid);
 		pl_log(PL_LOG_INFO, "net_spawned", "pid", p, NULL);
 	}
-	core_push_status(c);
+	core_push_status(c, 1);
 	return 0;
 }
 
@@ -162,7 +162,7 @@ static void from_net(struct core *c)
 	for (;;) {
 		r = cs_recv(c->net_fd, CS_NET_TO_CORE, &h, buf, sizeof(buf), why, sizeof(why));
 		if (r == PL_E_TIMEOUT) {
-			core_push_status(c); /* the counters the requests changed */
+			core_push_status(c, 0); /* the counters the requests changed */
 			return;
 		}
 		if (r == PL_E_COS_CHANNEL) {
@@ -305,7 +305,7 @@ int core_run(struct core *c, int notify_fd)
 		if (c->net_pid > 0)
 			became_ready(c, &notify_fd);
 		if (now >= next_tick) {
-			core_push_status(c);
+			core_push_status(c, 1);
 			pl_log_rl_flush();
 			next_tick = now + TICK_MS;
 		}

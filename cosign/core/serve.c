@@ -137,7 +137,7 @@ void core_serve(struct core *c, uint64_t id, const struct cs_request *rq, const 
 	               rule, v.status == 503 ? 5 : 0);
 }
 
-void core_push_status(struct core *c)
+void core_push_status(struct core *c, int probe)
 {
 	struct cs_status s;
 	char *text = NULL;
@@ -146,9 +146,13 @@ void core_push_status(struct core *c)
 
 	if (c->net_fd < 0)
 		return;
+	if (probe) {
+		c->hsm_ok = cosign_hsm_ready(c->hsm);
+		c->audit_ok = cosign_checker_ready(c->checker) == 0;
+	}
 	memset(&s, 0, sizeof(s));
-	s.hsm_ready = (uint32_t)cosign_hsm_ready(c->hsm);
-	s.audit_ready = cosign_checker_ready(c->checker) == 0;
+	s.hsm_ready = (uint32_t)c->hsm_ok;
+	s.audit_ready = (uint32_t)c->audit_ok;
 	s.seq = ++c->status_seq;
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return;

@@ -35,7 +35,9 @@
 #define STATUS_STALE_MS 2000 /* an older status from the core means not ready */
 
 static int ssl_idx = -1;
-static struct cosign_net *the_net; /* for the SSL free callback */
+static struct cosign_net *the_net; /* for the SSL callbacks */
+/* ssl_idx marks: a counted connection, or one over max_connections (refused at its hello) */
+static char mark_counted, mark_over;
 
 static uint64_t mono_ms(void)
 {
@@ -276,30 +278,36 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 /* Counts TLS connections: the mark is set in bevcb, the count drops when the SSL is freed. */
 static void ssl_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
-	if (ptr != NULL && the_net != NULL && the_net->conns > 0)
+	if (ptr == &mark_counted && the_net != NULL && the_net->conns > 0)
 		the_net->conns--;
+}
+
+/* Over max_connections: the handshake ends at the ClientHello with an alert. */
+static int hello_cb(SSL *ssl, int *al, void *arg)
+{
+	if (SSL_get_ex_data(ssl, ssl_idx) != &mark_over)
+		return SSL_CLIENT_HELLO_SUCCESS;
+	*al = SSL_AD_HANDSHAKE_FAILURE;
+	return SSL_CLIENT_HELLO_ERROR;
 }
 
 static struct bufferevent *bevcb(struct event_base *base, void *arg)
 {
 	struct cosign_net *n = arg;
 	struct bufferevent *bev;
+	int over = n->conns >= n->cfg.max_connections;
 	SSL *ssl;
 
-	/*
-	 * Over the cap: no TLS object; evhttp falls back to a plaintext
-	 * connection, which fails on the ClientHello (400, closed) and which
-	 * api_cb would refuse anyway.
-	 */
-	if (n->conns >= n->cfg.max_connections) {
+	if ((ssl = SSL_new(n->ssl_ctx)) == NULL)
+		return NULL; /* evhttp falls back to plaintext, which api_cb refuses */
+	if (over) {
 		n->n.conn_refused_cap++;
 		pl_log_rl(PL_LOG_WARN, "connection_refused", "reason", "max_connections", NULL);
-		return NULL;
+		SSL_set_ex_data(ssl, ssl_idx, &mark_over);
+	} else {
+		SSL_set_ex_data(ssl, ssl_idx, &mark_counted);
+		n->conns++;
 	}
-	if ((ssl = SSL_new(n->ssl_ctx)) == NULL)
-		return NULL;
-	SSL_set_ex_data(ssl, ssl_idx, n);
-	n->conns++;
 	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
 	                                     BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
@@ -311,7 +319,7 @@ static struct bufferevent *bevcb(struct event_base *base, void *arg)
 static void info_cb(const SSL *ssl, int where, int ret)
 {
 	if ((where & SSL_CB_ALERT) && (where & SSL_CB_WRITE) && (ret >> 8) == SSL3_AL_FATAL &&
-	    the_net != NULL) {
+	    the_net != NULL && SSL_get_ex_data(ssl, ssl_idx) == &mark_counted) {
 		the_net->n.tls_refused++;
 		if (SSL_get_verify_result(ssl) == X509_V_ERR_APPLICATION_VERIFICATION)
 			the_net->n.not_pinned++;
@@ -335,6 +343,7 @@ int net_http_setup(struct cosign_net *n, char *err, size_t errlen)
 	if (ssl_idx < 0 && (ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, ssl_free_cb)) < 0)
 		return PL_E_NOMEM;
 	SSL_CTX_set_info_callback(n->ssl_ctx, info_cb);
+	SSL_CTX_set_client_hello_cb(n->ssl_ctx, hello_cb, NULL);
 	if ((n->http = evhttp_new(n->base)) == NULL)
 		return PL_E_NOMEM;
 	evhttp_set_bevcb(n->http, bevcb, n);

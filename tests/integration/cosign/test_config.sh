@@ -1,7 +1,8 @@
 #!/bin/sh
 # -n checks the configuration and what it names and exits 0; a bad line is refused with
 # file:line and exit 1; a missing HSM key or PIN file too; -T prints a file that parses back.
-# REQ-COS-040 REQ-COS-041 REQ-COS-042
+# A TLS key readable by others stops it, naming the fix.
+# REQ-COS-040 REQ-COS-041 REQ-COS-042 REQ-COS-043
 . "$COS_TESTDIR/lib.sh"
 
 write_config "$W/cosignd.conf"
@@ -39,3 +40,13 @@ grep -q 'event=startup_failed' "$W/nt.log" || fail "no startup_failed line"
 "$COSIGND" -f "$W/printed.conf" -T >"$W/printed2.conf" || fail "-T of -T failed"
 cmp -s "$W/printed.conf" "$W/printed2.conf" || fail "-T does not parse back"
 pass "REQ-COS-042 a missing HSM token fails -n; -T parses back"
+
+# REQ-COS-043: the TLS key readable by group or others: -n refuses and names the fix
+chmod 644 "$P/cosigner/cosigner.key"
+rc=0
+SOFTHSM2_CONF=$COSIGNER_HSM_CONF "$COSIGND" -f "$W/cosignd.conf" -n >"$W/key.log" 2>&1 || rc=$?
+chmod 600 "$P/cosigner/cosigner.key"
+[ "$rc" = 1 ] || fail "-n with a group-readable TLS key: exit $rc"
+grep -q "err=secret_mode.*tls_key .*fix: chmod 600 $P/cosigner/cosigner.key" "$W/key.log" ||
+    fail "no fix named: $(cat "$W/key.log")"
+pass "REQ-COS-043 a TLS key readable by others is refused with the fix"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The network process is separate and restartable: killed, the core restarts it and keeps
 # its state (the HSM session, the counters, the replay store); it runs unprivileged under
-# seccomp without the database or the token files. REQ-COS-030 REQ-COS-031 REQ-COS-032
+# seccomp without the database or the token files; its audit chain verifies afterwards.
+# REQ-COS-030 REQ-COS-031 REQ-COS-032 REQ-COS-033
 . "$COS_TESTDIR/lib.sh"
 
 write_config "$W/cosignd.conf"
@@ -53,3 +54,17 @@ COSIGND_PID=
 sleep 0.2
 pgrep -f -- "--net-child -f $W/cosignd.conf" >/dev/null && fail "network process left behind"
 pass "REQ-COS-032 SIGTERM: both processes end, exit 0"
+
+# REQ-COS-033: --verify-audit walks the chain the requests left; an edited row is named
+"$COSIGND" --verify-audit "$W/cosign.db" >"$W/va.log" 2>&1 || fail "chain: $(cat "$W/va.log")"
+rows=$(sed -n 's/.*event=audit_ok .*rows=\([0-9]*\).*/\1/p' "$W/va.log")
+[ "${rows:-0}" -ge 5 ] || fail "audit rows: '$rows' (allow+signed twice, one refusal)"
+/usr/bin/python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("update cosign_audit set vin = ? where seq = 2", ("WVWZZZ1JZXW999999",))
+c.commit()' "$W/cosign.db" || fail "cannot edit the audit row"
+rc=0
+"$COSIGND" --verify-audit "$W/cosign.db" >"$W/va2.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "an edited row: exit $rc"
+grep -q 'event=audit_broken.*first_bad_row=2' "$W/va2.log" || fail "not named: $(cat "$W/va2.log")"
+pass "REQ-COS-033 --verify-audit: $rows rows verify; an edited row 2 is named, exit 1"
