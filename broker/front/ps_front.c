@@ -159,23 +159,36 @@ void front_get_status(struct front *fe, struct broker_status *st)
 	}
 }
 
+/* PS_DF_STATUS: readiness and gauges, pushed by the decider. */
+static int on_status(void *ctx, const struct ps_msg_in *m)
+{
+	struct front_proc *f = ctx;
+
+	memcpy(&f->st, m->payload, sizeof(f->st));
+	f->st_ms = mono_ms();
+	return 0;
+}
+
+/* What the front end takes on the decider's status channel. */
+static const struct ps_handler status_handlers[] = {
+    {PS_H_FRONT_STATUS, on_status},
+};
+
 static void status_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct front_proc *f = arg;
 	struct broker_status st;
 	struct ps_hdr h;
+	struct ps_msg_in m = {&f->status, &h, &st, NULL, 0};
 	int r = ps_recv(&f->status, &h, &st, sizeof(st), NULL, 0, NULL, 0);
 
 	(void)fd;
 	(void)what;
 	if (r == PL_E_TIMEOUT)
 		return;
-	if (r == 0 && h.type == PS_DF_STATUS) {
-		f->st = st;
-		f->st_ms = mono_ms();
+	if (r == 0 && (r = ps_dispatch(status_handlers, PS_NHANDLERS(status_handlers), f, &m)) == 0)
 		return;
-	}
-	if (r != 0 && r != PL_E_IO)
+	if (r != PL_E_IO)
 		report_decider(f, r, f->status.why);
 	/* The decider is gone (or misbehaved): not ready until the monitor reconnects us. */
 	event_free(f->ev_status);
@@ -237,6 +250,30 @@ static void take_crl(struct front_proc *f, int fd)
 	conn_crl_recheck(f->fe);
 }
 
+/* PS_MC_PEERS */
+static int on_peers(void *ctx, const struct ps_msg_in *m)
+{
+	take_peers(ctx, m->payload, m->fds, m->nfds);
+	return 0;
+}
+
+/* PS_MC_CRL */
+static int on_crl(void *ctx, const struct ps_msg_in *m)
+{
+	if (m->nfds == 1)
+		take_crl(ctx, m->fds[0]);
+	else
+		for (size_t i = 0; i < m->nfds; i++)
+			close(m->fds[i]);
+	return 0;
+}
+
+/* What the front end takes from the monitor: no reload (it holds no policy). */
+static const struct ps_handler ctl_handlers[] = {
+    {PS_H_CHILD_PEERS, on_peers},
+    {PS_H_CHILD_CRL, on_crl},
+};
+
 static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct front_proc *f = arg;
@@ -245,6 +282,7 @@ static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 	int fds[PS_MAX_FDS];
 	size_t n = 0;
 	int r = ps_recv(&f->ctl, &h, &p, sizeof(p), fds, PS_MAX_FDS, &n, 0);
+	struct ps_msg_in m = {&f->ctl, &h, &p, fds, n};
 
 	(void)fd;
 	(void)what;
@@ -255,13 +293,9 @@ static void ctl_cb(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(f->fe->base);
 		return;
 	}
-	if (h.type == PS_MC_PEERS)
-		take_peers(f, &p, fds, n);
-	else if (h.type == PS_MC_CRL && n == 1)
-		take_crl(f, fds[0]);
-	else
-		for (size_t i = 0; i < n; i++)
-			close(fds[i]);
+	if ((r = ps_dispatch(ctl_handlers, PS_NHANDLERS(ctl_handlers), f, &m)) != 0)
+		pl_log_err("privsep_no_handler", r, "role", "front", "from", "monitor", "why",
+		           f->ctl.why, "action", "refused", NULL);
 }
 
 /*
