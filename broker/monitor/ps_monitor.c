@@ -135,6 +135,10 @@ bad:
 	return r;
 }
 
+/*
+ * In the forked child: keeps its descriptors only and re-executes pitlaned
+ * for role (ps_exec.c); the new image reads its configuration from ctl.
+ */
 static void child_exec(struct monitor *m, enum ps_role role, int ctl)
 {
 	int keep[3] = {ctl, m->api_fd, m->admin_fd};
@@ -142,18 +146,21 @@ static void child_exec(struct monitor *m, enum ps_role role, int ctl)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	ps_close_except(keep, role == PS_ROLE_FRONT ? 3 : 1);
-	switch (role) {
-	case PS_ROLE_SIGNER:
-		ps_signer_main(m->c, m->pc, ctl);
-	case PS_ROLE_DECIDER:
-		ps_decider_main(m->c, m->pc, ctl);
-	case PS_ROLE_FRONT:
-		ps_front_main(m->c, m->pc, ctl, m->api_fd, m->admin_fd, m->empty_dir);
-	default:
-		_exit(1);
-	}
+	ps_child_reexec(role, ctl, m->api_fd, m->admin_fd);
+}
+
+/* The configuration for a re-executed child: the first message on its channel. */
+static int send_boot(struct monitor *m, struct ps_chan *ctl)
+{
+	static struct ps_boot b; /* larger than a stack frame should be */
+
+	memset(&b, 0, sizeof(b));
+	b.c = *m->c;
+	b.pc = *m->pc;
+	snprintf(b.empty_dir, sizeof(b.empty_dir), "%s", m->empty_dir);
+	b.log_level = (uint32_t)pl_log_max_level();
+	return ps_send(ctl, PS_MC_BOOT, 0, &b, sizeof(b), NULL, 0);
 }
 
 static int start_child(struct monitor *m, enum ps_role role)
@@ -176,6 +183,9 @@ static int start_child(struct monitor *m, enum ps_role role)
 	}
 	close(sv[1]);
 	ps_chan_init(&ch->ctl, sv[0], PS_CH_CHILD_TO_MONITOR);
+	if (send_boot(m, &ch->ctl) != 0)
+		pl_log(PL_LOG_ERROR, "privsep_boot_failed", "role", ps_role_name(role), "reason",
+		       "cannot send the configuration to the new process; it will exit", NULL);
 	ch->pid = pid;
 	ch->ready = 0;
 	ch->started_ms = now_ms();

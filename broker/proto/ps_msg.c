@@ -10,7 +10,7 @@
 #include "pl_err.h"
 #include "ps_msg.h"
 
-#define PS_STR_MAX 6 /* most string fields of one type (struct signer_request) */
+#define PS_STR_MAX 16 /* most string fields of one type (struct ps_boot) */
 
 /*
  * Every message type: its channel, fixed size, largest tail, descriptors, string
@@ -51,6 +51,15 @@ struct ps_msg_def {
 		    STR(struct signer_request, technician), STR(struct signer_request, work_order) \
 	}
 
+#define BC(field) STR(struct ps_boot, c.field)
+#define BOOT_STRS                                                                                  \
+	{                                                                                          \
+		BC(listen_host), BC(admin_host), BC(tls_cert), BC(tls_key), BC(client_ca),         \
+		    BC(crl), BC(key_uri), BC(pin_file), BC(policy_dir), BC(database), BC(issuer),  \
+		    BC(refusal_contact), BC(technician_eku), BC(user),                             \
+		    STR(struct ps_boot, pc.user), STR(struct ps_boot, empty_dir)                   \
+	}
+
 static const struct ps_msg_def defs[] = {
     {PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS,
      PS_H_DECIDER_REQUEST},
@@ -85,6 +94,7 @@ static const struct ps_msg_def defs[] = {
     {PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1, NO_STRS, PS_H_CHILD_PEERS},
     {PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0, NO_STRS, PS_H_CHILD_RELOAD},
     {PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1, NO_STRS, PS_H_CHILD_CRL},
+    {PS_MC_BOOT, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_boot), 0, 0, BOOT_STRS, PS_H_CHILD_BOOT},
     {PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS,
      PS_H_MONITOR_READY},
     {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS,

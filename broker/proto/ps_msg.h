@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "ps_config.h"
 #include "signer.h"
 
 enum ps_role { PS_ROLE_MONITOR = 0, PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT, PS_ROLE_COUNT };
@@ -54,7 +55,8 @@ enum ps_type {
 	/* monitor -> child */
 	PS_MC_PEERS = 30,
 	PS_MC_RELOAD = 31,
-	PS_MC_CRL = 32, /* to front end and decider: the crl file, opened by the monitor (1 fd) */
+	PS_MC_CRL = 32,  /* to front end and decider: the crl file, opened by the monitor (1 fd) */
+	PS_MC_BOOT = 38, /* to a re-executed child: its configuration (struct ps_boot) */
 	/* child -> monitor */
 	PS_CM_READY = 40,
 	PS_CM_PEER_BAD = 41,
@@ -123,6 +125,20 @@ struct ps_peers {
 	uint32_t count;
 };
 
+/*
+ * PS_MC_BOOT: what a child took from the monitor's memory when it was only
+ * forked -- the configuration the monitor parsed and file-checked, and where
+ * the front end makes its empty root. The first message on a re-executed
+ * child's monitor channel, and only then (docs/privsep.md, "Re-exec").
+ */
+#define PS_BOOT_DIR_MAX 64
+struct ps_boot {
+	struct broker_config c;
+	struct ps_config pc;
+	char empty_dir[PS_BOOT_DIR_MAX];
+	uint32_t log_level; /* enum pl_log_level of the monitor */
+};
+
 /* PS_CM_READY / PS_CM_PEER_BAD */
 struct ps_role_msg {
 	uint32_t role; /* READY: the sender; PEER_BAD: the misbehaving peer */
@@ -171,6 +187,7 @@ int ps_msg_has_fds(uint32_t t);
 #define PS_H_CHILD_PEERS "child_peers"             /* PS_MC_PEERS: every child */
 #define PS_H_CHILD_RELOAD "child_reload"           /* PS_MC_RELOAD: signer, decider */
 #define PS_H_CHILD_CRL "child_crl"                 /* PS_MC_CRL: decider, front end */
+#define PS_H_CHILD_BOOT "child_boot"               /* PS_MC_BOOT: a child before it starts */
 #define PS_H_MONITOR_READY "monitor_ready"         /* PS_CM_READY */
 #define PS_H_MONITOR_PEER_BAD "monitor_peer_bad"   /* PS_CM_PEER_BAD */
 

@@ -74,6 +74,7 @@ static const struct { uint32_t type; enum ps_chan_kind kind; } types[] = {
 	{ PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER },
 	{ PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD },
 	{ PS_MC_CRL, PS_CH_MONITOR_TO_CHILD },
+	{ PS_MC_BOOT, PS_CH_MONITOR_TO_CHILD },
 	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR },
 	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR },
 };
@@ -389,6 +390,10 @@ Test(privsep_msg, REQ_PRIV_041_table_lists_the_string_fields)
 	cr_assert_eq(n, 6);
 	cr_assert_null(ps_msg_str_field(PS_DF_STATUS, 0));
 	cr_assert_null(ps_msg_str_field(99, 0));
+	/* the boot message: every char array of the configuration (REQ-PRIV-052) */
+	for (n = 0; (f = ps_msg_str_field(PS_MC_BOOT, n)) != NULL; n++)
+		cr_assert_leq(f->off + f->size, sizeof(struct ps_boot));
+	cr_assert_eq(n, 16);
 }
 
 /* Each string field without its NUL is a violation; terminated it passes. */
@@ -444,7 +449,7 @@ static const struct { uint32_t type; const char *handler; } handlers[] = {
 	{ PS_DS_PUBKEY_REQ, PS_H_SIGNER_PUBKEY }, { PS_SD_ISSUED, PS_REPLY },
 	{ PS_SD_CKPT_SIG, PS_REPLY }, { PS_SD_STATUS, PS_REPLY }, { PS_SD_PUBKEY, PS_REPLY },
 	{ PS_MC_PEERS, PS_H_CHILD_PEERS }, { PS_MC_RELOAD, PS_H_CHILD_RELOAD },
-	{ PS_MC_CRL, PS_H_CHILD_CRL }, { PS_CM_READY, PS_H_MONITOR_READY },
+	{ PS_MC_CRL, PS_H_CHILD_CRL }, { PS_MC_BOOT, PS_H_CHILD_BOOT }, { PS_CM_READY, PS_H_MONITOR_READY },
 	{ PS_CM_PEER_BAD, PS_H_MONITOR_PEER_BAD },
 };
 
