@@ -50,16 +50,26 @@ static void on_done(void *ctx, const struct cosign_result *res)
 	(void)ps_send(&p->dec, PS_KD_RESULT, res->job, res, sizeof(*res), NULL, 0);
 }
 
-static void take_peers(struct cc_proc *p, const struct ps_peers *pe, int *fds, size_t n)
+/* PS_MC_PEERS: the channel to a (re)started decider. */
+static int on_peers(void *ctx, const struct ps_msg_in *m)
 {
-	if (pe->peer == PS_ROLE_DECIDER && n == 1) {
+	struct cc_proc *p = ctx;
+	const struct ps_peers *pe = m->payload;
+
+	if (pe->peer == PS_ROLE_DECIDER && m->nfds == 1) {
 		ps_chan_close(&p->dec);
-		ps_chan_init(&p->dec, fds[0], PS_CH_DECIDER_TO_COSIGNER);
-		return;
+		ps_chan_init(&p->dec, m->fds[0], PS_CH_DECIDER_TO_COSIGNER);
+		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
+	for (size_t i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	return 0;
 }
+
+/* What the cosigner-client takes from the monitor. */
+static const struct ps_handler ctl_handlers[] = {
+    {PS_H_CHILD_PEERS, on_peers},
+};
 
 /* One monitor message; nonzero when the monitor is gone. */
 static int on_ctl(struct cc_proc *p)
@@ -68,38 +78,54 @@ static int on_ctl(struct cc_proc *p)
 	struct ps_hdr h;
 	int fds[PS_MAX_FDS];
 	size_t n = 0;
+	struct ps_msg_in m = {&p->ctl, &h, &pe, fds, 0};
 	int r = ps_recv(&p->ctl, &h, &pe, sizeof(pe), fds, PS_MAX_FDS, &n, 0);
 
 	if (r == PL_E_TIMEOUT)
 		return 0;
 	if (r != 0)
 		return 1;
-	if (h.type == PS_MC_PEERS) {
-		take_peers(p, &pe, fds, n);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++)
-		close(fds[i]);
+	m.nfds = n;
+	if ((r = ps_dispatch(ctl_handlers, PS_NHANDLERS(ctl_handlers), p, &m)) != 0)
+		pl_log_err("privsep_no_handler", r, "role", "cosigner-client", "from", "monitor",
+		           "why", p->ctl.why, "action", "refused", NULL);
 	return 0;
 }
 
-static void on_job(struct cc_proc *p)
+/* PS_DK_JOB: into the engine (its result comes back through on_done). */
+static int on_job(void *ctx, const struct ps_msg_in *m)
+{
+	struct cc_proc *p = ctx;
+	const struct cosign_job *j = m->payload;
+
+	cc_engine_submit(p->e, j, (const uint8_t *)m->payload + sizeof(*j),
+	                 m->hdr->len - sizeof(*j));
+	return 0;
+}
+
+/* What the cosigner-client takes from the decider. */
+static const struct ps_handler decider_handlers[] = {
+    {PS_H_COSIGNER_JOB, on_job},
+};
+
+static void on_decider(struct cc_proc *p)
 {
 	struct ps_hdr h;
-	const struct cosign_job *j = (const struct cosign_job *)(void *)p->buf;
 	size_t cap = sizeof(struct cosign_job) + COSIGN_TAIL_MAX;
+	struct ps_msg_in m = {&p->dec, &h, p->buf, NULL, 0};
 	int r = ps_recv(&p->dec, &h, p->buf, cap, NULL, 0, NULL, 0);
 
 	if (r == PL_E_TIMEOUT)
 		return;
-	if (r != 0) {
-		if (r != PL_E_IO)
-			pl_log_err("privsep_bad_message", r, "role", "cosigner-client", "from",
-			           "decider", "why", p->dec.why, NULL);
-		return; /* the channel is closed; the monitor reconnects a restarted decider */
+	if (r == 0) {
+		r = ps_dispatch(decider_handlers, PS_NHANDLERS(decider_handlers), p, &m);
+		plt_wipe(p->buf, h.len);
 	}
-	cc_engine_submit(p->e, j, p->buf + sizeof(*j), h.len - sizeof(*j));
-	plt_wipe(p->buf, h.len);
+	if (r != 0 && r != PL_E_IO) {
+		pl_log_err("privsep_bad_message", r, "role", "cosigner-client", "from", "decider",
+		           "why", p->dec.why, NULL);
+		ps_chan_close(&p->dec); /* the monitor reconnects a restarted decider */
+	}
 }
 
 static int serve(struct cc_proc *p, int sfd)
@@ -120,7 +146,7 @@ static int serve(struct cc_proc *p, int sfd)
 		if ((x[0].revents & POLLIN) && on_ctl(p) != 0)
 			return 0;
 		if (n == 3 && (x[2].revents & POLLIN))
-			on_job(p);
+			on_decider(p);
 	}
 }
 
