@@ -203,8 +203,7 @@ int ps_msg_has_fds(uint32_t t);
 #define PS_H_CHILD_BOOT "child_boot"               /* PS_MC_BOOT: a child before it starts */
 #define PS_H_MONITOR_READY "monitor_ready"         /* PS_CM_READY */
 #define PS_H_MONITOR_PEER_BAD "monitor_peer_bad"   /* PS_CM_PEER_BAD */
-#define PS_H_COSIGNER_JOB "cosigner_job" /* PS_DK_JOB: the cosigner-client (its result: a reply)   \
-	                                  */
+#define PS_H_COSIGNER_JOB "cosigner_job"           /* PS_DK_JOB: cosigner-client */
 
 /* The handler type t names (PS_H_*, PS_REPLY), NULL for an unknown type. */
 const char *ps_msg_handler(uint32_t t);
