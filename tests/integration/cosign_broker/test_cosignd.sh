@@ -52,3 +52,23 @@ expect_line "REQ-BRK-312 the daemon's refusal passed on" "$out" "status=403 code
     grep -q '"reason":"operation_not_cosigned: ' ||
     fail "REQ-BRK-312 no cosign_refused row with operation_not_cosigned"
 pass "REQ-BRK-312 cosign_refused row names operation_not_cosigned"
+
+# REQ-BRK-315: the daemon refuses the broker's TLS client (a valid service-CA certificate
+# whose key it does not pin): ignition.enable fails closed with cosign_down naming tls.
+stop_broker
+write_config "$W/b2.conf" "cosigner_url https://localhost:$CS_PORT" \
+    "cosigner_pin sha256//$(cat "$P/cosigner/cosigner.spki-pin")" \
+    "cosigner_cert $P/broker-client/unpinned-client.crt" \
+    "cosigner_key $P/broker-client/unpinned-client.key" "cosigner_timeout_ms 1000"
+start_broker "$W/b2.conf"
+t0=$(now_ms)
+out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce $CN --expect 503)
+ms=$(($(now_ms) - t0))
+expect_line "REQ-BRK-315 the daemon refuses the client's key" "$out" \
+    "status=503 code=cosigner_unavailable"
+[ "$ms" -le 1700 ] || fail "REQ-BRK-315 the refusal took $ms ms"
+"$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"cosign_down"' | tail -n 1 |
+    grep -q '"reason":"tls: ' || fail "REQ-BRK-315 the second row does not name tls"
+pass "REQ-BRK-315 refused after $ms ms, cosign_down row naming tls"
+out=$(req ws-muc-01-pc1 tech-ben --op door.lock --cnonce $CN)
+expect_line "REQ-BRK-315 door.lock still issued" "$out" "status=201"
