@@ -8,6 +8,8 @@ show the wrong key). Prints "port=N" once it listens, then serves until killed.
   cosign_fault.py refuse CERT KEY CODE TLS 1.3, answers 403 with the broker's problem format, code CODE
   cosign_fault.py sign CERT KEY SIGNKEY  TLS 1.3, answers a COSE_Signature by SIGNKEY (a stand-in
                                          co-signer that checks nothing: only where no real one runs)
+  cosign_fault.py junk CERT KEY        TLS 1.3, answers 200 with bytes that are no COSE_Signature
+  cosign_fault.py busy CERT KEY        TLS 1.3, answers 503 busy (problem details, retry-after 7)
 With COSIGN_FAULT_RECORD=FILE every request body received is written to FILE (the last wins).
 """
 import hashlib
@@ -95,9 +97,11 @@ def cose_signature(signkey, payload):
     return cbor([prot, {}, r.to_bytes(32, "big") + s.to_bytes(32, "big")])
 
 
-def problem(code):
-    return cbor({-1: "Forbidden", -2: "test co-signer refuses: " + code, -4: 403,
-                 "tag:pitlane.dev,2025:problem": {"code": code, "rule": "test"}})
+def problem(code, status=403):
+    custom = {"code": code, "rule": "test"} if status == 403 else {"code": code, "retry-after": 7}
+    return cbor({-1: "Forbidden" if status == 403 else "Service Unavailable",
+                 -2: "test co-signer refuses: " + code, -4: status,
+                 "tag:pitlane.dev,2025:problem": custom})
 
 
 def http_serve(conn, mode, args):
@@ -126,6 +130,11 @@ def http_serve(conn, mode, args):
             os.replace(os.environ["COSIGN_FAULT_RECORD"] + ".tmp", os.environ["COSIGN_FAULT_RECORD"])
         if mode == "refuse":
             out, st, ct = problem(args[2]), "403 Forbidden", "application/concise-problem-details+cbor"
+        elif mode == "busy":
+            out, st, ct = (problem("busy", 503), "503 Service Unavailable",
+                           "application/concise-problem-details+cbor")
+        elif mode == "junk":
+            out, st, ct = b"\x83\x01\x02", "200 OK", "application/cose"
         else:
             out = cose_signature(args[2], token_payload(request_token(body)))
             st, ct = "200 OK", "application/cose"

@@ -100,6 +100,31 @@ pass "REQ-BRK-305 log line names the co-signer's code"
 stop_broker
 stop_fault
 
+# REQ-BRK-317: answers that are not a signature: a 503 of the co-signer (its code in the row,
+# its Retry-After passed on) and 200 with bytes that are no COSE_Signature.
+start_fault busy "$W/cs.crt" "$W/cs.key"
+cosign_config "$W/b6.conf" "$FAULT_PORT" "$PIN" "cosigner_timeout_ms $TIMEOUT_MS"
+start_broker "$W/b6.conf"
+check_fail REQ-BRK-317 "co-signer busy" "http: busy: "
+SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --dump-body "$W/ie.cose" \
+    --tech-cert "$P/technicians/tech-ben.crt" --p11-token pitlane-technicians \
+    --p11-object tech-ben --pin-file "$P/hsm-agent/pin" --vin "$VIN" --op ignition.enable \
+    --cnonce $CN >/dev/null || fail "tokreq --dump-body"
+ra=$(curl -s -o /dev/null -D - -X POST --cacert "$P/ca/ca.crt" \
+    --cert "$P/devices/ws-muc-01-pc1.crt" --key "$P/devices/ws-muc-01-pc1.key" \
+    -H 'Content-Type: application/cose; cose-type="cose-sign1"' --data-binary "@$W/ie.cose" \
+    "https://127.0.0.1:$PORT/v1/token" | tr -d '\r' | sed -n 's/^Retry-After: //Ip')
+[ "$ra" = 7 ] || fail "REQ-BRK-317 Retry-After '$ra', not the co-signer's 7"
+pass "REQ-BRK-317 the co-signer's Retry-After (7) is passed on"
+stop_broker
+stop_fault
+start_fault junk "$W/cs.crt" "$W/cs.key"
+cosign_config "$W/b7.conf" "$FAULT_PORT" "$PIN" "cosigner_timeout_ms $TIMEOUT_MS"
+start_broker "$W/b7.conf"
+check_fail REQ-BRK-317 "an answer that is no COSE_Signature" "http: "
+stop_broker
+stop_fault
+
 # REQ-BRK-306: no co-signer configured: ignition.enable is issued as today (COSE_Sign1).
 write_config "$W/b5.conf"
 start_broker "$W/b5.conf"
