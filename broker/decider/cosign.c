@@ -18,6 +18,7 @@
 #include "problem.h"
 
 #define RESULT_POLL_MS 100
+#define SEND_WAIT_MS 100 /* a job waits this long for room in the channel, then is refused */
 
 struct kpend {
 	uint64_t job; /* 0: a free slot */
@@ -255,6 +256,18 @@ static struct kpend *slot_free(struct decider_cosign *k)
 	return NULL;
 }
 
+/* The channel takes a message within SEND_WAIT_MS. */
+static int writable(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int r;
+
+	do {
+		r = poll(&p, 1, SEND_WAIT_MS);
+	} while (r < 0 && errno == EINTR);
+	return r == 1 && (p.revents & POLLOUT);
+}
+
 /* Sends the job (under k->mu); 0, or the channel is gone. */
 static int send_job(struct decider_cosign *k, int fd, uint64_t job, const struct token_answer *a,
                     const uint8_t *req, size_t req_len, const uint8_t *apr, size_t apr_len)
@@ -276,6 +289,12 @@ static int send_job(struct decider_cosign *k, int fd, uint64_t job, const struct
 	if (apr_len > 0)
 		memcpy(m + sizeof(j) + req_len + a->len, apr, apr_len);
 	ps_chan_init(&ch, fd, PS_CH_COSIGNER_TO_DECIDER);
+	/* a cosigner-client that stopped reading must not stall the decider's workers */
+	if (!writable(fd)) {
+		plt_wipe(m, len);
+		free(m);
+		return PL_E_TIMEOUT;
+	}
 	r = ps_send(&ch, PS_DK_JOB, job, m, len, NULL, 0);
 	if (r != 0 && ch.fd < 0)
 		k->fd = -1; /* ps_send closed it: the client is gone */
@@ -291,7 +310,7 @@ void decider_cosign_submit(struct decider *b, const struct audit_record *rec, co
 	struct decider_cosign *k = b->cosign;
 	struct kpend *p;
 	uint64_t id = 0, now = mono_ms();
-	int ffd = -1, fd;
+	int ffd = -1, fd, r = 0;
 
 	if (k == NULL || !k->started) {
 		fail_now(b, a, rec, COSIGN_WHY_GONE, "the cosigner-client is not running");
@@ -319,10 +338,12 @@ void decider_cosign_submit(struct decider *b, const struct audit_record *rec, co
 		return;
 	}
 	if ((fd = cur_fd(k)) < 0 ||
-	    send_job(k, fd, k->next_job + 1, a, req, req_len, apr, apr_len) != 0) {
+	    (r = send_job(k, fd, k->next_job + 1, a, req, req_len, apr, apr_len)) != 0) {
 		pthread_mutex_unlock(&k->mu);
 		close(ffd);
-		fail_now(b, a, rec, COSIGN_WHY_GONE, "the cosigner-client is not running");
+		fail_now(b, a, rec, r == PL_E_TIMEOUT ? COSIGN_WHY_BUSY : COSIGN_WHY_GONE,
+		         r == PL_E_TIMEOUT ? "the cosigner-client takes no more jobs now"
+		                           : "the cosigner-client is not running");
 		return;
 	}
 	p->job = ++k->next_job;
