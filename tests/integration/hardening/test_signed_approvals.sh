@@ -169,6 +169,22 @@ refused_ctl REQ-APR-024 "officer-anna's certificate with officer-ben's key" \
 officer_conf "$W/self.officer" officer-ben "$W/self.crt"
 refused_ctl REQ-APR-025 "the requester as officer" "tech-anna made this request" "$W/self.officer"
 
+# REQ-APR-028: without an officer configuration, or with a broker.conf that names no
+# officer_ca, pitlanectl says what to set (exit 2) and writes nothing.
+rc=0
+officer_ctl "$W/none.officer" approvals approve "$ID2" $C >"$W/ctl.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "officer configuration $W/none.officer: .*give it with --officer FILE" \
+    "$W/ctl.out" || fail "REQ-APR-028 no officer.conf (exit $rc): $(cat "$W/ctl.out")"
+grep -v '^officer_ca ' "$W/broker.conf" >"$W/noofficer.conf"
+rc=0
+officer_ctl "$W/anna.officer" approvals approve "$ID2" -f "$W/noofficer.conf" >"$W/ctl.out" 2>&1 ||
+    rc=$?
+[ "$rc" = 2 ] && grep -q "has no officer_ca" "$W/ctl.out" ||
+    fail "REQ-APR-028 no officer_ca (exit $rc): $(cat "$W/ctl.out")"
+[ "$(sql "SELECT state FROM approvals WHERE id = '$ID2'")" = pending ] ||
+    fail "REQ-APR-028 the approval changed"
+pass "REQ-APR-028 no officer configuration or no officer_ca: exit 2, said what to set"
+
 # REQ-APR-030..036: rows written into the database with sqlite3 deliver nothing.
 # no decision at all (the forgeable free-text approver of before)
 inject "$ID2" -
