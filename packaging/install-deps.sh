@@ -16,7 +16,7 @@ clang llvm clang-format-14
 qemu-system-x86 busybox-static cpio xz-utils can-utils kmod
 man-db groff-base
 dpkg-dev debhelper fakeroot
-python3 tzdata shellcheck
+python3 python3-cryptography tzdata shellcheck
 libseccomp-dev systemd libengine-pkcs11-openssl iproute2 util-linux"
 
 missing=""

@@ -95,6 +95,10 @@ struct ecu_config {
 	void (*on_event)(void *ctx, const struct ecu_event *ev);
 	void *event_ctx;
 	const struct ecu_vehicle *restore; /* persisted state; NULL = factory state */
+	/* Signatures each operation needs, per signer role (the roles are on the
+	 * trust anchors); must outlive the ecu. NULL: roles are not consulted,
+	 * every signature must be trusted and valid (as before roles existed). */
+	const struct plt_thresholds *signers;
 };
 
 /* What the ECU shows to the outside (log, state file). */

@@ -158,7 +158,8 @@ static void auth_verify(struct ecu *e, uint64_t now_ms, const struct uds_request
 		exp.have_clock = 1;
 	}
 	memset(&tok, 0, sizeof(tok));
-	r = plt_verify(req->proof.ptr, req->proof.len, e->cfg.trust, e->cfg.crypto, &exp, &tok);
+	r = plt_verify_signers(req->proof.ptr, req->proof.len, e->cfg.trust, e->cfg.crypto, &exp,
+	                       e->cfg.signers, &tok);
 	if (r != 0) {
 		auth_fail(e, now_ms, r, resp);
 		goto out;

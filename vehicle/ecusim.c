@@ -240,6 +240,8 @@ int main(int argc, char **argv)
 	struct ecusim_opts o;
 	struct plt_trust_anchor anchors[ECUSIM_TRUST_MAX];
 	struct plt_trust_store trust;
+	struct plt_threshold rows[ECUSIM_SIGNER_ROWS];
+	struct plt_thresholds signers;
 	struct plt_crypto crypto;
 	struct ecu_vehicle restored;
 	struct ecu_config cfg;
@@ -254,6 +256,8 @@ int main(int argc, char **argv)
 	if (ecusim_trust_load(&o, anchors, &trust.count) != 0)
 		goto out;
 	trust.anchors = anchors;
+	ecusim_signers_build(&o, rows, &signers.count);
+	signers.rows = rows;
 	plt_openssl_crypto(&crypto);
 	if (o.state_path != NULL && ecusim_state_load(o.state_path, o.vin, &restored, &found) != 0)
 		goto out;
@@ -261,6 +265,7 @@ int main(int argc, char **argv)
 	cfg.vin = o.vin;
 	cfg.trust = &trust;
 	cfg.crypto = &crypto;
+	cfg.signers = &signers;
 	cfg.max_attempts = o.attempts;
 	cfg.lockout_ms = o.lockout_s * 1000u;
 	cfg.s3_ms = o.session_timeout_ms;

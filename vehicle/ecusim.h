@@ -16,12 +16,23 @@
 #define ECUSIM_EXIT_CONFIG 3  /* unusable trust anchor, state file, or transport at start */
 
 #define ECUSIM_TRUST_MAX 8
+#define ECUSIM_REQUIRE_MAX 8
+#define ECUSIM_SIGNER_ROWS 16 /* one per catalogue operation, and the rest */
+
+/* --require OP=ROLE[:K][,ROLE[:K]]: what one operation needs. */
+struct ecusim_require {
+	char op[PLT_OP_MAX + 1];
+	uint8_t need[PLT_ROLE_COUNT];
+};
 
 struct ecusim_opts {
 	const char *can_uri;
 	const char *vin;
 	const char *trust_paths[ECUSIM_TRUST_MAX];
+	uint8_t trust_roles[ECUSIM_TRUST_MAX]; /* PLT_ROLE_* of each --trust */
 	size_t ntrust;
+	struct ecusim_require require[ECUSIM_REQUIRE_MAX];
+	size_t nrequire;
 	uint32_t tx_id;
 	uint32_t rx_id;
 	const char *state_path; /* NULL: no state file */
@@ -36,6 +47,20 @@ struct ecusim_opts {
 /* Parses argv; returns 0, 1 when --help/--version was printed, or PL_E_USAGE
  * (after printing what was wrong to stderr). */
 int ecusim_opts_parse(int argc, char **argv, struct ecusim_opts *o);
+
+/* ecusim_signers.c: "PEM[:ROLE]" of --trust (cuts the suffix off arg). */
+int ecusim_trust_arg(char *arg, const char **path, uint8_t *role);
+/* ecusim_signers.c: one --require value. */
+int ecusim_require_parse(const char *arg, struct ecusim_require *out);
+/* ecusim_signers.c: every --require names a catalogue operation once and
+ * needs no more keys of a role than --trust gives. */
+int ecusim_require_check(const struct ecusim_opts *o);
+/* ecusim_signers.c: the signer rows the ECU enforces (and logs them): one per
+ * catalogue operation from --require or the default, then broker 1 for the
+ * rest. Default: broker 1; with a co-signer key, ignition.enable and
+ * key.learn need broker 1 + cosigner 1. */
+void ecusim_signers_build(const struct ecusim_opts *o, struct plt_threshold *rows, size_t *nrows);
+const char *ecusim_role_name(uint8_t role);
 
 /* Loads every --trust PEM into anchors[]; logs and returns an error for the
  * first unusable file. */

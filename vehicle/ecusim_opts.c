@@ -8,8 +8,10 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: pitlane-ecusim --can socketcan:IFACE|loop:NAME --vin VIN --trust PEM\n"
-	      "                      [--trust PEM ...] [--tx-id 0x7E8] [--rx-id 0x7E0]\n"
+	fputs("usage: pitlane-ecusim --can socketcan:IFACE|loop:NAME --vin VIN --trust PEM[:ROLE]\n"
+	      "                      [--trust PEM[:ROLE] ...] [--require OP=ROLE[:K][,ROLE[:K]] "
+	      "...]\n"
+	      "                      [--tx-id 0x7E8] [--rx-id 0x7E0]\n"
 	      "                      [--state FILE] [--attempts N] [--lockout S]\n"
 	      "                      [--session-timeout S] [--challenge-ttl S]\n"
 	      "                      [--trusted-clock] [--verbose]\n"
@@ -20,7 +22,13 @@ static void usage(FILE *f)
 	      "\n"
 	      "  --can URI              CAN transport: socketcan:vcan0, loop:NAME\n"
 	      "  --vin VIN              this vehicle's VIN (17 characters, no I, O, Q)\n"
-	      "  --trust PEM            broker public key or certificate (up to 8)\n"
+	      "  --trust PEM[:ROLE]     a signer's public key or certificate (up to 8); ROLE is\n"
+	      "                         broker (the default) or cosigner\n"
+	      "  --require OP=ROLE[:K][,ROLE[:K]]\n"
+	      "                         signatures OP needs: K (default 1) valid signatures by\n"
+	      "                         distinct keys of each ROLE named. Default: broker for\n"
+	      "                         every operation; once a cosigner key is given,\n"
+	      "                         ignition.enable and key.learn need broker,cosigner\n"
 	      "  --tx-id ID, --rx-id ID CAN ids of responses / requests (0x7E8 / 0x7E0)\n"
 	      "  --state FILE           JSON state, read at start, rewritten on change\n"
 	      "  --attempts N           bad tokens before the lockout (1..100, default 3)\n"
@@ -42,6 +50,7 @@ enum {
 	OPT_CAN = 256,
 	OPT_VIN,
 	OPT_TRUST,
+	OPT_REQUIRE,
 	OPT_TX,
 	OPT_RX,
 	OPT_STATE,
@@ -59,6 +68,7 @@ static const struct option long_opts[] = {
     {"can", required_argument, NULL, OPT_CAN},
     {"vin", required_argument, NULL, OPT_VIN},
     {"trust", required_argument, NULL, OPT_TRUST},
+    {"require", required_argument, NULL, OPT_REQUIRE},
     {"tx-id", required_argument, NULL, OPT_TX},
     {"rx-id", required_argument, NULL, OPT_RX},
     {"state", required_argument, NULL, OPT_STATE},
@@ -111,7 +121,7 @@ static int opts_check(struct ecusim_opts *o)
 		fprintf(stderr, "pitlane-ecusim: --tx-id and --rx-id must differ\n");
 		return PL_E_USAGE;
 	}
-	return 0;
+	return ecusim_require_check(o);
 }
 
 int ecusim_opts_parse(int argc, char **argv, struct ecusim_opts *o)
@@ -135,10 +145,19 @@ int ecusim_opts_parse(int argc, char **argv, struct ecusim_opts *o)
 			o->vin = optarg;
 			break;
 		case OPT_TRUST:
-			if (o->ntrust == ECUSIM_TRUST_MAX)
+			if (o->ntrust == ECUSIM_TRUST_MAX) {
 				r = bad_value("trust", optarg, "at most 8 trust anchors");
-			else
-				o->trust_paths[o->ntrust++] = optarg;
+				break;
+			}
+			r = ecusim_trust_arg(optarg, &o->trust_paths[o->ntrust],
+			                     &o->trust_roles[o->ntrust]);
+			o->ntrust += r == 0;
+			break;
+		case OPT_REQUIRE:
+			if (o->nrequire == ECUSIM_REQUIRE_MAX)
+				r = bad_value("require", optarg, "at most 8 --require");
+			else if ((r = ecusim_require_parse(optarg, &o->require[o->nrequire])) == 0)
+				o->nrequire++;
 			break;
 		case OPT_TX:
 			r = parse_can_id("tx-id", optarg, &o->tx_id);

@@ -37,8 +37,10 @@ int ecusim_trust_load(const struct ecusim_opts *o, struct plt_trust_anchor *anch
 			           "expected a PEM P-256 public key or certificate", NULL);
 			goto out;
 		}
+		anchors[i].role = o->trust_roles[i];
 		pl_hex_encode(anchors[i].kid, PLT_KID_LEN, kid, sizeof(kid));
-		pl_log(PL_LOG_INFO, "trust_anchor", "file", path, "kid", kid, NULL);
+		pl_log(PL_LOG_INFO, "trust_anchor", "file", path, "kid", kid, "role",
+		       ecusim_role_name(anchors[i].role), NULL);
 	}
 	*count = o->ntrust;
 	r = 0;

@@ -8,8 +8,9 @@ strlen) count 0 bytes; a cycle (recursion) is an error, since lib/token has none
 import re
 import sys
 
-ENTRIES = ["plt_verify", "plt_decode", "plt_encode", "plt_cose_sign1_verify"]
-TARGET = {"plt_verify": 2048}
+ENTRIES = ["plt_verify", "plt_verify_signers", "plt_decode", "plt_encode", "plt_encode_sign",
+           "plt_cosign", "plt_sign_append", "plt_cose_sign1_verify"]
+TARGET = {"plt_verify": 2048, "plt_verify_signers": 2048}
 
 size, kind, edges = {}, {}, {}
 node_re = re.compile(r'node: \{ title: "([^"]+)" label: "[^"]*\\n(\d+) bytes \((\w+)\)')

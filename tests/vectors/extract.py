@@ -84,6 +84,36 @@ def rfc8392_rows():
              d["A.3_structure"]["sig_structure_hex"].lower())]
 
 
+def bstrs(hexs):
+    """The byte strings of a CBOR array of a text and byte strings (short heads)."""
+    b = bytes.fromhex(hexs)
+    i, out = 1, []
+    while i < len(b):
+        major, n = b[i] >> 5, b[i] & 31
+        i += 1
+        if n == 24:
+            n, i = b[i], i + 1
+        elif n > 24:
+            raise SystemExit("extract.py: long head in " + hexs)
+        if major == 2:
+            out.append(b[i:i + n].hex())
+        i += n
+    return out
+
+
+def cose_sign_rows():
+    """COSE_Sign (tag 98 family) signers: their Sig_structure and signature."""
+    rows = []
+    for f in ["cose-wg-Examples/ecdsa-examples/ecdsa-01.json"]:
+        d = json.load(open(f))
+        key = d["input"]["sign"]["signers"][0]["key"]
+        tbs = d["intermediates"]["signers"][0]["ToBeSign_hex"].lower()
+        body, sprot, aad, payload = bstrs(tbs)
+        sig = d["output"]["cbor"].lower()[-128:]
+        rows.append((f, pub_of(key), body, sprot, aad or "-", payload, tbs, sig))
+    return rows
+
+
 def write(path, rows):
     out = "".join("\t".join(r) + "\n" for r in rows)
     if len(sys.argv) > 1 and sys.argv[1] == "--check":
@@ -96,3 +126,4 @@ def write(path, rows):
 write("cose_sign1.tsv", cose_rows() + rfc8392_rows())
 write("wycheproof_p1363.tsv", wycheproof_rows())
 write("cose_sign1_sign.tsv", sign_rows())
+write("cose_sign.tsv", cose_sign_rows())

@@ -34,13 +34,17 @@ static void usage_main(FILE *to)
 	fprintf(to,
 	        "usage: %s COMMAND [OPTIONS] [FILE|-]\n"
 	        "\n"
-	        "Inspect, verify and issue pitlane capability tokens (CWT in COSE_Sign1, ES256).\n"
+	        "Inspect, verify and issue pitlane capability tokens (CWT in COSE_Sign1 or, with\n"
+	        "several signers, COSE_Sign; ES256).\n"
 	        "\n"
 	        "commands:\n"
 	        "  inspect   print a token's header and claims as JSON\n"
 	        "  verify    check a token against trust anchors and expectations\n"
 	        "  issue     issue a token with a software key (tests, ECU bring-up;\n"
 	        "            NOT for production: production tokens come from the broker's HSM)\n"
+	        "  cosign    add a co-signature to a COSE_Sign token with a software key\n"
+	        "            (tests, ECU bring-up; production co-signatures come from\n"
+	        "            pitlane-cosignd's HSM)\n"
 	        "\n"
 	        "Run '%s COMMAND --help' for the options of a command.\n",
 	        prog, prog);
@@ -62,23 +66,27 @@ static void usage_inspect(FILE *to)
 
 static void usage_verify(FILE *to)
 {
-	fprintf(to,
-	        "usage: %s verify --trust PEM [--trust PEM ...] [--vin VIN] [--op OP]\n"
-	        "                     [--cnonce HEX] [--age S] [--now UNIX | --no-clock] [--hex]\n"
-	        "                     [FILE|-]\n"
-	        "\n"
-	        "Prints 'valid' and exits 0, or prints 'invalid: <code>: <sentence>' on stderr\n"
-	        "and exits 1. Exit 2 on usage or I/O errors.\n"
-	        "\n"
-	        "  --trust PEM    trusted public key or certificate (P-256), up to %d\n"
-	        "  --vin VIN      the vehicle's VIN (aud must match)\n"
-	        "  --op OP        the requested operation (scope must match)\n"
-	        "  --cnonce HEX   the outstanding challenge (cnonce must match)\n"
-	        "  --age S        seconds since the challenge was issued (must be <= exi)\n"
-	        "  --now UNIX     check iat/exp against this time (default: the system clock)\n"
-	        "  --no-clock     do not check iat/exp (an ECU without a trusted clock)\n"
-	        "  --hex          the input is hex text instead of raw bytes\n",
-	        prog, MAX_TRUST);
+	fprintf(
+	    to,
+	    "usage: %s verify --trust PEM[:ROLE] [--trust PEM[:ROLE] ...] [--vin VIN]\n"
+	    "                     [--op OP] [--cnonce HEX] [--age S] [--now UNIX | --no-clock]\n"
+	    "                     [--require ROLE[:K][,ROLE[:K]]] [--hex] [FILE|-]\n"
+	    "\n"
+	    "Prints 'valid' and exits 0, or prints 'invalid: <code>: <sentence>' on stderr\n"
+	    "and exits 1. Exit 2 on usage or I/O errors.\n"
+	    "\n"
+	    "  --trust PEM[:ROLE]  trusted public key or certificate (P-256), up to %d;\n"
+	    "                 ROLE broker (default) or cosigner\n"
+	    "  --require ROLE[:K][,ROLE[:K]]  valid signatures needed per role (K default\n"
+	    "                 1), e.g. broker,cosigner; default: one broker signature\n"
+	    "  --vin VIN      the vehicle's VIN (aud must match)\n"
+	    "  --op OP        the requested operation (scope must match)\n"
+	    "  --cnonce HEX   the outstanding challenge (cnonce must match)\n"
+	    "  --age S        seconds since the challenge was issued (must be <= exi)\n"
+	    "  --now UNIX     check iat/exp against this time (default: the system clock)\n"
+	    "  --no-clock     do not check iat/exp (an ECU without a trusted clock)\n"
+	    "  --hex          the input is hex text instead of raw bytes\n",
+	    prog, MAX_TRUST);
 }
 
 static void usage_issue(FILE *to)
@@ -86,7 +94,8 @@ static void usage_issue(FILE *to)
 	fprintf(to,
 	        "usage: %s issue --key PEM --vin VIN --op OP --cnonce HEX [--ttl S] [--exi S]\n"
 	        "                    [--iss S] [--workshop S] [--technician S] [--work-order S]\n"
-	        "                    [--policy-version N] [--now UNIX] [--hex] [--out FILE]\n"
+	        "                    [--policy-version N] [--now UNIX] [--cose-sign] [--hex]\n"
+	        "                    [--out FILE]\n"
 	        "\n"
 	        "Issues a token signed with a software P-256 key. NOT FOR PRODUCTION: for tests\n"
 	        "and ECU bring-up only; production tokens are signed in the broker's HSM.\n"
@@ -100,9 +109,31 @@ static void usage_issue(FILE *to)
 	        "  --exi S        validity in seconds counted from the challenge (default 120)\n"
 	        "  --iss S        issuer (default \"pitlane-token\")\n"
 	        "  --now UNIX     issue time (default: the system clock)\n"
+	        "  --cose-sign    a COSE_Sign (tag 98) that co-signatures can be added to\n"
 	        "  --hex          write hex text instead of raw bytes\n"
 	        "  --out FILE     write to FILE instead of stdout\n",
 	        prog, PLT_OP_MAX);
+}
+
+static void usage_cosign(FILE *to)
+{
+	fprintf(
+	    to,
+	    "usage: %s cosign --key PEM [--signature-only] [--hex] [--out FILE] [FILE|-]\n"
+	    "\n"
+	    "Signs the payload of a token as one more, independent signer (RFC 9052 COSE_Sign:\n"
+	    "its own Sig_structure, not covering the other signatures) and writes the token\n"
+	    "with the signature appended (the input must be a COSE_Sign), or with\n"
+	    "--signature-only the COSE_Signature alone, as a co-signer returns it.\n"
+	    "NOT FOR PRODUCTION: for tests and ECU bring-up only. The key file must be mode\n"
+	    "0600 and owned by you. Exit 1 when the token does not decode or the key signed\n"
+	    "it already, 2 on usage or I/O errors.\n"
+	    "\n"
+	    "  --key PEM          P-256 private key (PEM) of the co-signer\n"
+	    "  --signature-only   write only the COSE_Signature (82 bytes)\n"
+	    "  --hex              input and output are hex text instead of raw bytes\n"
+	    "  --out FILE         write to FILE instead of stdout\n",
+	    prog);
 }
 
 static int say_error(const char *what, const char *arg, int err)
@@ -180,6 +211,8 @@ static int cmd_inspect(int argc, char **argv)
 struct verify_args {
 	struct plt_trust_anchor anchors[MAX_TRUST];
 	size_t nanchors;
+	struct plt_threshold need; /* --require, for every operation */
+	int have_need;
 	struct plt_expect x;
 	uint8_t cnonce[PLT_CNONCE_MAX];
 	int hex;
@@ -187,18 +220,80 @@ struct verify_args {
 	int have_now;
 };
 
+static const char *const role_names[PLT_ROLE_COUNT] = {"broker", "cosigner"};
+
+static int role_by_name(const char *s, size_t len)
+{
+	for (int i = 0; i < PLT_ROLE_COUNT; i++)
+		if (strlen(role_names[i]) == len && strncmp(s, role_names[i], len) == 0)
+			return i;
+	return -1;
+}
+
+/* "PEM:ROLE": cuts ":ROLE" off arg and returns the role (broker without one). */
+static int role_suffix(char *arg)
+{
+	char *colon = strrchr(arg, ':');
+	int role = colon != NULL ? role_by_name(colon + 1, strlen(colon + 1)) : -1;
+
+	if (role < 0)
+		return PLT_ROLE_BROKER;
+	*colon = '\0';
+	return role;
+}
+
+/* "ROLE[:K][,ROLE[:K]]" into need[]: each role once, K 1..PLT_SIGNERS_MAX. */
+static int parse_roles(const char *s, uint8_t need[PLT_ROLE_COUNT])
+{
+	char term[24], *colon;
+	uint32_t k;
+
+	memset(need, 0, PLT_ROLE_COUNT);
+	while (*s != '\0') {
+		size_t len = strcspn(s, ",");
+		int role;
+
+		if (len == 0 || len >= sizeof(term))
+			return -1;
+		memcpy(term, s, len);
+		term[len] = '\0';
+		k = 1;
+		if ((colon = strchr(term, ':')) != NULL) {
+			*colon = '\0';
+			if (pl_parse_u32(colon + 1, 1, PLT_SIGNERS_MAX, &k) != 0)
+				return -1;
+		}
+		if ((role = role_by_name(term, strlen(term))) < 0 || need[role] != 0)
+			return -1;
+		need[role] = (uint8_t)k;
+		s += len;
+		if (*s == ',' && *++s == '\0')
+			return -1;
+	}
+	return 0;
+}
+
 static int verify_option(int c, struct verify_args *a)
 {
 	size_t n = 0;
-	int r;
+	int role, r;
 
 	switch (c) {
 	case 't':
 		if (a->nanchors == MAX_TRUST)
 			return bad_usage("too many --trust options", NULL, usage_verify);
+		role = role_suffix(optarg);
 		if ((r = plt_tool_anchor_file(optarg, &a->anchors[a->nanchors])) != 0)
 			return say_error("cannot load trust anchor", optarg, r);
+		a->anchors[a->nanchors].role = (uint8_t)role;
 		a->nanchors++;
+		return 0;
+	case 'r':
+		if (parse_roles(optarg, a->need.need) != 0)
+			return bad_usage("--require wants ROLE[:K][,ROLE[:K]] (roles: broker, "
+			                 "cosigner; K 1..4)",
+			                 optarg, usage_verify);
+		a->have_need = 1;
 		return 0;
 	case 'v':
 		if (!plt_vin_valid(optarg, strlen(optarg)))
@@ -239,13 +334,20 @@ static int verify_option(int c, struct verify_args *a)
 static int cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"trust", required_argument, NULL, 't'}, {"vin", required_argument, NULL, 'v'},
-	    {"op", required_argument, NULL, 'o'},    {"cnonce", required_argument, NULL, 'c'},
-	    {"age", required_argument, NULL, 'a'},   {"now", required_argument, NULL, 'n'},
-	    {"no-clock", no_argument, NULL, 'N'},    {"hex", no_argument, NULL, 'x'},
-	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+	    {"trust", required_argument, NULL, 't'},
+	    {"vin", required_argument, NULL, 'v'},
+	    {"op", required_argument, NULL, 'o'},
+	    {"cnonce", required_argument, NULL, 'c'},
+	    {"age", required_argument, NULL, 'a'},
+	    {"now", required_argument, NULL, 'n'},
+	    {"no-clock", no_argument, NULL, 'N'},
+	    {"hex", no_argument, NULL, 'x'},
+	    {"require", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	static struct verify_args a;
+	struct plt_thresholds th;
 	struct plt_trust_store ts;
 	struct plt_crypto crypto;
 	uint8_t tok[PLT_TOKEN_MAX + 1];
@@ -277,8 +379,11 @@ static int cmd_verify(int argc, char **argv)
 	ts.anchors = a.anchors;
 	ts.count = a.nanchors;
 	plt_openssl_crypto(&crypto);
+	th.rows = &a.need;
+	th.count = 1;
 	if (r == 0)
-		r = plt_verify(tok, len, &ts, &crypto, &a.x, NULL);
+		r = plt_verify_signers(tok, len, &ts, &crypto, &a.x, a.have_need ? &th : NULL,
+		                       NULL);
 	if (r != 0) {
 		fprintf(stderr, "invalid: %s: %s\n", plt_errname(r), plt_strerror(r));
 		return EXIT_INVALID;
@@ -293,7 +398,7 @@ struct issue_args {
 	uint8_t cnonce[PLT_CNONCE_MAX];
 	size_t cnonce_len;
 	uint32_t ttl, exi, policy_version;
-	int have_policy, hex, have_now;
+	int have_policy, hex, have_now, cose_sign;
 	int64_t now;
 };
 
@@ -326,6 +431,9 @@ static int issue_option(int c, struct issue_args *a)
 		return 0;
 	case 'x':
 		a->hex = 1;
+		return 0;
+	case 'S':
+		a->cose_sign = 1;
 		return 0;
 	case 'c':
 		if (parse_hex_opt(optarg, a->cnonce, PLT_CNONCE_MIN, PLT_CNONCE_MAX,
@@ -454,6 +562,7 @@ static int cmd_issue(int argc, char **argv)
 	    {"policy-version", required_argument, NULL, 'p'},
 	    {"now", required_argument, NULL, 'n'},
 	    {"hex", no_argument, NULL, 'x'},
+	    {"cose-sign", no_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -498,7 +607,12 @@ static int cmd_issue(int argc, char **argv)
 		goto out;
 	}
 	issue_claims(&a, cti, &claims);
-	r = plt_encode(&claims, anchor.kid, plt_openssl_sign_es256, key, tok, sizeof(tok), &len);
+	if (a.cose_sign)
+		r = plt_encode_sign(&claims, anchor.kid, plt_openssl_sign_es256, key, tok,
+		                    sizeof(tok), &len);
+	else
+		r = plt_encode(&claims, anchor.kid, plt_openssl_sign_es256, key, tok, sizeof(tok),
+		               &len);
 	if (r != 0) {
 		fprintf(stderr, "%s: cannot issue token: %s: %s\n", prog, plt_errname(r),
 		        plt_strerror(r));
@@ -512,6 +626,85 @@ static int cmd_issue(int argc, char **argv)
 out:
 	EVP_PKEY_free(key);
 	return rc;
+}
+
+/* The signature (or the token with it) of the key at a->key over tok. */
+static int cosign_make(const struct issue_args *a, int sig_only, const uint8_t *tok, size_t len)
+{
+	struct plt_trust_anchor anchor;
+	EVP_PKEY *key = NULL;
+	uint8_t sig[PLT_COSIGNATURE_LEN], out[PLT_TOKEN_MAX];
+	size_t sl = 0, ol = 0;
+	int r, rc = EXIT_USAGE;
+
+	if ((r = load_key(a->key, &key)) != 0) {
+		say_error("cannot load key", a->key, r);
+		goto out;
+	}
+	if ((r = plt_openssl_pub_from_pkey(key, anchor.pub)) != 0 ||
+	    (r = plt_openssl_kid(anchor.pub, anchor.kid)) != 0) {
+		say_error("unusable key", a->key, r);
+		goto out;
+	}
+	r = plt_cosign(tok, len, anchor.kid, plt_openssl_sign_es256, key, sig, sizeof(sig), &sl);
+	if (r == 0 && !sig_only)
+		r = plt_sign_append(tok, len, sig, sl, out, sizeof(out), &ol);
+	if (r != 0) {
+		fprintf(stderr, "%s: cannot co-sign: %s: %s\n", prog, plt_errname(r),
+		        plt_strerror(r));
+		rc = r == PLT_E_CRYPTO ? EXIT_USAGE : EXIT_INVALID;
+		goto out;
+	}
+	if ((r = sig_only ? write_token(a, sig, sl) : write_token(a, out, ol)) != 0) {
+		say_error("cannot write to", a->out ? a->out : "stdout", r);
+		goto out;
+	}
+	rc = 0;
+out:
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static int cmd_cosign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'}, {"out", required_argument, NULL, 'O'},
+	    {"hex", no_argument, NULL, 'x'},       {"signature-only", no_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+	};
+	struct issue_args a;
+	uint8_t tok[PLT_TOKEN_MAX + 1];
+	size_t len = 0;
+	int c, r, sig_only = 0;
+
+	memset(&a, 0, sizeof(a));
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'h')
+			return usage_cosign(stdout), 0;
+		if (c == 'k')
+			a.key = optarg;
+		else if (c == 'O')
+			a.out = optarg;
+		else if (c == 'x')
+			a.hex = 1;
+		else if (c == 's')
+			sig_only = 1;
+		else
+			return bad_usage("unknown option", NULL, usage_cosign);
+	}
+	if (a.key == NULL)
+		return bad_usage("--key is required", NULL, usage_cosign);
+	if (argc - optind > 1)
+		return bad_usage("more than one input file", argv[optind + 1], usage_cosign);
+	r = plt_tool_read_token(input_path(argc, argv), a.hex, tok, sizeof(tok), &len);
+	if (r == PL_E_TOOBIG) {
+		fprintf(stderr, "%s: cannot co-sign: too_long: token is longer than %d bytes\n",
+		        prog, PLT_TOKEN_MAX);
+		return EXIT_INVALID;
+	}
+	if (r != 0)
+		return say_error("cannot read token from", input_path(argc, argv), r);
+	return cosign_make(&a, sig_only, tok, len);
 }
 
 int main(int argc, char **argv)
@@ -536,6 +729,8 @@ int main(int argc, char **argv)
 		return cmd_verify(argc, argv);
 	if (strcmp(cmd, "issue") == 0)
 		return cmd_issue(argc, argv);
+	if (strcmp(cmd, "cosign") == 0)
+		return cmd_cosign(argc, argv);
 	fprintf(stderr, "%s: unknown command '%s'\n", prog, cmd);
 	usage_main(stderr);
 	return EXIT_USAGE;

@@ -305,6 +305,7 @@ int plt_openssl_anchor_from_pem(const char *pem, size_t len, struct plt_trust_an
 
 	if (pem == NULL || out == NULL || len == 0 || len > 0x7fffffff)
 		return PLT_E_INVAL;
+	memset(&a, 0, sizeof(a)); /* role: PLT_ROLE_BROKER */
 	pkey = pem_read_pubkey(pem, len);
 	if (pkey == NULL)
 		goto out;

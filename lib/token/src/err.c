@@ -27,7 +27,8 @@ static const struct err_entry err_table[] = {
     {PLT_E_CBOR_SIMPLE, "cbor_simple", "CBOR float or unsupported simple value"},
     {PLT_E_TOO_LONG, "too_long", "token is longer than 512 bytes"},
     {PLT_E_UNTAGGED, "untagged", "COSE_Sign1 without tag 18 (tokens must be tagged)"},
-    {PLT_E_WRONG_TAG, "wrong_tag", "CBOR tag is not 18 (COSE_Sign1)"},
+    {PLT_E_WRONG_TAG, "wrong_tag",
+     "CBOR tag is not 18 (COSE_Sign1) or 98 (COSE_Sign), or does not match the layout"},
     {PLT_E_NOT_SIGN1, "not_sign1",
      "not a COSE_Sign1 (an array of protected bstr, unprotected map, payload, signature)"},
     {PLT_E_ALG_MISSING, "alg_missing", "no algorithm (label 1) in the headers"},
@@ -65,6 +66,21 @@ static const struct err_entry err_table[] = {
     {PLT_E_BADKEY, "badkey", "key is not a usable P-256 key"},
     {PLT_E_CLAIM_VALUE, "claim_value", "claim values contradict each other (exp <= iat)"},
     {PLT_E_NO_TRUST, "no_trust", "the trust store is empty"},
+    {PLT_E_DUPLICATE_SIGNER, "duplicate_signer",
+     "the same key (kid) signed the token twice; each signer counts once"},
+    {PLT_E_SIGNATURE_MISSING, "signature_missing",
+     "a signature this verifier requires for the operation is missing (signer role threshold "
+     "not met)"},
+    {PLT_E_TOO_MANY_SIGNATURES, "too_many_signatures",
+     "more signatures than a token may carry (at most 4)"},
+    {PLT_E_NO_SIGNATURES, "no_signatures", "COSE_Sign token without any signature"},
+    {PLT_E_NOT_SIGN, "not_sign",
+     "not a COSE_Sign (an array of protected, unprotected, payload, signatures) or a "
+     "signature is not a COSE_Signature (protected, unprotected, signature)"},
+    {PLT_E_BODY_PROTECTED, "body_protected",
+     "COSE_Sign body protected header must be the empty byte string"},
+    {PLT_E_NO_THRESHOLD, "no_threshold",
+     "the verifier's configuration names no signer threshold for this operation"},
 };
 
 static const struct err_entry *err_find(int err)

@@ -151,3 +151,38 @@ void plt__sig_parts(struct sig_parts *sp, struct plt_bytes prot, struct plt_byte
 		sp->iov[2 + 2 * i].len = items[i]->len;
 	}
 }
+
+/* The bstr head of len into head (at most 9 bytes); returns its length. */
+static size_t bstr_head(uint8_t head[9], size_t len)
+{
+	struct plt_cbor_writer w;
+	size_t hl = 0;
+
+	plt_cbor_writer_init(&w, head, 9);
+	plt_cbor_put_uint(&w, (uint64_t)len);
+	(void)plt_cbor_writer_finish(&w, &hl);
+	head[0] = (uint8_t)(head[0] | 0x40u);
+	return hl;
+}
+
+void plt__sign_parts(struct sign_parts *sp, struct plt_bytes body_prot, struct plt_bytes sign_prot,
+                     struct plt_bytes aad, struct plt_bytes payload)
+{
+	static const uint8_t context[11] = {0x85, 0x69, 'S', 'i', 'g', 'n',
+	                                    'a',  't',  'u', 'r', 'e'};
+	const struct plt_bytes *items[4];
+	size_t i;
+
+	items[0] = &body_prot;
+	items[1] = &sign_prot;
+	items[2] = &aad;
+	items[3] = &payload;
+	sp->iov[0].ptr = context;
+	sp->iov[0].len = sizeof(context);
+	for (i = 0; i < 4; i++) {
+		sp->iov[1 + 2 * i].ptr = sp->head[i];
+		sp->iov[1 + 2 * i].len = bstr_head(sp->head[i], items[i]->len);
+		sp->iov[2 + 2 * i].ptr = items[i]->ptr;
+		sp->iov[2 + 2 * i].len = items[i]->len;
+	}
+}

@@ -142,6 +142,14 @@ int plt_tool_inspect_json(FILE *out, const uint8_t *tok, size_t len, size_t *err
 	plt_tool_claims_json(out, &t.claims);
 	fputs(", \"signature\": ", out);
 	json_hex(out, t.signature);
-	fputs("}\n", out);
+	fprintf(out, ", \"tag\": %u, \"signers\": [", t.tag);
+	for (size_t i = 0; i < t.nsigners; i++) {
+		fputs(i ? ", {\"kid\": " : "{\"kid\": ", out);
+		json_hex(out, t.signers[i].kid);
+		fputs(", \"signature\": ", out);
+		json_hex(out, t.signers[i].signature);
+		fputc('}', out);
+	}
+	fputs("]}\n", out);
 	return 0;
 }

@@ -1,5 +1,5 @@
 #!/bin/sh
-# pitlane-token CLI: issue / inspect / verify and their exit codes (0, 1, 2).
+# pitlane-token CLI: issue / inspect / verify / cosign and their exit codes (0, 1, 2).
 # usage: test_cli.sh PATH/TO/pitlane-token
 set -u
 T=$1
@@ -98,6 +98,35 @@ expect verify-no-trust 2 "$T" verify "$dir/tok"
 expect verify-bad-trust 2 "$T" verify --trust "$dir/tok" "$dir/tok"
 expect verify-bad-now 2 "$T" verify --trust "$dir/pub.pem" --now yesterday "$dir/tok"
 expect verify-missing-file 2 "$T" verify --trust "$dir/pub.pem" "$dir/nonexistent"
+
+# REQ-TOK-212 COSE_Sign with several signers: issue --cose-sign, cosign, verify --require
+expect help-cosign 0 "$T" cosign --help
+grep_in help-cosign-warns out "NOT FOR PRODUCTION"
+expect issue-sign 0 "$T" issue --cose-sign --key "$dir/key.pem" --vin $VIN --op ignition.enable \
+	--cnonce $NONCE --now 1767225600 --out "$dir/sign"
+expect inspect-sign 0 "$T" inspect "$dir/sign"
+grep_in inspect-sign-tag out '"tag": 98, "signers": \[{"kid": "'
+expect cosign 0 "$T" cosign --key "$dir/other.pem" --out "$dir/sign2" "$dir/sign"
+expect inspect-sign2 0 "$T" inspect "$dir/sign2"
+grep_in inspect-sign2-two out '"signers": \[{"kid": "[0-9a-f]*", "signature": "[0-9a-f]*"}, {"kid"'
+expect cosign-again 1 "$T" cosign --key "$dir/other.pem" "$dir/sign2"
+grep_in cosign-again-message err "duplicate_signer"
+expect issue-sign-hex 0 "$T" issue --cose-sign --key "$dir/key.pem" --vin $VIN --op ignition.enable \
+	--cnonce $NONCE --now 1767225600 --hex --out "$dir/sign.hex"
+expect cosign-sig-only 0 "$T" cosign --key "$dir/other.pem" --signature-only --hex "$dir/sign.hex"
+grep_in cosign-sig-only-layout out "^834da2012604"
+expect cosign-sign1 1 "$T" cosign --key "$dir/other.pem" "$dir/tok"
+grep_in cosign-sign1-message err "not_sign"
+VS="$T verify --now 1767225700 --trust $dir/pub.pem"
+expect verify-sign-broker 0 $VS "$dir/sign"
+expect verify-sign-needs-cosigner 1 $VS --trust "$dir/otherpub.pem:cosigner" --require broker,cosigner "$dir/sign"
+grep_in verify-sign-needs-cosigner-message err "^invalid: signature_missing: "
+expect verify-sign2 0 $VS --trust "$dir/otherpub.pem:cosigner" --require broker,cosigner "$dir/sign2"
+expect verify-sign2-wrong-role 1 $VS --trust "$dir/otherpub.pem" --require broker,cosigner "$dir/sign2"
+expect verify-sign2-unknown 1 $VS "$dir/sign2"
+grep_in verify-sign2-unknown-message err "^invalid: kid_unknown: "
+expect verify-sign2-k2 1 $VS --trust "$dir/otherpub.pem:cosigner" --require broker,cosigner:2 "$dir/sign2"
+expect verify-bad-require 2 $VS --require boss "$dir/sign2"
 
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all pitlane-token CLI checks passed"

@@ -21,11 +21,17 @@ if [ -n "$bad" ]; then echo "FAIL lib/token imports: $bad"; fails=$((fails + 1))
 badg=$(nm -g --defined-only "$a" | awk 'NF == 3 { print $3 }' | grep -v '^plt_' | grep -v '^__odr_asan')
 if [ -n "$badg" ]; then echo "FAIL non-plt_ globals: $badg"; fails=$((fails + 1)); else echo "ok   globals"; fi
 
-exp=$(nm -D --defined-only "$so" | awk '{ print $3 }' | grep -v '^PITLANE_TOKEN_0$' | sed 's/@.*//' | sort -u)
+exp=$(nm -D --defined-only "$so" | awk '{ print $3 }' | grep -v '^PITLANE_TOKEN_' | sed 's/@.*//' | sort -u)
 badx=$(echo "$exp" | grep -v '^plt_[a-z]')
 if [ -n "$badx" ]; then echo "FAIL exported: $badx"; fails=$((fails + 1)); else echo "ok   exports"; fi
-for f in plt_verify plt_decode plt_encode plt_cose_sign1_verify plt_cbor_skip plt_strerror plt_wipe; do
+for f in plt_verify plt_decode plt_encode plt_cose_sign1_verify plt_cbor_skip plt_strerror plt_wipe \
+	plt_encode_sign plt_cosign plt_sign_append plt_verify_signers; do
 	echo "$exp" | grep -qx "$f" || { echo "FAIL $f not exported"; fails=$((fails + 1)); }
+done
+# The COSE_Sign API is in its own version node.
+for f in plt_encode_sign plt_cosign plt_sign_append plt_verify_signers; do
+	nm -D --defined-only "$so" | grep -q " $f@@PITLANE_TOKEN_0.2$" ||
+		{ echo "FAIL $f not in version PITLANE_TOKEN_0.2"; fails=$((fails + 1)); }
 done
 n=$(echo "$exp" | wc -l)
 echo "     $n symbols exported"

@@ -43,6 +43,9 @@ struct opts {
 	int vin_read, dtc_read, corrupt_sig, no_deauth, replay, full_claims;
 	const char *flow_op, *routine_op, *key_path, *token_vin, *token_op, *raw;
 	uint32_t exi;
+	int cose_sign;                 /* a COSE_Sign (tag 98) even with one signer */
+	const char *cosign_paths[3];   /* co-signers' keys, in order */
+	size_t ncosign;
 };
 
 static void usage(FILE *f)
@@ -60,6 +63,8 @@ static void usage(FILE *f)
 	      "      [--no-deauth]           leave the ECU authenticated\n"
 	      "      [--full-claims]         add workshop, technician, work order and policy\n"
 	      "                              version (a token of about 400 bytes)\n"
+	      "      [--cose-sign]           a COSE_Sign (tag 98) instead of a COSE_Sign1\n"
+	      "      [--cosign-key PEM]      add a co-signature by this key (COSE_Sign; up to 3)\n"
 	      "  --routine OP                10 03 then 31 01 (no token)\n"
 	      "  --raw HEX                   send one request, print resp=HEX\n"
 	      "exit: 0 ok, 1 the ECU refused (step and nrc printed), 2 usage, 3 local failure\n",
@@ -138,6 +143,30 @@ static int do_routine(struct uds_client *c, const char *op)
 	return step_result("routine", uds_client_routine_start(c, rt->id, NULL, 0, NULL, 0, &n));
 }
 
+/* A COSE_Sign by the broker's key, co-signed by every --cosign-key. */
+static int mint_sign(const struct opts *o, const struct tk_key *key, const struct plt_claims *c,
+		     uint8_t *tok, size_t cap, size_t *len)
+{
+	struct tk_key co[3];
+	const struct tk_key *cop[3];
+	size_t n = 0;
+	int r = 0;
+
+	for (; n < o->ncosign; n++) {
+		if ((r = tk_key_load_pem(&co[n], o->cosign_paths[n])) != 0) {
+			fprintf(stderr, "ecu-client: --cosign-key %s: %s\n", o->cosign_paths[n],
+				pl_strerror(r));
+			goto out;
+		}
+		cop[n] = &co[n];
+	}
+	r = tk_mint_sign(key, cop, n, c, tok, cap, len);
+out:
+	while (n > 0)
+		tk_key_free(&co[--n]);
+	return r;
+}
+
 /* Mints the token for the challenge (the broker's part, with a software key). */
 static int mint(const struct opts *o, const char *vin, const uint8_t *ch, size_t chlen,
 		uint8_t *tok, size_t cap, size_t *len)
@@ -163,7 +192,10 @@ static int mint(const struct opts *o, const char *vin, const uint8_t *ch, size_t
 		c.work_order = t;
 		c.policy_version = UINT32_MAX;
 	}
-	r = tk_mint_claims(&key, &c, tok, cap, len);
+	if (o->cose_sign || o->ncosign > 0)
+		r = mint_sign(o, &key, &c, tok, cap, len);
+	else
+		r = tk_mint_claims(&key, &c, tok, cap, len);
 	tk_key_free(&key);
 	if (r != 0) {
 		fprintf(stderr, "ecu-client: minting the token failed: %s\n", pl_strerror(r));
@@ -252,6 +284,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "no-deauth", no_argument, NULL, 'N' },
 		{ "replay", no_argument, NULL, 'P' },
 		{ "full-claims", no_argument, NULL, 'F' },
+		{ "cose-sign", no_argument, NULL, 'G' },
+		{ "cosign-key", required_argument, NULL, 'C' },
 		{ "routine", required_argument, NULL, 'R' },
 		{ "raw", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
@@ -321,6 +355,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case 'F':
 			o->full_claims = 1;
+			break;
+		case 'G':
+			o->cose_sign = 1;
+			break;
+		case 'C':
+			if (o->ncosign == 3)
+				return -1;
+			o->cosign_paths[o->ncosign++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);

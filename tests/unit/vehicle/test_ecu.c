@@ -789,3 +789,67 @@ Test(ecu, REQ_ECU_038_only_token_verification_is_announced_as_slow)
 	cr_assert_eq(ecu_request_is_slow(chal, 2), 0);
 	cr_assert_eq(ecu_request_is_slow(vin, 3), 0);
 }
+
+/* ---- signer roles and thresholds (docs/token.md section 9) ------------- */
+
+/* A COSE_Sign for op answering a fresh challenge, by k and co-signed by co
+ * (NULL: k alone); the NRC of 29 06. */
+static uint8_t auth_sign(const struct tk_key *k, const struct tk_key *co, const char *op)
+{
+	const struct tk_key *cos[1] = { co };
+	uint8_t ch[PLT_CNONCE_MAX], tok[PLT_TOKEN_MAX];
+	struct plt_claims c;
+	size_t n = 0, len = 0;
+
+	cr_assert_eq(session(UDS_SESSION_EXTENDED), 0);
+	cr_assert_eq(challenge(ch, &n), 0);
+	tk_claims_init(&c, VIN, op, ch, n, 30);
+	cr_assert_eq(tk_mint_sign(k, cos, co != NULL, &c, tok, sizeof(tok), &len), 0);
+	return present(tok, len);
+}
+
+Test(ecu, REQ_TOK_221_the_ecu_configuration_decides_which_signers_an_operation_needs)
+{
+	static const struct plt_threshold rows[] = {
+		{ "ignition.enable", { 1, 1 } },
+		{ "key.learn", { 1, 1 } },
+		{ NULL, { 1, 0 } },
+	};
+	static const struct plt_thresholds signers = { rows, 3 };
+	static struct plt_trust_anchor anchors[2];
+	struct tk_key co;
+	struct ecu_config c = base_config();
+
+	cr_assert_eq(tk_key_generate(&co), 0);
+	anchors[0] = key.anchor;
+	anchors[0].role = PLT_ROLE_BROKER;
+	anchors[1] = co.anchor;
+	anchors[1].role = PLT_ROLE_COSIGNER;
+	trust.anchors = anchors;
+	trust.count = 2;
+	c.signers = &signers;
+	start_with(&c);
+
+	/* the broker alone: refused with the bad-signature NRC, the code logged */
+	cr_assert_eq(auth("ignition.enable"), 0x51);
+	cr_assert_eq(last_event(ECU_EV_AUTH_FAIL)->err, PLT_E_SIGNATURE_MISSING);
+	cr_assert_eq(auth_sign(&key, NULL, "ignition.enable"), 0x51);
+	cr_assert_eq(status().vehicle.ignition_on, 0);
+	/* broker + co-signer: accepted, the routine runs */
+	cr_assert_eq(auth_sign(&key, &co, "ignition.enable"), 0);
+	cr_assert_eq(routine(ECU_RID_IGNITION_ENABLE), 0);
+	cr_assert_eq(status().vehicle.ignition_on, 1);
+	/* the co-signer alone is no broker */
+	cr_assert_eq(auth_sign(&co, NULL, "door.unlock"), 0x51);
+	cr_assert_eq(last_event(ECU_EV_AUTH_FAIL)->err, PLT_E_SIGNATURE_MISSING);
+	/* door.unlock: the broker alone, Sign1 or COSE_Sign */
+	cr_assert_eq(auth("door.unlock"), 0);
+	cr_assert_eq(auth_sign(&key, NULL, "door.unlock"), 0);
+	cr_assert_eq(auth_sign(&key, &co, "key.learn"), 0);
+
+	/* without a signers table the ECU checks as before: one trusted signature */
+	c.signers = NULL;
+	start_with(&c);
+	cr_assert_eq(auth("ignition.enable"), 0);
+	tk_key_free(&co);
+}

@@ -47,3 +47,17 @@ Test(ecu_nrc, REQ_ECU_034_every_token_error_code_lands_in_the_auth_nrc_range)
 		cr_expect(nrc >= 0x50 && nrc <= 0x56, "%s (%d) -> 0x%02X", name, err, nrc);
 	}
 }
+
+Test(ecu_nrc, REQ_TOK_220_a_missing_or_doubled_signer_answers_as_a_bad_signature)
+{
+	static const int sig[] = { PLT_E_SIGNATURE_MISSING, PLT_E_DUPLICATE_SIGNER,
+				   PLT_E_TOO_MANY_SIGNATURES, PLT_E_NO_SIGNATURES,
+				   PLT_E_NO_THRESHOLD };
+
+	for (size_t i = 0; i < sizeof(sig) / sizeof(sig[0]); i++)
+		cr_expect_eq(ecu_nrc_for_token_error(sig[i]),
+			     ecu_nrc_for_token_error(PLT_E_BAD_SIGNATURE), "%s",
+			     plt_errname(sig[i]));
+	cr_expect_eq(ecu_nrc_for_token_error(PLT_E_NOT_SIGN), 0x53);
+	cr_expect_eq(ecu_nrc_for_token_error(PLT_E_BODY_PROTECTED), 0x54);
+}

@@ -112,6 +112,30 @@ int tk_mint_claims(const struct tk_key *k, const struct plt_claims *c, uint8_t *
 	return plt_encode(c, k->anchor.kid, plt_openssl_sign_es256, k->pkey, out, cap, len);
 }
 
+int tk_mint_sign(const struct tk_key *k, const struct tk_key *const *co, size_t nco,
+		 const struct plt_claims *c, uint8_t *out, size_t cap, size_t *len)
+{
+	uint8_t one[PLT_TOKEN_MAX], sig[PLT_COSIGNATURE_LEN];
+	size_t n = 0, sl = 0;
+	int r;
+
+	if ((r = plt_encode_sign(c, k->anchor.kid, plt_openssl_sign_es256, k->pkey, one,
+				 sizeof(one), &n)) != 0)
+		return r;
+	for (size_t i = 0; i < nco; i++) {
+		if ((r = plt_cosign(one, n, co[i]->anchor.kid, plt_openssl_sign_es256, co[i]->pkey,
+				    sig, sizeof(sig), &sl)) != 0 ||
+		    (r = plt_sign_append(one, n, sig, sl, out, cap, &n)) != 0)
+			return r;
+		memcpy(one, out, n);
+	}
+	if (n > cap)
+		return PLT_E_NOSPACE;
+	memcpy(out, one, n);
+	*len = n;
+	return 0;
+}
+
 int tk_mint(const struct tk_key *k, const char *vin, const char *op, const uint8_t *cnonce,
 	    size_t cnonce_len, uint32_t exi, uint8_t *out, size_t cap, size_t *len)
 {

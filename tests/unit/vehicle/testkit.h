@@ -37,6 +37,9 @@ void tk_claims_init(struct plt_claims *c, const char *vin, const char *op,
 /* Encodes and signs *c with k. */
 int tk_mint_claims(const struct tk_key *k, const struct plt_claims *c, uint8_t *out, size_t cap,
 		   size_t *len);
+/* A COSE_Sign (tag 98) signed by k, then co-signed by co[0..nco) in turn. */
+int tk_mint_sign(const struct tk_key *k, const struct tk_key *const *co, size_t nco,
+		 const struct plt_claims *c, uint8_t *out, size_t cap, size_t *len);
 /* Shortcut: tk_claims_init + tk_mint_claims. */
 int tk_mint(const struct tk_key *k, const char *vin, const char *op, const uint8_t *cnonce,
 	    size_t cnonce_len, uint32_t exi, uint8_t *out, size_t cap, size_t *len);

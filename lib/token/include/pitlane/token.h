@@ -1,5 +1,6 @@
 /*
- * libpitlane-token — pitlane capability tokens (CWT in a tagged COSE_Sign1, ES256).
+ * libpitlane-token — pitlane capability tokens (CWT in a tagged COSE_Sign1 or,
+ * for several signers, COSE_Sign; ES256).
  *
  * The portable token library for ECUs and for the broker. C99, no heap, no
  * recursion, no stdio, no errno: every buffer is the caller's, every function
@@ -74,9 +75,19 @@ typedef int (*plt_sign_fn)(void *ctx, const struct plt_iov *parts, size_t nparts
                            uint8_t sig[PLT_SIG_LEN]);
 
 /* ---- trust store (caller-owned) --------------------------------------- */
+/*
+ * Signer roles, read only by plt_verify_signers with thresholds (plt_verify
+ * ignores them, so anchors filled before roles existed keep working). A
+ * zero-initialised anchor is a broker key.
+ */
+#define PLT_ROLE_BROKER 0   /* the broker's token-signing key */
+#define PLT_ROLE_COSIGNER 1 /* an independent co-signer's key */
+#define PLT_ROLE_COUNT 2
+
 struct plt_trust_anchor {
 	uint8_t kid[PLT_KID_LEN];
 	uint8_t pub[PLT_P256_PUB_LEN];
+	uint8_t role; /* PLT_ROLE_*; anything else is never counted */
 };
 
 struct plt_trust_store {
@@ -115,14 +126,34 @@ struct plt_claims {
 	uint32_t policy_version;     /* private claim */
 };
 
+/* ---- COSE_Sign (tag 98): several signers -------------------------------- */
+#define PLT_SIGNERS_MAX 4 /* signatures a COSE_Sign token may carry */
+/* One COSE_Signature [h'A2 01 26 04 48 kid', {}, h'r||s']: 82 bytes. */
+#define PLT_COSIGNATURE_LEN 82
+#define PLT_TAG_SIGN1 18
+#define PLT_TAG_SIGN 98
+
+/* One signature of a token: views into the caller's token buffer. */
+struct plt_signer {
+	struct plt_bytes kid;           /* 8 bytes, from its protected header */
+	struct plt_bytes protected_hdr; /* its protected bstr contents */
+	struct plt_bytes signature;     /* 64 bytes */
+	size_t off;                     /* the COSE_Signature item in the token */
+	size_t len;
+};
+
 /* A decoded token: views into the caller's token buffer. */
 struct plt_token {
 	int64_t alg;                    /* from the protected header */
-	struct plt_bytes kid;           /* from the protected header */
-	struct plt_bytes protected_hdr; /* the protected bstr contents */
+	struct plt_bytes kid;           /* from the protected header (COSE_Sign: signer 0) */
+	struct plt_bytes protected_hdr; /* the protected bstr contents (COSE_Sign: signer 0) */
 	struct plt_bytes payload;       /* the payload bstr contents */
-	struct plt_bytes signature;     /* 64 bytes */
+	struct plt_bytes signature;     /* 64 bytes (COSE_Sign: signer 0) */
 	struct plt_claims claims;
+	unsigned tag;    /* PLT_TAG_SIGN1 or PLT_TAG_SIGN */
+	size_t nsigners; /* 1 for COSE_Sign1, 1..PLT_SIGNERS_MAX for COSE_Sign */
+	/* COSE_Sign1: signers[0] is the one signature (off/len: the token). */
+	struct plt_signer signers[PLT_SIGNERS_MAX];
 };
 
 /* ---- encoder (broker side) -------------------------------------------- */
@@ -135,11 +166,43 @@ struct plt_token {
 int plt_encode(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], plt_sign_fn sign,
                void *sign_ctx, uint8_t *out, size_t cap, size_t *out_len);
 
+/*
+ * The same token as a tagged COSE_Sign (tag 98) with one signature by kid:
+ * 98([h'', {}, payload, [[h'A2 01 26 04 48 kid', {}, sig]]]). Co-signatures
+ * are added with plt_sign_append(). Same requirements and codes as plt_encode,
+ * and PLT_E_TOO_LONG when the claims leave no room for one co-signature
+ * (PLT_COSIGNATURE_LEN bytes) under PLT_TOKEN_MAX.
+ */
+int plt_encode_sign(const struct plt_claims *c, const uint8_t kid[PLT_KID_LEN], plt_sign_fn sign,
+                    void *sign_ctx, uint8_t *out, size_t cap, size_t *out_len);
+
+/*
+ * A co-signer's side: decodes tok (COSE_Sign or COSE_Sign1, strict profile,
+ * no signature check) and writes ONE COSE_Signature (PLT_COSIGNATURE_LEN
+ * bytes) by kid over its payload, as a COSE_Sign signer signs it:
+ * ["Signature", h'', h'A2 01 26 04 48 kid', h'', payload]. Refuses a kid
+ * that already signed tok (PLT_E_DUPLICATE_SIGNER). The caller checks the
+ * claims before it calls this.
+ */
+int plt_cosign(const uint8_t *tok, size_t len, const uint8_t kid[PLT_KID_LEN], plt_sign_fn sign,
+               void *sign_ctx, uint8_t *out, size_t cap, size_t *out_len);
+
+/*
+ * Appends the COSE_Signature sig (as plt_cosign writes it) to the COSE_Sign
+ * token tok, writing the new token to out (which must not overlap tok).
+ * Refuses a signature that is not in the profile, a kid already present
+ * (PLT_E_DUPLICATE_SIGNER), a fifth signature (PLT_E_TOO_MANY_SIGNATURES)
+ * and a result over PLT_TOKEN_MAX. Checks no signature (the verifier does).
+ */
+int plt_sign_append(const uint8_t *tok, size_t len, const uint8_t *sig, size_t sig_len,
+                    uint8_t *out, size_t cap, size_t *out_len);
+
 /* ---- decoder / verifier (ECU side) ------------------------------------ */
 /*
  * Strict pitlane profile decode without signature check (for inspection and
- * as the first step of plt_verify). On failure *err_off (if not NULL) gets the
- * byte offset where decoding stopped.
+ * as the first step of plt_verify): a tagged COSE_Sign1 (18) or COSE_Sign
+ * (98, 1..4 signatures, no kid twice). On failure *err_off (if not NULL)
+ * gets the byte offset where decoding stopped.
  */
 int plt_decode(const uint8_t *tok, size_t len, struct plt_token *out, size_t *err_off);
 
@@ -158,11 +221,44 @@ struct plt_expect {
  * then aud == vin, scope == op, cnonce == challenge (constant time),
  * age <= exi, and iat/exp against now when have_clock. Each failure has its
  * own code. *out (if not NULL) gets the decoded token on success and on
- * failures after decoding.
+ * failures after decoding. It is plt_verify_signers with th NULL: every
+ * signature (one for COSE_Sign1, 1..4 for COSE_Sign) trusted and valid, the
+ * anchors' roles not looked at, as before roles existed. A verifier whose
+ * trust store holds keys of several roles uses plt_verify_signers.
  */
 int plt_verify(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
                const struct plt_crypto *crypto, const struct plt_expect *expect,
                struct plt_token *out);
+
+/*
+ * Signer thresholds: the verifier's (the ECU's) own configuration, never the
+ * token's. A row says, for one operation, how many signatures each role needs
+ * (k of that role's trusted keys); op NULL is the row for every operation no
+ * other row names. A row needing no signature at all is PLT_E_INVAL.
+ */
+struct plt_threshold {
+	const char *op; /* NUL-terminated operation (scope); NULL = any other */
+	uint8_t need[PLT_ROLE_COUNT];
+};
+
+struct plt_thresholds {
+	const struct plt_threshold *rows;
+	size_t count;
+};
+
+/*
+ * plt_verify for tokens with several signers: strict decode; every signature
+ * must name a trusted kid (PLT_E_KID_UNKNOWN) and verify (PLT_E_BAD_SIGNATURE);
+ * no kid twice (PLT_E_DUPLICATE_SIGNER); 1..4 signatures; then the row of the
+ * token's scope (PLT_E_NO_THRESHOLD when none applies) must be met by the
+ * valid signatures per role of their anchors (PLT_E_SIGNATURE_MISSING); then
+ * the expectations as plt_verify. A valid extra signature by a trusted key is
+ * accepted; signature order does not matter. th NULL: no threshold, roles
+ * not looked at (plt_verify).
+ */
+int plt_verify_signers(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
+                       const struct plt_crypto *crypto, const struct plt_expect *expect,
+                       const struct plt_thresholds *th, struct plt_token *out);
 
 /*
  * Generic RFC 9052 COSE_Sign1 verification (tagged or untagged, any header

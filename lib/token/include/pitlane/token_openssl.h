@@ -43,7 +43,7 @@ int plt_openssl_sign_es256(void *evp_pkey, const struct plt_iov *parts, size_t n
 /* kid = first 8 bytes of SHA-256 over the SubjectPublicKeyInfo DER of pub. */
 int plt_openssl_kid(const uint8_t pub[PLT_P256_PUB_LEN], uint8_t kid[PLT_KID_LEN]);
 
-/* A trust anchor (kid + public point) from a PEM public key or certificate. */
+/* A trust anchor (kid + public point, role broker) from a PEM public key or certificate. */
 int plt_openssl_anchor_from_pem(const char *pem, size_t len, struct plt_trust_anchor *out);
 
 /* The uncompressed public point of a P-256 EVP_PKEY (public or private). */

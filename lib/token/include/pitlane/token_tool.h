@@ -30,7 +30,9 @@ int plt_tool_anchor_file(const char *path, struct plt_trust_anchor *out);
 /*
  * Decodes tok with the strict profile (no signature check) and writes it as
  * one JSON object to out: {"size", "protected": {"alg", "kid"}, "claims":
- * {...}, "signature"}; byte strings as lower-case hex. On a decode failure
+ * {...}, "signature", "tag": 18 or 98, "signers": [{"kid", "signature"}...]}
+ * (protected and signature: the first signer's); byte strings as lower-case
+ * hex. On a decode failure
  * nothing is written, the code is returned and *err_off (if not NULL) gets
  * the byte offset.
  */
