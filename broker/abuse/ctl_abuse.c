@@ -471,8 +471,9 @@ static int decide(struct ctl *c, int approve)
 	}
 	/* The same record as POST /v1/approvals/{id}: approvals row, admin action, generation. */
 	snprintf(name, sizeof(name), OFFICER_ACTOR_PREFIX "%.50s", who.id.cn);
-	snprintf(note, sizeof(note), "login %.32s%s%.160s", actor(c), c->reason ? ": " : "",
-	         c->reason ? c->reason : "");
+	snprintf(note, sizeof(note), "login %.32s%s%.160s", actor(c),
+	         c->reason != NULL && c->reason[0] != '\0' ? ": " : "",
+	         c->reason != NULL ? c->reason : "");
 	dec.id = ap.id;
 	dec.approve = approve;
 	dec.approver = name;

@@ -215,7 +215,7 @@ int officer_key_open(const struct officer_conf *c, struct officer_key **out, cha
                      size_t errlen)
 {
 	struct officer_key *k;
-	char pin[PIN_MAX];
+	char pin[PIN_MAX] = "";
 	size_t pin_len = 0;
 	int r;
 
@@ -224,9 +224,7 @@ int officer_key_open(const struct officer_conf *c, struct officer_key **out, cha
 	if ((r = load_cert(k, c->officer_cert, err, errlen)) != 0 ||
 	    (r = get_pin(c, pin, sizeof(pin), &pin_len, err, errlen)) != 0)
 		goto out;
-	r = open_token(k, c, pin, pin_len, err, errlen);
-	plt_wipe(pin, sizeof(pin));
-	if (r != 0)
+	if ((r = open_token(k, c, pin, pin_len, err, errlen)) != 0)
 		goto out;
 	if (!plt_ct_equal(p11_public_point(k->p11), k->point, sizeof(k->point))) {
 		snprintf(err, errlen,
@@ -240,6 +238,7 @@ int officer_key_open(const struct officer_conf *c, struct officer_key **out, cha
 	k = NULL;
 	r = 0;
 out:
+	plt_wipe(pin, sizeof(pin));
 	officer_key_close(k);
 	return r;
 }

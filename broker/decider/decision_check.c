@@ -8,6 +8,11 @@
  *
  *   binding     the decision is an "approve" of this approval id and carries
  *               key 21 = the SHA-256 of this approval's request
+ *   request     the request the approval keeps hashes to that SHA-256, is
+ *               signed by the requesting technician (chain, CRL, signature),
+ *               and the row's VIN, operation, challenge, work order,
+ *               technician and workshop -- what the token is built from --
+ *               are the signed request's, not whatever the row says
  *   officer     its certificate chains to officer_ca, is valid now, the
  *               signature verifies, the officer is not the requester
  *   technician  otherwise: its certificate chains to the dealer CA with the
@@ -27,6 +32,7 @@
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
+#include "request.h"
 #include "techid.h"
 
 static const char *approver_word(int verdict)
@@ -105,6 +111,75 @@ static int technician_ok(struct decider *b, const struct abuse_approval *ap, con
 	return 0;
 }
 
+/* Same text in the row and the signed request. */
+static int same(const char *row, const char *req)
+{
+	return strcmp(row, req) == 0;
+}
+
+/*
+ * The approval's request: its stored bytes are the ones key 21 names, signed
+ * by the requester, and the row says what they say. 0 or
+ * PL_E_SRV_APPROVAL_INVALID (why says which), PL_E_NOMEM, PL_E_IO.
+ */
+static int request_ok(struct decider *b, const struct abuse_approval *ap, int64_t now, uint8_t *buf,
+                      size_t cap, char *why, size_t whylen)
+{
+	struct token_request q;
+	struct tech_identity t;
+	struct plt_crypto crypto;
+	uint8_t h[REQ_REQUEST_HASH_LEN];
+	const char *field = NULL;
+	char twhy[256] = "";
+	size_t len = 0, off = 0;
+	int r = abuse_approval_request(b->abuse, ap->id, buf, cap, &len);
+
+	if (r == PL_E_IO || r == PL_E_NOMEM) {
+		snprintf(why, whylen, "the approval store is unavailable");
+		return r;
+	}
+	if (r != 0 || !ap->has_request_sha256 || decision_request_hash(buf, len, h) != 0 ||
+	    !plt_ct_equal(h, ap->request_sha256, sizeof(h))) {
+		snprintf(why, whylen,
+		         "approval %s holds no signed request whose SHA-256 is the one its "
+		         "decision names",
+		         ap->id);
+		return PL_E_SRV_APPROVAL_INVALID;
+	}
+	if (request_decode(buf, len, &q, &off, twhy, sizeof(twhy)) != 0 ||
+	    techid_verify(b->store, q.cert, q.ncert, now, &t, twhy, sizeof(twhy)) != 0) {
+		snprintf(why, whylen, "the request approval %s keeps is not valid: %s", ap->id,
+		         twhy);
+		r = PL_E_SRV_APPROVAL_INVALID;
+		goto out;
+	}
+	techid_crypto(b->store, &crypto);
+	if (plt_cose_sign1_verify(buf, len, NULL, 0, t.pub, &crypto) != 0)
+		field = "signature";
+	else if (!same(ap->technician, t.id.cn) || !same(ap->workshop, t.id.ou))
+		field = "technician";
+	else if (!same(ap->vin, q.vin))
+		field = "vin";
+	else if (!same(ap->op, q.op))
+		field = "operation";
+	else if (ap->cnonce_len != q.cnonce_len ||
+	         !plt_ct_equal(ap->cnonce, q.cnonce, q.cnonce_len))
+		field = "challenge (cnonce)";
+	else if (!same(ap->work_order, q.work_order))
+		field = "work order";
+	r = 0;
+	if (field != NULL) {
+		snprintf(why, whylen,
+		         "approval %s: the %s in the approval is not the signed request's (a "
+		         "row changed after the request)",
+		         ap->id, field);
+		r = PL_E_SRV_APPROVAL_INVALID;
+	}
+out:
+	plt_wipe(&q, sizeof(q));
+	return r;
+}
+
 int decider_decision_recheck(struct decider *b, const struct abuse_approval *ap, char *approver,
                              size_t cap, char *why, size_t whylen)
 {
@@ -115,7 +190,7 @@ int decider_decision_recheck(struct decider *b, const struct abuse_approval *ap,
 	struct approval_decision d;
 	struct officer_identity o;
 	char owhy[256] = "";
-	uint8_t *dec = NULL;
+	uint8_t *dec = NULL, *req = NULL;
 	size_t len = 0, cap_dec = b->cfg.max_body;
 	int64_t now = (int64_t)time(NULL);
 	int r;
@@ -137,6 +212,13 @@ int decider_decision_recheck(struct decider *b, const struct abuse_approval *ap,
 	}
 	if ((r = decision_check_binding(dec, len, &bind, &d, why, whylen)) != 0)
 		goto out;
+	/* dec holds the decision's bytes, d points into them; the request needs its own */
+	if ((req = malloc(cap_dec)) == NULL) {
+		r = PL_E_NOMEM;
+		goto out;
+	}
+	if ((r = request_ok(b, ap, now, req, cap_dec, why, whylen)) != 0)
+		goto out;
 	if (d.approve != REQ_DECISION_APPROVE) {
 		snprintf(why, whylen, "the stored signed decision is a deny, not an approval");
 		r = PL_E_SRV_APPROVAL_INVALID;
@@ -156,6 +238,9 @@ int decider_decision_recheck(struct decider *b, const struct abuse_approval *ap,
 		         owhy[0] ? owhy : "no officer_ca in broker.conf");
 	}
 out:
+	if (req != NULL)
+		plt_wipe(req, cap_dec);
+	free(req);
 	plt_wipe(dec, cap_dec);
 	free(dec);
 	return r;

@@ -169,6 +169,22 @@ refused_ctl REQ-APR-024 "officer-anna's certificate with officer-ben's key" \
 officer_conf "$W/self.officer" officer-ben "$W/self.crt"
 refused_ctl REQ-APR-025 "the requester as officer" "tech-anna made this request" "$W/self.officer"
 
+# REQ-APR-028: without an officer configuration, or with a broker.conf that names no
+# officer_ca, pitlanectl says what to set (exit 2) and writes nothing.
+rc=0
+officer_ctl "$W/none.officer" approvals approve "$ID2" $C >"$W/ctl.out" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -q "officer configuration $W/none.officer: .*give it with --officer FILE" \
+    "$W/ctl.out" || fail "REQ-APR-028 no officer.conf (exit $rc): $(cat "$W/ctl.out")"
+grep -v '^officer_ca ' "$W/broker.conf" >"$W/noofficer.conf"
+rc=0
+officer_ctl "$W/anna.officer" approvals approve "$ID2" -f "$W/noofficer.conf" >"$W/ctl.out" 2>&1 ||
+    rc=$?
+[ "$rc" = 2 ] && grep -q "has no officer_ca" "$W/ctl.out" ||
+    fail "REQ-APR-028 no officer_ca (exit $rc): $(cat "$W/ctl.out")"
+[ "$(sql "SELECT state FROM approvals WHERE id = '$ID2'")" = pending ] ||
+    fail "REQ-APR-028 the approval changed"
+pass "REQ-APR-028 no officer configuration or no officer_ca: exit 2, said what to set"
+
 # REQ-APR-030..036: rows written into the database with sqlite3 deliver nothing.
 # no decision at all (the forgeable free-text approver of before)
 inject "$ID2" -
@@ -213,6 +229,26 @@ inject "$ID2" "$W/dec2.cose"
 st=$(poll "$ID2" "$W/tok2.cwt")
 [ "$st" = 201 ] || fail "REQ-APR-036 the genuine signed decision: $st"
 pass "REQ-APR-036 only the genuine signed decision delivers"
+
+# REQ-APR-027: after an officer's genuine approval, the row's VIN, challenge or kept request
+# changed with sqlite3 (the token is built from the row): withheld; restored, it delivers.
+N3=a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3
+ID3=$(park $N3)
+officer_ctl "$W/anna.officer" approvals approve "$ID3" $C >/dev/null 2>"$W/err" ||
+    fail "REQ-APR-027 approve: $(cat "$W/err")"
+sql "UPDATE approvals SET vin = 'WVWZZZ1JZXW999999' WHERE id = '$ID3'"
+withheld "REQ-APR-027 another VIN in the approved row" "$ID3" "the vin in the approval is not the signed request's"
+sql "UPDATE approvals SET vin = '$VIN', cnonce = x'0102030405060708090a0b0c0d0e0f10' WHERE id = '$ID3'"
+withheld "REQ-APR-027 another challenge in the approved row" "$ID3" "challenge (cnonce)"
+sql "UPDATE approvals SET cnonce = x'$N3', request = readfile('$W/req-$N2.cose') WHERE id = '$ID3'"
+withheld "REQ-APR-027 another request kept in the row" "$ID3" "holds no signed request whose SHA-256"
+sql "UPDATE approvals SET request = readfile('$W/req-$N3.cose') WHERE id = '$ID3'"
+st=$(poll "$ID3" "$W/tok3.cwt")
+[ "$st" = 201 ] || fail "REQ-APR-027 the restored row: $st"
+"$PITLANECTL" token inspect "$W/tok3.cwt" | grep -q "\"cnonce\": \"$N3\"" ||
+    fail "REQ-APR-027 the token is not bound to the signed request's challenge"
+pass "REQ-APR-027 the token is built only from what the signed request says"
+
 grep -q 'event=approval_delivery_refused .*code=approval_invalid' "$W/broker.log" ||
     fail "REQ-APR-030 no log line"
 
