@@ -186,6 +186,7 @@ static void handle_cosign(struct cosign_net *n, struct evhttp_request *req)
 	struct cs_request cr;
 	struct net_pending *slot;
 	uint8_t *body;
+	int r;
 
 	if (!content_type_ok(req)) {
 		n->n.bad_type++;
@@ -212,7 +213,13 @@ static void handle_cosign(struct cosign_net *n, struct evhttp_request *req)
 		return;
 	}
 	slot->id = ++n->next_id;
-	if (cs_send(n->core_fd, CS_NC_COSIGN, slot->id, &cr, sizeof(cr), body, len) != 0) {
+	if ((r = cs_send(n->core_fd, CS_NC_COSIGN, slot->id, &cr, sizeof(cr), body, len)) ==
+	    PL_E_COS_BUSY) {
+		n->n.busy++;
+		send_problem(req, 503, "busy", "the co-signer's core is busy; retry", 1);
+		return;
+	}
+	if (r != 0) {
 		n->n.core_timeouts++;
 		send_problem(req, 503, "cosign_core_unavailable",
 		             "the co-signer's core does not answer; retry", 1);

@@ -89,10 +89,11 @@ post() {
 # problem_code FILE: the code of a problem-details body
 problem_code() {
 	/usr/bin/python3 - "$1" <<'PY'
-import re, sys
+import sys
 b = open(sys.argv[1], 'rb').read()
-m = re.search(rb'dcode(?:[\x60-\x77])([a-z_]+)', b)
-print(m.group(1).decode() if m else '?')
+i = b.find(b'dcode')  # the text key "code", then a short text string: 0x60 + length
+n = b[i + 5] - 0x60 if i >= 0 and len(b) > i + 5 else -1
+print(b[i + 6:i + 6 + n].decode() if 0 <= n < 24 else '?')
 PY
 }
 

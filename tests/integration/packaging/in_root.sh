@@ -360,6 +360,12 @@ fi
 sum_before=$(sqlite3 /var/lib/pitlane/audit.db .dump | sha256sum)
 
 # ---------------------------------------------------------------- remove, purge
+# pitlane-cosignd first: its overrides go, its state directory stays only when not empty
+dpkg -P pitlane-cosignd >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -P pitlane-cosignd"; }
+[ ! -e /usr/sbin/pitlane-cosignd ] && [ ! -e /etc/pitlane/cosignd.conf ] ||
+    fail "purge of pitlane-cosignd left its program or configuration"
+! dpkg-statoverride --list | grep -q /etc/pitlane/cosign || fail "pitlane-cosignd purge left statoverrides"
+pass "REQ-COS-045 pitlane-cosignd purges cleanly (program, configuration, overrides)"
 dpkg -r pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -r"; }
 [ ! -e /usr/sbin/pitlaned ] || fail "remove left /usr/sbin/pitlaned"
 [ -f /etc/pitlane/broker.conf ] || fail "remove (not purge) deleted broker.conf"
