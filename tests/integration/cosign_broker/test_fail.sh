@@ -125,6 +125,20 @@ check_fail REQ-BRK-317 "an answer that is no COSE_Signature" "http: "
 stop_broker
 stop_fault
 
+# REQ-BRK-318: the co-signer's name does not resolve: pitlaned -n says so; the broker starts
+# anyway, refuses co-signed operations (connect, the reason) and issues the others.
+write_config "$W/b8.conf" "cosigner_url https://cosigner.invalid:8444" "cosigner_pin $PIN" \
+    "cosigner_cert $W/cc.crt" "cosigner_key $W/cc.key"
+if SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANED" -f "$W/b8.conf" -n >"$W/out" 2>&1; then
+	fail "REQ-BRK-318 pitlaned -n accepted a co-signer name that does not resolve"
+fi
+grep -q "cannot resolve 'cosigner.invalid'" "$W/out" || fail "REQ-BRK-318 -n says: $(cat "$W/out")"
+pass "REQ-BRK-318 pitlaned -n names the name that does not resolve"
+start_broker "$W/b8.conf"
+grep -q 'event=cosigner_unresolved' "$W/broker.log" || fail "REQ-BRK-318 no cosigner_unresolved line"
+check_fail REQ-BRK-318 "co-signer name unresolved" "connect: cosigner_url: cannot resolve"
+stop_broker
+
 # REQ-BRK-306: no co-signer configured: ignition.enable is issued as today (COSE_Sign1).
 write_config "$W/b5.conf"
 start_broker "$W/b5.conf"
