@@ -23,7 +23,7 @@ check_fail() {
 	[ "$ms" -le $((TIMEOUT_MS + SLACK_MS)) ] ||
 	    fail "$1 $2: the refusal took $ms ms, more than $TIMEOUT_MS + $SLACK_MS"
 	pass "$1 $2: refused after $ms ms (bound $((TIMEOUT_MS + SLACK_MS)) ms)"
-	[ "$(cosigner_rows cosign_down)" = $((rows0 + 1)) ] ||
+	wait_rows cosign_down $((rows0 + 1)) ||
 	    fail "$1 $2: no second audit row cosign_down (rows before $rows0, now $(cosigner_rows cosign_down))"
 	"$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"cosign_down"' | tail -n 1 |
 	    grep -q "\"reason\":\"$3" || fail "$1 $2: the second row does not say '$3'"
@@ -90,7 +90,7 @@ cosign_config "$W/b4.conf" "$FAULT_PORT" "$PIN" "cosigner_timeout_ms $TIMEOUT_MS
 start_broker "$W/b4.conf"
 out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce $CN --expect 403)
 expect_line "REQ-BRK-305 refusal passed on" "$out" "status=403 code=cosigner_refused rule=test"
-[ "$(cosigner_rows cosign_refused)" = 1 ] || fail "REQ-BRK-305 no second audit row cosign_refused"
+wait_rows cosign_refused 1 || fail "REQ-BRK-305 no second audit row cosign_refused"
 "$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"cosign_refused"' |
     grep -q '"reason":"approval_required: ' || fail "REQ-BRK-305 the row lacks the co-signer's code"
 pass "REQ-BRK-305 second audit row cosign_refused with the co-signer's code"
