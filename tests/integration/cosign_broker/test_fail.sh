@@ -43,6 +43,13 @@ check_fail REQ-BRK-301 "co-signer not running" "connect"
     grep -q '"decision":"allow"' || fail "REQ-BRK-301 no first row (allow) for the withheld token"
 "$PITLANECTL" audit verify "$W/audit.db" >/dev/null || fail "REQ-BRK-301 audit chain broken"
 pass "REQ-BRK-301 first row allow, second row cosign_down, chain verifies"
+i=0
+until [ "$(metric 'pitlane_cosigner_total{outcome="unavailable"}')" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 20 ] || fail "REQ-BRK-319 /metrics: $(curl -s "http://127.0.0.1:$ADMIN/metrics" | grep cosigner)"
+	sleep 0.1
+done
+pass "REQ-BRK-319 /metrics counts the unavailable outcome"
 stop_broker
 
 # REQ-BRK-302: the co-signer accepts and never answers.
@@ -147,4 +154,6 @@ expect_line "REQ-BRK-306 without a co-signer" "$out" "status=201"
 [ "$(head -c 1 "$W/t5" | od -An -tx1 | tr -d ' ')" = d2 ] ||
     fail "REQ-BRK-306 the token is not a tagged COSE_Sign1"
 grep -q 'role=cosigner-client' "$W/broker.log" && fail "REQ-BRK-306 a cosigner-client was started"
+curl -s "http://127.0.0.1:$ADMIN/metrics" | grep -q pitlane_cosigner &&
+    fail "REQ-BRK-319 /metrics shows co-signer counters without a co-signer"
 pass "REQ-BRK-306 COSE_Sign1, no cosigner-client process"
