@@ -5,7 +5,7 @@
 # committed tree of git revision REV (a release tag, HEAD) -- to a temporary directory,
 # puts packaging/debian there as debian/ and runs dpkg-buildpackage (binary
 # packages, unsigned). The .deb files, the .buildinfo and .changes land in OUTDIR:
-#   pitlane-broker, pitlane-agent, pitlane-ecusim, libpitlane-token0,
+#   pitlane-broker, pitlane-agent, pitlane-ecusim, libpitlane-token1,
 #   libpitlane-token-dev (+ -dbgsym .ddeb files).
 # Needs the build dependencies of packaging/debian/control (all in
 # packaging/install-deps.sh). Environment: JOBS (default: nproc), KEEP_TMP=1

@@ -96,8 +96,8 @@ struct ecu_config {
 	void *event_ctx;
 	const struct ecu_vehicle *restore; /* persisted state; NULL = factory state */
 	/* Signatures each operation needs, per signer role (the roles are on the
-	 * trust anchors); must outlive the ecu. NULL: roles are not consulted,
-	 * every signature must be trusted and valid (as before roles existed). */
+	 * trust anchors); must outlive the ecu. NULL: plt_verify's rule, every
+	 * signature trusted and valid and one of them by a broker key. */
 	const struct plt_thresholds *signers;
 };
 

@@ -437,7 +437,7 @@ static int issue(struct issuer *s, int64_t now)
 
 static int self_verify(struct issuer *s)
 {
-	struct plt_trust_anchor anchor;
+	struct plt_trust_anchor anchor = {.role = PLT_ROLE_BROKER}; /* the rest zero */
 	struct plt_trust_store trust = {&anchor, 1};
 	struct plt_expect ex = {
 	    .vin = "WVWZZZ1JZXW000001",

@@ -80,7 +80,7 @@ int main(void)
 	static const uint8_t nonce[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 	static const uint8_t cti[16] = {0};
 	EVP_PKEY *key = EVP_EC_gen("P-256");
-	struct plt_trust_anchor anchor;
+	struct plt_trust_anchor anchor = {.role = PLT_ROLE_BROKER}; /* the rest zero */
 	struct plt_trust_store ts = {&anchor, 1};
 	struct plt_openssl_keycache kc;
 	struct plt_crypto crypto;

@@ -469,7 +469,7 @@ static void claims_fill(struct plt_claims *c, const struct signer_request *req,
 static int self_verify(struct signer *s, const struct signer_request *req, const uint8_t *tok,
                        size_t len)
 {
-	struct plt_trust_anchor anchor;
+	struct plt_trust_anchor anchor = {.role = PLT_ROLE_BROKER}; /* the rest zero */
 	struct plt_trust_store trust = {&anchor, 1};
 	struct plt_expect ex = {
 	    .vin = req->vin,

@@ -568,7 +568,7 @@ static int cmd_issue(int argc, char **argv)
 	};
 	struct issue_args a;
 	struct plt_claims claims;
-	struct plt_trust_anchor anchor;
+	struct plt_trust_anchor anchor = {.role = PLT_ROLE_BROKER}; /* the rest zero */
 	EVP_PKEY *key = NULL;
 	uint8_t cti[PLT_CTI_LEN], tok[PLT_TOKEN_MAX];
 	size_t len = 0;
@@ -631,7 +631,7 @@ out:
 /* The signature (or the token with it) of the key at a->key over tok. */
 static int cosign_make(const struct issue_args *a, int sig_only, const uint8_t *tok, size_t len)
 {
-	struct plt_trust_anchor anchor;
+	struct plt_trust_anchor anchor = {.role = PLT_ROLE_BROKER}; /* the rest zero */
 	EVP_PKEY *key = NULL;
 	uint8_t sig[PLT_COSIGNATURE_LEN], out[PLT_TOKEN_MAX];
 	size_t sl = 0, ol = 0;

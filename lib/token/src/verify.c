@@ -45,8 +45,7 @@ static int check_signature(const struct plt_token *t, const struct plt_signer *s
 	return v < 0 ? PLT_E_CRYPTO : PLT_E_BAD_SIGNATURE;
 }
 
-/* Every signature: trusted kid and valid; counts the valid ones per role
- * (count NULL: roles are not looked at). */
+/* Every signature: trusted kid and valid; counts the valid ones per role. */
 static int check_signers(const struct plt_token *t, const struct plt_trust_store *trust,
                          const struct plt_crypto *crypto, unsigned *count)
 {
@@ -59,7 +58,7 @@ static int check_signers(const struct plt_token *t, const struct plt_trust_store
 			return PLT_E_KID_UNKNOWN;
 		if ((e = check_signature(t, &t->signers[i], a->pub, crypto)) != 0)
 			return e;
-		if (count != NULL && a->role < PLT_ROLE_COUNT)
+		if (a->role < PLT_ROLE_COUNT)
 			count[a->role]++;
 	}
 	return 0;
@@ -118,6 +117,11 @@ static int check_thresholds(const struct plt_thresholds *th, struct plt_bytes sc
 	return missing ? PLT_E_SIGNATURE_MISSING : 0;
 }
 
+/* plt_verify's rule (th NULL): one valid broker signature, whatever the
+ * operation; a token signed by co-signer keys alone is never enough. */
+static const struct plt_threshold broker_row[] = {{NULL, {[PLT_ROLE_BROKER] = 1}}};
+static const struct plt_thresholds broker_only = {broker_row, 1};
+
 static int check_expect(const struct plt_claims *c, const struct plt_expect *x)
 {
 	if (x->vin != NULL && !bytes_equal(c->aud, x->vin, bounded_len(x->vin, PLT_VIN_LEN)))
@@ -158,9 +162,9 @@ int plt_verify_signers(const uint8_t *tok, size_t len, const struct plt_trust_st
 		e = PLT_E_NO_TRUST;
 		goto out;
 	}
-	if ((e = check_signers(&t, trust, crypto, th != NULL ? count : NULL)) != 0)
+	if ((e = check_signers(&t, trust, crypto, count)) != 0)
 		goto out;
-	if (th != NULL && (e = check_thresholds(th, t.claims.scope, count)) != 0)
+	if ((e = check_thresholds(th != NULL ? th : &broker_only, t.claims.scope, count)) != 0)
 		goto out;
 	if (expect != NULL)
 		e = check_expect(&t.claims, expect);

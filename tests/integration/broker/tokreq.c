@@ -282,7 +282,7 @@ static CURL *new_handle(struct curl_slist **hdrs)
 
 static int verify_token(const uint8_t *tok, size_t len, const struct body *bd, char *why)
 {
-	struct plt_trust_anchor a;
+	struct plt_trust_anchor a = { .role = PLT_ROLE_BROKER }; /* the rest zero */
 	struct plt_trust_store ts = { &a, 1 };
 	struct plt_crypto cr;
 	struct plt_expect ex = { .vin = o.vin, .op = o.op, .cnonce = bd->cnonce,

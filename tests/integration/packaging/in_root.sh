@@ -99,7 +99,7 @@ main_debs() {
 # ---------------------------------------------------------------- install
 # shellcheck disable=SC2046
 dpkg -i $(main_debs "$DEBS") >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -i"; }
-for p in pitlane-broker pitlane-agent pitlane-ecusim libpitlane-token0 libpitlane-token-dev; do
+for p in pitlane-broker pitlane-agent pitlane-ecusim libpitlane-token1 libpitlane-token-dev; do
 	dpkg-query -W -f='${Status}' "$p" | grep -q 'install ok installed' || fail "$p not installed"
 done
 pass "REQ-PKG-001 the five packages install with dpkg -i"
@@ -152,17 +152,17 @@ C
 cc -o /tmp/pkgtest/t-shared /tmp/pkgtest/t.c $(pkg-config --cflags --libs pitlane-token-openssl) ||
     fail "build against pkg-config pitlane-token-openssl"
 /tmp/pkgtest/t-shared >/dev/null || fail "program linked with libpitlane-token.so"
-ldd /tmp/pkgtest/t-shared | grep -q 'libpitlane-token.so.0 => /' || fail "not linked to the shared library"
+ldd /tmp/pkgtest/t-shared | grep -q 'libpitlane-token.so.1 => /' || fail "not linked to the shared library"
 # shellcheck disable=SC2046
 cc -o /tmp/pkgtest/t-static /tmp/pkgtest/t.c $(pkg-config --cflags pitlane-token-openssl) \
     /usr/lib/*/libpitlane-token-openssl.a /usr/lib/*/libpitlane-token.a -lcrypto ||
     fail "build against the static libraries"
 /tmp/pkgtest/t-static >/dev/null || fail "program linked statically"
-exported=$(nm -D --defined-only /usr/lib/*/libpitlane-token.so.0 | awk '$2 == "T" { print $3 }')
+exported=$(nm -D --defined-only /usr/lib/*/libpitlane-token.so.1 | awk '$2 == "T" { print $3 }')
 echo "$exported" | grep -qv '^plt_' && fail "libpitlane-token.so exports non-plt_ symbols"
-nm -D /usr/lib/*/libpitlane-token.so.0 | grep -q 'plt_verify@@PITLANE_TOKEN_0' ||
-    fail "symbols not versioned PITLANE_TOKEN_0"
-pass "REQ-PKG-006 libpitlane-token-dev: pkg-config, shared (only plt_*, PITLANE_TOKEN_0) and static link"
+nm -D /usr/lib/*/libpitlane-token.so.1 | grep -q 'plt_verify@@PITLANE_TOKEN_1$' ||
+    fail "symbols not versioned PITLANE_TOKEN_1"
+pass "REQ-PKG-006 libpitlane-token-dev: pkg-config, shared (only plt_*, PITLANE_TOKEN_1) and static link"
 
 # ---------------------------------------------------------------- run
 if [ -n "$SYSFILTER" ]; then
@@ -368,7 +368,7 @@ dpkg -P pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.lo
 [ ! -e /var/lib/pitlane ] || fail "purge with the flag left /var/lib/pitlane"
 pass "REQ-PKG-023 with /var/lib/pitlane/purge-audit-database, purge removes the audit database"
 
-dpkg -P pitlane-agent pitlane-ecusim libpitlane-token-dev libpitlane-token0 >/tmp/pkgtest/dpkg.log 2>&1 ||
+dpkg -P pitlane-agent pitlane-ecusim libpitlane-token-dev libpitlane-token1 >/tmp/pkgtest/dpkg.log 2>&1 ||
     { cat /tmp/pkgtest/dpkg.log; fail "purge of the other packages"; }
 left=$(dpkg-query -W -f='${Package} ${Status}\n' 'pitlane*' 'libpitlane*' 2>/dev/null |
     grep -v 'not-installed' || true)

@@ -37,7 +37,7 @@ else
 	    { cat "$W/build.log"; echo "FAIL: build-debs.sh"; exit 1; }
 	echo "ok: REQ-PKG-000 build-debs.sh built the packages in $(($(date +%s) - t0)) s"
 fi
-for p in pitlane-broker pitlane-agent pitlane-ecusim libpitlane-token0 libpitlane-token-dev; do
+for p in pitlane-broker pitlane-agent pitlane-ecusim libpitlane-token1 libpitlane-token-dev; do
 	ls "$W/debs/${p}_"*.deb >/dev/null 2>&1 || { echo "FAIL: no $p .deb"; exit 1; }
 done
 

@@ -128,5 +128,12 @@ grep_in verify-sign2-unknown-message err "^invalid: kid_unknown: "
 expect verify-sign2-k2 1 $VS --trust "$dir/otherpub.pem:cosigner" --require broker,cosigner:2 "$dir/sign2"
 expect verify-bad-require 2 $VS --require boss "$dir/sign2"
 
+# REQ-TOK-214 without --require, verify is plt_verify: one broker signature needed
+expect issue-cosigner-alone 0 "$T" issue --cose-sign --key "$dir/other.pem" --vin $VIN \
+	--op door.unlock --cnonce $NONCE --now 1767225600 --out "$dir/cos-alone"
+expect verify-cosigner-alone 1 $VS --trust "$dir/otherpub.pem:cosigner" "$dir/cos-alone"
+grep_in verify-cosigner-alone-message err "^invalid: signature_missing: "
+expect verify-sign2-no-require 0 $VS --trust "$dir/otherpub.pem:cosigner" "$dir/sign2"
+
 if [ "$fails" -ne 0 ]; then echo "$fails check(s) failed"; exit 1; fi
 echo "all pitlane-token CLI checks passed"

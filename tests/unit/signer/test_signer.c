@@ -74,7 +74,7 @@ static uint64_t sign_calls(struct signer *s)
 static int verify_with_pem(const uint8_t *tok, size_t len, const struct signer_request *rq,
 			   struct plt_token *out)
 {
-	struct plt_trust_anchor a;
+	struct plt_trust_anchor a = { .role = PLT_ROLE_BROKER }; /* the rest zero */
 	struct plt_trust_store ts = { &a, 1 };
 	struct plt_crypto c;
 	struct plt_expect ex = {

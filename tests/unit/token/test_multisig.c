@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <openssl/bio.h>
 #include <openssl/ec.h>
+#include <openssl/pem.h>
 
 #include "tok_fixture.h"
 #include "token_int.h" /* plt__sign_parts: the Sig_structure builder */
@@ -344,7 +346,8 @@ Test(token_multisig, REQ_TOK_205_roles_and_thresholds_are_the_verifiers)
 	ns = fix_issue(&k.f, FIX_VIN, OP_IGN, k.f.cnonce, sizeof(k.f.cnonce), s1, sizeof(s1));
 	x = expect_op(&k, OP_IGN);
 
-	/* th NULL (plt_verify): every signature trusted and valid, roles unread */
+	/* th NULL (plt_verify): every signature trusted and valid, one by the
+	 * broker (REQ-TOK-214) */
 	cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL), 0);
 	cr_assert_eq(plt_verify(one, n1, &k.trust, &k.f.crypto, &x, NULL), 0);
 	cr_assert_eq(plt_verify_signers(s1, ns, &k.trust, &k.f.crypto, &x, NULL, NULL), 0);
@@ -367,8 +370,9 @@ Test(token_multisig, REQ_TOK_205_roles_and_thresholds_are_the_verifiers)
 		             PLT_E_SIGNATURE_MISSING);
 		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL),
 		             PLT_E_SIGNATURE_MISSING);
-		/* plt_verify does not read roles (anchors filled before roles existed) */
-		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL), 0);
+		/* plt_verify reads the roles too: no broker key, no token */
+		cr_assert_eq(plt_verify(s1, ns, &ts, &k.f.crypto, &x, NULL),
+		             PLT_E_SIGNATURE_MISSING);
 		/* a role outside PLT_ROLE_* counts for nothing */
 		a[0].role = 7;
 		cr_assert_eq(plt_verify_signers(s1, ns, &ts, &k.f.crypto, &x, &tb, NULL),
@@ -807,4 +811,164 @@ Test(token_multisig, REQ_TOK_213_sig_structure_matches_the_published_cose_sign_e
 	}
 	cr_assert_eq(nrows, 1);
 	free(text);
+}
+
+/* ---- plt_verify, the one-call verifier of existing integrators ---------- */
+/* The claims of op signed by key alone: COSE_Sign1, or COSE_Sign when many. */
+static size_t signed_by(const struct two *t, EVP_PKEY *key, const uint8_t kid[PLT_KID_LEN],
+                        const char *op, int many, uint8_t *out, size_t cap)
+{
+	struct plt_claims c;
+	size_t len = 0;
+
+	fix_claims(&t->f, &c, FIX_VIN, op, t->f.cnonce, sizeof(t->f.cnonce));
+	if (many)
+		cr_assert_eq(plt_encode_sign(&c, kid, plt_openssl_sign_es256, key, out, cap, &len),
+		             0);
+	else
+		cr_assert_eq(plt_encode(&c, kid, plt_openssl_sign_es256, key, out, cap, &len), 0);
+	return len;
+}
+
+static int mverify_plain(const struct mset *m, const struct mvec *v)
+{
+	static const uint8_t cnonce[32] = {0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+	                                   0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+	                                   0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27,
+	                                   0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f};
+	struct plt_crypto crypto;
+	struct plt_expect x;
+
+	plt_openssl_crypto(&crypto);
+	memset(&x, 0, sizeof(x));
+	x.vin = "WP0ZZZ99ZTS392124";
+	x.op = v->op;
+	x.age_s = 5;
+	x.have_clock = 1;
+	x.now = FIX_NOW + 10;
+	x.cnonce = cnonce;
+	x.cnonce_len = sizeof(cnonce);
+	return plt_verify(v->tok, v->len, &m->trust, &crypto, &x, NULL);
+}
+
+/* plt_verify (and plt_verify_signers with th NULL) never accepts a token
+ * without a valid signature by a broker-role key, for any operation, even
+ * when the store also trusts co-signer keys; every signature present must
+ * still be trusted and verify. The zero role is the broker. */
+Test(token_multisig, REQ_TOK_214_plt_verify_needs_a_broker_signature)
+{
+	static const char *const ops[] = {"door.unlock", OP_IGN, "key.learn"};
+	static const struct {
+		const char *name, *want;
+	} plain[] = {
+	    {"valid_broker_cosigner", "ok"},
+	    {"missing_cosigner", "ok"},
+	    {"sign1_broker_only", "ok"},
+	    {"door_unlock_sign1", "ok"},
+	    {"missing_broker", "signature_missing"},
+	    {"door_unlock_cosigner_only", "signature_missing"},
+	    {"wrong_role_two_cosigners", "signature_missing"},
+	    {"unknown_kid", "kid_unknown"},
+	    {"extra_unknown", "kid_unknown"},
+	    {"cosigner_kid_stranger_key", "bad_signature"},
+	};
+	uint8_t tok[PLT_TOKEN_MAX + 1], one[PLT_TOKEN_MAX], sig[PLT_COSIGNATURE_LEN];
+	static struct mset m;
+	struct plt_expect x;
+	struct two k;
+	size_t len, n1, sl = 0, i;
+	int many;
+
+	cr_assert_eq(PLT_ROLE_BROKER, 0, "the zero value of a role must be the broker");
+	two_init(&k);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		x = expect_op(&k, ops[i]);
+		for (many = 0; many <= 1; many++) {
+			/* the broker alone */
+			len = signed_by(&k, k.f.key, k.anchors[0].kid, ops[i], many, tok,
+			                sizeof(tok));
+			cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL), 0);
+			/* the co-signer alone, trusted as a co-signer: refused */
+			len = signed_by(&k, k.co, k.anchors[1].kid, ops[i], many, tok, sizeof(tok));
+			cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL),
+			             PLT_E_SIGNATURE_MISSING, "%s, %s: co-signer alone accepted",
+			             ops[i], many ? "COSE_Sign" : "COSE_Sign1");
+			cr_assert_eq(
+			    plt_verify_signers(tok, len, &k.trust, &k.f.crypto, &x, NULL, NULL),
+			    PLT_E_SIGNATURE_MISSING);
+			/* and with no expectation at all */
+			cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, NULL, NULL),
+			             PLT_E_SIGNATURE_MISSING);
+		}
+		/* broker + co-signer: accepted; a broken co-signature is not ignored */
+		len = cosigned(&k, ops[i], tok, sizeof(tok));
+		cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL), 0);
+		tok[len - 1] ^= 1; /* the co-signature's last byte */
+		cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL),
+		             PLT_E_BAD_SIGNATURE);
+	}
+	x = expect_op(&k, OP_IGN);
+	{
+		/* broker + a signature by a key the store does not hold */
+		EVP_PKEY *stranger = EVP_EC_gen("P-256");
+		uint8_t pub[PLT_P256_PUB_LEN], kid[PLT_KID_LEN];
+
+		cr_assert_not_null(stranger);
+		cr_assert_eq(plt_openssl_pub_from_pkey(stranger, pub), 0);
+		cr_assert_eq(plt_openssl_kid(pub, kid), 0);
+		n1 = signed_by(&k, k.f.key, k.anchors[0].kid, OP_IGN, 1, one, sizeof(one));
+		cr_assert_eq(plt_cosign(one, n1, kid, plt_openssl_sign_es256, stranger, sig,
+		                        sizeof(sig), &sl),
+		             0);
+		cr_assert_eq(plt_sign_append(one, n1, sig, sl, tok, sizeof(tok), &len), 0);
+		cr_assert_eq(plt_verify(tok, len, &k.trust, &k.f.crypto, &x, NULL),
+		             PLT_E_KID_UNKNOWN);
+		EVP_PKEY_free(stranger);
+	}
+	n1 = signed_by(&k, k.f.key, k.anchors[0].kid, OP_IGN, 0, one, sizeof(one));
+	{
+		/* anchors filled without a role: zeroed (= {0}, memset, static) they
+		 * are broker keys; an uninitialised role (here 7) counts for nothing */
+		struct plt_trust_anchor z = {.kid = {0}}, w; /* no role given */
+		struct plt_trust_store tz = {&z, 1}, tw = {&w, 1};
+
+		memcpy(z.kid, k.anchors[0].kid, PLT_KID_LEN);
+		memcpy(z.pub, k.anchors[0].pub, PLT_P256_PUB_LEN);
+		cr_assert_eq(plt_verify(one, n1, &tz, &k.f.crypto, &x, NULL), 0);
+		memset(&w, 0, sizeof(w));
+		memcpy(w.kid, k.anchors[0].kid, PLT_KID_LEN);
+		memcpy(w.pub, k.anchors[0].pub, PLT_P256_PUB_LEN);
+		cr_assert_eq(plt_verify(one, n1, &tw, &k.f.crypto, &x, NULL), 0);
+		w.role = 7;
+		cr_assert_eq(plt_verify(one, n1, &tw, &k.f.crypto, &x, NULL),
+		             PLT_E_SIGNATURE_MISSING);
+	}
+	{
+		/* plt_openssl_anchor_from_pem's anchor is a broker key */
+		struct plt_trust_anchor a;
+		struct plt_trust_store ta = {&a, 1};
+		BIO *bio = BIO_new(BIO_s_mem());
+		char *pem = NULL;
+		long pl;
+
+		cr_assert_not_null(bio);
+		cr_assert_eq(PEM_write_bio_PUBKEY(bio, k.f.key), 1);
+		pl = BIO_get_mem_data(bio, &pem);
+		cr_assert_gt(pl, 0);
+		memset(&a, 0xff, sizeof(a));
+		cr_assert_eq(plt_openssl_anchor_from_pem(pem, (size_t)pl, &a), 0);
+		cr_assert_eq(a.role, PLT_ROLE_BROKER);
+		cr_assert_eq(plt_verify(one, n1, &ta, &k.f.crypto, &x, NULL), 0);
+		BIO_free(bio);
+	}
+	/* the independent vectors under plt_verify */
+	mset_load(&m);
+	for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+		int r = mverify_plain(&m, mset_find(&m, plain[i].name));
+
+		cr_expect_str_eq(plt_errname(r), plain[i].want, "%s: got %s, want %s",
+		                 plain[i].name, plt_errname(r), plain[i].want);
+	}
+	free(m.text);
+	two_fini(&k);
 }

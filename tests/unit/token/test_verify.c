@@ -410,7 +410,7 @@ Test(token_verify, REQ_TOK_016_expectations_each_have_their_code)
 Test(token_verify, REQ_TOK_017_trust_store_and_signature)
 {
 	struct plt_expect x = fix_expect(&f);
-	struct plt_trust_anchor anchors[2];
+	struct plt_trust_anchor anchors[2] = {{.role = PLT_ROLE_BROKER}, {.role = PLT_ROLE_BROKER}};
 	struct plt_trust_store ts;
 	struct plt_token t;
 	EVP_PKEY *other = EVP_EC_gen("P-256");

@@ -847,9 +847,14 @@ Test(ecu, REQ_TOK_221_the_ecu_configuration_decides_which_signers_an_operation_n
 	cr_assert_eq(auth_sign(&key, NULL, "door.unlock"), 0);
 	cr_assert_eq(auth_sign(&key, &co, "key.learn"), 0);
 
-	/* without a signers table the ECU checks as before: one trusted signature */
+	/* without a signers table the ECU wants one broker signature for every
+	 * operation (plt_verify's rule, REQ-TOK-214): the co-signer alone is
+	 * refused even though it is trusted */
 	c.signers = NULL;
 	start_with(&c);
 	cr_assert_eq(auth("ignition.enable"), 0);
+	cr_assert_eq(auth_sign(&co, NULL, "door.unlock"), 0x51);
+	cr_assert_eq(last_event(ECU_EV_AUTH_FAIL)->err, PLT_E_SIGNATURE_MISSING);
+	cr_assert_eq(auth_sign(&key, &co, "ignition.enable"), 0);
 	tk_key_free(&co);
 }

@@ -76,9 +76,11 @@ typedef int (*plt_sign_fn)(void *ctx, const struct plt_iov *parts, size_t nparts
 
 /* ---- trust store (caller-owned) --------------------------------------- */
 /*
- * Signer roles, read only by plt_verify_signers with thresholds (plt_verify
- * ignores them, so anchors filled before roles existed keep working). A
- * zero-initialised anchor is a broker key.
+ * Signer roles of the trust anchors. The zero value is the broker: a
+ * zero-initialised anchor (memset, = {0}, static, plt_openssl_anchor_from_pem)
+ * is a broker key, so anchors filled before roles existed keep their meaning.
+ * Initialise every anchor: plt_verify wants a valid signature by a key of role
+ * PLT_ROLE_BROKER, and a role outside PLT_ROLE_* counts for nothing.
  */
 #define PLT_ROLE_BROKER 0   /* the broker's token-signing key */
 #define PLT_ROLE_COSIGNER 1 /* an independent co-signer's key */
@@ -87,7 +89,7 @@ typedef int (*plt_sign_fn)(void *ctx, const struct plt_iov *parts, size_t nparts
 struct plt_trust_anchor {
 	uint8_t kid[PLT_KID_LEN];
 	uint8_t pub[PLT_P256_PUB_LEN];
-	uint8_t role; /* PLT_ROLE_*; anything else is never counted */
+	uint8_t role; /* PLT_ROLE_*, 0 = broker; anything else is never counted */
 };
 
 struct plt_trust_store {
@@ -222,9 +224,11 @@ struct plt_expect {
  * age <= exi, and iat/exp against now when have_clock. Each failure has its
  * own code. *out (if not NULL) gets the decoded token on success and on
  * failures after decoding. It is plt_verify_signers with th NULL: every
- * signature (one for COSE_Sign1, 1..4 for COSE_Sign) trusted and valid, the
- * anchors' roles not looked at, as before roles existed. A verifier whose
- * trust store holds keys of several roles uses plt_verify_signers.
+ * signature (one for COSE_Sign1, 1..4 for COSE_Sign) trusted and valid, and
+ * at least one of them by a key of role PLT_ROLE_BROKER (else
+ * PLT_E_SIGNATURE_MISSING), whatever the operation: a token signed only by
+ * co-signer keys is refused even when the store trusts them. A verifier that
+ * needs co-signatures for some operations uses plt_verify_signers.
  */
 int plt_verify(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
                const struct plt_crypto *crypto, const struct plt_expect *expect,
@@ -253,8 +257,8 @@ struct plt_thresholds {
  * token's scope (PLT_E_NO_THRESHOLD when none applies) must be met by the
  * valid signatures per role of their anchors (PLT_E_SIGNATURE_MISSING); then
  * the expectations as plt_verify. A valid extra signature by a trusted key is
- * accepted; signature order does not matter. th NULL: no threshold, roles
- * not looked at (plt_verify).
+ * accepted; signature order does not matter. th NULL: plt_verify's rule,
+ * one broker signature for every operation.
  */
 int plt_verify_signers(const uint8_t *tok, size_t len, const struct plt_trust_store *trust,
                        const struct plt_crypto *crypto, const struct plt_expect *expect,
