@@ -34,7 +34,15 @@
 #define RETRY_WAIT_MAX_S 5
 
 /* Payload keys of a decision (docs/protocol.md), disjoint from the token request's. */
-enum { K_APPROVAL_ID = 16, K_DECISION = 17, K_REASON = 18, K_NONCE = 19, K_IAT = 20 };
+enum {
+	K_APPROVAL_ID = 16,
+	K_DECISION = 17,
+	K_REASON = 18,
+	K_NONCE = 19,
+	K_IAT = 20,
+	K_REQUEST_HASH = 21,
+};
+#define HASH_LEN 32
 
 struct approve_opts {
 	const char *id, *reason, *config;
@@ -46,6 +54,8 @@ struct decided {
 	char status[16], op[32], vin[18], technician[64], workshop[64], approver[64];
 	char work_order[64];
 	long long expires;
+	uint8_t request_hash[HASH_LEN]; /* --show: what a decision signs (key 21) */
+	int has_request_hash;
 };
 
 void cmd_approve_usage(FILE *f)
@@ -138,45 +148,79 @@ static int parse(int argc, char **argv, struct approve_opts *o)
 	return 0;
 }
 
-/* {16: id, 17: "approve"/"deny"/"show", ?18: reason, 19: fresh nonce, 20: now}. */
-static int build_payload(const struct approve_opts *o, uint8_t *out, size_t cap, size_t *len)
+/*
+ * {16: id, 17: word, ?18: reason, 19: fresh nonce, 20: now, ?21: hash}: word is "show"
+ * (hash NULL) or the decision, which names the request it decides on by its SHA-256.
+ */
+static int build_payload(const struct approve_opts *o, const char *word, const uint8_t *hash,
+                         uint8_t *out, size_t cap, size_t *len)
 {
 	struct plt_cbor_writer w;
 	uint8_t nonce[16];
+	const char *reason = hash != NULL ? o->reason : "";
 	int r;
 
 	if (getrandom(nonce, sizeof(nonce), 0) != (ssize_t)sizeof(nonce))
 		return PL_E_IO;
 	plt_cbor_writer_init(&w, out, cap);
-	plt_cbor_put_map(&w, o->reason[0] ? 5 : 4);
+	plt_cbor_put_map(&w, 4 + (reason[0] != '\0') + (hash != NULL));
 	plt_cbor_put_uint(&w, K_APPROVAL_ID);
 	plt_cbor_put_cstr(&w, o->id);
 	plt_cbor_put_uint(&w, K_DECISION);
-	plt_cbor_put_cstr(&w, o->show ? "show" : o->deny ? "deny" : "approve");
-	if (o->reason[0]) {
+	plt_cbor_put_cstr(&w, word);
+	if (reason[0]) {
 		plt_cbor_put_uint(&w, K_REASON);
-		plt_cbor_put_cstr(&w, o->reason);
+		plt_cbor_put_cstr(&w, reason);
 	}
 	plt_cbor_put_uint(&w, K_NONCE);
 	plt_cbor_put_bstr(&w, nonce, sizeof(nonce));
 	plt_cbor_put_uint(&w, K_IAT);
 	plt_cbor_put_uint(&w, (uint64_t)time(NULL));
+	if (hash != NULL) {
+		plt_cbor_put_uint(&w, K_REQUEST_HASH);
+		plt_cbor_put_bstr(&w, hash, HASH_LEN);
+	}
 	r = plt_cbor_writer_finish(&w, len);
 	plt_wipe(nonce, sizeof(nonce));
 	return r;
 }
 
 /* The signed body: a tagged COSE_Sign1 over the payload, as a token request's. */
-static int build_body(struct techkey *k, const struct approve_opts *o, uint8_t *out, size_t cap,
-                      size_t *len)
+static int build_body(struct techkey *k, const struct approve_opts *o, const char *word,
+                      const uint8_t *hash, uint8_t *out, size_t cap, size_t *len)
 {
 	uint8_t payload[PAYLOAD_MAX];
 	size_t ylen;
 	int r;
 
-	if ((r = build_payload(o, payload, sizeof(payload), &ylen)) != 0)
+	if ((r = build_payload(o, word, hash, payload, sizeof(payload), &ylen)) != 0)
 		return r;
 	return request_sign1(k, payload, ylen, out, cap, len);
+}
+
+/* "request-sha256" of the 200 map of a "show" (a byte string of 32). */
+static void read_request_hash(const struct broker_reply *rep, struct decided *d)
+{
+	struct plt_cbor_reader r;
+	struct plt_bytes k, v;
+	size_t n;
+
+	plt_cbor_reader_init(&r, rep->body, rep->len);
+	if (plt_cbor_get_map(&r, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		if (plt_cbor_get_tstr(&r, &k) != 0)
+			return;
+		if (k.len == 14 && memcmp(k.ptr, "request-sha256", 14) == 0 &&
+		    plt_cbor_peek(&r) == PLT_CBOR_BSTR) {
+			if (plt_cbor_get_bstr(&r, &v) != 0 || v.len != HASH_LEN)
+				return;
+			memcpy(d->request_hash, v.ptr, HASH_LEN);
+			d->has_request_hash = 1;
+		} else if (plt_cbor_skip(&r) != 0) {
+			return;
+		}
+	}
 }
 
 /* The 200 map: text values by name; unknown entries are skipped. */
@@ -199,6 +243,7 @@ static int parse_decided(const struct approve_opts *o, const struct broker_reply
 	plt_cbor_reader_init(&r, rep->body, rep->len);
 	if (broker_read_named_map(&r, f, sizeof(f) / sizeof(f[0]), u, 1) != 0)
 		return PL_E_AGENT_BROKER_REPLY;
+	read_request_hash(rep, d);
 	if (o->show)
 		return strcmp(d->status, "pending") == 0 ? 0 : PL_E_AGENT_BROKER_REPLY;
 	return strcmp(d->status, "approved") == 0 || strcmp(d->status, "denied") == 0
@@ -236,6 +281,11 @@ static void refusal_text(const struct approve_opts *o, const struct broker_reply
 	else if (strcmp(c, "approval_not_pending") == 0)
 		snprintf(out, cap, "%s: nothing to do%s",
 		         d[0] ? d : "the approval was already decided", rid);
+	else if (strcmp(c, "request_hash_mismatch") == 0)
+		snprintf(out, cap,
+		         "the approval no longer holds the request you looked at (%s): run pitlane "
+		         "approve %s --show again and decide anew%s",
+		         d[0] ? d : "another request", o->id, rid);
 	else if (strcmp(c, "approval_expired") == 0)
 		snprintf(out, cap,
 		         "approval %s expired before anyone decided: the requester has "
@@ -258,28 +308,19 @@ static int retryable(int r, const struct broker_reply *rep)
 	       strcmp(rep->code, "busy") == 0;
 }
 
-/* Signs and sends the decision (a fresh nonce and time on every attempt). */
-static int send_decision(const struct approve_opts *o, const struct agent_config *cfg,
-                         struct broker_reply *rep, char *err, size_t errlen)
+/* Signs and sends one message (a fresh nonce and time on every attempt); 0 or CMD_*. */
+static int call(const struct approve_opts *o, const struct agent_config *cfg, struct techkey *key,
+                struct broker *b, const char *word, const uint8_t *hash, struct broker_reply *rep,
+                char *err, size_t errlen)
 {
-	struct techkey *key = NULL;
-	struct broker *b = NULL;
 	uint8_t body[REQUEST_MAX]; /* the same envelope as a token request (request.h) */
 	char path[64];
 	size_t len = 0;
 	int r, st;
 
-	if ((r = techkey_open(cfg, &key, err, errlen)) != 0) {
-		st = r == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY;
-		goto out;
-	}
-	if ((r = broker_open(cfg, &b, err, errlen)) != 0) {
-		st = CMD_CONFIG;
-		goto out;
-	}
 	snprintf(path, sizeof(path), "/v1/approvals/%s", o->id);
 	for (unsigned attempt = 0;; attempt++) {
-		if ((r = build_body(key, o, body, sizeof(body), &len)) != 0) {
+		if ((r = build_body(key, o, word, hash, body, sizeof(body), &len)) != 0) {
 			snprintf(err, errlen,
 			         "signing the decision with the technician key failed "
 			         "(%s): is the smartcard still inserted?",
@@ -304,6 +345,47 @@ static int send_decision(const struct approve_opts *o, const struct agent_config
 	}
 out:
 	plt_wipe(body, sizeof(body));
+	return st;
+}
+
+/*
+ * --show: one signed "show". A decision: a "show" first, for the SHA-256 of the
+ * request the approval holds, then the decision naming it (key 21): the approver
+ * signs a yes or no to that request, not to whatever the approval id names later.
+ */
+static int send_decision(const struct approve_opts *o, const struct agent_config *cfg,
+                         struct broker_reply *rep, char *err, size_t errlen)
+{
+	struct techkey *key = NULL;
+	struct broker *b = NULL;
+	struct decided d;
+	int r, st;
+
+	if ((r = techkey_open(cfg, &key, err, errlen)) != 0) {
+		st = r == PL_E_AGENT_TECH_CERT ? CMD_CONFIG : CMD_TECHKEY;
+		goto out;
+	}
+	if ((r = broker_open(cfg, &b, err, errlen)) != 0) {
+		st = CMD_CONFIG;
+		goto out;
+	}
+	if ((st = call(o, cfg, key, b, "show", NULL, rep, err, errlen)) != CMD_OK || o->show)
+		goto out;
+	memset(&d, 0, sizeof(d));
+	read_request_hash(rep, &d);
+	if (!d.has_request_hash) {
+		snprintf(err, errlen,
+		         "the broker did not show the SHA-256 of the request of approval %s, so "
+		         "there is nothing to sign: the approval predates signed decisions (the "
+		         "requester has to ask again) or the broker is older than this pitlane",
+		         o->id);
+		st = CMD_FAIL;
+		goto out;
+	}
+	memset(rep, 0, sizeof(*rep));
+	rep->retry_after = -1;
+	st = call(o, cfg, key, b, o->deny ? "deny" : "approve", d.request_hash, rep, err, errlen);
+out:
 	broker_close(b);
 	techkey_close(key);
 	return st;
@@ -312,15 +394,18 @@ out:
 /* --show: what the approver would decide on, and how. */
 static void print_pending(const struct approve_opts *o, const struct decided *d)
 {
-	char at[16] = "?";
+	char at[16] = "?", hash[2 * HASH_LEN + 1] = "-";
 	time_t t = (time_t)d->expires;
 	struct tm tm;
 
 	if (d->expires > 0 && localtime_r(&t, &tm) != NULL)
 		strftime(at, sizeof(at), "%H:%M:%S", &tm);
+	if (d->has_request_hash)
+		pl_hex_encode(d->request_hash, HASH_LEN, hash, sizeof(hash));
 	printf("pending: %s on %s for %s (%s), work order %s, approval %s, open until %s\n", d->op,
 	       d->vin, d->technician, d->workshop, d->work_order[0] ? d->work_order : "-", o->id,
 	       at);
+	printf("request sha256 %s (your decision signs it)\n", hash);
 	printf("decide: pitlane approve %s   or   pitlane approve %s --deny --reason TEXT\n", o->id,
 	       o->id);
 }
@@ -351,6 +436,12 @@ static void print_result(const struct approve_opts *o, int st, const struct deci
 			printf(",\"work_order\":");
 			agent_json_str(stdout, d->work_order);
 			printf(",\"expires\":%lld", d->expires);
+			if (d->has_request_hash) {
+				char hash[2 * HASH_LEN + 1];
+
+				pl_hex_encode(d->request_hash, HASH_LEN, hash, sizeof(hash));
+				printf(",\"request_sha256\":\"%s\"", hash);
+			}
 		}
 		printf(",\"op\":");
 		agent_json_str(stdout, d->op);

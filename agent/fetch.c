@@ -82,6 +82,12 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 		         "the approved token was already delivered once (approval id "
 		         "%s): run the command again",
 		         rep->approval_id[0] ? rep->approval_id : "unknown");
+	} else if (strcmp(c, "approval_invalid") == 0) {
+		snprintf(out, cap,
+		         "the approval (id %s) carries no valid signed decision, so the broker "
+		         "withholds the token%s%s: ask an OEM officer to decide it anew%s",
+		         rep->approval_id[0] ? rep->approval_id : "unknown",
+		         rep->detail[0] ? ": " : "", rep->detail, rid);
 	} else if (rep->status == 202 || strcmp(c, "approval_required") == 0 ||
 	           strcmp(c, "approval_pending") == 0) {
 		const char *id = rep->approval_id[0] ? rep->approval_id : rep->request_id;

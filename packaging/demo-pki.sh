@@ -318,6 +318,78 @@ chmod 644 README ca/ca.crt other-ca/ca.crt ca/crl.pem broker/broker.crt \
     broker/broker.spki-pin devices/*.crt technicians/*.crt technicians/*.pub.pem \
     hsm-broker/broker-signing.pub.pem
 chmod 755 "$D" ca other-ca broker devices technicians
+# --- officers ----------------------------------------------------------------
+# OEM security officers decide approvals with pitlanectl, each signing with their own key
+# (docs/abuse.md). Their certificates come from a CA of their own, the officer CA
+# (broker.conf officer_ca), never from the dealer CA: a workshop certificate cannot stand
+# in for an officer, nor the reverse.
+#   officer-ca/ca.crt ca.key               the officer CA
+#   hsm-officers/softhsm2.conf tokens/ pin token "pitlane-officers", one P-256 key per
+#                                          officer (label = officer name)
+#   officers/<officer>.crt .pub.pem        officer-anna, officer-ben, officer-olga
+#                                          (CN=<officer>, OU=oem-security)
+#   officers/officer-other-ca.crt          test material: a token key certified by other-ca
+#   officers/officer-expired.crt           test material: an officer certificate that expired
+#                                          in 2020 (its key is in the token too)
+cat >> openssl.cnf <<'CNF'
+[ CA_officer ]
+dir = ./officer-ca
+certificate = $dir/ca.crt
+private_key = $dir/ca.key
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+crlnumber = $dir/crlnumber
+default_md = sha256
+default_days = 825
+default_crl_days = 365
+policy = policy_any
+unique_subject = no
+[ officer ]
+basicConstraints = critical,CA:false
+keyUsage = critical,digitalSignature
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+mkdir -p officer-ca officers hsm-officers/tokens
+mkca officer-ca "Pitlane Demo Officer CA"
+mkhsm hsm-officers pitlane-officers
+# officer CA-DIR NAME ID: a key pair in the officer token, its certificate by that CA
+officer() {
+	p11key hsm-officers pitlane-officers "$2" "$3" "officers/$2.pub.pem"
+	run openssl x509 -new -subj "$SUBJ_O/OU=oem-security/CN=$2" \
+	    -force_pubkey "officers/$2.pub.pem" -CA "$1/ca.crt" -CAkey "$1/ca.key" \
+	    -set_serial "$((0x3000 + 0x$3))" -days 825 -sha256 -extfile openssl.cnf \
+	    -extensions officer -out "officers/$2.crt"
+}
+officer officer-ca officer-anna 01
+officer officer-ca officer-ben 02
+officer officer-ca officer-olga 03
+officer other-ca officer-other-ca 04
+# expired: openssl 3.0 sets past dates only through `openssl ca`, which needs the key;
+# the key is made as a file, certified, imported into the token and deleted
+issue officers/officer-expired CA_officer officer "$SUBJ_O/OU=oem-security/CN=officer-expired" \
+    -startdate 20200101000000Z -enddate 20200102000000Z
+run openssl pkey -in officers/officer-expired.key -outform DER -out officers/x.der
+run openssl pkey -in officers/officer-expired.key -pubout -outform DER -out officers/x.pub.der
+for t in privkey:x.der pubkey:x.pub.der; do
+	SOFTHSM2_CONF=$D/hsm-officers/softhsm2.conf run pkcs11-tool --module "$MOD" \
+	    --token-label pitlane-officers --login --pin "$(cat "$D/hsm-officers/pin")" \
+	    --write-object "officers/${t#*:}" --type "${t%%:*}" --label officer-expired --id 05 \
+	    --usage-sign
+done
+rm -f officers/x.der officers/x.pub.der officers/officer-expired.key
+cat >> README <<EOF
+officer-ca/ca.crt, ca.key         the officer CA (broker.conf officer_ca), apart from the dealer CA
+hsm-officers/                     SOFTHSM2_CONF=\$PWD/hsm-officers/softhsm2.conf
+    token "pitlane-officers", one P-256 key per officer (label = officer name)
+officers/*.crt                    CN=officer name, OU=oem-security, for the token keys:
+    officer-anna, officer-ben, officer-olga (officer CA); test material:
+    officer-other-ca (issued by other-ca), officer-expired (expired 2020)
+EOF
+chmod 644 officer-ca/ca.crt officers/*.crt officers/*.pub.pem
+chmod 755 officer-ca officers
+
 rm -f "$log"
 : > .complete
 echo "$prog: demo PKI ready in $D (demo material, see $D/README)"

@@ -141,6 +141,17 @@ struct abuse_approval {
 	char work_order[64];
 	char approver[ABUSE_ID_MAX];
 	char decision_reason[160];
+	/*
+	 * The requester's exact signed token request: given to abuse_approval_create()
+	 * (not owned; request_len bytes); its SHA-256 (key 21 of every decision) is
+	 * stored with it and read back by abuse_approval_get() (has_request_sha256 = 0
+	 * for approvals made before schema 0005). The bytes themselves:
+	 * abuse_approval_request().
+	 */
+	const uint8_t *request;
+	size_t request_len;
+	uint8_t request_sha256[32];
+	int has_request_sha256;
 };
 
 /* Records a pending approval (random id written into ap->id). Needs a database. */
@@ -152,6 +163,17 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap);
 int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms, struct abuse_approval *ap);
 /* PENDING (past its expiry) -> EXPIRED once; PL_E_EXISTS when it was not pending. */
 int abuse_approval_expire(struct abuse *a, const char *id);
+/*
+ * The requester's exact signed token request of approval id (what the
+ * co-signer checks), or the approver's exact signed decision (a COSE_Sign1 by
+ * the approving technician's or officer's own key, as received or as
+ * pitlanectl wrote it): copied into out[0..cap), *len its length.
+ * PL_E_NOTFOUND when the approval is unknown or holds none (a decision only
+ * once decided), PL_E_NOSPACE when cap is too small, PL_E_IO.
+ */
+int abuse_approval_request(struct abuse *a, const char *id, uint8_t *out, size_t cap, size_t *len);
+int abuse_approval_signed_decision(struct abuse *a, const char *id, uint8_t *out, size_t cap,
+                                   size_t *len);
 /* APPROVED -> ISSUED exactly once; PL_E_EXISTS when it was not APPROVED. */
 int abuse_approval_claim(struct abuse *a, const char *id);
 /* ISSUED -> APPROVED again (the token could not be delivered). */
@@ -166,11 +188,15 @@ struct abuse_decision {
 	const char *reason;   /* the approver's words, shown to the requester; may be "" */
 	const char *note;     /* the officer-action row's reason; NULL: reason */
 	int64_t now_ms;
+	/* the approver's exact signed decision (COSE_Sign1), checked by the caller; required */
+	const uint8_t *signed_decision;
+	size_t signed_decision_len;
 };
 /*
  * Records d the one way pitlanectl and POST /v1/approvals/{id} share: in one
  * transaction the approval goes from pending (and unexpired at now_ms) to
- * approved or denied (approver, decision_reason, decided_ms), a row goes into
+ * approved or denied (approver, decision_reason, decided_ms, the signed
+ * decision's bytes), a row goes into
  * admin_actions (actor, action "approve"/"deny", target "approval <id>",
  * note) and the generation is bumped; the broker writes that row into the
  * audit chain (decision "admin"). PL_E_EXISTS when the approval was not

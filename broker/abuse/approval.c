@@ -32,7 +32,9 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap)
 	uint8_t rnd[ABUSE_APPROVAL_ID_LEN / 2];
 	int r = PL_E_IO;
 
-	if (a == NULL || ap == NULL || ap->cnonce_len == 0 || ap->cnonce_len > sizeof(ap->cnonce))
+	if (a == NULL || ap == NULL || ap->cnonce_len == 0 || ap->cnonce_len > sizeof(ap->cnonce) ||
+	    ap->request == NULL || ap->request_len == 0 || ap->request_len > INT32_MAX ||
+	    !ap->has_request_sha256)
 		return PL_E_INVAL;
 	if (a->db == NULL)
 		return PL_E_INVAL;
@@ -46,8 +48,8 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap)
 	        "INSERT INTO approvals (id, state, created_ms, expires_ms, "
 	        "rule, device_cn, device_ou, technician, workshop, technician_id, "
 	        "workshop_id, vin, op, cnonce, ttl_s, exi_s, policy_version, "
-	        "work_order) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	        "?, ?, ?, ?)",
+	        "work_order, request, request_sha256) VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, "
+	        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	        -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, ap->id, -1, SQLITE_STATIC);
@@ -67,6 +69,9 @@ int abuse_approval_create(struct abuse *a, struct abuse_approval *ap)
 	sqlite3_bind_int64(st, 15, ap->exi_s);
 	sqlite3_bind_int64(st, 16, ap->policy_version);
 	sqlite3_bind_text(st, 17, ap->work_order, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 18, ap->request, (int)ap->request_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 19, ap->request_sha256, (int)sizeof(ap->request_sha256),
+	                  SQLITE_STATIC);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : PL_E_IO;
 out:
 	sqlite3_finalize(st);
@@ -90,7 +95,7 @@ int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms, struct a
 	        "SELECT id, state, created_ms, expires_ms, rule, device_cn, "
 	        "device_ou, technician, workshop, technician_id, workshop_id, vin, op, "
 	        "cnonce, ttl_s, exi_s, policy_version, work_order, approver, "
-	        "decided_ms, decision_reason FROM approvals WHERE id = ?",
+	        "decided_ms, decision_reason, request_sha256 FROM approvals WHERE id = ?",
 	        -1, &st, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -125,6 +130,10 @@ int abuse_approval_get(struct abuse *a, const char *id, int64_t now_ms, struct a
 	TXT(18, approver);
 	ap->decided_ms = sqlite3_column_int64(st, 19);
 	TXT(20, decision_reason);
+	if (sqlite3_column_bytes(st, 21) == (int)sizeof(ap->request_sha256)) {
+		memcpy(ap->request_sha256, sqlite3_column_blob(st, 21), sizeof(ap->request_sha256));
+		ap->has_request_sha256 = 1;
+	}
 	if (ap->state == ABUSE_APR_PENDING && now_ms >= ap->expires_ms)
 		ap->state = ABUSE_APR_EXPIRED;
 	r = 0;
@@ -160,6 +169,56 @@ int abuse_approval_expire(struct abuse *a, const char *id)
 	return transition(a, id, "pending", "expired");
 }
 
+/* One BLOB column of approval id into out[0..cap); PL_E_NOTFOUND when NULL or empty. */
+static int read_blob(struct abuse *a, const char *sql, const char *id, uint8_t *out, size_t cap,
+                     size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	size_t n;
+	int rc, r = PL_E_IO;
+
+	if (a == NULL || id == NULL || out == NULL || len == NULL || a->db == NULL)
+		return PL_E_INVAL;
+	pthread_mutex_lock(&a->mu);
+	if (sqlite3_prepare_v2(a->db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? PL_E_NOTFOUND : PL_E_IO;
+		goto out;
+	}
+	n = (size_t)sqlite3_column_bytes(st, 0);
+	if (sqlite3_column_type(st, 0) != SQLITE_BLOB || n == 0) {
+		r = PL_E_NOTFOUND;
+		goto out;
+	}
+	if (n > cap) {
+		r = PL_E_NOSPACE;
+		goto out;
+	}
+	memcpy(out, sqlite3_column_blob(st, 0), n);
+	*len = n;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->mu);
+	return r;
+}
+
+int abuse_approval_request(struct abuse *a, const char *id, uint8_t *out, size_t cap, size_t *len)
+{
+	return read_blob(a, "SELECT request FROM approvals WHERE id = ?", id, out, cap, len);
+}
+
+int abuse_approval_signed_decision(struct abuse *a, const char *id, uint8_t *out, size_t cap,
+                                   size_t *len)
+{
+	return read_blob(a,
+	                 "SELECT decision FROM approvals WHERE id = ? AND state IN ('approved', "
+	                 "'denied', 'issued')",
+	                 id, out, cap, len);
+}
+
 int abuse_approval_claim(struct abuse *a, const char *id)
 {
 	return transition(a, id, "approved", "issued");
@@ -188,6 +247,29 @@ static int exec_bound(sqlite3 *db, const char *sql, const char *const *t, int n,
 	return r;
 }
 
+/* The approval row of a decision, with the signed decision's exact bytes; 0 or PL_E_IO. */
+static int record_decision(sqlite3 *db, const char *const *upd, int64_t now_ms,
+                           const struct abuse_decision *d)
+{
+	sqlite3_stmt *st = NULL;
+	int r = PL_E_IO;
+
+	if (sqlite3_prepare_v2(db,
+	                       "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = "
+	                       "?3, decided_ms = ?5, decision = ?6 WHERE id = ?4 AND state = "
+	                       "'pending' AND expires_ms > ?5",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return PL_E_IO;
+	for (int k = 0; k < 4; k++)
+		sqlite3_bind_text(st, k + 1, upd[k], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now_ms);
+	sqlite3_bind_blob(st, 6, d->signed_decision, (int)d->signed_decision_len, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		r = 0;
+	sqlite3_finalize(st);
+	return r;
+}
+
 int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d)
 {
 	char target[ABUSE_APPROVAL_ID_LEN + 16];
@@ -196,7 +278,8 @@ int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d)
 	int r = PL_E_IO;
 
 	if (a == NULL || d == NULL || d->id == NULL || d->approver == NULL || d->actor == NULL ||
-	    a->db == NULL)
+	    d->signed_decision == NULL || d->signed_decision_len == 0 ||
+	    d->signed_decision_len > INT32_MAX || a->db == NULL)
 		return PL_E_INVAL;
 	reason = d->reason != NULL ? d->reason : "";
 	now_ms = d->now_ms;
@@ -212,10 +295,7 @@ int abuse_approval_decide(struct abuse *a, const struct abuse_decision *d)
 	pthread_mutex_lock(&a->mu);
 	if (sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		goto out;
-	if (exec_bound(a->db,
-	               "UPDATE approvals SET state = ?1, approver = ?2, decision_reason = ?3, "
-	               "decided_ms = ?5 WHERE id = ?4 AND state = 'pending' AND expires_ms > ?5",
-	               upd, 4, now_ms) != 0)
+	if (record_decision(a->db, upd, now_ms, d) != 0)
 		goto rollback;
 	if (sqlite3_changes(a->db) != 1) {
 		r = PL_E_EXISTS;

@@ -3,9 +3,11 @@
  *
  *   alerts list                      alerts from the audit log (newest last)
  *   approvals list|show ID           pending and recent approvals
- *   approvals approve|deny ID --approver TECH [--reason TEXT]
- *                                    (recorded by abuse_approval_decide(), as
- *                                    POST /v1/approvals/{id} records it)
+ *   approvals approve|deny ID [--reason TEXT] [--officer FILE]
+ *                                    signed with the officer's own key
+ *                                    (ctl_officer.c), verified as the broker
+ *                                    will, recorded by abuse_approval_decide()
+ *                                    as POST /v1/approvals/{id} records it
  *   suspend|resume workshop|technician|device ID --reason TEXT
  *   revoke token CTI --reason TEXT   (CTI: 32 hex digits)
  *   breaker list | breaker reset NAME --reason TEXT
@@ -27,16 +29,20 @@
 
 #include "abuse.h"
 #include "config.h"
+#include "ctl_officer.h"
+#include "officer.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 
 #define OK 0
 #define FAIL 1
 #define USAGE 2
+/* an officer's signed decision: the envelope, one certificate, the payload */
+#define OFFICER_DECISION_MAX (20 * 1024)
 
 struct ctl {
 	const char *conf;
-	const char *reason, *approver, *by;
+	const char *reason, *approver, *by, *officer;
 	const char *arg[3];
 	int nargs;
 	struct broker_config cfg;
@@ -47,7 +53,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: pitlanectl alerts list -f broker.conf\n"
 	      "       pitlanectl approvals list|show ID -f broker.conf\n"
-	      "       pitlanectl approvals approve|deny ID --approver TECH [--reason TEXT] -f "
+	      "       pitlanectl approvals approve|deny ID [--reason TEXT] [--officer FILE] -f "
 	      "broker.conf\n"
 	      "       pitlanectl suspend|resume workshop|technician|device ID --reason TEXT -f "
 	      "broker.conf\n"
@@ -55,6 +61,8 @@ static void usage(FILE *f)
 	      "       pitlanectl breaker list -f broker.conf\n"
 	      "       pitlanectl breaker reset NAME --reason TEXT -f broker.conf\n"
 	      "options: --by NAME (who acts; default: the login name)\n"
+	      "         --officer FILE (approve|deny: the officer's key that signs the decision;\n"
+	      "                         default " OFFICER_CONF_DEFAULT ")\n"
 	      "exit: 0 done, 1 refused, 2 usage or I/O\n",
 	      f);
 }
@@ -80,6 +88,8 @@ static int parse_args(int argc, char **argv, struct ctl *c)
 			opt = &c->approver;
 		else if (strcmp(argv[i], "--by") == 0)
 			opt = &c->by;
+		else if (strcmp(argv[i], "--officer") == 0)
+			opt = &c->officer;
 		if (opt != NULL) {
 			if (++i >= argc) {
 				fprintf(stderr, "pitlanectl: %s needs a value\n", argv[i - 1]);
@@ -336,20 +346,110 @@ static int cmd_breaker(struct ctl *c)
 	return r;
 }
 
-/* Approve or deny: the approval must be pending and unexpired, the approver eligible. */
+/* The approval to decide: pending, unexpired, with the request its decision must name. */
+static int decidable(struct ctl *c, struct abuse *a, struct abuse_approval *ap)
+{
+	int r = abuse_approval_get(a, c->arg[1], now_ms(), ap);
+
+	if (r != 0) {
+		fprintf(stderr, "pitlanectl: approval %s: %s\n", c->arg[1], pl_strerror(r));
+		return r == PL_E_NOTFOUND ? FAIL : USAGE;
+	}
+	if (ap->state != ABUSE_APR_PENDING) {
+		fprintf(stderr, "pitlanectl: approval %s is %s, not pending\n", ap->id,
+		        ap->state == ABUSE_APR_EXPIRED ? "expired" : "already decided");
+		return FAIL;
+	}
+	if (!ap->has_request_sha256) {
+		fprintf(stderr,
+		        "pitlanectl: approval %s was made before signed decisions and holds no "
+		        "signed request to decide on; the requester has to ask again\n",
+		        ap->id);
+		return FAIL;
+	}
+	return OK;
+}
+
+/*
+ * The officer signs the decision with their own key, and pitlanectl verifies it
+ * as the broker will (officer_ca, validity, signature, approval id, request hash)
+ * before it writes anything: into *dec (malloc'd, *len bytes) and *who.
+ */
+static int sign_and_verify(struct ctl *c, const struct abuse_approval *ap, int approve,
+                           uint8_t **dec, size_t *len, struct officer_identity *who)
+{
+	struct officer_conf oc;
+	struct officer_key *k = NULL;
+	struct decision_binding bind = {.approval_id = ap->id, .request_hash = ap->request_sha256};
+	struct approval_decision d;
+	X509_STORE *officers = NULL;
+	char err[600] = "";
+	uint8_t *buf = NULL;
+	size_t n = 0, cap = OFFICER_DECISION_MAX;
+	int r;
+
+	if (c->cfg.officer_ca[0] == '\0') {
+		fprintf(stderr,
+		        "pitlanectl: %s has no officer_ca: the broker could not verify an "
+		        "officer's decision; add officer_ca (the officer CA's PEM) to it\n",
+		        c->conf);
+		return USAGE;
+	}
+	if (officer_store_open(c->cfg.officer_ca, NULL, &officers, err, sizeof(err)) != 0 ||
+	    officer_conf_load(c->officer != NULL ? c->officer : OFFICER_CONF_DEFAULT, &oc, err,
+	                      sizeof(err)) != 0) {
+		fprintf(stderr, "pitlanectl: %s\n", err);
+		r = USAGE;
+		goto out;
+	}
+	if ((buf = malloc(cap)) == NULL || officer_key_open(&oc, &k, err, sizeof(err)) != 0 ||
+	    officer_key_sign_decision(k, ap->id, approve, c->reason, ap->request_sha256, buf, cap,
+	                              &n) != 0) {
+		fprintf(stderr, "pitlanectl: signing the decision: %s\n",
+		        err[0] ? err : "the officer key could not sign");
+		r = FAIL;
+		goto out;
+	}
+	if ((r = officer_decision_verify(officers, buf, n, &bind, now_ms() / 1000, &d, who, err,
+	                                 sizeof(err))) != 0) {
+		fprintf(stderr, "pitlanectl: the decision was not written: %s (%s)\n", err,
+		        pl_errname(r));
+		r = FAIL;
+		goto out;
+	}
+	*dec = buf;
+	*len = n;
+	buf = NULL;
+	r = OK;
+out:
+	free(buf);
+	officer_key_close(k);
+	X509_STORE_free(officers);
+	return r;
+}
+
+/*
+ * Approve or deny: the approval must be pending and unexpired; the officer signs
+ * the decision with their own key and may not be the requester.
+ */
 static int decide(struct ctl *c, int approve)
 {
 	struct abuse *a = NULL;
 	struct abuse_approval ap;
-	struct policy *p = NULL;
-	struct policy_diag d;
+	struct officer_identity who;
 	struct abuse_decision dec = {0};
-	char req_id[64] = "";
+	char name[ABUSE_ID_MAX], note[240];
+	uint8_t *signed_dec = NULL;
+	size_t len = 0;
 	int r;
 
-	if (c->approver == NULL) {
-		fprintf(stderr, "pitlanectl: --approver TECH is required (a technician id holding "
-		                "an approver role in the policy)\n");
+	if (c->approver != NULL) {
+		fprintf(
+		    stderr,
+		    "pitlanectl: --approver is gone: a typed name proved nothing. An officer now "
+		    "signs the decision with their own key (--officer FILE, default %s: "
+		    "officer_cert, officer_key, pin_file; see pitlanectl(8))\n",
+		    OFFICER_CONF_DEFAULT);
 		return USAGE;
 	}
 	if (!approve && (r = need_reason(c)) != OK)
@@ -358,49 +458,31 @@ static int decide(struct ctl *c, int approve)
 		fprintf(stderr, "pitlanectl: database %s: %s\n", c->cfg.database, pl_strerror(r));
 		return USAGE;
 	}
-	r = abuse_approval_get(a, c->arg[1], now_ms(), &ap);
-	if (r != 0) {
-		fprintf(stderr, "pitlanectl: approval %s: %s\n", c->arg[1], pl_strerror(r));
-		r = r == PL_E_NOTFOUND ? FAIL : USAGE;
+	if ((r = decidable(c, a, &ap)) != OK ||
+	    (r = sign_and_verify(c, &ap, approve, &signed_dec, &len, &who)) != OK)
 		goto out;
-	}
-	if (ap.state != ABUSE_APR_PENDING) {
-		fprintf(stderr, "pitlanectl: approval %s is %s, not pending\n", ap.id,
-		        ap.state == ABUSE_APR_EXPIRED ? "expired" : "already decided");
-		r = FAIL;
-		goto out;
-	}
-	memset(&d, 0, sizeof(d));
-	if ((r = policy_load_dir(c->cfg.policy_dir, &p, &d)) != 0) {
-		fprintf(stderr, "pitlanectl: policy %s:%u:%u: %s\n", d.file, d.line, d.col, d.msg);
-		r = USAGE;
-		goto out;
-	}
-	policy_technician_id(p, ap.technician, req_id);
-	if (strcmp(c->approver, ap.technician) == 0 || strcmp(c->approver, ap.technician_id) == 0 ||
-	    strcmp(c->approver, req_id) == 0) {
+	if (strcmp(who.id.cn, ap.technician) == 0 || strcmp(who.id.cn, ap.technician_id) == 0) {
 		fprintf(stderr,
 		        "pitlanectl: %s made this request and cannot approve or deny it; "
 		        "a second person must\n",
-		        c->approver);
-		r = FAIL;
-		goto out;
-	}
-	if ((r = policy_may_approve(p, c->approver, ap.op)) != 0) {
-		fprintf(stderr, "pitlanectl: %s may not decide approval %s: %s\n", c->approver,
-		        ap.id,
-		        r == PL_E_NOTFOUND ? "not a technician of the policy"
-		                           : "no approver role for this operation (or suspended)");
+		        who.id.cn);
 		r = FAIL;
 		goto out;
 	}
 	/* The same record as POST /v1/approvals/{id}: approvals row, admin action, generation. */
+	snprintf(name, sizeof(name), OFFICER_ACTOR_PREFIX "%.50s", who.id.cn);
+	snprintf(note, sizeof(note), "login %.32s%s%.160s", actor(c),
+	         c->reason != NULL && c->reason[0] != '\0' ? ": " : "",
+	         c->reason != NULL ? c->reason : "");
 	dec.id = ap.id;
 	dec.approve = approve;
-	dec.approver = c->approver;
-	dec.actor = actor(c);
+	dec.approver = name;
+	dec.actor = name;
 	dec.reason = c->reason;
+	dec.note = note;
 	dec.now_ms = now_ms();
+	dec.signed_decision = signed_dec;
+	dec.signed_decision_len = len;
 	r = abuse_approval_decide(a, &dec);
 	if (r == PL_E_EXISTS) {
 		fprintf(stderr, "pitlanectl: approval %s was decided meanwhile (or expired)\n",
@@ -411,11 +493,11 @@ static int decide(struct ctl *c, int approve)
 		r = USAGE;
 	} else {
 		printf("%s %s (%s %s for %s by %s)\n", approve ? "approved" : "denied", ap.id,
-		       ap.op, ap.vin, ap.technician, c->approver);
+		       ap.op, ap.vin, ap.technician, name);
 		r = OK;
 	}
 out:
-	policy_unref(p);
+	free(signed_dec);
 	abuse_close(a);
 	return r;
 }
@@ -436,7 +518,8 @@ static int cmd_approvals(struct ctl *c)
 		    "workshop, vin, op, ttl_s, work_order, strftime('%Y-%m-%dT%H:%M:%SZ', "
 		    "created_ms / 1000, 'unixepoch') AS created, strftime("
 		    "'%Y-%m-%dT%H:%M:%SZ', expires_ms / 1000, 'unixepoch') AS expires, "
-		    "approver, decision_reason FROM approvals WHERE id = ?",
+		    "approver, decision_reason, lower(hex(request_sha256)) AS request_sha256 "
+		    "FROM approvals WHERE id = ?",
 		    c->arg[1], "no such approval");
 	if (c->nargs == 2 && strcmp(c->arg[0], "approve") == 0)
 		return decide(c, 1);

@@ -76,8 +76,12 @@ int problem_status_for(int err)
 	case PL_E_SRV_IDENTITY:
 	case PL_E_SRV_NOT_TECHNICIAN:
 	case PL_E_SRV_TECH_AS_DEVICE:
+	case PL_E_SRV_OFFICER_CERT:
+	case PL_E_SRV_DECISION_SIG:
 		return 401;
 	case PL_E_SRV_WORKSHOP_MISMATCH:
+	case PL_E_SRV_REQUEST_HASH:
+	case PL_E_SRV_APPROVAL_INVALID:
 		return 403;
 	case PL_E_TOOBIG:
 		return 413;

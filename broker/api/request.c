@@ -433,10 +433,18 @@ static int decision_field(struct dec *d, uint64_t key, void *ctx)
 		return get_nonce(d, r, "nonce (19)", q->nonce);
 	case REQ_D_IAT:
 		return get_iat(d, r, "iat (20)", &q->iat);
+	case REQ_D_REQUEST_HASH:
+		if (plt_cbor_get_bstr(r, &b) != 0 || b.len != REQ_REQUEST_HASH_LEN)
+			return fail(d, PL_E_SRV_REQ_FIELD,
+			            "request hash (21) must be a byte string of 32 bytes (the "
+			            "SHA-256 of the request)");
+		memcpy(q->request_hash, b.ptr, b.len);
+		q->has_request_hash = 1;
+		return 0;
 	default:
 		return fail(d, PL_E_SRV_REQ_FIELD,
 		            "unknown payload key (a decision has keys "
-		            "16..20)");
+		            "16..21)");
 	}
 }
 
@@ -454,11 +462,12 @@ static int decision_finish(struct dec *d, void *ctx)
 
 static int decode_decision(const uint8_t *p, size_t len, size_t base, struct dec *outer, void *ctx)
 {
-	static const char *const names[] = {"approval id (16)", "decision (17)", "reason (18)",
-	                                    "nonce (19)", "iat (20)"};
+	static const char *const names[] = {"approval id (16)", "decision (17)",
+	                                    "reason (18)",      "nonce (19)",
+	                                    "iat (20)",         "request hash (21)"};
 	static const struct payload_spec spec = {.first = REQ_D_APPROVAL_ID,
-	                                         .last = REQ_D_IAT,
-	                                         .required = 0x1b, /* reason optional */
+	                                         .last = REQ_D_REQUEST_HASH,
+	                                         .required = 0x1b, /* reason, hash optional */
 	                                         .names = names,
 	                                         .field = decision_field,
 	                                         .finish = decision_finish};

@@ -76,7 +76,11 @@ int request_decode(const uint8_t *body, size_t len, struct token_request *out, s
  *                                                 what is to be approved, deciding nothing)
  *   18 reason (tstr, 0..160 printable; required and non-empty for a deny)
  *   19 nonce (bstr .size 16)                   20 iat (uint, UNIX seconds)
- * Every key but 18 is required. Same error codes and offsets as request_decode.
+ *   21 request hash (bstr .size 32): SHA-256 of the requester's exact signed token
+ *      request; optional here, required by the decider for "approve" and "deny"
+ * Every key but 18 and 21 is required. Same error codes and offsets as request_decode.
+ * (Key 21 is also the poll's approval id: a tstr there, a bstr here, so a poll is still
+ * never read as a decision, nor the reverse.)
  */
 enum req_decision_key {
 	REQ_D_APPROVAL_ID = 16,
@@ -84,7 +88,9 @@ enum req_decision_key {
 	REQ_D_REASON = 18,
 	REQ_D_NONCE = 19,
 	REQ_D_IAT = 20,
+	REQ_D_REQUEST_HASH = 21,
 };
+#define REQ_REQUEST_HASH_LEN 32
 #define REQ_APPROVAL_ID_LEN 32
 /* approval_decision.approve (and vreq.approve, decider.h): compare with ==, never as a boolean. */
 enum req_decision { REQ_DECISION_DENY = 0, REQ_DECISION_APPROVE = 1, REQ_DECISION_SHOW = 2 };
@@ -97,6 +103,8 @@ struct approval_decision {
 	char reason[REQ_REASON_MAX];
 	uint8_t nonce[REQ_NONCE_LEN];
 	int64_t iat;
+	uint8_t request_hash[REQ_REQUEST_HASH_LEN]; /* key 21, when has_request_hash */
+	int has_request_hash;
 };
 
 int request_decode_decision(const uint8_t *body, size_t len, struct approval_decision *out,

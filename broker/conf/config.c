@@ -39,6 +39,7 @@ static const struct pl_conf_key keys[] = {
     STR(tls_cert, 1, "PEM certificate chain of the broker"),
     STR(tls_key, 1, "PEM private key of the broker TLS certificate"),
     STR(client_ca, 1, "PEM bundle of the dealer CA"),
+    STR(officer_ca, 0, "PEM bundle of the officer CA (officers sign approval decisions)"),
     /* Required, checked in broker_config_parse (its message names `crl none`). */
     {"crl", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
      "PEM CRL of the dealer CA, or none (no revocation checks)", set_crl},

@@ -27,11 +27,12 @@ struct broker_config {
 	uint16_t admin_port;
 	char tls_cert[BROKER_PATH_MAX]; /* PEM chain */
 	char tls_key[BROKER_PATH_MAX];
-	char client_ca[BROKER_PATH_MAX]; /* dealer CA bundle */
-	char crl[BROKER_PATH_MAX];       /* "" with crl_none: revocation checks off */
-	int crl_none;                    /* `crl none` given: no CRL, warned at every start */
-	char key_uri[BROKER_URI_MAX];    /* pkcs11: URI of the signing key */
-	char pin_file[BROKER_PATH_MAX];  /* owner-only */
+	char client_ca[BROKER_PATH_MAX];  /* dealer CA bundle */
+	char officer_ca[BROKER_PATH_MAX]; /* officer CA bundle ("": no officer decisions) */
+	char crl[BROKER_PATH_MAX];        /* "" with crl_none: revocation checks off */
+	int crl_none;                     /* `crl none` given: no CRL, warned at every start */
+	char key_uri[BROKER_URI_MAX];     /* pkcs11: URI of the signing key */
+	char pin_file[BROKER_PATH_MAX];   /* owner-only */
 	char policy_dir[BROKER_PATH_MAX];
 	char database[BROKER_PATH_MAX];
 	char issuer[64];                      /* iss claim */

@@ -13,10 +13,12 @@
 #include <time.h>
 
 #include "decider.h"
+#include "decision.h"
 #include "pitlane/token.h"
 #include "pl_codec.h"
 #include "pl_err.h"
 #include "pl_err_audit.h"
+#include "pl_err_server.h"
 #include "pl_err_signer.h"
 #include "pl_log.h"
 #include "pl_parse.h"
@@ -314,6 +316,32 @@ static int still_admitted(struct decider *b, const struct vreq *h, const struct 
 	return 1;
 }
 
+/*
+ * The approval's signed decision, verified again from its stored bytes
+ * (decision_check.c): 1 when it holds; else the token is withheld (403
+ * approval_invalid, an audit row "deny", the log line).
+ */
+static int decision_still_valid(struct decider *b, const struct vreq *h,
+                                const struct abuse_approval *ap, struct token_answer *a)
+{
+	char approver[ABUSE_ID_MAX], why[400] = "", detail[520];
+	int r = decider_decision_recheck(b, ap, approver, sizeof(approver), why, sizeof(why));
+
+	if (r == 0)
+		return 1;
+	if (r == PL_E_IO || r == PL_E_NOMEM) {
+		delivery_refused(b, h, ap, a, 503, "audit_unavailable", NULL,
+		                 "the approval store is unavailable; poll again");
+		return 0;
+	}
+	snprintf(detail, sizeof(detail),
+	         "%s [%s]; the token is withheld: an officer has to decide the approval anew, "
+	         "or ask again",
+	         why, pl_errname(r));
+	delivery_refused(b, h, ap, a, 403, "approval_invalid", "approval_invalid", detail);
+	return 0;
+}
+
 /* An approved request: re-check, sign with the original challenge, audit, deliver once. */
 static void deliver(struct decider *b, const struct vreq *h, const struct abuse_approval *ap,
                     struct token_answer *a)
@@ -324,7 +352,7 @@ static void deliver(struct decider *b, const struct vreq *h, const struct abuse_
 	char reason[160];
 	int r;
 
-	if (!still_admitted(b, h, ap, a))
+	if (!decision_still_valid(b, h, ap, a) || !still_admitted(b, h, ap, a))
 		return;
 	if ((r = abuse_approval_claim(b->abuse, ap->id)) != 0) {
 		answer_problem(a, 410, "approval_consumed",
@@ -670,7 +698,8 @@ static const char *approver_code(int verdict)
 
 /*
  * 200: {"approval-id", "status", "op", "vin", "technician", "workshop", "approver"};
- * for a "show" also "work-order" and "expires" (UNIX seconds).
+ * for a "show" also "work-order", "expires" (UNIX seconds) and "request-sha256"
+ * (the SHA-256 of the requester's signed request: key 21 of a decision on it).
  */
 static void decision_done(const struct abuse_approval *ap, const char *status, const char *approver,
                           int show, struct token_answer *a)
@@ -678,13 +707,20 @@ static void decision_done(const struct abuse_approval *ap, const char *status, c
 	struct plt_cbor_writer w;
 	size_t len = 0;
 
+	int hash = show && ap->has_request_sha256;
+
 	plt_cbor_writer_init(&w, a->body, sizeof(a->body));
-	plt_cbor_put_map(&w, show ? 9 : 7);
+	plt_cbor_put_map(&w, (show ? 9 : 7) + (size_t)hash);
 	if (show) {
 		plt_cbor_put_cstr(&w, "work-order");
 		plt_cbor_put_cstr(&w, ap->work_order);
 		plt_cbor_put_cstr(&w, "expires");
 		plt_cbor_put_uint(&w, ap->expires_ms > 0 ? (uint64_t)ap->expires_ms / 1000 : 0);
+	}
+	if (hash) {
+		/* what the approver's decision must carry as key 21 */
+		plt_cbor_put_cstr(&w, "request-sha256");
+		plt_cbor_put_bstr(&w, ap->request_sha256, sizeof(ap->request_sha256));
 	}
 	plt_cbor_put_cstr(&w, "approval-id");
 	plt_cbor_put_cstr(&w, ap->id);
@@ -721,6 +757,34 @@ static int decision_device_ok(struct decider *b, const struct decider_view *dv,
 	else if (r > 0)
 		decision_refused(b, dv, a, 403, v.code, v.rule, v.reason);
 	return r == 0;
+}
+
+/*
+ * An approve or deny must be about this approval's request: key 21 is the
+ * SHA-256 of the request the approval keeps (decision.h); else the answer is
+ * given (0): 403 request_hash_mismatch.
+ */
+static int decision_bound(struct decider *b, const struct decider_view *dv,
+                          const struct abuse_approval *ap, struct token_answer *a)
+{
+	const struct vreq *h = dv->h;
+	struct decision_binding bind = {
+	    .approval_id = ap->id,
+	    .request_hash = ap->has_request_sha256 ? ap->request_sha256 : NULL,
+	};
+	struct approval_decision d;
+	char why[256] = "";
+	int r;
+
+	if (h->body == NULL) {
+		/* the handoff always carries it; without it there is nothing to keep */
+		decision_refused(b, dv, a, 400, "malformed_request", NULL, "no signed decision");
+		return 0;
+	}
+	if ((r = decision_check_binding(h->body, h->body_len, &bind, &d, why, sizeof(why))) == 0)
+		return 1;
+	decision_refused(b, dv, a, problem_status_for(r), pl_errname(r), NULL, why);
+	return 0;
 }
 
 void decider_abuse_decision(struct decider *b, const struct vreq *h, struct token_answer *a)
@@ -767,6 +831,8 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 		decision_refused(b, &dv, a, 400, "malformed_request", NULL, "unknown decision");
 		return;
 	}
+	if (!decision_bound(b, &dv, &ap, a))
+		return;
 	/* The officer-action row names the technician and the way it came (actor "api:<id>"). */
 	snprintf(actor, sizeof(actor), "api:%.58s", who.id);
 	snprintf(note, sizeof(note), "device %.63s%s%.160s", h->device_cn, h->reason[0] ? ": " : "",
@@ -778,6 +844,8 @@ void decider_abuse_decision(struct decider *b, const struct vreq *h, struct toke
 	dec.reason = h->reason;
 	dec.note = note;
 	dec.now_ms = now_ms();
+	dec.signed_decision = h->body; /* kept byte for byte: verified again at delivery */
+	dec.signed_decision_len = h->body_len;
 	r = abuse_approval_decide(b->abuse, &dec);
 	if (r == PL_E_EXISTS) {
 		/* Decided or expired between the look and the write. */

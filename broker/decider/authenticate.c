@@ -156,6 +156,9 @@ static void decision_body(struct decider *d, struct vreq *v, const struct fd_req
 	memcpy(v->nonce, dec.nonce, sizeof(v->nonce));
 	v->iat = dec.iat;
 	v->approve = (uint8_t)dec.approve;
+	_Static_assert(sizeof(v->request_hash) == sizeof(dec.request_hash), "hash sizes");
+	memcpy(v->request_hash, dec.request_hash, sizeof(v->request_hash));
+	v->has_request_hash = (uint8_t)dec.has_request_hash;
 	if (verify_signer(d, v, body, q->body_len, dec.cert, dec.ncert, now) == 0)
 		copy_str(v->reason, sizeof(v->reason), dec.reason); /* the approver's note */
 }
@@ -262,6 +265,8 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 			break;
 		}
 	}
+	v.body = body; /* for the co-signer */
+	v.body_len = q->body_len;
 	decider_decide(d, &v, a);
 	plt_wipe(&v, sizeof(v));
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "decider.h"
+#include "officer.h"
 #include "pl_err.h"
 #include "pl_err_audit.h"
 #include "pl_log.h"
@@ -58,6 +59,9 @@ int decider_open(const struct broker_config *c, audit_sign_fn fn, void *ctx,
 	    (r = decider_refusals_open(d, err, errlen)) != 0)
 		goto out;
 	if ((r = castore_open(c, &d->store, err, errlen)) != 0)
+		goto out;
+	if (c->officer_ca[0] != '\0' &&
+	    (r = officer_store_open(c->officer_ca, d->store, &d->officers, err, errlen)) != 0)
 		goto out;
 	if ((r = replay_new(c->replay_capacity, &d->replay)) != 0) {
 		snprintf(err, errlen, "cannot set up the decider: %s", pl_strerror(r));
@@ -143,6 +147,7 @@ void decider_close(struct decider *d)
 	policy_slot_free(d->policy);
 	replay_free(d->replay);
 	X509_STORE_free(d->store);
+	X509_STORE_free(d->officers);
 	free(d);
 }
 

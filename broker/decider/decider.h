@@ -46,9 +46,19 @@ struct vreq {
 	uint8_t nonce[16]; /* freshness: checked by the decider */
 	int64_t iat;
 	char req_reason[161]; /* the request's reason (5), for the audit row */
+	/*
+	 * HANDOFF_DECISION: key 21, the SHA-256 of the request decided on. body (below)
+	 * is the exact signed request a parked approval keeps, or the exact signed
+	 * decision an approval keeps; valid during decider_decide() only.
+	 */
+	uint8_t request_hash[32];
+	uint8_t has_request_hash;
 	/* HANDOFF_DECISION, HANDOFF_APPROVAL: the approval id the technician signed */
 	char approval_id[ABUSE_APPROVAL_ID_LEN + 1];
 	uint8_t approve; /* enum req_decision (request.h): compare with == */
+	/* the body as received (the co-signer gets the technician's signed request) */
+	const uint8_t *body;
+	uint32_t body_len;
 };
 
 struct refusals;
@@ -62,6 +72,7 @@ struct decider {
 	struct replay *replay;
 	struct refusals *refusals; /* refusal audit budget */
 	X509_STORE *store;         /* client_ca + CRL + technician marker (castore.h) */
+	X509_STORE *officers;      /* officer_ca (officer.h); NULL without one */
 	atomic_ullong reloads, reload_failures;
 	int64_t replay_floor;       /* refuse iat below this (the preload overflowed) */
 	atomic_int diverged_logged; /* the audit_chain_diverged line was written */
@@ -128,6 +139,19 @@ void decider_abuse_decision(struct decider *d, const struct vreq *h, struct toke
  * then the token, once. Audit rows and log lines are written here.
  */
 void decider_abuse_poll(struct decider *d, const struct vreq *h, struct token_answer *a);
+
+/*
+ * Before an approved token leaves (decision_check.c): the signed decision
+ * stored with ap, verified again from its exact bytes -- an "approve" of ap
+ * with ap's request hash (key 21), by an officer (officer_ca, valid now, not
+ * the requester) or by a technician who may still decide it (dealer CA and
+ * CRL, technician marker, policy). 0 with approver = who signed it
+ * ("officer:<CN>" or the technician's policy id); else a code and why
+ * (PL_E_SRV_APPROVAL_INVALID, _REQUEST_HASH, _DECISION_SIG, the technician
+ * certificate's codes; PL_E_IO, PL_E_NOMEM: the store).
+ */
+int decider_decision_recheck(struct decider *d, const struct abuse_approval *ap, char *approver,
+                             size_t cap, char *why, size_t whylen);
 
 /*
  * Refusals under a flood (refusal_audit.c, docs/broker.md): 1 when a refused

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "decider.h"
+#include "decision.h"
 #include "identity.h"
 #include "pl_codec.h"
 #include "pl_err.h"
@@ -47,7 +48,9 @@ struct verdict {
 	uint32_t retry_after;
 	uint8_t out[PROBLEM_MAX > SIGNER_TOKEN_MAX ? PROBLEM_MAX : SIGNER_TOKEN_MAX];
 	size_t outlen;
-	char location[48]; /* 202: the approval's poll path */
+	char location[48];   /* 202: the approval's poll path */
+	const uint8_t *body; /* the exact signed request (a parked approval keeps it) */
+	size_t body_len;
 };
 
 /* What a worker learnt, for the audit row and the log line. */
@@ -317,6 +320,12 @@ static int abuse_gate(struct verdict *j, struct outcome *o, const struct policy 
 	ap.exi_s = d->exi_s;
 	ap.policy_version = d->policy_version;
 	copy_str(ap.work_order, sizeof(ap.work_order), o->q.work_order);
+	/* the exact signed request: its SHA-256 is what every decision on it signs (key 21) */
+	ap.request = j->body;
+	ap.request_len = j->body_len;
+	if ((r = decision_request_hash(j->body, j->body_len, ap.request_sha256)) != 0)
+		goto fail;
+	ap.has_request_sha256 = 1;
 	if ((r = remember_nonce(b, o, now_s, why, sizeof(why))) != 0) {
 		reject(j, o, r, why);
 		return 1;
@@ -531,6 +540,8 @@ void decider_decide(struct decider *b, const struct vreq *h, struct token_answer
 	copy_str(j->device.cn, sizeof(j->device.cn), h->device_cn);
 	copy_str(j->device.ou, sizeof(j->device.ou), h->device_ou);
 	copy_str(j->client_addr, sizeof(j->client_addr), h->client_addr);
+	j->body = h->body;
+	j->body_len = h->body_len;
 	if (h->have_tech) {
 		o.have_tech = 1;
 		copy_str(o.tech.id.cn, sizeof(o.tech.id.cn), h->tech_cn);

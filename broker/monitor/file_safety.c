@@ -104,6 +104,8 @@ int broker_files_check(const char *conf_path, const struct broker_config *c,
 		check_one(&ck, "pin_file", c->pin_file, PL_FILE_SECRET);
 		check_one(&ck, "tls_cert", c->tls_cert, PL_FILE_AUTHORITY);
 		check_one(&ck, "client_ca", c->client_ca, PL_FILE_AUTHORITY);
+		if (c->officer_ca[0] != '\0')
+			check_one(&ck, "officer_ca", c->officer_ca, PL_FILE_AUTHORITY);
 		check_database(&ck, c->database);
 	}
 	if (c->crl[0] != '\0')

@@ -268,10 +268,17 @@ static int landlock_decider(const struct broker_config *c, int *abi)
 		    {"/sys/devices/system/cpu", LL_READ},
 		    /* the CA store it verifies every request's certificates with */
 		    {c->client_ca, LANDLOCK_ACCESS_FS_READ_FILE},
-		    {c->crl, LANDLOCK_ACCESS_FS_READ_FILE}, /* last: may be none */
+		    /* the officer CA it verifies officers' signed decisions with */
+		    {c->officer_ca, LANDLOCK_ACCESS_FS_READ_FILE}, /* may be none */
+		    {c->crl, LANDLOCK_ACCESS_FS_READ_FILE},        /* may be none */
 		};
+		struct ll_grant use[sizeof(g) / sizeof(g[0])];
+		size_t n = 0;
 
-		return landlock_restrict(g, sizeof(g) / sizeof(g[0]) - (c->crl[0] == '\0'), abi);
+		for (size_t i = 0; i < sizeof(g) / sizeof(g[0]); i++)
+			if (g[i].path[0] != '\0')
+				use[n++] = g[i];
+		return landlock_restrict(use, n, abi);
 	}
 }
 

@@ -8,7 +8,13 @@
  * shifted iat; the fuzz corpus keeps a few of these bodies.
  *
  *   decreq --tech-cert PEM --p11-token T --p11-object O --pin-file F
- *          --id ID [--deny] [--reason TEXT] [--poll] [--iat-offset S] --out FILE
+ *          --id ID [--deny] [--reason TEXT] [--poll] [--iat-offset S]
+ *          [--request FILE | --request-hash HEX | --show] --out FILE
+ *
+ * --request FILE puts the SHA-256 of FILE (the requester's exact signed token
+ * request) into key 21 of the decision, --request-hash HEX the given 32 bytes
+ * (a wrong one on purpose); without either the decision has no key 21. --show
+ * writes a "show". The certificate and key may be an officer's too (any token).
  *
  * Exit: 0 written, 1 failed, 2 usage. Test-only code: never a product component.
  */
@@ -21,6 +27,7 @@
 #include <time.h>
 
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "p11key.h"
@@ -29,8 +36,49 @@
 struct opts {
 	const char *tech_cert, *token, *object, *pin_file, *id, *reason, *out;
 	long iat_offset;
-	int deny, poll;
+	int deny, poll, show, has_hash;
+	uint8_t hash[32];
 };
+
+/* SHA-256 of the whole file. */
+static int hash_file(const char *path, uint8_t out[32])
+{
+	uint8_t buf[65536];
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n == 0 || n == sizeof(buf))
+		return -1;
+	SHA256(buf, n, out);
+	return 0;
+}
+
+static int hex32(const char *s, uint8_t out[32])
+{
+	if (strlen(s) != 64)
+		return -1;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = 0;
+
+		for (size_t k = 0; k < 2; k++) {
+			char c = s[2 * i + k];
+
+			v <<= 4;
+			if (c >= '0' && c <= '9')
+				v |= (unsigned)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				v |= (unsigned)(c - 'a' + 10);
+			else
+				return -1;
+		}
+		out[i] = (uint8_t)v;
+	}
+	return 0;
+}
 
 static int load_cert_der(const char *path, uint8_t **der, size_t *len)
 {
@@ -101,11 +149,11 @@ static int build(const struct opts *o, struct p11key *k, const uint8_t *cert, si
 		plt_cbor_put_uint(&w, (uint64_t)(time(NULL) + o->iat_offset));
 		goto sign;
 	}
-	plt_cbor_put_map(&w, o->reason != NULL ? 5 : 4);
+	plt_cbor_put_map(&w, 4 + (o->reason != NULL) + o->has_hash);
 	plt_cbor_put_uint(&w, 16);
 	plt_cbor_put_cstr(&w, o->id);
 	plt_cbor_put_uint(&w, 17);
-	plt_cbor_put_cstr(&w, o->deny ? "deny" : "approve");
+	plt_cbor_put_cstr(&w, o->show ? "show" : o->deny ? "deny" : "approve");
 	if (o->reason != NULL) {
 		plt_cbor_put_uint(&w, 18);
 		plt_cbor_put_cstr(&w, o->reason);
@@ -114,6 +162,10 @@ static int build(const struct opts *o, struct p11key *k, const uint8_t *cert, si
 	plt_cbor_put_bstr(&w, nonce, sizeof(nonce));
 	plt_cbor_put_uint(&w, 20);
 	plt_cbor_put_uint(&w, (uint64_t)(time(NULL) + o->iat_offset));
+	if (o->has_hash) {
+		plt_cbor_put_uint(&w, 21);
+		plt_cbor_put_bstr(&w, o->hash, sizeof(o->hash));
+	}
 sign:
 	if (plt_cbor_writer_finish(&w, &ylen) != 0)
 		return -1;
@@ -152,7 +204,8 @@ static int parse_offset(const char *s, long *out)
 static void usage(void)
 {
 	fputs("usage: decreq --tech-cert PEM --p11-token T --p11-object O --pin-file F\n"
-	      "              --id ID [--deny] [--reason TEXT] [--poll] [--iat-offset S] --out FILE\n",
+	      "              --id ID [--deny] [--reason TEXT] [--poll] [--iat-offset S]\n"
+	      "              [--request FILE | --request-hash HEX | --show] --out FILE\n",
 	      stderr);
 }
 
@@ -162,7 +215,8 @@ int main(int argc, char **argv)
 		{ "tech-cert", 1, 0, 'c' }, { "p11-token", 1, 0, 't' }, { "p11-object", 1, 0, 'o' },
 		{ "pin-file", 1, 0, 'p' },  { "id", 1, 0, 'i' },        { "deny", 0, 0, 'd' },
 		{ "reason", 1, 0, 'r' },    { "iat-offset", 1, 0, 'a' }, { "out", 1, 0, 'w' },
-		{ "poll", 0, 0, 'P' },
+		{ "poll", 0, 0, 'P' },      { "request", 1, 0, 'R' },   { "request-hash", 1, 0, 'H' },
+		{ "show", 0, 0, 'S' },
 		{ 0, 0, 0, 0 }
 	};
 	struct opts o = { 0 };
@@ -183,6 +237,21 @@ int main(int argc, char **argv)
 		case 'd': o.deny = 1; break;
 		case 'P': o.poll = 1; break;
 		case 'r': o.reason = optarg; break;
+		case 'S': o.show = 1; break;
+		case 'R':
+			if (hash_file(optarg, o.hash) != 0) {
+				fprintf(stderr, "decreq: cannot read %s\n", optarg);
+				return 2;
+			}
+			o.has_hash = 1;
+			break;
+		case 'H':
+			if (hex32(optarg, o.hash) != 0) {
+				fprintf(stderr, "decreq: --request-hash needs 64 lower-case hex digits\n");
+				return 2;
+			}
+			o.has_hash = 1;
+			break;
 		case 'a':
 			if (parse_offset(optarg, &o.iat_offset) != 0) {
 				fprintf(stderr, "decreq: --iat-offset must be -86400..86400\n");

@@ -107,11 +107,21 @@ st=$(pollw "$body" "$id")
 [ "$st" = 202 ] || fail "REQ-ABU-063 poll while pending: $st"
 $CTL approvals list $C | grep -q "^id=$id state=pending rule=approvals.key-learning" ||
     fail "REQ-ABU-063 approvals list"
-$CTL approvals approve "$id" --approver tech-ben $C 2>"$W/err" && fail "REQ-ABU-063 self-approval"
-grep -q "cannot approve" "$W/err" || fail "REQ-ABU-063 self-approval message: $(cat "$W/err")"
-$CTL approvals approve "$id" --approver tech-anna $C 2>"$W/err" &&
-    fail "REQ-ABU-063 approval by a technician without the approver role"
-$CTL approvals approve "$id" --approver officer-olga --by olga $C >/dev/null 2>"$W/err" ||
+# REQ-APR-020: the typed name is gone: refused with what replaced it
+rc=0
+$CTL approvals approve "$id" --approver officer-olga $C 2>"$W/err" || rc=$?
+[ $rc = 2 ] && grep -q -- "--approver is gone.*signs the decision with their own key" "$W/err" ||
+    fail "REQ-APR-020 --approver: $(cat "$W/err")"
+pass "REQ-APR-020 --approver is refused with what replaced it"
+# a technician's card is no officer's: the decision is not written
+officer_conf "$W/ben.officer" tech-ben "$P/technicians/tech-ben.crt" pitlane-technicians \
+    "$P/hsm-agent/pin"
+OFFICER_HSM_CONF=$AGENT_HSM_CONF officer_ctl "$W/ben.officer" approvals approve "$id" $C \
+    2>"$W/err" && fail "REQ-ABU-063 approval with a technician's key"
+grep -q "not an officer certificate valid under officer_ca" "$W/err" ||
+    fail "REQ-ABU-063 technician key message: $(cat "$W/err")"
+officer_conf "$W/anna.officer" officer-anna
+officer_ctl "$W/anna.officer" approvals approve "$id" --by olga $C >/dev/null 2>"$W/err" ||
     fail "REQ-ABU-063 approve: $(cat "$W/err")"
 st=$(pollw "$W/kl.cwt" "$id")
 [ "$st" = 201 ] || fail "REQ-ABU-063 approved poll: $st"
@@ -123,7 +133,7 @@ st=$(pollw "$body" "$id")
 # Another device may not poll it.
 st=$(pollw /dev/null "$id" ws-ber-02-pc1 tech-carl)
 [ "$st" = 404 ] || fail "REQ-ABU-063 foreign device poll: $st"
-pass "REQ-ABU-063 202 -> approve (never self) -> token with the same cnonce, once"
+pass "REQ-ABU-063 202 -> approve (an officer's key, not a technician's) -> token with the same cnonce, once"
 
 # REQ-ABU-064: deny -> 403 approval_denied with the reason.
 ASAN_OPTIONS=detect_leaks=0 SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --dump-body "$W/kl2.cose" --tech-cert \
@@ -132,7 +142,7 @@ ASAN_OPTIONS=detect_leaks=0 SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --dump-body 
 curlw "$body" POST /v1/token -H 'Content-Type: application/cose; cose-type="cose-sign1"' \
     --data-binary "@$W/kl2.cose" >/dev/null
 loc=$(header Location)
-$CTL approvals deny "${loc#/v1/approvals/}" --approver officer-olga --reason "no work order" \
+officer_ctl "$W/anna.officer" approvals deny "${loc#/v1/approvals/}" --reason "no work order" \
     $C >/dev/null || fail "REQ-ABU-064 deny"
 st=$(pollw "$body" "${loc#/v1/approvals/}")
 [ "$st" = 403 ] || fail "REQ-ABU-064 denied poll: $st"

@@ -19,10 +19,12 @@ post() {
 	    --data-binary "@$4" "$API$3"
 }
 header() { tr -d '\r' <"$W/hdr" | sed -n "s/^$1: //Ip"; }
-# decision TECH ID OUT [decreq args]: a signed decision of TECH on approval ID
+# decision TECH ID OUT [decreq args]: a signed decision of TECH on approval ID, naming the
+# request $W/kl.cose by its SHA-256 (key 21) unless the args say otherwise
 decision() {
 	t=$1 id=$2 out=$3
 	shift 3
+	[ $# -gt 0 ] || set -- --request "$W/kl.cose"
 	SOFTHSM2_CONF=$AGENT_HSM_CONF "$DECREQ" --tech-cert "$P/technicians/$t.crt" \
 	    --p11-token pitlane-technicians --p11-object "$t" --pin-file "$P/hsm-agent/pin" \
 	    --id "$id" --out "$out" "$@" || fail "decreq $t $id"
@@ -65,7 +67,7 @@ expect "REQ-ABU-091 the content type" 415 unsupported_media_type "$st" "$W/out"
 decision tech-ben "$OTHER" "$W/other.cose"
 st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/other.cose")
 expect "REQ-ABU-091 the signed id must be the path's" 400 bad_request_field "$st" "$W/out"
-decision tech-ben "$ID" "$W/stale.cose" --iat-offset -600
+decision tech-ben "$ID" "$W/stale.cose" --iat-offset -600 --request "$W/kl.cose"
 st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/stale.cose")
 expect "REQ-ABU-091 iat outside the window" 401 stale_request "$st" "$W/out"
 decision tech-ben "$ID" "$W/sig.cose"
@@ -78,6 +80,39 @@ st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/carl.cose")
 expect "REQ-ABU-091 a card of another workshop than the PC" 403 workshop_mismatch "$st" "$W/out"
 $PITLANECTL approvals show "$ID" -f "$W/broker.conf" | grep -q "state=pending" ||
     fail "REQ-ABU-091 a refused decision changed the approval"
+
+# REQ-APR-010: "show" answers the SHA-256 of the requester's exact signed request; a decision
+# without it (key 21) or with another request's is refused (403 request_hash_mismatch, audited)
+# and leaves the approval pending.
+decision tech-ben "$ID" "$W/show.cose" --show
+st=$(post ws-muc-01-pc1 "$W/show.out" "/v1/approvals/$ID" "$W/show.cose")
+want=$(sha256sum "$W/kl.cose" | cut -d' ' -f1)
+hex() { od -An -tx1 -v "$@" | tr -d ' \n'; }
+# the map entry: text "request-sha256" (0x6e + 14 bytes), bytes (0x58 0x20 + 32 bytes)
+[ "$st" = 200 ] && hex "$W/show.out" | grep -q "6e$(printf request-sha256 | hex)5820$want" ||
+    fail "REQ-APR-010 show: HTTP $st without request-sha256 = $want"
+pass "REQ-APR-010 show answers request-sha256 = SHA-256 of the signed request"
+decision tech-ben "$ID" "$W/nohash.cose" --reason "no key 21"
+st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/nohash.cose")
+expect "REQ-APR-010 a decision without key 21" 403 request_hash_mismatch "$st" "$W/out"
+grep -a -q "lacks key 21" "$W/out" || fail "REQ-APR-010 the detail says what is missing"
+ASAN_OPTIONS=detect_leaks=0 SOFTHSM2_CONF=$AGENT_HSM_CONF "$TOKREQ" --dump-body "$W/kl-other.cose" \
+    --tech-cert "$P/technicians/tech-anna.crt" --p11-token pitlane-technicians \
+    --p11-object tech-anna --pin-file "$P/hsm-agent/pin" --vin "$VIN" --op key.learn \
+    --cnonce c1c2c3c4c5c6c7c8c9cacbcccdcecfd0 >/dev/null || fail "tokreq --dump-body other"
+decision tech-ben "$ID" "$W/otherhash.cose" --request "$W/kl-other.cose"
+st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/otherhash.cose")
+expect "REQ-APR-010 a decision naming another request" 403 request_hash_mismatch "$st" "$W/out"
+grep -a -q "decides on another request" "$W/out" || fail "REQ-APR-010 the detail names the mismatch"
+decision tech-ben "$ID" "$W/denyhash.cose" --deny --reason "other request" \
+    --request-hash 0000000000000000000000000000000000000000000000000000000000000000
+st=$(post ws-muc-01-pc1 "$W/out" "/v1/approvals/$ID" "$W/denyhash.cose")
+expect "REQ-APR-010 a deny naming another request" 403 request_hash_mismatch "$st" "$W/out"
+$PITLANECTL approvals show "$ID" -f "$W/broker.conf" | grep -q "state=pending" ||
+    fail "REQ-APR-010 a decision on another request changed the approval"
+$PITLANECTL approvals show "$ID" -f "$W/broker.conf" | grep -q "request_sha256=$want" ||
+    fail "REQ-APR-010 pitlanectl approvals show lacks request_sha256=$want"
+pass "REQ-APR-010 pitlanectl approvals show prints the request's SHA-256"
 
 # Accepted once; the same signed body again is a replay.
 decision tech-ben "$ID" "$W/ok.cose"
@@ -106,6 +141,12 @@ for r in not_cose_sign1 bad_request_field stale_request bad_technician_signature
 	    grep -c "\"rule\":\"$r\"" || true)
 	[ "$n" = 1 ] || fail "REQ-ABU-091 $n reject rows with rule $r"
 done
+n=$("$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"deny"' |
+    grep -c '"rule":"request_hash_mismatch"' || true)
+[ "$n" = 3 ] || fail "REQ-APR-010 $n deny rows with rule request_hash_mismatch, want 3"
+"$PITLANECTL" audit export "$W/audit.db" | grep '"rule":"request_hash_mismatch"' |
+    grep -q "approve of approval $ID by tech-ben refused" || fail "REQ-APR-010 the row's reason"
+pass "REQ-APR-010 each decision on another request is a deny row"
 "$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"admin"' |
     grep -q "approve approval $ID by api:tech-ben: device ws-muc-01-pc1" ||
     fail "REQ-ABU-091 the admin row"

@@ -152,3 +152,20 @@ audit_rows() {
 		echo 0
 	fi
 }
+
+# officer_conf FILE NAME [CERT [TOKEN [CONF]]]: an officer.conf (pitlanectl --officer) for
+# the key NAME in the officers' token (pitlane-officers), certificate officers/NAME.crt
+officer_conf() {
+	cat >"$1" <<CONF
+officer_cert ${3:-$P/officers/$2.crt}
+officer_key pkcs11:token=${4:-pitlane-officers};object=$2;type=private
+pin_file ${5:-$P/hsm-officers/pin}
+CONF
+}
+# officer_ctl CONF pitlanectl-args...: pitlanectl as the officer of CONF (the officers' token)
+officer_ctl() {
+	oc=$1
+	shift
+	SOFTHSM2_CONF=${OFFICER_HSM_CONF:-$P/hsm-officers/softhsm2.conf} "$PITLANECTL" "$@" \
+	    --officer "$oc"
+}

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Two-person approval (REQ-AGT-022): key.learn is answered 202; the agent waits
 # (spinner, tester present), polls POST /v1/approvals/{id}/poll signed with the
-# technician key (REQ-AGT-100), and delivers the token once officer-olga approves;
+# technician key (REQ-AGT-100), and delivers the token once officer-olga approves (signed
+# with her officer key);
 # a denial is shown in words; a suspension in force when the token would leave
 # withholds it.
 . "$(dirname "$0")/lib.sh"
@@ -12,6 +13,7 @@ agent_conf "$W/ben.conf" "technician_cert $P/technicians/tech-ben.crt" \
     "technician_key pkcs11:token=pitlane-technicians;object=tech-ben;type=private" \
     "approval_wait_s 20"
 export PITLANE_AGENT_CONF=$W/ben.conf
+officer_conf "$W/olga.officer" officer-olga   # the officer who decides (her own key)
 
 # decide ACTION [args]: waits for the pending approval, then approves or denies it
 decide() {
@@ -26,8 +28,7 @@ decide() {
 	done
 	sleep "${DECIDE_DELAY:-1}"
 	[ -z "${DECIDE_FIRST:-}" ] || $DECIDE_FIRST >"$W/decide.out" 2>&1 || return 1
-	"$PITLANECTL" approvals "$@" "$id" --approver officer-olga -f "$W/broker.conf" \
-	    >"$W/decide.out" 2>&1
+	officer_ctl "$W/olga.officer" approvals "$@" "$id" -f "$W/broker.conf" >"$W/decide.out" 2>&1
 }
 
 decide approve &
@@ -65,6 +66,33 @@ grep -q '"key_learn_count":1[,}]' "$W/ecu.json" ||
     fail "REQ-AGT-100 resume"
 pass "REQ-AGT-100 the signed poll withholds the token of a technician suspended meanwhile"
 
+# REQ-APR-039: a row marked approved with sqlite3, by someone without an officer's key: the
+# waiting agent is told in words that the approval carries no valid signed decision (exit 1),
+# the broker withholds the token, the ECU is not touched.
+forge() {
+	i=0
+	id=
+	while [ -z "$id" ]; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "no pending approval" >&2; return 1; }
+		sleep 0.1
+		id=$("$PITLANECTL" approvals list -f "$W/broker.conf" 2>/dev/null |
+		    grep pending | grep -o '[0-9a-f]\{32\}' | head -n 1)
+	done
+	sleep 1
+	sqlite3 -cmd ".timeout 5000" "$W/audit.db" "UPDATE approvals SET state = 'approved',
+	    approver = 'officer:officer-olga', decided_ms = 1 WHERE id = '$id'"
+}
+forge >"$W/forge.out" 2>&1 &
+DECIDER=$!
+expect_agent 1 "carries no valid signed decision, so the broker withholds the token" \
+    "REQ-APR-039 a forged approval row: refused in words (exit 1)" run key.learn --work-order WO-KEY6
+wait "$DECIDER" || fail "REQ-APR-039 forging the row failed: $(cat "$W/forge.out")"
+grep -q '"key_learn_count":1[,}]' "$W/ecu.json" || fail "REQ-APR-039 the ECU learnt another key"
+grep -q 'event=approval_delivery_refused .*code=approval_invalid' "$W/broker.log" ||
+    fail "REQ-APR-039 the broker did not withhold the token"
+pass "REQ-APR-039 a forged approval row delivers nothing; the agent says so"
+
 agent_conf "$W/nowait.conf" "technician_cert $P/technicians/tech-ben.crt" \
     "technician_key pkcs11:token=pitlane-technicians;object=tech-ben;type=private" \
     "approval_wait_s 0"
@@ -84,7 +112,7 @@ start_ecu --challenge-ttl 4
 		sleep 0.2
 		id=$("$PITLANECTL" approvals list -f "$W/broker.conf" 2>/dev/null |
 		    grep pending | grep -o '[0-9a-f]\{32\}' | head -n 1)
-		[ -n "$id" ] && "$PITLANECTL" approvals approve "$id" --approver officer-olga \
+		[ -n "$id" ] && officer_ctl "$W/olga.officer" approvals approve "$id" \
 		    -f "$W/broker.conf" >/dev/null 2>&1
 	done
 	exit 0

@@ -81,6 +81,12 @@ grep -q "^approved: key.learn on $VIN for tech-anna (ws-muc-01), approval $ID\$"
 grep -q '"key_learn_count":1' "$W/ecu.json" || fail "REQ-ABU-084 the ECU did not learn a key"
 "$PITLANECTL" approvals show "$ID" $C | grep -q "state=issued .* approver=tech-ben " ||
     fail "REQ-ABU-084 approvals show: $("$PITLANECTL" approvals show "$ID" $C)"
+# REQ-APR-038: the kept decision is tech-ben's signed approve naming the request: key 21
+# (0x15), a byte string of 32 (0x58 0x20), the request's SHA-256
+H=$("$PITLANECTL" approvals show "$ID" $C | sed -n 's/.* request_sha256=\([0-9a-f]*\).*/\1/p')
+sqlite3 "$W/audit.db" "SELECT lower(hex(decision)) FROM approvals WHERE id = '$ID'" |
+    grep -q "155820$H" || fail "REQ-APR-038 the kept decision does not carry key 21 = $H"
+pass "REQ-APR-038 pitlane approve signed key 21 = the request's SHA-256; the broker kept it"
 pass "REQ-ABU-084 the token arrives after tech-ben's approval and the ECU learns the key"
 
 # REQ-ABU-085: the requester cannot approve her own request, on her PC or another.
@@ -97,6 +103,13 @@ expect_agent 0 '"result":"pending","exit":0.*"work_order":"WO-APR","expires":[0-
     fail "REQ-ABU-092 --show changed the approval"
 [ "$("$PITLANECTL" audit export "$W/audit.db" | wc -l)" -eq "$n0" ] ||
     fail "REQ-ABU-092 --show wrote an audit row"
+# REQ-APR-038: --show prints the SHA-256 of the request, which a decision signs (key 21)
+H=$("$PITLANECTL" approvals show "$A1" $C | sed -n 's/.* request_sha256=\([0-9a-f]*\).*/\1/p')
+[ ${#H} = 64 ] || fail "REQ-APR-038 approvals show has no request_sha256"
+expect_agent 0 "^request sha256 $H (your decision signs it)\$" \
+    "REQ-APR-038 --show prints the request's SHA-256" -c "$W/ben.conf" approve "$A1" --show
+expect_agent 0 "\"request_sha256\":\"$H\"" "REQ-APR-038 --show --json carries it" \
+    -c "$W/ben.conf" approve "$A1" --show --json
 expect_agent 1 "^refused: you made this request yourself" "REQ-ABU-092 the requester cannot --show" \
     -c "$W/anna.conf" approve "$A1" --show
 expect_agent 2 "decides nothing" "REQ-ABU-092 --show with --deny is a usage error" \

@@ -34,8 +34,9 @@ park() {
 	[ "$st" = 202 ] && [ ${#loc} = 46 ] || fail "$1 $2: expected 202 with Location, got $st '$loc'"
 	echo "${loc#/v1/approvals/}"
 }
+officer_conf "$W/olga.officer" officer-olga
 approve() {
-	$CTL approvals approve "$1" --approver officer-olga --by olga $C >/dev/null 2>"$W/err" ||
+	officer_ctl "$W/olga.officer" approvals approve "$1" --by olga $C >/dev/null 2>"$W/err" ||
 	    fail "approve $1: $(cat "$W/err")"
 }
 # poll DEVICE TECH ID OUT: TECH's signed poll of approval ID from DEVICE; prints the status

@@ -61,11 +61,12 @@ send() {
 as() { echo "--tech-cert $P/technicians/$1.crt --p11-token pitlane-technicians --p11-object $1 --pin-file $P/hsm-agent/pin"; }
 rid() { tr -d '\r' <"$W/hdr" | sed -n 's/^X-Request-Id: //Ip'; }
 # decide TECH DEVICE: TECH's signed "approve" of approval $ID POSTed from DEVICE (decreq,
-# curl); the body lands in $W/body and $W/text as for send; prints the status.
+# curl), naming the parked request $W/apr.cose (key 21); the body lands in $W/body and
+# $W/text as for send; prints the status.
 decide() {
 	SOFTHSM2_CONF=$AGENT_HSM_CONF "$DECREQ" --tech-cert "$P/technicians/$1.crt" \
 	    --p11-token pitlane-technicians --p11-object "$1" --pin-file "$P/hsm-agent/pin" \
-	    --id "$ID" --out "$W/dec.cose" || fail "decreq $1"
+	    --id "$ID" --request "$W/apr.cose" --out "$W/dec.cose" || fail "decreq $1"
 	st=$(curl -s -o "$W/body" -D "$W/hdr" -w '%{http_code}' --cacert "$P/ca/ca.crt" \
 	    --cert "$P/devices/$2.crt" --key "$P/devices/$2.key" \
 	    -H 'Content-Type: application/cose; cose-type="cose-sign1"' \
@@ -129,6 +130,7 @@ pass "REQ-ABU-122 the officer's reason stays in the audit log"
 [ "$(send ws-muc-01-pc1 $(as tech-anna) --op key.learn)" = 202 ] || fail "key.learn: no 202"
 ID=$(tr -d '\r' <"$W/hdr" | sed -n 's|^Location: /v1/approvals/||Ip')
 [ ${#ID} = 32 ] || fail "no approval id"
+cp "$W/req.cose" "$W/apr.cose"   # the request a decision on it names (key 21)
 BREASON="approver under internal review 0815"
 "$CTL" suspend technician tech-ben --reason "$BREASON" --by olga $C >/dev/null ||
     fail "REQ-ABU-122 suspend tech-ben"

@@ -110,6 +110,35 @@ for t in tech-anna tech-ben tech-carl officer-olga; do
 done
 ok "REQ-HSM-044 technician certificates match token keys"
 
+# REQ-APR-001: the officers block: a CA of its own, officer keys in their own token,
+# certificates for them; the test material is what it claims to be
+for f in officer-ca/ca.crt officer-ca/ca.key hsm-officers/softhsm2.conf hsm-officers/pin; do
+	[ -s "$D/$f" ] || fail "missing $f"
+done
+for o in officer-anna officer-ben officer-olga; do
+	openssl verify -CAfile "$D/officer-ca/ca.crt" "$D/officers/$o.crt" | grep -q ": OK$" ||
+	    fail "$o does not verify against the officer CA"
+	openssl verify -CAfile "$D/ca/ca.crt" "$D/officers/$o.crt" >/dev/null 2>&1 &&
+	    fail "$o verifies against the dealer CA"
+	subj "officers/$o.crt" | grep -q "CN=$o,OU=oem-security" || fail "$o subject"
+done
+openssl verify -CAfile "$D/officer-ca/ca.crt" "$D/officers/officer-expired.crt" 2>&1 |
+    grep -q "certificate has expired" || fail "officer-expired"
+openssl verify -CAfile "$D/other-ca/ca.crt" "$D/officers/officer-other-ca.crt" | grep -q ": OK$" ||
+    fail "officer-other-ca not issued by other-ca"
+[ "$(stat -c %a "$D/hsm-officers/pin")" = 600 ] || fail "officer pin mode"
+export SOFTHSM2_CONF="$D/hsm-officers/softhsm2.conf"
+for o in officer-anna officer-ben officer-olga officer-other-ca officer-expired; do
+	pkcs11-tool --module "$MOD" --token-label pitlane-officers --read-object \
+	    --type pubkey --label "$o" -o "$T/o.der" >/dev/null 2>&1 || fail "$o key not in token"
+	a=$(openssl pkey -pubin -inform DER -in "$T/o.der" -outform der | sha256sum)
+	b=$(openssl x509 -in "$D/officers/$o.crt" -noout -pubkey | openssl pkey -pubin \
+	    -outform der | sha256sum)
+	[ "$a" = "$b" ] || fail "$o certificate is not for the token key"
+done
+[ ! -e "$D/officers/officer-expired.key" ] || fail "the expired officer's file key was left"
+ok "REQ-APR-001 officer CA, officer token and certificates"
+
 # REQ-HSM-045: idempotent on a complete DIR, refuses a foreign non-empty DIR
 sh "$SCRIPT" "$D" >/dev/null || fail "second run on a complete DIR failed"
 mkdir "$T/other"

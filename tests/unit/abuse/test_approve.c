@@ -127,6 +127,11 @@ static struct abuse_approval pending(const char *cn, const char *id, const char 
 	ap.ttl_s = 300;
 	ap.exi_s = 120;
 	ap.policy_version = 3;
+	/* the requester's signed request (any bytes here) and its SHA-256 (key 21) */
+	ap.request = (const uint8_t *)"\xd2\x84request";
+	ap.request_len = 9;
+	memset(ap.request_sha256, 0xA5, sizeof(ap.request_sha256));
+	ap.has_request_sha256 = 1;
 	return ap;
 }
 
@@ -230,7 +235,8 @@ Test(abuse_approve, REQ_ABU_083_a_decision_is_recorded_like_an_officer_action)
 	struct abuse *a = NULL;
 	struct abuse_approval ap = pending("t1", "t1", "key.learn"), ap2 = ap, got;
 	struct abuse_decision d = { .approve = 1, .approver = "t4", .actor = "api:t4",
-				    .reason = "", .note = "device ws-a-pc2", .now_ms = T0 + 5000 };
+				    .reason = "", .note = "device ws-a-pc2", .now_ms = T0 + 5000,
+				    .signed_decision = (const uint8_t *)"\xd2\x84signed", .signed_decision_len = 8 };
 	struct seen s = { 0 };
 	char target[64];
 	int64_t gen;
@@ -280,7 +286,8 @@ Test(abuse_approve, REQ_ABU_083_an_expired_approval_cannot_be_decided)
 	struct abuse *a = NULL;
 	struct abuse_approval ap = pending("t1", "t1", "key.learn"), got;
 	struct abuse_decision d = { .approve = 1, .approver = "t4", .actor = "api:t4",
-				    .reason = "", .now_ms = T0 + 900000 };
+				    .reason = "", .now_ms = T0 + 900000,
+				    .signed_decision = (const uint8_t *)"\xd2\x84signed", .signed_decision_len = 8 };
 
 	cr_assert_eq(abuse_open(db, &a), 0);
 	cr_assert_eq(abuse_approval_create(a, &ap), 0);
@@ -293,5 +300,50 @@ Test(abuse_approve, REQ_ABU_083_an_expired_approval_cannot_be_decided)
 	cr_assert_eq(abuse_approval_decide(a, &d), 0, "one millisecond before its expiry");
 	d.id = "00000000000000000000000000000000";
 	cr_assert_eq(abuse_approval_decide(a, &d), PL_E_EXISTS, "unknown");
+	abuse_close(a);
+}
+
+/*
+ * The requester's exact request and the approver's exact signed decision stay with the
+ * approval, byte for byte, for the co-signer and the check at delivery (REQ-APR-003).
+ */
+Test(abuse_approve, REQ_APR_003_request_and_signed_decision_are_kept_byte_for_byte)
+{
+	struct abuse *a = NULL;
+	struct abuse_approval ap = pending("t1", "t1", "key.learn"), got;
+	static const uint8_t dec[] = { 0xd2, 0x84, 0x43, 0xa1, 0x01, 0x26, 0xa0, 0x00, 0xff };
+	struct abuse_decision d = { .approve = 1, .approver = "t4", .actor = "api:t4",
+				    .reason = "", .now_ms = T0 + 5000,
+				    .signed_decision = dec, .signed_decision_len = sizeof(dec) };
+	uint8_t buf[64], small[4];
+	size_t len = 0;
+
+	cr_assert_eq(abuse_open(db, &a), 0);
+	cr_assert_eq(abuse_approval_create(a, &ap), 0);
+	cr_assert_eq(abuse_approval_get(a, ap.id, T0 + 1000, &got), 0);
+	cr_assert_eq(got.has_request_sha256, 1);
+	cr_assert_eq(memcmp(got.request_sha256, ap.request_sha256, 32), 0);
+	cr_assert_eq(abuse_approval_request(a, ap.id, buf, sizeof(buf), &len), 0);
+	cr_assert_eq(len, ap.request_len);
+	cr_assert_eq(memcmp(buf, ap.request, len), 0);
+	cr_assert_eq(abuse_approval_request(a, ap.id, small, sizeof(small), &len), PL_E_NOSPACE);
+	/* no decision before one is made */
+	cr_assert_eq(abuse_approval_signed_decision(a, ap.id, buf, sizeof(buf), &len),
+		     PL_E_NOTFOUND);
+	/* a decision needs its signed bytes */
+	d.id = ap.id;
+	d.signed_decision = NULL;
+	cr_assert_eq(abuse_approval_decide(a, &d), PL_E_INVAL);
+	d.signed_decision = dec;
+	cr_assert_eq(abuse_approval_decide(a, &d), 0);
+	len = 0;
+	cr_assert_eq(abuse_approval_signed_decision(a, ap.id, buf, sizeof(buf), &len), 0);
+	cr_assert_eq(len, sizeof(dec));
+	cr_assert_eq(memcmp(buf, dec, sizeof(dec)), 0);
+	cr_assert_eq(abuse_approval_signed_decision(a, "00000000000000000000000000000000", buf,
+						    sizeof(buf), &len), PL_E_NOTFOUND);
+	/* an approval without its request cannot be made */
+	ap.request = NULL;
+	cr_assert_eq(abuse_approval_create(a, &ap), PL_E_INVAL);
 	abuse_close(a);
 }

@@ -190,7 +190,7 @@ Test(abuse_decision, REQ_ABU_081_fields_are_checked)
 	refused(g, 6, "duplicate payload key");
 	memcpy(g, f, sizeof(f));
 	g[5] = (struct field){ 1, 't', "WVWZZZ1JZXW000001", 0, 0 };
-	refused(g, 6, "unknown payload key (a decision has keys 16..20)");
+	refused(g, 6, "unknown payload key (a decision has keys 16..21)");
 	memcpy(g, f, sizeof(f));
 	g[0].text = "0123456789ABCDEF0123456789ABCDEF";
 	refused(g, 5, "approval id (16) must be 32 lower-case hex digits");
@@ -215,6 +215,39 @@ Test(abuse_decision, REQ_ABU_081_fields_are_checked)
 	memcpy(g, f, sizeof(f));
 	g[3].num = 0;
 	refused(g, 5, "iat (20) must be a positive integer");
+}
+
+/* Key 21: the SHA-256 of the requester's signed request, 32 bytes, at most once. */
+Test(abuse_decision, REQ_APR_002_request_hash_key_21_decodes_strictly)
+{
+	struct field f[6] = {
+		{ REQ_D_APPROVAL_ID, 't', ID, 0, 0 },
+		{ REQ_D_DECISION, 't', "approve", 0, 0 },
+		{ REQ_D_NONCE, 'b', NULL, 0, 16 },
+		{ REQ_D_IAT, 'u', NULL, 1741683600, 0 },
+		{ REQ_D_REQUEST_HASH, 'b', NULL, 0, 32 },
+		{ 0, 0, NULL, 0, 0 },
+	};
+	struct field g[6];
+	uint8_t b[1024];
+	size_t len = build(f, 5, b, sizeof(b));
+	struct approval_decision d;
+	char why[200];
+
+	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(d.has_request_hash, 1);
+	cr_assert_eq(memcmp(d.request_hash, nonce, 32), 0);
+	len = build(f, 4, b, sizeof(b));
+	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), 0, "%s", why);
+	cr_assert_eq(d.has_request_hash, 0);
+	memcpy(g, f, sizeof(f));
+	g[4].blen = 31;
+	refused(g, 5, "request hash (21) must be a byte string of 32 bytes");
+	g[4] = (struct field){ REQ_D_REQUEST_HASH, 't', ID, 0, 0 };
+	refused(g, 5, "request hash (21) must be a byte string of 32 bytes");
+	memcpy(g, f, sizeof(f));
+	g[5] = f[4];
+	refused(g, 6, "duplicate payload key");
 }
 
 Test(abuse_decision, REQ_ABU_081_bad_value_offset_points_at_the_value)
@@ -393,8 +426,9 @@ Test(abuse_poll, REQ_ABU_108_polls_decisions_and_token_requests_cannot_be_swappe
 
 	len = valid_poll(b, sizeof(b));
 	cr_assert_eq(request_decode(b, len, &tq, &off, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
+	/* the poll's key 21 (its id, a text) is no request hash (a 32-byte string) */
 	cr_assert_eq(decode(b, len, &d, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
-	cr_assert_not_null(strstr(why, "unknown payload key"), "%s", why);
+	cr_assert_not_null(strstr(why, "request hash (21) must be a byte string"), "%s", why);
 	len = valid(0, NULL, b, sizeof(b));
 	cr_assert_eq(request_decode_poll(b, len, &q, &off, why, sizeof(why)), PL_E_SRV_REQ_FIELD);
 	cr_assert_not_null(strstr(why, "unknown payload key"), "%s", why);

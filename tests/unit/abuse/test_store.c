@@ -222,6 +222,11 @@ static struct abuse_approval pending(void)
 	ap.ttl_s = 300;
 	ap.exi_s = 120;
 	ap.policy_version = 7;
+	/* the requester's signed request (any bytes here) and its SHA-256 (key 21) */
+	ap.request = (const uint8_t *)"\xd2\x84request";
+	ap.request_len = 9;
+	memset(ap.request_sha256, 0xA5, sizeof(ap.request_sha256));
+	ap.has_request_sha256 = 1;
 	return ap;
 }
 
