@@ -199,8 +199,8 @@ static void handle_cosign(struct cosign_net *n, struct evhttp_request *req)
 	}
 	if ((slot = free_slot(n)) == NULL) {
 		n->n.busy++;
-		send_problem(req, 503, "busy", "the co-signer has too many requests in flight; retry",
-		             1);
+		send_problem(req, 503, "busy",
+		             "the co-signer has too many requests in flight; retry", 1);
 		return;
 	}
 	memset(&cr, 0, sizeof(cr));
@@ -274,8 +274,7 @@ static void admin_cb(struct evhttp_request *req, void *arg)
 }
 
 /* Counts TLS connections: the mark is set in bevcb, the count drops when the SSL is freed. */
-static void ssl_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                        void *argp)
+static void ssl_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl, void *argp)
 {
 	if (ptr != NULL && the_net != NULL && the_net->conns > 0)
 		the_net->conns--;
@@ -333,8 +332,7 @@ int net_http_setup(struct cosign_net *n, char *err, size_t errlen)
 	int r;
 
 	the_net = n;
-	if (ssl_idx < 0 &&
-	    (ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, ssl_free_cb)) < 0)
+	if (ssl_idx < 0 && (ssl_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, ssl_free_cb)) < 0)
 		return PL_E_NOMEM;
 	SSL_CTX_set_info_callback(n->ssl_ctx, info_cb);
 	if ((n->http = evhttp_new(n->base)) == NULL)

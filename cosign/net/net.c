@@ -100,3 +100,19 @@ void net_child_main(const struct cosign_conf *c, SSL_CTX *ctx, int api_fd, int a
 	pl_log(PL_LOG_INFO, "net_stopped", NULL);
 	_exit(0);
 }
+
+int net_child_exec_main(const char *conf_path)
+{
+	struct cosign_conf c;
+	SSL_CTX *ctx = NULL;
+	char err[1024];
+	int r;
+
+	if ((r = cosign_conf_load(conf_path, &c, err, sizeof(err))) != 0 ||
+	    (r = net_tls_ctx(&c, &ctx, err, sizeof(err))) != 0) {
+		pl_log_err("net_startup_failed", r, "msg", err, NULL);
+		return 1;
+	}
+	net_child_main(&c, ctx, NET_CHILD_FD_API, c.admin_enabled ? NET_CHILD_FD_ADMIN : -1,
+	               NET_CHILD_FD_CHAN);
+}

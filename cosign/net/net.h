@@ -80,4 +80,16 @@ void net_expire(struct cosign_net *n);
 void net_child_main(const struct cosign_conf *c, SSL_CTX *ctx, int api_fd, int admin_fd,
                     int core_fd) __attribute__((noreturn));
 
+/* The descriptors the core hands to the network child's exec. */
+#define NET_CHILD_FD_API 3
+#define NET_CHILD_FD_ADMIN 4
+#define NET_CHILD_FD_CHAN 5
+
+/*
+ * `pitlane-cosignd --net-child -f FILE`, exec'ed by the core with the
+ * descriptors above: loads the configuration and the TLS files, then
+ * net_child_main(). Returns only on a start-up error (the exit code).
+ */
+int net_child_exec_main(const char *conf_path);
+
 #endif

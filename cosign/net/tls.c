@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <openssl/x509_vfy.h>
 
 #include "net.h"
@@ -101,7 +102,7 @@ int net_tls_peer_pinned(const struct cosign_conf *c, SSL *ssl)
 
 static int load_files(SSL_CTX *ctx, const struct cosign_conf *c, char *err, size_t errlen)
 {
-	STACK_OF(X509_NAME) *names;
+	STACK_OF(X509_NAME) * names;
 
 	if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1)
 		return fail(err, errlen, "cannot load tls_cert", c->tls_cert);

@@ -79,17 +79,18 @@ int cs_send(int fd, uint32_t type, uint64_t id, const void *fixed, size_t flen, 
 {
 	const struct cs_msg_info *m = info(type);
 	struct cs_hdr h = {.type = type, .len = (uint32_t)(flen + tlen), .id = id};
-	struct iovec iov[3] = {{&h, sizeof(h)},
-	                       {(void *)(uintptr_t)fixed, flen},
-	                       {(void *)(uintptr_t)tail, tlen}};
+	struct iovec iov[3] = {
+	    {&h, sizeof(h)}, {(void *)(uintptr_t)fixed, flen}, {(void *)(uintptr_t)tail, tlen}};
 	struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 3};
 	ssize_t n;
 
 	if (m == NULL || flen != m->size || tlen > m->tail_max || (tlen > 0 && tail == NULL))
 		return PL_E_INVAL;
 	do {
-		n = sendmsg(fd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	} while (n < 0 && errno == EINTR);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return PL_E_COS_BUSY;
 	if (n != (ssize_t)(sizeof(h) + flen + tlen))
 		return PL_E_IO;
 	return 0;

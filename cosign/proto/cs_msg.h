@@ -72,8 +72,8 @@ int cs_dir_allows(enum cs_dir dir, uint32_t type);
 
 /*
  * Sends one message: fixed (exactly the type's size) then tail (at most its
- * tail). PL_E_INVAL for a wrong size (nothing sent), PL_E_IO when the peer is
- * gone. Never blocks longer than the socket's send would.
+ * tail). PL_E_INVAL for a wrong size (nothing sent), PL_E_COS_BUSY when the
+ * socket buffer is full (never blocks), PL_E_IO when the peer is gone.
  */
 int cs_send(int fd, uint32_t type, uint64_t id, const void *fixed, size_t flen, const void *tail,
             size_t tlen);
