@@ -390,6 +390,69 @@ EOF
 chmod 644 officer-ca/ca.crt officers/*.crt officers/*.pub.pem
 chmod 755 officer-ca officers
 
+# === co-signer ===============================================================
+# The co-signer pitlane-cosignd (docs/cosigner.md), on its own host in production: its own
+# SoftHSM2 token and key, its TLS server certificate, and the broker's client certificate
+# for it, both issued by a "service CA" that only these two services trust (not the dealer
+# CA: a workshop certificate must never reach the co-signer).
+#   service-ca/ca.crt ca.key                   CA of the broker <-> co-signer mTLS
+#   cosigner/cosigner.crt .key .spki-pin       co-signer TLS server (SAN localhost,
+#                                              127.0.0.1); the broker pins its key
+#   broker-client/broker-client.crt .key       the broker's client certificate for the
+#   broker-client/broker-client.spki-pin       co-signer; the co-signer pins its key
+#   broker-client/unpinned-client.crt .key     valid service-CA client, another key (tests)
+#   hsm-cosigner/softhsm2.conf tokens/ pin so-pin cosigner-signing.pub.pem
+#                                              token "pitlane-cosigner", P-256 key
+#                                              "cosigner-signing" id 01
+mkdir -p service-ca cosigner broker-client hsm-cosigner/tokens
+cat >> openssl.cnf <<'CNF'
+[ CA_service ]
+dir = ./service-ca
+certificate = $dir/ca.crt
+private_key = $dir/ca.key
+database = $dir/index.txt
+new_certs_dir = $dir/newcerts
+serial = $dir/serial
+crlnumber = $dir/crlnumber
+default_md = sha256
+default_days = 825
+default_crl_days = 365
+policy = policy_any
+unique_subject = no
+copy_extensions = none
+CNF
+spki_pin() {
+	openssl x509 -in "$1" -pubkey -noout | openssl pkey -pubin -outform der |
+	    openssl dgst -sha256 -binary | openssl enc -base64 > "$2"
+}
+mkca service-ca "Pitlane Demo Service CA"
+issue cosigner/cosigner CA_service server "$SUBJ_O/OU=oem-vsoc/CN=localhost"
+spki_pin cosigner/cosigner.crt cosigner/cosigner.spki-pin
+issue broker-client/broker-client CA_service client "$SUBJ_O/OU=oem-broker/CN=pitlane-broker"
+spki_pin broker-client/broker-client.crt broker-client/broker-client.spki-pin
+issue broker-client/unpinned-client CA_service client "$SUBJ_O/OU=oem-broker/CN=pitlane-broker"
+mkhsm hsm-cosigner pitlane-cosigner
+p11key hsm-cosigner pitlane-cosigner cosigner-signing 01 "$D/hsm-cosigner/cosigner-signing.pub.pem"
+cat >> README <<EOF
+
+co-signer (pitlane-cosignd, docs/cosigner.md):
+service-ca/ca.crt, ca.key         CA of the broker <-> co-signer mTLS only
+cosigner/cosigner.crt, .key       co-signer TLS server (SAN DNS:localhost, IP:127.0.0.1)
+cosigner/cosigner.spki-pin        the broker's cosigner_pin: sha256//\$(cat cosigner.spki-pin)
+broker-client/broker-client.crt, .key, .spki-pin
+                                  the broker's client certificate for the co-signer; the
+                                  co-signer's broker_pin: sha256//\$(cat broker-client.spki-pin)
+broker-client/unpinned-client.*   a valid service-CA client whose key is not pinned (tests)
+hsm-cosigner/                     SOFTHSM2_CONF=\$PWD/hsm-cosigner/softhsm2.conf
+    token "pitlane-cosigner", key "cosigner-signing" (id 01), P-256
+    cosigner-signing.pub.pem = the ECU trust anchor of role cosigner
+EOF
+chmod 644 service-ca/ca.crt cosigner/cosigner.crt cosigner/cosigner.spki-pin \
+    broker-client/*.crt broker-client/broker-client.spki-pin \
+    hsm-cosigner/cosigner-signing.pub.pem
+chmod 755 service-ca cosigner broker-client
+# === end of co-signer ========================================================
+
 rm -f "$log"
 : > .complete
 echo "$prog: demo PKI ready in $D (demo material, see $D/README)"

@@ -26,31 +26,34 @@ int castore_fail(char *err, size_t errlen, const char *what, const char *path)
 	return PL_E_SRV_TLS_SETUP;
 }
 
-int castore_open(const struct broker_config *c, X509_STORE **out, char *err, size_t errlen)
+int castore_open_files(const char *ca_key, const char *ca, const char *crl, const char *eku,
+                       X509_STORE **out, char *err, size_t errlen)
 {
 	X509_STORE *st = X509_STORE_new();
 	X509_LOOKUP *lu;
+	char what[64];
 	int r;
 
 	if (st == NULL)
 		return PL_E_NOMEM;
-	if (X509_STORE_load_file(st, c->client_ca) != 1) {
-		r = castore_fail(err, errlen, "cannot load client_ca", c->client_ca);
+	if (X509_STORE_load_file(st, ca) != 1) {
+		snprintf(what, sizeof(what), "cannot load %s", ca_key);
+		r = castore_fail(err, errlen, what, ca);
 		goto out;
 	}
-	if (c->crl[0] != '\0') {
+	if (crl != NULL && crl[0] != '\0') {
 		lu = X509_STORE_add_lookup(st, X509_LOOKUP_file());
-		if (lu == NULL || X509_load_crl_file(lu, c->crl, X509_FILETYPE_PEM) <= 0) {
-			r = castore_fail(err, errlen, "cannot load CRL", c->crl);
+		if (lu == NULL || X509_load_crl_file(lu, crl, X509_FILETYPE_PEM) <= 0) {
+			r = castore_fail(err, errlen, "cannot load CRL", crl);
 			goto out;
 		}
 		X509_STORE_set_flags(st, X509_V_FLAG_CRL_CHECK);
 	}
-	if ((r = techid_set_marker(st, c->technician_eku)) != 0) {
+	if (eku != NULL && (r = techid_set_marker(st, eku)) != 0) {
 		snprintf(err, errlen,
 		         "technician_eku %.64s cannot be used (%s); give a dotted "
 		         "OID that only technician certificates carry",
-		         c->technician_eku, pl_strerror(r));
+		         eku, pl_strerror(r));
 		goto out;
 	}
 	*out = st;
@@ -59,6 +62,12 @@ int castore_open(const struct broker_config *c, X509_STORE **out, char *err, siz
 out:
 	X509_STORE_free(st);
 	return r;
+}
+
+int castore_open(const struct broker_config *c, X509_STORE **out, char *err, size_t errlen)
+{
+	return castore_open_files("client_ca", c->client_ca, c->crl, c->technician_eku, out, err,
+	                          errlen);
 }
 
 /* The CA certificate of store that issued crl, or NULL. */

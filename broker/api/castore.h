@@ -28,6 +28,15 @@ int castore_fail(char *err, size_t errlen, const char *what, const char *path);
 int castore_open(const struct broker_config *c, X509_STORE **out, char *err, size_t errlen);
 
 /*
+ * The same from plain file names, for programs without broker.conf (the
+ * co-signer): the CA bundle ca (ca_key names its setting in messages), the
+ * crl file ("" or NULL: no CRL checking) and the technician marker eku (NULL:
+ * TECHID_EKU_DEFAULT). Same errors.
+ */
+int castore_open_files(const char *ca_key, const char *ca, const char *crl, const char *eku,
+                       X509_STORE **out, char *err, size_t errlen);
+
+/*
  * A CRL update (SIGHUP): pem holds one or more PEM CRLs (the configured crl
  * file, read again). All of them must parse, come from a CA certificate of
  * store and carry that CA's valid signature, else nothing changes

@@ -25,6 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 PRODUCT_GLOBS = [
     "agent/**/*.[ch]",
     "broker/**/*.[ch]",
+    "cosign/**/*.[ch]",
     "lib/**/*.[ch]",
     "vehicle/**/*.[ch]",
 ]

@@ -129,6 +129,26 @@ vout=$(systemd-analyze verify "$UNIT" /tmp/pkgtest/pitlane-ecusim@vcan0.service 
 [ -z "$vout" ] || fail "systemd-analyze verify: $vout"
 pass "REQ-PKG-004 systemd-analyze verify is silent; systemd-analyze security: pitlaned.service $exposure, pitlane-ecusim@.service $ecu (limit 2.0)"
 
+# pitlane-cosignd (docs/cosigner.md): its own user, state directory and hardened unit
+dpkg-query -W -f='${Status}' pitlane-cosignd | grep -q 'install ok installed' ||
+    fail "pitlane-cosignd not installed"
+getent passwd pitlane-cosign | grep -q ':/var/lib/pitlane-cosign:/usr/sbin/nologin$' ||
+    fail "system user pitlane-cosign: $(getent passwd pitlane-cosign || echo absent)"
+expect_stat /var/lib/pitlane-cosign "pitlane-cosign pitlane-cosign 700"
+expect_stat /etc/pitlane/cosignd.conf "root pitlane-cosign 640"
+expect_stat /etc/pitlane/cosign/private "root pitlane-cosign 750"
+[ -f /etc/pitlane/cosign/limits.conf ] || fail "no example limits file"
+[ ! -e /etc/systemd/system/multi-user.target.wants/pitlane-cosignd.service ] ||
+    fail "pitlane-cosignd.service was enabled by the installation"
+cos=$(systemd-analyze security --offline=yes /lib/systemd/system/pitlane-cosignd.service 2>/dev/null |
+    sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+awk -v e="$cos" 'BEGIN { exit !(e != "" && e <= 2.0) }' || fail "pitlane-cosignd exposure '$cos' > 2.0"
+vout=$(systemd-analyze verify /lib/systemd/system/pitlane-cosignd.service 2>&1 || true)
+[ -z "$vout" ] || fail "systemd-analyze verify pitlane-cosignd.service: $vout"
+man -w pitlane-cosignd >/dev/null 2>&1 || fail "man page pitlane-cosignd.8 not installed"
+/usr/sbin/pitlane-cosignd --help | grep -q -- --print-pubkey || fail "pitlane-cosignd --help"
+pass "REQ-COS-045 pitlane-cosignd package: user pitlane-cosign, /var/lib/pitlane-cosign 0700, unit not enabled, exposure $cos (limit 2.0), man page"
+
 for m in pitlaned.8 pitlanectl.8 broker.conf.5 pitlane-policy.5 pitlane.1 agent.conf.5 \
     pitlane-ecusim.1 pitlane-token.1; do
 	man -w "${m%.*}" >/dev/null 2>&1 || fail "man page $m not installed"
@@ -340,6 +360,12 @@ fi
 sum_before=$(sqlite3 /var/lib/pitlane/audit.db .dump | sha256sum)
 
 # ---------------------------------------------------------------- remove, purge
+# pitlane-cosignd first: its overrides go, its state directory stays only when not empty
+dpkg -P pitlane-cosignd >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -P pitlane-cosignd"; }
+[ ! -e /usr/sbin/pitlane-cosignd ] && [ ! -e /etc/pitlane/cosignd.conf ] ||
+    fail "purge of pitlane-cosignd left its program or configuration"
+! dpkg-statoverride --list | grep -q /etc/pitlane/cosign || fail "pitlane-cosignd purge left statoverrides"
+pass "REQ-COS-045 pitlane-cosignd purges cleanly (program, configuration, overrides)"
 dpkg -r pitlane-broker >/tmp/pkgtest/dpkg.log 2>&1 || { cat /tmp/pkgtest/dpkg.log; fail "dpkg -r"; }
 [ ! -e /usr/sbin/pitlaned ] || fail "remove left /usr/sbin/pitlaned"
 [ -f /etc/pitlane/broker.conf ] || fail "remove (not purge) deleted broker.conf"

@@ -3,7 +3,7 @@
 # REQ-PKG-011 every option a program's --help (and each subcommand's --help) prints
 #             appears in that program's man page.
 # Environment (CMake): PITLANE_SOURCE_DIR, PITLANED, PITLANECTL, PITLANE_ECUSIM,
-# PITLANE_TOKEN, PITLANE_AGENT (each program optional: a missing one is named).
+# PITLANE_TOKEN, PITLANE_AGENT, PITLANE_COSIGND (each program optional: a missing one is named).
 set -eu
 
 S=${PITLANE_SOURCE_DIR:?}
@@ -27,7 +27,7 @@ render() {
 # --- REQ-PKG-010 -------------------------------------------------------------
 pages="$S/docs/man/pitlaned.8 $S/docs/man/pitlanectl.8 $S/docs/man/pitlane-ecusim.1
 $S/docs/man/pitlane-token.1 $S/docs/man/broker.conf.5 $S/docs/man/agent.conf.5
-$S/docs/man/pitlane-policy.5 $S/agent/pitlane.1"
+$S/docs/man/pitlane-policy.5 $S/agent/pitlane.1 $S/docs/man/pitlane-cosignd.8"
 for p in $pages; do
 	name=${p##*/}
 	if [ ! -f "$p" ]; then
@@ -114,6 +114,7 @@ prog "${PITLANECTL:-}" "$S/docs/man/pitlanectl.8" --help
 prog "${PITLANE_ECUSIM:-}" "$S/docs/man/pitlane-ecusim.1" --help
 prog "${PITLANE_TOKEN:-}" "$S/docs/man/pitlane-token.1" --help
 prog "${PITLANE_AGENT:-}" "$S/agent/pitlane.1" --help
+prog "${PITLANE_COSIGND:-}" "$S/docs/man/pitlane-cosignd.8" --help
 
 if [ "$failed" -ne 0 ]; then
 	echo "$failed check(s) failed" >&2
