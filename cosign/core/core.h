@@ -33,17 +33,25 @@ struct core {
 	uint64_t net_started_ms, net_restart_at_ms;
 	uint32_t net_backoff_ms;
 	int net_ready_once; /* READY sent */
+	int notify_fd;      /* -d absent: the foreground parent's pipe, until READY */
 	int sigfd;
 	uint64_t status_seq;
 	int hsm_ok, audit_ok; /* the last probes (every tick, not per request) */
 	struct core_metrics m;
 };
 
+enum core_mode {
+	CORE_SERVE,  /* everything, and the listeners */
+	CORE_TEST,   /* -n: everything but the listeners */
+	CORE_PUBKEY, /* --print-pubkey: the HSM key only */
+};
+
 /*
- * Opens what the core holds: TLS context, HSM key, checker, listeners (in
- * that order; -n stops before the listeners). err says what failed.
+ * Opens what the core holds: file checks, TLS context, HSM key, checker,
+ * listeners (in that order; mode says how far). err says what failed.
  */
-int core_open(const struct cosign_conf *c, int listen, struct core **out, char *err, size_t errlen);
+int core_open(const struct cosign_conf *c, enum core_mode mode, struct core **out, char *err,
+              size_t errlen);
 void core_close(struct core *c);
 
 /*

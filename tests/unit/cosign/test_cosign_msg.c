@@ -44,6 +44,13 @@ Test(cosign_msg, REQ_COS_006_request_round_trips_with_body_and_id)
 	cr_assert_eq(h.len, sizeof(rq) + sizeof(body));
 	cr_assert_eq(memcmp(buf + sizeof(rq), body, sizeof(body)), 0);
 	cr_assert_eq(recv_one(CS_NET_TO_CORE, &h, why), PL_E_TIMEOUT);
+	/* READY: no payload, towards the core only */
+	cr_assert_eq(cs_send(sp[0], CS_NC_READY, 0, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(recv_one(CS_NET_TO_CORE, &h, why), 0, "%s", why);
+	cr_assert_eq(h.type, CS_NC_READY);
+	cr_assert_eq(h.len, 0);
+	cr_assert_eq(cs_send(sp[0], CS_NC_READY, 0, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(recv_one(CS_CORE_TO_NET, &h, why), PL_E_COS_CHANNEL);
 }
 
 Test(cosign_msg, REQ_COS_006_wrong_sizes_refused_on_send)
@@ -64,7 +71,8 @@ static void raw(uint32_t type, uint32_t len, const void *payload, size_t plen)
 	struct cs_hdr h = {.type = type, .len = len, .id = 7};
 
 	memcpy(d, &h, sizeof(h));
-	memcpy(d + sizeof(h), payload, plen);
+	if (plen > 0)
+		memcpy(d + sizeof(h), payload, plen);
 	cr_assert_eq(send(sp[0], d, sizeof(h) + plen, 0), (ssize_t)(sizeof(h) + plen));
 }
 
