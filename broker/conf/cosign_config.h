@@ -20,8 +20,8 @@
 
 #define COSIGN_TIMEOUT_DEFAULT_MS 2000
 #define COSIGN_TIMEOUT_MIN_MS 100
-#define COSIGN_TIMEOUT_MAX_MS                                                                      \
-	10000 /* under the front end's 30 s and the agent's broker_timeout_s 30 */
+/* at most: well under the front end's 30 s and the agent's broker_timeout_s (30) */
+#define COSIGN_TIMEOUT_MAX_MS 10000
 #define COSIGN_OPS_DEFAULT "ignition.enable key.learn"
 
 /* The defaults of the co-signer keys (broker_config_defaults). */
