@@ -28,11 +28,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "decider.h"
 #include "file_safety.h"
+#include "front.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
 #include "pl_log.h"
 #include "privsep.h"
+#include "signer_limits.h"
 
 static void usage(FILE *f)
 {
@@ -77,6 +80,38 @@ static int daemonize(void)
 	return p[1];
 }
 
+/*
+ * A process pitlaned started itself (ps_exec.c): checks its command line,
+ * takes the configuration from the monitor and runs its role.
+ */
+static int child_main(int argc, char **argv)
+{
+	static struct ps_boot boot;
+	struct ps_exec_args a;
+	char err[512];
+	int r;
+
+	signal(SIGPIPE, SIG_IGN);
+	if ((r = ps_exec_parse(argc, argv, &a, err, sizeof(err))) != 0) {
+		pl_log_err("startup_failed", r, "msg", err, NULL);
+		return 2;
+	}
+	if ((r = ps_child_boot(a.ctl, &boot, err, sizeof(err))) != 0)
+		ps_child_fail(err, r);
+	if (boot.log_level <= PL_LOG_DEBUG)
+		pl_log_init("pitlaned", (enum pl_log_level)boot.log_level);
+	switch (a.role) {
+	case PS_ROLE_SIGNER:
+		ps_signer_main(&boot.c, &boot.pc, a.ctl);
+	case PS_ROLE_DECIDER:
+		ps_decider_main(&boot.c, &boot.pc, a.ctl);
+	case PS_ROLE_FRONT:
+		ps_front_main(&boot.c, &boot.pc, a.ctl, a.api, a.admin, boot.empty_dir);
+	default:
+		return 1;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct broker_config cfg;
@@ -86,6 +121,8 @@ int main(int argc, char **argv)
 	char err[1024];
 
 	pl_log_init("pitlaned", PL_LOG_INFO);
+	if (argc > 1 && strcmp(argv[1], PS_CHILD_FLAG) == 0)
+		return child_main(argc, argv);
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;

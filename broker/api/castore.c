@@ -1,4 +1,4 @@
-/* The dealer CA store: loading, CRL updates, device certificate checks. */
+/* The dealer CA store: loading and CRL updates. */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,8 +11,6 @@
 #include "castore.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
-
-#define DEVICE_CHAIN_MAX 4
 
 int castore_fail(char *err, size_t errlen, const char *what, const char *path)
 {
@@ -155,61 +153,5 @@ out:
 	ERR_clear_error();
 	BIO_free(bio);
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
-	return r;
-}
-
-int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
-                          struct cert_identity *out, char *why, size_t whylen)
-{
-	STACK_OF(X509) *chain = sk_X509_new_null();
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-	const uint8_t *p = der, *end = der + len;
-	X509 *leaf = NULL;
-	int r = PL_E_SRV_IDENTITY, e;
-
-	if (chain == NULL || ctx == NULL) {
-		r = PL_E_NOMEM;
-		snprintf(why, whylen, "out of memory");
-		goto out;
-	}
-	if (len == 0 || len > LONG_MAX || (leaf = d2i_X509(NULL, &p, (long)len)) == NULL) {
-		snprintf(why, whylen, "no device certificate was handed over");
-		goto out;
-	}
-	while (p < end) {
-		X509 *x = d2i_X509(NULL, &p, (long)(end - p));
-
-		if (x == NULL || sk_X509_num(chain) >= DEVICE_CHAIN_MAX ||
-		    !sk_X509_push(chain, x)) {
-			X509_free(x);
-			snprintf(why, whylen, "the device's certificates do not parse as DER");
-			goto out;
-		}
-	}
-	if (techid_has_marker(store, leaf)) {
-		r = PL_E_SRV_TECH_AS_DEVICE;
-		snprintf(why, whylen, "a technician certificate stands in for a workshop PC's");
-		goto out;
-	}
-	if (X509_STORE_CTX_init(ctx, store, leaf, chain) != 1 ||
-	    X509_STORE_CTX_set_default(ctx, "ssl_client") != 1 ||
-	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT) != 1) {
-		snprintf(why, whylen, "cannot set up the device certificate check");
-		goto out;
-	}
-	X509_VERIFY_PARAM_set_depth(X509_STORE_CTX_get0_param(ctx), 4);
-	if (X509_verify_cert(ctx) != 1) {
-		e = X509_STORE_CTX_get_error(ctx);
-		snprintf(why, whylen, "the device certificate does not verify: %s",
-		         X509_verify_cert_error_string(e));
-		goto out;
-	}
-	if ((r = identity_from_cert(leaf, out)) != 0)
-		snprintf(why, whylen, "the device certificate has no single CN and OU");
-out:
-	ERR_clear_error();
-	X509_STORE_CTX_free(ctx);
-	X509_free(leaf);
-	sk_X509_pop_free(chain, X509_free);
 	return r;
 }

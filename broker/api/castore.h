@@ -1,7 +1,8 @@
 /*
  * The dealer CA store (client_ca, plus the crl file): one per process that
  * verifies certificates -- the front end's TLS handshakes, the decider's own
- * checks of the device and technician certificates of every request.
+ * checks of the device and technician certificates of every request
+ * (broker/decider/devid.c, techid.c).
  */
 #ifndef PITLANE_API_CASTORE_H
 #define PITLANE_API_CASTORE_H
@@ -47,15 +48,5 @@ int castore_open_files(const char *ca_key, const char *ca, const char *crl, cons
  */
 int castore_crl_update(X509_STORE *store, const void *pem, size_t len, size_t *n, char *err,
                        size_t errlen);
-
-/*
- * Verifies a device's certificates as the TLS handshake did: der holds the
- * leaf, then the intermediates it sent (DER, back to back); chain to store's
- * CAs, validity, CRLs per the store's flags, client purpose, depth 4, and no
- * technician marker. out gets the device's identity; why a sentence.
- * Errors: PL_E_SRV_IDENTITY, PL_E_SRV_TECH_AS_DEVICE, PL_E_NOMEM.
- */
-int castore_verify_device(X509_STORE *store, const uint8_t *der, size_t len,
-                          struct cert_identity *out, char *why, size_t whylen);
 
 #endif

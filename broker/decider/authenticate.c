@@ -4,7 +4,8 @@
  * certificates -- never from the front end's word.
  *
  *   device       its certificates against client_ca + CRL (as the TLS
- *                handshake did), client purpose, no technician marker
+ *                handshake did), client purpose, no technician marker;
+ *                chains that verified are cached (devid.c)
  *   technician   the signed body decoded again; its x5chain against
  *                client_ca + CRL with the technician marker (technician_eku);
  *                the COSE_Sign1 signature under that key; the same workshop
@@ -21,6 +22,7 @@
 #include <time.h>
 
 #include "decider.h"
+#include "devid.h"
 #include "identity.h"
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
@@ -237,8 +239,8 @@ void decider_request(struct decider *d, uint32_t type, const struct fd_request *
 	if (v.kind == HANDOFF_REVOKED && q->cert_len == 0) {
 		/* the admin listener (loopback, no TLS): the revocation list only */
 		copy_str(v.device_cn, sizeof(v.device_cn), "admin");
-	} else if ((r = castore_verify_device(d->store, certs, q->cert_len, &dev, why,
-	                                      sizeof(why))) != 0) {
+	} else if ((r = devid_verify(d->store, certs, q->cert_len, now, &dev, why, sizeof(why))) !=
+	           0) {
 		fail(&v, r, why);
 	} else {
 		copy_str(v.device_cn, sizeof(v.device_cn), dev.cn);

@@ -218,12 +218,35 @@ static void report_front(struct decider_proc *d, int r, const char *why)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* PS_FD_*: authenticate, decide, answer (decider_request, authenticate.c). */
+static int on_request(void *ctx, const struct ps_msg_in *m)
+{
+	struct worker *w = ctx;
+	struct fd_request *q = m->payload;
+	struct token_answer a;
+	int r;
+
+	if ((r = request_check(q, m->hdr->len, m->ch->why, sizeof(m->ch->why))) != 0) {
+		ps_chan_close(m->ch);
+		return r;
+	}
+	decider_request(w->d->dc, m->hdr->type, q, (const uint8_t *)m->payload + sizeof(*q), &a);
+	/* a failed send: the front end died; the row is committed */
+	r = ps_send(m->ch, PS_DF_ANSWER, m->hdr->id, &a, sizeof(a), NULL, 0) == 0 ? 0 : PL_E_IO;
+	plt_wipe(&a, sizeof(a));
+	return r;
+}
+
+/* What the decider takes from the front end on a worker channel. */
+static const struct ps_handler front_handlers[] = {
+    {PS_H_DECIDER_REQUEST, on_request},
+};
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct decider_proc *d = w->d;
 	uint8_t *buf = malloc(PS_MSG_MAX);
-	struct token_answer a;
 	struct ps_hdr hdr;
 
 	if (buf == NULL) {
@@ -232,8 +255,8 @@ static void *worker_main(void *arg)
 	}
 	tl_worker = w;
 	while (!atomic_load(&d->stop)) {
-		struct fd_request *q = (struct fd_request *)(void *)buf;
 		struct ps_chan ch;
+		struct ps_msg_in m = {&ch, &hdr, buf, NULL, 0};
 		int fd = slot_take(d, &w->front), r;
 
 		if (fd < 0) {
@@ -244,19 +267,16 @@ static void *worker_main(void *arg)
 		r = ps_recv(&ch, &hdr, buf, PS_MSG_MAX, NULL, 0, NULL, POLL_SLICE_MS);
 		if (r == PL_E_TIMEOUT)
 			continue;
-		if (r == 0 && (r = request_check(q, hdr.len, ch.why, sizeof(ch.why))) != 0)
-			ps_chan_close(&ch);
+		if (r == 0) {
+			r = ps_dispatch(front_handlers, PS_NHANDLERS(front_handlers), w, &m);
+			plt_wipe(buf, hdr.len);
+		}
 		if (r != 0) {
+			ps_chan_close(&ch);
 			if (r != PL_E_IO)
 				report_front(d, r, ch.why);
 			slot_dead(d, &w->front, fd);
-			continue;
 		}
-		decider_request(d->dc, hdr.type, q, buf + sizeof(*q), &a);
-		if (ps_send(&ch, PS_DF_ANSWER, hdr.id, &a, sizeof(a), NULL, 0) != 0)
-			slot_dead(d, &w->front, fd); /* the front end died: the row is committed */
-		plt_wipe(&a, sizeof(a));
-		plt_wipe(buf, hdr.len);
 	}
 	free(buf);
 	return NULL;
@@ -329,8 +349,11 @@ static void check_status_channel(struct decider_proc *d)
 	ps_chan_init(&ch, p.fd, PS_CH_FRONT_TO_DECIDER);
 	r = ps_recv(&ch, &h, buf, sizeof(buf), NULL, 0, NULL, 0);
 	if (r == 0) {
+		/* the decider binds no handler on the status channel: only it writes there */
+		struct ps_msg_in m = {&ch, &h, buf, NULL, 0};
+
+		r = ps_dispatch(NULL, 0, d, &m);
 		ps_chan_close(&ch);
-		r = PL_E_SYNTAX;
 		snprintf(ch.why, sizeof(ch.why),
 		         "a message on the status channel, which only "
 		         "the decider writes");
@@ -410,6 +433,47 @@ static void take_crl(struct decider_proc *d, int fd)
 	free(pem);
 }
 
+/* PS_MC_PEERS */
+static int on_peers(void *ctx, const struct ps_msg_in *m)
+{
+	struct decider_proc *d = ctx;
+	const struct ps_peers *p = m->payload;
+
+	take_peers(d, p->peer, m->fds, m->nfds);
+	if (p->peer == PS_ROLE_FRONT && d->dc != NULL)
+		push_status(d); /* a (re)started front end is ready at once */
+	return 0;
+}
+
+/* PS_MC_RELOAD */
+static int on_reload(void *ctx, const struct ps_msg_in *m)
+{
+	struct decider_proc *d = ctx;
+
+	(void)m;
+	if (d->dc != NULL)
+		reload(d);
+	return 0;
+}
+
+/* PS_MC_CRL */
+static int on_crl(void *ctx, const struct ps_msg_in *m)
+{
+	if (m->nfds == 1)
+		take_crl(ctx, m->fds[0]);
+	else
+		for (size_t i = 0; i < m->nfds; i++)
+			close(m->fds[i]);
+	return 0;
+}
+
+/* What the decider takes from the monitor. */
+static const struct ps_handler ctl_handlers[] = {
+    {PS_H_CHILD_PEERS, on_peers},
+    {PS_H_CHILD_RELOAD, on_reload},
+    {PS_H_CHILD_CRL, on_crl},
+};
+
 /* One control message; returns nonzero when the monitor is gone. */
 static int on_ctl(struct decider_proc *d, int timeout_ms)
 {
@@ -418,23 +482,15 @@ static int on_ctl(struct decider_proc *d, int timeout_ms)
 	int fds[PS_MAX_FDS];
 	size_t n = 0;
 	int r = ps_recv(d->ctl, &h, &peers, sizeof(peers), fds, PS_MAX_FDS, &n, timeout_ms);
+	struct ps_msg_in m = {d->ctl, &h, &peers, fds, n};
 
 	if (r == PL_E_TIMEOUT)
 		return 0;
 	if (r != 0)
 		return 1;
-	if (h.type == PS_MC_PEERS) {
-		take_peers(d, peers.peer, fds, n);
-		if (peers.peer == PS_ROLE_FRONT && d->dc != NULL)
-			push_status(d); /* a (re)started front end is ready at once */
-	} else if (h.type == PS_MC_RELOAD && d->dc != NULL) {
-		reload(d);
-	} else if (h.type == PS_MC_CRL && n == 1) {
-		take_crl(d, fds[0]);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			close(fds[i]);
-	}
+	if ((r = ps_dispatch(ctl_handlers, PS_NHANDLERS(ctl_handlers), d, &m)) != 0)
+		pl_log_err("privsep_no_handler", r, "role", "decider", "from", "monitor", "why",
+		           d->ctl->why, "action", "refused", NULL);
 	return 0;
 }
 

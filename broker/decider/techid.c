@@ -34,7 +34,6 @@
  * client, so neither can stand in for the other.
  */
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +48,7 @@
 #include "pitlane/token_openssl.h"
 #include "pl_err.h"
 #include "pl_err_server.h"
-#include "pl_time.h"
+#include "storecache.h"
 #include "techcache.h"
 #include "techid.h"
 
@@ -89,87 +88,9 @@ static X509 *der_cert(const struct plt_bytes *b)
 	return x;
 }
 
-/* The technician chain cache, one per X509_STORE, created on first use. */
-static int cache_idx = -1;
-static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
-
-static void cache_index_init(void);
-static pthread_mutex_t cache_attach = PTHREAD_MUTEX_INITIALIZER;
-
-/* The cache of a store and the marker serial its entries were checked for. */
-struct store_cache {
-	struct techcache *tc;
-	uint64_t marker;
-};
-
-static void cache_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
-                          void *argp)
-{
-	struct store_cache *sc = ptr;
-
-	(void)parent;
-	(void)ad;
-	(void)idx;
-	(void)argl;
-	(void)argp;
-	if (sc != NULL)
-		techcache_free(sc->tc);
-	free(sc);
-}
-
-static void cache_index_init(void)
-{
-	cache_idx = X509_STORE_get_ex_new_index(0, NULL, NULL, NULL, cache_free_cb);
-}
-
-/*
- * The store's cache, created on first use. A new technician marker
- * (techid_set_marker, identity.c) empties it: no entry outlives the marker it
- * was checked for.
- */
 static struct techcache *store_cache(X509_STORE *store)
 {
-	struct store_cache *sc;
-	struct techcache *tc = NULL;
-	uint64_t marker;
-
-	pthread_once(&cache_once, cache_index_init);
-	if (cache_idx < 0 || store == NULL)
-		return NULL;
-	marker = techid_marker_serial(store);
-	pthread_mutex_lock(&cache_attach);
-	sc = X509_STORE_get_ex_data(store, cache_idx);
-	if (sc == NULL && (sc = calloc(1, sizeof(*sc))) != NULL) {
-		if (techcache_new(TECHID_CACHE_CAP, &sc->tc) != 0 ||
-		    X509_STORE_set_ex_data(store, cache_idx, sc) != 1) {
-			techcache_free(sc->tc);
-			free(sc);
-			sc = NULL;
-		} else {
-			sc->marker = marker;
-		}
-	}
-	if (sc != NULL) {
-		if (sc->marker != marker) {
-			techcache_flush(sc->tc);
-			sc->marker = marker;
-		}
-		tc = sc->tc;
-	}
-	pthread_mutex_unlock(&cache_attach);
-	return tc;
-}
-
-/* What the store holds (object count) and how it verifies (flags). */
-static uint64_t store_gen(X509_STORE *store)
-{
-	uint64_t objs, flags = X509_VERIFY_PARAM_get_flags(X509_STORE_get0_param(store));
-
-	X509_STORE_lock(store);
-	objs = (uint64_t)sk_X509_OBJECT_num(X509_STORE_get0_objects(store));
-	X509_STORE_unlock(store);
-	/* and the technician marker it checks for: a new one retires the entries */
-	return objs << 32 ^ flags;
+	return storecache_get(store, STORECACHE_TECH);
 }
 
 /* SHA-256 over every entry as a 4-byte big-endian length and the DER. */
@@ -189,71 +110,6 @@ static int chain_key(const struct plt_bytes *certs, size_t n, uint8_t key[TECHCA
 	ok = ok && EVP_DigestFinal_ex(md, key, &klen) == 1 && klen == TECHCACHE_KEY_LEN;
 	EVP_MD_CTX_free(md);
 	return ok ? 0 : PL_E_CRYPTO;
-}
-
-static int asn1_epoch(const ASN1_TIME *a, int64_t *out)
-{
-	struct tm tm;
-
-	if (a == NULL || ASN1_TIME_to_tm(a, &tm) != 1)
-		return PL_E_BADCERT;
-	*out = pl_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-	                          (unsigned)tm.tm_mday) *
-	           86400 +
-	       tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-	return 0;
-}
-
-static void narrow(const ASN1_TIME *lo, const ASN1_TIME *hi, int64_t *from, int64_t *until,
-                   int *bad)
-{
-	int64_t t;
-
-	if (lo != NULL) {
-		if (asn1_epoch(lo, &t) != 0)
-			*bad = 1;
-		else if (t > *from)
-			*from = t;
-	}
-	if (hi != NULL) {
-		if (asn1_epoch(hi, &t) != 0)
-			*bad = 1;
-		else if (t < *until)
-			*until = t;
-	}
-}
-
-/*
- * [from, until): where every time check of a verification that passed at now
- * still passes: the verified chain's validity, the store's CRLs' thisUpdate
- * and nextUpdate, and now + TECHID_CACHE_TTL_S. An unreadable time makes the
- * window empty (nothing is cached).
- */
-static void reuse_window(X509_STORE_CTX *ctx, X509_STORE *store, int64_t now, int64_t *from,
-                         int64_t *until)
-{
-	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-	STACK_OF(X509_OBJECT) * objs;
-	int64_t lo = INT64_MIN, hi = now + TECHID_CACHE_TTL_S;
-	int bad = chain == NULL || sk_X509_num(chain) < 1;
-
-	for (int i = 0; !bad && i < sk_X509_num(chain); i++) {
-		X509 *x = sk_X509_value(chain, i);
-
-		narrow(X509_get0_notBefore(x), X509_get0_notAfter(x), &lo, &hi, &bad);
-	}
-	X509_STORE_lock(store);
-	objs = X509_STORE_get0_objects(store);
-	for (int i = 0; !bad && i < sk_X509_OBJECT_num(objs); i++) {
-		X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, i));
-
-		if (crl != NULL)
-			narrow(X509_CRL_get0_lastUpdate(crl), X509_CRL_get0_nextUpdate(crl), &lo,
-			       &hi, &bad);
-	}
-	X509_STORE_unlock(store);
-	*from = lo;
-	*until = bad ? lo : hi;
 }
 
 /* The full check; on success also the window in which the result may be reused. */
@@ -324,7 +180,7 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 		snprintf(why, whylen, "technician key must be EC P-256");
 		goto out;
 	}
-	reuse_window(ctx, store, now, from, until);
+	storecache_window(ctx, store, now, from, until);
 	*out = t;
 	r = 0;
 out:
@@ -351,7 +207,7 @@ int techid_verify(X509_STORE *store, const struct plt_bytes *certs, size_t n, in
 	tc = store_cache(store);
 	cacheable = tc != NULL && chain_key(certs, n, key) == 0;
 	if (cacheable) {
-		gen = store_gen(store); /* before verifying: never newer than the check */
+		gen = storecache_gen(store); /* before verifying: never newer than the check */
 		if (techcache_get(tc, key, gen, now, out) == 0)
 			return 0;
 	}

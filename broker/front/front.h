@@ -92,11 +92,19 @@ int front_abuse_route(struct front *f, struct evhttp_request *req, const char *p
                       const char *addr);
 
 /*
- * ps_front.c: one request (type PS_FD_*: q, then q->body_len + q->cert_len
- * bytes of tail) and the decider's PS_DF_ANSWER (worker threads).
+ * ps_front.c, loop thread: hands one request (type PS_FD_*: q, then
+ * q->body_len + q->cert_len bytes of tail, copied) to the decider at once on
+ * a free channel, or queues it while all are busy (at most queue_max), and
+ * calls done(arg, 0, answer) on the loop thread when the decider's
+ * PS_DF_ANSWER arrives, or done(arg, err, NULL) when none will (decider gone,
+ * 30 s). Errors (done is not called): PL_E_SRV_BUSY (queue full), PL_E_IO (no
+ * decider), PL_E_NOMEM.
  */
+typedef void (*front_answer_fn)(void *arg, int err, struct token_answer *a);
 int front_decide(struct front *f, uint32_t type, const struct fd_request *q, const uint8_t *tail,
-                 struct token_answer *a);
+                 front_answer_fn done, void *arg);
+/* Requests waiting for a free channel to the decider. */
+unsigned front_queue_depth(struct front *f);
 /* ps_front.c: the decider's last status push, if fresh (loop thread). */
 void front_get_status(struct front *f, struct broker_status *st);
 

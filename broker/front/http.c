@@ -142,7 +142,7 @@ static void fill_gauges(struct front *b, struct metrics_gauges *g)
 	g->audit_chain_diverged = st.audit_chain_diverged;
 	g->policy_version = st.policy_version;
 	g->replay_entries = st.replay_entries;
-	g->queue_depth = workq_depth(b->wq);
+	g->queue_depth = front_queue_depth(b);
 	g->policy_reloads = st.policy_reloads;
 	g->policy_reload_failures = st.policy_reload_failures;
 }

@@ -2,11 +2,12 @@
  * The front end's half of the request path (the decider's half is
  * broker/decider/pipeline.c):
  *
- *   loop thread:  copy the body and the TLS peer's certificates into a job
- *   worker:       structural checks (size, CBOR shape, the path's approval id)
+ *   loop thread:  copy the body and the TLS peer's certificates into a job,
+ *                 structural checks (size, CBOR shape, the path's approval id)
  *                 -> the body and certificates, as received, to the decider
- *                 (PS_FD_*), which authenticates, decides, audits and logs
- *   loop thread:  send the decider's answer
+ *                 at once (PS_FD_*, ps_front.c), which authenticates,
+ *                 decides, audits and logs
+ *   loop thread:  when its answer arrives, send it
  *
  * Nothing here authenticates anybody: the technician's certificate and
  * signature and the device's certificate are verified by the decider. A
@@ -40,7 +41,6 @@
 #define DECIDER_RETRY_AFTER_S 5
 
 struct token_job {
-	struct workq_item item; /* first: the worker gets &item */
 	struct front *f;
 	struct evhttp_request *req;
 	char client_addr[HANDOFF_TEXT];
@@ -184,24 +184,13 @@ static uint32_t fd_type(int kind)
 	}
 }
 
-/* The decider authenticates, decides, audits and logs; j gets its answer. */
-static void handoff(struct token_job *j, int front_err, const char *why)
+/* The decider's answer to j (a), or none (err): the reply goes out now. */
+static void answered(void *arg, int err, struct token_answer *a)
 {
+	struct token_job *j = arg;
 	struct front *b = j->f;
-	struct fd_request q;
-	struct token_answer a;
 
-	memset(&q, 0, sizeof(q));
-	copy_str(q.request_id, sizeof(q.request_id), j->request_id);
-	copy_str(q.client_addr, sizeof(q.client_addr), j->client_addr);
-	q.front_err = front_err;
-	copy_str(q.reason, sizeof(q.reason), why);
-	copy_str(q.arg, sizeof(q.arg), j->arg);
-	q.body_len = (uint32_t)j->len;
-	q.cert_len = (uint32_t)j->certs_len;
-	memset(&a, 0, sizeof(a));
-	if (front_decide(b, fd_type(j->kind), &q, j->tail, &a) != 0 || a.len > sizeof(j->out)) {
-		plt_wipe(&a, sizeof(a));
+	if (err != 0 || a == NULL || a->len > sizeof(j->out)) {
 		metrics_decision(b->metrics, DEC_ERROR);
 		set_problem(j, 503, "decider_unavailable",
 		            "the broker cannot decide right now; no "
@@ -209,36 +198,52 @@ static void handoff(struct token_job *j, int front_err, const char *why)
 		            DECIDER_RETRY_AFTER_S);
 		pl_log(PL_LOG_WARN, "token_request", "request_id", j->request_id, "status", "503",
 		       "decision", "error", "reason", "the decider process is unavailable", NULL);
+		reply_cb(-1, 0, j);
 		return;
 	}
-	if (a.metric < DEC_COUNT)
-		metrics_decision(b->metrics, (enum metrics_decision)a.metric);
-	if (a.hsm_error)
+	if (a->metric < DEC_COUNT)
+		metrics_decision(b->metrics, (enum metrics_decision)a->metric);
+	if (a->hsm_error)
 		metrics_hsm_error(b->metrics);
-	if (a.audit_error)
+	if (a->audit_error)
 		metrics_audit_error(b->metrics);
-	j->status = a.status;
-	j->retry_after = a.retry_after;
-	j->ctype = a.body_kind == ANSWER_TOKEN  ? CWT_CONTENT_TYPE
-	           : a.body_kind == ANSWER_CBOR ? CBOR_CONTENT_TYPE
-	                                        : PROBLEM_CONTENT_TYPE;
-	copy_str(j->location, sizeof(j->location), a.location);
-	memcpy(j->out, a.body, a.len);
-	j->outlen = a.len;
-	plt_wipe(&a, sizeof(a));
+	j->status = a->status;
+	j->retry_after = a->retry_after;
+	j->ctype = a->body_kind == ANSWER_TOKEN  ? CWT_CONTENT_TYPE
+	           : a->body_kind == ANSWER_CBOR ? CBOR_CONTENT_TYPE
+	                                         : PROBLEM_CONTENT_TYPE;
+	copy_str(j->location, sizeof(j->location), a->location);
+	memcpy(j->out, a->body, a->len);
+	j->outlen = a->len;
+	reply_cb(-1, 0, j);
 }
 
-static void job_run(struct workq_item *it)
+/*
+ * On the loop thread: the structural checks, then the body and certificates
+ * to the decider, which authenticates, decides, audits and logs; j is
+ * answered by answered(). Errors: PL_E_SRV_BUSY (nothing sent, j not used).
+ */
+static int handoff(struct token_job *j)
 {
-	struct token_job *j = (struct token_job *)(void *)it;
+	struct front *b = j->f;
+	struct fd_request q;
 	char why[256] = "";
-	int r = shape_check(j, why, sizeof(why));
+	int front_err = shape_check(j, why, sizeof(why)), r;
 
-	handoff(j, r, r != 0 ? why : "");
-	if (event_base_once(j->f->base, -1, EV_TIMEOUT, reply_cb, j, NULL) != 0) {
-		/* Cannot happen with a live base; the connection times out. */
-		pl_log(PL_LOG_ERROR, "reply_lost", "request_id", j->request_id, NULL);
-	}
+	memset(&q, 0, sizeof(q));
+	copy_str(q.request_id, sizeof(q.request_id), j->request_id);
+	copy_str(q.client_addr, sizeof(q.client_addr), j->client_addr);
+	q.front_err = front_err;
+	copy_str(q.reason, sizeof(q.reason), front_err != 0 ? why : "");
+	copy_str(q.arg, sizeof(q.arg), j->arg);
+	q.body_len = (uint32_t)j->len;
+	q.cert_len = (uint32_t)j->certs_len;
+	r = front_decide(b, fd_type(j->kind), &q, j->tail, answered, j);
+	if (r == PL_E_SRV_BUSY)
+		return r;
+	if (r != 0)
+		answered(j, r, NULL);
+	return 0;
 }
 
 /* The TLS peer's certificates (DER); none on the admin listener. */
@@ -273,7 +278,6 @@ static int job_submit(struct front *b, struct evhttp_request *req, const char *c
 		return PL_E_NOMEM;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->t0);
-	j->item.fn = job_run;
 	j->f = b;
 	j->req = req;
 	j->len = len;
@@ -294,7 +298,7 @@ static int job_submit(struct front *b, struct evhttp_request *req, const char *c
 	}
 	pl_hex_encode(rid, sizeof(rid), j->request_id, sizeof(j->request_id));
 	atomic_fetch_add(&b->inflight, 1);
-	if ((r = workq_push(b->wq, &j->item)) != 0) {
+	if ((r = handoff(j)) != 0) {
 		atomic_fetch_sub(&b->inflight, 1);
 		goto fail;
 	}

@@ -135,6 +135,10 @@ bad:
 	return r;
 }
 
+/*
+ * In the forked child: keeps its descriptors only and re-executes pitlaned
+ * for role (ps_exec.c); the new image reads its configuration from ctl.
+ */
 static void child_exec(struct monitor *m, enum ps_role role, int ctl)
 {
 	int keep[3] = {ctl, m->api_fd, m->admin_fd};
@@ -142,18 +146,21 @@ static void child_exec(struct monitor *m, enum ps_role role, int ctl)
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	ps_close_except(keep, role == PS_ROLE_FRONT ? 3 : 1);
-	switch (role) {
-	case PS_ROLE_SIGNER:
-		ps_signer_main(m->c, m->pc, ctl);
-	case PS_ROLE_DECIDER:
-		ps_decider_main(m->c, m->pc, ctl);
-	case PS_ROLE_FRONT:
-		ps_front_main(m->c, m->pc, ctl, m->api_fd, m->admin_fd, m->empty_dir);
-	default:
-		_exit(1);
-	}
+	ps_child_reexec(role, ctl, m->api_fd, m->admin_fd);
+}
+
+/* The configuration for a re-executed child: the first message on its channel. */
+static int send_boot(struct monitor *m, struct ps_chan *ctl)
+{
+	static struct ps_boot b; /* larger than a stack frame should be */
+
+	memset(&b, 0, sizeof(b));
+	b.c = *m->c;
+	b.pc = *m->pc;
+	snprintf(b.empty_dir, sizeof(b.empty_dir), "%s", m->empty_dir);
+	b.log_level = (uint32_t)pl_log_max_level();
+	return ps_send(ctl, PS_MC_BOOT, 0, &b, sizeof(b), NULL, 0);
 }
 
 static int start_child(struct monitor *m, enum ps_role role)
@@ -176,6 +183,9 @@ static int start_child(struct monitor *m, enum ps_role role)
 	}
 	close(sv[1]);
 	ps_chan_init(&ch->ctl, sv[0], PS_CH_CHILD_TO_MONITOR);
+	if (send_boot(m, &ch->ctl) != 0)
+		pl_log(PL_LOG_ERROR, "privsep_boot_failed", "role", ps_role_name(role), "reason",
+		       "cannot send the configuration to the new process; it will exit", NULL);
 	ch->pid = pid;
 	ch->ready = 0;
 	ch->started_ms = now_ms();
@@ -299,37 +309,69 @@ static int may_end(enum ps_role reporter, uint32_t reported)
 	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_FRONT);
 }
 
+/* Who sent the message a handler of the monitor takes. */
+struct from_child {
+	struct monitor *m;
+	enum ps_role role;
+};
+
+/* PS_CM_READY */
+static int on_ready(void *ctx, const struct ps_msg_in *msg)
+{
+	struct from_child *fc = ctx;
+
+	(void)msg;
+	fc->m->ch[fc->role].ready = 1;
+	return 0;
+}
+
+/* PS_CM_PEER_BAD: ends the reported peer when the reporter may have it ended. */
+static int on_peer_bad(void *ctx, const struct ps_msg_in *msg)
+{
+	struct from_child *fc = ctx;
+	const struct ps_role_msg *rm = msg->payload;
+	struct monitor *m = fc->m;
+
+	if (may_end(fc->role, rm->role) && m->ch[rm->role].pid > 0) {
+		pl_log(PL_LOG_WARN, "privsep_peer_ended", "role", ps_role_name(rm->role),
+		       "reported_by", ps_role_name(fc->role), "reason",
+		       "it sent a message of a type or size it must not send", NULL);
+		kill(m->ch[rm->role].pid, SIGKILL);
+	} else {
+		pl_log(
+		    PL_LOG_WARN, "privsep_report_ignored", "reported_by", ps_role_name(fc->role),
+		    "role",
+		    ps_role_name(rm->role < PS_ROLE_COUNT ? (enum ps_role)rm->role : PS_ROLE_COUNT),
+		    "reason", "a process may only have a less trusted neighbour ended", NULL);
+	}
+	return 0;
+}
+
+/* What the monitor takes from its children. */
+static const struct ps_handler child_handlers[] = {
+    {PS_H_MONITOR_READY, on_ready},
+    {PS_H_MONITOR_PEER_BAD, on_peer_bad},
+};
+
 /* One message from a child's control channel. */
 static void child_message(struct monitor *m, enum ps_role role)
 {
 	struct child *ch = &m->ch[role];
+	struct from_child fc = {m, role};
 	struct ps_hdr h;
 	struct ps_role_msg rm;
+	struct ps_msg_in msg = {&ch->ctl, &h, &rm, NULL, 0};
 	int r = ps_recv(&ch->ctl, &h, &rm, sizeof(rm), NULL, 0, NULL, 0);
 
 	if (r == PL_E_TIMEOUT)
 		return;
-	if (r != 0) {
-		if (r != PL_E_IO) {
-			pl_log_err("privsep_bad_message", r, "from", ps_role_name(role), "why",
-			           ch->ctl.why, "action", "ending that process", NULL);
-			kill(ch->pid, SIGKILL);
-		}
-		return;
-	}
-	if (h.type == PS_CM_READY) {
-		ch->ready = 1;
-	} else if (h.type == PS_CM_PEER_BAD && may_end(role, rm.role) && m->ch[rm.role].pid > 0) {
-		pl_log(PL_LOG_WARN, "privsep_peer_ended", "role", ps_role_name(rm.role),
-		       "reported_by", ps_role_name(role), "reason",
-		       "it sent a message of a type or size it must not send", NULL);
-		kill(m->ch[rm.role].pid, SIGKILL);
-	} else if (h.type == PS_CM_PEER_BAD) {
-		pl_log(
-		    PL_LOG_WARN, "privsep_report_ignored", "reported_by", ps_role_name(role),
-		    "role",
-		    ps_role_name(rm.role < PS_ROLE_COUNT ? (enum ps_role)rm.role : PS_ROLE_COUNT),
-		    "reason", "a process may only have a less trusted neighbour ended", NULL);
+	if (r == 0 && (r = ps_dispatch(child_handlers, PS_NHANDLERS(child_handlers), &fc, &msg)) ==
+	                  PL_E_NOTFOUND)
+		ps_chan_close(&ch->ctl);
+	if (r != 0 && r != PL_E_IO) {
+		pl_log_err("privsep_bad_message", r, "from", ps_role_name(role), "why", ch->ctl.why,
+		           "action", "ending that process", NULL);
+		kill(ch->pid, SIGKILL);
 	}
 }
 

@@ -10,9 +10,13 @@
 #include "pl_err.h"
 #include "ps_msg.h"
 
-#define PS_STR_MAX 6 /* most string fields of one type (struct signer_request) */
+#define PS_STR_MAX 16 /* most string fields of one type (struct ps_boot) */
 
-/* Every message type: its channel, fixed size, largest tail, descriptors, string fields. */
+/*
+ * Every message type: its channel, fixed size, largest tail, descriptors, string
+ * fields and handler (the name each receiving process binds its function to,
+ * ps_dispatch(); PS_REPLY: an answer, read by the call that asked for it).
+ */
 struct ps_msg_def {
 	uint32_t type;
 	enum ps_chan_kind chan; /* the kind of channel that receives it */
@@ -20,6 +24,7 @@ struct ps_msg_def {
 	uint32_t tail_max;
 	int fds;
 	struct ps_str_field strs[PS_STR_MAX]; /* NUL-terminated char arrays; ends at size 0 */
+	const char *handler;
 };
 
 #define FD_TAIL (FD_BODY_MAX + FD_CERTS_MAX)
@@ -46,36 +51,60 @@ struct ps_msg_def {
 		    STR(struct signer_request, technician), STR(struct signer_request, work_order) \
 	}
 
+#define BC(field) STR(struct ps_boot, c.field)
+#define BOOT_STRS                                                                                  \
+	{                                                                                          \
+		BC(listen_host), BC(admin_host), BC(tls_cert), BC(tls_key), BC(client_ca),         \
+		    BC(crl), BC(key_uri), BC(pin_file), BC(policy_dir), BC(database), BC(issuer),  \
+		    BC(refusal_contact), BC(technician_eku), BC(user),                             \
+		    STR(struct ps_boot, pc.user), STR(struct ps_boot, empty_dir)                   \
+	}
+
 static const struct ps_msg_def defs[] = {
-    {PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
-    {PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
-    {PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
-    {PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0, FD_STRS},
-    {PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS},
+    {PS_FD_TOKEN, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS,
+     PS_H_DECIDER_REQUEST},
+    {PS_FD_DECISION, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS,
+     PS_H_DECIDER_REQUEST},
+    {PS_FD_POLL, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS,
+     PS_H_DECIDER_REQUEST},
+    {PS_FD_REVOKED, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_CERTS_MAX, 0, FD_STRS,
+     PS_H_DECIDER_REQUEST},
+    {PS_FD_RECEIPT, PS_CH_FRONT_TO_DECIDER, sizeof(struct fd_request), FD_TAIL, 0, FD_STRS,
+     PS_H_DECIDER_REQUEST},
     {PS_DF_ANSWER,
      PS_CH_DECIDER_TO_FRONT,
      sizeof(struct token_answer),
      0,
      0,
-     {STR(struct token_answer, location)}},
-    {PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0, NO_STRS},
-    {PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0, SR_STRS},
-    {PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0, NO_STRS},
-    {PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0, NO_STRS},
-    {PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0, NO_STRS},
-    {PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0, NO_STRS},
-    {PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0, NO_STRS},
-    {PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0, NO_STRS},
-    {PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0, NO_STRS},
-    {PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1, NO_STRS},
-    {PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0, NO_STRS},
-    {PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1, NO_STRS},
-    {PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS},
-    {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS},
+     {STR(struct token_answer, location)},
+     PS_REPLY},
+    {PS_DF_STATUS, PS_CH_DECIDER_TO_FRONT, sizeof(struct broker_status), 0, 0, NO_STRS,
+     PS_H_FRONT_STATUS},
+    {PS_DS_ISSUE, PS_CH_DECIDER_TO_SIGNER, sizeof(struct signer_request), 0, 0, SR_STRS,
+     PS_H_SIGNER_ISSUE},
+    {PS_DS_CKPT, PS_CH_DECIDER_TO_SIGNER, sizeof(struct ps_ckpt), 0, 0, NO_STRS,
+     PS_H_SIGNER_CHECKPOINT},
+    {PS_DS_STATUS_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0, NO_STRS, PS_H_SIGNER_STATUS},
+    {PS_DS_PUBKEY_REQ, PS_CH_DECIDER_TO_SIGNER, 0, 0, 0, NO_STRS, PS_H_SIGNER_PUBKEY},
+    {PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_issued), 0, 0, NO_STRS, PS_REPLY},
+    {PS_SD_CKPT_SIG, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_ckpt_sig), 0, 0, NO_STRS, PS_REPLY},
+    {PS_SD_STATUS, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_signer_status), 0, 0, NO_STRS,
+     PS_REPLY},
+    {PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER, sizeof(struct ps_pubkey), 0, 0, NO_STRS, PS_REPLY},
+    {PS_MC_PEERS, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_peers), 0, 1, NO_STRS, PS_H_CHILD_PEERS},
+    {PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD, 0, 0, 0, NO_STRS, PS_H_CHILD_RELOAD},
+    {PS_MC_CRL, PS_CH_MONITOR_TO_CHILD, 0, 0, 1, NO_STRS, PS_H_CHILD_CRL},
+    {PS_MC_BOOT, PS_CH_MONITOR_TO_CHILD, sizeof(struct ps_boot), 0, 0, BOOT_STRS, PS_H_CHILD_BOOT},
+    {PS_CM_READY, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS,
+     PS_H_MONITOR_READY},
+    {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS,
+     PS_H_MONITOR_PEER_BAD},
 };
 
 /* A message and its header fit one datagram of the socket buffer (docs/privsep.md). */
 _Static_assert(PS_MSG_MAX + sizeof(struct ps_hdr) < 200 * 1024, "a message must fit SO_SNDBUF");
+
+static void close_fds(int *fds, size_t n);
 
 static const struct ps_msg_def *def_of(uint32_t t)
 {
@@ -135,6 +164,36 @@ int ps_msg_has_fds(uint32_t t)
 	const struct ps_msg_def *d = def_of(t);
 
 	return d != NULL && d->fds;
+}
+
+const char *ps_msg_handler(uint32_t t)
+{
+	const struct ps_msg_def *d = def_of(t);
+
+	return d != NULL ? d->handler : NULL;
+}
+
+static ps_handler_fn handler_of(const struct ps_handler *tab, size_t n, const char *name)
+{
+	for (size_t i = 0; name != NULL && strcmp(name, PS_REPLY) != 0 && i < n; i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return tab[i].fn;
+	return NULL;
+}
+
+int ps_dispatch(const struct ps_handler *tab, size_t n, void *ctx, const struct ps_msg_in *m)
+{
+	const char *name = ps_msg_handler(m->hdr->type);
+	ps_handler_fn fn = handler_of(tab, n, name);
+
+	if (fn == NULL) {
+		close_fds(m->fds, m->nfds);
+		snprintf(m->ch->why, sizeof(m->ch->why),
+		         "message type %u (handler %s) has no handler in this process",
+		         m->hdr->type, name != NULL ? name : "none");
+		return PL_E_NOTFOUND;
+	}
+	return fn(ctx, m);
 }
 
 void ps_chan_init(struct ps_chan *c, int fd, enum ps_chan_kind rx_kind)

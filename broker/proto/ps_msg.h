@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "ps_config.h"
 #include "signer.h"
 
 enum ps_role { PS_ROLE_MONITOR = 0, PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT, PS_ROLE_COUNT };
@@ -54,7 +55,8 @@ enum ps_type {
 	/* monitor -> child */
 	PS_MC_PEERS = 30,
 	PS_MC_RELOAD = 31,
-	PS_MC_CRL = 32, /* to front end and decider: the crl file, opened by the monitor (1 fd) */
+	PS_MC_CRL = 32,  /* to front end and decider: the crl file, opened by the monitor (1 fd) */
+	PS_MC_BOOT = 38, /* to a re-executed child: its configuration (struct ps_boot) */
 	/* child -> monitor */
 	PS_CM_READY = 40,
 	PS_CM_PEER_BAD = 41,
@@ -123,6 +125,20 @@ struct ps_peers {
 	uint32_t count;
 };
 
+/*
+ * PS_MC_BOOT: what a child took from the monitor's memory when it was only
+ * forked -- the configuration the monitor parsed and file-checked, and where
+ * the front end makes its empty root. The first message on a re-executed
+ * child's monitor channel, and only then (docs/privsep.md, "Re-exec").
+ */
+#define PS_BOOT_DIR_MAX 64
+struct ps_boot {
+	struct broker_config c;
+	struct ps_config pc;
+	char empty_dir[PS_BOOT_DIR_MAX];
+	uint32_t log_level; /* enum pl_log_level of the monitor */
+};
+
 /* PS_CM_READY / PS_CM_PEER_BAD */
 struct ps_role_msg {
 	uint32_t role; /* READY: the sender; PEER_BAD: the misbehaving peer */
@@ -150,6 +166,58 @@ const struct ps_str_field *ps_msg_str_field(uint32_t t, size_t i);
 int ps_chan_allows(enum ps_chan_kind k, uint32_t t);
 /* Nonzero when type t carries descriptors. */
 int ps_msg_has_fds(uint32_t t);
+
+/*
+ * The handler column of the message table (as OpenSSH's mon_dispatch): every
+ * type names the handler that takes it in the receiving process; an answer
+ * (PS_REPLY) is read by the call that sent the request (front_decide,
+ * signer_call), never dispatched. Each process binds the names it handles to
+ * its functions in its own table of struct ps_handler and hands every message
+ * it receives to ps_dispatch(): a type whose handler that process does not
+ * bind is refused there (the caller logs it, event=privsep_no_handler). The
+ * table therefore says which process runs which code for a message.
+ */
+#define PS_REPLY "reply"
+#define PS_H_DECIDER_REQUEST "decider_request"     /* PS_FD_*: decider worker */
+#define PS_H_FRONT_STATUS "front_status"           /* PS_DF_STATUS */
+#define PS_H_SIGNER_ISSUE "signer_issue"           /* PS_DS_ISSUE */
+#define PS_H_SIGNER_CHECKPOINT "signer_checkpoint" /* PS_DS_CKPT */
+#define PS_H_SIGNER_STATUS "signer_status"         /* PS_DS_STATUS_REQ */
+#define PS_H_SIGNER_PUBKEY "signer_pubkey"         /* PS_DS_PUBKEY_REQ */
+#define PS_H_CHILD_PEERS "child_peers"             /* PS_MC_PEERS: every child */
+#define PS_H_CHILD_RELOAD "child_reload"           /* PS_MC_RELOAD: signer, decider */
+#define PS_H_CHILD_CRL "child_crl"                 /* PS_MC_CRL: decider, front end */
+#define PS_H_CHILD_BOOT "child_boot"               /* PS_MC_BOOT: a child before it starts */
+#define PS_H_MONITOR_READY "monitor_ready"         /* PS_CM_READY */
+#define PS_H_MONITOR_PEER_BAD "monitor_peer_bad"   /* PS_CM_PEER_BAD */
+
+/* The handler type t names (PS_H_*, PS_REPLY), NULL for an unknown type. */
+const char *ps_msg_handler(uint32_t t);
+
+struct ps_chan;
+struct ps_hdr;
+/* A received message as ps_recv() gave it, for a handler. */
+struct ps_msg_in {
+	struct ps_chan *ch;
+	const struct ps_hdr *hdr;
+	void *payload; /* hdr->len bytes */
+	int *fds;      /* the handler owns them */
+	size_t nfds;
+};
+typedef int (*ps_handler_fn)(void *ctx, const struct ps_msg_in *m);
+struct ps_handler {
+	const char *name; /* a PS_H_* of the message table */
+	ps_handler_fn fn;
+};
+
+/*
+ * Calls the function tab binds to the handler m's type names, with ctx, and
+ * returns what it returns. Errors: PL_E_NOTFOUND when tab binds none (this
+ * process has no handler for that type; a reply, an unknown type): m's
+ * descriptors are closed, m->ch->why says which type, the channel stays.
+ */
+int ps_dispatch(const struct ps_handler *tab, size_t n, void *ctx, const struct ps_msg_in *m);
+#define PS_NHANDLERS(tab) (sizeof(tab) / sizeof((tab)[0]))
 
 /*
  * One end of a socketpair. After a protocol violation or an I/O error the

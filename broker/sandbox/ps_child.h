@@ -43,6 +43,33 @@ void ps_close_except(const int *keep, size_t n);
 int ps_ctl_ready(struct ps_chan *ctl, enum ps_role self);
 int ps_ctl_peer_bad(struct ps_chan *ctl, enum ps_role peer);
 
+/*
+ * Re-exec (ps_exec.c). The monitor's forked child calls ps_child_reexec():
+ * it executes /proc/self/exe as "pitlaned: ROLE --privsep-child ROLE ctl=N
+ * [api=N admin=N]" with those descriptors kept; it returns only by exiting.
+ */
+#define PS_CHILD_FLAG "--privsep-child"
+void ps_child_reexec(enum ps_role role, int ctl, int api, int admin) __attribute__((noreturn));
+
+struct ps_exec_args {
+	enum ps_role role;
+	int ctl, api, admin; /* api, admin: the front end's listeners (admin -1: none) */
+};
+
+/*
+ * The re-executed child's command line: role and descriptors, each checked
+ * (the channel a SOCK_SEQPACKET socket, the listeners listening TCP sockets)
+ * and made close-on-exec again. Errors: PL_E_USAGE, PL_E_IO (err says what).
+ */
+int ps_exec_parse(int argc, char **argv, struct ps_exec_args *out, char *err, size_t errlen);
+
+/*
+ * Waits (10 s) for the monitor's PS_MC_BOOT on ctl, the first message, and
+ * copies it to out. Errors: those of ps_recv(), PL_E_NOTFOUND (another type
+ * first); err says which.
+ */
+int ps_child_boot(int ctl, struct ps_boot *out, char *err, size_t errlen);
+
 #define PS_CRL_FILE_MAX (16u * 1024 * 1024)
 
 /*

@@ -35,46 +35,74 @@ union signer_rx {
 	struct ps_ckpt ckpt;
 };
 
-static void answer(struct signer_chan *sc, struct ps_chan *ch, const struct ps_hdr *h,
-                   const union signer_rx *rx)
+/* PS_DS_ISSUE: build, sign and self-verify a token. */
+static int on_issue(void *ctx, const struct ps_msg_in *m)
 {
-	if (h->type == PS_DS_ISSUE) {
-		struct ps_issued out;
-		size_t len = 0;
+	struct signer_chan *sc = ctx;
+	const union signer_rx *rx = m->payload;
+	struct ps_issued out;
+	size_t len = 0;
 
-		memset(&out, 0, sizeof(out));
-		out.err = signer_issue(sc->s, &rx->issue, out.cti, out.tok, sizeof(out.tok), &len);
-		out.len = out.err == 0 ? (uint32_t)len : 0;
-		(void)ps_send(ch, PS_SD_ISSUED, h->id, &out, sizeof(out), NULL, 0);
-		plt_wipe(&out, sizeof(out));
-	} else if (h->type == PS_DS_CKPT) {
-		struct ps_ckpt_sig out;
-
-		memset(&out, 0, sizeof(out));
-		out.err = signer_sign_checkpoint(sc->s, rx->ckpt.row_count, rx->ckpt.head, out.sig);
-		(void)ps_send(ch, PS_SD_CKPT_SIG, h->id, &out, sizeof(out), NULL, 0);
-	} else if (h->type == PS_DS_STATUS_REQ) {
-		struct signer_status st;
-		struct ps_signer_status out;
-
-		signer_status(sc->s, &st);
-		memset(&out, 0, sizeof(out));
-		out.ready = st.ready;
-		out.last_err = st.last_err;
-		out.sign_calls = st.sign_calls;
-		out.issued = st.issued;
-		out.refused = st.refused;
-		out.faults = st.faults;
-		out.reinits = st.reinits;
-		(void)ps_send(ch, PS_SD_STATUS, h->id, &out, sizeof(out), NULL, 0);
-	} else if (h->type == PS_DS_PUBKEY_REQ) {
-		struct ps_pubkey out;
-
-		memset(&out, 0, sizeof(out));
-		out.err = signer_public_key(sc->s, out.pub, out.kid);
-		(void)ps_send(ch, PS_SD_PUBKEY, h->id, &out, sizeof(out), NULL, 0);
-	}
+	memset(&out, 0, sizeof(out));
+	out.err = signer_issue(sc->s, &rx->issue, out.cti, out.tok, sizeof(out.tok), &len);
+	out.len = out.err == 0 ? (uint32_t)len : 0;
+	(void)ps_send(m->ch, PS_SD_ISSUED, m->hdr->id, &out, sizeof(out), NULL, 0);
+	plt_wipe(&out, sizeof(out));
+	return 0;
 }
+
+/* PS_DS_CKPT: sign an audit checkpoint. */
+static int on_checkpoint(void *ctx, const struct ps_msg_in *m)
+{
+	struct signer_chan *sc = ctx;
+	const union signer_rx *rx = m->payload;
+	struct ps_ckpt_sig out;
+
+	memset(&out, 0, sizeof(out));
+	out.err = signer_sign_checkpoint(sc->s, rx->ckpt.row_count, rx->ckpt.head, out.sig);
+	(void)ps_send(m->ch, PS_SD_CKPT_SIG, m->hdr->id, &out, sizeof(out), NULL, 0);
+	return 0;
+}
+
+/* PS_DS_STATUS_REQ */
+static int on_status(void *ctx, const struct ps_msg_in *m)
+{
+	struct signer_chan *sc = ctx;
+	struct signer_status st;
+	struct ps_signer_status out;
+
+	signer_status(sc->s, &st);
+	memset(&out, 0, sizeof(out));
+	out.ready = st.ready;
+	out.last_err = st.last_err;
+	out.sign_calls = st.sign_calls;
+	out.issued = st.issued;
+	out.refused = st.refused;
+	out.faults = st.faults;
+	out.reinits = st.reinits;
+	(void)ps_send(m->ch, PS_SD_STATUS, m->hdr->id, &out, sizeof(out), NULL, 0);
+	return 0;
+}
+
+/* PS_DS_PUBKEY_REQ */
+static int on_pubkey(void *ctx, const struct ps_msg_in *m)
+{
+	struct signer_chan *sc = ctx;
+	struct ps_pubkey out;
+
+	memset(&out, 0, sizeof(out));
+	out.err = signer_public_key(sc->s, out.pub, out.kid);
+	(void)ps_send(m->ch, PS_SD_PUBKEY, m->hdr->id, &out, sizeof(out), NULL, 0);
+	return 0;
+}
+
+/* What the signer takes from the decider (the message table names these handlers). */
+static const struct ps_handler decider_handlers[] = {
+    {PS_H_SIGNER_ISSUE, on_issue},
+    {PS_H_SIGNER_CHECKPOINT, on_checkpoint},
+    {PS_H_SIGNER_STATUS, on_status},
+    {PS_H_SIGNER_PUBKEY, on_pubkey},
+};
 
 static void *chan_thread(void *arg)
 {
@@ -86,11 +114,13 @@ static void *chan_thread(void *arg)
 
 	ps_chan_init(&ch, sc->fd, PS_CH_DECIDER_TO_SIGNER);
 	for (;;) {
-		r = ps_recv(&ch, &h, &rx, sizeof(rx), NULL, 0, NULL, -1);
+		struct ps_msg_in m = {&ch, &h, &rx, NULL, 0};
+
+		if ((r = ps_recv(&ch, &h, &rx, sizeof(rx), NULL, 0, NULL, -1)) == 0)
+			r = ps_dispatch(decider_handlers, PS_NHANDLERS(decider_handlers), sc, &m);
+		plt_wipe(&rx, sizeof(rx));
 		if (r != 0)
 			break;
-		answer(sc, &ch, &h, &rx);
-		plt_wipe(&rx, sizeof(rx));
 	}
 	if (r != PL_E_IO) {
 		pl_log_err("privsep_bad_message", r, "role", "signer", "from", "decider", "why",
@@ -133,9 +163,50 @@ static void serve(struct signer *s, struct ps_chan *ctl, pthread_mutex_t *mu, co
 	}
 }
 
+/* The signer's side of its monitor channel. */
+struct signer_main {
+	const struct broker_config *c;
+	struct signer *s;
+	struct ps_chan *ctl;
+	pthread_mutex_t mu;
+};
+
+/* PS_MC_RELOAD: the decider reloads the policy; the hard limits follow it. */
+static int on_reload(void *ctx, const struct ps_msg_in *m)
+{
+	struct signer_main *mc = ctx;
+
+	(void)m;
+	signer_limits_reload(mc->c->policy_dir, mc->c->max_exi_s, mc->s);
+	return 0;
+}
+
+/* PS_MC_PEERS: channels from the decider, one thread each. */
+static int on_peers(void *ctx, const struct ps_msg_in *m)
+{
+	struct signer_main *mc = ctx;
+	const struct ps_peers *p = m->payload;
+
+	if (p->peer != PS_ROLE_DECIDER) {
+		for (size_t i = 0; i < m->nfds; i++)
+			close(m->fds[i]);
+		return 0;
+	}
+	pthread_mutex_lock(&mc->mu);
+	serve(mc->s, mc->ctl, &mc->mu, m->fds, m->nfds);
+	pthread_mutex_unlock(&mc->mu);
+	return 0;
+}
+
+/* What the signer takes from the monitor: no CRL (it verifies no certificate). */
+static const struct ps_handler ctl_handlers[] = {
+    {PS_H_CHILD_RELOAD, on_reload},
+    {PS_H_CHILD_PEERS, on_peers},
+};
+
 void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, int ctl_fd)
 {
-	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct signer_main mc = {.mu = PTHREAD_MUTEX_INITIALIZER};
 	struct ps_chan ctl;
 	struct signer *s = NULL;
 	char err[512] = "";
@@ -151,6 +222,9 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 		ps_child_fail(err, r);
 	if (!early && (r = ps_drop(PS_ROLE_SIGNER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
+	mc.c = c;
+	mc.s = s;
+	mc.ctl = &ctl;
 	if (ps_ctl_ready(&ctl, PS_ROLE_SIGNER) != 0)
 		_exit(1);
 	for (;;) {
@@ -158,6 +232,7 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 		                      {.fd = sfd, .events = POLLIN}};
 		int fds[PS_MAX_FDS];
 		struct ps_peers peers;
+		struct ps_msg_in m;
 		struct ps_hdr h;
 		size_t n = 0;
 
@@ -176,17 +251,10 @@ void ps_signer_main(const struct broker_config *c, const struct ps_config *pc, i
 		r = ps_recv(&ctl, &h, &peers, sizeof(peers), fds, PS_MAX_FDS, &n, 0);
 		if (r != 0)
 			break; /* the monitor is gone */
-		if (h.type == PS_MC_RELOAD) {
-			/* the decider reloads the policy; the hard limits follow it */
-			signer_limits_reload(c->policy_dir, c->max_exi_s, s);
-		} else if (h.type == PS_MC_PEERS && peers.peer == PS_ROLE_DECIDER) {
-			pthread_mutex_lock(&mu);
-			serve(s, &ctl, &mu, fds, n);
-			pthread_mutex_unlock(&mu);
-		} else {
-			for (size_t i = 0; i < n; i++)
-				close(fds[i]);
-		}
+		m = (struct ps_msg_in){&ctl, &h, &peers, fds, n};
+		if ((r = ps_dispatch(ctl_handlers, PS_NHANDLERS(ctl_handlers), &mc, &m)) != 0)
+			pl_log_err("privsep_no_handler", r, "role", "signer", "from", "monitor",
+			           "why", ctl.why, "action", "refused", NULL);
 	}
 	signer_close(s);
 	_exit(0);

@@ -45,6 +45,11 @@ void pl_log_init(const char *prog, enum pl_log_level max_level)
 	log_max = max_level;
 }
 
+enum pl_log_level pl_log_max_level(void)
+{
+	return log_max;
+}
+
 static void put_value(struct line *l, const char *v)
 {
 	if (v == NULL)

@@ -10,6 +10,8 @@
 enum pl_log_level { PL_LOG_ERROR = 0, PL_LOG_WARN = 1, PL_LOG_INFO = 2, PL_LOG_DEBUG = 3 };
 
 void pl_log_init(const char *prog, enum pl_log_level max_level);
+/* The max_level of the last pl_log_init() (PL_LOG_INFO before any). */
+enum pl_log_level pl_log_max_level(void);
 /*
  * Logs event with key/value pairs: the variadic list is alternating
  * const char *key, const char *value, terminated by a NULL key.

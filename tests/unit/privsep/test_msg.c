@@ -1,6 +1,6 @@
 /*
  * The privsep message layer over real SOCK_SEQPACKET socketpairs:
- * REQ-PRIV-001..REQ-PRIV-006, REQ-PRIV-041 (docs/privsep.md).
+ * REQ-PRIV-001..REQ-PRIV-006, REQ-PRIV-041, REQ-PRIV-047, REQ-PRIV-048 (docs/privsep.md).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
@@ -74,6 +74,7 @@ static const struct { uint32_t type; enum ps_chan_kind kind; } types[] = {
 	{ PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER },
 	{ PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD },
 	{ PS_MC_CRL, PS_CH_MONITOR_TO_CHILD },
+	{ PS_MC_BOOT, PS_CH_MONITOR_TO_CHILD },
 	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR },
 	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR },
 };
@@ -389,6 +390,10 @@ Test(privsep_msg, REQ_PRIV_041_table_lists_the_string_fields)
 	cr_assert_eq(n, 6);
 	cr_assert_null(ps_msg_str_field(PS_DF_STATUS, 0));
 	cr_assert_null(ps_msg_str_field(99, 0));
+	/* the boot message: every char array of the configuration (REQ-PRIV-052) */
+	for (n = 0; (f = ps_msg_str_field(PS_MC_BOOT, n)) != NULL; n++)
+		cr_assert_leq(f->off + f->size, sizeof(struct ps_boot));
+	cr_assert_eq(n, 16);
 }
 
 /* Each string field without its NUL is a violation; terminated it passes. */
@@ -432,4 +437,92 @@ Test(privsep_msg, REQ_PRIV_041_unterminated_string_refused_not_cut)
 		}
 	}
 	cr_assert_eq(checked, 5 * 4 + 1 + 6);
+}
+
+/* The handler each type names (the message table's handler column, REQ-PRIV-047). */
+static const struct { uint32_t type; const char *handler; } handlers[] = {
+	{ PS_FD_TOKEN, PS_H_DECIDER_REQUEST }, { PS_FD_DECISION, PS_H_DECIDER_REQUEST },
+	{ PS_FD_POLL, PS_H_DECIDER_REQUEST }, { PS_FD_REVOKED, PS_H_DECIDER_REQUEST },
+	{ PS_FD_RECEIPT, PS_H_DECIDER_REQUEST }, { PS_DF_ANSWER, PS_REPLY },
+	{ PS_DF_STATUS, PS_H_FRONT_STATUS }, { PS_DS_ISSUE, PS_H_SIGNER_ISSUE },
+	{ PS_DS_CKPT, PS_H_SIGNER_CHECKPOINT }, { PS_DS_STATUS_REQ, PS_H_SIGNER_STATUS },
+	{ PS_DS_PUBKEY_REQ, PS_H_SIGNER_PUBKEY }, { PS_SD_ISSUED, PS_REPLY },
+	{ PS_SD_CKPT_SIG, PS_REPLY }, { PS_SD_STATUS, PS_REPLY }, { PS_SD_PUBKEY, PS_REPLY },
+	{ PS_MC_PEERS, PS_H_CHILD_PEERS }, { PS_MC_RELOAD, PS_H_CHILD_RELOAD },
+	{ PS_MC_CRL, PS_H_CHILD_CRL }, { PS_MC_BOOT, PS_H_CHILD_BOOT }, { PS_CM_READY, PS_H_MONITOR_READY },
+	{ PS_CM_PEER_BAD, PS_H_MONITOR_PEER_BAD },
+};
+
+Test(privsep_msg, REQ_PRIV_047_every_type_names_its_handler)
+{
+	for (size_t i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++) {
+		const char *h = ps_msg_handler(handlers[i].type);
+
+		cr_assert_not_null(h, "type %u names no handler", handlers[i].type);
+		cr_assert_str_eq(h, handlers[i].handler, "type %u", handlers[i].type);
+	}
+	for (size_t i = 0; i < NTYPES; i++)
+		cr_assert_not_null(ps_msg_handler(types[i].type));
+	cr_assert_null(ps_msg_handler(9999));
+}
+
+static int called_with;
+
+static int on_reload(void *ctx, const struct ps_msg_in *m)
+{
+	called_with = *(int *)ctx + (int)m->hdr->type;
+	return 0;
+}
+
+static int on_crl(void *ctx, const struct ps_msg_in *m)
+{
+	(void)ctx;
+	for (size_t i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	return PL_E_RANGE; /* whatever the handler says comes back */
+}
+
+Test(privsep_msg, REQ_PRIV_048_dispatch_runs_the_named_handler_or_refuses)
+{
+	static const struct ps_handler tab[] = {
+		{ PS_H_CHILD_RELOAD, on_reload },
+		{ PS_H_CHILD_CRL, on_crl },
+	};
+	struct ps_peers p = { .peer = PS_ROLE_DECIDER, .count = 1 };
+	int ctx = 1000, fds[4];
+	struct ps_hdr h;
+	struct ps_msg_in m = { &rx, &h, payload, fds, 0 };
+	int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	pair(PS_CH_MONITOR_TO_CHILD);
+	/* a type the table binds: its function runs with the context and the message */
+	cr_assert_eq(ps_send(&tx, PS_MC_RELOAD, 1, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 4, &m.nfds, 1000), 0);
+	cr_assert_eq(ps_dispatch(tab, PS_NHANDLERS(tab), &ctx, &m), 0);
+	cr_assert_eq(called_with, 1000 + PS_MC_RELOAD);
+	cr_assert_eq(ps_send(&tx, PS_MC_CRL, 2, NULL, 0, &devnull, 1), 0);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 4, &m.nfds, 1000), 0);
+	cr_assert_eq(ps_dispatch(tab, PS_NHANDLERS(tab), &ctx, &m), PL_E_RANGE);
+	/* a type this process has no handler for: refused, its descriptors closed */
+	cr_assert_eq(ps_send(&tx, PS_MC_PEERS, 3, &p, sizeof(p), &devnull, 1), 0);
+	cr_assert_eq(ps_recv(&rx, &h, payload, sizeof(payload), fds, 4, &m.nfds, 1000), 0);
+	cr_assert_eq(m.nfds, 1);
+	called_with = 0;
+	cr_assert_eq(ps_dispatch(tab, PS_NHANDLERS(tab), &ctx, &m), PL_E_NOTFOUND);
+	cr_assert_eq(called_with, 0);
+	cr_assert_eq(fcntl(fds[0], F_GETFD), -1, "the descriptor was not closed");
+	cr_assert(strstr(rx.why, "type 30") != NULL, "%s", rx.why);
+	cr_assert(strstr(rx.why, PS_H_CHILD_PEERS) != NULL, "%s", rx.why);
+	cr_assert_geq(rx.fd, 0, "the channel stays");
+	/* an empty table binds nothing; a reply is never dispatched */
+	m.nfds = 0;
+	cr_assert_eq(ps_dispatch(NULL, 0, &ctx, &m), PL_E_NOTFOUND);
+	h.type = PS_SD_ISSUED;
+	{
+		static const struct ps_handler bad[] = { { PS_REPLY, on_reload } };
+
+		cr_assert_eq(ps_dispatch(bad, PS_NHANDLERS(bad), &ctx, &m), PL_E_NOTFOUND);
+	}
+	close(devnull);
+	unpair();
 }
