@@ -137,6 +137,19 @@ void fetch_refusal_text(const struct broker_reply *rep, char *out, size_t cap)
 		         "the broker could not verify the technician's signature: "
 		         "check that technician_key and technician_cert belong together%s",
 		         rid);
+	} else if (strcmp(c, "cosigner_refused") == 0) {
+		/* issue 14: the independent co-signer checked the request itself and said no */
+		snprintf(
+		    out, cap,
+		    "the co-signer refused to countersign this token%s%s: no token was issued; "
+		    "check the request (and its approval), or call the OEM security desk%s",
+		    rep->detail[0] ? ": " : "", rep->detail, rid);
+	} else if (strcmp(c, "cosigner_unavailable") == 0) {
+		snprintf(out, cap,
+		         "the co-signer is not reachable or did not answer in time, so critical "
+		         "operations (ignition, key learning) cannot be issued now; others can. "
+		         "Retry later or call the OEM security desk%s%s%s",
+		         rep->detail[0] ? ": " : "", rep->detail, rid);
 	} else if (rep->status >= 500) {
 		snprintf(out, cap, "the broker is temporarily unavailable (%s): try again%s%s%s",
 		         c[0] ? c : "HTTP error", rep->retry_after >= 0 ? " in a few seconds" : "",

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "cosigner_client.h"
 #include "decider.h"
 #include "file_safety.h"
 #include "front.h"
@@ -107,6 +108,8 @@ static int child_main(int argc, char **argv)
 		ps_decider_main(&boot.c, &boot.pc, a.ctl);
 	case PS_ROLE_FRONT:
 		ps_front_main(&boot.c, &boot.pc, a.ctl, a.api, a.admin, boot.empty_dir);
+	case PS_ROLE_COSIGNER:
+		ps_cosigner_main(&boot.c, &boot.pc, a.ctl);
 	default:
 		return 1;
 	}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "cosign_config.h"
 #include "identity.h"
 #include "pl_conf.h"
 #include "pl_err.h"
@@ -72,6 +73,17 @@ static const struct pl_conf_key keys[] = {
     U32(refusal_audit_window_s, 1, 3600, "window of refusal_audit_threshold in seconds"),
     {"user", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
      "unprivileged user of the broker's processes when started as root", set_user},
+    /* the co-signer (cosign_config.c, docs/broker.md "Co-signer") */
+    {"cosigner_url", PL_CONF_CUSTOM, 0, 0, 0, 0, 0, "https://HOST:PORT of pitlane-cosignd",
+     cosign_set_url},
+    {"cosigner_pin", PL_CONF_CUSTOM, 0, 0, 0, 0, 0, "sha256//BASE64 of the co-signer's public key",
+     cosign_set_pin},
+    STR(cosigner_cert, 0, "PEM client certificate of the broker for the co-signer"),
+    STR(cosigner_key, 0, "PEM private key of cosigner_cert (owner-only)"),
+    U32(cosigner_timeout_ms, COSIGN_TIMEOUT_MIN_MS, COSIGN_TIMEOUT_MAX_MS,
+        "milliseconds the co-signer has for its answer"),
+    {"cosigned_operations", PL_CONF_CUSTOM, 0, 0, 0, 0, 0,
+     "operations whose tokens the co-signer signs too", cosign_set_ops},
 };
 
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
@@ -110,6 +122,7 @@ void broker_config_defaults(struct broker_config *c)
 	c->refusal_audit_threshold = 50;
 	c->refusal_audit_window_s = 60;
 	snprintf(c->user, sizeof(c->user), "%s", "pitlane");
+	cosign_config_defaults(c);
 }
 
 int broker_config_parse_addr(const char *s, char host[BROKER_ADDR_MAX], uint16_t *port)
@@ -310,6 +323,8 @@ int broker_config_parse(const char *name, const char *text, struct broker_config
 		    name);
 		return PL_E_SRV_CONFIG_MISSING;
 	}
+	if ((r = cosign_config_check(&c, name, err, errlen)) != 0)
+		return r;
 	*out = c;
 	return 0;
 }
@@ -361,6 +376,12 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 					fprintf(f, "%s %s\n", k->name, c->user);
 			} else if (k->set == set_tech_eku) {
 				fprintf(f, "%s %s\n", k->name, c->technician_eku);
+			} else if (k->set == cosign_set_url || k->set == cosign_set_pin) {
+				s = k->set == cosign_set_url ? c->cosigner_url : c->cosigner_pin;
+				if (s[0] != '\0')
+					fprintf(f, "%s %s\n", k->name, s);
+			} else if (k->set == cosign_set_ops) {
+				fprintf(f, "%s %s\n", k->name, c->cosigned_operations);
 			} else if (k->set == set_crl) {
 				fprintf(f, "%s %s\n", k->name, c->crl_none ? "none" : c->crl);
 			} else if (c->admin_enabled)

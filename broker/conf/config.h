@@ -56,6 +56,13 @@ struct broker_config {
 	uint32_t refusal_audit_window_s;      /* ... then one summary row per window */
 	char user[32];                        /* privsep: unprivileged user when started as root */
 	int user_set;                         /* `user` given in the file (else the default) */
+	/* the co-signer (cosign_config.h); cosigner_url "" = none */
+	char cosigner_url[BROKER_URI_MAX];
+	char cosigner_pin[512];              /* sha256//BASE64[;...] */
+	char cosigner_cert[BROKER_PATH_MAX]; /* the broker's client certificate (PEM) */
+	char cosigner_key[BROKER_PATH_MAX];  /* its key (PEM, owner-only) */
+	uint32_t cosigner_timeout_ms;        /* the whole exchange */
+	char cosigned_operations[256];       /* names separated by blanks */
 };
 
 /* Sets every field to its default (required paths empty). */

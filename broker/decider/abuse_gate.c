@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cosign.h"
+#include "cosign_config.h"
 #include "decider.h"
 #include "decision.h"
 #include "pitlane/token.h"
@@ -374,6 +376,7 @@ static void deliver(struct decider *b, const struct vreq *h, const struct abuse_
 	cpy(sr.technician, sizeof(sr.technician), ap->technician_id);
 	cpy(sr.work_order, sizeof(sr.work_order), ap->work_order);
 	sr.policy_version = ap->policy_version;
+	sr.form = cosign_config_op(&b->cfg, ap->op) ? SIGNER_FORM_SIGN : SIGNER_FORM_SIGN1;
 	r = decider_signer_issue(b, &sr, cti, a->body, sizeof(a->body), &len);
 	plt_wipe(&sr, sizeof(sr));
 	if (r == 0) {
@@ -396,6 +399,9 @@ static void deliver(struct decider *b, const struct vreq *h, const struct abuse_
 	a->body_kind = ANSWER_TOKEN;
 	a->len = (uint32_t)len;
 	a->metric = DEC_ALLOW;
+	if (cosign_config_op(&b->cfg, ap->op))
+		decider_cosign_poll(b, h, ap, cti,
+		                    a); /* the co-signer's signature (cosign_poll.c) */
 }
 
 /*

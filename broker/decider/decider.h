@@ -77,6 +77,7 @@ struct decider {
 	int64_t replay_floor;       /* refuse iat below this (the preload overflowed) */
 	atomic_int diverged_logged; /* the audit_chain_diverged line was written */
 	struct decider_proc *proc;
+	struct decider_cosign *cosign; /* NULL: no co-signer configured (cosign.h) */
 };
 
 /*

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "cosign.h"
+#include "cosign_config.h"
 #include "decider.h"
 #include "decision.h"
 #include "identity.h"
@@ -51,6 +53,9 @@ struct verdict {
 	char location[48];   /* 202: the approval's poll path */
 	const uint8_t *body; /* the exact signed request (a parked approval keeps it) */
 	size_t body_len;
+	struct audit_record
+	    rec; /* the committed row (have_rec): the co-signer's second row copies it */
+	int have_rec;
 };
 
 /* What a worker learnt, for the audit row and the log line. */
@@ -147,7 +152,10 @@ static int audit_outcome(struct verdict *j, const struct outcome *o)
 		rec.has_token_id = 1;
 	}
 	copy_str(rec.client_addr, sizeof(rec.client_addr), j->client_addr);
-	if ((r = audit_append(b->audit, &rec, NULL)) != 0) {
+	if ((r = audit_append(b->audit, &rec, NULL)) == 0) {
+		j->rec = rec;
+		j->have_rec = 1;
+	} else {
 		pl_log_err("audit_append_failed", r, "request_id", j->request_id, NULL);
 		if (o->have_cti) {
 			/* The token must not leave without its row. */
@@ -250,6 +258,8 @@ static void fill_signer_request(struct verdict *j, const struct outcome *o,
 	         d->technician_id[0] != '\0' ? d->technician_id : o->tech.id.cn);
 	copy_str(sr->work_order, sizeof(sr->work_order), o->q.work_order);
 	sr->policy_version = d->policy_version;
+	/* a COSE_Sign the co-signer signs too, or a COSE_Sign1 the broker alone signs */
+	sr->form = cosign_config_op(&j->d->cfg, o->q.op) ? SIGNER_FORM_SIGN : SIGNER_FORM_SIGN1;
 }
 
 /* The signer's refusals of a request (its hard limits); any other code is a fault. */
@@ -599,6 +609,9 @@ void decider_decide(struct decider *b, const struct vreq *h, struct token_answer
 	memcpy(a->body, j->out, a->len);
 	if (h->kind == HANDOFF_DECISION || h->kind == HANDOFF_APPROVAL)
 		a->metric = DEC_COUNT; /* a refused decision or poll is not a token decision */
+	/* after the decision and its row: the co-signer's signature (cosign.c) */
+	if (a->status == 201 && j->have_rec && cosign_config_op(&b->cfg, o.q.op))
+		decider_cosign_submit(b, &j->rec, h->body, h->body_len, NULL, 0, NULL, a);
 out:
 	plt_wipe(&o, sizeof(o));
 	plt_wipe(j->out, sizeof(j->out));

@@ -8,6 +8,7 @@
  * ends that channel and the monitor is asked to end the front end.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cosign.h"
 #include "decider.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
@@ -41,6 +43,7 @@ struct worker {
 	pthread_t t;
 	struct fdslot front, signer; /* guarded by d->mu */
 	uint64_t next_id;
+	uint64_t cur_id; /* the front end's request being decided */
 };
 
 struct decider_proc {
@@ -57,6 +60,7 @@ struct decider_proc {
 	atomic_int stop;
 	atomic_int signer_up;
 	pthread_t status_t;
+	struct decider_cosign *cosign; /* with a co-signer configured */
 };
 
 static _Thread_local struct worker *tl_worker;
@@ -165,6 +169,28 @@ int decider_signer_issue(struct decider *dc, const struct signer_request *req,
 	return r;
 }
 
+int decider_front_defer(struct decider *dc, int *fd, uint64_t *id)
+{
+	struct worker *w = tl_worker;
+	int f;
+
+	(void)dc;
+	if (w == NULL || w->front.cur < 0 || (f = fcntl(w->front.cur, F_DUPFD_CLOEXEC, 0)) < 0)
+		return PL_E_IO;
+	*fd = f;
+	*id = w->cur_id;
+	return 0;
+}
+
+void decider_report_cosigner(struct decider *dc)
+{
+	struct decider_proc *d = dc->proc;
+
+	pthread_mutex_lock(&d->mu);
+	(void)ps_ctl_peer_bad(d->ctl, PS_ROLE_COSIGNER);
+	pthread_mutex_unlock(&d->mu);
+}
+
 /* audit_sign_fn: checkpoints through the signer's control channel. */
 static int ckpt_remote(void *ctx, uint64_t row_count, const uint8_t head[32],
                        uint8_t sig[SIGNER_SIG_LEN])
@@ -230,7 +256,11 @@ static int on_request(void *ctx, const struct ps_msg_in *m)
 		ps_chan_close(m->ch);
 		return r;
 	}
+	w->cur_id = m->hdr->id;
 	decider_request(w->d->dc, m->hdr->type, q, (const uint8_t *)m->payload + sizeof(*q), &a);
+	/* status 0: a co-signer job answers later (cosign.c) */
+	if (a.status == 0)
+		return 0;
 	/* a failed send: the front end died; the row is committed */
 	r = ps_send(m->ch, PS_DF_ANSWER, m->hdr->id, &a, sizeof(a), NULL, 0) == 0 ? 0 : PL_E_IO;
 	plt_wipe(&a, sizeof(a));
@@ -299,6 +329,7 @@ static void gather(struct decider_proc *d, struct broker_status *st)
 		st->hsm_reinits = ss.reinits;
 	}
 	decider_get_status(d->dc, st);
+	decider_cosign_stats(d->cosign, st);
 }
 
 /* Sends readiness and gauges to the front end. */
@@ -400,6 +431,10 @@ static void *status_main(void *arg)
 /* Installs the descriptors of a PS_MC_PEERS message. */
 static void take_peers(struct decider_proc *d, uint32_t peer, int *fds, size_t n)
 {
+	if (peer == PS_ROLE_COSIGNER && n == 1 && d->cosign != NULL) {
+		decider_cosign_give_fd(d->cosign, fds[0]);
+		return;
+	}
 	pthread_mutex_lock(&d->mu);
 	if (n == d->n + 1 && (peer == PS_ROLE_FRONT || peer == PS_ROLE_SIGNER)) {
 		for (unsigned i = 0; i < d->n; i++)
@@ -556,6 +591,9 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	}
 	if ((sfd = ps_child_signals()) < 0)
 		ps_child_fail("cannot set up signal handling", PL_E_INTERNAL);
+	if (c->cosigner_url[0] != '\0' &&
+	    (r = decider_cosign_new(c->cosigner_timeout_ms, &d->cosign)) != 0)
+		ps_child_fail("out of memory", r);
 	if (early && (r = ps_drop(PS_ROLE_DECIDER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = fetch_pubkey(d, pub, err, sizeof(err))) != 0)
@@ -563,6 +601,9 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	if ((r = decider_open(c, ckpt_remote, d, pub, &d->dc, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	d->dc->proc = d;
+	d->dc->cosign = d->cosign;
+	if (d->cosign != NULL && (r = decider_cosign_start(d->cosign, d->dc)) != 0)
+		ps_child_fail("cannot start the co-signer result thread", r);
 	if (!early && (r = ps_drop(PS_ROLE_DECIDER, pc, c, NULL, err, sizeof(err))) != 0)
 		ps_child_fail(err, r);
 	if ((r = start_threads(d)) != 0)
@@ -590,6 +631,8 @@ void ps_decider_main(const struct broker_config *c, const struct ps_config *pc, 
 	for (unsigned i = 0; i < d->n; i++)
 		pthread_join(d->w[i].t, NULL);
 	pthread_join(d->status_t, NULL);
+	decider_cosign_free(d->cosign); /* jobs in flight: answered unavailable */
+	d->dc->cosign = NULL;
 	decider_close(d->dc); /* final checkpoint, through the signer */
 	_exit(0);
 }

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "cosigner_client.h"
 #include "decider.h"
 #include "front.h"
 #include "pl_err.h"
@@ -19,6 +20,9 @@ int ps_check_all(const struct broker_config *c, char *err, size_t errlen)
 	int r;
 
 	if ((r = signer_open_conf(c, &s, err, errlen)) != 0)
+		goto out;
+	/* the co-signer's certificate, key and address (no connection is made) */
+	if ((r = cosigner_client_check(c, err, errlen)) != 0)
 		goto out;
 	if ((r = signer_public_key(s, pub, kid)) != 0) {
 		snprintf(err, errlen, "audit checkpoint signer: %s", pl_strerror(r));

@@ -107,6 +107,10 @@ int broker_files_check(const char *conf_path, const struct broker_config *c,
 		if (c->officer_ca[0] != '\0')
 			check_one(&ck, "officer_ca", c->officer_ca, PL_FILE_AUTHORITY);
 		check_database(&ck, c->database);
+		if (c->cosigner_url[0] != '\0') {
+			check_one(&ck, "cosigner_key", c->cosigner_key, PL_FILE_SECRET);
+			check_one(&ck, "cosigner_cert", c->cosigner_cert, PL_FILE_AUTHORITY);
+		}
 	}
 	if (c->crl[0] != '\0')
 		check_one(&ck, "crl", c->crl, PL_FILE_AUTHORITY);

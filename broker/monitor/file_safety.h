@@ -2,8 +2,8 @@
  * The files broker.conf names, checked before pitlaned opens any of them (pitlaned -n,
  * the real start, and the monitor on SIGHUP before a reload): docs/broker.md, "Files".
  *
- *   secrets:     tls_key, pin_file
- *   authority:   broker.conf itself, tls_cert, client_ca, crl, every policy file,
+ *   secrets:     tls_key, pin_file, cosigner_key
+ *   authority:   broker.conf itself, tls_cert, cosigner_cert, client_ca, crl, every policy file,
  *                the database file when it exists
  *   directories: policy_dir, the database's directory
  *

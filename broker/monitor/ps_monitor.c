@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cosigner_client.h"
 #include "decider.h"
 #include "file_safety.h"
 #include "front.h"
@@ -202,7 +203,8 @@ static int start_child(struct monitor *m, enum ps_role role)
  */
 static int connect_pair(struct monitor *m, enum ps_role a, enum ps_role b)
 {
-	unsigned n = m->c->workers + 1;
+	/* decider <-> cosigner-client: one channel both ways (jobs and results by id) */
+	unsigned n = b == PS_ROLE_COSIGNER ? 1 : m->c->workers + 1;
 	int ea[PS_MAX_FDS], eb[PS_MAX_FDS];
 	struct ps_peers pa = {.peer = b, .count = n}, pb = {.peer = a, .count = n};
 	unsigned made = 0;
@@ -247,6 +249,8 @@ static void connect_role(struct monitor *m, enum ps_role role)
 		connect_pair(m, PS_ROLE_SIGNER, PS_ROLE_DECIDER);
 	if (role == PS_ROLE_DECIDER || role == PS_ROLE_FRONT)
 		connect_pair(m, PS_ROLE_DECIDER, PS_ROLE_FRONT);
+	if (role == PS_ROLE_DECIDER || role == PS_ROLE_COSIGNER)
+		connect_pair(m, PS_ROLE_DECIDER, PS_ROLE_COSIGNER);
 }
 
 static void log_exit(enum ps_role role, pid_t pid, int status)
@@ -306,7 +310,8 @@ static unsigned reap(struct monitor *m)
 static int may_end(enum ps_role reporter, uint32_t reported)
 {
 	return (reporter == PS_ROLE_SIGNER && reported == PS_ROLE_DECIDER) ||
-	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_FRONT);
+	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_FRONT) ||
+	       (reporter == PS_ROLE_DECIDER && reported == PS_ROLE_COSIGNER);
 }
 
 /* Who sent the message a handler of the monitor takes. */
@@ -436,6 +441,7 @@ static int stop_all(struct monitor *m)
 
 	wait_gone(&m->ch[PS_ROLE_FRONT], PS_ROLE_FRONT, &clean);
 	wait_gone(&m->ch[PS_ROLE_DECIDER], PS_ROLE_DECIDER, &clean);
+	wait_gone(&m->ch[PS_ROLE_COSIGNER], PS_ROLE_COSIGNER, &clean);
 	wait_gone(&m->ch[PS_ROLE_SIGNER], PS_ROLE_SIGNER, &clean);
 	return clean ? 0 : 1;
 }
@@ -563,10 +569,14 @@ static int run_loop(struct monitor *m)
 
 static int start_all(struct monitor *m, char *err, size_t errlen)
 {
-	static const enum ps_role order[] = {PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT};
+	static const enum ps_role order[] = {PS_ROLE_SIGNER, PS_ROLE_COSIGNER, PS_ROLE_DECIDER,
+	                                     PS_ROLE_FRONT};
 	int r;
 
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		/* the cosigner-client only with a co-signer configured */
+		if (order[i] == PS_ROLE_COSIGNER && m->c->cosigner_url[0] == '\0')
+			continue;
 		if ((r = start_child(m, order[i])) != 0) {
 			snprintf(err, errlen, "cannot start the %s process",
 			         ps_role_name(order[i]));
@@ -619,7 +629,10 @@ int ps_monitor_run(const struct broker_config *c, const struct ps_config *pc, in
 		stop_all(&m);
 		goto out;
 	}
-	pl_log(PL_LOG_INFO, "started", "processes", "monitor signer decider front", NULL);
+	pl_log(PL_LOG_INFO, "started", "processes",
+	       c->cosigner_url[0] != '\0' ? "monitor signer cosigner-client decider front"
+	                                  : "monitor signer decider front",
+	       NULL);
 	if (notify >= 0) {
 		ssize_t n = write(notify, "R", 1);
 

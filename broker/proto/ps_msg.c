@@ -99,6 +99,17 @@ static const struct ps_msg_def defs[] = {
      PS_H_MONITOR_READY},
     {PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR, sizeof(struct ps_role_msg), 0, 0, NO_STRS,
      PS_H_MONITOR_PEER_BAD},
+    /* the co-signer (cosign_msg.h) */
+    {PS_DK_JOB, PS_CH_DECIDER_TO_COSIGNER, sizeof(struct cosign_job), COSIGN_TAIL_MAX, 0, NO_STRS,
+     PS_H_COSIGNER_JOB},
+    {PS_KD_RESULT,
+     PS_CH_COSIGNER_TO_DECIDER,
+     sizeof(struct cosign_result),
+     0,
+     0,
+     {STR(struct cosign_result, code), STR(struct cosign_result, rule),
+      STR(struct cosign_result, detail)},
+     PS_REPLY},
 };
 
 /* A message and its header fit one datagram of the socket buffer (docs/privsep.md). */
@@ -116,7 +127,8 @@ static const struct ps_msg_def *def_of(uint32_t t)
 
 const char *ps_role_name(enum ps_role r)
 {
-	static const char *const names[PS_ROLE_COUNT] = {"monitor", "signer", "decider", "front"};
+	static const char *const names[PS_ROLE_COUNT] = {"monitor", "signer", "decider", "front",
+	                                                 "cosigner-client"};
 
 	return (unsigned)r < PS_ROLE_COUNT ? names[r] : "?";
 }
@@ -157,6 +169,14 @@ int ps_chan_allows(enum ps_chan_kind k, uint32_t t)
 	const struct ps_msg_def *d = def_of(t);
 
 	return d != NULL && d->chan == k;
+}
+
+const char *cosign_why_name(uint32_t why)
+{
+	static const char *const names[COSIGN_WHY_COUNT] = {"none", "timeout", "connect", "tls",
+	                                                    "pin",  "http",    "busy",    "gone"};
+
+	return why < COSIGN_WHY_COUNT ? names[why] : "?";
 }
 
 int ps_msg_has_fds(uint32_t t)

@@ -25,11 +25,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cosign_msg.h"
 #include "proto.h"
 #include "ps_config.h"
 #include "signer.h"
 
-enum ps_role { PS_ROLE_MONITOR = 0, PS_ROLE_SIGNER, PS_ROLE_DECIDER, PS_ROLE_FRONT, PS_ROLE_COUNT };
+enum ps_role {
+	PS_ROLE_MONITOR = 0,
+	PS_ROLE_SIGNER,
+	PS_ROLE_DECIDER,
+	PS_ROLE_FRONT,
+	PS_ROLE_COSIGNER, /* the cosigner-client (cosign_msg.h) */
+	PS_ROLE_COUNT
+};
 const char *ps_role_name(enum ps_role r);
 
 enum ps_type {
@@ -60,6 +68,9 @@ enum ps_type {
 	/* child -> monitor */
 	PS_CM_READY = 40,
 	PS_CM_PEER_BAD = 41,
+	/* decider <-> cosigner-client (cosign_msg.h) */
+	PS_DK_JOB = 50,
+	PS_KD_RESULT = 51,
 };
 
 /* The channels: which role sends to which over one socket. */
@@ -70,6 +81,8 @@ enum ps_chan_kind {
 	PS_CH_SIGNER_TO_DECIDER,
 	PS_CH_MONITOR_TO_CHILD,
 	PS_CH_CHILD_TO_MONITOR,
+	PS_CH_DECIDER_TO_COSIGNER, /* what the cosigner-client may receive */
+	PS_CH_COSIGNER_TO_DECIDER,
 };
 
 #define PS_MAX_FDS 80 /* workers (<= 64) + control channels */
@@ -190,6 +203,7 @@ int ps_msg_has_fds(uint32_t t);
 #define PS_H_CHILD_BOOT "child_boot"               /* PS_MC_BOOT: a child before it starts */
 #define PS_H_MONITOR_READY "monitor_ready"         /* PS_CM_READY */
 #define PS_H_MONITOR_PEER_BAD "monitor_peer_bad"   /* PS_CM_PEER_BAD */
+#define PS_H_COSIGNER_JOB "cosigner_job"           /* PS_DK_JOB: cosigner-client */
 
 /* The handler type t names (PS_H_*, PS_REPLY), NULL for an unknown type. */
 const char *ps_msg_handler(uint32_t t);

@@ -36,6 +36,12 @@ int ps_drop_early(const struct ps_config *pc);
 int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_config *c,
             const char *empty_dir, char *err, size_t errlen);
 
+/*
+ * The cosigner-client's Landlock (no files, TCP connect to the co-signer's
+ * port) and seccomp list (ps_drop_cosigner.c); ps_drop() calls it.
+ */
+int ps_drop_cosigner(const struct broker_config *c, int *abi, int *sc, char *err, size_t errlen);
+
 /* Closes every descriptor above 2 that is not in keep[0..n) (the monitor, after fork). */
 void ps_close_except(const int *keep, size_t n);
 

@@ -587,6 +587,13 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_c
 		snprintf(err, errlen, "PR_SET_DUMPABLE failed: %s", strerror(errno));
 		return PL_E_PERM;
 	}
+	if (role == PS_ROLE_COSIGNER) {
+		/* its own Landlock and seccomp lists (ps_drop_cosigner.c) */
+		if ((r = ps_drop_cosigner(c, &abi, &sc, err, errlen)) != 0)
+			return r;
+		log_kept(role, &w, root, abi, sc);
+		return 0;
+	}
 	if ((role == PS_ROLE_FRONT && landlock_restrict(NULL, 0, &abi) != 0) ||
 	    (role == PS_ROLE_DECIDER && landlock_decider(c, &abi) != 0)) {
 		snprintf(err, errlen, "Landlock restriction failed: %s", strerror(errno));

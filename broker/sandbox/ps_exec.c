@@ -25,7 +25,8 @@
 
 #define BOOT_WAIT_MS 10000
 
-static const char *const role_args[PS_ROLE_COUNT] = {NULL, "signer", "decider", "front"};
+static const char *const role_args[PS_ROLE_COUNT] = {NULL, "signer", "decider", "front",
+                                                     "cosigner-client"};
 
 /* fd without FD_CLOEXEC (keep = 1) or with it; 0 or -1. */
 static int set_keep(int fd, int keep)

@@ -65,5 +65,7 @@ int signer_request_check(const struct signer_limits *l, const struct signer_requ
 	    !text_ok(req->technician, sizeof(req->technician), 1) ||
 	    !text_ok(req->work_order, sizeof(req->work_order), 1))
 		return PL_E_SIGNER_FIELD;
+	if (req->form != SIGNER_FORM_SIGN1 && req->form != SIGNER_FORM_SIGN)
+		return PL_E_SIGNER_FIELD;
 	return 0;
 }

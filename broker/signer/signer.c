@@ -481,6 +481,7 @@ static int self_verify(struct signer *s, const struct signer_request *req, const
 	    .now = 0,
 	};
 
+	memset(&anchor, 0, sizeof(anchor)); /* role: PLT_ROLE_BROKER */
 	memcpy(anchor.kid, s->kid, sizeof(anchor.kid));
 	memcpy(anchor.pub, s->pub, sizeof(anchor.pub));
 	return plt_verify(tok, len, &trust, &s->crypto, &ex, NULL) == 0 ? 0
@@ -519,7 +520,10 @@ int signer_issue(struct signer *s, const struct signer_request *req,
 	if (RAND_bytes(cti, sizeof(cti)) != 1)
 		return PL_E_CRYPTO;
 	claims_fill(&c, req, cti);
-	r = plt_encode(&c, s->kid, sign_parts, s, buf, sizeof(buf), &n);
+	if (req->form == SIGNER_FORM_SIGN)
+		r = plt_encode_sign(&c, s->kid, sign_parts, s, buf, sizeof(buf), &n);
+	else
+		r = plt_encode(&c, s->kid, sign_parts, s, buf, sizeof(buf), &n);
 	if (r != 0)
 		goto out;
 	if ((r = self_verify(s, req, buf, n)) != 0)

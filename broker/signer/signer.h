@@ -89,7 +89,16 @@ struct signer_request {
 	char technician[SIGNER_TEXT_MAX]; /* optional */
 	char work_order[SIGNER_TEXT_MAX]; /* optional */
 	uint32_t policy_version;
+	uint8_t form; /* enum signer_form: the COSE structure of the token */
 };
+
+/*
+ * The token's COSE structure (signer_request.form, set by the decider):
+ * SIGN1 a tagged COSE_Sign1 (18) the broker alone signs; SIGN a tagged
+ * COSE_Sign (98) carrying the broker's one signature, to which the
+ * co-signer's is appended (docs/token.md, cosigned_operations in broker.conf).
+ */
+enum signer_form { SIGNER_FORM_SIGN1 = 0, SIGNER_FORM_SIGN = 1 };
 
 /*
  * Checks req against the hard limits (without touching the HSM when it fails),

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target: the privsep receiving side (ps_recv, REQ-PRIV-042). The
- * first input byte picks the channel kind (mod 6); the rest is one datagram,
+ * first input byte picks the channel kind (mod 8); the rest is one datagram,
  * written into a SOCK_SEQPACKET socketpair and read with ps_recv(). It must
  * never crash and never accept what the message table forbids: when ps_recv()
  * returns 0 the type is allowed on that channel, the size is the type's (plus
@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define KINDS 6 /* enum ps_chan_kind */
+#define KINDS 8 /* enum ps_chan_kind */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

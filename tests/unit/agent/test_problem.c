@@ -146,7 +146,8 @@ Test(agent_problem, REQ_ABU_125_refused_without_a_reason_shows_whom_to_call)
 	rep.detail[0] = '\0';
 	fetch_refusal_text(&rep, out, sizeof(out));
 	cr_assert(strstr(out, "OEM security desk, quoting request "
-			       "00112233445566778899aabbccddeeff") != NULL, "%s", out);
+	                      "00112233445566778899aabbccddeeff") != NULL,
+	          "%s", out);
 }
 
 /* A 202 pending map (docs/protocol.md, "202 pending approval"). */
@@ -212,4 +213,13 @@ Test(agent_problem, REQ_AGT_068_approval_outcomes_in_words)
 	cr_assert(strstr(out, "approval needed: a second person must approve this operation "
 	                      "(approval id f00d)") != NULL,
 	          "%s", out);
+}
+
+/* The co-signer's two codes (issue 14, docs/protocol.md): what happened and what to do. */
+Test(agent_problem, REQ_BRK_313_cosigner_codes_in_words)
+{
+	words(403, "cosigner_refused", "test", -1,
+	      "the co-signer refused to countersign this token: the");
+	words(503, "cosigner_unavailable", NULL, 30,
+	      "cannot be issued now; others can. Retry later or call the OEM security desk");
 }

@@ -77,6 +77,8 @@ static const struct { uint32_t type; enum ps_chan_kind kind; } types[] = {
 	{ PS_MC_BOOT, PS_CH_MONITOR_TO_CHILD },
 	{ PS_CM_READY, PS_CH_CHILD_TO_MONITOR },
 	{ PS_CM_PEER_BAD, PS_CH_CHILD_TO_MONITOR },
+	{ PS_DK_JOB, PS_CH_DECIDER_TO_COSIGNER },
+	{ PS_KD_RESULT, PS_CH_COSIGNER_TO_DECIDER },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -192,6 +194,7 @@ Test(privsep_msg, REQ_PRIV_004_type_of_another_channel_refused_and_peer_cut_off)
 	static const enum ps_chan_kind kinds[] = {
 		PS_CH_FRONT_TO_DECIDER, PS_CH_DECIDER_TO_FRONT, PS_CH_DECIDER_TO_SIGNER,
 		PS_CH_SIGNER_TO_DECIDER, PS_CH_MONITOR_TO_CHILD, PS_CH_CHILD_TO_MONITOR,
+		PS_CH_DECIDER_TO_COSIGNER, PS_CH_COSIGNER_TO_DECIDER,
 	};
 	size_t refused = 0;
 
@@ -216,7 +219,7 @@ Test(privsep_msg, REQ_PRIV_004_type_of_another_channel_refused_and_peer_cut_off)
 			unpair();
 		}
 	}
-	cr_assert_eq(refused, 6 * NTYPES - NTYPES);
+	cr_assert_eq(refused, 8 * NTYPES - NTYPES);
 }
 
 Test(privsep_msg, REQ_PRIV_004_signer_only_request_on_front_channel_refused)
