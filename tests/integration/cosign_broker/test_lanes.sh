@@ -34,6 +34,7 @@ BG=
 i=1
 while [ $i -le $N ]; do
 	timed_bg $i
+	sleep 0.1 # tokreqs opening the SoftHSM2 token at the same instant may not find it
 	i=$((i + 1))
 done
 sleep 0.3 # every ignition.enable is in (tokreq signs with SoftHSM2 first)
