@@ -97,12 +97,14 @@ int front_abuse_route(struct front *f, struct evhttp_request *req, const char *p
  * a free channel, or queues it while all are busy (at most queue_max), and
  * calls done(arg, 0, answer) on the loop thread when the decider's
  * PS_DF_ANSWER arrives, or done(arg, err, NULL) when none will (decider gone,
- * 30 s). Errors (done is not called): PL_E_SRV_BUSY (queue full), PL_E_IO (no
- * decider), PL_E_NOMEM.
+ * 30 s). cosigned: the request may wait for the co-signer; such requests hold
+ * at most half of the channels (at least one) and wait in their own line
+ * (REQ-BRK-323). Errors (done is not called): PL_E_SRV_BUSY (its line
+ * full), PL_E_IO (no decider), PL_E_NOMEM.
  */
 typedef void (*front_answer_fn)(void *arg, int err, struct token_answer *a);
 int front_decide(struct front *f, uint32_t type, const struct fd_request *q, const uint8_t *tail,
-                 front_answer_fn done, void *arg);
+                 int cosigned, front_answer_fn done, void *arg);
 /* Requests waiting for a free channel to the decider. */
 unsigned front_queue_depth(struct front *f);
 /* ps_front.c: the decider's last status push, if fresh (loop thread). */
