@@ -44,6 +44,18 @@ expect_line "REQ-BRK-324 door.unlock while $N co-signed requests wait" "$out" "s
 [ "$ms" -le $UNLOCK_MS ] ||
     fail "REQ-BRK-324 door.unlock took $ms ms (bound $UNLOCK_MS ms) behind $N co-signed requests"
 pass "REQ-BRK-324 door.unlock answered in $ms ms (bound $UNLOCK_MS ms) while $N co-signed requests wait"
+# REQ-BRK-323: the decider never holds more than LANE of them (its jobs in flight, /metrics)
+most=0
+k=0
+while [ $k -lt 20 ]; do
+	v=$(metric pitlane_cosigner_inflight)
+	[ -n "$v" ] && [ "$v" -gt "$most" ] && most=$v
+	k=$((k + 1))
+	sleep 0.1
+done
+[ "$most" -ge 1 ] && [ "$most" -le $LANE ] ||
+    fail "REQ-BRK-323 up to $most co-signed requests at the decider at once (lane: $LANE)"
+pass "REQ-BRK-323 at most $most co-signed requests at the decider at once (lane: $LANE of $WORKERS channels)"
 for p in $BG; do
 	wait "$p" || true
 done
