@@ -71,7 +71,6 @@ int front_open(const struct broker_config *c, int api_fd, int admin_fd, struct f
 		         c->technician_eku, pl_strerror(r));
 		goto out;
 	}
-	/* The worker pool starts after the privilege drop (ps_front.c). */
 	if ((r = metrics_new(&f->metrics)) != 0) {
 		snprintf(err, errlen, "cannot set up the front end: %s", pl_strerror(r));
 		goto out;
@@ -141,7 +140,6 @@ void front_close(struct front *f)
 {
 	if (f == NULL)
 		return;
-	workq_free(f->wq); /* finishes queued jobs first */
 	if (f->http != NULL)
 		evhttp_free(f->http);
 	if (f->admin != NULL)

@@ -6,10 +6,9 @@
  * decided (and its technician authenticated) by the decider.
  *
  * Threads: one event-loop thread owns libevent (evhttp, TLS bufferevents,
- * timers, signals). A request body is copied into a job on the loop thread,
- * checked and handed to the decider on the worker pool (blocking on its
- * answer) and the reply goes back to the loop with event_base_once(), which
- * is thread-safe because evthread_use_pthreads() is called first.
+ * timers, signals). A request body is copied into a job, checked and handed
+ * to the decider on a free channel; the answer comes back as a read event on
+ * that channel (ps_front.c; docs/privsep.md, "Hand-off").
  */
 #ifndef PITLANE_FRONT_FRONT_H
 #define PITLANE_FRONT_FRONT_H
@@ -26,7 +25,6 @@
 #include "metrics.h"
 #include "proto.h"
 #include "ps_config.h"
-#include "workq.h"
 
 struct front_proc; /* ps_front.c: channels to the decider and monitor */
 
@@ -40,7 +38,6 @@ struct front {
 	struct conn_guard *conns; /* caps, deadlines, revocation (conn.h) */
 	X509_STORE *store;        /* dealer CA (+CRL) of the TLS handshake */
 	struct metrics *metrics;
-	struct workq *wq;
 	struct event *ev_hup, *ev_term, *ev_int, *ev_drain;
 	atomic_uint inflight; /* jobs not yet answered */
 	int stopping;
@@ -51,7 +48,7 @@ struct front {
 
 /*
  * Opens the front end's part (pitlaned -n opens it too): the TLS context
- * (reads the TLS key), metrics. The worker pool starts after the drop.
+ * (reads the TLS key), metrics.
  */
 int front_open(const struct broker_config *c, int api_fd, int admin_fd, struct front **out,
                char *err, size_t errlen);
@@ -67,8 +64,8 @@ void front_http_stop_accepting(struct front *f);
 
 /*
  * Requests (pipeline.c): the body and the TLS peer's certificates are copied
- * into a job, checked for shape on a worker and handed to the decider, which
- * authenticates and decides.
+ * into a job, checked for shape on the loop thread and handed to the decider,
+ * which authenticates and decides.
  */
 struct evhttp_request;
 int front_token_submit(struct front *f, struct evhttp_request *req, const char *client_addr);
@@ -97,12 +94,14 @@ int front_abuse_route(struct front *f, struct evhttp_request *req, const char *p
  * a free channel, or queues it while all are busy (at most queue_max), and
  * calls done(arg, 0, answer) on the loop thread when the decider's
  * PS_DF_ANSWER arrives, or done(arg, err, NULL) when none will (decider gone,
- * 30 s). Errors (done is not called): PL_E_SRV_BUSY (queue full), PL_E_IO (no
- * decider), PL_E_NOMEM.
+ * 30 s). cosigned: the request may wait for the co-signer; such requests hold
+ * at most half of the channels (at least one) and wait in their own line
+ * (REQ-BRK-323). Errors (done is not called): PL_E_SRV_BUSY (its line
+ * full), PL_E_IO (no decider), PL_E_NOMEM.
  */
 typedef void (*front_answer_fn)(void *arg, int err, struct token_answer *a);
 int front_decide(struct front *f, uint32_t type, const struct fd_request *q, const uint8_t *tail,
-                 front_answer_fn done, void *arg);
+                 int cosigned, front_answer_fn done, void *arg);
 /* Requests waiting for a free channel to the decider. */
 unsigned front_queue_depth(struct front *f);
 /* ps_front.c: the decider's last status push, if fresh (loop thread). */

@@ -25,6 +25,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 
+#include "cosign_config.h"
 #include "front.h"
 #include "pitlane/token.h"
 #include "pl_codec.h"
@@ -132,8 +133,11 @@ static void reply_cb(evutil_socket_t fd, short what, void *arg)
  * The structural checks of the body: 0, or the code with its sentence in why
  * (the decider audits the refusal). The decider decodes the body again and
  * verifies what it says; these only spare it requests that cannot be.
+ * *cosigned: the decider may wait for the co-signer on it: a token request
+ * for an operation in cosigned_operations, or (a co-signer configured) any
+ * approval poll, whose approved request's operation the body does not name.
  */
-static int shape_check(const struct token_job *j, char *why, size_t whylen)
+static int shape_check(const struct token_job *j, char *why, size_t whylen, int *cosigned)
 {
 	struct token_request q;
 	struct approval_decision dec;
@@ -142,9 +146,12 @@ static int shape_check(const struct token_job *j, char *why, size_t whylen)
 	size_t off = 0;
 	int r = 0;
 
+	*cosigned = 0;
 	switch (j->kind) {
 	case HANDOFF_TOKEN:
 		r = request_decode(j->tail, j->len, &q, &off, why, whylen);
+		if (r == 0)
+			*cosigned = cosign_config_op(&j->f->cfg, q.op);
 		plt_wipe(&q, sizeof(q));
 		return r;
 	case HANDOFF_DECISION:
@@ -154,6 +161,7 @@ static int shape_check(const struct token_job *j, char *why, size_t whylen)
 	case HANDOFF_APPROVAL:
 		if ((r = request_decode_poll(j->tail, j->len, &pq, &off, why, whylen)) == 0)
 			signed_id = pq.approval_id;
+		*cosigned = j->f->cfg.cosigner_url[0] != '\0';
 		break;
 	default:
 		return 0; /* a receipt was decoded on the loop thread; revoked has no body */
@@ -228,7 +236,7 @@ static int handoff(struct token_job *j)
 	struct front *b = j->f;
 	struct fd_request q;
 	char why[256] = "";
-	int front_err = shape_check(j, why, sizeof(why)), r;
+	int cosigned, front_err = shape_check(j, why, sizeof(why), &cosigned), r;
 
 	memset(&q, 0, sizeof(q));
 	copy_str(q.request_id, sizeof(q.request_id), j->request_id);
@@ -238,7 +246,7 @@ static int handoff(struct token_job *j)
 	copy_str(q.arg, sizeof(q.arg), j->arg);
 	q.body_len = (uint32_t)j->len;
 	q.cert_len = (uint32_t)j->certs_len;
-	r = front_decide(b, fd_type(j->kind), &q, j->tail, answered, j);
+	r = front_decide(b, fd_type(j->kind), &q, j->tail, cosigned, answered, j);
 	if (r == PL_E_SRV_BUSY)
 		return r;
 	if (r != 0)

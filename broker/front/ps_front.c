@@ -6,7 +6,9 @@
  * the PS_FD_* requests and nothing else, and accepts PS_DF_ANSWER / PS_DF_STATUS.
  * While the decider is gone it answers 503 and /v1/ready is false. One
  * thread: the event loop hands each request over on a free channel and takes
- * the answer from a read event (docs/privsep.md, "Hand-off").
+ * the answer from a read event (docs/privsep.md, "Hand-off"). Co-signed
+ * requests, which hold their channel while the co-signer is asked, may hold
+ * at most half of the channels and wait in their own line (REQ-BRK-323).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -41,6 +43,7 @@ struct fslot {
 	struct front_proc *f;
 	int cur, pending;
 	int busy;  /* a request in flight: want, done, arg */
+	int cos;   /* ... a co-signed one (counted in ncos) */
 	int stale; /* timed out: its late answer must be read before the next request */
 	uint64_t next_id, want;
 	struct event *ev;
@@ -51,11 +54,18 @@ struct fslot {
 /* A request waiting for a free channel (all of them busy: a burst). */
 struct fwait {
 	struct fwait *next;
+	uint64_t seq; /* arrival: the oldest of the two lines' heads goes first */
 	uint32_t type;
 	front_answer_fn done;
 	void *arg;
 	size_t len;
 	uint8_t msg[]; /* struct fd_request, then its tail */
+};
+
+/* A first-in first-out line of waiting requests, at most queue_max. */
+struct fline {
+	struct fwait *head, *tail;
+	unsigned n;
 };
 
 struct front_proc {
@@ -64,8 +74,9 @@ struct front_proc {
 	pthread_mutex_t mu;
 	unsigned n;
 	struct fslot *s;
-	struct fwait *wait_head, *wait_tail; /* FIFO */
-	unsigned waiting;
+	struct fline line[2];   /* [0] other requests, [1] co-signed ones */
+	unsigned ncos, cos_max; /* slots holding a co-signed request; at most */
+	uint64_t seq;
 	struct ps_chan status; /* loop thread only */
 	struct event *ev_ctl, *ev_status;
 	struct broker_status st; /* loop thread only */
@@ -131,7 +142,7 @@ static void slot_dead(struct fslot *s)
 }
 
 /* Sends msg on s and waits for its answer; 0, or PL_E_IO (the channel is dead). */
-static int slot_send(struct fslot *s, uint32_t type, const uint8_t *msg, size_t len,
+static int slot_send(struct fslot *s, uint32_t type, const uint8_t *msg, size_t len, int cos,
                      front_answer_fn done, void *arg)
 {
 	struct ps_chan ch;
@@ -144,6 +155,8 @@ static int slot_send(struct fslot *s, uint32_t type, const uint8_t *msg, size_t 
 		return PL_E_IO;
 	}
 	s->busy = 1;
+	s->cos = cos != 0;
+	s->f->ncos += s->cos;
 	s->done = done;
 	s->arg = arg;
 	event_add(s->ev, &tv);
@@ -159,32 +172,49 @@ static int have_channel(const struct front_proc *f)
 	return 0;
 }
 
+static struct fwait *line_pop(struct fline *l)
+{
+	struct fwait *w = l->head;
+
+	l->head = w->next;
+	if (l->head == NULL)
+		l->tail = NULL;
+	l->n--;
+	return w;
+}
+
+/*
+ * The line whose head goes out next: the older head of the two, the
+ * co-signed line's only while its requests hold fewer than cos_max slots.
+ */
+static struct fline *line_next(struct front_proc *f)
+{
+	struct fline *o = &f->line[0], *c = &f->line[1];
+
+	if (c->head == NULL || f->ncos >= f->cos_max)
+		return o->head != NULL ? o : NULL;
+	return o->head != NULL && o->head->seq < c->head->seq ? o : c;
+}
+
 /* Sends waiting requests while channels are free; fails them when there are none. */
 static void drain_waiting(struct front_proc *f)
 {
+	struct fline *l;
 	struct fslot *s;
 
-	while (f->wait_head != NULL && !have_channel(f)) {
-		struct fwait *w = f->wait_head;
+	for (int i = 0; i < 2; i++)
+		while (f->line[i].head != NULL && !have_channel(f)) {
+			struct fwait *w = line_pop(&f->line[i]);
 
-		f->wait_head = w->next;
-		if (f->wait_head == NULL)
-			f->wait_tail = NULL;
-		f->waiting--;
-		plt_wipe(w->msg, w->len);
-		w->done(w->arg, PL_E_IO, NULL);
-		free(w);
-	}
+			plt_wipe(w->msg, w->len);
+			w->done(w->arg, PL_E_IO, NULL);
+			free(w);
+		}
 
-	while (f->wait_head != NULL && (s = slot_free(f)) != NULL) {
-		struct fwait *w = f->wait_head;
-		int r;
+	while ((l = line_next(f)) != NULL && (s = slot_free(f)) != NULL) {
+		struct fwait *w = line_pop(l);
+		int r = slot_send(s, w->type, w->msg, w->len, l == &f->line[1], w->done, w->arg);
 
-		f->wait_head = w->next;
-		if (f->wait_head == NULL)
-			f->wait_tail = NULL;
-		f->waiting--;
-		r = slot_send(s, w->type, w->msg, w->len, w->done, w->arg);
 		plt_wipe(w->msg, w->len);
 		if (r != 0)
 			w->done(w->arg, r, NULL);
@@ -199,6 +229,8 @@ static void slot_finish(struct fslot *s, int r, struct token_answer *a)
 	void *arg = s->arg;
 
 	s->busy = 0;
+	s->f->ncos -= s->cos;
+	s->cos = 0;
 	s->done = NULL;
 	s->arg = NULL;
 	done(arg, r, a);
@@ -259,11 +291,13 @@ static void answer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 int front_decide(struct front *fe, uint32_t type, const struct fd_request *q, const uint8_t *tail,
-                 front_answer_fn done, void *arg)
+                 int cosigned, front_answer_fn done, void *arg)
 {
 	struct front_proc *f = fe->proc;
 	size_t tlen = (size_t)q->body_len + q->cert_len;
-	struct fslot *s = f->wait_head == NULL ? slot_free(f) : NULL;
+	struct fline *l = &f->line[cosigned != 0];
+	struct fslot *s =
+	    l->head == NULL && (!cosigned || f->ncos < f->cos_max) ? slot_free(f) : NULL;
 	struct fwait *w;
 
 	if (s != NULL) {
@@ -274,37 +308,41 @@ int front_decide(struct front *fe, uint32_t type, const struct fd_request *q, co
 			return PL_E_NOMEM;
 		memcpy(msg, q, sizeof(*q));
 		memcpy(msg + sizeof(*q), tail, tlen);
-		r = slot_send(s, type, msg, sizeof(*q) + tlen, done, arg);
+		r = slot_send(s, type, msg, sizeof(*q) + tlen, cosigned, done, arg);
 		plt_wipe(msg, sizeof(*q) + tlen);
 		free(msg);
 		return r;
 	}
-	/* every channel busy: wait in line, up to queue_max; none at all: the decider is gone */
+	/*
+	 * every channel busy (or, co-signed, cos_max of them with co-signed requests):
+	 * wait in the request's line, up to queue_max; no channel at all: the decider is gone
+	 */
 	if (!have_channel(f))
 		return PL_E_IO;
-	if (f->waiting >= fe->cfg.queue_max)
+	if (l->n >= fe->cfg.queue_max)
 		return PL_E_SRV_BUSY;
 	if ((w = malloc(sizeof(*w) + sizeof(*q) + tlen)) == NULL)
 		return PL_E_NOMEM;
 	w->next = NULL;
+	w->seq = ++f->seq;
 	w->type = type;
 	w->done = done;
 	w->arg = arg;
 	w->len = sizeof(*q) + tlen;
 	memcpy(w->msg, q, sizeof(*q));
 	memcpy(w->msg + sizeof(*q), tail, tlen);
-	if (f->wait_tail != NULL)
-		f->wait_tail->next = w;
+	if (l->tail != NULL)
+		l->tail->next = w;
 	else
-		f->wait_head = w;
-	f->wait_tail = w;
-	f->waiting++;
+		l->head = w;
+	l->tail = w;
+	l->n++;
 	return 0;
 }
 
 unsigned front_queue_depth(struct front *fe)
 {
-	return fe->proc != NULL ? fe->proc->waiting : 0;
+	return fe->proc != NULL ? fe->proc->line[0].n + fe->proc->line[1].n : 0;
 }
 
 void front_get_status(struct front *fe, struct broker_status *st)
@@ -484,6 +522,8 @@ void ps_front_main(const struct broker_config *c, const struct ps_config *pc, in
 	ps_chan_init(&f->status, -1, PS_CH_DECIDER_TO_FRONT);
 	pthread_mutex_init(&f->mu, NULL);
 	f->n = c->workers;
+	/* half of the channels for co-signed requests: at least one, and one for the others */
+	f->cos_max = f->n >= 2 ? f->n / 2 : 1;
 	if ((f->s = calloc(f->n, sizeof(*f->s))) == NULL)
 		ps_child_fail("out of memory", PL_E_NOMEM);
 	for (unsigned i = 0; i < f->n; i++) {
