@@ -64,7 +64,8 @@ static void raw(uint32_t type, uint32_t len, const void *payload, size_t plen)
 	struct cs_hdr h = {.type = type, .len = len, .id = 7};
 
 	memcpy(d, &h, sizeof(h));
-	memcpy(d + sizeof(h), payload, plen);
+	if (plen > 0)
+		memcpy(d + sizeof(h), payload, plen);
 	cr_assert_eq(send(sp[0], d, sizeof(h) + plen, 0), (ssize_t)(sizeof(h) + plen));
 }
 
