@@ -1,6 +1,9 @@
 #!/bin/sh
 # `make demo` in `make check`: packaging/demo.sh runs, exits 0, and says the
-# key lines (REQ-AGT-050).
+# key lines (REQ-AGT-050), including the scenes of root on the broker host
+# (issue 14): the car refuses a token signed by the broker's HSM key alone for
+# ignition.enable, the co-signer refuses and audits a request without the
+# technician's signature, door.unlock passes with the broker's signature alone.
 # usage: test_demo.sh BUILD_DIR
 set -u
 out=$(mktemp)
@@ -20,6 +23,15 @@ for l in "^  done: door.unlock on WVWZZZ1JZXW000001" \
     "^  [0-9]  *allow  *tech-anna  *WVWZZZ1JZXW000001  *door.unlock" \
     "^  [0-9]  *deny  *tech-anna  *WBAPH5C55BA123456" \
     "intact: " \
+    "^  ignition.enable: broker 1, cosigner 1" \
+    "^  door.unlock: broker 1, cosigner 0" \
+    "event=auth_fail reason=signature_missing nrc=0x51" \
+    "-> refused: signature_missing" \
+    "status=403 code=bad_technician_signature" \
+    "-> audited: refuse, bad_technician_signature" \
+    "-> the car accepts the token (69 06) (exit 0, as expected)" \
+    "event=auth_ok scope=door.unlock" \
+    "event=audit_ok .*rows=" \
     "^demo: every step behaved as expected"; do
 	grep -q -- "$l" "$out" || fail "no line matching '$l'"
 done
