@@ -31,13 +31,17 @@ struct cc_creds {
 	size_t key_len;
 	char host[CC_HOST_MAX];
 	unsigned port;
-	char resolve[CC_HOST_MAX + 80]; /* "host:port:address" for CURLOPT_RESOLVE */
+	char resolve[CC_HOST_MAX + 80]; /* "host:port:address" for CURLOPT_RESOLVE ("": none) */
+	char resolve_err[400];          /* why the host did not resolve (resolve "") */
 	char url[BROKER_URI_MAX + 16];  /* the endpoint (POST) */
 };
 
 /*
  * Reads cosigner_cert and cosigner_key, checks that they parse and belong
- * together, resolves the co-signer's host once. err gets one sentence.
+ * together, resolves the co-signer's host once. err gets one sentence. A host
+ * that does not resolve is not an error here (resolve stays "", resolve_err
+ * says why): the broker starts, co-signed operations are refused until a
+ * restart of the cosigner-client resolves it (ps_cosigner.c).
  */
 int cc_creds_load(const struct broker_config *c, struct cc_creds *out, char *err, size_t errlen);
 void cc_creds_free(struct cc_creds *cr);

@@ -72,7 +72,8 @@ static int resolve_once(struct cc_creds *cr, char *err, size_t errlen)
 	hints.ai_family = AF_UNSPEC;
 	if ((g = getaddrinfo(host, NULL, &hints, &ai)) != 0 || ai == NULL) {
 		snprintf(err, errlen,
-		         "cosigner_url: cannot resolve '%s': %s; check the name or give an address",
+		         "cosigner_url: cannot resolve '%.200s': %.60s; check the name or give an "
+		         "address",
 		         host, gai_strerror(g));
 		return PL_E_SRV_CONFIG_VALUE;
 	}
@@ -143,8 +144,10 @@ int cc_creds_load(const struct broker_config *c, struct cc_creds *out, char *err
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
-	if ((r = pair_check(&cr, c, err, errlen)) != 0 || (r = resolve_once(&cr, err, errlen)) != 0)
+	if ((r = pair_check(&cr, c, err, errlen)) != 0)
 		goto out;
+	if (resolve_once(&cr, cr.resolve_err, sizeof(cr.resolve_err)) != 0)
+		cr.resolve[0] = '\0';
 	*out = cr;
 	memset(&cr, 0, sizeof(cr));
 	r = 0;

@@ -200,6 +200,10 @@ void cc_engine_submit(struct cc_engine *e, const struct cosign_job *job, const u
 		unavailable(e, job->job, COSIGN_WHY_HTTP, 0, "a job whose parts disagree");
 		return;
 	}
+	if (e->cr->resolve[0] == '\0') {
+		unavailable(e, job->job, COSIGN_WHY_CONNECT, 0, e->cr->resolve_err);
+		return;
+	}
 	if (e->queued >= CC_QUEUE_MAX) {
 		unavailable(e, job->job, COSIGN_WHY_BUSY, 0,
 		            "the broker's queue to the co-signer is full");
@@ -435,7 +439,7 @@ int cc_engine_new(const struct broker_config *c, const struct cc_creds *cr, cc_d
 	e->ctx = ctx;
 	if ((e->m = curl_multi_init()) == NULL)
 		goto out;
-	if ((e->resolve = curl_slist_append(NULL, cr->resolve)) == NULL)
+	if (cr->resolve[0] != '\0' && (e->resolve = curl_slist_append(NULL, cr->resolve)) == NULL)
 		goto out;
 	if ((t = curl_slist_append(NULL, "Content-Type: application/cbor")) == NULL)
 		goto out;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -21,10 +22,12 @@
 #include "cosigner_client.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
+#include "pl_err_server.h"
 #include "pl_log.h"
 #include "ps_child.h"
 
 #define LOOP_MS 500
+#define UNRESOLVED_RETRY_S 30
 
 struct cc_proc {
 	const struct broker_config *c;
@@ -128,9 +131,26 @@ static void on_decider(struct cc_proc *p)
 	}
 }
 
-static int serve(struct cc_proc *p, int sfd)
+static uint64_t mono_s(void)
 {
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec;
+}
+
+/*
+ * The loop. Without the co-signer's address (it did not resolve at start) every
+ * job is refused and the process ends after UNRESOLVED_RETRY_S: the monitor
+ * starts it again, and the new process resolves again.
+ */
+static int serve(struct cc_proc *p, int sfd, int resolved)
+{
+	uint64_t until = mono_s() + UNRESOLVED_RETRY_S;
+
 	for (;;) {
+		if (!resolved && mono_s() >= until)
+			return PL_E_SRV_CONFIG_VALUE;
 		struct pollfd x[3] = {{.fd = p->ctl.fd}, {.fd = sfd}, {.fd = p->dec.fd}};
 		unsigned n = p->dec.fd >= 0 ? 3 : 2;
 
@@ -181,7 +201,12 @@ void ps_cosigner_main(const struct broker_config *c, const struct ps_config *pc,
 	       "timeout_ms", err, NULL);
 	if (ps_ctl_ready(&p->ctl, PS_ROLE_COSIGNER) != 0)
 		_exit(1);
-	r = serve(p, sfd);
+	if (cr.resolve[0] == '\0')
+		pl_log(PL_LOG_ERROR, "cosigner_unresolved", "url", cr.url, "reason", cr.resolve_err,
+		       "action",
+		       "co-signed operations are refused; trying again in 30 s (a new process)",
+		       NULL);
+	r = serve(p, sfd, cr.resolve[0] != '\0');
 	cc_engine_free(p->e);
 	cc_creds_free(&cr);
 	_exit(r == 0 ? 0 : 1);
@@ -197,6 +222,11 @@ int cosigner_client_check(const struct broker_config *c, char *err, size_t errle
 		return 0;
 	if ((r = cc_creds_load(c, &cr, err, errlen)) != 0)
 		return r;
+	if (cr.resolve[0] == '\0') {
+		snprintf(err, errlen, "%s", cr.resolve_err);
+		cc_creds_free(&cr);
+		return PL_E_SRV_CONFIG_VALUE;
+	}
 	cc_creds_free(&cr);
 	v = curl_version_info(CURLVERSION_NOW);
 	if (v == NULL || !(v->features & CURL_VERSION_SSL) || v->version_num < 0x074700) {

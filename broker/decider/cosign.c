@@ -42,6 +42,7 @@ struct decider_cosign {
 	pthread_t t;
 	int started;
 	atomic_int stop;
+	atomic_ullong n_signed, n_refused, n_down; /* outcomes, for /metrics */
 };
 
 static uint64_t mono_ms(void)
@@ -177,6 +178,8 @@ static void withhold(struct decider *b, struct token_answer *a, const struct aud
 	else
 		set_problem(a, rec, 503, "cosigner_unavailable", detail, NULL,
 		            res->retry_after > 0 ? res->retry_after : COSIGN_RETRY_AFTER_S);
+	if (b->cosign != NULL)
+		atomic_fetch_add(refused ? &b->cosign->n_refused : &b->cosign->n_down, 1);
 	a->audit_error =
 	    second_row(b, rec, refused ? COSIGN_ROW_REFUSED : COSIGN_ROW_DOWN, reason) != 0;
 	pl_log(PL_LOG_WARN, refused ? "cosigner_refused" : "cosigner_unavailable", "request_id",
@@ -219,6 +222,7 @@ static void complete(struct decider *b, struct kpend *p, const struct cosign_res
 	if (res.outcome == COSIGN_SIGNED) {
 		char ms[16];
 
+		atomic_fetch_add(&b->cosign->n_signed, 1);
 		snprintf(ms, sizeof(ms), "%u", res.elapsed_ms);
 		pl_log(PL_LOG_INFO, "token_cosigned", "request_id", p->rec.request_id, "op",
 		       p->rec.op, "vin", p->rec.vin, "elapsed_ms", ms, NULL);
@@ -479,6 +483,22 @@ int decider_cosign_start(struct decider_cosign *k, struct decider *dc)
 		return PL_E_NOMEM;
 	k->started = 1;
 	return 0;
+}
+
+void decider_cosign_stats(struct decider_cosign *k, struct broker_status *st)
+{
+	uint32_t n = 0;
+
+	if (k == NULL)
+		return;
+	st->cosign_signed = atomic_load(&k->n_signed);
+	st->cosign_refused = atomic_load(&k->n_refused);
+	st->cosign_down = atomic_load(&k->n_down);
+	pthread_mutex_lock(&k->mu);
+	for (size_t i = 0; i < COSIGN_PENDING_MAX; i++)
+		n += k->tab[i].job != 0;
+	pthread_mutex_unlock(&k->mu);
+	st->cosign_inflight = n;
 }
 
 void decider_cosign_free(struct decider_cosign *k)

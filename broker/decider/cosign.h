@@ -38,6 +38,8 @@ int decider_cosign_new(uint32_t timeout_ms, struct decider_cosign **out);
 void decider_cosign_give_fd(struct decider_cosign *k, int fd);
 /* Starts the result thread once the decider is open. */
 int decider_cosign_start(struct decider_cosign *k, struct decider *dc);
+/* The outcome counters and the jobs in flight, for /metrics. NULL ok (all 0). */
+void decider_cosign_stats(struct decider_cosign *k, struct broker_status *st);
 /* Stops the thread; answers every job still in flight as unavailable; frees. NULL ok. */
 void decider_cosign_free(struct decider_cosign *k);
 

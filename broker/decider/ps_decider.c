@@ -329,6 +329,7 @@ static void gather(struct decider_proc *d, struct broker_status *st)
 		st->hsm_reinits = ss.reinits;
 	}
 	decider_get_status(d->dc, st);
+	decider_cosign_stats(d->cosign, st);
 }
 
 /* Sends readiness and gauges to the front end. */

@@ -145,6 +145,11 @@ static void fill_gauges(struct front *b, struct metrics_gauges *g)
 	g->queue_depth = front_queue_depth(b);
 	g->policy_reloads = st.policy_reloads;
 	g->policy_reload_failures = st.policy_reload_failures;
+	g->cosigner = b->cfg.cosigner_url[0] != '\0';
+	g->cosign_signed = st.cosign_signed;
+	g->cosign_refused = st.cosign_refused;
+	g->cosign_down = st.cosign_down;
+	g->cosign_inflight = st.cosign_inflight;
 }
 
 static void handle_metrics(struct front *b, struct evhttp_request *req)

@@ -151,6 +151,21 @@ static void render_latency(struct metrics *m, FILE *f)
 	        (unsigned long long)atomic_load(&m->lat_count));
 }
 
+/* The co-signer (docs/broker.md, "Co-signer"): only when one is configured. */
+static void render_cosign(const struct metrics_gauges *g, FILE *f)
+{
+	fprintf(f,
+	        "# HELP pitlane_cosigner_total Tokens of co-signed operations by outcome.\n"
+	        "# TYPE pitlane_cosigner_total counter\n"
+	        "pitlane_cosigner_total{outcome=\"signed\"} %llu\n"
+	        "pitlane_cosigner_total{outcome=\"refused\"} %llu\n"
+	        "pitlane_cosigner_total{outcome=\"unavailable\"} %llu\n",
+	        (unsigned long long)g->cosign_signed, (unsigned long long)g->cosign_refused,
+	        (unsigned long long)g->cosign_down);
+	gauge(f, "pitlane_cosigner_inflight", "Co-signed requests waiting for the co-signer.",
+	      g->cosign_inflight);
+}
+
 int metrics_render(struct metrics *m, const struct metrics_gauges *g, FILE *f)
 {
 	render_requests(m, f);
@@ -193,6 +208,8 @@ int metrics_render(struct metrics *m, const struct metrics_gauges *g, FILE *f)
 	gauge(f, "pitlane_replay_cache_entries", "Request nonces remembered.", g->replay_entries);
 	gauge(f, "pitlane_worker_queue_depth", "Token requests waiting for a worker.",
 	      g->queue_depth);
+	if (g->cosigner)
+		render_cosign(g, f);
 	return ferror(f) ? PL_E_IO : 0;
 }
 

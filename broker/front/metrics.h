@@ -35,6 +35,9 @@ struct metrics_gauges {
 	uint32_t replay_entries;
 	uint32_t queue_depth;
 	uint64_t policy_reloads, policy_reload_failures;
+	int cosigner;                                        /* a co-signer is configured */
+	uint64_t cosign_signed, cosign_refused, cosign_down; /* co-signed tokens' outcomes */
+	uint32_t cosign_inflight;
 };
 
 int metrics_render(struct metrics *m, const struct metrics_gauges *g, FILE *f);

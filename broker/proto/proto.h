@@ -99,6 +99,9 @@ struct broker_status {
 	struct abuse_stats abuse;
 	uint32_t replay_entries;
 	int audit_chain_diverged; /* the audit head stopped extending this writer's */
+	/* the co-signer (broker/decider/cosign.c): outcomes of co-signed tokens, jobs waiting */
+	uint64_t cosign_signed, cosign_refused, cosign_down;
+	uint32_t cosign_inflight;
 };
 
 #endif

@@ -69,8 +69,23 @@ timed_req() {
 	echo $(($(now_ms) - t0)) >"$W/elapsed"
 }
 
-# rows DECISION: audit rows with that decision and rule cosigner
+# cosigner_rows DECISION: audit rows with that decision and rule cosigner
 cosigner_rows() {
-	"$PITLANECTL" audit export "$W/audit.db" | grep "\"decision\":\"$1\"" |
-	    grep -c '"rule":"cosigner"' || true
+	j=0
+	until "$PITLANECTL" audit export "$W/audit.db" >"$W/export.json" 2>/dev/null; do
+		j=$((j + 1))
+		[ $j -lt 20 ] || break
+		sleep 0.1
+	done
+	grep "\"decision\":\"$1\"" "$W/export.json" | grep -c '"rule":"cosigner"' || true
+}
+
+# wait_rows DECISION N: until there are N such rows (2 s: an export may meet a busy database)
+wait_rows() {
+	i=0
+	until [ "$(cosigner_rows "$1")" = "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt 20 ] || return 1
+		sleep 0.1
+	done
 }

@@ -23,7 +23,7 @@ check_fail() {
 	[ "$ms" -le $((TIMEOUT_MS + SLACK_MS)) ] ||
 	    fail "$1 $2: the refusal took $ms ms, more than $TIMEOUT_MS + $SLACK_MS"
 	pass "$1 $2: refused after $ms ms (bound $((TIMEOUT_MS + SLACK_MS)) ms)"
-	[ "$(cosigner_rows cosign_down)" = $((rows0 + 1)) ] ||
+	wait_rows cosign_down $((rows0 + 1)) ||
 	    fail "$1 $2: no second audit row cosign_down (rows before $rows0, now $(cosigner_rows cosign_down))"
 	"$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"cosign_down"' | tail -n 1 |
 	    grep -q "\"reason\":\"$3" || fail "$1 $2: the second row does not say '$3'"
@@ -43,6 +43,13 @@ check_fail REQ-BRK-301 "co-signer not running" "connect"
     grep -q '"decision":"allow"' || fail "REQ-BRK-301 no first row (allow) for the withheld token"
 "$PITLANECTL" audit verify "$W/audit.db" >/dev/null || fail "REQ-BRK-301 audit chain broken"
 pass "REQ-BRK-301 first row allow, second row cosign_down, chain verifies"
+i=0
+until [ "$(metric 'pitlane_cosigner_total{outcome="unavailable"}')" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 20 ] || fail "REQ-BRK-319 /metrics: $(curl -s "http://127.0.0.1:$ADMIN/metrics" | grep cosigner)"
+	sleep 0.1
+done
+pass "REQ-BRK-319 /metrics counts the unavailable outcome"
 stop_broker
 
 # REQ-BRK-302: the co-signer accepts and never answers.
@@ -90,7 +97,7 @@ cosign_config "$W/b4.conf" "$FAULT_PORT" "$PIN" "cosigner_timeout_ms $TIMEOUT_MS
 start_broker "$W/b4.conf"
 out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce $CN --expect 403)
 expect_line "REQ-BRK-305 refusal passed on" "$out" "status=403 code=cosigner_refused rule=test"
-[ "$(cosigner_rows cosign_refused)" = 1 ] || fail "REQ-BRK-305 no second audit row cosign_refused"
+wait_rows cosign_refused 1 || fail "REQ-BRK-305 no second audit row cosign_refused"
 "$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"cosign_refused"' |
     grep -q '"reason":"approval_required: ' || fail "REQ-BRK-305 the row lacks the co-signer's code"
 pass "REQ-BRK-305 second audit row cosign_refused with the co-signer's code"
@@ -125,6 +132,20 @@ check_fail REQ-BRK-317 "an answer that is no COSE_Signature" "http: "
 stop_broker
 stop_fault
 
+# REQ-BRK-318: the co-signer's name does not resolve: pitlaned -n says so; the broker starts
+# anyway, refuses co-signed operations (connect, the reason) and issues the others.
+write_config "$W/b8.conf" "cosigner_url https://cosigner.invalid:8444" "cosigner_pin $PIN" \
+    "cosigner_cert $W/cc.crt" "cosigner_key $W/cc.key"
+if SOFTHSM2_CONF=$BROKER_HSM_CONF "$PITLANED" -f "$W/b8.conf" -n >"$W/out" 2>&1; then
+	fail "REQ-BRK-318 pitlaned -n accepted a co-signer name that does not resolve"
+fi
+grep -q "cannot resolve 'cosigner.invalid'" "$W/out" || fail "REQ-BRK-318 -n says: $(cat "$W/out")"
+pass "REQ-BRK-318 pitlaned -n names the name that does not resolve"
+start_broker "$W/b8.conf"
+grep -q 'event=cosigner_unresolved' "$W/broker.log" || fail "REQ-BRK-318 no cosigner_unresolved line"
+check_fail REQ-BRK-318 "co-signer name unresolved" "connect: cosigner_url: cannot resolve"
+stop_broker
+
 # REQ-BRK-306: no co-signer configured: ignition.enable is issued as today (COSE_Sign1).
 write_config "$W/b5.conf"
 start_broker "$W/b5.conf"
@@ -133,4 +154,6 @@ expect_line "REQ-BRK-306 without a co-signer" "$out" "status=201"
 [ "$(head -c 1 "$W/t5" | od -An -tx1 | tr -d ' ')" = d2 ] ||
     fail "REQ-BRK-306 the token is not a tagged COSE_Sign1"
 grep -q 'role=cosigner-client' "$W/broker.log" && fail "REQ-BRK-306 a cosigner-client was started"
+curl -s "http://127.0.0.1:$ADMIN/metrics" | grep -q pitlane_cosigner &&
+    fail "REQ-BRK-319 /metrics shows co-signer counters without a co-signer"
 pass "REQ-BRK-306 COSE_Sign1, no cosigner-client process"

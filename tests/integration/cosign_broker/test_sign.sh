@@ -31,6 +31,15 @@ pass "REQ-BRK-307 COSE_Sign with two signatures verifies (broker 1 + cosigner 1)
 grep -q 'event=token_cosigned .*op=ignition.enable' "$W/broker.log" ||
     fail "REQ-BRK-307 no token_cosigned log line"
 pass "REQ-BRK-307 at most 512 bytes, token_cosigned logged"
+# REQ-BRK-319: /metrics counts the outcome (the decider pushes its gauges every 200 ms)
+i=0
+until [ "$(metric 'pitlane_cosigner_total{outcome="signed"}')" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 20 ] || fail "REQ-BRK-319 /metrics: $(curl -s "http://127.0.0.1:$ADMIN/metrics" | grep cosigner)"
+	sleep 0.1
+done
+[ "$(metric pitlane_cosigner_inflight)" = 0 ] || fail "REQ-BRK-319 a job still in flight"
+pass "REQ-BRK-319 /metrics: pitlane_cosigner_total{outcome=\"signed\"} 1, nothing in flight"
 
 # REQ-BRK-308: door.unlock (not in cosigned_operations) stays a COSE_Sign1 the broker alone
 # signs; the ECU's broker-only row accepts it, and a co-signed operation's row does not
