@@ -16,6 +16,13 @@
 
 static int conf_idx = -1; /* SSL_CTX ex_data: the configuration (its pins) */
 
+/* The context's copy of the configuration goes with the context. */
+static void conf_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                         void *argp)
+{
+	OPENSSL_free(ptr);
+}
+
 static int fail(char *err, size_t errlen, const char *what, const char *path)
 {
 	unsigned long e = ERR_get_error();
@@ -124,7 +131,8 @@ int net_tls_ctx(const struct cosign_conf *c, SSL_CTX **out, char *err, size_t er
 	struct cosign_conf *copy = NULL;
 	int r;
 
-	if (conf_idx < 0 && (conf_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL)) < 0)
+	if (conf_idx < 0 &&
+	    (conf_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, conf_free_cb)) < 0)
 		return fail(err, errlen, "cannot set up TLS", NULL);
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		return fail(err, errlen, "cannot create the TLS context", NULL);
@@ -157,6 +165,6 @@ int net_tls_ctx(const struct cosign_conf *c, SSL_CTX **out, char *err, size_t er
 	ctx = NULL;
 	r = 0;
 out:
-	SSL_CTX_free(ctx); /* the copy of the configuration lives as long as the process */
+	SSL_CTX_free(ctx); /* with its copy of the configuration */
 	return r;
 }

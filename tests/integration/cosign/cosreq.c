@@ -87,7 +87,8 @@ static int sign_cb(void *ctx, const struct plt_iov *parts, size_t n, uint8_t sig
 	for (size_t i = 0; i < n; i++) {
 		if (len + parts[i].len > sizeof(msg))
 			return -1;
-		memcpy(msg + len, parts[i].ptr, parts[i].len);
+		if (parts[i].len > 0)
+			memcpy(msg + len, parts[i].ptr, parts[i].len);
 		len += parts[i].len;
 	}
 	return p11key_sign(ctx, msg, len, sig) == 0 ? 0 : -1;

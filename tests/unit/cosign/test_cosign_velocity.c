@@ -81,3 +81,35 @@ Test(cosign_velocity, REQ_COS_065_broker_policy_cannot_loosen_the_fleet_limit)
 	cr_assert_eq(fx_rows("allow"), 20);
 	cr_assert_eq(fx_rows("refuse"), 2);
 }
+
+/* A door.unlock by anna signed, tokened and checked at time at. */
+static int door_at(int64_t at)
+{
+	uint8_t req[4096], tok[PLT_TOKEN_MAX];
+	struct fx_req q;
+	struct fx_tok t;
+	size_t rn, tn, n;
+
+	fx_req_init(&q, "door.unlock");
+	q.iat = at;
+	rn = fx_request(&q, req, sizeof(req));
+	fx_tok_for(&t, &q, 300, 60);
+	t.iat = at;
+	t.exp = at + 300;
+	tn = fx_token(&t, tok, sizeof(tok));
+	n = fx_body(req, rn, tok, tn, NULL, 0, body, sizeof(body));
+	cr_assert_eq(cosign_check(fx.c, body, n, (time_t)at, &v), 0);
+	return v.allowed;
+}
+
+/* The window slides: a count leaves it window_s seconds after it was made, not before. */
+Test(cosign_velocity, REQ_COS_064_counts_leave_the_window_after_window_seconds)
+{
+	cr_assert(door_at(FX_NOW), "%s", v.detail);
+	cr_assert(door_at(FX_NOW + 1800), "%s", v.detail);
+	cr_assert_not(door_at(FX_NOW + 3599));
+	limited("velocity door.unlock technician 2/3600");
+	cr_assert(door_at(FX_NOW + 3600), "the first count left the window: %s", v.detail);
+	cr_assert_not(door_at(FX_NOW + 3601));
+	limited("velocity door.unlock technician 2/3600");
+}
