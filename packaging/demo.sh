@@ -130,6 +130,10 @@ say "broker's token against it, its own limits ($(grep -c '^operation' "$W/cosig
 
 heading "3. The broker (pitlaned) with the demo policy, asking the co-signer for critical operations"
 cp -r "$src/policy" "$W/policy"
+# key.learn (risk critical) is allowed only in ws-muc-01's opening hours: the demo's copy of the
+# policy keeps the workshop open around the clock, so that the demo runs at any hour
+sed -i 's/"07:00-19:00"/"00:00-24:00"/; s/^\(      \)sat: "08:00-13:00"/\1sat: "00:00-24:00"\n\1sun: "00:00-24:00"/' \
+    "$W/policy/10-workshops.yaml"
 sh "$src/packaging/demo-broker-conf.sh" "$P" "$W/policy" "$W/audit.db" \
     "admin_listen 127.0.0.1:0" "workers 2" \
     "cosigner_url https://localhost:$CS_PORT" \
@@ -232,6 +236,60 @@ if [ "$limited" -eq 0 ] && [ "$failed" -eq 0 ]; then
 	failed=$((failed + 1))
 fi
 
+heading "11. A critical operation: key.learn by tech-ben, approved by officer-olga, co-signed"
+say "shows: the legitimate path works: a second person signs her decision, the co-signer checks it"
+say "and the technician's own signature, the car gets a token with both signatures"
+sed "s/tech-anna/tech-ben/g" "$W/agent.conf" >"$W/ben.conf"
+cat >"$W/olga.officer" <<CONF
+officer_cert $P/officers/officer-olga.crt
+officer_key pkcs11:token=pitlane-officers;object=officer-olga;type=private
+pin_file $P/hsm-officers/pin
+CONF
+# officer-olga, at the OEM: waits for the pending approval, looks at it, signs her decision
+officer_decides() {
+	i=0
+	id=
+	while [ -z "$id" ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "no pending approval" >"$W/decide.out"; return 1; }
+		sleep 0.1
+		id=$("$PITLANECTL" approvals list -f "$W/broker.conf" 2>/dev/null |
+		    grep pending | grep -o '[0-9a-f]\{32\}' | head -n 1)
+	done
+	sleep 1
+	SOFTHSM2_CONF=$P/hsm-officers/softhsm2.conf "$PITLANECTL" approvals approve "$id" \
+	    -f "$W/broker.conf" --officer "$W/olga.officer" >"$W/decide.out" 2>&1
+}
+officer_decides &
+DECIDER=$!
+expect 0 "^done: key.learn on $VIN" "key.learn done with a co-signed token" \
+    "$PITLANE" -c "$W/ben.conf" run key.learn --work-order WO-2025-0050 \
+    --reason "customer lost every key" --out "$W/keylearn.cwt"
+if wait "$DECIDER"; then
+	say "  officer-olga (pitlanectl approvals approve, signed with her key in token pitlane-officers):"
+	sed 's/^/    /' "$W/decide.out"
+else
+	say "  -> UNEXPECTED: the officer's approval failed: $(cat "$W/decide.out")"
+	failed=$((failed + 1))
+fi
+"$PITLANE" token inspect "$W/keylearn.cwt" >"$W/out" 2>&1
+kid_of() { # PEM: the kid of a public key (the first 8 bytes of the SHA-256 of its SPKI), hex
+	openssl pkey -pubin -in "$1" -outform der | openssl dgst -sha256 -binary | head -c 8 |
+	    od -An -tx1 | tr -d ' \n'
+}
+BKID=$(kid_of "$P/hsm-broker/broker-signing.pub.pem")
+CKID=$(kid_of "$P/hsm-cosigner/cosigner-signing.pub.pem")
+kids=$(grep -o '"kid": *"[0-9a-f]*", *"signature"' "$W/out" | grep -o '[0-9a-f]\{16\}' | sort | tr '\n' ' ')
+if grep -q '"tag": *98' "$W/out" && [ "$kids" = "$(printf '%s\n' "$BKID" "$CKID" | sort | tr '\n' ' ')" ]; then
+	say "  the token is a COSE_Sign with two signatures: kid $BKID (the broker's HSM key) and"
+	say "  kid $CKID (the co-signer's HSM key)"
+	say "  -> two signatures by independent keys (as expected)"
+else
+	sed 's/^/  /' "$W/out"
+	say "  -> UNEXPECTED: not a COSE_Sign signed by the broker ($BKID) and the co-signer ($CKID)"
+	failed=$((failed + 1))
+fi
+
 # --- root on the broker host --------------------------------------------------
 # The attacker this product exists to stop: root on the broker host, with the broker's
 # SoftHSM2 token, its PIN and its client certificate for the co-signer; an accomplice at
@@ -268,7 +326,7 @@ mint() {
 	    --vin "$VIN" --op "$1" --cnonce "$CNONCE" --out "$2"
 }
 
-heading "11. Root on the broker host mints ignition.enable with the broker's HSM key: the car refuses"
+heading "12. Root on the broker host mints ignition.enable with the broker's HSM key: the car refuses"
 say "shows: the broker's key alone no longer starts a car; the ECU wants the co-signer's signature too"
 challenge
 printf '$ demo-rogue.py mint --op ignition.enable (pkcs11-tool --sign with pitlane-broker/broker-signing)\n'
@@ -288,7 +346,7 @@ expect 1 "^resp=7f3134$" \
     "the ignition routine does not run (31 01 F003: NRC 0x34 authentication required)" tester 3101F003
 tester 2900 >/dev/null
 
-heading "12. Root on the broker host asks the co-signer directly: refused and audited there"
+heading "13. Root on the broker host asks the co-signer directly: refused and audited there"
 say "shows: the co-signer signs only a request the technician signed with their own key"
 printf '$ demo-rogue.py request (tech-anna'"'"'s certificate, no signature of hers; the minted token)\n'
 $ROGUE request --tech-cert "$P/technicians/tech-anna.crt" --vin "$VIN" --op ignition.enable \
@@ -315,7 +373,7 @@ else
 	failed=$((failed + 1))
 fi
 
-heading "13. Root on the broker host mints door.unlock: the car's configuration lets it through"
+heading "14. Root on the broker host mints door.unlock: the car's configuration lets it through"
 say "shows: the vehicle decides; door.unlock needs only the broker's signature in this demo ECU"
 challenge
 printf '$ demo-rogue.py mint --op door.unlock (the broker'"'"'s HSM key alone)\n'
@@ -328,7 +386,7 @@ tail -n +"$((before + 1))" "$W/ecu.log" | grep 'event=auth_ok\|event=routine' | 
 say "  (protect an operation from a compromised broker host: --require OP=broker,cosigner on the"
 say "  vehicle and the operation in cosigned_operations and the co-signer's limits file)"
 
-heading "14. Stop the ECU simulator, the broker (it signs a final audit checkpoint) and the co-signer"
+heading "15. Stop the ECU simulator, the broker (it signs a final audit checkpoint) and the co-signer"
 kill -TERM "$ECU_PID" && wait "$ECU_PID"
 rc=$?
 ECU_PID=
@@ -343,7 +401,7 @@ COSIGND_PID=
 [ "$rc" -eq 0 ] || { say "pitlane-cosignd exited with $rc"; failed=$((failed + 1)); }
 say "stopped (all three exited 0)"
 
-heading "15. The audit trail (pitlanectl audit export, one JSON object per row)"
+heading "16. The audit trail (pitlanectl audit export, one JSON object per row)"
 "$PITLANECTL" audit export "$W/audit.db" >"$W/audit.jsonl" 2>&1 || die "audit export failed"
 field() { sed -n "s/.*\"$1\":\"\{0,1\}\([^\",]*\).*/\\1/p"; }
 printf '  %-4s %-8s %-12s %-18s %-12s %-34s %s\n' seq decision technician vin op rule token_id
@@ -358,13 +416,14 @@ say "  ($(wc -l <"$W/audit.jsonl") rows; every token id is the cti of a token th
 expect 0 "intact" "the hash chain and the signed checkpoints are intact" \
     "$PITLANECTL" audit verify "$W/audit.db" --pubkey "$P/hsm-broker/broker-signing.pub.pem"
 
-heading "16. The co-signer's own audit trail (its host, its database: the broker cannot edit it)"
+heading "17. The co-signer's own audit trail (its host, its database: the broker cannot edit it)"
 sqlite3 -separator ' ' "$W/cosign.db" "SELECT seq, decision, coalesce(nullif(code, ''), '-'),
-    coalesce(nullif(technician, ''), '-'), coalesce(nullif(op, ''), '-')
-    FROM cosign_audit ORDER BY seq" >"$W/cosign-rows" 2>&1 || die "cannot read the co-signer's audit"
-printf '  %-4s %-8s %-26s %-12s %s\n' seq decision code technician op
-while read -r seq dec code tech op; do
-	printf '  %-4s %-8s %-26s %-12s %s\n' "$seq" "$dec" "$code" "$tech" "$op"
+    coalesce(nullif(technician, ''), '-'), coalesce(nullif(op, ''), '-'),
+    substr(detail, 1, 44) FROM cosign_audit ORDER BY seq" >"$W/cosign-rows" 2>&1 ||
+    die "cannot read the co-signer's audit"
+printf '  %-4s %-8s %-26s %-10s %-16s %s\n' seq decision code technician op detail
+while read -r seq dec code tech op detail; do
+	printf '  %-4s %-8s %-26s %-10s %-16s %s\n' "$seq" "$dec" "$code" "$tech" "$op" "$detail"
 done <"$W/cosign-rows"
 expect 0 "" "the co-signer's hash chain is intact" "$COSIGND" --verify-audit "$W/cosign.db"
 
