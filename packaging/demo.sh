@@ -36,7 +36,7 @@ TESTER=$build/tests/integration/vehicle/ecu-client # a UDS tester: the thief's l
 ROGUE="/usr/bin/python3 $src/packaging/demo-rogue.py"
 for p in "$PITLANE" "$PITLANED" "$PITLANECTL" "$ECUSIM" "$COSIGND" "$TESTER"; do
 	if [ ! -x "$p" ]; then
-		echo "demo: $p not found: build first (make)" >&2
+		echo "demo: $p not found: build first (make, or make demo; ecu-client needs PITLANE_TESTS on)" >&2
 		exit 2
 	fi
 done
