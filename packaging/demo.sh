@@ -105,12 +105,13 @@ wait_for() { # FILE PATTERN PID WHAT
 	done
 }
 
-heading "1. A demo PKI and two SoftHSM2 tokens (demo material, thrown away at the end)"
+heading "1. A demo PKI and SoftHSM2 tokens (demo material, thrown away at the end)"
 "$src/packaging/demo-pki.sh" "$W/pki" >"$W/pki.log" 2>&1 || { cat "$W/pki.log"; die "demo-pki.sh failed"; }
 P=$W/pki
 say "dealer CA, broker TLS key (pinned by the agent), device certificate of PC ws-muc-01-pc1,"
 say "broker signing key in token 'pitlane-broker', technician keys in token 'pitlane-technicians',"
-say "co-signer signing key in its own token 'pitlane-cosigner', a service CA for broker <-> co-signer"
+say "officer keys (officer CA) in token 'pitlane-officers', the co-signer's signing key in its own"
+say "token 'pitlane-cosigner', a service CA for the broker <-> co-signer mTLS"
 
 heading "2. The co-signer (pitlane-cosignd): another host, another team, its own HSM key and limits"
 # its hard limits: the package's example file (ignition.enable and key.learn, a second
@@ -126,7 +127,9 @@ CS_PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/co
 [ -n "$CS_PORT" ] || die "no API port in the co-signer log"
 say "pitlane-cosignd listens on https://127.0.0.1:$CS_PORT (mTLS: only the pinned broker client key);"
 say "it signs only what it checked itself: the technician's own signature on the request, the"
-say "broker's token against it, its own limits ($(grep -c '^operation' "$W/cosign-limits.conf") operations: $(sed -n 's/^operation \([^ ]*\) .*/\1/p' "$W/cosign-limits.conf" | tr '\n' ' ')), approvals"
+say "broker's token against it, a second person's signed approval, its own limits file:"
+grep '^operation' "$W/cosign-limits.conf" | sed 's/^/  /'
+say "  (and $(grep -c '^velocity' "$W/cosign-limits.conf") velocity limits per technician, workshop, VIN and fleet)"
 
 heading "3. The broker (pitlaned) with the demo policy, asking the co-signer for critical operations"
 cp -r "$src/policy" "$W/policy"
@@ -148,6 +151,8 @@ PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/broke
 [ -n "$PORT" ] || die "no API port in the broker log"
 say "pitlaned listens on https://127.0.0.1:$PORT (mTLS, TLS 1.3); signing key in the HSM;"
 say "cosigned_operations ignition.enable key.learn go to the co-signer (its key pinned)"
+say "(the demo's copy of the policy keeps ws-muc-01 open around the clock: key.learn is allowed"
+say "only in opening hours, and the demo runs at any hour)"
 
 heading "4. The vehicle: pitlane-ecusim for VIN $VIN"
 CAN=
