@@ -220,7 +220,7 @@ void cosign_config_endpoint(const struct broker_config *c, char *out, size_t cap
 	if (n >= sizeof(COSIGN_PATH) - 1 && strcmp(u + n - (sizeof(COSIGN_PATH) - 1), sfx) == 0)
 		sfx = "";
 	else if (n > 0 && u[n - 1] == '/')
-		sfx = COSIGN_PATH + 1;
+		sfx = &COSIGN_PATH[1];
 	snprintf(out, cap, "%s%s", u, sfx);
 }
 
