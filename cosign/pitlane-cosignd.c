@@ -190,7 +190,11 @@ int main(int argc, char **argv)
 	if (cfg.crl_none)
 		pl_log(PL_LOG_WARN, "crl_none", "msg",
 		       "no CRL: revoked technician certificates are accepted", NULL);
-	if ((r = core_open(&cfg, !o.test && !o.pubkey, &core, err, sizeof(err))) != 0) {
+	if ((r = core_open(&cfg,
+	                   o.pubkey ? CORE_PUBKEY
+	                   : o.test ? CORE_TEST
+	                            : CORE_SERVE,
+	                   &core, err, sizeof(err))) != 0) {
 		pl_log_err("startup_failed", r, "config", o.path, "msg", err, NULL);
 		return 1;
 	}

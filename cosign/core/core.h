@@ -39,11 +39,18 @@ struct core {
 	struct core_metrics m;
 };
 
+enum core_mode {
+	CORE_SERVE,  /* everything, and the listeners */
+	CORE_TEST,   /* -n: everything but the listeners */
+	CORE_PUBKEY, /* --print-pubkey: the HSM key only */
+};
+
 /*
- * Opens what the core holds: TLS context, HSM key, checker, listeners (in
- * that order; -n stops before the listeners). err says what failed.
+ * Opens what the core holds: file checks, TLS context, HSM key, checker,
+ * listeners (in that order; mode says how far). err says what failed.
  */
-int core_open(const struct cosign_conf *c, int listen, struct core **out, char *err, size_t errlen);
+int core_open(const struct cosign_conf *c, enum core_mode mode, struct core **out, char *err,
+              size_t errlen);
 void core_close(struct core *c);
 
 /*

@@ -45,7 +45,7 @@ static int files_check(const struct cosign_conf *c, char *err, size_t errlen)
 	return 0;
 }
 
-int core_open(const struct cosign_conf *cfg, int listen, struct core **out, char *err,
+int core_open(const struct cosign_conf *cfg, enum core_mode mode, struct core **out, char *err,
               size_t errlen)
 {
 	struct core *c;
@@ -55,6 +55,11 @@ int core_open(const struct cosign_conf *cfg, int listen, struct core **out, char
 		return PL_E_NOMEM;
 	c->cfg = *cfg;
 	c->api_fd = c->admin_fd = c->net_fd = c->sigfd = -1;
+	if (mode == CORE_PUBKEY) {
+		/* The key ceremony prints the key before the rest of the configuration exists. */
+		r = cosign_hsm_open(cfg, &c->hsm, err, errlen);
+		goto done;
+	}
 	if ((r = files_check(cfg, err, errlen)) != 0)
 		goto out;
 	if ((r = net_tls_ctx(cfg, &c->ssl_ctx, err, errlen)) != 0)
@@ -63,16 +68,19 @@ int core_open(const struct cosign_conf *cfg, int listen, struct core **out, char
 		goto out;
 	if ((r = cosign_checker_open_err(cfg, &c->checker, err, errlen)) != 0)
 		goto out;
-	if (listen &&
+	if (mode == CORE_SERVE &&
 	    (r = c->api_fd = core_bind(cfg->listen_host, cfg->listen_port, "api", err, errlen)) < 0)
 		goto out;
-	if (listen && cfg->admin_enabled &&
+	if (mode == CORE_SERVE && cfg->admin_enabled &&
 	    (r = c->admin_fd = core_bind(cfg->admin_host, cfg->admin_port, "admin", err, errlen)) <
 	        0)
 		goto out;
+	r = 0;
+done:
+	if (r != 0)
+		goto out;
 	*out = c;
 	c = NULL;
-	r = 0;
 out:
 	core_close(c);
 	return r;

@@ -300,8 +300,11 @@ int core_run(struct core *c, int notify_fd)
 		struct pollfd p[2] = {{c->sigfd, POLLIN, 0}, {c->net_fd, POLLIN, 0}};
 		uint64_t now = mono_ms();
 
-		if (c->net_pid == 0 && now >= c->net_restart_at_ms && spawn_net(c) != 0)
-			pl_log(PL_LOG_ERROR, "net_spawn_failed", "msg", strerror(errno), NULL);
+		if (c->net_pid == 0 && now >= c->net_restart_at_ms && spawn_net(c) != 0) {
+			pl_log(PL_LOG_ERROR, "net_spawn_failed", "msg", strerror(errno), "action",
+			       "retrying in 1 s", NULL);
+			c->net_restart_at_ms = now + 1000;
+		}
 		if (c->net_pid > 0)
 			became_ready(c, &notify_fd);
 		if (now >= next_tick) {

@@ -35,11 +35,23 @@ rc=0
 SOFTHSM2_CONF=$COSIGNER_HSM_CONF "$COSIGND" -f "$W/notoken.conf" -n >"$W/nt.log" 2>&1 || rc=$?
 [ "$rc" = 1 ] || fail "-n with a missing token: exit $rc"
 grep -q 'event=startup_failed' "$W/nt.log" || fail "no startup_failed line"
+# pkcs11_module: the module named loads (no p11-kit registration needed); a missing one is named
+MOD=$(ls /usr/lib/*/softhsm/libsofthsm2.so /usr/lib/softhsm/libsofthsm2.so 2>/dev/null | head -n 1)
+if [ -n "$MOD" ]; then
+	write_config "$W/mod.conf" "pkcs11_module $MOD"
+	SOFTHSM2_CONF=$COSIGNER_HSM_CONF "$COSIGND" -f "$W/mod.conf" -n >"$W/mod.log" 2>&1 ||
+	    fail "-n with pkcs11_module $MOD: $(cat "$W/mod.log")"
+	write_config "$W/mod2.conf" "pkcs11_module $W/no-such-module.so"
+	rc=0
+	SOFTHSM2_CONF=$COSIGNER_HSM_CONF "$COSIGND" -f "$W/mod2.conf" -n >"$W/mod2.log" 2>&1 || rc=$?
+	[ "$rc" = 1 ] && grep -q "err=signer_module.*no-such-module.so" "$W/mod2.log" ||
+	    fail "a missing module: exit $rc, $(cat "$W/mod2.log")"
+fi
 # -T round trip
 "$COSIGND" -f "$W/cosignd.conf" -T >"$W/printed.conf" || fail "-T failed"
 "$COSIGND" -f "$W/printed.conf" -T >"$W/printed2.conf" || fail "-T of -T failed"
 cmp -s "$W/printed.conf" "$W/printed2.conf" || fail "-T does not parse back"
-pass "REQ-COS-042 a missing HSM token fails -n; -T parses back"
+pass "REQ-COS-042 a missing HSM token or module fails -n; pkcs11_module loads the module named; -T parses back"
 
 # REQ-COS-043: the TLS key readable by group or others: -n refuses and names the fix
 chmod 644 "$P/cosigner/cosigner.key"

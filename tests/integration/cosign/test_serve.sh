@@ -50,6 +50,12 @@ SOFTHSM2_CONF=$COSIGNER_HSM_CONF "$COSIGND" -f "$W/cosignd.conf" --print-pubkey 
 cmp -s "$W/pub.pem" "$P/hsm-cosigner/cosigner-signing.pub.pem" ||
     fail "--print-pubkey differs from the token's public key"
 grep -q 'event=cosign_pubkey kid=[0-9a-f]\{16\}' "$W/pub.log" || fail "no kid logged"
+# in the key ceremony the key is printed before the rest of the configuration exists
+sed 's|^limits .*|limits /nonexistent/limits.conf|; s|^dealer_ca .*|dealer_ca /nonexistent/ca.crt|' \
+    "$W/cosignd.conf" >"$W/early.conf"
+SOFTHSM2_CONF=$COSIGNER_HSM_CONF "$COSIGND" -f "$W/early.conf" --print-pubkey \
+    >"$W/pub2.pem" 2>"$W/pub2.log" || fail "--print-pubkey before the ceremony's end: $(cat "$W/pub2.log")"
+cmp -s "$W/pub2.pem" "$W/pub.pem" || fail "--print-pubkey differs"
 pass "REQ-COS-012 --print-pubkey"
 
 # REQ-COS-013: more than 16 KiB: 413 request_too_large, before the core
