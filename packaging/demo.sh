@@ -244,7 +244,7 @@ fi
 heading "11. A critical operation: key.learn by tech-ben, approved by officer-olga, co-signed"
 say "shows: the legitimate path works: a second person signs her decision, the co-signer checks it"
 say "and the technician's own signature, the car gets a token with both signatures"
-sed "s/tech-anna/tech-ben/g" "$W/agent.conf" >"$W/ben.conf"
+{ sed "s/tech-anna/tech-ben/g" "$W/agent.conf"; echo "approval_wait_s 40"; } >"$W/ben.conf"
 cat >"$W/olga.officer" <<CONF
 officer_cert $P/officers/officer-olga.crt
 officer_key pkcs11:token=pitlane-officers;object=officer-olga;type=private
