@@ -17,6 +17,12 @@ an attacker would.
       a co-signer request (docs/cosigner.md, {1: request, 2: token}) whose
       technician request names the technician's certificate but carries no
       technician signature (64 zero bytes): root has no technician's key
+  demo-rogue.py request --from-db BROKER_DB [--cnonce HEX] --token FILE --out FILE
+      a co-signer request {1: request, 2: token, 3: approval} built from the
+      newest decided approval in the broker's database: the technician's genuine
+      signed request and the approver's signed decision, byte for byte; with
+      --cnonce the request is edited to name that challenge (its signature no
+      longer matches)
   demo-rogue.py problem FILE
       prints the code, status and detail of a concise problem details answer
 """
@@ -151,6 +157,10 @@ def cmd_mint(a):
 
 
 def cmd_request(a):
+    if a.from_db:
+        return request_from_db(a)
+    if not (a.tech_cert and a.vin and a.op and a.cnonce):
+        raise SystemExit("demo-rogue: request needs --from-db, or --tech-cert, --vin, --op, --cnonce")
     with open(a.tech_cert, "rb") as f:
         cert = x509.load_pem_x509_certificate(f.read()).public_bytes(
             serialization.Encoding.DER)
@@ -163,6 +173,32 @@ def cmd_request(a):
         f.write(enc({1: signed, 2: tok}))
     print("request for %s on %s in the name of %s: the technician's signature is 64 zero bytes"
           % (a.op, a.vin, x509.load_der_x509_certificate(cert).subject.rfc4514_string()))
+
+
+def request_from_db(a):
+    import sqlite3
+    db = sqlite3.connect("file:%s?mode=ro" % a.from_db, uri=True)
+    row = db.execute("SELECT request, decision FROM approvals WHERE request IS NOT NULL "
+                     "AND decision IS NOT NULL ORDER BY rowid DESC LIMIT 1").fetchone()
+    if row is None:
+        raise SystemExit("demo-rogue: no decided approval in %s" % a.from_db)
+    req, decision = bytes(row[0]), bytes(row[1])
+    msg, _ = dec(req)
+    claims, _ = dec(msg.item[2])
+    what = "%s's genuine signed request for %s on %s" % (
+        x509.load_der_x509_certificate(dec(msg.item[0])[0][33]).subject.get_attributes_for_oid(
+            x509.NameOID.COMMON_NAME)[0].value, claims[2], claims[1])
+    if a.cnonce:
+        claims[3] = bytes.fromhex(a.cnonce)
+        req = enc(Tag(18, [msg.item[0], {}, enc(claims), msg.item[3]]))
+        what += ", edited to name the car's challenge %s... (signature kept)" % a.cnonce[:16]
+    else:
+        what += ", unchanged"
+    with open(a.token, "rb") as f:
+        tok = f.read()
+    with open(a.out, "wb") as f:
+        f.write(enc({1: req, 2: tok, 3: decision}))
+    print("from the broker's database: %s, and the approver's signed decision" % what)
 
 
 def cmd_problem(a):
@@ -187,8 +223,10 @@ def main():
     for o in ("--module", "--hsm-pin", "--pubkey", "--vin", "--op", "--cnonce", "--out"):
         m.add_argument(o, required=True)
     r = sub.add_parser("request")
-    for o in ("--tech-cert", "--vin", "--op", "--cnonce", "--token", "--out"):
+    for o in ("--token", "--out"):
         r.add_argument(o, required=True)
+    for o in ("--tech-cert", "--vin", "--op", "--cnonce", "--from-db"):
+        r.add_argument(o)
     p = sub.add_parser("problem")
     p.add_argument("file")
     a = ap.parse_args()

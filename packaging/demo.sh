@@ -13,10 +13,11 @@
 # same token replayed, a VIN outside the workshop's policy and the rate
 # limit (3 unlocks per technician per minute). Then it plays root on the
 # broker host (packaging/demo-rogue.py): a token minted with the broker's
-# HSM key alone for ignition.enable, refused by the car; a request without
-# the technician's signature sent straight to the co-signer, refused and
-# audited there; a door.unlock the car's configuration lets through with the
-# broker's signature alone. Prints both audit trails and verifies them;
+# HSM key alone for ignition.enable, refused by the car; requests sent
+# straight to the co-signer (one without the technician's signature, a
+# genuine one from the broker's database edited, the same one replayed),
+# each refused and audited there; a door.unlock the car's configuration lets
+# through with the broker's signature alone. Prints both audit trails and verifies them;
 # stops everything it started.
 # Exit 0 only if every step behaved as expected.
 #
@@ -242,8 +243,7 @@ if [ "$limited" -eq 0 ] && [ "$failed" -eq 0 ]; then
 fi
 
 heading "11. A critical operation: key.learn by tech-ben, approved by officer-olga, co-signed"
-say "shows: the legitimate path works: a second person signs her decision, the co-signer checks it"
-say "and the technician's own signature, the car gets a token with both signatures"
+say "shows: the legitimate path works: signed approval, the co-signer's checks, two signatures"
 { sed "s/tech-anna/tech-ben/g" "$W/agent.conf"; echo "approval_wait_s 40"; } >"$W/ben.conf"
 cat >"$W/olga.officer" <<CONF
 officer_cert $P/officers/officer-olga.crt
@@ -352,12 +352,9 @@ expect 1 "^resp=7f3134$" \
 tester 2900 >/dev/null
 
 heading "13. Root on the broker host asks the co-signer directly: refused and audited there"
-say "shows: the co-signer signs only a request the technician signed with their own key"
-printf '$ demo-rogue.py request (tech-anna'"'"'s certificate, no signature of hers; the minted token)\n'
-$ROGUE request --tech-cert "$P/technicians/tech-anna.crt" --vin "$VIN" --op ignition.enable \
-    --cnonce "$CNONCE" --token "$W/rogue-ignition.cwt" --out "$W/rogue-cosign.cbor" |
-    sed 's/^/  /'
-cosign_post() {
+say "shows: the co-signer signs only a fresh request the technician signed with their own key"
+say "(root sends each straight to pitlane-cosignd with the broker's client certificate)"
+post_to_cosigner_as_broker() { # FILE: POST /v1/cosign as the broker; the HTTP status and the problem's code
 	code=$(curl -s -o "$W/cosign-answer" -w '%{http_code}' --cacert "$P/service-ca/ca.crt" \
 	    --cert "$P/broker-client/broker-client.crt" --key "$P/broker-client/broker-client.key" \
 	    -H 'Content-Type: application/cbor' --data-binary "@$1" \
@@ -365,18 +362,45 @@ cosign_post() {
 	echo "HTTP $code"
 	$ROGUE problem "$W/cosign-answer"
 }
-expect 0 "code=bad_technician_signature" "the co-signer refuses: 403 bad_technician_signature" \
-    cosign_post "$W/rogue-cosign.cbor"
-say "  the co-signer's audit row (its own chain in its own database, written before it answered):"
-sqlite3 -separator ' | ' "$W/cosign.db" "SELECT 'seq ' || seq, decision, code, op, vin, detail
-    FROM cosign_audit ORDER BY seq DESC LIMIT 1" >"$W/out" 2>&1
-sed 's/^/  /' "$W/out"
-if grep -q 'refuse | bad_technician_signature' "$W/out"; then
-	say "  -> audited: refuse, bad_technician_signature (as expected)"
-else
-	say "  -> UNEXPECTED: no refuse row with bad_technician_signature in the co-signer's audit"
-	failed=$((failed + 1))
-fi
+# cosign_audited CODE: the co-signer's newest audit row is a refusal with CODE
+cosign_audited() {
+	sqlite3 -separator ' | ' "$W/cosign.db" "SELECT 'seq ' || seq, decision, code, op,
+	    technician, substr(detail, 1, 60) FROM cosign_audit ORDER BY seq DESC LIMIT 1" \
+	    >"$W/out" 2>&1
+	sed 's/^/  co-signer audit: /' "$W/out"
+	if grep -q "refuse | $1 " "$W/out"; then
+		say "  -> audited on the co-signer's host before it answered: refuse, $1 (as expected)"
+	else
+		say "  -> UNEXPECTED: the co-signer's newest audit row is no refusal with $1"
+		failed=$((failed + 1))
+	fi
+}
+say "a) a request made up in tech-anna's name: root has no technician's key"
+printf '$ demo-rogue.py request --tech-cert tech-anna.crt --op ignition.enable (signature: 64 zero bytes)\n'
+$ROGUE request --tech-cert "$P/technicians/tech-anna.crt" --vin "$VIN" --op ignition.enable \
+    --cnonce "$CNONCE" --token "$W/rogue-ignition.cwt" --out "$W/rogue-cosign.cbor" |
+    sed 's/^/  /'
+expect 0 "code=bad_technician_signature" "refused: 403 bad_technician_signature" \
+    post_to_cosigner_as_broker "$W/rogue-cosign.cbor"
+cosign_audited bad_technician_signature
+say "b) tech-ben's genuine key.learn request and officer-olga's signed approval, read from the"
+say "   broker's database, edited to name the car's challenge of step 12, with a key.learn token"
+say "   the broker's HSM key signed for that challenge"
+printf '$ demo-rogue.py mint --op key.learn\n'
+mint key.learn "$W/rogue-keylearn.cwt" | sed 's/^/  /' || die "the rogue mint failed"
+printf '$ demo-rogue.py request --from-db audit.db --cnonce (the car'"'"'s challenge)\n'
+$ROGUE request --from-db "$W/audit.db" --cnonce "$CNONCE" --token "$W/rogue-keylearn.cwt" \
+    --out "$W/rogue-edited.cbor" | fold -s -w 96 | sed 's/^/  /'
+expect 0 "code=bad_technician_signature" "refused: the edit broke tech-ben's signature" \
+    post_to_cosigner_as_broker "$W/rogue-edited.cbor"
+cosign_audited bad_technician_signature
+say "c) the same genuine request and approval unchanged (they were co-signed once, in step 11)"
+printf '$ demo-rogue.py request --from-db audit.db\n'
+$ROGUE request --from-db "$W/audit.db" --token "$W/rogue-keylearn.cwt" \
+    --out "$W/rogue-replay.cbor" | fold -s -w 96 | sed 's/^/  /'
+expect 0 "code=replayed_request" "refused: 403 replayed_request (one request, one co-signature)" \
+    post_to_cosigner_as_broker "$W/rogue-replay.cbor"
+cosign_audited replayed_request
 
 heading "14. Root on the broker host mints door.unlock: the car's configuration lets it through"
 say "shows: the vehicle decides; door.unlock needs only the broker's signature in this demo ECU"

@@ -4,7 +4,8 @@
 # officer's signed decision and co-signed by pitlane-cosignd, and the scenes of
 # root on the broker host: the car refuses a token signed by the broker's HSM key alone for
 # ignition.enable, the co-signer refuses and audits a request without the
-# technician's signature, door.unlock passes with the broker's signature alone.
+# technician's signature, a genuine one edited, and a genuine one replayed;
+# door.unlock passes with the broker's signature alone.
 # usage: test_demo.sh BUILD_DIR
 set -u
 out=$(mktemp)
@@ -34,7 +35,10 @@ for l in "^  done: door.unlock on WVWZZZ1JZXW000001" \
     "event=auth_fail reason=signature_missing nrc=0x51" \
     "-> refused: signature_missing" \
     "status=403 code=bad_technician_signature" \
-    "-> audited: refuse, bad_technician_signature" \
+    "-> audited on the co-signer's host before it answered: refuse, bad_technician_signature" \
+    "-> refused: the edit broke tech-ben's signature (exit 0, as expected)" \
+    "status=403 code=replayed_request" \
+    "-> audited on the co-signer's host before it answered: refuse, replayed_request" \
     "-> the car accepts the token (69 06) (exit 0, as expected)" \
     "event=auth_ok scope=door.unlock" \
     "event=audit_ok .*rows=" \
