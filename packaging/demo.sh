@@ -333,6 +333,7 @@ mint() {
 
 heading "12. Root on the broker host mints ignition.enable with the broker's HSM key: the car refuses"
 say "shows: the broker's key alone no longer starts a car; the ECU wants the co-signer's signature too"
+say "(an accomplice at the car, a UDS tester on the OBD port, reads the challenge and presents the token)"
 challenge
 printf '$ demo-rogue.py mint --op ignition.enable (pkcs11-tool --sign with pitlane-broker/broker-signing)\n'
 mint ignition.enable "$W/rogue-ignition.cwt" | sed 's/^/  /' || die "the rogue mint failed"
