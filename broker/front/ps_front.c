@@ -220,7 +220,8 @@ static void answer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	if (what & EV_TIMEOUT) {
-		s->stale = 1; /* its answer may still come: not reused before */
+		s->stale = 1; /* its answer may still come: read it before the slot is reused */
+		event_add(s->ev, NULL);
 		if (s->busy)
 			slot_finish(s, PL_E_TIMEOUT, NULL);
 		return;

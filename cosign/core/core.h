@@ -33,6 +33,7 @@ struct core {
 	uint64_t net_started_ms, net_restart_at_ms;
 	uint32_t net_backoff_ms;
 	int net_ready_once; /* READY sent */
+	int notify_fd;      /* -d absent: the foreground parent's pipe, until READY */
 	int sigfd;
 	uint64_t status_seq;
 	int hsm_ok, audit_ok; /* the last probes (every tick, not per request) */

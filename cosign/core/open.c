@@ -54,7 +54,7 @@ int core_open(const struct cosign_conf *cfg, enum core_mode mode, struct core **
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return PL_E_NOMEM;
 	c->cfg = *cfg;
-	c->api_fd = c->admin_fd = c->net_fd = c->sigfd = -1;
+	c->api_fd = c->admin_fd = c->net_fd = c->sigfd = c->notify_fd = -1;
 	if (mode == CORE_PUBKEY) {
 		/* The key ceremony prints the key before the rest of the configuration exists. */
 		r = cosign_hsm_open(cfg, &c->hsm, err, errlen);

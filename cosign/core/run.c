@@ -150,6 +150,20 @@ static void reap(struct core *c)
 			net_gone(c, status);
 }
 
+static void became_ready(struct core *c)
+{
+	if (c->net_ready_once)
+		return;
+	c->net_ready_once = 1;
+	pl_log(PL_LOG_INFO, "started", NULL);
+	core_sd_notify("READY=1\nSTATUS=co-signing");
+	if (c->notify_fd >= 0) {
+		(void)!write(c->notify_fd, "R", 1);
+		close(c->notify_fd);
+		c->notify_fd = -1;
+	}
+}
+
 /* What the network child sent; a violation ends it (it is restarted). */
 static void from_net(struct core *c)
 {
@@ -176,6 +190,10 @@ static void from_net(struct core *c)
 			close(c->net_fd);
 			c->net_fd = -1;
 			return;
+		}
+		if (h.type == CS_NC_READY) {
+			became_ready(c);
+			continue;
 		}
 		memcpy(&rq, buf, sizeof(rq));
 		core_serve(c, h.id, &rq, buf + sizeof(rq), h.len - sizeof(rq));
@@ -272,26 +290,13 @@ static int on_signal(struct core *c)
 	return stop;
 }
 
-static void became_ready(struct core *c, int *notify_fd)
-{
-	if (c->net_ready_once)
-		return;
-	c->net_ready_once = 1;
-	pl_log(PL_LOG_INFO, "started", NULL);
-	core_sd_notify("READY=1\nSTATUS=co-signing");
-	if (*notify_fd >= 0) {
-		(void)!write(*notify_fd, "R", 1);
-		close(*notify_fd);
-		*notify_fd = -1;
-	}
-}
-
 int core_run(struct core *c, int notify_fd)
 {
 	uint64_t next_tick = 0;
 	char err[256];
 	int r;
 
+	c->notify_fd = notify_fd;
 	if ((r = core_drop(c, err, sizeof(err))) != 0 || (r = setup_signals(c)) != 0) {
 		pl_log_err("startup_failed", r, "msg", r == PL_E_IO ? "signals" : err, NULL);
 		return 1;
@@ -305,8 +310,6 @@ int core_run(struct core *c, int notify_fd)
 			       "retrying in 1 s", NULL);
 			c->net_restart_at_ms = now + 1000;
 		}
-		if (c->net_pid > 0)
-			became_ready(c, &notify_fd);
 		if (now >= next_tick) {
 			core_push_status(c, 1);
 			pl_log_rl_flush();

@@ -9,6 +9,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "cs_msg.h"
 #include "net.h"
 #include "pl_err.h"
 #include "pl_log.h"
@@ -93,6 +94,10 @@ void net_child_main(const struct cosign_conf *c, SSL_CTX *ctx, int api_fd, int a
 	n.core_fd = core_fd;
 	if ((r = setup(&n, err, sizeof(err))) != 0) {
 		pl_log_err("net_startup_failed", r, "msg", err, NULL);
+		_exit(1);
+	}
+	if ((r = cs_send(n.core_fd, CS_NC_READY, 0, NULL, 0, NULL, 0)) != 0) {
+		pl_log_err("net_startup_failed", r, "msg", "cannot tell the core", NULL);
 		_exit(1);
 	}
 	pl_log(PL_LOG_INFO, "net_started", NULL);

@@ -29,6 +29,7 @@ static const struct cs_msg_info table[] = {
      sizeof(struct cs_request),
      COSIGN_BODY_MAX,
      {{offsetof(struct cs_request, peer), sizeof(((struct cs_request *)0)->peer), "peer"}}},
+    {CS_NC_READY, CS_NET_TO_CORE, 0, 0, {{0, 0, NULL}}},
     {CS_CN_ANSWER,
      CS_CORE_TO_NET,
      sizeof(struct cs_answer),

@@ -25,6 +25,7 @@
 
 enum cs_type {
 	CS_NC_COSIGN = 1,  /* net -> core: struct cs_request + the body as received */
+	CS_NC_READY = 2,   /* net -> core: no payload; started, dropped, serving */
 	CS_CN_ANSWER = 10, /* core -> net: struct cs_answer + the response body */
 	CS_CN_STATUS = 11, /* core -> net: struct cs_status + the core's metrics text */
 };

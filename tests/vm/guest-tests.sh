@@ -238,8 +238,9 @@ isotp_timing() {
 VIN=WVWZZZ1JZXW000001
 SIM=
 
-# sim_start: pitlane-ecusim on vcan0 (requests on 0x7E0, responses on 0x7E8) with a fresh broker
-# key pair in $T; waits for its "started" log line.
+# sim_start [ECUSIM-OPTION...]: pitlane-ecusim on vcan0 (requests on 0x7E0, responses on 0x7E8)
+# with a fresh broker key pair in $T, trusted as the broker, and the options given; waits for its
+# "started" log line.
 sim_start() {
 	if [ ! -x "${PL_ECUSIM:-}" ] || [ ! -x "${PL_ECU_CLIENT:-}" ]; then
 		say "pitlane-ecusim '${PL_ECUSIM:-}' or ecu-client '${PL_ECU_CLIENT:-}' is missing"
@@ -255,7 +256,7 @@ sim_start() {
 	fi
 	: >"$T/sim.log"
 	"$PL_ECUSIM" --can "socketcan:$IFACE" --vin "$VIN" --trust "$T/broker.pub.pem" \
-		--state "$T/state.json" --tx-id 0x7E8 --rx-id 0x7E0 2>>"$T/sim.log" &
+		--state "$T/state.json" --tx-id 0x7E8 --rx-id 0x7E0 "$@" 2>>"$T/sim.log" &
 	SIM=$!
 	i=0
 	while ! grep -q 'event=started' "$T/sim.log"; do
@@ -311,6 +312,74 @@ ecusim_flow() {
 	sim_stop || rc=1
 	[ $rc = 0 ] || { say "ecusim log:"; sed 's/^/    /' "$T/sim.log"; }
 	return $rc
+}
+
+# logged PATTERN: the simulator's log has a line matching PATTERN.
+logged() {
+	grep -q -- "$1" "$T/sim.log" && return 0
+	say "the ecusim log lacks '$1'"
+	return 1
+}
+
+# Step ecusim-cosign: the rogue broker on real SocketCAN. pitlane-ecusim is given a co-signer key
+# (--trust PEM:cosigner), so by its own configuration ignition.enable and key.learn need the
+# broker's and the co-signer's signatures, door.unlock the broker's alone (docs/token.md section
+# 9). Tokens are minted by ecu-client with software keys, as over the loop transport
+# (tests/integration/vehicle/test_cosign.sh):
+#   REQ-TOK-227 a token signed with the broker key alone (COSE_Sign1, and the COSE_Sign the
+#               co-signer would sign) for ignition.enable and key.learn: NRC 0x51, logged
+#               reason=signature_missing, nothing run;
+#   REQ-TOK-228 the same COSE_Sign with the co-signature appended: accepted, the routine runs;
+#   REQ-TOK-229 door.unlock with the broker alone: accepted.
+ecusim_cosign() {
+	if ! openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+		-out "$T/cosigner.key" 2>/dev/null ||
+		! openssl pkey -in "$T/cosigner.key" -pubout -out "$T/cosigner.pub.pem" 2>/dev/null; then
+		say "openssl could not make the co-signer key"
+		return 1
+	fi
+	rm -f "$T/state.json" # a factory-fresh ECU
+	sim_start --trust "$T/cosigner.pub.pem:cosigner" --attempts 20 --lockout 1 || return 1
+	rc=0
+	ecusim_cosign_checks || rc=1
+	sim_stop || rc=1
+	[ $rc = 0 ] || { say "ecusim log:"; sed 's/^/    /' "$T/sim.log"; }
+	return $rc
+}
+
+ecusim_cosign_checks() {
+	B=$T/broker.key
+	C=$T/cosigner.key
+	logged "event=signers op=ignition.enable broker=1 cosigner=1 from=default" &&
+		logged "event=signers op=key.learn broker=1 cosigner=1 from=default" &&
+		logged "event=signers op=door.unlock broker=1 cosigner=0 from=default" || return 1
+	# REQ-TOK-227 the broker alone, for each critical operation: refused
+	for op in ignition.enable key.learn; do
+		n=$(grep -c "event=auth_fail reason=signature_missing nrc=0x51" "$T/sim.log")
+		client 1 "step=token nrc=0x51" --flow "$op" --key "$B" || return 1
+		client 1 "step=token nrc=0x51" --flow "$op" --cose-sign --key "$B" || return 1
+		m=$(grep -c "event=auth_fail reason=signature_missing nrc=0x51" "$T/sim.log")
+		[ "$m" -eq $((n + 2)) ] ||
+			{ say "$op: $((m - n)) signature_missing refusals logged, want 2"; return 1; }
+		if grep -q "event=routine.*$op\|event=auth_ok scope=$op" "$T/sim.log"; then
+			say "$op ran or authenticated with the broker's signature alone"
+			return 1
+		fi
+	done
+	grep -q '"ignition":"on"' "$T/state.json" 2>/dev/null &&
+		{ say "the ignition is on after broker-only tokens"; return 1; }
+	say "REQ-TOK-227 broker-only ignition.enable and key.learn refused: 0x51, signature_missing"
+	# REQ-TOK-228 the same token co-signed: accepted
+	client 0 "routine=ignition.enable rid=0xF003" --flow ignition.enable --key "$B" \
+		--cosign-key "$C" &&
+		logged "event=auth_ok scope=ignition.enable" &&
+		client 0 "routine=key.learn" --flow key.learn --key "$B" --cosign-key "$C" &&
+		logged "event=auth_ok scope=key.learn" || return 1
+	say "REQ-TOK-228 broker + co-signer accepted for ignition.enable and key.learn"
+	# REQ-TOK-229 door.unlock needs the broker alone
+	client 0 "routine=door.unlock rid=0xF001" --flow door.unlock --key "$B" &&
+		logged "event=auth_ok scope=door.unlock" || return 1
+	say "REQ-TOK-229 door.unlock with the broker alone accepted"
 }
 
 # uds_kernel REQUEST-HEX: one UDS request to the simulator through the kernel's ISO-TP (can-utils
@@ -433,6 +502,7 @@ for s in $PL_STEPS; do
 	isotp-timing) step "$s" isotp_timing ;;
 	ecusim-flow) step "$s" ecusim_flow ;;
 	ecusim-kernel) step "$s" ecusim_kernel ;;
+	ecusim-cosign) step "$s" ecusim_cosign ;;
 	agent-unlock) step "$s" agent_unlock ;;
 	*) say "unknown step '$s' in $1"; step "$s" false ;;
 	esac

@@ -21,6 +21,9 @@ st = struct.pack('<IIQ', 1, 1, 3)
 seeds = {
     'ok-request': dgram(0, 1, req + b'\xa2\x01\x40\x02\x40'),
     'ok-request-empty-body': dgram(0, 1, req),
+    'ok-ready': dgram(0, 2, b''),
+    'bad-ready-with-payload': dgram(0, 2, b'x'),
+    'bad-ready-to-net': dgram(1, 2, b''),
     'ok-answer': dgram(1, 10, ans + b'\x83' + b'\0' * 81),
     'ok-status': dgram(1, 11, st + b'# metrics\n'),
     'bad-answer-to-core': dgram(0, 10, ans),

@@ -1,7 +1,7 @@
 /*
  * Writes the seed corpus of fuzz_ps_recv (not built by cmake; see CORPUS.md):
  *   cc -D_GNU_SOURCE -Ibroker/proto -Ibroker/signer -Ibroker/abuse -Ibroker/policy \
- *      -Ilib/common tests/fuzz/ps_recv/gen_corpus.c broker/proto/ps_msg.c -o /tmp/gen && /tmp/gen tests/fuzz/ps_recv/corpus
+ *      -Ibroker/conf -Ibroker/api -Ilib/common -Ilib/token/include tests/fuzz/ps_recv/gen_corpus.c broker/proto/ps_msg.c -o /tmp/gen && /tmp/gen tests/fuzz/ps_recv/corpus
  * Each file: one byte (the channel kind) + header + payload.
  */
 #include <stdio.h>
@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 	    {"sd-issued", PS_SD_ISSUED, PS_CH_SIGNER_TO_DECIDER},
 	    {"sd-pubkey", PS_SD_PUBKEY, PS_CH_SIGNER_TO_DECIDER},
 	    {"mc-reload", PS_MC_RELOAD, PS_CH_MONITOR_TO_CHILD},
+	    {"mc-boot", PS_MC_BOOT, PS_CH_MONITOR_TO_CHILD},
 	    {"cm-ready", PS_CM_READY, PS_CH_CHILD_TO_MONITOR},
 	};
 	char name[64];

@@ -2,7 +2,9 @@
 # pitlane-ecusim with co-signer keys, over a loop: bus, driven by ecu-client:
 # the ECU's own configuration (--trust PEM:cosigner, --require) decides which
 # signers each operation needs; a token lacking one is refused with 0x51.
-# Requirement ids REQ-TOK-222..229: docs/token.md, docs/vehicle.md.
+# Requirement ids REQ-TOK-222..226: docs/token.md, docs/vehicle.md. The rogue-broker
+# checks run on real SocketCAN too: tests/vm/guest-tests.sh, step ecusim-cosign
+# (REQ-TOK-227..229).
 # usage: test_cosign.sh PITLANE-ECUSIM ECU-CLIENT
 set -u
 ECUSIM=$1

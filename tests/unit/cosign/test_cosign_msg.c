@@ -44,6 +44,13 @@ Test(cosign_msg, REQ_COS_006_request_round_trips_with_body_and_id)
 	cr_assert_eq(h.len, sizeof(rq) + sizeof(body));
 	cr_assert_eq(memcmp(buf + sizeof(rq), body, sizeof(body)), 0);
 	cr_assert_eq(recv_one(CS_NET_TO_CORE, &h, why), PL_E_TIMEOUT);
+	/* READY: no payload, towards the core only */
+	cr_assert_eq(cs_send(sp[0], CS_NC_READY, 0, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(recv_one(CS_NET_TO_CORE, &h, why), 0, "%s", why);
+	cr_assert_eq(h.type, CS_NC_READY);
+	cr_assert_eq(h.len, 0);
+	cr_assert_eq(cs_send(sp[0], CS_NC_READY, 0, NULL, 0, NULL, 0), 0);
+	cr_assert_eq(recv_one(CS_CORE_TO_NET, &h, why), PL_E_COS_CHANNEL);
 }
 
 Test(cosign_msg, REQ_COS_006_wrong_sizes_refused_on_send)
