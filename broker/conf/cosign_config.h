@@ -6,7 +6,7 @@
  *   cosigner_pin         sha256//BASE64 of the co-signer's public key (SPKI), ';' between several
  *   cosigner_cert        the broker's client certificate for the co-signer (PEM)
  *   cosigner_key         its private key (PEM, owner-only)
- *   cosigner_timeout_ms  the whole exchange, 100..30000 [2000]
+ *   cosigner_timeout_ms  the whole exchange, 100..10000 [2000]
  *   cosigned_operations  operations whose tokens need the co-signer [ignition.enable key.learn]
  *
  * No cosigner_url: today's broker, every token signed by the broker alone.
@@ -20,7 +20,8 @@
 
 #define COSIGN_TIMEOUT_DEFAULT_MS 2000
 #define COSIGN_TIMEOUT_MIN_MS 100
-#define COSIGN_TIMEOUT_MAX_MS 30000
+/* at most: well under the front end's 30 s and the agent's broker_timeout_s (30) */
+#define COSIGN_TIMEOUT_MAX_MS 10000
 #define COSIGN_OPS_DEFAULT "ignition.enable key.learn"
 
 /* The defaults of the co-signer keys (broker_config_defaults). */

@@ -46,10 +46,10 @@ cosign_config "$W/c3.conf" 9 "sha256//abc"
 expect_cfg_error "REQ-BRK-300 pin format" "$W/c3.conf" "cosigner_pin must be sha256//BASE64"
 cosign_config "$W/c4.conf" 9 "$PIN" "cosigner_timeout_ms 50"
 expect_cfg_error "REQ-BRK-300 timeout below its bound" "$W/c4.conf" \
-    "cosigner_timeout_ms must be a whole number from 100 to 30000"
-cosign_config "$W/c5.conf" 9 "$PIN" "cosigner_timeout_ms 30001"
+    "cosigner_timeout_ms must be a whole number from 100 to 10000"
+cosign_config "$W/c5.conf" 9 "$PIN" "cosigner_timeout_ms 10001"
 expect_cfg_error "REQ-BRK-300 timeout above its bound" "$W/c5.conf" \
-    "cosigner_timeout_ms must be a whole number from 100 to 30000"
+    "cosigner_timeout_ms must be a whole number from 100 to 10000"
 write_config "$W/c6.conf" "cosigner_url http://127.0.0.1:9" "cosigner_pin $PIN" \
     "cosigner_cert $W/cc.crt" "cosigner_key $W/cc.key"
 expect_cfg_error "REQ-BRK-300 not https" "$W/c6.conf" "cosigner_url must be https://HOST:PORT"

@@ -62,3 +62,24 @@ wait_log 'event=cosigner_client_ready' 2
 sleep 0.3 # the decider takes the new channel
 out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce $CN)
 expect_line "REQ-BRK-310 co-signed again after the restart ($K -> $N)" "$out" "status=201"
+
+# REQ-BRK-321: a cosigner-client that stops answering (SIGSTOP) does not hold a request past
+# the decider's own deadline (cosigner_timeout_ms + 500 ms); its late result is dropped.
+wait_log 'event=cosigner_client_ready' 2
+sleep 0.3
+N=$(role_pid cosigner-client)
+kill -STOP "$N"
+t0=$(now_ms)
+out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce $CN --expect 503)
+ms=$(($(now_ms) - t0))
+kill -CONT "$N"
+expect_line "REQ-BRK-321 the stopped cosigner-client: refused" "$out" \
+    "status=503 code=cosigner_unavailable"
+[ "$ms" -ge 1400 ] && [ "$ms" -le 2200 ] ||
+    fail "REQ-BRK-321 refused after $ms ms, expected the decider's deadline (1500 ms)"
+"$PITLANECTL" audit export "$W/audit.db" | grep '"decision":"cosign_down"' | tail -n 1 |
+    grep -q '"reason":"timeout: no result in time' || fail "REQ-BRK-321 the row does not say timeout"
+pass "REQ-BRK-321 refused by the decider's own deadline after $ms ms"
+sleep 0.5
+out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce $CN)
+expect_line "REQ-BRK-321 co-signed again once it runs" "$out" "status=201"

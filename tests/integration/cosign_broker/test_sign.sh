@@ -41,6 +41,18 @@ done
 [ "$(metric pitlane_cosigner_inflight)" = 0 ] || fail "REQ-BRK-319 a job still in flight"
 pass "REQ-BRK-319 /metrics: pitlane_cosigner_total{outcome=\"signed\"} 1, nothing in flight"
 
+# REQ-BRK-320: several co-signed requests at once (8 connections): every one gets its token,
+# each with both signatures (the cosigner-client runs the jobs side by side).
+req ws-muc-01-pc1 tech-ben --op ignition.enable --count 8 --conns 8 >"$W/many"
+[ "$(grep -c '^status=201' "$W/many")" = 8 ] || fail "REQ-BRK-320 not all issued: $(cat "$W/many")"
+i=0
+until [ "$(metric 'pitlane_cosigner_total{outcome="signed"}')" = 9 ]; do
+	i=$((i + 1))
+	[ $i -lt 20 ] || fail "REQ-BRK-320 /metrics does not count 9 co-signed tokens"
+	sleep 0.1
+done
+pass "REQ-BRK-320 eight co-signed requests at once, all issued and co-signed"
+
 # REQ-BRK-308: door.unlock (not in cosigned_operations) stays a COSE_Sign1 the broker alone
 # signs; the ECU's broker-only row accepts it, and a co-signed operation's row does not
 # accept a token with the broker's signature alone.

@@ -94,7 +94,7 @@ Test(cosign_config, REQ_BRK_316_bad_values_name_the_line)
 	    "cosigner_pin " PIN ";\n",
 	    "cosigner_pin sha1//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
 	    "cosigner_timeout_ms 99\n",
-	    "cosigner_timeout_ms 30001\n",
+	    "cosigner_timeout_ms 10001\n",
 	    "cosigned_operations ignition.enable Door\n",
 	};
 

@@ -8,7 +8,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/landlock.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,4 +208,70 @@ Test(privsep_drop, REQ_PRIV_027_front_end_cannot_create_sockets_or_run_programs)
 		  st);
 	st = in_dropped_child(PS_ROLE_FRONT, run_program);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "exec: status %#x", st);
+}
+
+/*
+ * The cosigner-client (REQ-BRK-322, docs/privsep.md): no files, sockets of AF_INET and
+ * AF_INET6 only, TCP connect to the co-signer's port only (Landlock ABI >= 4), no exec.
+ */
+static int allowed_port, other_port;
+
+static int listener(int *port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t l = sizeof(a);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(s, 0);
+	cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	cr_assert_eq(listen(s, 4), 0);
+	cr_assert_eq(getsockname(s, (struct sockaddr *)&a, &l), 0);
+	*port = ntohs(a.sin_port);
+	return s;
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int s = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	if (s < 0)
+		return -errno;
+	r = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0 ? 0 : -errno;
+	close(s);
+	return r;
+}
+
+static int cosigner_limits(void)
+{
+	if (try_open("/etc", "hostname", O_RDONLY) == 0)
+		return 1;                                    /* no files */
+	if (try_open(secret, "pin", O_RDONLY) == 0)
+		return 2;
+#ifdef PITLANE_HAVE_SECCOMP
+	if (socket(AF_UNIX, SOCK_STREAM, 0) >= 0 || errno != EACCES)
+		return 3;                                    /* AF_UNIX: a plain error */
+#endif
+	if (connect_to(allowed_port) != 0)
+		return 4;                                    /* the co-signer's port */
+	if (ll_abi >= 4 && connect_to(other_port) != -EACCES)
+		return 5;                                    /* no other */
+	return 0;
+}
+
+Test(privsep_drop, REQ_BRK_322_cosigner_client_reaches_the_cosigner_port_only)
+{
+	int a = listener(&allowed_port), o = listener(&other_port), st;
+
+	snprintf(cfg.cosigner_url, sizeof(cfg.cosigner_url), "https://127.0.0.1:%d", allowed_port);
+	st = in_dropped_child(PS_ROLE_COSIGNER, cosigner_limits);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x (Landlock ABI %d)", st,
+		  ll_abi);
+#ifdef PITLANE_HAVE_SECCOMP
+	st = in_dropped_child(PS_ROLE_COSIGNER, run_program);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "exec: status %#x", st);
+#endif
+	close(a);
+	close(o);
 }
