@@ -1,6 +1,11 @@
 #!/bin/sh
 # `make demo` in `make check`: packaging/demo.sh runs, exits 0, and says the
-# key lines (REQ-AGT-050).
+# key lines (REQ-AGT-050), including (issue 14) a key.learn approved by an
+# officer's signed decision and co-signed by pitlane-cosignd, and the scenes of
+# root on the broker host: the car refuses a token signed by the broker's HSM key alone for
+# ignition.enable, the co-signer refuses and audits a request without the
+# technician's signature, a genuine one edited, and a genuine one replayed;
+# door.unlock passes with the broker's signature alone.
 # usage: test_demo.sh BUILD_DIR
 set -u
 out=$(mktemp)
@@ -20,6 +25,23 @@ for l in "^  done: door.unlock on WVWZZZ1JZXW000001" \
     "^  [0-9]  *allow  *tech-anna  *WVWZZZ1JZXW000001  *door.unlock" \
     "^  [0-9]  *deny  *tech-anna  *WBAPH5C55BA123456" \
     "intact: " \
+    "^  ignition.enable: broker 1, cosigner 1" \
+    "^  door.unlock: broker 1, cosigner 0" \
+    "^  done: key.learn on WVWZZZ1JZXW000001" \
+    "approved [0-9a-f]\{32\} (key.learn WVWZZZ1JZXW000001 for tech-ben by officer:officer-olga)" \
+    "-> two signatures by independent keys (as expected)" \
+    "^  1  *allow  *-  *tech-ben  *key.learn  *approved by officer:officer-olga" \
+    "^  2  *signed  *-  *tech-ben  *key.learn" \
+    "event=auth_fail reason=signature_missing nrc=0x51" \
+    "-> refused: signature_missing" \
+    "status=403 code=bad_technician_signature" \
+    "-> audited on the co-signer's host before it answered: refuse, bad_technician_signature" \
+    "-> refused: the edit broke tech-ben's signature (exit 0, as expected)" \
+    "status=403 code=replayed_request" \
+    "-> audited on the co-signer's host before it answered: refuse, replayed_request" \
+    "-> the car accepts the token (69 06) (exit 0, as expected)" \
+    "event=auth_ok scope=door.unlock" \
+    "event=audit_ok .*rows=" \
     "^demo: every step behaved as expected"; do
 	grep -q -- "$l" "$out" || fail "no line matching '$l'"
 done

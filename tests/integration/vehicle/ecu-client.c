@@ -66,7 +66,8 @@ static void usage(FILE *f)
 	      "      [--cose-sign]           a COSE_Sign (tag 98) instead of a COSE_Sign1\n"
 	      "      [--cosign-key PEM]      add a co-signature by this key (COSE_Sign; up to 3)\n"
 	      "  --routine OP                10 03 then 31 01 (no token)\n"
-	      "  --raw HEX                   send one request, print resp=HEX\n"
+	      "  --raw HEX                   send one request, print resp=HEX (the final\n"
+	      "                              answer: responsePending 7F xx 78 is skipped)\n"
 	      "exit: 0 ok, 1 the ECU refused (step and nrc printed), 2 usage, 3 local failure\n",
 	      f);
 }
@@ -256,11 +257,17 @@ static int do_raw(struct isotp *tp, const char *hex)
 		fprintf(stderr, "ecu-client: --raw '%s': expected hex bytes such as 22F190\n", hex);
 		return EXIT_USAGE;
 	}
-	if ((r = isotp_send(tp, req, len)) != 0 ||
-	    (r = isotp_recv(tp, resp, sizeof(resp), &rlen, 2000)) != 0) {
+	if ((r = isotp_send(tp, req, len)) != 0) {
 		fprintf(stderr, "ecu-client: raw request: %s\n", pl_strerror(r));
 		return EXIT_LOCAL;
 	}
+	/* 7F xx 78 (responsePending) announces the final answer: wait for it (P2*) */
+	do {
+		if ((r = isotp_recv(tp, resp, sizeof(resp), &rlen, 5000)) != 0) {
+			fprintf(stderr, "ecu-client: raw request: %s\n", pl_strerror(r));
+			return EXIT_LOCAL;
+		}
+	} while (rlen == 3 && resp[0] == UDS_SID_NEGATIVE && resp[2] == UDS_NRC_RESPONSE_PENDING);
 	if (pl_hex_encode(resp, rlen < 64 ? rlen : 64, out, sizeof(out)) != 0)
 		return EXIT_LOCAL;
 	printf("resp=%s\n", out);
