@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "p11.h"
+#include "p11_cose.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
@@ -268,6 +269,12 @@ int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[
 	r = p11_sign_digest(k->p11, dig, sig, &ckr);
 	plt_wipe(dig, sizeof(dig));
 	return r;
+}
+
+int techkey_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out, size_t cap,
+                  size_t *len)
+{
+	return p11_cose_sign1(k->p11, k->der, k->der_len, payload, ylen, out, cap, len);
 }
 
 const uint8_t *techkey_cert_der(const struct techkey *k, size_t *len)
