@@ -151,42 +151,16 @@ static int get_pin(const struct officer_conf *c, char *pin, size_t cap, size_t *
 
 static int load_cert(struct officer_key *k, const char *path, char *err, size_t errlen)
 {
-	uint8_t *pem = NULL;
-	size_t len = 0, n = 0;
-	BIO *bio = NULL;
+	const char *why = "";
 	X509 *x = NULL;
-	unsigned char *der = NULL;
-	EVP_PKEY *pk;
-	int dlen, r;
+	int r;
 
-	if ((r = pl_read_file(path, CERT_MAX, &pem, &len)) != 0) {
+	r = p11_cose_cert_load(path, CERT_MAX, &x, &k->der, &k->der_len, k->point, &why);
+	if (r == PL_E_BADCERT)
+		snprintf(err, errlen, "officer_cert %s: %s", path, why);
+	else if (r != 0)
 		snprintf(err, errlen, "officer_cert %s: %s", path, pl_strerror(r));
-		return r;
-	}
-	r = PL_E_BADCERT;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (dlen = i2d_X509(x, &der)) <= 0) {
-		snprintf(err, errlen, "officer_cert %s: not a PEM certificate", path);
-		goto out;
-	}
-	pk = X509_get0_pubkey(x);
-	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
-	    EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, k->point, sizeof(k->point),
-	                                    &n) != 1 ||
-	    n != sizeof(k->point)) {
-		snprintf(err, errlen, "officer_cert %s: the key is not EC P-256", path);
-		goto out;
-	}
-	k->der = der;
-	k->der_len = (size_t)dlen;
-	der = NULL;
-	r = 0;
-out:
-	OPENSSL_free(der);
 	X509_free(x);
-	BIO_free(bio);
-	free(pem);
 	return r;
 }
 

@@ -1,11 +1,15 @@
 /* COSE_Sign1 with x5chain signed by a PKCS#11 key (see p11_cose.h). */
 #include <stdlib.h>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/sha.h>
 
 #include "p11_cose.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
+#include "pl_file.h"
 
 /* {1: -7 (ES256), 33: cert (x5chain)}. */
 static int build_protected(const uint8_t *cert, size_t cert_len, uint8_t *out, size_t cap,
@@ -73,4 +77,56 @@ int p11_cose_sign1(struct p11 *p, const uint8_t *cert, size_t cert_len, const ui
 out:
 	free(prot);
 	return r;
+}
+
+static int cert_point(X509 *x, uint8_t point[65])
+{
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	size_t n = 0;
+
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC)
+		return -1;
+	if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, point, 65, &n) != 1 ||
+	    n != 65)
+		return -1;
+	return 0;
+}
+
+static X509 *pem_cert(const uint8_t *pem, size_t len)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	return x;
+}
+
+int p11_cose_cert_load(const char *path, size_t max, X509 **x, uint8_t **der, size_t *der_len,
+                       uint8_t point[65], const char **why)
+{
+	uint8_t *pem = NULL;
+	unsigned char *d = NULL;
+	size_t len = 0;
+	X509 *c;
+	int n, r;
+
+	if ((r = pl_read_file(path, max, &pem, &len)) != 0)
+		return r;
+	c = pem_cert(pem, len);
+	free(pem);
+	if (c == NULL || (n = i2d_X509(c, &d)) <= 0) {
+		*why = "not a PEM certificate";
+		X509_free(c);
+		return PL_E_BADCERT;
+	}
+	if (cert_point(c, point) != 0) {
+		*why = "the key is not EC P-256";
+		OPENSSL_free(d);
+		X509_free(c);
+		return PL_E_BADCERT;
+	}
+	*x = c;
+	*der = d;
+	*der_len = (size_t)n;
+	return 0;
 }
