@@ -81,22 +81,6 @@ int request_check(const struct token_request *q, char *err, size_t errlen)
 	return 0;
 }
 
-static int build_protected(struct techkey *k, uint8_t *out, size_t cap, size_t *len)
-{
-	struct plt_cbor_writer w;
-	const uint8_t *cert;
-	size_t cert_len;
-
-	cert = techkey_cert_der(k, &cert_len);
-	plt_cbor_writer_init(&w, out, cap);
-	plt_cbor_put_map(&w, 2);
-	plt_cbor_put_uint(&w, 1);
-	plt_cbor_put_int(&w, -7);
-	plt_cbor_put_uint(&w, 33);
-	plt_cbor_put_bstr(&w, cert, cert_len);
-	return plt_cbor_writer_finish(&w, len);
-}
-
 static int build_payload(const struct token_request *q, uint8_t *out, size_t cap, size_t *len)
 {
 	struct plt_cbor_writer w;
@@ -133,34 +117,15 @@ static int build_payload(const struct token_request *q, uint8_t *out, size_t cap
 int request_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out, size_t cap,
                   size_t *len)
 {
-	uint8_t prot[PROT_MAX], tbs[PROT_MAX + PAYLOAD_MAX + 64];
-	struct plt_cbor_writer w;
-	uint8_t sig[64];
-	size_t plen, tlen;
-	int r;
+	size_t cert_len;
 
 	if (ylen > PAYLOAD_MAX)
 		return PL_E_TOOBIG;
-	if ((r = build_protected(k, prot, sizeof(prot), &plen)) != 0)
-		return r;
-	plt_cbor_writer_init(&w, tbs, sizeof(tbs));
-	plt_cbor_put_array(&w, 4);
-	plt_cbor_put_cstr(&w, "Signature1");
-	plt_cbor_put_bstr(&w, prot, plen);
-	plt_cbor_put_bstr(&w, NULL, 0);
-	plt_cbor_put_bstr(&w, payload, ylen);
-	if ((r = plt_cbor_writer_finish(&w, &tlen)) != 0)
-		return r;
-	if ((r = techkey_sign(k, tbs, tlen, sig)) != 0)
-		return r;
-	plt_cbor_writer_init(&w, out, cap);
-	plt_cbor_put_tag(&w, 18);
-	plt_cbor_put_array(&w, 4);
-	plt_cbor_put_bstr(&w, prot, plen);
-	plt_cbor_put_map(&w, 0);
-	plt_cbor_put_bstr(&w, payload, ylen);
-	plt_cbor_put_bstr(&w, sig, sizeof(sig));
-	return plt_cbor_writer_finish(&w, len);
+	/* the protected header {1: -7, 33: cert} fits in PROT_MAX bytes */
+	(void)techkey_cert_der(k, &cert_len);
+	if (cert_len > PROT_MAX - 8)
+		return PLT_E_NOSPACE;
+	return techkey_sign1(k, payload, ylen, out, cap, len);
 }
 
 int request_build(struct techkey *k, const struct token_request *q, uint8_t *out, size_t cap,

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "p11.h"
+#include "p11_cose.h"
 #include "pitlane/token.h"
 #include "pl_err.h"
 #include "pl_err_agent.h"
@@ -106,59 +107,38 @@ static int get_pin(const struct agent_config *c, char *pin, size_t cap, size_t *
 	return 0;
 }
 
-static int cert_point(X509 *x, uint8_t point[65])
+/* CN and seconds to notAfter of the technician certificate. */
+static int cert_details(struct techkey *k, X509 *x, const char *path, char *err, size_t errlen)
 {
-	EVP_PKEY *pk = X509_get0_pubkey(x);
-	size_t n = 0;
+	int diff = 0, sec = 0;
 
-	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC)
-		return -1;
-	if (EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, point, 65, &n) != 1 ||
-	    n != 65)
-		return -1;
+	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, k->id, sizeof(k->id));
+	if (ASN1_TIME_diff(&diff, &sec, NULL, X509_get0_notAfter(x)) != 1) {
+		snprintf(err, errlen, "technician_cert %s: unreadable notAfter", path);
+		return PL_E_AGENT_TECH_CERT;
+	}
+	k->seconds_left = (long long)diff * 86400 + sec;
 	return 0;
 }
 
 static int load_cert(struct techkey *k, const char *path, char *err, size_t errlen)
 {
-	uint8_t *pem = NULL;
-	size_t len = 0;
-	BIO *bio = NULL;
+	const char *why = "";
 	X509 *x = NULL;
-	unsigned char *der = NULL;
-	int n, r = PL_E_AGENT_TECH_CERT, diff = 0, sec = 0;
+	int r;
 
-	if ((r = pl_read_file(path, CERT_MAX, &pem, &len)) != 0) {
+	r = p11_cose_cert_load(path, CERT_MAX, &x, &k->der, &k->der_len, k->point, &why);
+	if (r == PL_E_BADCERT) {
+		snprintf(err, errlen, "technician_cert %s: %s", path, why);
+		return PL_E_AGENT_TECH_CERT;
+	}
+	if (r != 0) {
 		snprintf(err, errlen, "technician_cert %s: %s; check agent.conf", path,
 		         pl_strerror(r));
 		return PL_E_AGENT_TECH_CERT;
 	}
-	r = PL_E_AGENT_TECH_CERT;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (n = i2d_X509(x, &der)) <= 0) {
-		snprintf(err, errlen, "technician_cert %s: not a PEM certificate", path);
-		goto out;
-	}
-	if (cert_point(x, k->point) != 0) {
-		snprintf(err, errlen, "technician_cert %s: the key is not EC P-256", path);
-		goto out;
-	}
-	X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, k->id, sizeof(k->id));
-	if (ASN1_TIME_diff(&diff, &sec, NULL, X509_get0_notAfter(x)) != 1) {
-		snprintf(err, errlen, "technician_cert %s: unreadable notAfter", path);
-		goto out;
-	}
-	k->seconds_left = (long long)diff * 86400 + sec;
-	k->der = der;
-	k->der_len = (size_t)n;
-	der = NULL;
-	r = 0;
-out:
-	OPENSSL_free(der);
+	r = cert_details(k, x, path, err, errlen);
 	X509_free(x);
-	BIO_free(bio);
-	free(pem);
 	return r;
 }
 
@@ -268,6 +248,12 @@ int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[
 	r = p11_sign_digest(k->p11, dig, sig, &ckr);
 	plt_wipe(dig, sizeof(dig));
 	return r;
+}
+
+int techkey_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out, size_t cap,
+                  size_t *len)
+{
+	return p11_cose_sign1(k->p11, k->der, k->der_len, payload, ylen, out, cap, len);
 }
 
 const uint8_t *techkey_cert_der(const struct techkey *k, size_t *len)

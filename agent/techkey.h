@@ -33,6 +33,10 @@ int techkey_prepare(const struct agent_config *c, struct techkey **out, char *er
 int techkey_login(struct techkey *k, const struct agent_config *c, char *err, size_t errlen);
 /* ES256 over msg: raw r||s. */
 int techkey_sign(struct techkey *k, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+/* COSE_Sign1 of payload with the technician certificate in x5chain (p11_cose_sign1()). */
+int techkey_sign1(struct techkey *k, const uint8_t *payload, size_t ylen, uint8_t *out, size_t cap,
+                  size_t *len);
 /* The certificate's DER bytes (valid until techkey_close). */
 const uint8_t *techkey_cert_der(const struct techkey *k, size_t *len);
 /* The technician id (the certificate's CN). */

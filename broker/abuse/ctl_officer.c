@@ -17,6 +17,7 @@
 
 #include "ctl_officer.h"
 #include "p11.h"
+#include "p11_cose.h"
 #include "pitlane/token.h"
 #include "pl_conf.h"
 #include "pl_err.h"
@@ -150,42 +151,16 @@ static int get_pin(const struct officer_conf *c, char *pin, size_t cap, size_t *
 
 static int load_cert(struct officer_key *k, const char *path, char *err, size_t errlen)
 {
-	uint8_t *pem = NULL;
-	size_t len = 0, n = 0;
-	BIO *bio = NULL;
+	const char *why = "";
 	X509 *x = NULL;
-	unsigned char *der = NULL;
-	EVP_PKEY *pk;
-	int dlen, r;
+	int r;
 
-	if ((r = pl_read_file(path, CERT_MAX, &pem, &len)) != 0) {
+	r = p11_cose_cert_load(path, CERT_MAX, &x, &k->der, &k->der_len, k->point, &why);
+	if (r == PL_E_BADCERT)
+		snprintf(err, errlen, "officer_cert %s: %s", path, why);
+	else if (r != 0)
 		snprintf(err, errlen, "officer_cert %s: %s", path, pl_strerror(r));
-		return r;
-	}
-	r = PL_E_BADCERT;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL ||
-	    (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
-	    (dlen = i2d_X509(x, &der)) <= 0) {
-		snprintf(err, errlen, "officer_cert %s: not a PEM certificate", path);
-		goto out;
-	}
-	pk = X509_get0_pubkey(x);
-	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_EC ||
-	    EVP_PKEY_get_octet_string_param(pk, OSSL_PKEY_PARAM_PUB_KEY, k->point, sizeof(k->point),
-	                                    &n) != 1 ||
-	    n != sizeof(k->point)) {
-		snprintf(err, errlen, "officer_cert %s: the key is not EC P-256", path);
-		goto out;
-	}
-	k->der = der;
-	k->der_len = (size_t)dlen;
-	der = NULL;
-	r = 0;
-out:
-	OPENSSL_free(der);
 	X509_free(x);
-	BIO_free(bio);
-	free(pem);
 	return r;
 }
 
@@ -278,51 +253,14 @@ int officer_key_sign_decision(struct officer_key *k, const char *id, int approve
                               const char *reason, const uint8_t request_hash[32], uint8_t *out,
                               size_t cap, size_t *len)
 {
-	uint8_t payload[512], prot[CERT_MAX + 32], dig[32], sig[64];
-	uint8_t *tbs = NULL;
-	struct plt_cbor_writer w;
-	size_t ylen = 0, plen = 0, tlen = 0, tcap;
-	unsigned long ckr = 0;
+	uint8_t payload[512];
+	size_t ylen = 0;
 	int r;
 
 	if ((r = build_payload(id, approve, reason != NULL ? reason : "", request_hash, payload,
 	                       sizeof(payload), &ylen)) != 0)
 		return r;
-	plt_cbor_writer_init(&w, prot, sizeof(prot));
-	plt_cbor_put_map(&w, 2);
-	plt_cbor_put_uint(&w, 1);
-	plt_cbor_put_int(&w, -7);
-	plt_cbor_put_uint(&w, 33);
-	plt_cbor_put_bstr(&w, k->der, k->der_len);
-	if ((r = plt_cbor_writer_finish(&w, &plen)) != 0)
-		return r;
-	/* Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 section 4.4) */
-	tcap = plen + ylen + 64;
-	if ((tbs = malloc(tcap)) == NULL)
-		return PL_E_NOMEM;
-	plt_cbor_writer_init(&w, tbs, tcap);
-	plt_cbor_put_array(&w, 4);
-	plt_cbor_put_cstr(&w, "Signature1");
-	plt_cbor_put_bstr(&w, prot, plen);
-	plt_cbor_put_bstr(&w, NULL, 0);
-	plt_cbor_put_bstr(&w, payload, ylen);
-	if ((r = plt_cbor_writer_finish(&w, &tlen)) != 0)
-		goto out;
-	SHA256(tbs, tlen, dig);
-	if ((r = p11_sign_digest(k->p11, dig, sig, &ckr)) != 0)
-		goto out;
-	plt_cbor_writer_init(&w, out, cap);
-	plt_cbor_put_tag(&w, 18);
-	plt_cbor_put_array(&w, 4);
-	plt_cbor_put_bstr(&w, prot, plen);
-	plt_cbor_put_map(&w, 0);
-	plt_cbor_put_bstr(&w, payload, ylen);
-	plt_cbor_put_bstr(&w, sig, sizeof(sig));
-	r = plt_cbor_writer_finish(&w, len);
-out:
-	plt_wipe(dig, sizeof(dig));
-	free(tbs);
-	return r;
+	return p11_cose_sign1(k->p11, k->der, k->der_len, payload, ylen, out, cap, len);
 }
 
 void officer_key_close(struct officer_key *k)

@@ -9,8 +9,10 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/obj_mac.h>
 #include <openssl/x509v3.h>
@@ -150,4 +152,43 @@ int techid_has_marker(X509_STORE *store, X509 *x)
 		found = OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), m) == 0;
 	EXTENDED_KEY_USAGE_free(eku);
 	return found;
+}
+
+X509 *identity_der_cert(const struct plt_bytes *b)
+{
+	const unsigned char *p = b->ptr;
+	X509 *x;
+
+	if (b->len > IDENT_CERT_DER_MAX)
+		return NULL;
+	x = d2i_X509(NULL, &p, (long)b->len);
+	if (x != NULL && p != b->ptr + b->len) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+int identity_chain_ctx(X509_STORE *store, X509 *leaf, const struct plt_bytes *certs, size_t n,
+                       int64_t now, int bad, STACK_OF(X509) * *chain, X509_STORE_CTX **ctx,
+                       char *why, size_t whylen)
+{
+	if ((*chain = sk_X509_new_null()) == NULL)
+		return PL_E_NOMEM;
+	for (size_t i = 1; i < n; i++) {
+		X509 *x = identity_der_cert(&certs[i]);
+
+		if (x == NULL || !sk_X509_push(*chain, x)) {
+			X509_free(x);
+			snprintf(why, whylen, "x5chain entry %zu is not a valid DER certificate",
+			         i);
+			return bad;
+		}
+	}
+	if ((*ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(*ctx, store, leaf, *chain) != 1)
+		return PL_E_NOMEM;
+	X509_STORE_CTX_set_purpose(*ctx, X509_PURPOSE_ANY);
+	X509_STORE_CTX_set_time(*ctx, 0, (time_t)now);
+	return 0;
 }

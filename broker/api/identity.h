@@ -35,6 +35,23 @@ struct cert_identity {
 /* CN and OU of x's subject. Errors: PL_E_SRV_IDENTITY. */
 int identity_from_cert(X509 *x, struct cert_identity *out);
 
+#define IDENT_CERT_DER_MAX 16384
+
+/*
+ * One DER certificate of an x5chain (at most IDENT_CERT_DER_MAX bytes, nothing
+ * after it); NULL when it is not one.
+ */
+X509 *identity_der_cert(const struct plt_bytes *b);
+
+/*
+ * Verification context for leaf under store at now with certs[1..n) as
+ * untrusted chain (*chain, freed by the caller with *ctx), any purpose: the
+ * caller checks the role. 0, PL_E_NOMEM, or bad with why filled.
+ */
+int identity_chain_ctx(X509_STORE *store, X509 *leaf, const struct plt_bytes *certs, size_t n,
+                       int64_t now, int bad, STACK_OF(X509) * *chain, X509_STORE_CTX **ctx,
+                       char *why, size_t whylen);
+
 /*
  * Sets the technician marker of store: the EKU OID (dotted decimal) that a
  * technician certificate must carry and a TLS client (device) certificate

@@ -14,8 +14,6 @@
 #include "pl_err.h"
 #include "pl_err_server.h"
 
-#define CERT_DER_MAX 16384
-
 /* 1 when a certificate of a is also in b. */
 static int shares_cert(X509_STORE *a, X509_STORE *b)
 {
@@ -61,21 +59,6 @@ int officer_store_open(const char *path, X509_STORE *dealer, X509_STORE **out, c
 out:
 	X509_STORE_free(st);
 	return r;
-}
-
-static X509 *der_cert(const struct plt_bytes *b)
-{
-	const unsigned char *p = b->ptr;
-	X509 *x;
-
-	if (b->len > CERT_DER_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)b->len);
-	if (x != NULL && p != b->ptr + b->len) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
 }
 
 static int p256_point(X509 *x, uint8_t pub[PLT_P256_PUB_LEN])
@@ -127,35 +110,19 @@ int officer_verify_cert(X509_STORE *store, const struct plt_bytes *certs, size_t
 	X509 *leaf = NULL;
 	STACK_OF(X509) *chain = NULL;
 	X509_STORE_CTX *ctx = NULL;
-	int r = PL_E_SRV_OFFICER_CERT;
+	int r = PL_E_SRV_OFFICER_CERT, cr;
 
 	memset(&o, 0, sizeof(o));
-	if (n == 0 || (leaf = der_cert(&certs[0])) == NULL) {
+	if (n == 0 || (leaf = identity_der_cert(&certs[0])) == NULL) {
 		snprintf(why, whylen, "the decision's certificate is not valid DER");
 		goto out;
 	}
-	if ((chain = sk_X509_new_null()) == NULL) {
-		r = PL_E_NOMEM;
-		goto out;
-	}
-	for (size_t i = 1; i < n; i++) {
-		X509 *x = der_cert(&certs[i]);
-
-		if (x == NULL || !sk_X509_push(chain, x)) {
-			X509_free(x);
-			snprintf(why, whylen, "x5chain entry %zu is not a valid DER certificate",
-			         i);
-			goto out;
-		}
-	}
-	if ((ctx = X509_STORE_CTX_new()) == NULL ||
-	    X509_STORE_CTX_init(ctx, store, leaf, chain) != 1) {
-		r = PL_E_NOMEM;
-		goto out;
-	}
 	/* The role is the issuing CA (officer_ca), not an extended key usage. */
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)now);
+	if ((cr = identity_chain_ctx(store, leaf, certs, n, now, r, &chain, &ctx, why, whylen)) !=
+	    0) {
+		r = cr;
+		goto out;
+	}
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);
 

@@ -1,5 +1,4 @@
 /* broker.conf parser: "key value" lines, '#' comments, table-driven. */
-#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +21,8 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_crl(void *cfg, const char *v, char *msg, size_t msglen);
 
-#define STR(f, req, h)                                                                             \
-	{                                                                                          \
-#f, PL_CONF_STR, offsetof(struct broker_config, f),                                \
-		    sizeof(((struct broker_config *)0)->f), 0, 0, req, h, NULL                     \
-	}
-#define U32(f, lo, hi, h)                                                                          \
-	{                                                                                          \
-#f, PL_CONF_U32, offsetof(struct broker_config, f), sizeof(uint32_t), lo, hi, 0,   \
-		    h, NULL                                                                        \
-	}
+#define STR(f, req, h) PL_CONF_STR_KEY(struct broker_config, f, req, h)
+#define U32(f, lo, hi, h) PL_CONF_U32_KEY(struct broker_config, f, lo, hi, h)
 
 static const struct pl_conf_key keys[] = {
     {"listen", PL_CONF_CUSTOM, 0, 0, 0, 0, 1, "address:port of the mTLS API", set_listen},
@@ -127,41 +118,7 @@ void broker_config_defaults(struct broker_config *c)
 
 int broker_config_parse_addr(const char *s, char host[BROKER_ADDR_MAX], uint16_t *port)
 {
-	const char *colon;
-	char h[BROKER_ADDR_MAX];
-	size_t hlen;
-	uint32_t p;
-	unsigned char tmp[16];
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-		if (close == NULL || close[1] != ':')
-			return PL_E_SRV_ADDR;
-		hlen = (size_t)(close - s - 1);
-		if (hlen == 0 || hlen >= sizeof(h))
-			return PL_E_SRV_ADDR;
-		memcpy(h, s + 1, hlen);
-		h[hlen] = '\0';
-		if (inet_pton(AF_INET6, h, tmp) != 1)
-			return PL_E_SRV_ADDR;
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return PL_E_SRV_ADDR;
-		hlen = (size_t)(colon - s);
-		if (hlen == 0 || hlen >= sizeof(h))
-			return PL_E_SRV_ADDR;
-		memcpy(h, s, hlen);
-		h[hlen] = '\0';
-		if (inet_pton(AF_INET, h, tmp) != 1)
-			return PL_E_SRV_ADDR;
-	}
-	if (pl_parse_u32(colon + 1, 0, 65535, &p) != 0)
-		return PL_E_SRV_ADDR;
-	memcpy(host, h, hlen + 1);
-	*port = (uint16_t)p;
-	return 0;
+	return pl_conf_parse_addr(s, host, BROKER_ADDR_MAX, port) == 0 ? 0 : PL_E_SRV_ADDR;
 }
 
 static int is_loopback(const char *host)
@@ -205,25 +162,11 @@ static int set_admin(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
-/* A POSIX-portable user name: [a-z_][a-z0-9_-]*, at most 31 characters. */
-static int user_name_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 31 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
-}
-
 static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct broker_config *c = cfg;
 
-	if (!user_name_ok(v)) {
+	if (!pl_conf_user_name_ok(v)) {
 		snprintf(msg, msglen,
 		         "user must be a user name ([a-z_][a-z0-9_-]*, at most 31 "
 		         "characters), got '%.64s'",
@@ -235,41 +178,11 @@ static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
-/*
- * A dotted-decimal OID (first arc 0..2, at least two arcs) that is not one a
- * device certificate carries: the technician marker must tell the roles apart.
- */
-static int oid_ok(const char *s)
-{
-	static const char *const device_ekus[] = {
-	    "1.3.6.1.5.5.7.3.1",
-	    "1.3.6.1.5.5.7.3.2",
-	    "2.5.29.37.0",
-	};
-	size_t arcs = 1;
-
-	if (!(s[0] >= '0' && s[0] <= '2') || s[1] != '.')
-		return 0;
-	for (const char *p = s + 1; *p != '\0'; p++) {
-		if (*p == '.') {
-			if (p[1] < '0' || p[1] > '9')
-				return 0;
-			arcs++;
-		} else if (*p < '0' || *p > '9') {
-			return 0;
-		}
-	}
-	for (size_t i = 0; i < sizeof(device_ekus) / sizeof(device_ekus[0]); i++)
-		if (strcmp(s, device_ekus[i]) == 0)
-			return 0;
-	return arcs >= 2;
-}
-
 static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct broker_config *c = cfg;
 
-	if (strlen(v) >= sizeof(c->technician_eku) || !oid_ok(v)) {
+	if (strlen(v) >= sizeof(c->technician_eku) || !pl_conf_role_oid_ok(v)) {
 		snprintf(msg, msglen,
 		         "technician_eku must be a dotted OID (e.g. %s) other than "
 		         "clientAuth, serverAuth and anyExtendedKeyUsage, got '%.64s'",
@@ -284,16 +197,8 @@ static int set_tech_eku(void *cfg, const char *v, char *msg, size_t msglen)
 static int set_crl(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct broker_config *c = cfg;
-	int n;
 
-	if (strcmp(v, "none") == 0) {
-		c->crl[0] = '\0';
-		c->crl_none = 1;
-		return 0;
-	}
-	n = snprintf(c->crl, sizeof(c->crl), "%s", v);
-	if (n < 0 || (size_t)n >= sizeof(c->crl)) {
-		c->crl[0] = '\0';
+	if (pl_conf_set_path_or_none(v, c->crl, sizeof(c->crl), &c->crl_none) != 0) {
 		snprintf(msg, msglen, "crl is longer than %zu bytes", sizeof(c->crl) - 1);
 		return PL_E_SRV_CONFIG_VALUE;
 	}
@@ -349,14 +254,6 @@ int broker_config_load(const char *path, struct broker_config *c, char *err, siz
 	return r;
 }
 
-static void print_addr(FILE *f, const char *key, const char *host, uint16_t port)
-{
-	if (strchr(host, ':') != NULL)
-		fprintf(f, "%s [%s]:%u\n", key, host, port);
-	else
-		fprintf(f, "%s %s:%u\n", key, host, port);
-}
-
 int broker_config_print(const struct broker_config *c, FILE *f)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
@@ -366,7 +263,7 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 		switch (k->kind) {
 		case PL_CONF_CUSTOM:
 			if (k->set == set_listen)
-				print_addr(f, k->name, c->listen_host, c->listen_port);
+				pl_conf_print_addr(f, k->name, c->listen_host, c->listen_port);
 			else if (k->set == set_user) {
 				/*
 				 * Only when given: an explicit user must exist, while the
@@ -385,19 +282,12 @@ int broker_config_print(const struct broker_config *c, FILE *f)
 			} else if (k->set == set_crl) {
 				fprintf(f, "%s %s\n", k->name, c->crl_none ? "none" : c->crl);
 			} else if (c->admin_enabled)
-				print_addr(f, k->name, c->admin_host, c->admin_port);
+				pl_conf_print_addr(f, k->name, c->admin_host, c->admin_port);
 			else
 				fprintf(f, "%s none\n", k->name);
 			break;
-		case PL_CONF_STR:
-			s = (const char *)c + k->off;
-			if (s[0] != '\0')
-				fprintf(f, "%s %s\n", k->name, s);
-			break;
-		case PL_CONF_U32:
-		case PL_CONF_U32_ANY:
-			fprintf(f, "%s %u\n", k->name,
-			        *(const uint32_t *)(const void *)((const char *)c + k->off));
+		default:
+			pl_conf_print_field(k, c, f);
 			break;
 		}
 	}

@@ -52,8 +52,6 @@
 #include "techcache.h"
 #include "techid.h"
 
-#define CERT_DER_MAX 16384
-
 static int p256_point(X509 *x, uint8_t pub[PLT_P256_PUB_LEN])
 {
 	EVP_PKEY *pk = X509_get0_pubkey(x);
@@ -73,21 +71,6 @@ static int p256_point(X509 *x, uint8_t pub[PLT_P256_PUB_LEN])
 	return 0;
 }
 
-static X509 *der_cert(const struct plt_bytes *b)
-{
-	const unsigned char *p = b->ptr;
-	X509 *x;
-
-	if (b->len > CERT_DER_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)b->len);
-	if (x != NULL && p != b->ptr + b->len) {
-		X509_free(x);
-		return NULL;
-	}
-	return x;
-}
-
 static struct techcache *store_cache(X509_STORE *store)
 {
 	return storecache_get(store, STORECACHE_TECH);
@@ -104,7 +87,7 @@ static int chain_key(const struct plt_bytes *certs, size_t n, uint8_t key[TECHCA
 		uint8_t len[4] = {(uint8_t)(certs[i].len >> 24), (uint8_t)(certs[i].len >> 16),
 		                  (uint8_t)(certs[i].len >> 8), (uint8_t)certs[i].len};
 
-		ok = certs[i].len <= CERT_DER_MAX && EVP_DigestUpdate(md, len, 4) == 1 &&
+		ok = certs[i].len <= IDENT_CERT_DER_MAX && EVP_DigestUpdate(md, len, 4) == 1 &&
 		     EVP_DigestUpdate(md, certs[i].ptr, certs[i].len) == 1;
 	}
 	ok = ok && EVP_DigestFinal_ex(md, key, &klen) == 1 && klen == TECHCACHE_KEY_LEN;
@@ -121,9 +104,9 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 	X509 *leaf = NULL;
 	STACK_OF(X509) *chain = NULL;
 	X509_STORE_CTX *ctx = NULL;
-	int r = PL_E_SRV_TECH_CERT;
+	int r = PL_E_SRV_TECH_CERT, cr;
 
-	if ((leaf = der_cert(&certs[0])) == NULL) {
+	if ((leaf = identity_der_cert(&certs[0])) == NULL) {
 		snprintf(why, whylen, "technician certificate is not valid DER");
 		goto out;
 	}
@@ -138,28 +121,12 @@ static int verify_full(X509_STORE *store, const struct plt_bytes *certs, size_t 
 		r = PL_E_SRV_NOT_TECHNICIAN;
 		goto out;
 	}
-	if ((chain = sk_X509_new_null()) == NULL) {
-		r = PL_E_NOMEM;
-		goto out;
-	}
-	for (size_t i = 1; i < n; i++) {
-		X509 *x = der_cert(&certs[i]);
-
-		if (x == NULL || !sk_X509_push(chain, x)) {
-			X509_free(x);
-			snprintf(why, whylen, "x5chain entry %zu is not a valid DER certificate",
-			         i);
-			goto out;
-		}
-	}
-	if ((ctx = X509_STORE_CTX_new()) == NULL ||
-	    X509_STORE_CTX_init(ctx, store, leaf, chain) != 1) {
-		r = PL_E_NOMEM;
-		goto out;
-	}
 	/* The role is the technician EKU checked above, not clientAuth (a device's). */
-	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_ANY);
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)now);
+	if ((cr = identity_chain_ctx(store, leaf, certs, n, now, r, &chain, &ctx, why, whylen)) !=
+	    0) {
+		r = cr;
+		goto out;
+	}
 	if (X509_verify_cert(ctx) != 1) {
 		int e = X509_STORE_CTX_get_error(ctx);
 

@@ -37,6 +37,13 @@ int ps_drop(enum ps_role role, const struct ps_config *pc, const struct broker_c
             const char *empty_dir, char *err, size_t errlen);
 
 /*
+ * A Landlock ruleset (fd, or -1) handling every file and network right and
+ * scope that kernel ABI abi knows, granting none; *handled_fs (may be NULL)
+ * gets the file rights handled.
+ */
+int ps_landlock_ruleset(long abi, uint64_t *handled_fs);
+
+/*
  * The cosigner-client's Landlock (no files, TCP connect to the co-signer's
  * port) and seccomp list (ps_drop_cosigner.c); ps_drop() calls it.
  */

@@ -198,16 +198,11 @@ static int ll_add(int rs, const struct ll_grant *g, uint64_t handled)
  * grants[0..n) on the file system. *abi_out: the kernel's Landlock ABI (0: none,
  * nothing done).
  */
-static int landlock_restrict(const struct ll_grant *grants, size_t n, int *abi_out)
+int ps_landlock_ruleset(long abi, uint64_t *handled_fs)
 {
 	struct ll_ruleset_attr a;
 	size_t size = sizeof(uint64_t);
-	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	int fd, r = -1;
 
-	*abi_out = abi > 0 ? (int)abi : 0;
-	if (abi <= 0)
-		return 0; /* not built in or disabled: logged */
 	memset(&a, 0, sizeof(a));
 	a.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1 */
 	if (abi >= 2)
@@ -224,10 +219,24 @@ static int landlock_restrict(const struct ll_grant *grants, size_t n, int *abi_o
 		a.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 		size = sizeof(a);
 	}
-	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0)) < 0)
+	if (handled_fs != NULL)
+		*handled_fs = a.handled_access_fs;
+	return (int)syscall(SYS_landlock_create_ruleset, &a, size, 0);
+}
+
+static int landlock_restrict(const struct ll_grant *grants, size_t n, int *abi_out)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	uint64_t handled = 0;
+	int fd, r = -1;
+
+	*abi_out = abi > 0 ? (int)abi : 0;
+	if (abi <= 0)
+		return 0; /* not built in or disabled: logged */
+	if ((fd = ps_landlock_ruleset(abi, &handled)) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if (ll_add(fd, &grants[i], a.handled_access_fs) != 0)
+		if (ll_add(fd, &grants[i], handled) != 0)
 			goto out;
 	r = (int)syscall(SYS_landlock_restrict_self, fd, 0);
 out:

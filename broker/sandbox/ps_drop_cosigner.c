@@ -24,17 +24,8 @@
 #include "pl_err.h"
 #include "ps_child.h"
 
-#define LL_RULE_NET_PORT 2            /* LANDLOCK_RULE_NET_PORT (ABI 4) */
-#define LL_NET_BIND (1ULL << 0)       /* LANDLOCK_ACCESS_NET_BIND_TCP */
-#define LL_NET_CONNECT (1ULL << 1)    /* LANDLOCK_ACCESS_NET_CONNECT_TCP */
-#define LL_SCOPE_ABSTRACT (1ULL << 0) /* ABI 6 */
-#define LL_SCOPE_SIG (1ULL << 1)      /* ABI 6 */
-#define LL_FS_TRUNC (1ULL << 14)      /* ABI 3 */
-#define LL_FS_IOCTL (1ULL << 15)      /* ABI 5 */
-
-struct ll_attr {
-	uint64_t fs, net, scoped;
-};
+#define LL_RULE_NET_PORT 2         /* LANDLOCK_RULE_NET_PORT (ABI 4) */
+#define LL_NET_CONNECT (1ULL << 1) /* LANDLOCK_ACCESS_NET_CONNECT_TCP */
 
 struct ll_net_port {
 	uint64_t allowed_access;
@@ -45,31 +36,13 @@ struct ll_net_port {
 static int landlock_cosigner(unsigned port, int *abi_out)
 {
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	struct ll_attr a;
 	struct ll_net_port np = {.allowed_access = LL_NET_CONNECT, .port = port};
-	size_t size = sizeof(uint64_t);
 	int fd, r = -1;
 
 	*abi_out = abi > 0 ? (int)abi : 0;
 	if (abi <= 0)
 		return 0;
-	memset(&a, 0, sizeof(a));
-	a.fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;
-	if (abi >= 2)
-		a.fs |= LANDLOCK_ACCESS_FS_MAKE_SYM << 1;
-	if (abi >= 3)
-		a.fs |= LL_FS_TRUNC;
-	if (abi >= 5)
-		a.fs |= LL_FS_IOCTL;
-	if (abi >= 4) {
-		a.net = LL_NET_BIND | LL_NET_CONNECT;
-		size = 2 * sizeof(uint64_t);
-	}
-	if (abi >= 6) {
-		a.scoped = LL_SCOPE_ABSTRACT | LL_SCOPE_SIG;
-		size = sizeof(a);
-	}
-	if ((fd = (int)syscall(SYS_landlock_create_ruleset, &a, size, 0)) < 0)
+	if ((fd = ps_landlock_ruleset(abi, NULL)) < 0)
 		return -1;
 	if (abi >= 4 && syscall(SYS_landlock_add_rule, fd, LL_RULE_NET_PORT, &np, 0) != 0)
 		goto out;

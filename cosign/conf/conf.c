@@ -1,5 +1,4 @@
 /* cosignd.conf parser: "key value" lines, '#' comments, table-driven (lib/common pl_conf). */
-#include <arpa/inet.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,16 +23,8 @@ static int set_crl(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_eku(void *cfg, const char *v, char *msg, size_t msglen);
 static int set_user(void *cfg, const char *v, char *msg, size_t msglen);
 
-#define STR(f, req, h)                                                                             \
-	{                                                                                          \
-#f, PL_CONF_STR, offsetof(struct cosign_conf, f),                                  \
-		    sizeof(((struct cosign_conf *)0)->f), 0, 0, req, h, NULL                       \
-	}
-#define U32(f, lo, hi, h)                                                                          \
-	{                                                                                          \
-#f, PL_CONF_U32, offsetof(struct cosign_conf, f), sizeof(uint32_t), lo, hi, 0, h,  \
-		    NULL                                                                           \
-	}
+#define STR(f, req, h) PL_CONF_STR_KEY(struct cosign_conf, f, req, h)
+#define U32(f, lo, hi, h) PL_CONF_U32_KEY(struct cosign_conf, f, lo, hi, h)
 #define CUSTOM(n, req, h, fn)                                                                      \
 	{                                                                                          \
 		n, PL_CONF_CUSTOM, 0, 0, 0, 0, req, h, fn                                          \
@@ -90,46 +81,11 @@ void cosign_conf_defaults(struct cosign_conf *c)
 	snprintf(c->user, sizeof(c->user), "%s", "pitlane-cosign");
 }
 
-/* "1.2.3.4:port" or "[v6]:port"; as broker/conf/config.c's broker_config_parse_addr(). */
-static int parse_addr(const char *s, char host[COSIGN_ADDR_MAX], uint16_t *port)
-{
-	const char *colon, *hs = s;
-	char h[COSIGN_ADDR_MAX];
-	unsigned char tmp[16];
-	size_t hlen;
-	uint32_t p;
-	int af = AF_INET;
-
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return PL_E_COS_CONFIG_VALUE;
-		hs = s + 1;
-		hlen = (size_t)(close - hs);
-		colon = close + 1;
-		af = AF_INET6;
-	} else {
-		if ((colon = strrchr(s, ':')) == NULL)
-			return PL_E_COS_CONFIG_VALUE;
-		hlen = (size_t)(colon - s);
-	}
-	if (hlen == 0 || hlen >= sizeof(h))
-		return PL_E_COS_CONFIG_VALUE;
-	memcpy(h, hs, hlen);
-	h[hlen] = '\0';
-	if (inet_pton(af, h, tmp) != 1 || pl_parse_u32(colon + 1, 0, 65535, &p) != 0)
-		return PL_E_COS_CONFIG_VALUE;
-	memcpy(host, h, hlen + 1);
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static int set_listen(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct cosign_conf *c = cfg;
 
-	if (parse_addr(v, c->listen_host, &c->listen_port) != 0) {
+	if (pl_conf_parse_addr(v, c->listen_host, sizeof(c->listen_host), &c->listen_port) != 0) {
 		snprintf(msg, msglen, "listen must be IPv4:port or [IPv6]:port, got '%.200s'", v);
 		return PL_E_COS_CONFIG_VALUE;
 	}
@@ -144,7 +100,7 @@ static int set_admin(void *cfg, const char *v, char *msg, size_t msglen)
 		c->admin_enabled = 0;
 		return 0;
 	}
-	if (parse_addr(v, c->admin_host, &c->admin_port) != 0 ||
+	if (pl_conf_parse_addr(v, c->admin_host, sizeof(c->admin_host), &c->admin_port) != 0 ||
 	    (strcmp(c->admin_host, "127.0.0.1") != 0 && strcmp(c->admin_host, "::1") != 0)) {
 		snprintf(msg, msglen,
 		         "admin_listen must be 127.0.0.1:port, [::1]:port or none (/metrics is "
@@ -201,44 +157,18 @@ static int set_crl(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct cosign_conf *c = cfg;
 
-	if (strcmp(v, "none") == 0) {
-		c->crl[0] = '\0';
-		c->crl_none = 1;
-		return 0;
-	}
-	if (strlen(v) >= sizeof(c->crl)) {
+	if (pl_conf_set_path_or_none(v, c->crl, sizeof(c->crl), &c->crl_none) != 0) {
 		snprintf(msg, msglen, "crl is longer than %zu bytes", sizeof(c->crl) - 1);
 		return PL_E_COS_CONFIG_VALUE;
 	}
-	snprintf(c->crl, sizeof(c->crl), "%s", v);
 	return 0;
-}
-
-/* A dotted-decimal OID, first arc 0..2, at least two arcs, not a TLS purpose. */
-static int oid_ok(const char *s)
-{
-	size_t arcs = 1;
-
-	if (!(s[0] >= '0' && s[0] <= '2') || s[1] != '.')
-		return 0;
-	for (const char *p = s + 1; *p != '\0'; p++) {
-		if (*p == '.') {
-			if (p[1] < '0' || p[1] > '9')
-				return 0;
-			arcs++;
-		} else if (*p < '0' || *p > '9') {
-			return 0;
-		}
-	}
-	return arcs >= 2 && strcmp(s, "1.3.6.1.5.5.7.3.1") != 0 &&
-	       strcmp(s, "1.3.6.1.5.5.7.3.2") != 0 && strcmp(s, "2.5.29.37.0") != 0;
 }
 
 static int set_eku(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct cosign_conf *c = cfg;
 
-	if (strlen(v) >= sizeof(c->technician_eku) || !oid_ok(v)) {
+	if (strlen(v) >= sizeof(c->technician_eku) || !pl_conf_role_oid_ok(v)) {
 		snprintf(msg, msglen,
 		         "technician_eku must be a dotted OID (e.g. %s) other than clientAuth, "
 		         "serverAuth and anyExtendedKeyUsage, got '%.64s'",
@@ -249,17 +179,11 @@ static int set_eku(void *cfg, const char *v, char *msg, size_t msglen)
 	return 0;
 }
 
-/* A POSIX-portable user name: [a-z_][a-z0-9_-]*, at most 31 characters. */
 static int set_user(void *cfg, const char *v, char *msg, size_t msglen)
 {
 	struct cosign_conf *c = cfg;
-	size_t n = strlen(v);
-	int ok = n > 0 && n <= 31 && ((v[0] >= 'a' && v[0] <= 'z') || v[0] == '_');
 
-	for (size_t i = 1; ok && i < n; i++)
-		ok = (v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
-		     v[i] == '-';
-	if (!ok) {
+	if (!pl_conf_user_name_ok(v)) {
 		snprintf(msg, msglen,
 		         "user must be a user name ([a-z_][a-z0-9_-]*, at most 31 characters), "
 		         "got '%.64s'",
@@ -375,20 +299,12 @@ int cosign_conf_key_uri(const struct cosign_conf *c, char *out, size_t cap)
 	return 0;
 }
 
-static void print_addr(FILE *f, const char *key, const char *host, uint16_t port)
-{
-	if (strchr(host, ':') != NULL)
-		fprintf(f, "%s [%s]:%u\n", key, host, port);
-	else
-		fprintf(f, "%s %s:%u\n", key, host, port);
-}
-
 static void print_custom(const struct cosign_conf *c, const struct pl_conf_key *k, FILE *f)
 {
 	if (k->set == set_listen)
-		print_addr(f, k->name, c->listen_host, c->listen_port);
+		pl_conf_print_addr(f, k->name, c->listen_host, c->listen_port);
 	else if (k->set == set_admin && c->admin_enabled)
-		print_addr(f, k->name, c->admin_host, c->admin_port);
+		pl_conf_print_addr(f, k->name, c->admin_host, c->admin_port);
 	else if (k->set == set_admin)
 		fprintf(f, "%s none\n", k->name);
 	else if (k->set == set_pin)
@@ -404,24 +320,10 @@ static void print_custom(const struct cosign_conf *c, const struct pl_conf_key *
 int cosign_conf_print(const struct cosign_conf *c, FILE *f)
 {
 	for (size_t i = 0; i < NKEYS; i++) {
-		const struct pl_conf_key *k = &keys[i];
-		const char *s;
-
-		switch (k->kind) {
-		case PL_CONF_CUSTOM:
-			print_custom(c, k, f);
-			break;
-		case PL_CONF_STR:
-			s = (const char *)c + k->off;
-			if (s[0] != '\0')
-				fprintf(f, "%s %s\n", k->name, s);
-			break;
-		case PL_CONF_U32:
-		case PL_CONF_U32_ANY:
-			fprintf(f, "%s %u\n", k->name,
-			        *(const uint32_t *)(const void *)((const char *)c + k->off));
-			break;
-		}
+		if (keys[i].kind == PL_CONF_CUSTOM)
+			print_custom(c, &keys[i], f);
+		else
+			pl_conf_print_field(&keys[i], c, f);
 	}
 	return ferror(f) ? PL_E_IO : 0;
 }

@@ -1,3 +1,4 @@
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,4 +156,130 @@ int pl_conf_parse(const struct pl_conf_spec *s, const char *name, const char *te
 out:
 	free(seen);
 	return r;
+}
+
+/* The host part of s: [h, *hlen), AF in *af; the port text follows *colon. */
+static int split_addr(const char *s, const char **h, size_t *hlen, const char **colon, int *af)
+{
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL || close[1] != ':')
+			return -1;
+		*h = s + 1;
+		*hlen = (size_t)(close - s - 1);
+		*colon = close + 1;
+		*af = AF_INET6;
+		return 0;
+	}
+	if ((*colon = strrchr(s, ':')) == NULL)
+		return -1;
+	*h = s;
+	*hlen = (size_t)(*colon - s);
+	*af = AF_INET;
+	return 0;
+}
+
+int pl_conf_parse_addr(const char *s, char *host, size_t cap, uint16_t *port)
+{
+	const char *hs, *colon;
+	char h[PL_CONF_ADDR_MAX];
+	unsigned char tmp[16];
+	size_t hlen;
+	uint32_t p;
+	int af;
+
+	if (split_addr(s, &hs, &hlen, &colon, &af) != 0)
+		return -1;
+	if (hlen == 0 || hlen >= sizeof(h) || hlen >= cap)
+		return -1;
+	memcpy(h, hs, hlen);
+	h[hlen] = '\0';
+	if (inet_pton(af, h, tmp) != 1 || pl_parse_u32(colon + 1, 0, 65535, &p) != 0)
+		return -1;
+	memcpy(host, h, hlen + 1);
+	*port = (uint16_t)p;
+	return 0;
+}
+
+int pl_conf_user_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 31 || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
+		      s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int pl_conf_role_oid_ok(const char *s)
+{
+	static const char *const device_ekus[] = {
+	    "1.3.6.1.5.5.7.3.1",
+	    "1.3.6.1.5.5.7.3.2",
+	    "2.5.29.37.0",
+	};
+	size_t arcs = 1;
+
+	if (!(s[0] >= '0' && s[0] <= '2') || s[1] != '.')
+		return 0;
+	for (const char *p = s + 1; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (p[1] < '0' || p[1] > '9')
+				return 0;
+			arcs++;
+		} else if (*p < '0' || *p > '9') {
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < sizeof(device_ekus) / sizeof(device_ekus[0]); i++)
+		if (strcmp(s, device_ekus[i]) == 0)
+			return 0;
+	return arcs >= 2;
+}
+
+int pl_conf_set_path_or_none(const char *v, char *dst, size_t cap, int *none)
+{
+	size_t n = strlen(v);
+
+	if (strcmp(v, "none") == 0) {
+		dst[0] = '\0';
+		*none = 1;
+		return 0;
+	}
+	if (n >= cap)
+		return -1;
+	memcpy(dst, v, n + 1);
+	return 0;
+}
+
+void pl_conf_print_addr(FILE *f, const char *key, const char *host, uint16_t port)
+{
+	if (strchr(host, ':') != NULL)
+		fprintf(f, "%s [%s]:%u\n", key, host, port);
+	else
+		fprintf(f, "%s %s:%u\n", key, host, port);
+}
+
+void pl_conf_print_field(const struct pl_conf_key *k, const void *cfg, FILE *f)
+{
+	const char *field = (const char *)cfg + k->off;
+	uint32_t u;
+
+	switch (k->kind) {
+	case PL_CONF_STR:
+		if (field[0] != '\0')
+			fprintf(f, "%s %s\n", k->name, field);
+		break;
+	case PL_CONF_U32:
+	case PL_CONF_U32_ANY:
+		memcpy(&u, field, sizeof(u));
+		fprintf(f, "%s %u\n", k->name, u);
+		break;
+	case PL_CONF_CUSTOM:
+		break;
+	}
 }

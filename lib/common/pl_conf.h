@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum pl_conf_kind {
 	PL_CONF_STR,     /* char array of `size` bytes at `off` */
@@ -19,6 +20,16 @@ enum pl_conf_kind {
 	PL_CONF_U32_ANY, /* uint32_t at `off`, decimal or 0x-hex, min..max */
 	PL_CONF_CUSTOM,  /* set() decides */
 };
+
+/* Table rows for a char array / uint32_t field f of struct type T. */
+#define PL_CONF_STR_KEY(T, f, req, h)                                                              \
+	{                                                                                          \
+#f, PL_CONF_STR, offsetof(T, f), sizeof(((T *)0)->f), 0, 0, req, h, NULL           \
+	}
+#define PL_CONF_U32_KEY(T, f, lo, hi, h)                                                           \
+	{                                                                                          \
+#f, PL_CONF_U32, offsetof(T, f), sizeof(uint32_t), lo, hi, 0, h, NULL              \
+	}
 
 struct pl_conf_key {
 	const char *name;
@@ -55,5 +66,32 @@ struct pl_conf_spec {
  */
 int pl_conf_parse(const struct pl_conf_spec *spec, const char *name, const char *text, size_t len,
                   void *cfg, char *err, size_t errlen);
+
+/* Largest numeric host text, with its NUL, that pl_conf_parse_addr() accepts. */
+#define PL_CONF_ADDR_MAX 64
+
+/*
+ * "1.2.3.4:port" or "[v6]:port" (numeric hosts only) into host (cap bytes) and
+ * port; 0, or -1 with host and port untouched.
+ */
+int pl_conf_parse_addr(const char *s, char *host, size_t cap, uint16_t *port);
+
+/* 1 for a POSIX-portable user name: [a-z_][a-z0-9_-]*, at most 31 characters. */
+int pl_conf_user_name_ok(const char *s);
+
+/*
+ * 1 for a dotted-decimal OID (first arc 0..2, at least two arcs) that is not a
+ * TLS purpose a device certificate carries (serverAuth, clientAuth, anyEKU).
+ */
+int pl_conf_role_oid_ok(const char *s);
+
+/* `none` (sets *none, empties dst) or a path of less than cap bytes; 0 or -1. */
+int pl_conf_set_path_or_none(const char *v, char *dst, size_t cap, int *none);
+
+/* "key host:port", or "key [host]:port" for an IPv6 host. */
+void pl_conf_print_addr(FILE *f, const char *key, const char *host, uint16_t port);
+
+/* Prints a table key of cfg back as "key value" (a STR only when set); not CUSTOM keys. */
+void pl_conf_print_field(const struct pl_conf_key *k, const void *cfg, FILE *f);
 
 #endif
