@@ -5,7 +5,31 @@ FAULT_PID=
 
 cs_cleanup() {
 	[ -n "$FAULT_PID" ] && kill "$FAULT_PID" 2>/dev/null || true
+	cosignd_stop
 	cleanup
+}
+
+# cosignd_start CONF: the real pitlane-cosignd on CONF (its demo PKI material in $P); waits
+# until it serves; sets CS_PID and CS_PORT (the port its log names).
+CS_PID=
+cosignd_start() {
+	: >"$W/cosignd.log"
+	SOFTHSM2_CONF=$P/hsm-cosigner/softhsm2.conf "$COSIGND" -f "$1" -d >>"$W/cosignd.log" 2>&1 &
+	CS_PID=$!
+	i=0
+	until grep -q 'event=net_started' "$W/cosignd.log"; do
+		i=$((i + 1))
+		[ $i -lt 150 ] || fail "pitlane-cosignd did not start: $(tail -n 5 "$W/cosignd.log")"
+		kill -0 "$CS_PID" 2>/dev/null || fail "pitlane-cosignd exited: $(tail -n 5 "$W/cosignd.log")"
+		sleep 0.1
+	done
+	CS_PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/cosignd.log")
+	[ -n "$CS_PORT" ] || fail "no port of pitlane-cosignd"
+}
+
+cosignd_stop() {
+	[ -z "$CS_PID" ] || { kill -TERM "$CS_PID" 2>/dev/null; wait "$CS_PID" 2>/dev/null; } || true
+	CS_PID=
 }
 trap cs_cleanup EXIT INT TERM
 

@@ -3,27 +3,11 @@
 # end to end and a refusal of the daemon passed on with its code (REQ-BRK-311, REQ-BRK-312).
 . "$BRK_TESTDIR/lib.sh"
 . "$CS_TESTDIR/cs_lib.sh"
-[ -n "${COSIGND:-}" ] || { echo "skip: pitlane-cosignd is not built"; exit 0; }
+[ -n "${COSIGND:-}" ] || fail "pitlane-cosignd is not built (it is part of the tree)"
 
-# start_cosignd: the daemon with the demo PKI's co-signer material; sets CS_PORT, CS_PID.
-CS_PID=
-cs_stop() { [ -z "$CS_PID" ] || { kill -TERM "$CS_PID" 2>/dev/null; wait "$CS_PID" 2>/dev/null; } || true; }
-trap 'cs_stop; cs_cleanup' EXIT INT TERM
 sh "$PITLANE_SOURCE_DIR/packaging/demo-cosignd-conf.sh" "$P" "$W/cosign.db" \
     "$CS_TESTDIR/cosignd_limits.conf" >"$W/cosignd.conf"
-: >"$W/cosignd.log"
-SOFTHSM2_CONF=$P/hsm-cosigner/softhsm2.conf "$COSIGND" -f "$W/cosignd.conf" -d \
-    >>"$W/cosignd.log" 2>&1 &
-CS_PID=$!
-i=0
-until grep -q 'event=net_started' "$W/cosignd.log"; do
-	i=$((i + 1))
-	[ $i -lt 150 ] || fail "pitlane-cosignd did not start: $(tail -n 5 "$W/cosignd.log")"
-	kill -0 "$CS_PID" 2>/dev/null || fail "pitlane-cosignd exited: $(tail -n 5 "$W/cosignd.log")"
-	sleep 0.1
-done
-CS_PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/cosignd.log")
-[ -n "$CS_PORT" ] || fail "no port of pitlane-cosignd"
+cosignd_start "$W/cosignd.conf"
 
 write_config "$W/b.conf" "cosigner_url https://localhost:$CS_PORT" \
     "cosigner_pin sha256//$(cat "$P/cosigner/cosigner.spki-pin")" \

@@ -8,30 +8,6 @@
 . "$CS_TESTDIR/cs_lib.sh"
 [ -n "${COSIGND:-}" ] || fail "pitlane-cosignd is not built"
 
-CS_PID=
-cs_stop() {
-	[ -z "$CS_PID" ] || { kill -TERM "$CS_PID" 2>/dev/null; wait "$CS_PID" 2>/dev/null; } || true
-	CS_PID=
-}
-trap 'cs_stop; cs_cleanup' EXIT INT TERM
-
-# cs_start: pitlane-cosignd on its config; sets CS_PORT (the same port after a restart)
-cs_start() {
-	: >"$W/cosignd.log"
-	SOFTHSM2_CONF=$P/hsm-cosigner/softhsm2.conf "$COSIGND" -f "$W/cosignd.conf" -d \
-	    >>"$W/cosignd.log" 2>&1 &
-	CS_PID=$!
-	i=0
-	until grep -q 'event=net_started' "$W/cosignd.log"; do
-		i=$((i + 1))
-		[ $i -lt 150 ] || fail "pitlane-cosignd did not start: $(tail -n 5 "$W/cosignd.log")"
-		kill -0 "$CS_PID" 2>/dev/null || fail "pitlane-cosignd exited: $(tail -n 5 "$W/cosignd.log")"
-		sleep 0.1
-	done
-	CS_PORT=$(sed -n 's/.*listener=api addr=127.0.0.1 port=\([0-9]*\).*/\1/p' "$W/cosignd.log")
-	[ -n "$CS_PORT" ] || fail "no port of pitlane-cosignd"
-}
-
 # The co-signer: 3 ignition.enable per technician an hour, on a fixed port so the broker
 # finds it again after the restart.
 {
@@ -42,7 +18,7 @@ port=$(free_port)
 sh "$PITLANE_SOURCE_DIR/packaging/demo-cosignd-conf.sh" "$P" "$W/cosign.db" "$W/limits.conf" |
     sed "s/^listen 127.0.0.1:0\$/listen 127.0.0.1:$port/" >"$W/cosignd.conf"
 grep -q "^listen 127.0.0.1:$port\$" "$W/cosignd.conf" || fail "cannot set the co-signer's port"
-cs_start
+cosignd_start "$W/cosignd.conf"
 
 # The broker's policy, edited to allow 100 ignition.enable an hour per technician.
 cat >"$W/policy/50-generous.yaml" <<'YAML'
@@ -77,8 +53,8 @@ grep -q 'cosigner_rate_limited' "$W/cosignd.log" ||
 pass "REQ-BRK-330 the broker's policy allows 100 an hour; the co-signer stopped at 3"
 
 # After a restart of the co-signer the count holds.
-cs_stop
-cs_start
+cosignd_stop
+cosignd_start "$W/cosignd.conf"
 out=$(req ws-muc-01-pc1 tech-ben --op ignition.enable --cnonce 0011223344556677889900aabbccdd05 \
     --expect 403)
 expect_line "REQ-BRK-330 still refused after the co-signer's restart" "$out" \
